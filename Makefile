@@ -1,0 +1,60 @@
+# Service Center. With no DATABASE_URL / REDIS_URL in the environment, the launcher
+# (service_center/launcher.py) starts an embedded PostgreSQL and Redis under var/.
+#   make run     migrate, seed demo data, serve on http://127.0.0.1:8000/ (or $PORT); Ctrl-C stops all
+#   make test    lint, then the whole test suite (PYTEST_ARGS="-k chat -x" to narrow it)
+#   make bench   benchmark tests, which print JSON lines
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3.11
+PYTEST_ARGS ?=
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+LAUNCH := python -m service_center.launcher
+
+.PHONY: venv system-deps messages run lint test bench clean-data
+
+venv: .venv/.installed
+
+.venv/.installed: $(wildcard requirements*.txt)
+	test -x .venv/bin/python || $(PYTHON) -m venv .venv
+	python -m pip install -r requirements-dev.txt
+	touch $@
+
+# Chromium drives the browser tests (skipped without it); gettext compiles the translations.
+system-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	[ -n "$$missing" ] || exit 0; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; else sudo=no; fi; \
+	if [ "$$sudo" != no ] && command -v apt-get >/dev/null; then \
+		echo "system-deps: installing$$missing"; \
+		$$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y --no-install-recommends $$missing \
+		|| echo "system-deps: apt-get failed to install$$missing" >&2; \
+	else \
+		echo "system-deps: cannot install$$missing here (needs apt-get and root or passwordless sudo)." >&2; \
+		echo "system-deps: browser tests will be skipped; translations need gettext's msgfmt." >&2; \
+	fi
+
+messages: venv
+	python manage.py compilemessages --ignore=.venv --ignore=var
+
+run: venv system-deps messages
+	DEBUG=1 $(LAUNCH) run
+
+lint: venv
+	ruff check .
+	mypy .
+	lint-imports
+
+# The launcher exits with pytest's status, so "no tests collected" (5) fails the build too.
+test: venv system-deps messages lint
+	$(LAUNCH) exec -- pytest $(PYTEST_ARGS)
+
+# -m bench overrides the -m "not bench" that pyproject.toml adds for ordinary runs.
+bench: venv
+	$(LAUNCH) exec -- pytest tests/bench -q -p no:cacheprovider -s -m bench
+
+clean-data:
+	rm -rf var/

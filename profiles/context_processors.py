@@ -1,0 +1,26 @@
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from profiles.roles import ROLE_LABELS, Role
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The links a person sees in the top bar, by what their roles allow."""
+    user: Any = getattr(request, "user", None)
+    items: list[tuple[str, Any]] = [(reverse("help:home"), _("Help center"))]
+    roles: list[Any] = []
+    if user is not None and user.is_authenticated:
+        roles = [ROLE_LABELS[Role(name)] for name in sorted(user.role_names) if name in Role._value2member_map_]
+        items.append((reverse("aftersales:home"), _("After-sales")))
+        if user.has_perm("profiles.use_desk"):
+            items.append((reverse("desk:home"), _("Workbench")))
+        if user.has_perm("profiles.use_merchant_portal") or user.is_superuser:
+            items.append((reverse("merchant:home"), _("Merchant")))
+        if user.has_perm("profiles.view_reports"):
+            items.append((reverse("reports:home"), _("Reports")))
+        if user.is_staff:
+            items.append((reverse("admin:index"), _("Admin")))
+    return {"nav_items": items, "nav_roles": roles}

@@ -1,0 +1,200 @@
+from typing import ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserManager
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from service_center.core.crypto import blind_index
+from service_center.core.fields import BlindIndexedModelMixin, BlindIndexField, EncryptedTextField
+
+
+class AccountManager(UserManager["User"]):
+    def get_by_phone(self, phone: str) -> "User":
+        return self.get(phone_index=blind_index(phone, kind="phone"))
+
+    def get_by_email(self, email: str) -> "User":
+        return self.get(email_index=blind_index(email, kind="email"))
+
+
+class User(BlindIndexedModelMixin, AbstractBaseUser, PermissionsMixin):
+    """Everyone who signs in. Phone and email are encrypted; their blind indexes allow lookup."""
+
+    username = models.CharField(_("username"), max_length=150, unique=True)
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    phone = EncryptedTextField(_("phone"), blank=True, default="")
+    phone_index = BlindIndexField(source="phone", kind="phone")
+    email = EncryptedTextField(_("email"), blank=True, default="")
+    email_index = BlindIndexField(source="email", kind="email")
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    preferred_language = models.CharField(_("language"), max_length=10, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    objects: ClassVar[AccountManager] = AccountManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        permissions = [
+            ("view_pii", _("Can see customers' phone, email and address in clear")),
+            ("use_desk", _("Can work in the agent workbench")),
+            ("use_merchant_portal", _("Can use the merchant portal")),
+            ("view_reports", _("Can read reports")),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def get_full_name(self) -> str:
+        return str(self)
+
+    def get_short_name(self) -> str:
+        return str(self)
+
+    @property
+    def role_names(self) -> set[str]:
+        # Prefetched groups avoid a query per call on pages that render the navigation.
+        return {group.name for group in self.groups.all()}
+
+
+class Merchant(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("merchant")
+        verbose_name_plural = _("merchants")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Store(models.Model):
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="stores")
+    name = models.CharField(_("name"), max_length=100)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    staff = models.ManyToManyField(User, through="StoreMembership", related_name="stores", blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
+        constraints = [models.UniqueConstraint(fields=["merchant", "name"], name="store_unique_name_per_merchant")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StoreMembership(models.Model):
+    class StoreRole(models.TextChoices):
+        MANAGER = "manager", _("Manager")
+        STAFF = "staff", _("Staff")
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="store_memberships")
+    role = models.CharField(_("role"), max_length=20, choices=StoreRole.choices, default=StoreRole.STAFF)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("store membership")
+        verbose_name_plural = _("store memberships")
+        constraints = [models.UniqueConstraint(fields=["store", "user"], name="membership_unique_user_per_store")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.store}"
+
+
+class Skill(models.Model):
+    """What an agent can handle (售后, 物流, 支付, 商品咨询); routing matches work to skills.
+
+    Kept in profiles, not tickets, because the agent profile refers to it and profiles may not
+    import upwards.
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentProfile(models.Model):
+    class Presence(models.TextChoices):
+        ONLINE = "online", _("Online")
+        AWAY = "away", _("Away")
+        OFFLINE = "offline", _("Offline")
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="agent_profile")
+    skills = models.ManyToManyField(Skill, related_name="agents", blank=True)
+    teams = models.ManyToManyField(Team, related_name="agents", blank=True)
+    capacity = models.PositiveSmallIntegerField(_("concurrent chats"), default=5)
+    presence = models.CharField(_("presence"), max_length=10, choices=Presence.choices, default=Presence.OFFLINE)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["last_seen_at"])
+
+    class Meta:
+        verbose_name = _("agent profile")
+        verbose_name_plural = _("agent profiles")
+        indexes = [
+            # The stale-presence sweep scans only online agents by heartbeat.
+            models.Index(fields=["last_seen_at"], name="agent_online_seen_idx", condition=models.Q(presence="online")),
+        ]
+        constraints = [models.CheckConstraint(condition=models.Q(capacity__lte=100), name="agent_capacity_max_100")]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class CustomerProfile(models.Model):
+    class VipLevel(models.IntegerChoices):
+        REGULAR = 0, _("Regular")
+        SILVER = 1, _("Silver")
+        GOLD = 2, _("Gold")
+        PLATINUM = 3, _("Platinum")
+        DIAMOND = 4, _("Diamond")
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="customer_profile")
+    external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
+    vip_level = models.PositiveSmallIntegerField(_("VIP level"), choices=VipLevel.choices, default=VipLevel.REGULAR)
+    tags = ArrayField(models.CharField(max_length=30), verbose_name=_("tags"), default=list, blank=True)
+    id_number = EncryptedTextField(_("ID number"), blank=True, default="")
+    address = EncryptedTextField(_("address"), blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("customer profile")
+        verbose_name_plural = _("customer profiles")
+        indexes = [models.Index(fields=["vip_level"], name="customer_vip_idx")]
+
+    def __str__(self) -> str:
+        return str(self.user)

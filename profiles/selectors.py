@@ -1,0 +1,79 @@
+"""Reads for people and organisations; select/prefetch decisions live here, once."""
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from profiles.models import AgentProfile, CustomerProfile, Store, StoreMembership, User
+from profiles.roles import Role
+from service_center.core.object_permissions import objects_for_user
+
+
+def user_has_role(user: Any, *roles: Role) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return bool(user.role_names & {str(role) for role in roles})
+
+
+def stores_for_user(user: Any) -> QuerySet[Store]:
+    return objects_for_user(user, "profiles.view_store", Store.objects.select_related("merchant").order_by("pk"))
+
+
+def store_for_user(user: Any, store_id: int) -> Store:
+    """Fetch and check in one step: someone else's store is indistinguishable from no store."""
+    store = stores_for_user(user).filter(pk=store_id).first()
+    if store is None:
+        raise Http404("store not found")
+    return store
+
+
+def customers_list() -> QuerySet[CustomerProfile]:
+    return CustomerProfile.objects.select_related("user").order_by("-id")
+
+
+def customers_recent(limit: int = 10) -> list[CustomerProfile]:
+    return list(customers_list()[:limit])
+
+
+def agents_for_desk(user: Any) -> QuerySet[AgentProfile]:
+    """The agents who share a team with `user` (all agents for people without a team)."""
+    agents = AgentProfile.objects.select_related("user").prefetch_related("skills", "teams").order_by("user__username")
+    own_teams = list(AgentProfile.objects.filter(user_id=user.pk).values_list("teams", flat=True))
+    own_teams = [team for team in own_teams if team is not None]
+    return agents.filter(teams__in=own_teams).distinct() if own_teams else agents
+
+
+def agent_profile_for(user: Any) -> AgentProfile | None:
+    return (
+        AgentProfile.objects.select_related("user")
+        .prefetch_related("skills", "teams")
+        .filter(user_id=user.pk)
+        .first()
+    )
+
+
+def user_with_roles(user_id: int) -> User:
+    return User.objects.prefetch_related(Prefetch("groups")).get(pk=user_id)
+
+
+def is_agent(user: Any) -> bool:
+    return AgentProfile.objects.filter(user_id=user.pk).exists()
+
+
+# --- Start pages (appended by the pages helper) ---
+
+
+def customer_profile_for(user: Any) -> CustomerProfile | None:
+    return CustomerProfile.objects.select_related("user").filter(user_id=user.pk).first()
+
+
+def store_with_staff_for_user(user: Any, store_id: int) -> Store:
+    """`store_for_user` with its staff (memberships and their users) prefetched, managers first."""
+    staff = StoreMembership.objects.select_related("user").order_by("role", "user__username")
+    store = stores_for_user(user).prefetch_related(Prefetch("memberships", queryset=staff)).filter(pk=store_id).first()
+    if store is None:
+        raise Http404("store not found")
+    return store

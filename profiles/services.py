@@ -1,0 +1,251 @@
+"""Writes for people and organisations. Keyword-only, one transaction each, events on commit."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from profiles.models import AgentProfile, CustomerProfile, Merchant, Skill, Store, StoreMembership, Team, User
+from profiles.roles import Role
+from service_center.core import events
+from service_center.core.object_permissions import grant_object_permission, revoke_object_permission
+
+STORE_OBJECT_PERMISSIONS = ("profiles.view_store",)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str | None,
+    roles: list[Role] | tuple[Role, ...] = (),
+    display_name: str = "",
+    phone: str = "",
+    email: str = "",
+    is_superuser: bool = False,
+) -> User:
+    user = User(
+        username=username,
+        display_name=display_name,
+        phone=phone,
+        email=email,
+        is_superuser=is_superuser,
+        is_staff=is_superuser or bool({Role.SUPERVISOR, Role.QA, Role.ADMIN} & set(roles)),
+    )
+    user.set_password(password) if password else user.set_unusable_password()
+    user.save()
+    if roles:
+        user.groups.set(Group.objects.filter(name__in=[str(role) for role in roles]))
+    events.publish("user.created", user_id=user.pk)
+    return user
+
+
+@transaction.atomic
+def customer_upsert(
+    *,
+    external_id: str,
+    display_name: str,
+    phone: str = "",
+    email: str = "",
+    vip_level: int = CustomerProfile.VipLevel.REGULAR,
+    tags: list[str] | None = None,
+    address: str = "",
+) -> tuple[CustomerProfile, bool]:
+    """Create or update the customer an integrator knows by `external_id`; returns (profile, created)."""
+    profile = (
+        CustomerProfile.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(external_id=external_id)
+        .first()
+    )
+    created = profile is None
+    if profile is None:
+        user = user_create(
+            username=f"ext-{external_id}", password=None, roles=[Role.CUSTOMER],
+            display_name=display_name, phone=phone, email=email,
+        )
+        profile = CustomerProfile(user=user, external_id=external_id)
+    else:
+        user = profile.user
+        user.display_name, user.phone, user.email = display_name, phone, email
+        user.save(update_fields=["display_name", "phone", "phone_index", "email", "email_index"])
+    profile.vip_level = vip_level
+    profile.tags = tags or []
+    profile.address = address
+    profile.save()
+    events.publish("customer.upserted", customer_id=profile.pk, created=created)
+    return profile, created
+
+
+@transaction.atomic
+def agent_set_presence(*, user: User, presence: str) -> AgentProfile:
+    profile = AgentProfile.objects.select_for_update().get(user=user)
+    if presence not in AgentProfile.Presence.values:
+        raise ValueError(f"unknown presence {presence!r}")
+    changed = profile.presence != presence
+    profile.presence = presence
+    profile.last_seen_at = timezone.now()
+    profile.save(update_fields=["presence", "last_seen_at"])
+    if changed:
+        events.publish("agent.presence_changed", user_id=user.pk, presence=presence)
+    return profile
+
+
+def agent_heartbeat(*, user: User) -> None:
+    # A heartbeat only moves the clock; no history row and no lock for a write this frequent.
+    AgentProfile.objects.filter(user=user).update(last_seen_at=timezone.now())
+
+
+@transaction.atomic
+def agents_mark_stale_away(*, now: Any = None) -> int:
+    """Online agents whose heartbeat stopped are shown away; returns how many changed."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.PRESENCE_STALE_AFTER_SECONDS)
+    stale = list(
+        AgentProfile.objects.select_for_update(skip_locked=True)
+        .filter(presence=AgentProfile.Presence.ONLINE, last_seen_at__lt=cutoff)
+        .order_by("pk")
+    )
+    for profile in stale:
+        profile.presence = AgentProfile.Presence.AWAY
+        # save() rather than update() so the change lands in the presence history.
+        profile.save(update_fields=["presence"])
+        events.publish("agent.presence_changed", user_id=profile.user_id, presence=profile.presence)
+    return len(stale)
+
+
+@transaction.atomic
+def store_add_staff(*, store: Store, user: User, role: str = StoreMembership.StoreRole.STAFF) -> StoreMembership:
+    membership, created = StoreMembership.objects.get_or_create(store=store, user=user, defaults={"role": role})
+    if not created and membership.role != role:
+        # Saved only on a real change, so re-adding someone writes no empty history row.
+        membership.role = role
+        membership.save(update_fields=["role"])
+    user.groups.add(Group.objects.get(name=Role.MERCHANT_STAFF))
+    for permission in STORE_OBJECT_PERMISSIONS:
+        grant_object_permission(user, permission, store)
+    events.publish("store.staff_added", store_id=store.pk, user_id=user.pk)
+    return membership
+
+
+@transaction.atomic
+def store_remove_staff(*, store: Store, user: User) -> None:
+    StoreMembership.objects.filter(store=store, user=user).delete()
+    for permission in STORE_OBJECT_PERMISSIONS:
+        revoke_object_permission(user, permission, store)
+    events.publish("store.staff_removed", store_id=store.pk, user_id=user.pk)
+
+
+# --- Organisation set-up, shared by the admin and `seed_demo`: each call is safe to repeat. ---
+
+AGENT_MAX_CAPACITY = 100  # mirrors the agent_capacity_max_100 check constraint
+
+
+def _save_changes(instance: Any, values: dict[str, Any]) -> None:
+    # Saving only real changes keeps a repeated call from writing a history row each time.
+    changed = [name for name, value in values.items() if getattr(instance, name) != value]
+    for name in changed:
+        setattr(instance, name, values[name])
+    if changed:
+        instance.save(update_fields=changed)
+
+
+@transaction.atomic
+def user_ensure(
+    *,
+    username: str,
+    password: str | None,
+    roles: list[Role] | tuple[Role, ...] = (),
+    display_name: str = "",
+    phone: str = "",
+    email: str = "",
+    is_superuser: bool = False,
+) -> tuple[User, bool]:
+    """The user called `username`, created if missing (returns (user, created)).
+
+    An existing user keeps their password and details, so people who changed them are not reset;
+    only the listed roles are added if they lost them.
+    """
+    user = User.objects.select_for_update().filter(username=username).first()
+    if user is None:
+        return user_create(
+            username=username, password=password, roles=roles, display_name=display_name,
+            phone=phone, email=email, is_superuser=is_superuser,
+        ), True
+    if roles:
+        user.groups.add(*Group.objects.filter(name__in=[str(role) for role in roles]))
+    return user, False
+
+
+@transaction.atomic
+def merchant_ensure(*, name: str) -> Merchant:
+    merchant, _ = Merchant.objects.get_or_create(name=name)
+    return merchant
+
+
+@transaction.atomic
+def store_ensure(*, merchant: Merchant, code: str, name: str) -> Store:
+    """The store with `code` (its stable identifier), created or brought up to date."""
+    store = Store.objects.select_for_update().filter(code=code).first()
+    if store is None:
+        return Store.objects.create(merchant=merchant, code=code, name=name)
+    _save_changes(store, {"merchant": merchant, "name": name})
+    return store
+
+
+@transaction.atomic
+def skill_ensure(*, code: str, name: str) -> Skill:
+    skill = Skill.objects.select_for_update().filter(code=code).first()
+    if skill is None:
+        return Skill.objects.create(code=code, name=name)
+    _save_changes(skill, {"name": name})
+    return skill
+
+
+@transaction.atomic
+def team_ensure(*, name: str, description: str = "") -> Team:
+    team = Team.objects.select_for_update().filter(name=name).first()
+    if team is None:
+        return Team.objects.create(name=name, description=description)
+    _save_changes(team, {"description": description})
+    return team
+
+
+@transaction.atomic
+def agent_profile_set(*, user: User, skills: list[Skill], teams: list[Team], capacity: int) -> AgentProfile:
+    if not 1 <= capacity <= AGENT_MAX_CAPACITY:
+        raise ValueError(f"capacity must be between 1 and {AGENT_MAX_CAPACITY}, not {capacity}")
+    profile, created = AgentProfile.objects.select_for_update().get_or_create(
+        user=user, defaults={"capacity": capacity}
+    )
+    if not created:
+        _save_changes(profile, {"capacity": capacity})
+    profile.skills.set(skills)
+    profile.teams.set(teams)
+    if created:
+        events.publish("agent.created", user_id=user.pk)
+    return profile
+
+
+@transaction.atomic
+def customer_profile_set(
+    *,
+    user: User,
+    external_id: str | None,
+    vip_level: int = CustomerProfile.VipLevel.REGULAR,
+    tags: list[str] | None = None,
+    address: str = "",
+    id_number: str = "",
+) -> CustomerProfile:
+    """Attach or update the customer profile of an existing user (signed-up customers, demo data)."""
+    values = {"external_id": external_id, "vip_level": vip_level, "tags": tags or [], "address": address,
+              "id_number": id_number}
+    profile = CustomerProfile.objects.select_for_update().filter(user=user).first()
+    if profile is None:
+        profile = CustomerProfile.objects.create(user=user, **values)
+        events.publish("customer.upserted", customer_id=profile.pk, created=True)
+        return profile
+    _save_changes(profile, values)
+    return profile

@@ -1,0 +1,17 @@
+"""Every app's API under /api/v1/; each app registers its viewsets in its own `api.py`."""
+
+from django.urls import path, re_path
+from rest_framework.routers import DefaultRouter
+
+from profiles import api as profiles_api
+from service_center.core.api import api_not_found
+
+router = DefaultRouter()
+profiles_api.register(router)
+
+urlpatterns = [
+    path("me/", profiles_api.MeView.as_view(), name="api-me"),
+    *router.urls,
+    # Last: anything else under /api/v1/ is a JSON 404 in the API's error shape.
+    re_path(r"", api_not_found, name="api-not-found"),
+]

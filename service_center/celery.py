@@ -1,0 +1,16 @@
+"""The Celery app: broker on Redis, settings from Django's `CELERY_*`, schedules in the database.
+
+Late acks, reject-on-worker-lost and prefetch 1 (settings/base.py) mean a task that dies mid-run
+is redelivered, so every task must be idempotent. Beat reads its schedule from
+django-celery-beat (`CELERY_BEAT_SCHEDULER`); periodic tasks are rows registered by migrations.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "service_center.settings.base")
+
+app = Celery("service_center")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

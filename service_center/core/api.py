@@ -1,0 +1,98 @@
+"""API conventions shared by every app: one error shape, cursor pagination, the error type."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class DefaultCursorPagination(CursorPagination):
+    ordering = "-id"
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class ApplicationError(Exception):
+    """A business rule refused the request; mapped once to a 4xx with a stable code."""
+
+    def __init__(self, message: str, *, code: str = "invalid", fields: dict[str, list[str]] | None = None,
+                 status_code: int = status.HTTP_400_BAD_REQUEST) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.fields = fields or {}
+        self.status_code = status_code
+
+
+def error_body(*, code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _flatten(detail: Any) -> Any:
+    if isinstance(detail, dict):
+        return {str(key): _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_flatten(item) for item in detail]
+    return str(detail)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every error body is `{"error": {"code", "message", "fields"}}`."""
+    if isinstance(exc, ApplicationError):
+        body = error_body(code=exc.code, message=str(exc.message), fields=exc.fields)
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        # A model's full_clean() inside a service reports field errors like a serializer would.
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {api_settings.NON_FIELD_ERRORS_KEY: exc.detail}
+        fields = _flatten(detail)
+        response.data = error_body(code="invalid", message=_first_message(fields), fields=fields)
+    else:
+        codes = exc.get_codes()
+        response.data = error_body(code=codes if isinstance(codes, str) else "error", message=str(exc.detail))
+    return response
+
+
+def _first_message(fields: Any, path: str = "") -> str:
+    """The first error, prefixed with the field it belongs to, e.g. `tags.0: Ensure ...`."""
+    if isinstance(fields, dict) and fields:
+        key, value = next(iter(fields.items()))
+        if key != api_settings.NON_FIELD_ERRORS_KEY:
+            path = f"{path}.{key}" if path else key
+        return _first_message(value, path)
+    if isinstance(fields, list) and fields:
+        return _first_message(fields[0], path)
+    return f"{path}: {fields}" if path else str(fields)
+
+
+@csrf_exempt
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """The catch-all at the end of the API routes: an unknown URL gets the JSON error, not the HTML page."""
+    message = gettext("No API endpoint at this address.")
+    if not request.path_info.endswith("/"):
+        # The catch-all defeats APPEND_SLASH, so point clients at the slashed route when there is one.
+        try:
+            slashed = resolve(f"{request.path_info}/")
+        except Resolver404:
+            slashed = None
+        if slashed is not None and slashed.func is not api_not_found:
+            message = gettext("No API endpoint at this address; did you mean %(path)s/?") % {"path": request.path}
+    return JsonResponse(error_body(code="not_found", message=message), status=status.HTTP_404_NOT_FOUND)

@@ -1,0 +1,63 @@
+"""Project-wide pages: the role-aware home redirect, health check and error pages."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from redis import Redis
+from redis.exceptions import RedisError
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each person to where their work is."""
+    user: Any = request.user
+    if not user.is_authenticated:
+        return HttpResponseRedirect(reverse("help:home"))
+    if user.has_perm("profiles.use_desk"):
+        return HttpResponseRedirect(reverse("desk:home"))
+    if user.has_perm("profiles.use_merchant_portal"):
+        return HttpResponseRedirect(reverse("merchant:home"))
+    return HttpResponseRedirect(reverse("help:home"))
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": _database_ok(), "redis": _redis_ok()}
+    healthy = all(checks.values())
+    body = {"status": "ok" if healthy else "error", **{k: "ok" if v else "error" for k, v in checks.items()}}
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        return False
+
+
+def _redis_ok() -> bool:
+    try:
+        return bool(Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping())
+    except (RedisError, OSError):
+        return False
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No request context: context processors may need the database that just failed. The
+    # language chosen by LocaleMiddleware is still active, so the page is translated.
+    return HttpResponse(loader.get_template("500.html").render({}), status=500)

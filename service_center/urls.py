@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from service_center.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("", include("django_prometheus.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("profiles.urls")),
+    path("help/", include("knowledge.urls")),
+    path("desk/", include("chat.urls")),
+    path("aftersales/", include("aftersales.urls")),
+    path("merchant/", include("aftersales.merchant_urls")),
+    path("reports/", include("reports.urls")),
+    path("api/v1/", include("service_center.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "service_center.core.views.permission_denied"
+handler404 = "service_center.core.views.page_not_found"
+handler500 = "service_center.core.views.server_error"
+
+# API work (issue 3): unknown addresses under /api/ outside /api/v1/ also answer the API's JSON 404.
+from django.urls import re_path  # noqa: E402
+
+from service_center.core.api import api_not_found  # noqa: E402
+
+urlpatterns += [re_path(r"^api/", api_not_found)]

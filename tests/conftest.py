@@ -1,0 +1,56 @@
+"""Fixtures shared by every test: one user per role, and a client logged in as each."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from profiles import services
+from profiles.models import User
+from profiles.roles import Role
+from tests.factories import AgentProfileFactory, CustomerProfileFactory, StoreFactory, UserFactory
+
+ALL_ROLES = ["anonymous", "customer", "agent", "supervisor", "qa", "merchant_staff", "admin"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache_and_throttles() -> Any:
+    # Throttle counters and axes lockouts live in the shared Redis cache.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., User]:
+    """A saved user holding `role` (plus the profile the role implies)."""
+
+    def make(role: str, **kwargs: Any) -> User:
+        if role == "customer":
+            return CustomerProfileFactory.create(user__roles=(Role.CUSTOMER,), **kwargs).user
+        if role == "agent":
+            return AgentProfileFactory.create(user__roles=(Role.AGENT,), **kwargs).user
+        if role == "admin":
+            return UserFactory.create(roles=(Role.ADMIN,), is_superuser=True, **kwargs)
+        if role == "merchant_staff":
+            user = UserFactory.create(roles=(Role.MERCHANT_STAFF,), **kwargs)
+            services.store_add_staff(store=StoreFactory.create(), user=user)
+            return user
+        return UserFactory.create(roles=(Role(role),), **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def client_for(make_user: Callable[..., User]) -> Callable[[str], Client]:
+    """`client_for("agent")`: a test client logged in as a new user of that role ("anonymous": none)."""
+
+    def make(role: str) -> Client:
+        client = Client()
+        if role != "anonymous":
+            client.force_login(make_user(role))
+        return client
+
+    return make

@@ -1,0 +1,73 @@
+"""A live Daphne serving the real ASGI app (HTTP, static files, WebSockets) and Chromium to drive it.
+
+Started the way `channels.testing.ChannelsLiveServerTestCase` does it: a forked `DaphneProcess`
+running `get_default_application()` wrapped in `ASGIStaticFilesHandler`, against the test database.
+"""
+
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from channels.testing.live import make_application
+from daphne.testing import DaphneProcess
+from django.conf import settings
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+from django.db import connections
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+HOST = "localhost"
+STARTUP_TIMEOUT = 60
+
+
+@pytest.fixture
+def asgi_live_server(transactional_db: None) -> Iterator[str]:
+    """The base URL of a Daphne process serving the project, with committed test data visible."""
+    # The child is forked: it must not inherit (and later close) this process's database sockets.
+    connections.close_all()
+    server = DaphneProcess(HOST, partial(make_application, static_wrapper=ASGIStaticFilesHandler))
+    server.start()
+    try:
+        if not server.ready.wait(timeout=STARTUP_TIMEOUT):
+            pytest.fail(f"Daphne did not start within {STARTUP_TIMEOUT}s")
+        yield f"http://{HOST}:{server.port.value}"
+    finally:
+        server.terminate()
+        server.join(timeout=30)
+
+
+@pytest.fixture
+def chromium_page(asgi_live_server: str) -> Iterator[Any]:
+    """A Chromium page with a Chinese-speaking browser; any request off the live server fails the test."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); browser tests need it")
+    from playwright.sync_api import Route, sync_playwright
+
+    server = urlsplit(asgi_live_server).netloc
+    outside: list[str] = []
+
+    def only_local(route: Route) -> None:
+        if urlsplit(route.request.url).netloc == server:
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        page.route("**/*", only_local)
+        try:
+            yield page
+        finally:
+            # Closing the page closes its WebSocket while the server still runs.
+            context.close()
+            browser.close()
+    assert outside == [], f"requests left the live server: {outside}"

@@ -1,0 +1,84 @@
+"""An agent signs in with a real browser, sees the workbench in Chinese, goes live and switches to English."""
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from django.db import connections
+
+from profiles.models import AgentProfile
+from tests.e2e.conftest import ARTIFACTS
+from tests.factories import PASSWORD, AgentProfileFactory, SkillFactory, TeamFactory
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def agent(transactional_db: None) -> AgentProfile:
+    team = TeamFactory.create(name="售后一组")
+    profile = AgentProfileFactory.create(user__display_name="王磊", capacity=6)
+    profile.teams.add(team)
+    profile.skills.add(SkillFactory.create(code="aftersales", name="售后"))
+    teammate = AgentProfileFactory.create(user__display_name="李娜", presence=AgentProfile.Presence.AWAY)
+    teammate.teams.add(team)
+    return profile
+
+
+def own_badge(agent: AgentProfile, presence: str) -> str:
+    return f'#desk aside .badge[data-user-id="{agent.user_id}"][data-presence="{presence}"]'
+
+
+def presence_in_db(agent: AgentProfile) -> str:
+    """Read from another thread: Playwright's event loop owns this one, and Django refuses sync queries there."""
+
+    def read() -> str:
+        try:
+            return AgentProfile.objects.get(pk=agent.pk).presence
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(read).result()
+
+
+def test_agent_logs_in_goes_live_and_switches_to_english(agent, asgi_live_server: str, chromium_page: Any) -> None:
+    page = chromium_page
+    page.goto(f"{asgi_live_server}/desk/")
+
+    # Not signed in: the login page, in Chinese.
+    assert "/accounts/login/" in page.url
+    assert page.title() == "登录 · 服务中心"
+    page.fill("#id_username", agent.user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form.form button[type=submit]")
+
+    page.wait_for_url(f"{asgi_live_server}/desk/")
+    assert page.title() == "工作台 · 服务中心"
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert page.locator("#me-title").inner_text() == "王磊"
+    assert page.locator(".usercard__roles").inner_text() == "客服"
+
+    # presence.js opens /ws/presence/: the consumer puts the agent online and the badge follows.
+    page.wait_for_selector(own_badge(agent, "online"))
+    assert page.locator(own_badge(agent, "online")).inner_text() == "在线"
+    assert page.locator("#live-status").inner_text() == "实时"
+    page.screenshot(path=str(ARTIFACTS / "desk-zh.png"), full_page=True)
+    assert presence_in_db(agent) == AgentProfile.Presence.ONLINE
+
+    # Choosing "away" goes over the socket and comes back as a broadcast.
+    page.select_option("#presence-select", "away")
+    page.wait_for_selector(own_badge(agent, "away"))
+    assert presence_in_db(agent) == AgentProfile.Presence.AWAY
+
+    # The language switcher: the same page, now in English.
+    page.click('.langswitch button[value="en"]')
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert page.url == f"{asgi_live_server}/desk/"
+    assert page.title() == "Workbench · Service Center"
+    assert page.locator("h1").inner_text() == "Workbench"
+    assert page.locator(".usercard__roles").inner_text() == "Agent"
+    assert page.locator('.langswitch button[aria-pressed="true"]').inner_text() == "English"
+    # Reloading reconnects; the agent is online again, labelled in English.
+    page.wait_for_selector(own_badge(agent, "online"))
+    assert page.locator(own_badge(agent, "online")).inner_text() == "Online"
+    page.screenshot(path=str(ARTIFACTS / "desk-en.png"), full_page=True)

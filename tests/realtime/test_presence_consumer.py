@@ -1,0 +1,164 @@
+"""`/ws/presence/` through the whole ASGI stack: origin check, cookie session, consumer, Redis layer."""
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.utils import timezone
+
+from profiles.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
+from profiles.models import AgentProfile, User
+from tests.realtime.conftest import TIMEOUT, Login, presence_frame
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+
+@sync_to_async
+def agent_profile(user: User) -> AgentProfile:
+    return AgentProfile.objects.get(user=user)
+
+
+@sync_to_async
+def presence_history(user: User) -> list[str]:
+    return list(AgentProfile.history.filter(user_id=user.pk).order_by("history_id").values_list("presence", flat=True))
+
+
+@sync_to_async
+def set_last_seen(user: User, seconds_ago: int) -> None:
+    AgentProfile.objects.filter(user=user).update(last_seen_at=timezone.now() - timedelta(seconds=seconds_ago))
+
+
+async def test_connecting_agent_goes_online_and_other_agents_hear_it(
+    login_as: Callable[[str], Login], open_socket: Any
+) -> None:
+    watcher, agent = await sync_to_async(login_as)("agent"), await sync_to_async(login_as)("agent")
+    watcher_socket, (connected, _) = await open_socket(watcher)
+    assert connected
+    assert await watcher_socket.receive_json_from(timeout=TIMEOUT) == presence_frame(watcher.user, "online")
+    assert (await agent_profile(agent.user)).presence == "offline"
+
+    agent_socket, (connected, _) = await open_socket(agent)
+
+    assert connected
+    assert await watcher_socket.receive_json_from(timeout=TIMEOUT) == presence_frame(agent.user, "online")
+    assert await agent_socket.receive_json_from(timeout=TIMEOUT) == presence_frame(agent.user, "online")
+    profile = await agent_profile(agent.user)
+    assert profile.presence == "online"
+    assert profile.last_seen_at is not None
+
+
+async def test_away_message_changes_presence_for_everyone(
+    login_as: Callable[[str], Login], open_socket: Any
+) -> None:
+    watcher, agent = await sync_to_async(login_as)("agent"), await sync_to_async(login_as)("agent")
+    watcher_socket, _ = await open_socket(watcher)
+    await watcher_socket.receive_json_from(timeout=TIMEOUT)
+    agent_socket, _ = await open_socket(agent)
+    await watcher_socket.receive_json_from(timeout=TIMEOUT)
+    await agent_socket.receive_json_from(timeout=TIMEOUT)
+
+    await agent_socket.send_json_to({"type": "presence", "presence": "away"})
+
+    assert await agent_socket.receive_json_from(timeout=TIMEOUT) == presence_frame(agent.user, "away")
+    assert await watcher_socket.receive_json_from(timeout=TIMEOUT) == presence_frame(agent.user, "away")
+    assert (await agent_profile(agent.user)).presence == "away"
+    assert (await presence_history(agent.user))[-2:] == ["online", "away"]
+
+
+async def test_heartbeat_refreshes_last_seen(login_as: Callable[[str], Login], open_socket: Any) -> None:
+    agent = await sync_to_async(login_as)("agent")
+    socket, _ = await open_socket(agent)
+    await socket.receive_json_from(timeout=TIMEOUT)
+    await set_last_seen(agent.user, seconds_ago=600)
+    stale_seen_at = (await agent_profile(agent.user)).last_seen_at
+    assert stale_seen_at is not None
+
+    await socket.send_json_to({"type": "heartbeat"})
+
+    assert await socket.receive_json_from(timeout=TIMEOUT) == {"type": "heartbeat.ack"}
+    profile = await agent_profile(agent.user)
+    assert profile.last_seen_at is not None
+    assert profile.last_seen_at > stale_seen_at + timedelta(seconds=590)
+    assert profile.presence == "online"
+
+
+async def test_disconnect_goes_offline_and_is_broadcast(login_as: Callable[[str], Login], open_socket: Any) -> None:
+    watcher, agent = await sync_to_async(login_as)("agent"), await sync_to_async(login_as)("agent")
+    watcher_socket, _ = await open_socket(watcher)
+    await watcher_socket.receive_json_from(timeout=TIMEOUT)
+    agent_socket, _ = await open_socket(agent)
+    await watcher_socket.receive_json_from(timeout=TIMEOUT)
+
+    await agent_socket.disconnect(timeout=TIMEOUT)
+
+    assert await watcher_socket.receive_json_from(timeout=TIMEOUT) == presence_frame(agent.user, "offline")
+    assert (await agent_profile(agent.user)).presence == "offline"
+
+
+async def test_anonymous_is_refused_with_4401(open_socket: Any) -> None:
+    socket, (accepted, _) = await open_socket(None)
+
+    # Accepted only so the application close code reaches the client.
+    assert accepted
+    assert await socket.receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+
+
+@pytest.mark.parametrize("role", ["customer", "supervisor", "merchant_staff"])
+async def test_non_agents_are_refused_with_4403(
+    role: str, login_as: Callable[[str], Login], open_socket: Any
+) -> None:
+    someone = await sync_to_async(login_as)(role)
+
+    socket, (accepted, _) = await open_socket(someone)
+
+    assert accepted
+    assert await socket.receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": CLOSE_FORBIDDEN}
+    # A frame already in flight is ignored; the fixture's disconnect re-raises if the consumer crashed.
+    await socket.send_json_to({"type": "presence", "presence": "away"})
+    assert not await sync_to_async(AgentProfile.objects.filter(user=someone.user).exists)()
+
+
+async def test_foreign_origin_is_refused_before_the_consumer_runs(
+    login_as: Callable[[str], Login], open_socket: Any
+) -> None:
+    agent = await sync_to_async(login_as)("agent")
+
+    _, (connected, _) = await open_socket(agent, origin="http://evil.example")
+
+    assert not connected
+    assert (await agent_profile(agent.user)).presence == "offline"
+
+
+@pytest.mark.parametrize(
+    ("frame", "error_code"),
+    [
+        ({"type": "websocket.receive", "text": "not json {"}, "invalid_json"),
+        ({"type": "websocket.receive", "text": ""}, "invalid_json"),
+        ({"type": "websocket.receive", "bytes": b"\x00\x01"}, "invalid_json"),
+        ({"type": "websocket.receive", "text": "[1, 2]"}, "unknown_type"),
+        ({"type": "websocket.receive", "text": '"heartbeat"'}, "unknown_type"),
+        ({"type": "websocket.receive", "text": '{"type": "dance"}'}, "unknown_type"),
+        ({"type": "websocket.receive", "text": '{"presence": "away"}'}, "unknown_type"),
+        ({"type": "websocket.receive", "text": '{"type": "presence", "presence": "busy"}'}, "invalid_presence"),
+        ({"type": "websocket.receive", "text": '{"type": "presence", "presence": ["away"]}'}, "invalid_presence"),
+        ({"type": "websocket.receive", "text": '{"type": "presence"}'}, "invalid_presence"),
+    ],
+)
+async def test_bad_messages_get_an_error_frame_and_the_socket_survives(
+    frame: dict[str, Any], error_code: str, login_as: Callable[[str], Login], open_socket: Any
+) -> None:
+    agent = await sync_to_async(login_as)("agent")
+    socket, _ = await open_socket(agent)
+    await socket.receive_json_from(timeout=TIMEOUT)
+
+    await socket.send_input(frame)
+
+    error = await socket.receive_json_from(timeout=TIMEOUT)
+    assert error["type"] == "error"
+    assert error["code"] == error_code
+    assert error["message"]
+    await socket.send_json_to({"type": "heartbeat"})
+    assert await socket.receive_json_from(timeout=TIMEOUT) == {"type": "heartbeat.ack"}
+    assert (await agent_profile(agent.user)).presence == "online"
