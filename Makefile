@@ -20,11 +20,13 @@ venv: .venv/.installed
 	python -m pip install -r requirements-dev.txt
 	touch $@
 
-# Chromium drives the browser tests (skipped without it); gettext compiles the translations.
+# Chromium drives the browser tests (skipped without it); a CJK font lets it draw Chinese (the
+# screenshots show boxes without one); gettext compiles the translations.
 system-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-wqy-microhei"; \
 	[ -n "$$missing" ] || exit 0; \
 	if [ "$$(id -u)" = 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; else sudo=no; fi; \
 	if [ "$$sudo" != no ] && command -v apt-get >/dev/null; then \

@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from service_center.core import views as core_views
+from service_center.core.api import api_not_found
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -19,15 +20,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
+    # Unknown addresses under /api/ (outside /api/v1/ too) answer the API's JSON 404, not the HTML page.
+    re_path(r"^api/", api_not_found),
 ]
 
 handler403 = "service_center.core.views.permission_denied"
 handler404 = "service_center.core.views.page_not_found"
 handler500 = "service_center.core.views.server_error"
-
-# API work (issue 3): unknown addresses under /api/ outside /api/v1/ also answer the API's JSON 404.
-from django.urls import re_path  # noqa: E402
-
-from service_center.core.api import api_not_found  # noqa: E402
-
-urlpatterns += [re_path(r"^api/", api_not_found)]

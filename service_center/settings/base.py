@@ -105,10 +105,17 @@ CACHES = {
     }
 }
 
+# Channels on redis-py 8: its new 5 s default socket timeout equals channels-redis's blocking
+# BZPOPMIN wait, so every idle consumer died with "Timeout reading from ..." about every 5 s
+# (django/channels_redis#422). No timeout, as before redis-py 8: any finite one also routes each
+# send through Python 3.11's asyncio.wait_for, which can swallow the cancel of a closing consumer.
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_PREFIX", default="sc-asgi")},
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+            "prefix": env.str("CHANNEL_PREFIX", default="sc-asgi"),
+        },
     }
 }
 
@@ -169,13 +176,16 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "service_center.core.api.exception_handler",
+    # These classes read the rates per request, so settings overrides apply without a restart.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "service_center.core.throttling.AnonRateThrottle",
+        "service_center.core.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/min"),
         "user": env.str("API_THROTTLE_USER", default="1200/min"),
+        # Integrator writes get their own budget.
+        "integrations": env.str("API_THROTTLE_INTEGRATIONS", default="120/min"),
     },
 }
 
@@ -188,6 +198,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Group operations by resource ("customers", "me") rather than by the version segment.
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
 }
 
 CELERY_BROKER_URL = REDIS_URL
@@ -208,21 +220,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
-
-# Channels on redis-py 8: its new 5 s default socket timeout equals channels-redis's blocking
-# BZPOPMIN wait, so every idle consumer died with "Timeout reading from ..." about every 5 s
-# (django/channels_redis#422). No timeout, as before redis-py 8: any finite one also routes each
-# send through Python 3.11's asyncio.wait_for, which can swallow the cancel of a closing consumer.
-# (mypy infers the CHANNEL_LAYERS literal above as a Collection, hence the ignore.)
-CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": None}]  # type: ignore[index]
-
-# API (issue 3): integrator writes get their own throttle budget. The throttle classes read rates per
-# request (service_center.core.throttling), so tests and settings overrides take effect without a restart.
-REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
-    "service_center.core.throttling.AnonRateThrottle",
-    "service_center.core.throttling.UserRateThrottle",
-]
-_api_throttle_rates: dict[str, str] = REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]  # type: ignore[assignment]
-_api_throttle_rates["integrations"] = env.str("API_THROTTLE_INTEGRATIONS", default="120/min")
-# Group operations by resource ("customers", "me") rather than by the version segment.
-SPECTACULAR_SETTINGS["SCHEMA_PATH_PREFIX"] = r"/api/v[0-9]+"
