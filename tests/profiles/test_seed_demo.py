@@ -108,3 +108,20 @@ def test_each_merchant_staff_sees_only_their_store(seeded: str) -> None:
         staff = User.objects.get(username=f"merchant{number}_staff")
         assert [store.code for store in selectors.stores_for_user(staff)] == [code]
     assert set(selectors.stores_for_user(User.objects.get(username="admin"))) == set(Store.objects.all())
+
+
+def test_other_apps_seed_through_their_app_config_in_the_same_transaction(db: None, monkeypatch: Any) -> None:
+    from django.apps import apps
+
+    seen: list[int] = []
+
+    def seed_tickets(stdout: Any) -> None:
+        # Runs after the profiles data exists, so an app can build on it.
+        seen.append(User.objects.filter(username="agent1").count())
+        raise RuntimeError("tickets demo failed")
+
+    monkeypatch.setattr(apps.get_app_config("tickets"), "seed_demo", seed_tickets, raising=False)
+    with pytest.raises(RuntimeError):
+        _seed()
+    assert seen == [1]
+    assert not User.objects.exists()  # nothing half-written

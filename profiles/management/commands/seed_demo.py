@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -26,6 +27,7 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             created = self._seed()
+            self._seed_other_apps()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new user(s))."))
         self._print_logins()
 
@@ -67,6 +69,16 @@ class Command(BaseCommand):
                 tags=list(customer.tags), address=customer.address, id_number=customer.id_number,
             )
         return sum(created_users)
+
+    def _seed_other_apps(self) -> None:
+        # Apps above profiles (tickets, chat, after-sales, knowledge) bring their own demo data by
+        # defining `seed_demo(stdout)` on their AppConfig; profiles may not import them. They run in
+        # INSTALLED_APPS order, so each may rely on the data of the apps it imports, and each must be
+        # idempotent like this command.
+        for app_config in apps.get_app_configs():
+            seed = getattr(app_config, "seed_demo", None)
+            if callable(seed):
+                seed(self.stdout)
 
     def _print_logins(self) -> None:
         customers = f"{demo_data.customer_username(1)} … {demo_data.customer_username(len(demo_data.CUSTOMERS))}"
