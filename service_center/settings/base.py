@@ -214,6 +214,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # An agent whose presence heartbeat is older than this is marked away by the beat task.
 PRESENCE_STALE_AFTER_SECONDS = env.int("PRESENCE_STALE_AFTER_SECONDS", default=120)
 
+# --- knowledge ---
+# Empty: search runs on PostgreSQL full-text. Set (http://es.internal:9200): Elasticsearch serves it.
+ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
+# The bot answers on its own only at or above this confidence (0 to 1); below, the question is logged.
+KNOWLEDGE_BOT_MIN_CONFIDENCE = env.float("KNOWLEDGE_BOT_MIN_CONFIDENCE", default=0.5)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

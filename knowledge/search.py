@@ -1,0 +1,194 @@
+"""`search_articles`: one interface, two backends (PostgreSQL full-text by default, Elasticsearch when configured).
+
+PostgreSQL: a weighted tsvector (title A, questions and tags B, body C) over jieba tokens, a GIN
+index, and an OR query of the query's tokens each expanded with its synonyms, ranked by
+ts_rank and nudged by readers' clicks and "helpful" votes.
+"""
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import F, FloatField, QuerySet
+from django.db.models.functions import Cast, Ln
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from knowledge.models import Article, Synonym
+from knowledge.segmentation import MAX_QUERY_CHARS, index_text, segment
+
+# ts_rank weights for D, C, B, A: a title hit counts ten times a body hit.
+RANK_WEIGHTS = [0.05, 0.2, 0.5, 1.0]
+# Readers' clicks and helpful votes break near-ties; they never outrank a clearly better text match.
+POPULARITY_WEIGHT = 0.03
+SNIPPET_BEFORE, SNIPPET_AFTER = 30, 90
+MAX_LIMIT = 50
+_MARKDOWN_NOISE = re.compile(r"!\[[^\]]*\]\([^)]*\)|\]\([^)]*\)|[#*_`>\[\]|-]+")
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    article: Article
+    score: float
+    title_html: SafeString
+    snippet_html: SafeString
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """The query's token groups: each group is one token and its synonyms."""
+
+    groups: tuple[frozenset[str], ...]
+
+    @property
+    def terms(self) -> set[str]:
+        return {term for group in self.groups for term in group}
+
+    def tsquery(self) -> str:
+        # Tokens are \w-only (see segment), so quoting them can never break the tsquery syntax.
+        return " | ".join(f"'{term}'" for term in sorted(self.terms))
+
+
+def parse_query(text: str) -> ParsedQuery:
+    tokens = list(dict.fromkeys(segment(text[:MAX_QUERY_CHARS])))
+    if not tokens:
+        return ParsedQuery(groups=())
+    expansions: dict[str, set[str]] = {token: {token} for token in tokens}
+    for synonym in Synonym.objects.filter(is_active=True, terms__overlap=tokens).only("terms"):
+        for token in tokens:
+            if token in synonym.terms:
+                # A synonym phrase may itself segment into several tokens ("原路退回" → 原路 退回).
+                for term in synonym.terms:
+                    expansions[token].update(segment(term) or [term.lower()])
+    return ParsedQuery(groups=tuple(frozenset(expansions[token]) for token in tokens))
+
+
+def visible_articles(audience: str) -> QuerySet[Article]:
+    audiences = [Article.Audience.PUBLIC]
+    if audience == Article.Audience.INTERNAL:
+        audiences.append(Article.Audience.INTERNAL)
+    return Article.objects.filter(status=Article.Status.PUBLISHED, audience__in=audiences)
+
+
+def search_articles(
+    query: "str | ParsedQuery", *, audience: str = Article.Audience.PUBLIC, language: str = "zh-hans", limit: int = 10
+) -> list[SearchHit]:
+    """Published articles matching `query`, best first. `audience="internal"` includes agents-only articles."""
+    parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
+    if not parsed.groups:
+        return []
+    limit = max(1, min(limit, MAX_LIMIT))
+    if settings.ELASTICSEARCH_URL:
+        from knowledge import elastic
+
+        scored = elastic.search(parsed, audience=audience, limit=limit)
+    else:
+        scored = _postgres_search(parsed, audience=audience, limit=limit)
+    english = language.startswith("en")
+    return [
+        SearchHit(
+            article=article,
+            score=score,
+            title_html=highlight(article.title_en if english and article.title_en else article.title_zh, parsed),
+            snippet_html=snippet(article.body_en if english and article.body_en else article.body_zh, parsed),
+        )
+        for article, score in scored
+    ]
+
+
+def _postgres_search(parsed: ParsedQuery, *, audience: str, limit: int) -> list[tuple[Article, float]]:
+    query = SearchQuery(parsed.tsquery(), search_type="raw", config="simple")
+    rank = SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS, normalization=1)
+    popularity = Ln(Cast(F("click_count") + F("helpful_yes") + 1, FloatField()))
+    articles = (
+        visible_articles(audience)
+        .filter(search_vector=query)
+        .annotate(score=rank * (1 + POPULARITY_WEIGHT * popularity))
+        .select_related("category")
+        .defer("search_vector")
+        .order_by("-score", "pk")[:limit]
+    )
+    return [(article, float(article.score)) for article in articles]
+
+
+def refresh_search_vectors(articles: Iterable[Article]) -> None:
+    """Recompute the stored tsvector of `articles` (one statement per batch, no ORM save, no history)."""
+    rows = [
+        (
+            index_text(article.title_zh, article.title_en),
+            index_text(article.question_zh, article.question_en, " ".join(article.tags)),
+            index_text(article.body_zh, article.body_en),
+            article.pk,
+        )
+        for article in articles
+    ]
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE knowledge_article SET search_vector = "
+            "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B') || "
+            "setweight(to_tsvector('simple', %s), 'C') WHERE id = %s",
+            rows,
+        )
+
+
+def plain_text(markdown_text: str) -> str:
+    return " ".join(_MARKDOWN_NOISE.sub(" ", markdown_text).split())
+
+
+def _mark(text: str, terms: Sequence[str]) -> SafeString:
+    """`text` escaped, with every occurrence of a term wrapped in <mark>."""
+    if not terms:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+    pieces: list[str] = []
+    last = 0
+    for match in pattern.finditer(text):
+        pieces.append(escape(text[last : match.start()]))
+        pieces.append(f"<mark>{escape(match.group())}</mark>")
+        last = match.end()
+    pieces.append(escape(text[last:]))
+    return mark_safe("".join(pieces))  # noqa: S308  (every piece was escaped above)
+
+
+def _highlight_terms(parsed: ParsedQuery) -> list[str]:
+    # Single characters would light up half a Chinese sentence; highlight words only.
+    return [term for term in parsed.terms if len(term) > 1] or list(parsed.terms)
+
+
+def highlight(text: str, parsed: ParsedQuery) -> SafeString:
+    return _mark(text, _highlight_terms(parsed))
+
+
+def snippet(markdown_text: str, parsed: ParsedQuery) -> SafeString:
+    """A short window of the body around the first query word, escaped, query words in <mark>."""
+    text = plain_text(markdown_text)
+    terms = _highlight_terms(parsed)
+    lowered = text.lower()
+    positions = [lowered.find(term) for term in terms]
+    first = min((position for position in positions if position >= 0), default=0)
+    start = max(0, first - SNIPPET_BEFORE)
+    end = min(len(text), first + SNIPPET_AFTER)
+    window = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+    return _mark(window, terms)
+
+
+def coverage(parsed: ParsedQuery, article: Article) -> float:
+    """Share of the query's token groups found in the article's text (0 to 1): how well it answers."""
+    if not parsed.groups:
+        return 0.0
+    haystack = " ".join(
+        [article.title_zh, article.question_zh, article.body_zh, " ".join(article.tags), article.title_en]
+    ).lower()
+    found = sum(1 for group in parsed.groups if any(term in haystack for term in group))
+    # Long words carry more meaning than single characters; weight the groups by their length.
+    weights = [math.sqrt(max(len(term) for term in group)) for group in parsed.groups]
+    hit_weight = sum(
+        weight for weight, group in zip(weights, parsed.groups, strict=True) if any(term in haystack for term in group)
+    )
+    return hit_weight / sum(weights) if found else 0.0

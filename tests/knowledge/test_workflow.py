@@ -1,0 +1,108 @@
+"""The article lifecycle: who may move an article, where to, and what the scheduler does."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from knowledge import services
+from knowledge.models import Article, ReviewTask
+from knowledge.workflow import Action, InvalidTransition, apply_transition, available_actions
+from tests.knowledge.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db
+S = Article.Status
+
+
+@pytest.fixture
+def author(editor_with):
+    return editor_with("change_article", "review_article")
+
+
+@pytest.fixture
+def reviewer(editor_with):
+    return editor_with("change_article", "review_article", role="supervisor")
+
+
+def test_draft_goes_through_review_to_published_and_back(author, reviewer) -> None:
+    article = ArticleFactory.create(status=S.DRAFT, author=author)
+    article = apply_transition(article=article, action=Action.SUBMIT, actor=author)
+    assert article.status == S.IN_REVIEW
+    article = apply_transition(article=article, action=Action.APPROVE, actor=reviewer)
+    assert (article.status, article.reviewer, article.published_at is not None) == (S.PUBLISHED, reviewer, True)
+    article = apply_transition(article=article, action=Action.TAKE_OFFLINE, actor=reviewer)
+    article = apply_transition(article=article, action=Action.REDRAFT, actor=author)
+    assert article.status == S.DRAFT
+    reasons = list(article.history.order_by("history_id").values_list("status", "history_change_reason"))
+    assert reasons[-4:] == [
+        (S.IN_REVIEW, "submit"), (S.PUBLISHED, "approve"), (S.OFFLINE, "take_offline"), (S.DRAFT, "redraft")
+    ]
+
+
+def test_the_reviewer_must_not_be_the_author(author) -> None:
+    article = ArticleFactory.create(status=S.IN_REVIEW, author=author)
+    with pytest.raises(InvalidTransition) as error:
+        apply_transition(article=article, action=Action.APPROVE, actor=author)
+    assert error.value.code == "own_article"
+    assert Article.objects.get(pk=article.pk).status == S.IN_REVIEW
+    assert Action.APPROVE not in available_actions(article, author)
+
+
+@pytest.mark.parametrize("role", ["customer", "agent", "merchant_staff", "qa"])
+def test_roles_without_the_permission_cannot_review(make_user, role: str) -> None:
+    article = ArticleFactory.create(status=S.IN_REVIEW)
+    with pytest.raises(InvalidTransition) as error:
+        apply_transition(article=article, action=Action.APPROVE, actor=make_user(role))
+    assert error.value.code == "forbidden"
+
+
+def test_editor_without_review_permission_can_submit_but_not_approve(editor_with, reviewer) -> None:
+    writer = editor_with("change_article")
+    article = ArticleFactory.create(status=S.DRAFT, author=reviewer)
+    apply_transition(article=article, action=Action.SUBMIT, actor=writer)
+    with pytest.raises(InvalidTransition):
+        apply_transition(article=article, action=Action.APPROVE, actor=writer)
+
+
+def test_impossible_moves_are_refused(reviewer) -> None:
+    article = ArticleFactory.create(status=S.DRAFT)
+    with pytest.raises(InvalidTransition) as error:
+        apply_transition(article=article, action=Action.APPROVE, actor=reviewer)
+    assert error.value.code == "invalid_state"
+    with pytest.raises(InvalidTransition) as error:
+        apply_transition(article=article, action=Action.PUBLISH_DUE, actor=reviewer)
+    assert error.value.code == "invalid_state"
+
+
+def test_people_cannot_take_the_schedulers_steps(reviewer) -> None:
+    article = ArticleFactory.create(status=S.SCHEDULED)
+    with pytest.raises(InvalidTransition) as error:
+        apply_transition(article=article, action=Action.PUBLISH_DUE, actor=reviewer)
+    assert error.value.code == "system_only"
+
+
+def test_approval_with_a_future_date_schedules_and_the_sweep_publishes(author, reviewer) -> None:
+    later = timezone.now() + timedelta(hours=2)
+    article = ArticleFactory.create(status=S.IN_REVIEW, author=author, publish_at=later)
+    assert apply_transition(article=article, action=Action.APPROVE, actor=reviewer).status == S.SCHEDULED
+    assert services.sweep_schedule() == {"published": 0, "expired": 0}
+    assert services.sweep_schedule(now=later + timedelta(minutes=1)) == {"published": 1, "expired": 0}
+    assert Article.objects.get(pk=article.pk).status == S.PUBLISHED
+    # Running again changes nothing.
+    assert services.sweep_schedule(now=later + timedelta(minutes=2)) == {"published": 0, "expired": 0}
+
+
+def test_expiry_takes_the_article_offline_and_opens_one_review_task() -> None:
+    article = ArticleFactory.create(status=S.PUBLISHED, expires_at=timezone.now() - timedelta(minutes=1))
+    assert services.sweep_schedule() == {"published": 0, "expired": 1}
+    assert Article.objects.get(pk=article.pk).status == S.OFFLINE
+    assert services.sweep_schedule() == {"published": 0, "expired": 0}
+    task = ReviewTask.objects.get(article=article)
+    assert (task.reason, task.status) == (ReviewTask.Reason.EXPIRED, ReviewTask.Status.OPEN)
+
+
+def test_beat_schedule_rows_exist() -> None:
+    from django_celery_beat.models import PeriodicTask
+
+    tasks = dict(PeriodicTask.objects.filter(task__startswith="knowledge.").values_list("task", "enabled"))
+    assert tasks == {"knowledge.tasks.sweep_article_schedule": True, "knowledge.tasks.draft_faqs_nightly": True}
