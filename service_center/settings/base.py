@@ -220,6 +220,27 @@ ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
 # The bot answers on its own only at or above this confidence (0 to 1); below, the question is logged.
 KNOWLEDGE_BOT_MIN_CONFIDENCE = env.float("KNOWLEDGE_BOT_MIN_CONFIDENCE", default=0.5)
 
+# --- chat ---
+# Chat uploads are private (served after a membership check) and live outside MEDIA_ROOT.
+CHAT_MEDIA_ROOT = env.path("CHAT_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media" / "chat"))
+CHAT_IMAGE_MAX_BYTES = env.int("CHAT_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+CHAT_FILE_MAX_BYTES = env.int("CHAT_FILE_MAX_BYTES", default=20 * 1024 * 1024)
+CHAT_VIDEO_MAX_BYTES = env.int("CHAT_VIDEO_MAX_BYTES", default=30 * 1024 * 1024)
+CHAT_VOICE_MAX_SECONDS = env.int("CHAT_VOICE_MAX_SECONDS", default=60)
+# Compressed voice clips are not decoded: this bitrate ceiling turns the duration cap into a size cap.
+CHAT_VOICE_MAX_BYTES_PER_SECOND = 32 * 1024
+CHAT_VOICE_MAX_BYTES = CHAT_VOICE_MAX_SECONDS * CHAT_VOICE_MAX_BYTES_PER_SECOND + 1024
+# Dotted path of a speech-to-text adapter class (see chat/speech.py); empty: voice is not transcribed.
+CHAT_SPEECH_TO_TEXT = env.str("CHAT_SPEECH_TO_TEXT", default="")
+CHAT_MESSAGE_MAX_CHARS = 2000
+# The assistant hands a conversation to a person after this many questions it could not answer.
+CHAT_BOT_MAX_MISSES = 2
+# Per WebSocket connection: largest frame, and frames allowed per 10 seconds before error frames.
+CHAT_SOCKET_MAX_FRAME_BYTES = 16 * 1024
+CHAT_SOCKET_FRAMES_PER_10S = env.int("CHAT_SOCKET_FRAMES_PER_10S", default=60)
+# "typing" is relayed at most once per this many seconds per connection.
+CHAT_TYPING_THROTTLE_SECONDS = 2.0
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

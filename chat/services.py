@@ -1,0 +1,351 @@
+"""Writes for live chat. Keyword-only, one transaction each; a message is committed before any
+socket hears of it (events are published here and broadcast by `chat.realtime` on commit)."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from chat import bot, selectors, uploads
+from chat.errors import ChatError
+from chat.models import Attachment, ChatMessage, ChatSettings, Conversation, ReadReceipt
+from chat.payloads import conversation_payload, message_payload
+from chat.workflow import InvalidTransition, apply_transition
+from profiles.models import AgentProfile, User
+from service_center.core import events
+
+Sender = ChatMessage.Sender
+Status = Conversation.Status
+
+MESSAGE_EVENT = "chat.message"
+MESSAGE_CHANGED_EVENT = "chat.message_changed"
+READ_EVENT = "chat.read"
+CONVERSATION_EVENT = "chat.conversation"
+QUEUE_EVENT = "chat.queue"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    message: ChatMessage
+    created: bool
+
+
+def _lock(conversation_id: int) -> Conversation:
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("customer", "agent")
+        .filter(pk=conversation_id)
+        .first()
+    )
+    if conversation is None:
+        raise ChatError("not_found", _("Conversation not found."))
+    return conversation
+
+
+def _participant(conversation: Conversation, user: Any) -> str:
+    role = selectors.participant_role(conversation, user)
+    if role is None:
+        raise ChatError("not_found", _("Conversation not found."))
+    return role
+
+
+def _customer_language(conversation: Conversation) -> str:
+    return conversation.customer.preferred_language or settings.LANGUAGE_CODE
+
+
+def _append(
+    conversation: Conversation, *, sender: str, author: User | None = None, body: str = "",
+    attachment: Attachment | None = None, client_id: str = "",
+) -> ChatMessage:
+    """Number and store one message on a conversation the caller holds locked."""
+    conversation.last_seq += 1
+    Conversation.objects.filter(pk=conversation.pk).update(last_seq=conversation.last_seq)
+    message = ChatMessage.objects.create(
+        conversation=conversation, seq=conversation.last_seq, sender=sender, author=author,
+        kind=attachment.kind if attachment else ChatMessage.Kind.TEXT, body=body, attachment=attachment,
+        client_id=client_id,
+    )
+    if author is not None:
+        _advance_receipt(conversation, author, message.seq)
+    events.publish(
+        MESSAGE_EVENT, conversation_id=conversation.pk, agent_id=conversation.agent_id, message=message_payload(message)
+    )
+    return message
+
+
+def _system_say(conversation: Conversation, text_for: Any, sender: str = Sender.SYSTEM) -> ChatMessage:
+    # Assistant and system lines are stored in the customer's language: the customer reads them first.
+    with translation.override(_customer_language(conversation)):
+        return _append(conversation, sender=sender, body=str(text_for()))
+
+
+def _advance_receipt(conversation: Conversation, user: User, seq: int) -> bool:
+    receipt, created = ReadReceipt.objects.get_or_create(
+        conversation=conversation, user=user, defaults={"last_read_seq": seq}
+    )
+    if created:
+        return seq > 0
+    return ReadReceipt.objects.filter(pk=receipt.pk, last_read_seq__lt=seq).update(last_read_seq=seq) > 0
+
+
+def _conversation_changed(conversation: Conversation) -> None:
+    events.publish(
+        CONVERSATION_EVENT, conversation_id=conversation.pk,
+        conversation=conversation_payload(conversation, queue_position=selectors.queue_position(conversation)),
+        agent_id=conversation.agent_id,
+    )
+
+
+@transaction.atomic
+def conversation_start(*, customer: User, channel: str = Conversation.Channel.WEB) -> tuple[Conversation, bool]:
+    """The customer's open conversation, or a new one greeted by the assistant; (conversation, created)."""
+    # Locking the customer's row makes two tabs starting at once agree on one conversation.
+    User.objects.select_for_update().filter(pk=customer.pk).first()
+    existing = selectors.open_conversation_for(customer)
+    if existing is not None:
+        return existing, False
+    if channel not in Conversation.Channel.values:
+        raise ChatError("invalid_channel", _("Unknown channel."))
+    conversation = Conversation.objects.create(customer=customer, channel=channel)
+    conversation.customer = customer
+    _system_say(conversation, bot.greeting, sender=Sender.BOT)
+    events.publish(CONVERSATION_EVENT, conversation_id=conversation.pk,
+                   conversation=conversation_payload(conversation), agent_id=None)
+    return conversation, True
+
+
+def _handoff(conversation: Conversation, reason: str) -> None:
+    apply_transition(conversation, "handoff")
+    conversation.handoff_reason = reason
+    conversation.save(update_fields=["handoff_reason"])
+    position = selectors.queue_position(conversation) or 1
+    with translation.override(_customer_language(conversation)):
+        _append(conversation, sender=Sender.SYSTEM, body=_(
+            "Connecting you to an agent. You are number %(position)d in the queue."
+        ) % {"position": position})
+    _conversation_changed(conversation)
+    events.publish(QUEUE_EVENT)
+
+
+@transaction.atomic
+def conversation_handoff(*, conversation_id: int, customer: User, reason: str = "requested") -> Conversation:
+    """The customer asks for a person ("转人工"): the conversation joins the waiting queue."""
+    conversation = _lock(conversation_id)
+    if _participant(conversation, customer) != "customer":
+        raise ChatError("forbidden", _("Only the customer can ask for an agent."))
+    if conversation.status != Status.BOT:
+        raise ChatError("invalid_state", _("This conversation is already with an agent or waiting for one."))
+    _handoff(conversation, reason)
+    return conversation
+
+
+def _bot_reply(conversation: Conversation, text: str) -> None:
+    reason = bot.wants_human(text)
+    if reason is None:
+        conversation.bot_misses += 1
+        Conversation.objects.filter(pk=conversation.pk).update(bot_misses=conversation.bot_misses)
+        _system_say(conversation, bot.cannot_answer, sender=Sender.BOT)
+        if conversation.bot_misses < settings.CHAT_BOT_MAX_MISSES:
+            return
+        reason = "unanswered"
+    _system_say(conversation, bot.handing_over, sender=Sender.BOT)
+    _handoff(conversation, reason)
+
+
+@transaction.atomic
+def message_send(
+    *, conversation_id: int, author: User, body: str = "", attachment_id: int | None = None, client_id: str = ""
+) -> SendResult:
+    """Store a message from the customer or the assigned agent. A repeated `client_id` returns the
+    first message (created=False) so a client can retry a send whose ack it never saw."""
+    body = body.strip()
+    if len(body) > settings.CHAT_MESSAGE_MAX_CHARS:
+        raise ChatError("too_long", _("A message can be at most %(count)d characters.")
+                        % {"count": settings.CHAT_MESSAGE_MAX_CHARS})
+    if len(client_id) > 64:
+        raise ChatError("invalid_client_id", _("client_id can be at most 64 characters."))
+    conversation = _lock(conversation_id)
+    role = _participant(conversation, author)
+    if client_id:
+        earlier = ChatMessage.objects.select_related("author", "attachment").filter(
+            conversation=conversation, client_id=client_id
+        ).first()
+        if earlier is not None:
+            return SendResult(earlier, created=False)
+    if not conversation.is_open:
+        raise ChatError("conversation_ended", _("This conversation has ended."))
+    attachment = None
+    if attachment_id is not None:
+        attachment = Attachment.objects.filter(pk=attachment_id, conversation=conversation, uploaded_by=author).first()
+        if attachment is None:
+            raise ChatError("invalid_attachment", _("That upload does not exist or is not yours."))
+    if not body and attachment is None:
+        raise ChatError("empty", _("Type a message or attach a file."))
+    message = _append(conversation, sender=role, author=author, body=body, attachment=attachment, client_id=client_id)
+    if role == "customer" and conversation.status == Status.BOT and body:
+        _bot_reply(conversation, body)
+    return SendResult(message, created=True)
+
+
+def _lock_own_message(message_id: int, user: User, window_seconds: int, late: str) -> tuple[Conversation, ChatMessage]:
+    found = ChatMessage.objects.filter(pk=message_id).values_list("conversation_id", flat=True).first()
+    if found is None:
+        raise ChatError("not_found", _("Message not found."))
+    conversation = _lock(found)
+    _participant(conversation, user)
+    message = ChatMessage.objects.select_related("author", "attachment").get(pk=message_id)
+    if message.author_id != user.pk:
+        raise ChatError("not_author", _("You can only change your own messages."))
+    if message.recalled_at is not None:
+        raise ChatError("recalled", _("This message was recalled."))
+    if timezone.now() - message.created_at > timedelta(seconds=window_seconds):
+        raise ChatError("window_passed", late % {"minutes": f"{window_seconds / 60:g}"})
+    return conversation, message
+
+
+@transaction.atomic
+def message_edit(*, message_id: int, user: User, body: str) -> ChatMessage:
+    limits = ChatSettings.load()
+    body = body.strip()
+    if not body:
+        raise ChatError("empty", _("Type a message or attach a file."))
+    if len(body) > settings.CHAT_MESSAGE_MAX_CHARS:
+        raise ChatError("too_long", _("A message can be at most %(count)d characters.")
+                        % {"count": settings.CHAT_MESSAGE_MAX_CHARS})
+    _conversation, message = _lock_own_message(message_id, user, limits.edit_window_seconds, _(
+        "Messages can only be edited within %(minutes)s minutes of sending."
+    ))
+    if message.kind != ChatMessage.Kind.TEXT:
+        raise ChatError("not_text", _("Only text messages can be edited."))
+    if message.edit_count >= limits.edit_limit:
+        raise ChatError(
+            "edit_limit", _("A message can be edited at most %(count)d times.") % {"count": limits.edit_limit}
+        )
+    message.body = body
+    message.edit_count += 1
+    message.edited_at = timezone.now()
+    message.save(update_fields=["body", "edit_count", "edited_at"])
+    events.publish(MESSAGE_CHANGED_EVENT, conversation_id=message.conversation_id, message=message_payload(message))
+    return message
+
+
+@transaction.atomic
+def message_recall(*, message_id: int, user: User) -> ChatMessage:
+    """Withdraw a message: both sides see "消息已撤回" in its place; its content is no longer served."""
+    limits = ChatSettings.load()
+    _conversation, message = _lock_own_message(message_id, user, limits.recall_window_seconds, _(
+        "Messages can only be recalled within %(minutes)s minutes of sending."
+    ))
+    message.recalled_at = timezone.now()
+    # The text goes; the previous version stays in the message's history for QA.
+    message.body = ""
+    message.save(update_fields=["recalled_at", "body"])
+    events.publish(MESSAGE_CHANGED_EVENT, conversation_id=message.conversation_id, message=message_payload(message))
+    return message
+
+
+@transaction.atomic
+def mark_read(*, conversation_id: int, user: User, seq: int) -> int:
+    """Move the reader's pointer forward (never back); returns the pointer."""
+    conversation = Conversation.objects.select_related("customer", "agent").filter(pk=conversation_id).first()
+    if conversation is None:
+        raise ChatError("not_found", _("Conversation not found."))
+    role = _participant(conversation, user)
+    seq = max(0, min(seq, conversation.last_seq))
+    if _advance_receipt(conversation, user, seq):
+        events.publish(READ_EVENT, conversation_id=conversation.pk, user_id=user.pk, role=role, seq=seq,
+                       agent_id=conversation.agent_id)
+    return ReadReceipt.objects.get(conversation=conversation, user=user).last_read_seq
+
+
+@transaction.atomic
+def conversation_assign(*, agent: User, conversation_id: int | None = None) -> Conversation:
+    """Give a waiting chat to `agent`: the given one, or the longest-waiting one.
+
+    The agent's profile row is locked first, so their capacity check and the assignment are one
+    step; waiting rows are taken with SKIP LOCKED so two agents never block on the same chat.
+    """
+    profile = AgentProfile.objects.select_for_update().filter(user_id=agent.pk).first()
+    if profile is None:
+        raise ChatError("not_agent", _("Only agents take chats."))
+    active = Conversation.objects.filter(agent_id=agent.pk, status=Status.ACTIVE).count()
+    if active >= profile.capacity:
+        raise ChatError("at_capacity", _("You already have %(count)d chats open, your limit.") % {"count": active})
+    waiting = Conversation.objects.select_for_update(skip_locked=True, of=("self",)).select_related("customer")
+    waiting = waiting.filter(status=Status.WAITING)
+    if conversation_id is not None:
+        waiting = waiting.filter(pk=conversation_id)
+    conversation = waiting.order_by("waiting_since", "id").first()
+    if conversation is None:
+        raise ChatError("not_waiting", _("No chat is waiting for you there: another agent may have taken it."))
+    conversation.agent = agent
+    try:
+        apply_transition(conversation, "assign")
+    except InvalidTransition as error:
+        raise ChatError("invalid_state", str(error)) from error
+    with translation.override(_customer_language(conversation)):
+        _append(conversation, sender=Sender.SYSTEM, body=_("%(agent)s is here to help you.") % {"agent": agent})
+    _conversation_changed(conversation)
+    events.publish(QUEUE_EVENT)
+    return conversation
+
+
+@transaction.atomic
+def conversation_end(*, conversation_id: int, user: User) -> Conversation:
+    conversation = _lock(conversation_id)
+    _participant(conversation, user)
+    was_waiting = conversation.status == Status.WAITING
+    try:
+        apply_transition(conversation, "end")
+    except InvalidTransition as error:
+        raise ChatError("invalid_state", str(error)) from error
+    _system_say(conversation, lambda: _("The conversation has ended. How did we do?"))
+    _conversation_changed(conversation)
+    if was_waiting:
+        events.publish(QUEUE_EVENT)
+    return conversation
+
+
+@transaction.atomic
+def conversation_rate(*, conversation_id: int, customer: User, rating: int, comment: str = "") -> Conversation:
+    conversation = _lock(conversation_id)
+    if _participant(conversation, customer) != "customer":
+        raise ChatError("forbidden", _("Only the customer rates a conversation."))
+    if conversation.status != Status.ENDED:
+        raise ChatError("invalid_state", _("A conversation is rated once it has ended."))
+    if conversation.rating is not None:
+        raise ChatError("already_rated", _("You have already rated this conversation."))
+    if not 1 <= rating <= 5:
+        raise ChatError("invalid_rating", _("Choose between 1 and 5 stars."))
+    conversation.rating = rating
+    conversation.rating_comment = comment.strip()[:500]
+    conversation.save(update_fields=["rating", "rating_comment"])
+    _conversation_changed(conversation)
+    return conversation
+
+
+@transaction.atomic
+def attachment_upload(*, conversation_id: int, user: User, kind: str, upload: UploadedFile) -> Attachment:
+    """Check and store an upload for a later `send`; returns the attachment to reference by id."""
+    conversation = Conversation.objects.select_related("customer", "agent").filter(pk=conversation_id).first()
+    if conversation is None:
+        raise ChatError("not_found", _("Conversation not found."))
+    _participant(conversation, user)
+    if not conversation.is_open:
+        raise ChatError("conversation_ended", _("This conversation has ended."))
+    checked = uploads.check_upload(kind=kind, upload=upload)
+    attachment = Attachment(
+        conversation=conversation, uploaded_by=user, kind=checked.kind, content_type=checked.content_type,
+        original_name=checked.name, size=len(checked.content), width=checked.width, height=checked.height,
+        duration_ms=checked.duration_ms,
+    )
+    uploads.store(checked, attachment)
+    attachment.save()
+    if attachment.kind == Attachment.Kind.VOICE and settings.CHAT_SPEECH_TO_TEXT:
+        events.publish("chat.voice_uploaded", attachment_id=attachment.pk)
+    return attachment

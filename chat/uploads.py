@@ -1,0 +1,178 @@
+"""Checking, re-encoding and storing chat uploads. Content decides the kind, never the file name.
+
+Images are decoded with Pillow, re-encoded (which drops anything hidden in them, EXIF included)
+and shrunk, with a thumbnail. Voice clips are WAV (duration read exactly) or a compressed
+format whose duration is bounded through its size. Video and other files are size-capped.
+"""
+
+import io
+import wave
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from chat.errors import ChatError
+from chat.models import Attachment
+
+IMAGE_MAX_SIDE = 1920
+THUMBNAIL_SIDE = 320
+JPEG_QUALITY = 82
+
+# Magic numbers: (offset, bytes) -> content type.
+_AUDIO_SIGNATURES = [
+    (0, b"OggS", "audio/ogg"),
+    (0, b"\x1a\x45\xdf\xa3", "audio/webm"),
+    (0, b"ID3", "audio/mpeg"),
+    (0, b"\xff\xfb", "audio/mpeg"),
+    (4, b"ftyp", "audio/mp4"),
+]
+_VIDEO_SIGNATURES = [
+    (4, b"ftyp", "video/mp4"),
+    (0, b"\x1a\x45\xdf\xa3", "video/webm"),
+]
+# Files a browser could run if served inline are only ever sent as downloads.
+_SAFE_FILE_TYPES = {b"%PDF": "application/pdf", b"PK\x03\x04": "application/zip"}
+
+
+@dataclass(frozen=True)
+class Checked:
+    kind: str
+    content: bytes
+    content_type: str
+    name: str
+    width: int | None = None
+    height: int | None = None
+    duration_ms: int | None = None
+    thumbnail: bytes | None = None
+
+
+def _sniff(head: bytes, signatures: list[tuple[int, bytes, str]]) -> str | None:
+    for offset, magic, content_type in signatures:
+        if head[offset : offset + len(magic)] == magic:
+            return content_type
+    return None
+
+
+def _too_big(limit: int) -> ChatError:
+    return ChatError("file_too_large", _("The file is larger than %(mb).1f MB.") % {"mb": limit / 1024 / 1024})
+
+
+def _read_capped(upload: UploadedFile, limit: int) -> bytes:
+    if upload.size is not None and upload.size > limit:
+        raise _too_big(limit)
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise _too_big(limit)
+    if not data:
+        raise ChatError("empty_file", _("The file is empty."))
+    return data
+
+
+def _base_name(upload: UploadedFile) -> str:
+    name = (upload.name or "upload").replace("\\", "/").rsplit("/", 1)[-1]
+    return name[-150:] or "upload"
+
+
+def check_image(data: bytes, name: str) -> Checked:
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as opened:
+            image = ImageOps.exif_transpose(opened)
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise ChatError("invalid_image", _("This is not an image we can read.")) from error
+    has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
+    image = image.convert("RGBA" if has_alpha else "RGB")
+    image.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
+    out_format, content_type, extension = ("PNG", "image/png", "png") if has_alpha else ("JPEG", "image/jpeg", "jpg")
+    stem = name.rsplit(".", 1)[0][:100] or "image"
+
+    def encode(picture: Image.Image) -> bytes:
+        buffer = io.BytesIO()
+        if out_format == "JPEG":
+            picture.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+        else:
+            picture.save(buffer, "PNG", optimize=True)
+        return buffer.getvalue()
+
+    thumb = image.copy()
+    thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+    return Checked(
+        kind=Attachment.Kind.IMAGE, content=encode(image), content_type=content_type, name=f"{stem}.{extension}",
+        width=image.width, height=image.height, thumbnail=encode(thumb),
+    )
+
+
+def check_voice(data: bytes, name: str) -> Checked:
+    max_ms = settings.CHAT_VOICE_MAX_SECONDS * 1000
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        try:
+            with wave.open(io.BytesIO(data)) as clip:
+                duration_ms = int(clip.getnframes() * 1000 / clip.getframerate())
+        except (wave.Error, EOFError, ZeroDivisionError) as error:
+            raise ChatError("invalid_audio", _("This is not an audio clip we can play.")) from error
+        content_type = "audio/wav"
+    else:
+        sniffed = _sniff(data, _AUDIO_SIGNATURES)
+        if sniffed is None:
+            raise ChatError("invalid_audio", _("This is not an audio clip we can play."))
+        content_type, duration_ms = sniffed, None
+        # Compressed clips are not decoded here; a bitrate ceiling turns the duration cap into a size cap.
+        if len(data) > settings.CHAT_VOICE_MAX_SECONDS * settings.CHAT_VOICE_MAX_BYTES_PER_SECOND:
+            raise ChatError(
+                "voice_too_long", _("Voice messages can be at most %(seconds)d seconds.")
+                % {"seconds": settings.CHAT_VOICE_MAX_SECONDS},
+            )
+    if duration_ms is not None and duration_ms > max_ms:
+        raise ChatError(
+            "voice_too_long", _("Voice messages can be at most %(seconds)d seconds.")
+            % {"seconds": settings.CHAT_VOICE_MAX_SECONDS},
+        )
+    return Checked(kind=Attachment.Kind.VOICE, content=data, content_type=content_type, name=name,
+                   duration_ms=duration_ms)
+
+
+def check_video(data: bytes, name: str) -> Checked:
+    content_type = _sniff(data, _VIDEO_SIGNATURES)
+    if content_type is None:
+        raise ChatError("invalid_video", _("Only MP4 and WebM videos can be sent."))
+    return Checked(kind=Attachment.Kind.VIDEO, content=data, content_type=content_type, name=name)
+
+
+def check_file(data: bytes, name: str) -> Checked:
+    content_type = next((kind for magic, kind in _SAFE_FILE_TYPES.items() if data.startswith(magic)),
+                        "application/octet-stream")
+    return Checked(kind=Attachment.Kind.FILE, content=data, content_type=content_type, name=name)
+
+
+def check_upload(*, kind: str, upload: UploadedFile) -> Checked:
+    limits: dict[str, int] = {
+        Attachment.Kind.IMAGE: settings.CHAT_IMAGE_MAX_BYTES,
+        Attachment.Kind.VOICE: settings.CHAT_VOICE_MAX_BYTES,
+        Attachment.Kind.VIDEO: settings.CHAT_VIDEO_MAX_BYTES,
+        Attachment.Kind.FILE: settings.CHAT_FILE_MAX_BYTES,
+    }
+    if kind not in limits:
+        raise ChatError("invalid_kind", _("kind must be one of: %(kinds)s") % {"kinds": ", ".join(limits)})
+    data = _read_capped(upload, limits[kind])
+    name = _base_name(upload)
+    checkers: dict[str, Callable[[bytes, str], Checked]] = {
+        Attachment.Kind.IMAGE: check_image,
+        Attachment.Kind.VOICE: check_voice,
+        Attachment.Kind.VIDEO: check_video,
+        Attachment.Kind.FILE: check_file,
+    }
+    return checkers[kind](data, name)
+
+
+def store(checked: Checked, attachment: Attachment) -> None:
+    """Write the checked bytes into the attachment's storage fields (the caller saves the row)."""
+    attachment.file.save(checked.name, ContentFile(checked.content), save=False)
+    if checked.thumbnail is not None:
+        attachment.thumbnail.save(f"thumb-{checked.name}", ContentFile(checked.thumbnail), save=False)
