@@ -214,6 +214,16 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # An agent whose presence heartbeat is older than this is marked away by the beat task.
 PRESENCE_STALE_AFTER_SECONDS = env.int("PRESENCE_STALE_AFTER_SECONDS", default=120)
 
+# --- After-sales (aftersales app) ---
+# Hours the store has to review a request before it is auto-approved (refund only) or escalated.
+AFTERSALES_REVIEW_HOURS = env.int("AFTERSALES_REVIEW_HOURS", default=48)
+# Days the customer has to enter the return tracking number before the request closes.
+AFTERSALES_RETURN_DAYS = env.int("AFTERSALES_RETURN_DAYS", default=7)
+AFTERSALES_MAX_IMAGES = env.int("AFTERSALES_MAX_IMAGES", default=9)
+AFTERSALES_MAX_IMAGE_BYTES = env.int("AFTERSALES_MAX_IMAGE_BYTES", default=5 * 1024 * 1024)
+# Dotted path of the refund gateway class (an aftersales.payments.PaymentGateway).
+PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="aftersales.payments.FakeGateway")
+
 # --- knowledge ---
 # Empty: search runs on PostgreSQL full-text. Set (http://es.internal:9200): Elasticsearch serves it.
 ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")

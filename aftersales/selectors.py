@@ -1,0 +1,153 @@
+"""Reads for after-sales: access helpers that fetch and check in one step, lists paged by keyset."""
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from aftersales.models import (
+    FINAL_STATUSES,
+    AfterSalesRequest,
+    Evidence,
+    Order,
+    OrderItem,
+    Reason,
+    RequestEvent,
+    ReturnAddress,
+    Status,
+)
+from aftersales.workflow import Actor
+from profiles.models import Store
+from profiles.roles import DESK_ROLES
+from profiles.selectors import stores_for_user, user_has_role
+
+REQUEST_RELATED = ("order", "item", "store", "customer", "reason")
+
+
+def orders_for_customer(user: Any) -> QuerySet[Order]:
+    return (Order.objects.filter(customer_id=user.pk).select_related("store")
+            .prefetch_related("items", "shipments").order_by("-created_at", "-id"))
+
+
+def order_for_customer(user: Any, order_id: int) -> Order:
+    order = orders_for_customer(user).filter(pk=order_id).first()
+    if order is None:
+        raise Http404("order not found")
+    return order
+
+
+def orders_for_integrator() -> QuerySet[Order]:
+    return Order.objects.select_related("customer", "store").prefetch_related("items", "shipments").order_by("-id")
+
+
+def item_for_customer(user: Any, item_id: int) -> OrderItem:
+    item = (OrderItem.objects.select_related("order__store").prefetch_related("order__shipments")
+            .filter(pk=item_id, order__customer_id=user.pk).first())
+    if item is None:
+        raise Http404("item not found")
+    return item
+
+
+def reasons_by_type() -> dict[str, list[Reason]]:
+    grouped: dict[str, list[Reason]] = {}
+    for reason in Reason.objects.filter(active=True):
+        grouped.setdefault(reason.request_type, []).append(reason)
+    return grouped
+
+
+def _requests() -> QuerySet[AfterSalesRequest]:
+    return AfterSalesRequest.objects.select_related(*REQUEST_RELATED)
+
+
+def requests_for_customer(user: Any) -> QuerySet[AfterSalesRequest]:
+    return _requests().filter(customer_id=user.pk).order_by("-id")
+
+
+def requests_for_merchant(user: Any) -> QuerySet[AfterSalesRequest]:
+    """Requests of the stores the user is staff of (django-guardian object permission)."""
+    return _requests().filter(store__in=stores_for_user(user).values("pk"))
+
+
+def is_platform(user: Any) -> bool:
+    return user_has_role(user, *DESK_ROLES)
+
+
+def requests_for_platform(user: Any) -> QuerySet[AfterSalesRequest]:
+    return _requests() if is_platform(user) else AfterSalesRequest.objects.none()
+
+
+def requests_visible_to(user: Any) -> QuerySet[AfterSalesRequest]:
+    """The API's list: platform staff see all; others their own requests and their stores' requests."""
+    if is_platform(user):
+        return _requests()
+    return _requests().filter(Q(customer_id=user.pk) | Q(store__in=stores_for_user(user).values("pk")))
+
+
+def _detail(queryset: QuerySet[AfterSalesRequest], number: str) -> AfterSalesRequest:
+    events = RequestEvent.objects.select_related("actor").order_by("id")
+    request = queryset.prefetch_related(
+        Prefetch("events", queryset=events), "refunds", "order__shipments",
+        # The photos themselves are served one by one; the page needs only their ids.
+        Prefetch("evidence", queryset=Evidence.objects.defer("image")),
+    ).filter(number=number).first()
+    if request is None:
+        raise Http404("request not found")
+    return request
+
+
+def request_for_customer(user: Any, number: str) -> AfterSalesRequest:
+    return _detail(requests_for_customer(user), number)
+
+
+def request_for_merchant(user: Any, number: str) -> AfterSalesRequest:
+    """Someone else's store's request is indistinguishable from no request (404)."""
+    return _detail(requests_for_merchant(user), number)
+
+
+def request_for_platform(user: Any, number: str) -> AfterSalesRequest:
+    return _detail(requests_for_platform(user), number)
+
+
+def actors_for(user: Any, request: AfterSalesRequest) -> set[Actor]:
+    """The parts `user` may play on `request` (their own request, their store, the platform)."""
+    actors: set[Actor] = set()
+    if request.customer_id == user.pk:
+        actors.add(Actor.CUSTOMER)
+    if stores_for_user(user).filter(pk=request.store_id).exists():
+        actors.add(Actor.MERCHANT)
+    if is_platform(user):
+        actors.add(Actor.PLATFORM)
+    return actors
+
+
+def merchant_queue(user: Any, *, after: tuple[datetime, int] | None = None, limit: int = 50,
+                   store_id: int | None = None) -> list[AfterSalesRequest]:
+    """Open requests of the user's stores, soonest deadline first, paged by keyset (due_at, id)."""
+    queryset = requests_for_merchant(user).exclude(status__in=FINAL_STATUSES).filter(due_at__isnull=False)
+    if store_id is not None:
+        queryset = queryset.filter(store_id=store_id)
+    if after is not None:
+        queryset = queryset.filter(Q(due_at__gt=after[0]) | Q(due_at=after[0], pk__gt=after[1]))
+    return list(queryset.order_by("due_at", "pk")[:limit])
+
+
+def merchant_open_without_deadline(user: Any, *, limit: int = 50) -> list[AfterSalesRequest]:
+    """Open requests waiting on the store with no clock running (in transit, received, inspected)."""
+    waiting = [Status.IN_TRANSIT, Status.RECEIVED, Status.INSPECTED]
+    return list(requests_for_merchant(user).filter(status__in=waiting).order_by("-id")[:limit])
+
+
+def arbitration_queue(user: Any, *, limit: int = 100) -> list[AfterSalesRequest]:
+    return list(requests_for_platform(user).filter(status=Status.ARBITRATION).order_by("updated_at", "pk")[:limit])
+
+
+def return_address_for(store: Store) -> ReturnAddress | None:
+    return ReturnAddress.objects.filter(store=store).first()
+
+
+def evidence_image(user: Any, evidence_id: int) -> bytes:
+    evidence = Evidence.objects.filter(pk=evidence_id).select_related("request").first()
+    if evidence is None or not actors_for(user, evidence.request):
+        raise Http404("evidence not found")
+    return bytes(evidence.image)

@@ -1,0 +1,274 @@
+"""Writes on after-sales requests: apply, review, appeal, arbitrate, return, inspect, close.
+
+Callers fetch the request through a `selectors.*_request_for` access helper first; every state
+change here goes through `workflow.apply_transition` (row lock, history with the actor, timeline).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import status
+
+from aftersales import eligibility
+from aftersales.models import AfterSalesRequest, Evidence, OrderItem, Reason, RequestEvent, RequestType, Status
+from aftersales.services import evidence, refunds
+from aftersales.services.numbers import next_request_number
+from aftersales.workflow import Actor, apply_transition
+from profiles.models import User
+from service_center.core import events
+from service_center.core.api import ApplicationError
+
+RETURN_FIRST = (RequestType.RETURN_REFUND, RequestType.EXCHANGE, RequestType.REPAIR)
+
+
+class NotEligible(ApplicationError):
+    def __init__(self, problems: list[eligibility.Problem]) -> None:
+        fields: dict[str, list[str]] = {}
+        for problem in problems:
+            fields.setdefault(problem.field, []).append(problem.message)
+        super().__init__("；".join(p.message for p in problems), code=problems[0].code, fields=fields)  # noqa: RUF001
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ApplicationData:
+    item_id: int
+    request_type: str
+    reason_code: str
+    quantity: int
+    amount_fen: int = 0
+    description: str = ""
+    package_opened: bool = False
+
+
+def _publish(request: AfterSalesRequest) -> None:
+    events.publish("aftersales.request_changed", request_id=request.pk, status=request.status)
+
+
+@transaction.atomic
+def request_create(*, customer: User, data: ApplicationData, images: list[Any] | None = None,
+                   now: datetime | None = None) -> AfterSalesRequest:
+    """Apply for after-sales on one of `customer`'s order items; raises `NotEligible` with every problem."""
+    now = now or timezone.now()
+    images = images or []
+    # Locking the item serialises two applications for it, so the second sees the first.
+    item = (OrderItem.objects.select_for_update(of=("self",)).select_related("order")
+            .filter(pk=data.item_id, order__customer=customer).first())
+    if item is None:
+        raise ApplicationError(_("No such item among your orders."), code="not_found",
+                               fields={"item": [_("No such item among your orders.")]},
+                               status_code=status.HTTP_404_NOT_FOUND)
+    reason = Reason.objects.filter(request_type=data.request_type, code=data.reason_code, active=True).first()
+    application = eligibility.Application(
+        request_type=data.request_type, reason=reason, quantity=data.quantity,
+        amount_fen=data.amount_fen, package_opened=data.package_opened, image_count=len(images),
+    )
+    problems = eligibility.check(item, application, now=now)
+    if problems:
+        raise NotEligible(problems)
+    assert reason is not None  # checked above
+    photos = evidence.process_all(images)
+    moves_money = data.request_type in (RequestType.REFUND_ONLY, RequestType.RETURN_REFUND)
+    try:
+        with transaction.atomic():
+            request = AfterSalesRequest.objects.create(
+                number=next_request_number(now), order=item.order, item=item, store_id=item.order.store_id,
+                customer=customer, request_type=data.request_type, reason=reason, quantity=data.quantity,
+                amount_fen=data.amount_fen if moves_money else 0, description=data.description[:1000],
+                package_opened=data.package_opened,
+            )
+    except IntegrityError as exc:
+        raise NotEligible([eligibility.Problem("active_request_exists", "item", str(
+            _("This item already has an after-sales request in progress.")))]) from exc
+    RequestEvent.objects.create(request=request, to_status=Status.SUBMITTED, actor=customer,
+                                actor_kind=Actor.CUSTOMER, note=reason.name)
+    Evidence.objects.bulk_create(
+        Evidence(request=request, image=photo.data, width=photo.width, height=photo.height) for photo in photos
+    )
+    if eligibility.is_auto_refund(item.order, data.request_type):
+        request = apply_transition(request, Status.APPROVED, actor=Actor.SYSTEM,
+                                   note=_("Not shipped yet: approved at once."))
+        request = _after_approval(request, user=None)
+    else:
+        request = apply_transition(request, Status.MERCHANT_REVIEW, actor=Actor.SYSTEM)
+    _publish(request)
+    return request
+
+
+def _after_approval(request: AfterSalesRequest, *, user: User | None) -> AfterSalesRequest:
+    if request.request_type == RequestType.REFUND_ONLY:
+        request = apply_transition(request, Status.REFUNDING, actor=Actor.SYSTEM, user=user)
+        refunds.refund_ensure(request=request)
+    elif request.request_type in RETURN_FIRST:
+        request = apply_transition(request, Status.AWAITING_RETURN, actor=Actor.SYSTEM, user=user)
+    return request
+
+
+@transaction.atomic
+def request_approve(*, request: AfterSalesRequest, user: User | None, actor: Actor = Actor.MERCHANT,
+                    note: str = "") -> AfterSalesRequest:
+    request = apply_transition(request, Status.APPROVED, actor=actor, user=user, note=note)
+    request = _after_approval(request, user=user)
+    _publish(request)
+    return request
+
+
+@transaction.atomic
+def request_reject(*, request: AfterSalesRequest, user: User, reason: str) -> AfterSalesRequest:
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(_("Say why the request is rejected."), fields={"reason": [_("This field is required.")]})
+    request = apply_transition(request, Status.REJECTED, actor=Actor.MERCHANT, user=user, note=reason,
+                               changes={"rejection_reason": reason[:300]})
+    _publish(request)
+    return request
+
+
+@transaction.atomic
+def request_appeal(*, request: AfterSalesRequest, user: User, reason: str) -> AfterSalesRequest:
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(_("Tell the platform why you disagree."),
+                               fields={"reason": [_("This field is required.")]})
+    request = apply_transition(request, Status.ARBITRATION, actor=Actor.CUSTOMER, user=user, note=reason,
+                               changes={"appeal_reason": reason[:300]})
+    _publish(request)
+    return request
+
+
+@transaction.atomic
+def request_arbitrate(*, request: AfterSalesRequest, user: User, approve: bool, note: str) -> AfterSalesRequest:
+    if approve:
+        return request_approve(request=request, user=user, actor=Actor.PLATFORM, note=note)
+    request = apply_transition(request, Status.CLOSED, actor=Actor.PLATFORM, user=user, note=note)
+    _publish(request)
+    return request
+
+
+@transaction.atomic
+def request_resolve(*, request: AfterSalesRequest, user: User, actor: Actor, note: str) -> AfterSalesRequest:
+    """Close an approved complaint with what was done about it."""
+    request = apply_transition(request, Status.CLOSED, actor=actor, user=user, note=note)
+    _publish(request)
+    return request
+
+
+@transaction.atomic
+def request_ship_return(*, request: AfterSalesRequest, user: User, courier: str,
+                        tracking_number: str) -> AfterSalesRequest:
+    tracking_number = tracking_number.strip().upper()
+    if not tracking_number.isalnum() or not 6 <= len(tracking_number) <= 40:
+        raise ApplicationError(_("Enter the tracking number on the waybill."),
+                               fields={"tracking_number": [_("6 to 40 letters or digits.")]})
+    request = apply_transition(
+        request, Status.IN_TRANSIT, actor=Actor.CUSTOMER, user=user, note=f"{courier} {tracking_number}",
+        changes={"return_courier": courier, "return_tracking_number": tracking_number},
+    )
+    _publish(request)
+    return request
+
+
+@transaction.atomic
+def request_receive(*, request: AfterSalesRequest, user: User) -> AfterSalesRequest:
+    request = apply_transition(request, Status.RECEIVED, actor=Actor.MERCHANT, user=user)
+    _publish(request)
+    return request
+
+
+@transaction.atomic
+def request_inspect(*, request: AfterSalesRequest, user: User, passed: bool, notes: str,
+                    restock_quantity: int) -> AfterSalesRequest:
+    if not 0 <= restock_quantity <= request.quantity:
+        raise ApplicationError(
+            _("Restock between 0 and %(max)d.") % {"max": request.quantity},
+            fields={"restock_quantity": [_("Restock between 0 and %(max)d.") % {"max": request.quantity}]},
+        )
+    request = apply_transition(
+        request, Status.INSPECTED, actor=Actor.MERCHANT, user=user,
+        note=(_("Passed") if passed else _("Failed")) + (f" · {notes}" if notes else ""),
+        changes={"inspection_passed": passed, "inspection_notes": notes[:500], "restock_quantity": restock_quantity},
+    )
+    if not passed:
+        request = apply_transition(request, Status.REJECTED, actor=Actor.SYSTEM, note=notes,
+                                   changes={"rejection_reason": (notes or _("Failed inspection"))[:300]})
+    elif request.request_type == RequestType.RETURN_REFUND:
+        request = apply_transition(request, Status.REFUNDING, actor=Actor.SYSTEM)
+        refunds.refund_ensure(request=request)
+    _publish(request)
+    return request
+
+
+@transaction.atomic
+def request_ship_replacement(*, request: AfterSalesRequest, user: User, courier: str,
+                             tracking_number: str) -> AfterSalesRequest:
+    if request.request_type != RequestType.EXCHANGE:
+        raise ApplicationError(_("Only exchanges ship a replacement."), code="wrong_type",
+                               status_code=status.HTTP_409_CONFLICT)
+    tracking_number = tracking_number.strip().upper()
+    request = apply_transition(
+        request, Status.EXCHANGE_SHIPPED, actor=Actor.MERCHANT, user=user, note=f"{courier} {tracking_number}",
+        changes={"replacement_courier": courier, "replacement_tracking_number": tracking_number},
+    )
+    _publish(request)
+    return request
+
+
+@transaction.atomic
+def request_mark_repaired(*, request: AfterSalesRequest, user: User, note: str) -> AfterSalesRequest:
+    if request.request_type != RequestType.REPAIR:
+        raise ApplicationError(_("Only repairs can be marked repaired."), code="wrong_type",
+                               status_code=status.HTTP_409_CONFLICT)
+    request = apply_transition(request, Status.REPAIRED, actor=Actor.MERCHANT, user=user, note=note)
+    _publish(request)
+    return request
+
+
+@transaction.atomic
+def request_confirm(*, request: AfterSalesRequest, user: User) -> AfterSalesRequest:
+    """The customer accepts the outcome (a replacement or repair received, or a rejection)."""
+    request = apply_transition(request, Status.CLOSED, actor=Actor.CUSTOMER, user=user)
+    _publish(request)
+    return request
+
+
+@transaction.atomic
+def request_cancel(*, request: AfterSalesRequest, user: User) -> AfterSalesRequest:
+    request = apply_transition(request, Status.CANCELLED, actor=Actor.CUSTOMER, user=user)
+    _publish(request)
+    return request
+
+
+def requests_sweep_due(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Beat: act on every request whose deadline passed; returns how many moved.
+
+    Review deadline: a refund without return is approved, anything else goes to the platform.
+    Return deadline: the request closes. Each row in its own transaction, skipping locked ones.
+    """
+    now = now or timezone.now()
+    ids = list(AfterSalesRequest.objects.filter(due_at__lte=now).order_by("due_at", "pk")
+               .values_list("pk", flat=True)[:batch])
+    moved = 0
+    for request_id in ids:
+        with transaction.atomic():
+            request = (AfterSalesRequest.objects.select_for_update(skip_locked=True)
+                       .filter(pk=request_id, due_at__lte=now).first())
+            if request is None:
+                continue
+            if request.status == Status.MERCHANT_REVIEW and request.request_type == RequestType.REFUND_ONLY:
+                request_approve(request=request, user=None, actor=Actor.SYSTEM,
+                                note=_("The store did not answer in time: approved automatically."))
+            elif request.status == Status.MERCHANT_REVIEW:
+                apply_transition(request, Status.ARBITRATION, actor=Actor.SYSTEM,
+                                 note=_("The store did not answer in time: passed to the platform."))
+            elif request.status == Status.AWAITING_RETURN:
+                apply_transition(request, Status.CLOSED, actor=Actor.SYSTEM,
+                                 note=_("No return tracking number in time: closed."))
+            else:
+                continue
+            _publish(request)
+            moved += 1
+    return moved
