@@ -120,7 +120,7 @@ def test_rejection_appeal_and_arbitration(customer: Any, store_and_staff: Any, m
     request = apply(make_order(customer=customer, store=store), reason="quality", images=[photo()])
     request = requests.request_reject(request=request, user=staff, reason="人为损坏")
     assert request.rejection_reason == "人为损坏"
-    request = requests.request_appeal(request=request, user=customer, reason="收到即损坏，有开箱视频")
+    request = requests.request_appeal(request=request, user=customer, reason="收到即损坏 有开箱视频")
     assert request.status == Status.ARBITRATION
     request = requests.request_arbitrate(request=request, user=agent, approve=True, note="支持买家")
     assert request.status == Status.AWAITING_RETURN
