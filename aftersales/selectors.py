@@ -84,7 +84,7 @@ def requests_visible_to(user: Any) -> QuerySet[AfterSalesRequest]:
     return _requests().filter(Q(customer_id=user.pk) | Q(store__in=stores_for_user(user).values("pk")))
 
 
-def _detail(queryset: QuerySet[AfterSalesRequest], number: str) -> AfterSalesRequest:
+def request_detail(queryset: QuerySet[AfterSalesRequest], number: str) -> AfterSalesRequest:
     events = RequestEvent.objects.select_related("actor").order_by("id")
     request = queryset.prefetch_related(
         Prefetch("events", queryset=events), "refunds", "order__shipments",
@@ -97,16 +97,16 @@ def _detail(queryset: QuerySet[AfterSalesRequest], number: str) -> AfterSalesReq
 
 
 def request_for_customer(user: Any, number: str) -> AfterSalesRequest:
-    return _detail(requests_for_customer(user), number)
+    return request_detail(requests_for_customer(user), number)
 
 
 def request_for_merchant(user: Any, number: str) -> AfterSalesRequest:
     """Someone else's store's request is indistinguishable from no request (404)."""
-    return _detail(requests_for_merchant(user), number)
+    return request_detail(requests_for_merchant(user), number)
 
 
 def request_for_platform(user: Any, number: str) -> AfterSalesRequest:
-    return _detail(requests_for_platform(user), number)
+    return request_detail(requests_for_platform(user), number)
 
 
 def actors_for(user: Any, request: AfterSalesRequest) -> set[Actor]:

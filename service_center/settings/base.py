@@ -223,6 +223,14 @@ AFTERSALES_MAX_IMAGES = env.int("AFTERSALES_MAX_IMAGES", default=9)
 AFTERSALES_MAX_IMAGE_BYTES = env.int("AFTERSALES_MAX_IMAGE_BYTES", default=5 * 1024 * 1024)
 # Dotted path of the refund gateway class (an aftersales.payments.PaymentGateway).
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="aftersales.payments.FakeGateway")
+# One OpenAPI enum per after-sales choice set, whatever the field is called.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),  # type: ignore[dict-item]
+    "AfterSalesStatusEnum": "aftersales.models.Status",
+    "OrderStatusEnum": "aftersales.models.Order.Status",
+    "CourierEnum": "aftersales.models.Courier",
+    "RefundStatusEnum": "aftersales.models.Refund.Status",
+}
 
 # --- knowledge ---
 # Empty: search runs on PostgreSQL full-text. Set (http://es.internal:9200): Elasticsearch serves it.
