@@ -70,11 +70,12 @@ def _append(
         kind=attachment.kind if attachment else ChatMessage.Kind.TEXT, body=body, attachment=attachment,
         client_id=client_id,
     )
-    if author is not None:
-        _advance_receipt(conversation, author, message.seq)
     events.publish(
         MESSAGE_EVENT, conversation_id=conversation.pk, agent_id=conversation.agent_id, message=message_payload(message)
     )
+    if author is not None:
+        # Writing means having read everything before it: the other side sees "read" up to here.
+        _mark_read_to(conversation, author, sender, message.seq)
     return message
 
 
@@ -91,6 +92,12 @@ def _advance_receipt(conversation: Conversation, user: User, seq: int) -> bool:
     if created:
         return seq > 0
     return ReadReceipt.objects.filter(pk=receipt.pk, last_read_seq__lt=seq).update(last_read_seq=seq) > 0
+
+
+def _mark_read_to(conversation: Conversation, user: User, role: str, seq: int) -> None:
+    if _advance_receipt(conversation, user, seq):
+        events.publish(READ_EVENT, conversation_id=conversation.pk, user_id=user.pk, role=role, seq=seq,
+                       agent_id=conversation.agent_id)
 
 
 def _conversation_changed(conversation: Conversation) -> None:
@@ -256,10 +263,7 @@ def mark_read(*, conversation_id: int, user: User, seq: int) -> int:
     if conversation is None:
         raise ChatError("not_found", _("Conversation not found."))
     role = _participant(conversation, user)
-    seq = max(0, min(seq, conversation.last_seq))
-    if _advance_receipt(conversation, user, seq):
-        events.publish(READ_EVENT, conversation_id=conversation.pk, user_id=user.pk, role=role, seq=seq,
-                       agent_id=conversation.agent_id)
+    _mark_read_to(conversation, user, role, max(0, min(seq, conversation.last_seq)))
     return ReadReceipt.objects.get(conversation=conversation, user=user).last_read_seq
 
 
