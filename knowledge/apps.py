@@ -1,3 +1,5 @@
+from typing import TextIO
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class KnowledgeConfig(AppConfig):
     name = "knowledge"
     verbose_name = _("Knowledge base")
+
+    def seed_demo(self, stdout: TextIO) -> None:
+        from knowledge.seed import seed_knowledge
+
+        seed_knowledge(stdout)

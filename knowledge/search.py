@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, FloatField, QuerySet
-from django.db.models.functions import Cast, Ln
+from django.db.models import F, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -27,6 +26,10 @@ RANK_WEIGHTS = [0.05, 0.2, 0.5, 1.0]
 POPULARITY_WEIGHT = 0.03
 SNIPPET_BEFORE, SNIPPET_AFTER = 30, 90
 MAX_LIMIT = 50
+# Full-text search picks this many by ts_rank; `rerank` orders them.
+RERANK_CANDIDATES = 40
+# Title, questions and tags, body: where a query word is found in an article.
+FIELD_WEIGHTS = (1.0, 0.7, 0.4)
 _MARKDOWN_NOISE = re.compile(r"!\[[^\]]*\]\([^)]*\)|\]\([^)]*\)|[#*_`>\[\]|-]+")
 
 
@@ -103,16 +106,57 @@ def search_articles(
 def _postgres_search(parsed: ParsedQuery, *, audience: str, limit: int) -> list[tuple[Article, float]]:
     query = SearchQuery(parsed.tsquery(), search_type="raw", config="simple")
     rank = SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS, normalization=1)
-    popularity = Ln(Cast(F("click_count") + F("helpful_yes") + 1, FloatField()))
-    articles = (
+    candidates = list(
         visible_articles(audience)
         .filter(search_vector=query)
-        .annotate(score=rank * (1 + POPULARITY_WEIGHT * popularity))
+        .annotate(rank=rank)
         .select_related("category")
         .defer("search_vector")
-        .order_by("-score", "pk")[:limit]
+        .order_by("-rank", "pk")[: max(limit, RERANK_CANDIDATES)]
     )
-    return [(article, float(article.score)) for article in articles]
+    return rerank(parsed, candidates)[:limit]
+
+
+def rerank(parsed: ParsedQuery, candidates: Sequence[Article]) -> list[tuple[Article, float]]:
+    """Order ts_rank's best candidates by how many of the query's distinctive words each one has.
+
+    ts_rank has no notion of how rare a word is, so "新疆能发货吗" would rank every article about
+    shipping above the one that mentions Xinjiang. Among the candidates, a word found in few of
+    them weighs more (a local IDF), and a word in the title more than one in the body.
+    """
+    if not candidates:
+        return []
+    fields = [
+        (
+            f"{article.title_zh} {article.title_en}".lower(),
+            f"{article.question_zh} {article.question_en} {' '.join(article.tags)}".lower(),
+            f"{article.body_zh} {article.body_en}".lower(),
+        )
+        for article in candidates
+    ]
+    matches = [
+        [max((weight for weight, text in zip(FIELD_WEIGHTS, texts, strict=True) if _contains(text, group)), default=0.0)
+         for group in parsed.groups]
+        for texts in fields
+    ]
+    total = len(candidates)
+    idf = [
+        math.log(1 + total / max(1, sum(1 for row in matches if row[index] > 0)))
+        for index in range(len(parsed.groups))
+    ]
+    scored = []
+    for article, row in zip(candidates, matches, strict=True):
+        text_score = sum(weight * value for weight, value in zip(row, idf, strict=True))
+        popularity = math.log(1 + article.click_count + article.helpful_yes)
+        # `rank` is ts_rank, annotated by the query above.
+        score = (text_score + float(getattr(article, "rank", 0.0))) * (1 + POPULARITY_WEIGHT * popularity)
+        scored.append((article, round(score, 6)))
+    scored.sort(key=lambda pair: (-pair[1], pair[0].pk))
+    return scored
+
+
+def _contains(text: str, group: frozenset[str]) -> bool:
+    return any(term in text for term in group)
 
 
 def refresh_search_vectors(articles: Iterable[Article]) -> None:
