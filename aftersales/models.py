@@ -315,7 +315,7 @@ class Refund(models.Model):
         SENDING = "sending", _("Sending to the gateway")
         UNKNOWN = "unknown", _("Outcome unknown")
         SUCCEEDED = "succeeded", _("Succeeded")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", _("Declined")
 
     request = models.ForeignKey(AfterSalesRequest, on_delete=models.PROTECT, related_name="refunds")
     item = models.ForeignKey(OrderItem, on_delete=models.PROTECT, related_name="refunds")

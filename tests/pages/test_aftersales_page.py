@@ -22,7 +22,7 @@ def test_aftersales_permissions(client_for, role: str) -> None:
             assert request_type in text
 
 
-def test_customer_sees_their_name_vip_level_and_that_applying_is_not_open_yet(db: None) -> None:
+def test_customer_sees_their_name_vip_level_and_empty_lists(db: None) -> None:
     customer = CustomerProfileFactory.create(user__display_name="张小明", vip_level=3, external_id="SHOP-C00001")
     client = Client()
     client.force_login(customer.user)
@@ -30,12 +30,13 @@ def test_customer_sees_their_name_vip_level_and_that_applying_is_not_open_yet(db
     assert 'id="me-title">张小明</h2>' in text
     assert "会员等级：铂金会员" in text  # noqa: RUF001 (the Chinese full-width colon is right here)
     assert "SHOP-C00001" in text
-    assert "在线申请暂未开放" in text
-    # No application form until applying exists.
-    assert 'method="post" action="/aftersales/' not in text
+    assert "暂无售后申请" in text and "暂无订单" in text
+    # Agents' arbitration queue is not offered to customers.
+    assert "/aftersales/arbitration/" not in text
 
 
 def test_someone_without_a_customer_profile_is_told_so(client_for) -> None:
     text = page_text(client_for("agent").get(AFTERSALES))
     assert "您的账号没有客户档案" in text
     assert "会员等级：" not in text  # noqa: RUF001
+    assert "我的订单" not in text

@@ -1,0 +1,72 @@
+"""Forms of the after-sales pages; they parse input only, the services decide and write."""
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.models import Courier, OrderItem, Reason, RequestType
+
+
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    widget = MultipleImageInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [super(MultipleImageField, self).clean(item, initial) for item in files]
+
+
+class ApplyForm(forms.Form):
+    request_type = forms.ChoiceField(label=_("What do you need?"), choices=RequestType.choices,
+                                     widget=forms.RadioSelect)
+    reason = forms.ChoiceField(label=_("Reason"))
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    amount = forms.DecimalField(label=_("Refund amount (¥)"), min_value=Decimal("0"), decimal_places=2,
+                                max_digits=12, required=False,
+                                help_text=_("Only for refunds; at most the refundable amount."))
+    description = forms.CharField(label=_("Describe the problem"), max_length=1000, required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    package_opened = forms.BooleanField(label=_("The package has been opened"), required=False)
+    images = MultipleImageField(label=_("Photos (1 to 9; required for quality or damage claims)"), required=False,
+                                widget=MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+    confirm = forms.BooleanField(label=_("I confirm the information above is true"))
+
+    def __init__(self, *args: Any, item: OrderItem, reasons: list[Reason], language: str | None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.item = item
+        # The limits themselves are checked by the eligibility rules; these only help the browser.
+        self.fields["quantity"].widget.attrs["max"] = item.quantity
+        self.fields["quantity"].initial = item.quantity
+        self.fields["amount"].initial = Decimal(item.paid_fen) / 100
+        reason_field = self.fields["reason"]
+        assert isinstance(reason_field, forms.ChoiceField)
+        reason_field.choices = [("", "—")] + [
+            (f"{reason.request_type}:{reason.code}", reason.label(language)) for reason in reasons
+        ]
+        self.reason_types = {f"{r.request_type}:{r.code}": r.request_type for r in reasons}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        reason = data.get("reason")
+        if reason and data.get("request_type") and self.reason_types.get(reason) != data["request_type"]:
+            self.add_error("reason", _("Choose one of the reasons offered for this type of request."))
+        return data
+
+    @property
+    def reason_code(self) -> str:
+        return str(self.cleaned_data["reason"]).split(":", 1)[1]
+
+    @property
+    def amount_fen(self) -> int:
+        amount = self.cleaned_data.get("amount")
+        return int(amount * 100) if amount is not None else 0
+
+
+class TrackingForm(forms.Form):
+    courier = forms.ChoiceField(label=_("Courier"), choices=Courier.choices)
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=40)

@@ -1,0 +1,25 @@
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+
+@register.filter
+def yuan(fen: int | None) -> str:
+    """Integer fen shown as yuan: 329900 → ¥3,299.00."""
+    if fen is None:
+        return ""
+    return f"¥{fen // 100:,}.{fen % 100:02d}"
+
+
+ACTOR_LABELS = {
+    "customer": _("Customer"),
+    "merchant": _("Store"),
+    "platform": _("Platform"),
+    "system": _("System"),
+}
+
+
+@register.filter
+def actor_label(kind: str) -> str:
+    return str(ACTOR_LABELS.get(kind, kind))
