@@ -1,14 +1,135 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The help center: start page, search with instant suggestions, categories, articles and feedback."""
 
-from knowledge import selectors
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from knowledge import selectors, services
+from knowledge.forms import FeedbackForm
+from knowledge.models import Article
+from knowledge.rendering import render_markdown
+from knowledge.search import search_articles
+from knowledge.segmentation import MAX_QUERY_CHARS
+from knowledge.workflow import EDIT_PERMISSION
+
+SEARCH_RESULTS = 20
+SUGGESTIONS = 6
+VOTED_SESSION_KEY = "knowledge_voted"
 
 
+def _query(request: HttpRequest) -> str:
+    return request.GET.get("q", "").strip()[:MAX_QUERY_CHARS]
+
+
+def _chat_url() -> str:
+    # The chat app owns /help/chat/; until it is installed the link still goes to the right place.
+    try:
+        return reverse("chat:widget")
+    except NoReverseMatch:
+        return "/help/chat/"
+
+
+@require_GET
 def help_home(request: HttpRequest) -> HttpResponse:
-    context = {
-        "query": request.GET.get("q", "").strip(),
-        "categories": list(selectors.service_categories()),
-        "stores": selectors.marketplace_stores(),
+    audience = selectors.audience_for(request.user)
+    return render(request, "knowledge/help_home.html", {
+        "query": _query(request),
+        "categories": selectors.category_tree(audience),
+        "top_questions": selectors.top_questions(audience),
         "agents_online": selectors.agents_online_count(),
-    }
-    return render(request, "knowledge/help_home.html", context)
+        "chat_url": _chat_url(),
+    })
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    query = _query(request)
+    hits = search_articles(
+        query, audience=selectors.audience_for(request.user), language=get_language() or "zh-hans",
+        limit=SEARCH_RESULTS,
+    ) if query else []
+    return render(request, "knowledge/search.html", {"query": query, "hits": hits, "chat_url": _chat_url()})
+
+
+@require_GET
+def suggest(request: HttpRequest) -> HttpResponse:
+    """The instant suggestions under the search box (an htmx fragment)."""
+    query = _query(request)
+    hits = search_articles(
+        query, audience=selectors.audience_for(request.user), language=get_language() or "zh-hans",
+        limit=SUGGESTIONS,
+    ) if query else []
+    return render(request, "knowledge/_suggestions.html", {"query": query, "hits": hits})
+
+
+@require_GET
+def category(request: HttpRequest, slug: str) -> HttpResponse:
+    found = selectors.category_with_articles(slug, selectors.audience_for(request.user))
+    if found is None:
+        raise Http404
+    category, articles = found
+    return render(request, "knowledge/category.html", {"category": category, "articles": articles})
+
+
+@require_GET
+def article(request: HttpRequest, slug: str) -> HttpResponse:
+    audience = selectors.audience_for(request.user)
+    found = selectors.article_for_reader(slug, audience)
+    if found is None:
+        raise Http404
+    services.article_record_view(article=found, from_search=request.GET.get("from") == "search")
+    voted = found.pk in request.session.get(VOTED_SESSION_KEY, [])
+    return _article_page(request, found, FeedbackForm(), voted=voted, status=200)
+
+
+def _article_page(
+    request: HttpRequest, found: Article, form: FeedbackForm, *, voted: bool, status: int
+) -> HttpResponse:
+    return render(request, "knowledge/article.html", {
+        "article": found,
+        "body_html": render_markdown(found.body),
+        "related": selectors.related_articles(found, selectors.audience_for(request.user)),
+        "form": form,
+        "voted": voted,
+        "chat_url": _chat_url(),
+    }, status=status)
+
+
+@require_POST
+def feedback(request: HttpRequest, slug: str) -> HttpResponse:
+    found = selectors.article_for_reader(slug, selectors.audience_for(request.user))
+    if found is None:
+        raise Http404
+    form = FeedbackForm(request.POST)
+    voted: list[int] = request.session.get(VOTED_SESSION_KEY, [])
+    status = 200
+    if found.pk in voted:
+        pass  # one vote per reader session; a second click changes nothing
+    elif form.is_valid():
+        services.feedback_submit(
+            article=found, user=request.user if request.user.is_authenticated else None,
+            helpful=form.cleaned_data["helpful"], comment=form.cleaned_data["comment"],
+        )
+        request.session[VOTED_SESSION_KEY] = [*voted, found.pk][-200:]
+    else:
+        status = 400
+    if request.headers.get("HX-Request"):
+        return render(request, "knowledge/_feedback.html", {
+            "article": found, "form": form, "voted": status == 200,
+        }, status=status)
+    if status == 200:
+        messages.success(request, _("Thank you for your feedback."))
+        return redirect("help:article", slug=found.slug)
+    return _article_page(request, found, form, voted=False, status=400)
+
+
+@require_POST
+def preview(request: HttpRequest) -> HttpResponse:
+    """Markdown → the sanitized HTML readers will see, for the editors' live preview."""
+    if not request.user.has_perm(EDIT_PERMISSION):
+        return HttpResponseForbidden()
+    return HttpResponse(render_markdown(request.POST.get("body", "")))
