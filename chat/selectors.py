@@ -101,7 +101,7 @@ def agent_conversations(agent: Any) -> list[Conversation]:
     """The agent's open chats, each annotated with `unread` (messages after the agent's read pointer)."""
     read_seq = ReadReceipt.objects.filter(conversation=OuterRef("pk"), user_id=agent.pk).values("last_read_seq")[:1]
     return list(
-        Conversation.objects.select_related("customer")
+        Conversation.objects.select_related("customer", "customer__customer_profile")
         .filter(agent_id=agent.pk, status=Conversation.Status.ACTIVE)
         .annotate(unread=F("last_seq") - Coalesce(Subquery(read_seq), Value(0)))
         .order_by("id")

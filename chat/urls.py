@@ -3,4 +3,11 @@ from django.urls import path
 from chat import views
 
 app_name = "desk"
-urlpatterns = [path("", views.desk_home, name="home")]
+urlpatterns = [
+    path("", views.desk_home, name="home"),
+    path("chats/", views.console, name="chats"),
+    path("chats/lists/", views.console_lists, name="chat_lists"),
+    path("chats/accept/", views.accept, name="chat_accept_next"),
+    path("chats/<int:conversation_id>/accept/", views.accept, name="chat_accept"),
+    path("chats/<int:conversation_id>/end/", views.end, name="chat_end"),
+]

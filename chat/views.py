@@ -1,13 +1,55 @@
-from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
+from typing import Any
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from chat import selectors as chat_selectors
+from chat import services
+from chat.errors import ChatError
+from chat.models import Attachment, Conversation
+from chat.payloads import attachment_payload
 from profiles import selectors as profile_selectors
-from profiles.models import AgentProfile
+from profiles.models import AgentProfile, User
+from profiles.roles import Role
+from service_center.core.api import error_body
 
 # Recent customers are a glance, not a list to work through; the queue comes with the tickets.
 RECENT_CUSTOMERS_SHOWN = 10
+
+# Words the chat scripts show, translated on the page they load in.
+CHAT_STRINGS = {
+    "recalled": _("Message recalled"),
+    "edited": _("edited"),
+    "sending": _("Sending…"),
+    "sent": _("Sent"),
+    "read": _("Read"),
+    "typing": _("typing…"),
+    "connecting": _("Connecting…"),
+    "open": _("Live"),
+    "closed": _("Reconnecting…"),
+    "refused": _("Live updates are off"),
+    "recall": _("Recall"),
+    "edit": _("Edit"),
+    "edit_prompt": _("Edit your message"),
+    "queue": _("You are number %(position)s in the queue."),
+    "upload_failed": _("Upload failed"),
+    "you": _("You"),
+    "customer": _("Customer"),
+    "agent": _("Agent"),
+    "bot": _("Assistant"),
+    "system": _("System"),
+}
+
+
+# The emoji row under the chat box. Faces only: every common font set (DejaVu included) draws them,
+# where hands and objects (👍 🙏 🎉) need a colour emoji font that many Linux desktops lack.
+CHAT_EMOJI = ["😀", "😂", "😊", "😍", "😉", "😘", "😭", "😢", "😡", "❤️"]
 
 
 @login_required
@@ -31,3 +73,143 @@ def desk_home(request: HttpRequest) -> HttpResponse:
         },
     }
     return render(request, "chat/desk_home.html", context)
+
+
+def _user(request: HttpRequest) -> User:
+    # Every view below is behind login_required, so the user is a real account.
+    assert isinstance(request.user, User)
+    return request.user
+
+
+# --- Customer widget (/help/chat/) ---
+
+
+def _require_customer(request: HttpRequest) -> None:
+    if not profile_selectors.user_has_role(request.user, Role.CUSTOMER) or request.user.is_superuser:
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def widget(request: HttpRequest) -> HttpResponse:
+    _require_customer(request)
+    conversation = chat_selectors.latest_conversation_for(request.user)
+    return render(request, "chat/widget.html", {
+        "conversation": conversation,
+        # An ended conversation stays on screen until it is rated, then a new one can start.
+        "can_start": conversation is None or (conversation.status == Conversation.Status.ENDED
+                                              and conversation.rating is not None),
+        "chat_strings": CHAT_STRINGS,
+        "chat_emoji": CHAT_EMOJI,
+    })
+
+
+@login_required
+@require_POST
+def start(request: HttpRequest) -> HttpResponse:
+    _require_customer(request)
+    services.conversation_start(customer=_user(request))
+    return HttpResponseRedirect(reverse("chat:widget"))
+
+
+def _json_error(error: ChatError, status: int = 400) -> JsonResponse:
+    return JsonResponse(error_body(code=error.code, message=error.message), status=status)
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest, conversation_id: int) -> JsonResponse:
+    """multipart: `kind` (image, voice, file, video) and `file`; answers the attachment to send by id."""
+    file = request.FILES.get("file")
+    if file is None:
+        return JsonResponse(error_body(code="invalid", message=str(_("Choose a file.")),
+                                       fields={"file": [str(_("This field is required."))]}), status=400)
+    try:
+        attachment = services.attachment_upload(
+            conversation_id=conversation_id, user=_user(request), kind=request.POST.get("kind", ""), upload=file
+        )
+    except ChatError as error:
+        return _json_error(error, status=404 if error.code == "not_found" else 400)
+    return JsonResponse(attachment_payload(attachment), status=201)
+
+
+@login_required
+@require_GET
+def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
+    found = Attachment.objects.select_related("conversation").filter(pk=attachment_id).first()
+    if found is None or chat_selectors.participant_role(found.conversation, request.user) is None:
+        raise Http404
+    thumbnail = request.GET.get("thumbnail") == "1" and bool(found.thumbnail)
+    stored = found.thumbnail if thumbnail else found.file
+    # Only checked images, audio and video are shown inline; anything else is a download, never rendered.
+    inline = found.kind != Attachment.Kind.FILE or found.content_type == "application/pdf"
+    response = FileResponse(stored.open("rb"), content_type=found.content_type, as_attachment=not inline,
+                            filename=found.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- Agent console (/desk/chats/) ---
+
+
+def _console_context(request: HttpRequest) -> dict[str, Any]:
+    chats = chat_selectors.agent_conversations(request.user)
+    return {
+        "chats": chats,
+        "queue": chat_selectors.waiting_queue(),
+        "capacity": chat_selectors.agent_capacity(request.user),
+    }
+
+
+@login_required
+@permission_required("profiles.use_desk", raise_exception=True)
+@require_GET
+def console(request: HttpRequest) -> HttpResponse:
+    context = _console_context(request)
+    selected = request.GET.get("c")
+    chosen = next((chat for chat in context["chats"] if str(chat.pk) == selected), None)
+    if chosen is None and context["chats"]:
+        chosen = context["chats"][0]
+    context.update({
+        "selected": chosen,
+        "is_agent": context["capacity"] is not None,
+        "chat_strings": CHAT_STRINGS,
+        "chat_emoji": CHAT_EMOJI,
+    })
+    return render(request, "chat/console.html", context)
+
+
+@login_required
+@permission_required("profiles.use_desk", raise_exception=True)
+@require_GET
+def console_lists(request: HttpRequest) -> HttpResponse:
+    """The chat list and the queue, re-fetched by the console when its desk socket says so."""
+    context = _console_context(request)
+    context["selected_id"] = int(request.GET.get("c", "0") or 0) if request.GET.get("c", "").isdigit() else 0
+    return render(request, "chat/_console_lists.html", context)
+
+
+@login_required
+@permission_required("profiles.use_desk", raise_exception=True)
+@require_POST
+def accept(request: HttpRequest, conversation_id: int | None = None) -> HttpResponse:
+    try:
+        conversation = services.conversation_assign(agent=_user(request), conversation_id=conversation_id)
+    except ChatError as error:
+        messages.error(request, error.message)
+        return HttpResponseRedirect(reverse("desk:chats"))
+    return HttpResponseRedirect(f"{reverse('desk:chats')}?c={conversation.pk}")
+
+
+@login_required
+@permission_required("profiles.use_desk", raise_exception=True)
+@require_POST
+def end(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    try:
+        services.conversation_end(conversation_id=conversation_id, user=_user(request))
+    except ChatError as error:
+        if error.code == "not_found":
+            raise Http404 from error
+        messages.error(request, error.message)
+    return HttpResponseRedirect(reverse("desk:chats"))

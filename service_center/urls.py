@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("django_prometheus.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("profiles.urls")),
+    path("help/chat/", include("chat.customer_urls")),
     path("help/", include("knowledge.urls")),
     path("desk/", include("chat.urls")),
     path("aftersales/", include("aftersales.urls")),

@@ -244,3 +244,34 @@ async def test_flooding_socket_is_rate_limited(pair: Any, open_chat: Any, settin
         await socket.send_json_to({"type": "ping"})
     frames = [(await socket.receive_json_from(timeout=TIMEOUT))["type"] for _ in range(4)]
     assert frames == ["pong", "pong", "pong", "error"]
+
+
+async def test_desk_socket_nudges_agents_when_the_queue_moves(
+    login_as: Callable[[str], Login], open_chat: Any
+) -> None:
+    agent, customer = await sync_to_async(login_as)("agent"), await sync_to_async(login_as)("customer")
+    desk = WebsocketCommunicator(application, "/ws/chat/desk/", headers=[
+        (b"origin", ALLOWED_ORIGIN.encode()), (b"cookie", agent.cookie_header.encode())])
+    connected, _ = await desk.connect(timeout=TIMEOUT)
+    assert connected
+    try:
+        conversation = await sync_to_async(start_chat)(customer.user)
+        await sync_to_async(say)(conversation, customer.user, "转人工")
+        assert await desk.receive_json_from(timeout=TIMEOUT) == {"type": "changed"}
+        await desk.send_json_to({"type": "dance"})
+        assert (await receive(desk, "error"))["code"] == "unknown_type"
+    finally:
+        await desk.disconnect(timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize(("role", "code"), [(None, CLOSE_UNAUTHENTICATED), ("customer", CLOSE_FORBIDDEN)])
+async def test_desk_socket_is_for_agents_only(role: str | None, code: int, login_as: Callable[[str], Login]) -> None:
+    headers = [(b"origin", ALLOWED_ORIGIN.encode())]
+    if role is not None:
+        headers.append((b"cookie", (await sync_to_async(login_as)(role)).cookie_header.encode()))
+    desk = WebsocketCommunicator(application, "/ws/chat/desk/", headers=headers)
+    await desk.connect(timeout=TIMEOUT)
+    try:
+        assert await desk.receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": code}
+    finally:
+        await desk.disconnect(timeout=TIMEOUT)

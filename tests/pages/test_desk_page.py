@@ -28,6 +28,7 @@ def test_desk_permissions(client_for, role: str) -> None:
         text = page_text(response)
         assert "<title>工作台 · 服务中心</title>" in text
         assert "团队成员" in text and "最近客户" in text
+        assert '<a class="btn btn--primary" href="/desk/chats/" id="open-chats">在线会话</a>' in text
 
 
 def test_agent_sees_own_card_and_only_their_teammates(db: None) -> None:

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from chat import views
+
+app_name = "chat"
+urlpatterns = [
+    path("", views.widget, name="widget"),
+    path("start/", views.start, name="start"),
+    path("<int:conversation_id>/attachments/", views.upload, name="upload"),
+    path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
+]

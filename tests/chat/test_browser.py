@@ -1,0 +1,120 @@
+"""Two real browsers: a customer chats with the assistant, asks for a person, an agent accepts from
+the console and answers, and each sees the other's messages live."""
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.db import connections
+from django.test import Client
+
+from chat.models import Conversation
+from profiles.models import User
+from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, asgi_live_server  # noqa: F401
+from tests.factories import AgentProfileFactory, CustomerProfileFactory
+
+pytestmark = pytest.mark.browser
+
+
+def session_cookie(user: User, base_url: str) -> Any:
+    client = Client()
+    client.force_login(user)
+    value = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return {"name": settings.SESSION_COOKIE_NAME, "value": value, "domain": urlsplit(base_url).hostname, "path": "/"}
+
+
+def in_thread(read: Callable[[], Any]) -> Any:
+    """Query from another thread: Playwright's event loop owns this one, and Django refuses sync queries there."""
+
+    def run() -> Any:
+        try:
+            return read()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+@pytest.fixture
+def two_pages(asgi_live_server: str) -> Iterator[tuple[Any, Any]]:  # noqa: F811
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed; browser tests need it")
+    from playwright.sync_api import sync_playwright
+
+    customer = CustomerProfileFactory.create(user__display_name="周小芸").user
+    agent = AgentProfileFactory.create(user__display_name="王磊").user
+    cookies = [session_cookie(user, asgi_live_server) for user in (customer, agent)]
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        pages = []
+        for cookie in cookies:
+            context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+            context.set_default_timeout(15_000)
+            context.add_cookies([cookie])
+            pages.append(context.new_page())
+        try:
+            yield pages[0], pages[1]
+        finally:
+            for page in pages:
+                page.context.close()
+            browser.close()
+
+
+def test_customer_and_agent_chat_live(asgi_live_server: str, two_pages: tuple[Any, Any]) -> None:  # noqa: F811
+    customer_page, agent_page = two_pages
+    errors: list[str] = []
+    for page in two_pages:
+        page.on("pageerror", lambda error: errors.append(str(error)))
+
+    customer_page.goto(f"{asgi_live_server}/help/chat/")
+    customer_page.click("#chat-start")
+    customer_page.wait_for_selector("#chat-live[data-state=open]")
+    customer_page.wait_for_selector(".msg--bot")
+    assert "智能助手" in customer_page.locator(".msg--bot").first.inner_text()
+
+    customer_page.fill("#chat-input", "你好 我的快递三天没更新了 😀")
+    customer_page.keyboard.press("Enter")
+    customer_page.wait_for_selector(".msg--mine[data-seq] .msg__status:has-text('已送达')")
+    customer_page.click("#chat-handoff")
+    customer_page.wait_for_selector("#chat-queue:has-text('第 1 位')")
+    assert customer_page.locator("#chat-handoff").is_hidden()
+    assert customer_page.locator("#chat-older").is_hidden()
+    customer_page.screenshot(path=str(ARTIFACTS / "chat-widget-waiting.png"), full_page=True)
+
+    agent_page.goto(f"{asgi_live_server}/desk/chats/")
+    agent_page.click("#queue button:has-text('接入')")
+    agent_page.wait_for_selector("#chat-live[data-state=open]")
+    agent_page.wait_for_selector(".msg--theirs:has-text('我的快递三天没更新了')")
+    customer_page.wait_for_selector(".msg--system:has-text('王磊')")
+
+    agent_page.fill("#chat-input", "您好 我是客服王磊 马上帮您查询")
+    agent_page.click("#chat-send")
+    customer_page.wait_for_selector(".msg--theirs:has-text('马上帮您查询')")
+    # The customer's page is visible, so it marks the reply read and the agent sees "已读".
+    agent_page.wait_for_selector(".msg--mine .msg__status:has-text('已读')")
+
+    customer_page.fill("#chat-input", "好的 谢谢")
+    customer_page.keyboard.press("Enter")
+    agent_page.wait_for_selector(".msg--theirs:has-text('好的 谢谢')")
+    customer_page.locator(".msg--mine:has-text('好的 谢谢') [data-action=recall]").click()
+    agent_page.wait_for_selector(".msg--theirs .msg__bubble--recalled:has-text('消息已撤回')")
+    customer_page.wait_for_selector(".msg--mine .msg__bubble--recalled:has-text('消息已撤回')")
+    # The open chat is read as it arrives, so its unread badge goes (the desk socket refreshes the list).
+    agent_page.wait_for_selector("#my-chats .chat-list__unread", state="detached")
+    agent_page.screenshot(path=str(ARTIFACTS / "chat-console.png"), full_page=True)
+
+    agent_page.click("#chat-end-agent")
+    customer_page.wait_for_selector("#chat-rating:not([hidden])")
+    customer_page.check("input[name=rating][value='4']")
+    customer_page.click("#chat-rating button[type=submit]")
+    customer_page.wait_for_selector("#chat-rated:not([hidden])")
+    customer_page.screenshot(path=str(ARTIFACTS / "chat-widget-rated.png"), full_page=True)
+
+    conversation = in_thread(lambda: Conversation.objects.get())
+    assert (conversation.status, conversation.rating) == ("ended", 4)
+    assert errors == []
