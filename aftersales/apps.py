@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class AftersalesConfig(AppConfig):
     name = "aftersales"
     verbose_name = _("After-sales")
+
+    def seed_demo(self, stdout: Any) -> None:
+        from aftersales import demo
+
+        demo.seed(stdout)
