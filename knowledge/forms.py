@@ -6,7 +6,7 @@ from knowledge.services import MAX_FEEDBACK_COMMENT
 
 class FeedbackForm(forms.Form):
     helpful = forms.TypedChoiceField(
-        label=_("Was this helpful?"), choices=[("yes", _("Yes")), ("no", _("No"))],
+        label=_("Was this helpful?"), choices=[("yes", _("Yes, it helped")), ("no", _("No, it did not"))],
         coerce=lambda value: value == "yes",
     )
     comment = forms.CharField(
