@@ -1,13 +1,33 @@
-"""The assistant that greets a new conversation and decides when a person must take over.
-
-Answers from the knowledge base come with the knowledge app's `answer_question`; until it exists
-every question counts as unanswered, and the customer is offered a person (and handed over after
-`CHAT_BOT_MAX_MISSES` of them).
-"""
+"""The assistant that greets a new conversation, answers from the knowledge base, and decides when
+a person must take over (asked for, angry wording, or `CHAT_BOT_MAX_MISSES` questions it could not
+answer with confidence; those are logged by the knowledge app for FAQ drafts)."""
 
 import re
+from dataclasses import dataclass
 
+from django.urls import reverse
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
+
+from knowledge.bot import answer_question
+from profiles.models import User
+
+
+@dataclass(frozen=True)
+class BotAnswer:
+    text: str
+    confidence: float
+
+
+def answer(question: str, customer: User) -> BotAnswer | None:
+    """A knowledge-base answer the assistant is confident in, as plain text with the article's link."""
+    found = answer_question(question, customer)
+    if not found.confident or found.article is None:
+        return None
+    snippet = strip_tags(str(found.snippet)).strip()
+    url = reverse("help:article", args=[found.article.slug])
+    lines = [found.article.title, snippet, _("Read more: %(url)s") % {"url": url}]
+    return BotAnswer(text="\n".join(line for line in lines if line), confidence=found.confidence)
 
 # Words that ask for a person outright, or say the customer is unhappy enough to need one.
 HANDOFF_KEYWORDS = ("人工", "投诉", "human", "complain")

@@ -142,6 +142,8 @@ class ChatMessage(models.Model):
     attachment = models.ForeignKey(Attachment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     # The sender's own id for this message: a retried send with the same id is answered, not stored twice.
     client_id = models.CharField(_("client id"), max_length=64, blank=True)
+    # How sure the assistant was of a knowledge-base answer (0 to 1); empty for everything else.
+    bot_confidence = models.FloatField(_("assistant confidence"), null=True, blank=True)
     edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
     edit_count = models.PositiveSmallIntegerField(_("edits"), default=0)
     recalled_at = models.DateTimeField(_("recalled"), null=True, blank=True)

@@ -39,6 +39,7 @@ def message_payload(message: ChatMessage) -> dict[str, Any]:
         "edited": message.edit_count > 0,
         "edit_count": message.edit_count,
         "recalled": recalled,
+        "confidence": message.bot_confidence,
         "created_at": message.created_at.isoformat(),
     }
 

@@ -60,7 +60,7 @@ def _customer_language(conversation: Conversation) -> str:
 
 def _append(
     conversation: Conversation, *, sender: str, author: User | None = None, body: str = "",
-    attachment: Attachment | None = None, client_id: str = "",
+    attachment: Attachment | None = None, client_id: str = "", bot_confidence: float | None = None,
 ) -> ChatMessage:
     """Number and store one message on a conversation the caller holds locked."""
     conversation.last_seq += 1
@@ -68,7 +68,7 @@ def _append(
     message = ChatMessage.objects.create(
         conversation=conversation, seq=conversation.last_seq, sender=sender, author=author,
         kind=attachment.kind if attachment else ChatMessage.Kind.TEXT, body=body, attachment=attachment,
-        client_id=client_id,
+        client_id=client_id, bot_confidence=bot_confidence,
     )
     events.publish(
         MESSAGE_EVENT, conversation_id=conversation.pk, agent_id=conversation.agent_id, message=message_payload(message)
@@ -154,6 +154,11 @@ def conversation_handoff(*, conversation_id: int, customer: User, reason: str = 
 def _bot_reply(conversation: Conversation, text: str) -> None:
     reason = bot.wants_human(text)
     if reason is None:
+        with translation.override(_customer_language(conversation)):
+            found = bot.answer(text, conversation.customer)
+        if found is not None:
+            _append(conversation, sender=Sender.BOT, body=found.text, bot_confidence=found.confidence)
+            return
         conversation.bot_misses += 1
         Conversation.objects.filter(pk=conversation.pk).update(bot_misses=conversation.bot_misses)
         _system_say(conversation, bot.cannot_answer, sender=Sender.BOT)

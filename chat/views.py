@@ -43,6 +43,7 @@ CHAT_STRINGS = {
     "customer": _("Customer"),
     "agent": _("Agent"),
     "bot": _("Assistant"),
+    "confidence": _("confidence"),
     "system": _("System"),
 }
 

@@ -11,6 +11,7 @@
   var CHANGE_WINDOW_MS = 120000;
   var CLOSE_UNAUTHENTICATED = 4401;
   var CLOSE_FORBIDDEN = 4403;
+  var HELP_LINK = /(\/help\/articles\/[a-z0-9-]+\/)/;
 
   var root = document.getElementById("chat");
   if (!root) {
@@ -108,8 +109,20 @@
     if (message.body) {
       var text = document.createElement("div");
       text.className = "msg__text";
-      // textContent, never innerHTML: message text is shown exactly as typed.
-      text.textContent = message.body;
+      // Text nodes, never innerHTML: message text is shown exactly as typed. Only the help
+      // center's own article paths (the assistant's "read more") become links.
+      message.body.split(HELP_LINK).forEach(function (part, index) {
+        if (index % 2 === 1) {
+          var anchor = document.createElement("a");
+          anchor.href = part;
+          anchor.target = "_blank";
+          anchor.rel = "noopener";
+          anchor.textContent = part;
+          text.appendChild(anchor);
+        } else if (part) {
+          text.appendChild(document.createTextNode(part));
+        }
+      });
       bubble.appendChild(text);
     }
   }
@@ -160,6 +173,9 @@
     var meta = document.createElement("div");
     meta.className = "msg__meta";
     meta.textContent = (isMine(message) ? t("you") : message.author || t(message.sender)) + " · " + timeOf(message.created_at);
+    if (role === "agent" && message.confidence !== null && message.confidence !== undefined) {
+      meta.textContent += " · " + t("confidence") + " " + message.confidence.toFixed(2);
+    }
     var bubble = document.createElement("div");
     bubble.className = "msg__bubble";
     var statusLine = document.createElement("div");
