@@ -240,9 +240,9 @@ class AfterSalesRequest(models.Model):
             models.CheckConstraint(condition=Q(quantity__gte=1), name="aftersales_quantity_positive"),
         ]
         indexes = [
-            # The merchant queue: a store's open requests by deadline, paged by keyset (due_at, id).
-            models.Index(fields=["store", "due_at", "id"], name="aftersales_store_queue_idx",
-                         condition=~Q(status__in=FINAL_STATUSES)),
+            # The merchant queue: a store's requests under review by deadline, paged by keyset (due_at, id).
+            models.Index(fields=["store", "due_at", "id"], name="aftersales_store_review_idx",
+                         condition=Q(status="merchant_review")),
             # The deadline sweep reads only rows with a due time.
             models.Index(fields=["due_at"], name="aftersales_due_idx", condition=Q(due_at__isnull=False)),
             models.Index(fields=["customer", "-id"], name="aftersales_customer_idx"),

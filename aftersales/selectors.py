@@ -7,7 +7,6 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from aftersales.models import (
-    FINAL_STATUSES,
     AfterSalesRequest,
     Evidence,
     Order,
@@ -123,8 +122,8 @@ def actors_for(user: Any, request: AfterSalesRequest) -> set[Actor]:
 
 def merchant_queue(user: Any, *, after: tuple[datetime, int] | None = None, limit: int = 50,
                    store_id: int | None = None) -> list[AfterSalesRequest]:
-    """Open requests of the user's stores, soonest deadline first, paged by keyset (due_at, id)."""
-    queryset = requests_for_merchant(user).exclude(status__in=FINAL_STATUSES).filter(due_at__isnull=False)
+    """Requests of the user's stores awaiting review, soonest deadline first, paged by keyset (due_at, id)."""
+    queryset = requests_for_merchant(user).filter(status=Status.MERCHANT_REVIEW, due_at__isnull=False)
     if store_id is not None:
         queryset = queryset.filter(store_id=store_id)
     if after is not None:
@@ -133,7 +132,7 @@ def merchant_queue(user: Any, *, after: tuple[datetime, int] | None = None, limi
 
 
 def merchant_open_without_deadline(user: Any, *, limit: int = 50) -> list[AfterSalesRequest]:
-    """Open requests waiting on the store with no clock running (in transit, received, inspected)."""
+    """Open requests waiting on the store with no review clock running (in transit, received, inspected)."""
     waiting = [Status.IN_TRANSIT, Status.RECEIVED, Status.INSPECTED]
     return list(requests_for_merchant(user).filter(status__in=waiting).order_by("-id")[:limit])
 
