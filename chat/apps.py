@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,3 +10,8 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         from chat import realtime  # noqa: F401  (subscribes the live chat broadcasts)
+
+    def seed_demo(self, stdout: Any) -> None:
+        from chat.demo_data import seed
+
+        stdout.write(f"Chat: {seed()} new demo conversation(s).")
