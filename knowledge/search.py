@@ -221,18 +221,3 @@ def snippet(markdown_text: str, parsed: ParsedQuery) -> SafeString:
     window = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
     return _mark(window, terms)
 
-
-def coverage(parsed: ParsedQuery, article: Article) -> float:
-    """Share of the query's token groups found in the article's text (0 to 1): how well it answers."""
-    if not parsed.groups:
-        return 0.0
-    haystack = " ".join(
-        [article.title_zh, article.question_zh, article.body_zh, " ".join(article.tags), article.title_en]
-    ).lower()
-    found = sum(1 for group in parsed.groups if any(term in haystack for term in group))
-    # Long words carry more meaning than single characters; weight the groups by their length.
-    weights = [math.sqrt(max(len(term) for term in group)) for group in parsed.groups]
-    hit_weight = sum(
-        weight for weight, group in zip(weights, parsed.groups, strict=True) if any(term in haystack for term in group)
-    )
-    return hit_weight / sum(weights) if found else 0.0
