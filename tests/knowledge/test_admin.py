@@ -23,7 +23,8 @@ def test_adding_an_article_writes_version_one_and_indexes_it(admin_client_kb) ->
     response = client.post("/admin/knowledge/article/add/", {
         "category": category.pk, "slug": "new-article", "kind": "faq", "audience": "public", "tags": "积分,会员",
         "title_zh": "积分兑换规则", "question_zh": "积分怎么换", "body_zh": "**100 积分**抵 1 元", "title_en": "",
-        "question_en": "", "body_en": "", "publish_at_0": "", "publish_at_1": "", "expires_at_0": "", "expires_at_1": "",
+        "question_en": "", "body_en": "", "publish_at_0": "", "publish_at_1": "",
+        "expires_at_0": "", "expires_at_1": "",
         "versions-TOTAL_FORMS": "0", "versions-INITIAL_FORMS": "0",
     })
     assert response.status_code == 302, response.content.decode()[:2000]
