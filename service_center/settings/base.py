@@ -238,6 +238,14 @@ ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
 # The bot answers on its own only at or above this confidence (0 to 1); below, the question is logged.
 KNOWLEDGE_BOT_MIN_CONFIDENCE = env.float("KNOWLEDGE_BOT_MIN_CONFIDENCE", default=0.5)
 
+# --- tickets ---
+# Ticket attachments are private and live outside MEDIA_ROOT.
+TICKETS_MEDIA_ROOT = env.path("TICKETS_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media" / "tickets"))
+# Largest attachment accepted on a ticket message, in bytes.
+TICKETS_ATTACHMENT_MAX_BYTES = env.int("TICKETS_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# How long a satisfaction-survey link stays valid, in days.
+TICKETS_SURVEY_LINK_DAYS = env.int("TICKETS_SURVEY_LINK_DAYS", default=30)
+
 # --- chat ---
 # Chat uploads are private (served after a membership check) and live outside MEDIA_ROOT.
 CHAT_MEDIA_ROOT = env.path("CHAT_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media" / "chat"))

@@ -1,0 +1,55 @@
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from profiles.models import AgentProfile, Team, User
+from profiles.roles import Role
+from tests.factories import AgentProfileFactory, CustomerProfileFactory, TeamFactory
+from tickets import services
+from tickets.models import Ticket
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any, tmp_path: Any) -> None:
+    # Factories hash a password per user; PBKDF2 at production strength costs ~0.5 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TICKETS_MEDIA_ROOT = str(tmp_path / "attachments")
+
+
+@pytest.fixture
+def team(db: None) -> Team:
+    return TeamFactory.create(name="售后一组")
+
+
+@pytest.fixture
+def make_agent(team: Team) -> Callable[..., User]:
+    def make(*, online: bool = True, capacity: int = 5, teams: list[Team] | None = None, **kwargs: Any) -> User:
+        presence = AgentProfile.Presence.ONLINE if online else AgentProfile.Presence.OFFLINE
+        profile = AgentProfileFactory.create(user__roles=(Role.AGENT,), presence=presence, capacity=capacity, **kwargs)
+        profile.teams.set(teams if teams is not None else [team])
+        return profile.user
+
+    return make
+
+
+@pytest.fixture
+def customer(db: None) -> User:
+    return CustomerProfileFactory.create(user__roles=(Role.CUSTOMER,), user__username="zhangwei").user
+
+
+@pytest.fixture
+def supervisor(make_user: Callable[..., User]) -> User:
+    return make_user("supervisor")
+
+
+@pytest.fixture
+def make_ticket(customer: User, team: Team) -> Callable[..., Ticket]:
+    def make(**kwargs: Any) -> Ticket:
+        kwargs.setdefault("customer", customer)
+        kwargs.setdefault("subject", "订单一直没有发货")
+        kwargs.setdefault("body", "我三天前下的单，到现在还没有发货，麻烦查一下。")  # noqa: RUF001
+        kwargs.setdefault("team", team)
+        return services.ticket_create(**kwargs)
+
+    return make

@@ -1,0 +1,31 @@
+"""The tickets app's application errors: a stable code per refusal, mapped once to the API's shape."""
+
+from typing import Any
+
+from rest_framework import status
+
+from service_center.core.api import ApplicationError
+
+
+class TicketError(ApplicationError):
+    def __init__(self, message: Any, *, code: str, field: str = "", status_code: int = status.HTTP_400_BAD_REQUEST,
+                 ) -> None:
+        super().__init__(str(message), code=code, fields={field: [str(message)]} if field else None,
+                         status_code=status_code)
+
+
+class AgentUnavailable(TicketError):
+    """The agent is offline or at capacity; a supervisor may force the assignment."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(message, code="agent_unavailable", field="assignee", status_code=status.HTTP_409_CONFLICT)
+
+
+class TicketTaken(TicketError):
+    def __init__(self, message: Any) -> None:
+        super().__init__(message, code="ticket_taken", status_code=status.HTTP_409_CONFLICT)
+
+
+class NotAllowed(TicketError):
+    def __init__(self, message: Any) -> None:
+        super().__init__(message, code="permission_denied", status_code=status.HTTP_403_FORBIDDEN)

@@ -1,0 +1,42 @@
+"""Every write on tickets. Import from here: `from tickets import services; services.ticket_create(...)`."""
+
+from tickets.errors import AgentUnavailable, NotAllowed, TicketError, TicketTaken
+from tickets.services.surveys import (
+    SurveyTokenInvalid,
+    survey_create,
+    survey_for_token,
+    survey_submit,
+    survey_token,
+)
+from tickets.services.tickets import (
+    ticket_add_note,
+    ticket_assign,
+    ticket_create,
+    ticket_pick,
+    ticket_reply,
+    ticket_take_next,
+    ticket_transfer,
+    ticket_transition,
+)
+from tickets.workflow import InvalidTransition
+
+__all__ = [
+    "AgentUnavailable",
+    "InvalidTransition",
+    "NotAllowed",
+    "SurveyTokenInvalid",
+    "TicketError",
+    "TicketTaken",
+    "survey_create",
+    "survey_for_token",
+    "survey_submit",
+    "survey_token",
+    "ticket_add_note",
+    "ticket_assign",
+    "ticket_create",
+    "ticket_pick",
+    "ticket_reply",
+    "ticket_take_next",
+    "ticket_transfer",
+    "ticket_transition",
+]

@@ -1,0 +1,67 @@
+"""Attachments on ticket messages: size-capped and accepted by what the bytes are, not by their name."""
+
+import hashlib
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+
+from tickets.models import TicketAttachment, TicketMessage
+
+# Leading bytes → the type we store. Anything else is refused, whatever its extension claims.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+)
+
+
+def sniff(data: bytes) -> str | None:
+    """The content type the bytes prove, or None. Plain UTF-8 text without NULs counts as text."""
+    for signature, content_type in _SIGNATURES:
+        if data.startswith(signature):
+            return content_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if b"\x00" not in data:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return "text/plain"
+    return None
+
+
+def check(upload: UploadedFile) -> tuple[bytes, str]:
+    limit = settings.TICKETS_ATTACHMENT_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise ValidationError({"attachments": _("%(name)s is larger than %(limit)s MB.") % {
+            "name": upload.name, "limit": round(limit / 1024 / 1024, 1)}})
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError({"attachments": _("%(name)s is larger than %(limit)s MB.") % {
+            "name": upload.name, "limit": round(limit / 1024 / 1024, 1)}})
+    content_type = sniff(data)
+    if content_type is None:
+        raise ValidationError({"attachments": _("%(name)s is not an image, PDF or text file.") % {
+            "name": upload.name}})
+    return data, content_type
+
+
+def attach(*, message: TicketMessage, uploads: Iterable[UploadedFile]) -> list[TicketAttachment]:
+    """Check every upload first, then store them, so one bad file leaves nothing half-written."""
+    checked = [(upload, *check(upload)) for upload in uploads]
+    stored = []
+    for upload, data, content_type in checked:
+        name = (upload.name or "file").rsplit("/", 1)[-1][:200]
+        attachment = TicketAttachment(message=message, filename=name, content_type=content_type, size=len(data),
+                                      sha256=hashlib.sha256(data).hexdigest())
+        attachment.file.save(name, ContentFile(data), save=False)
+        attachment.save()
+        stored.append(attachment)
+    return stored

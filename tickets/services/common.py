@@ -1,0 +1,62 @@
+"""Helpers every ticket service shares: locking, saving with history, event payloads, role checks."""
+
+from typing import Any
+
+from django.db import connection
+
+from profiles.roles import Role
+from profiles.selectors import user_has_role
+from service_center.core import events
+from tickets.models import Ticket
+
+
+def lock(ticket: Ticket | int) -> Ticket:
+    """The ticket row, locked for the rest of the transaction (only its own row, not joined ones)."""
+    pk = ticket.pk if isinstance(ticket, Ticket) else ticket
+    return Ticket.objects.select_for_update(of=("self",)).select_related("sla_policy").get(pk=pk)
+
+
+def save(ticket: Ticket, *, actor: Any, reason: str, update_fields: list[str] | None = None) -> None:
+    """Save with the actor and reason on the history row (simple-history reads these attributes)."""
+    ticket._history_user = actor if getattr(actor, "is_authenticated", False) else None  # type: ignore[attr-defined]
+    ticket._change_reason = reason  # type: ignore[attr-defined]
+    if update_fields is not None:
+        update_fields = [*update_fields, "updated_at"]
+    ticket.save(update_fields=update_fields)
+
+
+def payload(ticket: Ticket, **extra: Any) -> dict[str, Any]:
+    return {
+        "ticket_id": ticket.pk,
+        "number": ticket.number,
+        "team_id": ticket.team_id,
+        "assignee_id": ticket.assignee_id,
+        "customer_id": ticket.customer_id,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        **extra,
+    }
+
+
+def publish(name: str, ticket: Ticket, **extra: Any) -> None:
+    events.publish(name, **payload(ticket, **extra))
+
+
+def is_supervisor(user: Any) -> bool:
+    return user_has_role(user, Role.SUPERVISOR, Role.ADMIN)
+
+
+def is_desk_user(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.has_perm("profiles.use_desk"))
+
+
+def next_number(day_key: str) -> str:
+    """`T` + YYYYMMDD + a 5-digit daily sequence, allocated race-free by an UPSERT on the day's counter."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO tickets_ticketcounter (day, last) VALUES (%s, 1) "
+            "ON CONFLICT (day) DO UPDATE SET last = tickets_ticketcounter.last + 1 RETURNING last",
+            [day_key],
+        )
+        (sequence,) = cursor.fetchone()
+    return f"T{day_key.replace('-', '')}{sequence:05d}"

@@ -1,0 +1,312 @@
+"""Creating tickets and working them: reply, note, assign, transition, transfer, queue pick."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from profiles.models import AgentProfile, CustomerProfile, Team, User
+from tickets import routing, sla
+from tickets.errors import AgentUnavailable, NotAllowed, TicketTaken
+from tickets.models import (
+    OPEN_STATUSES,
+    Category,
+    Channel,
+    KeywordRule,
+    Notification,
+    Priority,
+    Status,
+    Ticket,
+    TicketMessage,
+    TicketType,
+)
+from tickets.services import attachments as attachment_service
+from tickets.services import notifications
+from tickets.services.common import is_desk_user, is_supervisor, lock, next_number, publish, save
+from tickets.workflow import apply_transition
+
+SUBJECT_MAX = 200
+BODY_MAX = 20000
+
+
+def _clean_text(value: str, field: str, limit: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: _("This field is required.")})
+    if len(value) > limit:
+        raise ValidationError({field: _("At most %(limit)s characters.") % {"limit": limit}})
+    return value
+
+
+def apply_keyword_rules(ticket: Ticket, text: str, *, set_type: bool, set_category: bool, set_priority: bool
+                        ) -> None:
+    """The first matching keyword rule fills the type, category and priority the creator did not choose."""
+    lowered = text.lower()
+    for rule in KeywordRule.objects.filter(is_active=True).select_related("set_category"):
+        if any(keyword.lower() in lowered for keyword in rule.keywords if keyword):
+            if rule.set_type and set_type:
+                ticket.type = rule.set_type
+            if rule.set_category and set_category:
+                ticket.category = rule.set_category
+            if rule.set_priority and set_priority:
+                ticket.priority = rule.set_priority
+            return
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    customer: User,
+    subject: str,
+    body: str,
+    channel: str = Channel.WEB,
+    source: str = "",
+    type: str | None = None,
+    category: Category | None = None,
+    priority: str | None = None,
+    tags: Sequence[str] = (),
+    region: str = "",
+    order_number: str = "",
+    team: Team | None = None,
+    parent: Ticket | None = None,
+    created_by: User | None = None,
+    uploads: Sequence[UploadedFile] = (),
+    now: datetime | None = None,
+) -> Ticket:
+    """The one way a ticket comes into being: help center, API, agent on behalf, chat, after-sales.
+
+    Keyword rules fill type / category / priority left unset, routing picks team and agent, SLA
+    sets due times. `created_by` is the agent or integrator acting for the customer.
+    """
+    now = now or timezone.now()
+    actor = created_by or customer
+    if created_by is not None and created_by != customer and not (is_desk_user(created_by) or created_by.has_perm(
+        "tickets.add_ticket"
+    )):
+        raise NotAllowed(_("You may not create tickets for other people."))
+    errors: dict[str, Any] = {}
+    if channel not in Channel.values:
+        errors["channel"] = _("Unknown channel.")
+    if type is not None and type not in TicketType.values:
+        errors["type"] = _("Unknown type.")
+    if priority is not None and priority not in Priority.values:
+        errors["priority"] = _("Unknown priority.")
+    if errors:
+        raise ValidationError(errors)
+    ticket = Ticket(
+        customer=customer, channel=channel, source=source[:30], type=type or TicketType.INQUIRY, category=category,
+        priority=priority or Priority.NORMAL, tags=sorted({tag.strip()[:30] for tag in tags if tag.strip()}),
+        region=region[:20], order_number=order_number.strip()[:40], team=team, parent=parent,
+        subject=_clean_text(subject, "subject", SUBJECT_MAX),
+    )
+    body = _clean_text(body, "body", BODY_MAX)
+    apply_keyword_rules(ticket, f"{ticket.subject}\n{body}", set_type=type is None, set_category=category is None,
+                        set_priority=priority is None)
+    profile = CustomerProfile.objects.filter(user=customer).first()
+    decision = routing.decide(ticket, profile)
+    ticket.team = decision.team
+    # An explicitly chosen priority is the caller's decision; the rules and the VIP boost apply otherwise.
+    ticket.priority = priority or decision.priority
+    if ticket.team is not None:
+        ticket.assignee = routing.choose_agent(team=ticket.team, skill_ids=decision.skill_ids, region=ticket.region)
+    ticket.number = next_number(timezone.localdate(now).isoformat())
+    sla.start(ticket, now=now)
+    save(ticket, actor=actor, reason="created")
+    message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.REPLY, author=customer,
+                                           from_customer=True, body=body)
+    attachment_service.attach(message=message, uploads=uploads)
+    publish("ticket.created", ticket, channel=ticket.channel, message_id=message.pk)
+    if ticket.assignee_id:
+        publish("ticket.assigned", ticket, previous_assignee_id=None)
+    return ticket
+
+
+def _check_can_write(ticket: Ticket, author: User) -> bool:
+    """True when the author writes as the customer; desk users write as the desk; anyone else is refused."""
+    if author.pk == ticket.customer_id:
+        return True
+    if is_desk_user(author):
+        return False
+    raise NotAllowed(_("You may not write on this ticket."))
+
+
+@transaction.atomic
+def ticket_reply(*, ticket: Ticket, author: User, body: str, uploads: Sequence[UploadedFile] = (),
+                 now: datetime | None = None) -> TicketMessage:
+    """A public reply. The customer's reply reopens a waiting or solved ticket; the desk's meets the SLA."""
+    now = now or timezone.now()
+    body = _clean_text(body, "body", BODY_MAX)
+    ticket = lock(ticket)
+    from_customer = _check_can_write(ticket, author)
+    if from_customer and ticket.status in (Status.PENDING, Status.SOLVED, Status.CLOSED):
+        ticket = apply_transition(ticket=ticket, target=Status.OPEN, actor=author, reason="customer replied", now=now)
+    elif not from_customer and ticket.status == Status.NEW:
+        ticket = apply_transition(ticket=ticket, target=Status.OPEN, actor=author, reason="agent replied", now=now)
+    message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.REPLY, author=author,
+                                           from_customer=from_customer, body=body)
+    attachment_service.attach(message=message, uploads=uploads)
+    if from_customer:
+        sla.on_customer_reply(ticket, now=now)
+    else:
+        sla.on_agent_reply(ticket, now=now)
+    save(ticket, actor=author, reason="reply")
+    publish("ticket.replied", ticket, message_id=message.pk, from_customer=from_customer, author_id=author.pk)
+    return message
+
+
+@transaction.atomic
+def ticket_add_note(*, ticket: Ticket, author: User, body: str, uploads: Sequence[UploadedFile] = ()
+                    ) -> TicketMessage:
+    """An internal note; `@username` mentions notify those desk users (in-app and e-mail)."""
+    if not is_desk_user(author):
+        raise NotAllowed(_("Only the service desk can add internal notes."))
+    body = _clean_text(body, "body", BODY_MAX)
+    ticket = lock(ticket)
+    message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.NOTE, author=author, body=body)
+    attachment_service.attach(message=message, uploads=uploads)
+    mentioned = notifications.mentioned_users(body, exclude=author)
+    notifications.notify(
+        recipients=mentioned, kind=Notification.Kind.MENTION, ticket=ticket, actor=author,
+        text=_("%(author)s mentioned you on %(number)s") % {"author": author, "number": ticket.number},
+    )
+    publish("ticket.note_added", ticket, message_id=message.pk, author_id=author.pk)
+    if mentioned:
+        publish("ticket.mentioned", ticket, message_id=message.pk, user_ids=[user.pk for user in mentioned])
+    return message
+
+
+def _check_available(agent: User, *, actor: User, force: bool) -> AgentProfile:
+    profile = AgentProfile.objects.filter(user=agent).prefetch_related("teams").first()
+    if profile is None or not agent.is_active:
+        raise ValidationError({"assignee": _("%(name)s is not an agent.") % {"name": agent}})
+    if force:
+        if not is_supervisor(actor):
+            raise NotAllowed(_("Only a supervisor can force an assignment."))
+        return profile
+    if profile.presence != AgentProfile.Presence.ONLINE:
+        raise AgentUnavailable(_("%(name)s is not online.") % {"name": agent})
+    load = routing.agent_loads([agent.pk])[agent.pk]
+    if load >= profile.capacity:
+        raise AgentUnavailable(_("%(name)s is at capacity (%(load)s of %(capacity)s).") % {
+            "name": agent, "load": load, "capacity": profile.capacity})
+    return profile
+
+
+def _set_assignee(ticket: Ticket, agent: User | None, *, actor: User, force: bool) -> None:
+    if agent is None:
+        ticket.assignee = None
+        return
+    profile = _check_available(agent, actor=actor, force=force)
+    teams = list(profile.teams.all())
+    if teams and ticket.team_id not in {team.pk for team in teams}:
+        ticket.team = teams[0]
+    ticket.assignee = agent
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: User, force: bool = False) -> Ticket:
+    """Give the ticket to an agent who is online and under capacity; a supervisor may `force` it."""
+    if not is_desk_user(actor):
+        raise NotAllowed(_("Only the service desk can assign tickets."))
+    ticket = lock(ticket)
+    previous = ticket.assignee_id
+    _set_assignee(ticket, assignee, actor=actor, force=force)
+    if ticket.assignee_id == previous:
+        return ticket
+    save(ticket, actor=actor, reason="forced assignment" if force else "assigned")
+    if assignee is not None and assignee.pk != actor.pk:
+        notifications.notify(recipients=[assignee], kind=Notification.Kind.ASSIGNMENT, ticket=ticket, actor=actor,
+                             text=_("%(actor)s assigned %(number)s to you") % {"actor": actor,
+                                                                               "number": ticket.number})
+    publish("ticket.assigned", ticket, previous_assignee_id=previous)
+    return ticket
+
+
+@transaction.atomic
+def ticket_transition(*, ticket: Ticket, target: str, actor: User, reason: str = "", override: bool = False,
+                      now: datetime | None = None) -> Ticket:
+    """Move the ticket through the workflow; solving sends the satisfaction survey."""
+    from tickets.services.surveys import survey_create
+
+    if not is_desk_user(actor):
+        raise NotAllowed(_("Only the service desk can change a ticket's status."))
+    if override and not is_supervisor(actor):
+        raise NotAllowed(_("Only a supervisor can override open sub-tickets."))
+    ticket = lock(ticket)
+    source = ticket.status
+    ticket = apply_transition(ticket=ticket, target=target, actor=actor, reason=reason, override=override, now=now)
+    publish("ticket.status_changed", ticket, previous_status=source, actor_id=actor.pk)
+    if ticket.status == Status.SOLVED:
+        survey_create(ticket=ticket)
+    return ticket
+
+
+@transaction.atomic
+def ticket_transfer(*, ticket: Ticket, actor: User, reason: str, to_team: Team | None = None,
+                    to_agent: User | None = None) -> Ticket:
+    """Hand the ticket to another team (back to its queue) or to an agent, with a reason in history."""
+    if not is_desk_user(actor):
+        raise NotAllowed(_("Only the service desk can transfer tickets."))
+    reason = _clean_text(reason, "reason", 300)
+    if (to_team is None) == (to_agent is None):
+        raise ValidationError({"to_team": _("Choose either a team or an agent.")})
+    ticket = lock(ticket)
+    previous_team, previous_assignee = ticket.team_id, ticket.assignee_id
+    if to_agent is not None:
+        _set_assignee(ticket, to_agent, actor=actor, force=False)
+    else:
+        ticket.team, ticket.assignee = to_team, None
+    save(ticket, actor=actor, reason=f"transfer: {reason}")
+    TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.NOTE, author=actor,
+                                 body=_("Transferred: %(reason)s") % {"reason": reason})
+    publish("ticket.transferred", ticket, previous_team_id=previous_team, previous_assignee_id=previous_assignee,
+            reason=reason, actor_id=actor.pk)
+    if ticket.assignee_id != previous_assignee:
+        publish("ticket.assigned", ticket, previous_assignee_id=previous_assignee)
+    return ticket
+
+
+def _agent_teams(agent: User) -> list[int]:
+    return list(Team.objects.filter(agents__user=agent).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def ticket_take_next(*, agent: User) -> Ticket | None:
+    """The most urgent unassigned open ticket of the agent's teams; concurrent takers skip locked rows."""
+    if not is_desk_user(agent):
+        raise NotAllowed(_("Only the service desk can take tickets."))
+    ticket = (
+        Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(team_id__in=_agent_teams(agent), assignee__isnull=True, status__in=[str(s) for s in OPEN_STATUSES])
+        .order_by("due_at", "id")
+        .first()
+    )
+    if ticket is None:
+        return None
+    ticket.assignee = agent
+    save(ticket, actor=agent, reason="taken from queue", update_fields=["assignee"])
+    publish("ticket.assigned", ticket, previous_assignee_id=None)
+    return ticket
+
+
+@transaction.atomic
+def ticket_pick(*, ticket: Ticket, agent: User) -> Ticket:
+    """Pick one ticket from the list; if another agent holds or took it, say so instead of waiting."""
+    if not is_desk_user(agent):
+        raise NotAllowed(_("Only the service desk can take tickets."))
+    picked = (
+        Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk=ticket.pk, assignee__isnull=True, status__in=[str(s) for s in OPEN_STATUSES])
+        .first()
+    )
+    if picked is None:
+        raise TicketTaken(_("Another agent has already taken this ticket."))
+    picked.assignee = agent
+    save(picked, actor=agent, reason="picked from list", update_fields=["assignee"])
+    publish("ticket.assigned", picked, previous_assignee_id=None)
+    return picked
