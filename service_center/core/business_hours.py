@@ -31,7 +31,7 @@ class Calendar:
         return ZoneInfo(self.timezone)
 
 
-def opening_hours(calendar: Calendar, day: date) -> Sequence[Interval]:
+def opening_hours(calendar: Calendar, day: date) -> list[Interval]:
     """The intervals the desk is open on `day`, sorted."""
     if day in calendar.overrides:
         return sorted(calendar.overrides[day])
@@ -43,7 +43,7 @@ def opening_hours(calendar: Calendar, day: date) -> Sequence[Interval]:
             # Years the package does not know yet fall back to the weekly rule.
             is_holiday, holiday_name, is_workday = False, None, day.weekday() < 5
         if is_holiday and holiday_name is not None:
-            return ()
+            return []
         if is_workday and day.weekday() >= 5:
             # 调休: a weekend day worked in exchange for a holiday keeps ordinary Monday hours.
             return sorted(calendar.weekly.get(0, ()))
