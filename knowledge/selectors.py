@@ -65,5 +65,9 @@ def related_articles(article: Article, audience: str) -> list[Article]:
     return list(_listed(audience).filter(related=article).order_by("-view_count", "pk")[:RELATED_SHOWN])
 
 
+def popular_in_category(category_id: int, audience: str) -> list[Article]:
+    return list(_listed(audience).filter(category_id=category_id).order_by("-view_count", "pk")[: RELATED_SHOWN + 1])
+
+
 def agents_online_count() -> int:
     return AgentProfile.objects.filter(presence=AgentProfile.Presence.ONLINE).count()

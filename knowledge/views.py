@@ -8,7 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from knowledge import selectors, services
+from knowledge import recommend, selectors, services
 from knowledge.forms import FeedbackForm
 from knowledge.models import Article
 from knowledge.rendering import render_markdown
@@ -92,7 +92,7 @@ def _article_page(
     return render(request, "knowledge/article.html", {
         "article": found,
         "body_html": render_markdown(found.body),
-        "related": selectors.related_articles(found, selectors.audience_for(request.user)),
+        "related": recommend.related_questions(found, audience=selectors.audience_for(request.user)),
         "form": form,
         "voted": voted,
         "chat_url": _chat_url(),

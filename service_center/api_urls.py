@@ -4,12 +4,14 @@ from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
 from aftersales import api as aftersales_api
+from knowledge import api as knowledge_api
 from profiles import api as profiles_api
 from service_center.core.api import api_not_found
 
 router = DefaultRouter()
 profiles_api.register(router)
 aftersales_api.register(router)
+knowledge_api.register(router)
 
 urlpatterns = [
     path("me/", profiles_api.MeView.as_view(), name="api-me"),
