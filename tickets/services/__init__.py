@@ -1,6 +1,9 @@
 """Every write on tickets. Import from here: `from tickets import services; services.ticket_create(...)`."""
 
+from django.core.exceptions import ValidationError
+
 from tickets.errors import AgentUnavailable, NotAllowed, TicketError, TicketTaken
+from tickets.services.escalation import check_nudges, sla_sweep, ticket_escalate, ticket_nudge
 from tickets.services.surveys import (
     SurveyTokenInvalid,
     survey_create,
@@ -27,6 +30,9 @@ __all__ = [
     "SurveyTokenInvalid",
     "TicketError",
     "TicketTaken",
+    "ValidationError",
+    "check_nudges",
+    "sla_sweep",
     "survey_create",
     "survey_for_token",
     "survey_submit",
@@ -34,6 +40,8 @@ __all__ = [
     "ticket_add_note",
     "ticket_assign",
     "ticket_create",
+    "ticket_escalate",
+    "ticket_nudge",
     "ticket_pick",
     "ticket_reply",
     "ticket_take_next",

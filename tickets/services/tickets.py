@@ -28,6 +28,7 @@ from tickets.models import (
 from tickets.services import attachments as attachment_service
 from tickets.services import notifications
 from tickets.services.common import is_desk_user, is_supervisor, lock, next_number, publish, save
+from tickets.services.escalation import check_nudges
 from tickets.workflow import apply_transition
 
 SUBJECT_MAX = 200
@@ -156,6 +157,9 @@ def ticket_reply(*, ticket: Ticket, author: User, body: str, uploads: Sequence[U
         sla.on_agent_reply(ticket, now=now)
     save(ticket, actor=author, reason="reply")
     publish("ticket.replied", ticket, message_id=message.pk, from_customer=from_customer, author_id=author.pk)
+    if from_customer:
+        # Repeated customer messages in a short window count as nudges.
+        check_nudges(ticket, now=now)
     return message
 
 
