@@ -1,6 +1,6 @@
 """SLA clocks with a frozen clock: every service takes `now`, so time is whatever the test says."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ def policy(db: None) -> SlaPolicy:
 
 
 @pytest.fixture
-def heard() -> list[events.DomainEvent]:
+def heard() -> Iterator[list[events.DomainEvent]]:
     got: list[events.DomainEvent] = []
     names = ["ticket.sla_warning", "ticket.sla_breached"]
     for name in names:
