@@ -32,9 +32,11 @@ def _send(group: str, message: dict[str, Any]) -> None:
 
 
 def on_message(event: events.DomainEvent) -> None:
-    frame = {"type": "message", "message": event.payload["message"]}
+    message = event.payload["message"]
+    frame = {"type": "message", "message": message}
     _send(conversation_group(event.payload["conversation_id"]), {"type": "chat.frame", "frame": frame})
-    if event.payload["agent_id"]:
+    # The agent's own lines change no badge on their console; everyone else's add an unread one.
+    if event.payload["agent_id"] and message["sender"] != "agent":
         _send(agent_group(event.payload["agent_id"]), {"type": "desk.changed"})
 
 
@@ -48,7 +50,8 @@ def on_message_changed(event: events.DomainEvent) -> None:
 def on_read(event: events.DomainEvent) -> None:
     frame = {"type": "read", "role": event.payload["role"], "seq": event.payload["seq"]}
     _send(conversation_group(event.payload["conversation_id"]), {"type": "chat.frame", "frame": frame})
-    if event.payload["agent_id"]:
+    # Only the agent's own reading clears a badge on their console.
+    if event.payload["agent_id"] and event.payload["role"] == "agent":
         _send(agent_group(event.payload["agent_id"]), {"type": "desk.changed"})
 
 
