@@ -3,6 +3,12 @@
 from django.core.exceptions import ValidationError
 
 from tickets.errors import AgentUnavailable, NotAllowed, TicketError, TicketTaken
+from tickets.services.collaboration import (
+    canned_response_render,
+    ticket_create_child,
+    ticket_link,
+    ticket_merge,
+)
 from tickets.services.escalation import check_nudges, sla_sweep, ticket_escalate, ticket_nudge
 from tickets.services.surveys import (
     SurveyTokenInvalid,
@@ -31,6 +37,7 @@ __all__ = [
     "TicketError",
     "TicketTaken",
     "ValidationError",
+    "canned_response_render",
     "check_nudges",
     "sla_sweep",
     "survey_create",
@@ -40,7 +47,10 @@ __all__ = [
     "ticket_add_note",
     "ticket_assign",
     "ticket_create",
+    "ticket_create_child",
     "ticket_escalate",
+    "ticket_link",
+    "ticket_merge",
     "ticket_nudge",
     "ticket_pick",
     "ticket_reply",
