@@ -140,13 +140,15 @@ def _keyset(request: HttpRequest) -> tuple[datetime, int] | None:
 @login_required
 @permission_required("profiles.use_merchant_portal", raise_exception=True)
 def merchant_home(request: HttpRequest) -> HttpResponse:
-    queue = selectors.merchant_queue(request.user, after=_keyset(request), limit=PAGE + 1)
+    stores = list(profile_selectors.stores_for_user(request.user))
+    store_ids = [store.pk for store in stores]
+    queue = selectors.merchant_queue(store_ids, after=_keyset(request), limit=PAGE + 1)
     context = {
-        "stores": profile_selectors.stores_for_user(request.user),
+        "stores": stores,
         "queue": queue[:PAGE],
         "next_after": f"{queue[PAGE - 1].due_at.isoformat()},{queue[PAGE - 1].pk}"  # type: ignore[union-attr]
         if len(queue) > PAGE else "",
-        "waiting": selectors.merchant_open_without_deadline(request.user, limit=PAGE),
+        "waiting": selectors.merchant_open_without_deadline(store_ids, limit=PAGE),
     }
     return render(request, "aftersales/merchant_home.html", context)
 
