@@ -5,6 +5,7 @@ index, and an OR query of the query's tokens each expanded with its synonyms, ra
 ts_rank and nudged by readers' clicks and "helpful" votes.
 """
 
+import hashlib
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import F, QuerySet
 from django.utils.html import escape
@@ -28,6 +30,9 @@ SNIPPET_BEFORE, SNIPPET_AFTER = 30, 90
 MAX_LIMIT = 50
 # Full-text search picks this many by ts_rank; `rerank` orders them.
 RERANK_CANDIDATES = 40
+# A word in more published articles than this is too common to find candidates by on its own.
+COMMON_TERM_ROWS = 2000
+TERM_FREQUENCY_TTL = 600
 # Title, questions and tags, body: where a query word is found in an article.
 FIELD_WEIGHTS = (1.0, 0.7, 0.4)
 _MARKDOWN_NOISE = re.compile(r"!\[[^\]]*\]\([^)]*\)|\]\([^)]*\)|[#*_`>\[\]|-]+")
@@ -104,17 +109,56 @@ def search_articles(
 
 
 def _postgres_search(parsed: ParsedQuery, *, audience: str, limit: int) -> list[tuple[Article, float]]:
-    query = SearchQuery(parsed.tsquery(), search_type="raw", config="simple")
-    rank = SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS, normalization=1)
-    candidates = list(
-        visible_articles(audience)
-        .filter(search_vector=query)
-        .annotate(rank=rank)
-        .select_related("category")
-        .defer("search_vector")
-        .order_by("-rank", "pk")[: max(limit, RERANK_CANDIDATES)]
-    )
-    return rerank(parsed, candidates)[:limit]
+    """Rank with every query word, but find candidates by the selective ones.
+
+    ts_rank has to read the vector of every matching row before it can sort, so a word found in
+    half of a large knowledge base ("退款") would make each search rank tens of thousands of rows.
+    Words in at most COMMON_TERM_ROWS articles pick the candidates; only when every word is common
+    do all of them have to match.
+    """
+    full = SearchQuery(parsed.tsquery(), search_type="raw", config="simple")
+    rank = SearchRank(F("search_vector"), full, weights=RANK_WEIGHTS, normalization=1)
+    base = visible_articles(audience).select_related("category").defer("search_vector")
+    frequency = term_frequencies(parsed.terms)
+    selective = [group for group in parsed.groups if sum(frequency.get(term, 0) for term in group) < COMMON_TERM_ROWS]
+    if selective:
+        candidates = base.filter(search_vector=_any_of(selective))
+    else:
+        candidates = base.filter(search_vector=_all_of(parsed.groups))
+    ranked = list(candidates.annotate(rank=rank).order_by("-rank", "pk")[: max(limit, RERANK_CANDIDATES)])
+    return rerank(parsed, ranked)[:limit]
+
+
+def _any_of(groups: Sequence[frozenset[str]]) -> SearchQuery:
+    return SearchQuery(" | ".join(f"'{term}'" for group in groups for term in sorted(group)), search_type="raw",
+                       config="simple")
+
+
+def _all_of(groups: Sequence[frozenset[str]]) -> SearchQuery:
+    clauses = ["(" + " | ".join(f"'{term}'" for term in sorted(group)) + ")" for group in groups]
+    return SearchQuery(" & ".join(clauses), search_type="raw", config="simple")
+
+
+def term_frequencies(terms: Iterable[str]) -> dict[str, int]:
+    """How many published articles hold each term, counted up to COMMON_TERM_ROWS and cached briefly."""
+    terms = sorted(terms)
+    keys = {term: f"knowledge:df:{hashlib.blake2b(term.encode(), digest_size=12).hexdigest()}" for term in terms}
+    cached = cache.get_many(list(keys.values()))
+    found = {term: cached[key] for term, key in keys.items() if key in cached}
+    missing = [term for term in terms if term not in found]
+    if missing:
+        with connection.cursor() as cursor:
+            # LIMIT inside: a common word stops counting at the cap instead of scanning all its rows.
+            cursor.execute(
+                "SELECT t.term, (SELECT count(*) FROM (SELECT 1 FROM knowledge_article a "
+                "WHERE a.status = 'published' AND a.search_vector @@ to_tsquery('simple', quote_literal(t.term)) "
+                "LIMIT %s) s) FROM unnest(%s::text[]) AS t(term)",
+                [COMMON_TERM_ROWS, missing],
+            )
+            counted = dict(cursor.fetchall())
+        cache.set_many({keys[term]: count for term, count in counted.items()}, TERM_FREQUENCY_TTL)
+        found.update(counted)
+    return found
 
 
 def rerank(parsed: ParsedQuery, candidates: Sequence[Article]) -> list[tuple[Article, float]]:

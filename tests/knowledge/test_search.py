@@ -109,3 +109,18 @@ def test_search_index_follows_edits(db) -> None:
     article = ArticleFactory.create(slug="a", title_zh="积分说明", body_zh="积分")
     services.article_update(article=article, editor=None, title_zh="京豆说明")
     assert top("京豆") == ["a"]
+
+
+def test_common_words_do_not_pick_candidates_on_their_own(db, monkeypatch) -> None:
+    from knowledge import search
+
+    monkeypatch.setattr(search, "COMMON_TERM_ROWS", 3)
+    for number in range(4):
+        ArticleFactory.create(slug=f"refund-{number}", title_zh=f"退款说明{number}", body_zh="退款")
+    ArticleFactory.create(slug="xinjiang", title_zh="新疆配送", body_zh="新疆可以配送需补运费")
+    ArticleFactory.create(slug="both", title_zh="新疆退款", body_zh="新疆订单退款")
+    assert search.term_frequencies(["退款", "新疆"]) == {"退款": 3, "新疆": 2}
+    # "退款" is common: only articles with "新疆" are candidates, ranked with both words.
+    assert top("新疆退款") == ["both", "xinjiang"]
+    # Every word common: all of them must match.
+    assert set(top("退款说明")) == {f"refund-{n}" for n in range(4)}
