@@ -1,0 +1,114 @@
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.http import Http404
+from django.utils import timezone
+
+from profiles.models import Team, User
+from tests.factories import TeamFactory
+from tests.tickets.factories import SlaPolicyFactory
+from tickets import selectors, services
+from tickets.models import TeamSettings, Ticket
+from tickets.selectors import QueueFilters, QueueView
+
+
+@pytest.fixture(autouse=True)
+def _manual_team(team: Team) -> None:
+    TeamSettings.objects.create(team=team, strategy=TeamSettings.Strategy.MANUAL)
+
+
+def test_views_and_filters(team: Team, make_agent: Callable[..., User], make_ticket: Callable[..., Ticket]) -> None:
+    SlaPolicyFactory.create(priority="high", first_response_minutes=30)
+    agent = make_agent()
+    now = timezone.now()
+    mine = make_ticket(tags=["物流"], channel="phone")
+    services.ticket_assign(ticket=mine, assignee=agent, actor=agent)
+    unassigned = make_ticket(priority="high", now=now - timedelta(days=30))
+    other_team = make_ticket(team=TeamFactory.create())
+
+    def ids(view: QueueView, **filters: str) -> list[int]:
+        return [t.pk for t in selectors.queue(agent, view, filters=QueueFilters(**filters), now=now).tickets]
+
+    assert ids(QueueView.MINE) == [mine.pk]
+    assert ids(QueueView.TEAM) == [unassigned.pk, mine.pk]  # the one with a due time first
+    assert ids(QueueView.UNASSIGNED) == [unassigned.pk]
+    assert ids(QueueView.BREACHED) == [unassigned.pk]
+    assert ids(QueueView.DUE_SOON) == []
+    assert ids(QueueView.TEAM, tag="物流") == [mine.pk]
+    assert ids(QueueView.TEAM, channel="phone", priority="normal", status="new") == [mine.pk]
+    assert other_team.pk not in ids(QueueView.TEAM)
+    assert selectors.queue_counts(agent, now=now) == {
+        "mine": "1", "team": "2", "unassigned": "1", "breached": "1", "due_soon": "0"}
+
+
+def test_keyset_pages_cover_everything_once(make_agent: Callable[..., User],
+                                            make_ticket: Callable[..., Ticket]) -> None:
+    SlaPolicyFactory.create(priority="normal")
+    agent = make_agent()
+    now = timezone.now()
+    created = [make_ticket(now=now - timedelta(minutes=i % 3)) for i in range(7)]
+    seen: list[int] = []
+    cursor = None
+    for _ in range(5):
+        page = selectors.queue(agent, QueueView.TEAM, cursor=cursor, limit=3, now=now)
+        seen += [t.pk for t in page.tickets]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(t.pk for t in created) and len(seen) == 7
+    assert selectors.queue(agent, QueueView.TEAM, cursor="garbage!", now=now).tickets  # bad cursor → first page
+
+
+def test_counts_are_capped(make_agent: Callable[..., User], make_ticket: Callable[..., Ticket]) -> None:
+    agent = make_agent()
+    for _ in range(4):
+        make_ticket()
+    assert selectors.queue_counts(agent, cap=3)["team"] == "3+"
+
+
+def test_queue_query_count_does_not_grow(make_agent: Callable[..., User], make_ticket: Callable[..., Ticket],
+                                         django_assert_max_num_queries: Any) -> None:
+    agent = make_agent()
+    make_ticket()
+    with django_assert_max_num_queries(3) as few:
+        page = selectors.queue(agent, QueueView.TEAM)
+        [(t.customer.pk, t.team_id, getattr(t.assignee, "pk", None), t.category) for t in page.tickets]
+    for _ in range(10):
+        make_ticket()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = selectors.queue(agent, QueueView.TEAM)
+        [(t.customer.pk, t.team_id, getattr(t.assignee, "pk", None), t.category) for t in page.tickets]
+    assert len(page.tickets) == 11
+
+
+def test_detail_query_count_is_constant(make_agent: Callable[..., User], make_ticket: Callable[..., Ticket],
+                                        customer: User, django_assert_max_num_queries: Any) -> None:
+    agent = make_agent()
+    ticket = make_ticket()
+    for i in range(12):
+        services.ticket_reply(ticket=ticket, author=agent if i % 2 else customer, body=f"消息{i}")
+    services.ticket_add_note(ticket=ticket, author=agent, body="内部备注")
+    with django_assert_max_num_queries(12):
+        detail = selectors.ticket_detail(agent, ticket.pk, limit=5)
+        [(m.author.pk, list(m.attachments.all())) for m in detail.messages]
+    assert [m.body for m in detail.messages][-1] == "内部备注" and len(detail.messages) == 5
+    older = selectors.ticket_detail(agent, ticket.pk, before_id=detail.older_cursor, limit=100)
+    assert len(older.messages) == 14 - 5 and older.older_cursor is None
+    as_customer = selectors.ticket_detail(customer, ticket.pk, limit=100)
+    assert all(not m.is_note for m in as_customer.messages)
+
+
+def test_access_other_team_is_404(make_agent: Callable[..., User], make_ticket: Callable[..., Ticket],
+                                  make_user: Callable[..., User], customer: User) -> None:
+    outsider = make_agent(teams=[TeamFactory.create()])
+    ticket = make_ticket()
+    with pytest.raises(Http404):
+        selectors.ticket_for_user(outsider, ticket.pk)
+    with pytest.raises(Http404):
+        selectors.ticket_for_user(make_user("customer"), ticket.pk)
+    assert selectors.ticket_for_user(customer, ticket.pk) == ticket
+    assert selectors.ticket_for_user(make_user("supervisor"), ticket.pk) == ticket
+    assert selectors.ticket_for_user(make_agent(), ticket.pk) == ticket
+    assert selectors.customer_tickets(customer) == [ticket]
