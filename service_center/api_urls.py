@@ -7,11 +7,13 @@ from aftersales import api as aftersales_api
 from knowledge import api as knowledge_api
 from profiles import api as profiles_api
 from service_center.core.api import api_not_found
+from tickets import api as tickets_api
 
 router = DefaultRouter()
 profiles_api.register(router)
 aftersales_api.register(router)
 knowledge_api.register(router)
+tickets_api.register(router)
 
 urlpatterns = [
     path("me/", profiles_api.MeView.as_view(), name="api-me"),

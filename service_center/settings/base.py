@@ -246,6 +246,13 @@ TICKETS_ATTACHMENT_MAX_BYTES = env.int("TICKETS_ATTACHMENT_MAX_BYTES", default=1
 # How long a satisfaction-survey link stays valid, in days.
 TICKETS_SURVEY_LINK_DAYS = env.int("TICKETS_SURVEY_LINK_DAYS", default=30)
 
+# --- tickets desk: API, workbench, webhooks ---
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],  # type: ignore[dict-item]
+    "TicketStatusEnum": "tickets.models.Status",
+    "TicketMessageKindEnum": "tickets.models.TicketMessage.Kind",
+}
+
 # --- chat ---
 # Chat uploads are private (served after a membership check) and live outside MEDIA_ROOT.
 CHAT_MEDIA_ROOT = env.path("CHAT_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media" / "chat"))

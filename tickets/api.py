@@ -1,0 +1,343 @@
+"""The tickets API (`/api/v1/tickets/`): list, create, detail, messages, assign, transition, escalate, nudge.
+
+Access comes from `desk_selectors.ticket_for` (someone else's ticket is a 404); every write goes
+through `tickets.services`, whose refusals map to the shared error shape (409 for a disallowed
+transition, with `fields.allowed`).
+"""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+
+from profiles.models import CustomerProfile, User
+from profiles.roles import Role
+from profiles.selectors import user_has_role
+from service_center.core.idempotency import idempotent
+from service_center.core.serializers import ErrorSerializer
+from tickets import desk_selectors, services
+from tickets.models import Category, Channel, Priority, Status, Ticket, TicketMessage, TicketType
+from tickets.services.common import is_desk_user
+
+_ERRORS = {401: ErrorSerializer, 403: ErrorSerializer}
+_NOT_FOUND = {404: ErrorSerializer}
+MAX_TAGS = 20
+MAX_UPLOADS = 10
+
+ID_OR_NUMBER = OpenApiParameter(
+    "id", OpenApiTypes.STR, OpenApiParameter.PATH,
+    description=_("The ticket's id (42) or its number (T2026112200001)."),
+)
+
+
+def _is_customer_view(request: Request) -> bool:
+    return not is_desk_user(request.user) and not desk_selectors.sees_all_tickets(request.user)
+
+
+class TicketAccess(BasePermission):
+    """Customers (their own), the desk (their teams'), integrators and administrators; nobody else."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return is_desk_user(user) or user_has_role(user, Role.CUSTOMER, Role.INTEGRATOR, Role.ADMIN)
+
+
+class TicketAttachmentSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    filename = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+
+
+class TicketSerializer(serializers.ModelSerializer[Ticket]):
+    customer_id = serializers.IntegerField(read_only=True)
+    customer_name = serializers.CharField(source="customer.get_full_name", read_only=True)
+    category = serializers.CharField(source="category.code", read_only=True, allow_null=True, default=None)
+    team_id = serializers.IntegerField(read_only=True, allow_null=True)
+    team_name = serializers.CharField(source="team.name", read_only=True, allow_null=True, default=None)
+    assignee_id = serializers.IntegerField(read_only=True, allow_null=True)
+    assignee_name = serializers.CharField(source="assignee.get_full_name", read_only=True, allow_null=True,
+                                          default=None)
+    parent_id = serializers.IntegerField(read_only=True, allow_null=True)
+    merged_into_id = serializers.IntegerField(read_only=True, allow_null=True)
+
+    # Routing and escalation details are the desk's business; a customer gets the rest.
+    DESK_ONLY = ("tags", "team_id", "team_name", "escalation_level", "nudge_count", "source", "region")
+
+    class Meta:
+        model = Ticket
+        fields = ["id", "number", "subject", "customer_id", "customer_name", "channel", "source", "type", "category",
+                  "priority", "status", "tags", "region", "team_id", "team_name", "assignee_id", "assignee_name",
+                  "parent_id", "merged_into_id", "order_number", "first_response_due_at", "next_response_due_at",
+                  "resolution_due_at", "first_responded_at", "solved_at", "closed_at", "nudge_count",
+                  "escalation_level", "created_at", "updated_at"]
+        read_only_fields = fields
+
+    def to_representation(self, instance: Ticket) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and _is_customer_view(request):
+            for name in self.DESK_ONLY:
+                data.pop(name, None)
+        return data
+
+
+class TicketDetailSerializer(TicketSerializer):
+    allowed_statuses = serializers.SerializerMethodField(help_text=_("Statuses the ticket may move to now."))
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "allowed_statuses"]
+        read_only_fields = fields
+
+    def get_allowed_statuses(self, obj: Ticket) -> list[str]:
+        from tickets.workflow import allowed_targets
+
+        return allowed_targets(obj)
+
+
+class TicketCreateSerializer(serializers.Serializer[Any]):
+    subject = serializers.CharField(max_length=200)
+    body = serializers.CharField(max_length=20000)
+    customer_id = serializers.IntegerField(
+        required=False, help_text=_("For the desk and integrators: the customer's user id."))
+    customer_external_id = serializers.CharField(
+        required=False, max_length=64, help_text=_("For integrators: the customer's id in the shop."))
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
+    type = serializers.ChoiceField(choices=TicketType.choices, required=False)
+    category = serializers.SlugField(max_length=40, required=False, help_text=_("Category code."))
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=30), required=False, default=list,
+                                 max_length=MAX_TAGS)
+    region = serializers.CharField(max_length=20, required=False, default="", allow_blank=True)
+    order_number = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
+
+    def validate_category(self, value: str) -> Category:
+        category = Category.objects.filter(code=value, is_active=True).first()
+        if category is None:
+            raise serializers.ValidationError(_("No active category with this code."))
+        return category
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user = self.context["request"].user
+        if _is_customer_view(self.context["request"]):
+            attrs["customer"] = user
+            return attrs
+        profiles = CustomerProfile.objects.select_related("user")
+        if "customer_id" in attrs:
+            profile = profiles.filter(user_id=attrs["customer_id"]).first()
+        elif "customer_external_id" in attrs:
+            profile = profiles.filter(external_id=attrs["customer_external_id"]).first()
+        else:
+            raise serializers.ValidationError({"customer_id": [_("Name the customer (customer_id or "
+                                                                 "customer_external_id).")]})
+        if profile is None:
+            raise serializers.ValidationError({"customer_id": [_("No such customer.")]})
+        attrs["customer"] = profile.user
+        return attrs
+
+
+class TicketMessageSerializer(serializers.ModelSerializer[TicketMessage]):
+    author_id = serializers.IntegerField(read_only=True)
+    author_name = serializers.CharField(source="author.get_full_name", read_only=True)
+    attachments = TicketAttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = TicketMessage
+        fields = ["id", "kind", "body", "author_id", "author_name", "from_customer", "created_at", "attachments"]
+        read_only_fields = fields
+
+
+class TicketMessageCreateSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=TicketMessage.Kind.choices, default=TicketMessage.Kind.REPLY)
+    body = serializers.CharField(max_length=20000)
+    attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list,
+                                        max_length=MAX_UPLOADS)
+
+
+class TicketAssignSerializer(serializers.Serializer[Any]):
+    assignee = serializers.IntegerField(allow_null=True, help_text=_("Agent's user id; null unassigns."))
+    force = serializers.BooleanField(default=False, help_text=_("Supervisors: assign even if offline or full."))
+
+    def validate_assignee(self, value: int | None) -> User | None:
+        if value is None:
+            return None
+        user = User.objects.filter(pk=value, agent_profile__isnull=False).first()
+        if user is None:
+            raise serializers.ValidationError(_("No agent with this id."))
+        return user
+
+
+class TicketTransitionSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=Status.choices)
+    reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+    override = serializers.BooleanField(default=False, help_text=_("Supervisors: solve despite open sub-tickets."))
+
+
+class TicketEscalateSerializer(serializers.Serializer[Any]):
+    note = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+
+class TicketFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=Status.choices)
+    channel = filters.ChoiceFilter(choices=Channel.choices)
+    priority = filters.ChoiceFilter(choices=Priority.choices)
+    team = filters.NumberFilter(field_name="team_id")
+    assignee = filters.NumberFilter(field_name="assignee_id")
+    tag = filters.CharFilter(method="filter_tag", max_length=30)
+
+    class Meta:
+        model = Ticket
+        fields = ["status", "channel", "priority", "team", "assignee", "tag"]
+
+    def filter_tag(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        return queryset.filter(tags__contains=[value])
+
+
+class MessagePagination(CursorPagination):
+    ordering = "id"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+_TICKET_OUT = {200: TicketDetailSerializer, **_NOT_FOUND, **_ERRORS}
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: TicketSerializer(many=True), **_ERRORS}),
+    retrieve=extend_schema(parameters=[ID_OR_NUMBER], responses=_TICKET_OUT),
+)
+class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Ticket]):
+    """Tickets: customers see their own, agents their teams' queues, supervisors / QA / integrators all."""
+
+    serializer_class = TicketSerializer
+    permission_classes = [TicketAccess]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filterset_class = TicketFilter
+    lookup_value_regex = r"[0-9]+|[Tt][0-9]+"
+
+    def get_queryset(self) -> QuerySet[Ticket]:
+        return desk_selectors.ticket_list_for(self.request.user)
+
+    def get_object(self) -> Ticket:
+        return desk_selectors.ticket_for(self.request.user, self.kwargs["pk"])
+
+    def _detail(self, ticket: Ticket, *, code: int = status.HTTP_200_OK) -> Response:
+        # After a write the caller may no longer see it in their queue (routed, escalated, transferred);
+        # they still get the result of what they did.
+        fresh = desk_selectors.ticket_just_written(ticket.pk)
+        return Response(TicketDetailSerializer(fresh, context=self.get_serializer_context()).data, status=code)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(TicketDetailSerializer(self.get_object(), context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        request=TicketCreateSerializer,
+        responses={201: TicketDetailSerializer, 400: ErrorSerializer, 422: ErrorSerializer, **_ERRORS},
+        summary=_("Create a ticket (routed, SLA started)"),
+        description=_("Customers create their own; the desk and integrators name the customer."),
+    )
+    @idempotent
+    def create(self, request: Request) -> Response:
+        body = TicketCreateSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        customer = data.pop("customer")
+        data.pop("customer_id", None)
+        data.pop("customer_external_id", None)
+        ticket = services.ticket_create(
+            customer=customer, source="api", **data,
+            created_by=None if customer.pk == request.user.pk else request.user,  # type: ignore[arg-type]
+        )
+        return self._detail(ticket, code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"], parameters=[ID_OR_NUMBER], responses={200: TicketMessageSerializer(many=True), **_NOT_FOUND,
+                                                                **_ERRORS},
+        summary=_("The conversation (customers never see internal notes)"),
+    )
+    @extend_schema(
+        methods=["POST"], parameters=[ID_OR_NUMBER], request=TicketMessageCreateSerializer,
+        responses={201: TicketMessageSerializer, 400: ErrorSerializer, **_NOT_FOUND, **_ERRORS},
+        summary=_("Reply publicly or add an internal note (desk only)"),
+    )
+    @action(detail=True, methods=["get", "post"])
+    def messages(self, request: Request, pk: str) -> Response:
+        ticket = self.get_object()
+        desk = not _is_customer_view(request)
+        if request.method == "GET":
+            paginator = MessagePagination()
+            page = paginator.paginate_queryset(desk_selectors.messages_for(ticket, include_notes=desk), request, self)
+            return paginator.get_paginated_response(TicketMessageSerializer(page, many=True).data)
+        body = TicketMessageCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        write = services.ticket_add_note if data["kind"] == TicketMessage.Kind.NOTE else services.ticket_reply
+        message = write(ticket=ticket, author=request.user, body=data["body"],  # type: ignore[arg-type]
+                        uploads=data["attachments"])
+        message = desk_selectors.message_for(ticket, message.pk, include_notes=desk)
+        return Response(TicketMessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[ID_OR_NUMBER], request=TicketAssignSerializer,
+                   responses={**_TICKET_OUT, 400: ErrorSerializer, 409: OpenApiResponse(
+                       ErrorSerializer, description=_("The agent is offline or at capacity."))},
+                   summary=_("Assign to an agent (or unassign)"))
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str) -> Response:
+        ticket = self.get_object()
+        body = TicketAssignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ticket = services.ticket_assign(ticket=ticket, assignee=body.validated_data["assignee"],
+                                        actor=request.user, force=body.validated_data["force"])  # type: ignore[arg-type]
+        return self._detail(ticket)
+
+    @extend_schema(parameters=[ID_OR_NUMBER], request=TicketTransitionSerializer,
+                   responses={**_TICKET_OUT, 400: ErrorSerializer, 409: OpenApiResponse(
+                       ErrorSerializer, description=_("Not allowed now; `fields.allowed` lists the statuses "
+                                                      "possible."))},
+                   summary=_("Change the status"))
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk: str) -> Response:
+        ticket = self.get_object()
+        body = TicketTransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        ticket = services.ticket_transition(ticket=ticket, target=data["status"], actor=request.user,  # type: ignore[arg-type]
+                                            reason=data["reason"], override=data["override"])
+        return self._detail(ticket)
+
+    @extend_schema(parameters=[ID_OR_NUMBER], request=TicketEscalateSerializer,
+                   responses={**_TICKET_OUT, 400: ErrorSerializer}, summary=_("Escalate one level"))
+    @action(detail=True, methods=["post"])
+    def escalate(self, request: Request, pk: str) -> Response:
+        ticket = self.get_object()
+        body = TicketEscalateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.ticket_escalate(ticket=ticket, actor=request.user, from_level=ticket.escalation_level,
+                                 note=body.validated_data["note"])
+        return self._detail(ticket)
+
+    @extend_schema(parameters=[ID_OR_NUMBER], request=None, responses={**_TICKET_OUT, 400: ErrorSerializer},
+                   summary=_("The customer's 催单 (hurry up) button"))
+    @action(detail=True, methods=["post"])
+    def nudge(self, request: Request, pk: str) -> Response:
+        ticket = self.get_object()
+        services.ticket_nudge(ticket=ticket, customer=request.user)  # type: ignore[arg-type]
+        return self._detail(ticket)
+
+
+def register(router: DefaultRouter) -> None:
+    router.register("tickets", TicketViewSet, basename="ticket")
