@@ -1,0 +1,187 @@
+"""Admin for everything a supervisor tunes without code: teams' ticket settings, routing, SLA, calendars,
+keyword rules, canned responses, desk settings; tickets read-mostly (status moves go through the workflow).
+"""
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from profiles.admin import HistoryAdmin
+from tickets.models import (
+    AgentRegions,
+    BusinessCalendar,
+    BusinessHours,
+    CalendarOverride,
+    CannedResponse,
+    Category,
+    DeskSettings,
+    Escalation,
+    KeywordRule,
+    RoutingRule,
+    SatisfactionSurvey,
+    SlaPolicy,
+    TeamSettings,
+    Ticket,
+    TicketMessage,
+)
+
+
+@admin.register(Category)
+class CategoryAdmin(HistoryAdmin):
+    list_display = ("name", "code", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "code")
+
+
+class BusinessHoursInline(admin.TabularInline):
+    model = BusinessHours
+    extra = 0
+
+
+class CalendarOverrideInline(admin.TabularInline):
+    model = CalendarOverride
+    extra = 0
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(HistoryAdmin):
+    list_display = ("name", "use_statutory_holidays", "is_default")
+    list_filter = ("use_statutory_holidays",)
+    search_fields = ("name",)
+    inlines = (BusinessHoursInline, CalendarOverrideInline)
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(HistoryAdmin):
+    list_display = ("name", "channel", "priority", "first_response_minutes", "next_response_minutes",
+                    "resolution_minutes", "calendar", "is_active")
+    list_filter = ("channel", "priority", "is_active", "calendar")
+    list_select_related = ("calendar",)
+    search_fields = ("name",)
+    autocomplete_fields = ("calendar",)
+
+
+@admin.register(TeamSettings)
+class TeamSettingsAdmin(HistoryAdmin):
+    list_display = ("team", "strategy", "escalation_team", "supervisor")
+    list_filter = ("strategy",)
+    list_select_related = ("team", "escalation_team", "supervisor")
+    search_fields = ("team__name",)
+    autocomplete_fields = ("team", "escalation_team", "supervisor")
+
+
+@admin.register(AgentRegions)
+class AgentRegionsAdmin(HistoryAdmin):
+    list_display = ("agent", "regions")
+    list_select_related = ("agent",)
+    search_fields = ("agent__username", "agent__display_name")
+    autocomplete_fields = ("agent",)
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(HistoryAdmin):
+    list_display = ("name", "position", "team", "set_priority", "is_active")
+    list_editable = ("position", "is_active")
+    list_filter = ("is_active", "team")
+    list_select_related = ("team",)
+    search_fields = ("name",)
+    autocomplete_fields = ("team", "categories", "required_skills")
+
+
+@admin.register(KeywordRule)
+class KeywordRuleAdmin(HistoryAdmin):
+    list_display = ("name", "position", "keywords", "set_type", "set_category", "set_priority", "is_active")
+    list_editable = ("position", "is_active")
+    list_filter = ("is_active", "set_type")
+    list_select_related = ("set_category",)
+    search_fields = ("name",)
+    autocomplete_fields = ("set_category",)
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(HistoryAdmin):
+    list_display = ("title", "shortcut", "language", "owner", "category")
+    list_filter = ("language", ("owner", admin.EmptyFieldListFilter), "category")
+    list_select_related = ("owner", "category")
+    search_fields = ("title", "shortcut")
+    autocomplete_fields = ("owner", "category")
+
+
+@admin.register(DeskSettings)
+class DeskSettingsAdmin(HistoryAdmin):
+    list_display = ("__str__", "nudge_threshold", "nudge_window_minutes", "reopen_window_days",
+                    "sla_warning_percent")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # One row only (pk=1), created on first use.
+        return super().has_add_permission(request) and not DeskSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class TicketMessageInline(admin.TabularInline):
+    model = TicketMessage
+    extra = 0
+    fields = ("created_at", "kind", "author", "body")
+    readonly_fields = fields
+    ordering = ("id",)
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TicketMessage]:
+        return super().get_queryset(request).select_related("author")
+
+
+@admin.register(Ticket)
+class TicketAdmin(HistoryAdmin):
+    list_display = ("number", "subject", "status", "priority", "channel", "type", "team", "assignee", "due_at",
+                    "escalation_level", "created_at")
+    list_filter = ("status", "priority", "channel", "type", "team", "escalation_level")
+    list_select_related = ("team", "assignee")
+    # Exact matches only: a substring search over millions of subjects would scan the table.
+    search_fields = ("=number", "=order_number")
+    search_help_text = _("Ticket number or order number (exact).")
+    autocomplete_fields = ("customer", "assignee", "team", "category", "parent", "merged_into", "linked")
+    readonly_fields = ("number", "status", "sla_policy", "first_response_due_at", "next_response_due_at",
+                       "resolution_due_at", "first_responded_at", "solved_at", "closed_at", "sla_paused_at",
+                       "sla_paused_seconds", "nudge_count", "last_nudged_at", "escalation_level", "created_at")
+    inlines = (TicketMessageInline,)
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Tickets are born through ticket_create (numbering, routing, SLA), never by a bare admin form.
+        return False
+
+
+@admin.register(Escalation)
+class EscalationAdmin(HistoryAdmin):
+    list_display = ("ticket", "level", "reason", "to_team", "to_user", "actor", "created_at")
+    list_filter = ("reason", "level")
+    list_select_related = ("ticket", "to_team", "to_user", "actor")
+    search_fields = ("=ticket__number",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SatisfactionSurvey)
+class SatisfactionSurveyAdmin(HistoryAdmin):
+    list_display = ("ticket", "attitude", "speed", "result", "sent_at", "submitted_at")
+    list_filter = ("attitude", "speed", "result")
+    list_select_related = ("ticket",)
+    search_fields = ("=ticket__number",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
