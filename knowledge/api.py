@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -69,12 +69,14 @@ class ArticleViewSet(viewsets.ViewSet):
     def list(self, request: Request) -> Response:
         query = request.query_params.get("q", "").strip()[:MAX_QUERY_CHARS]
         if not query:
-            raise ApplicationError("A search needs words.", code="required", fields={"q": ["This field is required."]})
+            raise ApplicationError(
+                gettext("A search needs words."), code="required", fields={"q": [gettext("This field is required.")]}
+            )
         try:
             limit = max(1, min(int(request.query_params.get("limit", "10")), MAX_RESULTS))
         except ValueError:
             raise ApplicationError(
-                "limit must be a number.", fields={"limit": ["A valid integer is required."]}
+                gettext("limit must be a number."), fields={"limit": [gettext("A valid integer is required.")]}
             ) from None
         hits = search_articles(
             query, audience=selectors.audience_for(request.user), language=get_language() or "zh-hans", limit=limit
@@ -85,7 +87,7 @@ class ArticleViewSet(viewsets.ViewSet):
     def retrieve(self, request: Request, slug: str) -> Response:
         article = selectors.article_for_reader(slug, selectors.audience_for(request.user))
         if article is None:
-            raise ApplicationError("No such article.", code="not_found", status_code=404)
+            raise ApplicationError(gettext("No such article."), code="not_found", status_code=404)
         return Response(ArticleSerializer(article).data)
 
     @extend_schema(request=TextSerializer, responses=HitSerializer(many=True))

@@ -216,12 +216,16 @@ def refresh_search_vectors(articles: Iterable[Article]) -> None:
     ]
     if not rows:
         return
+    titles, questions, bodies, ids = (list(column) for column in zip(*rows, strict=True))
     with connection.cursor() as cursor:
-        cursor.executemany(
-            "UPDATE knowledge_article SET search_vector = "
-            "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B') || "
-            "setweight(to_tsvector('simple', %s), 'C') WHERE id = %s",
-            rows,
+        # One statement per batch: a round trip per article is what made bulk re-indexing slow.
+        cursor.execute(
+            "UPDATE knowledge_article a SET search_vector = "
+            "setweight(to_tsvector('simple', v.title), 'A') || setweight(to_tsvector('simple', v.question), 'B') || "
+            "setweight(to_tsvector('simple', v.body), 'C') "
+            "FROM unnest(%s::text[], %s::text[], %s::text[], %s::int[]) AS v(title, question, body, id) "
+            "WHERE a.id = v.id",
+            [titles, questions, bodies, ids],
         )
 
 

@@ -49,7 +49,7 @@ def test_article_detail_by_role(client_for, kb, role: str) -> None:
 
 def test_bad_search_input_is_a_400_with_field_errors(client_for, kb) -> None:
     client = client_for("agent")
-    assert client.get("/api/v1/knowledge/articles/").json()["error"]["fields"] == {"q": ["This field is required."]}
+    assert list(client.get("/api/v1/knowledge/articles/").json()["error"]["fields"]) == ["q"]
     assert client.get("/api/v1/knowledge/articles/", {"q": "退款", "limit": "x"}).status_code == 400
     assert client.get("/api/v1/knowledge/articles/", {"q": "'&|!" * 200}).status_code == 200
 
