@@ -10,6 +10,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from knowledge.bot import answer_question
+from knowledge.models import Article
 from profiles.models import User
 
 
@@ -54,3 +55,9 @@ def cannot_answer() -> str:
 
 def handing_over() -> str:
     return _("Let me find an agent for you.")
+
+
+def suggestions(question: str) -> list[Article]:
+    """Articles an agent may want beside the customer's last question (not logged as unanswered)."""
+    found = answer_question(question, log=False)
+    return [found.article, *found.alternatives] if found.article is not None else []

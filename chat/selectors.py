@@ -108,6 +108,18 @@ def agent_conversations(agent: Any) -> list[Conversation]:
     )
 
 
+def last_customer_text(conversation_id: int) -> str:
+    last = (
+        ChatMessage.objects.filter(conversation_id=conversation_id, sender=ChatMessage.Sender.CUSTOMER,
+                                   recalled_at__isnull=True)
+        .exclude(body="")
+        .order_by("-seq")
+        .values_list("body", flat=True)
+        .first()
+    )
+    return last or ""
+
+
 def agent_capacity(agent: Any) -> int | None:
     return AgentProfile.objects.filter(user_id=agent.pk).values_list("capacity", flat=True).first()
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from chat import bot, services
 from chat import selectors as chat_selectors
-from chat import services
 from chat.errors import ChatError
 from chat.models import Attachment, Conversation
 from chat.payloads import attachment_payload
@@ -172,8 +172,11 @@ def console(request: HttpRequest) -> HttpResponse:
     chosen = next((chat for chat in context["chats"] if str(chat.pk) == selected), None)
     if chosen is None and context["chats"]:
         chosen = context["chats"][0]
+    question = chat_selectors.last_customer_text(chosen.pk) if chosen else ""
     context.update({
         "selected": chosen,
+        "question": question,
+        "suggestions": bot.suggestions(question) if question else [],
         "is_agent": context["capacity"] is not None,
         "chat_strings": CHAT_STRINGS,
         "chat_emoji": CHAT_EMOJI,

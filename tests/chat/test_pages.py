@@ -15,6 +15,7 @@ from chat.models import Attachment, ChatMessage, Conversation
 from profiles.models import AgentProfile, User
 from tests.chat.factories import chat_with_agent, say, start_chat
 from tests.conftest import ALL_ROLES
+from tests.knowledge.factories import ArticleFactory
 from tests.pages.conftest import Outcome, assert_outcome, page_text
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +111,16 @@ def test_agent_accepts_from_the_queue_replies_and_ends(make_user: Callable[..., 
     assert 'class="chat-list__unread"' in text
     assert client.post(f"/desk/chats/{conversation.pk}/end/").status_code == 302
     assert Conversation.objects.get(pk=conversation.pk).status == "ended"
+
+
+def test_console_suggests_articles_for_the_last_customer_question(make_user: Callable[..., User]) -> None:
+    ArticleFactory.create(slug="refund-time", title_zh="退款多久到账", body_zh="退款审核通过后 1 到 3 个工作日原路退回")
+    customer, agent = make_user("customer"), make_user("agent")
+    conversation = chat_with_agent(customer, agent)
+    say(conversation, customer, "退款多久到账")
+    text = page_text(logged_in(agent).get(f"{CONSOLE}?c={conversation.pk}"))
+    assert '<a href="/help/articles/refund-time/" target="_blank" rel="noopener">退款多久到账</a>' in text
+    assert "知识库推荐" in text
 
 
 def test_accept_when_taken_or_full_says_why(make_user: Callable[..., User]) -> None:
