@@ -1,6 +1,6 @@
 """The tickets API (`/api/v1/tickets/`): list, create, detail, messages, assign, transition, escalate, nudge.
 
-Access comes from `desk_selectors.ticket_for` (someone else's ticket is a 404); every write goes
+Access comes from `tickets.selectors.visible_tickets` (someone else's ticket is a 404); every write goes
 through `tickets.services`, whose refusals map to the shared error shape (409 for a disallowed
 transition, with `fields.allowed`).
 """
@@ -28,7 +28,6 @@ from service_center.core.idempotency import idempotent
 from service_center.core.serializers import ErrorSerializer
 from tickets import desk_selectors, services
 from tickets.models import Category, Channel, Priority, Status, Ticket, TicketMessage, TicketType
-from tickets.services.common import is_desk_user
 
 _ERRORS = {401: ErrorSerializer, 403: ErrorSerializer}
 _NOT_FOUND = {404: ErrorSerializer}
@@ -42,7 +41,8 @@ ID_OR_NUMBER = OpenApiParameter(
 
 
 def _is_customer_view(request: Request) -> bool:
-    return not is_desk_user(request.user) and not desk_selectors.sees_all_tickets(request.user)
+    return not desk_selectors.is_desk(request.user) and not user_has_role(request.user, Role.INTEGRATOR,
+                                                                              Role.ADMIN)
 
 
 class TicketAccess(BasePermission):
@@ -52,7 +52,7 @@ class TicketAccess(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        return is_desk_user(user) or user_has_role(user, Role.CUSTOMER, Role.INTEGRATOR, Role.ADMIN)
+        return desk_selectors.is_desk(user) or user_has_role(user, Role.CUSTOMER, Role.INTEGRATOR, Role.ADMIN)
 
 
 class TicketAttachmentSerializer(serializers.Serializer[Any]):
@@ -221,7 +221,7 @@ _TICKET_OUT = {200: TicketDetailSerializer, **_NOT_FOUND, **_ERRORS}
     retrieve=extend_schema(parameters=[ID_OR_NUMBER], responses=_TICKET_OUT),
 )
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Ticket]):
-    """Tickets: customers see their own, agents their teams' queues, supervisors / QA / integrators all."""
+    """Tickets: customers see their own, agents their teams' queues, supervisors / QA / admins all."""
 
     serializer_class = TicketSerializer
     permission_classes = [TicketAccess]
@@ -233,7 +233,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return desk_selectors.ticket_list_for(self.request.user)
 
     def get_object(self) -> Ticket:
-        return desk_selectors.ticket_for(self.request.user, self.kwargs["pk"])
+        return desk_selectors.ticket_by_key(self.request.user, self.kwargs["pk"])
 
     def _detail(self, ticket: Ticket, *, code: int = status.HTTP_200_OK) -> Response:
         # After a write the caller may no longer see it in their queue (routed, escalated, transferred);
