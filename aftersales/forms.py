@@ -70,3 +70,13 @@ class ApplyForm(forms.Form):
 class TrackingForm(forms.Form):
     courier = forms.ChoiceField(label=_("Courier"), choices=Courier.choices)
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=40)
+
+
+class EvaluationForm(forms.Form):
+    STARS = [(n, "★" * n) for n in range(5, 0, -1)]
+
+    attitude = forms.TypedChoiceField(label=_("Service attitude"), choices=STARS, coerce=int, initial=5)
+    speed = forms.TypedChoiceField(label=_("Handling speed"), choices=STARS, coerce=int, initial=5)
+    result = forms.TypedChoiceField(label=_("Result"), choices=STARS, coerce=int, initial=5)
+    suggestion = forms.CharField(label=_("Suggestion"), max_length=500, required=False,
+                                 widget=forms.Textarea(attrs={"rows": 2}))

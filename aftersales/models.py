@@ -340,3 +340,28 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return self.idempotency_key
+
+
+class Evaluation(models.Model):
+    """The customer's rating of a finished request (1 to 5 each), given once."""
+
+    request = models.OneToOneField(AfterSalesRequest, on_delete=models.CASCADE, related_name="evaluation")
+    attitude = models.PositiveSmallIntegerField(_("service attitude"))
+    speed = models.PositiveSmallIntegerField(_("handling speed"))
+    result = models.PositiveSmallIntegerField(_("satisfaction with the result"))
+    suggestion = models.CharField(_("suggestion"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(attitude__range=(1, 5), speed__range=(1, 5), result__range=(1, 5)),
+                name="evaluation_scores_1_to_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.attitude}/{self.speed}/{self.result}"

@@ -24,6 +24,7 @@ from profiles.selectors import stores_for_user, user_has_role
 REQUEST_RELATED = ("order", "item", "store", "customer", "reason")
 
 
+
 def orders_for_customer(user: Any) -> QuerySet[Order]:
     return (Order.objects.filter(customer_id=user.pk).select_related("store")
             .prefetch_related("items", "shipments").order_by("-created_at", "-id"))
@@ -92,7 +93,7 @@ def requests_visible_to(user: Any) -> QuerySet[AfterSalesRequest]:
 
 def request_detail(queryset: QuerySet[AfterSalesRequest], number: str) -> AfterSalesRequest:
     events = RequestEvent.objects.select_related("actor").order_by("id")
-    request = queryset.prefetch_related(
+    request = queryset.select_related("evaluation").prefetch_related(
         Prefetch("events", queryset=events), "refunds", "order__shipments",
         # The photos themselves are served one by one; the page needs only their ids.
         Prefetch("evidence", queryset=Evidence.objects.defer("image")),

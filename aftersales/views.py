@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales import actions, eligibility, selectors
-from aftersales.forms import ApplyForm, TrackingForm
+from aftersales.forms import ApplyForm, EvaluationForm, TrackingForm
 from aftersales.models import AfterSalesRequest, Status
 from aftersales.services import requests as request_services
 from aftersales.workflow import Actor
@@ -99,7 +99,29 @@ def request_detail(request: HttpRequest, number: str) -> HttpResponse:
     context = _detail_context(request, after_sales)
     context["available"] = [a for a in context["available"] if a.actor == Actor.CUSTOMER]
     context["action_url"] = "aftersales:request_action"
+    evaluation = getattr(after_sales, "evaluation", None)
+    context["evaluation"] = evaluation
+    if after_sales.status == Status.CLOSED and evaluation is None:
+        context["evaluation_form"] = EvaluationForm()
     return render(request, "aftersales/request_detail.html", context)
+
+
+@login_required
+@require_POST
+def request_evaluate(request: HttpRequest, number: str) -> HttpResponse:
+    after_sales = selectors.request_for_customer(request.user, number)
+    form = EvaluationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give 1 to 5 stars."))
+        return redirect("aftersales:request", number=number)
+    try:
+        request_services.request_evaluate(request=after_sales, user=request.user,  # type: ignore[arg-type]
+                                          **form.cleaned_data)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Thank you for your rating."))
+    return redirect("aftersales:request", number=number)
 
 
 def _act(request: HttpRequest, after_sales: AfterSalesRequest, actor: Actor) -> None:

@@ -14,7 +14,16 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 
 from aftersales import eligibility
-from aftersales.models import AfterSalesRequest, Evidence, OrderItem, Reason, RequestEvent, RequestType, Status
+from aftersales.models import (
+    AfterSalesRequest,
+    Evaluation,
+    Evidence,
+    OrderItem,
+    Reason,
+    RequestEvent,
+    RequestType,
+    Status,
+)
 from aftersales.services import evidence, refunds
 from aftersales.services.numbers import next_request_number
 from aftersales.workflow import Actor, apply_transition
@@ -272,3 +281,29 @@ def requests_sweep_due(*, now: datetime | None = None, batch: int = 500) -> int:
             _publish(request)
             moved += 1
     return moved
+
+
+
+
+@transaction.atomic
+def request_evaluate(*, request: AfterSalesRequest, user: User, attitude: int, speed: int, result: int,
+                     suggestion: str = "") -> Evaluation:
+    """The customer rates a closed request once: attitude, speed and result from 1 to 5."""
+    if request.customer_id != user.pk:
+        raise ApplicationError(_("Only the customer who applied may rate it."), code="permission_denied",
+                               status_code=status.HTTP_403_FORBIDDEN)
+    if request.status != Status.CLOSED:
+        raise ApplicationError(_("A request can be rated once it is closed."), code="invalid_transition",
+                               status_code=status.HTTP_409_CONFLICT)
+    scores = {"attitude": attitude, "speed": speed, "result": result}
+    bad = {name: [_("Give 1 to 5 stars.")] for name, value in scores.items() if not 1 <= value <= 5}
+    if bad:
+        raise ApplicationError(_("Give 1 to 5 stars."), fields=bad)
+    try:
+        with transaction.atomic():
+            evaluation = Evaluation.objects.create(request=request, suggestion=suggestion.strip()[:500], **scores)
+    except IntegrityError as exc:
+        raise ApplicationError(_("This request has already been rated."), code="already_rated",
+                               status_code=status.HTTP_409_CONFLICT) from exc
+    events.publish("aftersales.request_evaluated", request_id=request.pk, evaluation_id=evaluation.pk)
+    return evaluation

@@ -23,3 +23,8 @@ ACTOR_LABELS = {
 @register.filter
 def actor_label(kind: str) -> str:
     return str(ACTOR_LABELS.get(kind, kind))
+
+
+@register.filter
+def stars(score: int) -> str:
+    return "★" * score + "☆" * (5 - score)

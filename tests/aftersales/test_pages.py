@@ -7,6 +7,7 @@ from django.test import Client
 
 from aftersales.models import AfterSalesRequest, Status
 from aftersales.services import requests
+from aftersales.workflow import Actor
 from profiles.models import User
 from tests.aftersales.factories import apply, make_order, photo
 from tests.conftest import ALL_ROLES
@@ -210,3 +211,44 @@ def test_agent_arbitrates_an_appeal(scene: dict[str, Any], make_user: Any) -> No
     agent.post(f"{path}action/", {"action": "arbitrate_approve", "note": "照片显示开箱即损"})
     request.refresh_from_db()
     assert request.status == Status.AWAITING_RETURN
+
+
+# --- Evaluation ------------------------------------------------------------------------------------
+
+
+def test_customer_rates_a_closed_request_once(scene: dict[str, Any], make_user: Any) -> None:
+    request = requests.request_cancel(request=scene["request"], user=scene["customer"])
+    client = logged_in(scene["customer"])
+    path = f"/aftersales/requests/{request.number}/"
+    assert 'id="evaluation-form"' not in page_text(client.get(path))  # cancelled, not closed
+    request = apply(make_order(customer=scene["customer"], store=scene["store"]), request_type="complaint",
+                    reason="attitude")
+    request = requests.request_approve(request=request, user=scene["staff"])
+    request = requests.request_resolve(request=request, user=scene["staff"], actor=Actor.MERCHANT, note="已致歉")
+    path = f"/aftersales/requests/{request.number}/"
+    assert 'id="evaluation-form"' in page_text(client.get(path))
+    # Someone else cannot rate it (their request is a 404 to them).
+    assert logged_in(make_user("customer")).post(f"{path}evaluation/", {"attitude": 1, "speed": 1,
+                                                                        "result": 1}).status_code == 404
+    client.post(f"{path}evaluation/", {"attitude": 5, "speed": 4, "result": 3, "suggestion": "希望再快一点"})
+    text = page_text(client.get(path))
+    assert "★★★★☆" in text and "希望再快一点" in text and 'id="evaluation-form"' not in text
+    response = client.post(f"{path}evaluation/", {"attitude": 1, "speed": 1, "result": 1}, follow=True)
+    assert "已评价" in page_text(response)
+    request.refresh_from_db()
+    assert (request.evaluation.attitude, request.evaluation.result) == (5, 3)
+
+
+def test_out_of_range_scores_are_refused(scene: dict[str, Any]) -> None:
+    from aftersales.models import Evaluation
+    from service_center.core.api import ApplicationError
+
+    request = requests.request_approve(request=scene["request"], user=scene["staff"])
+    with pytest.raises(ApplicationError):  # not closed yet
+        requests.request_evaluate(request=request, user=scene["customer"], attitude=5, speed=5, result=5)
+    AfterSalesRequest.objects.filter(pk=request.pk).update(status=Status.CLOSED)
+    request.refresh_from_db()
+    with pytest.raises(ApplicationError) as caught:
+        requests.request_evaluate(request=request, user=scene["customer"], attitude=6, speed=0, result=3)
+    assert set(caught.value.fields) == {"attitude", "speed"}
+    assert not Evaluation.objects.exists()
