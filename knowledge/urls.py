@@ -1,6 +1,6 @@
 from django.urls import path
 
-from knowledge import views
+from knowledge import editor, views
 
 app_name = "help"
 urlpatterns = [
@@ -11,4 +11,8 @@ urlpatterns = [
     path("articles/<slug:slug>/", views.article, name="article"),
     path("articles/<slug:slug>/feedback/", views.feedback, name="feedback"),
     path("preview/", views.preview, name="preview"),
+    path("editor/", editor.editor_list, name="editor"),
+    path("editor/new/", editor.editor_edit, name="editor_new"),
+    path("editor/<slug:slug>/", editor.editor_edit, name="editor_edit"),
+    path("editor/<slug:slug>/transition/", editor.editor_transition, name="editor_transition"),
 ]

@@ -33,6 +33,14 @@ def _chat_url() -> str:
         return "/help/chat/"
 
 
+def _contact_url() -> str:
+    # The tickets app's contact form; the link is left out where that app does not provide it.
+    try:
+        return reverse("my_tickets:new")
+    except NoReverseMatch:
+        return ""
+
+
 @require_GET
 def help_home(request: HttpRequest) -> HttpResponse:
     audience = selectors.audience_for(request.user)
@@ -41,7 +49,7 @@ def help_home(request: HttpRequest) -> HttpResponse:
         "categories": selectors.category_tree(audience),
         "top_questions": selectors.top_questions(audience),
         "agents_online": selectors.agents_online_count(),
-        "chat_url": _chat_url(),
+        "chat_url": _chat_url(), "contact_url": _contact_url(),
     })
 
 
@@ -52,7 +60,9 @@ def search(request: HttpRequest) -> HttpResponse:
         query, audience=selectors.audience_for(request.user), language=get_language() or "zh-hans",
         limit=SEARCH_RESULTS,
     ) if query else []
-    return render(request, "knowledge/search.html", {"query": query, "hits": hits, "chat_url": _chat_url()})
+    return render(request, "knowledge/search.html", {
+        "query": query, "hits": hits, "chat_url": _chat_url(), "contact_url": _contact_url(),
+    })
 
 
 @require_GET
@@ -95,7 +105,7 @@ def _article_page(
         "related": recommend.related_questions(found, audience=selectors.audience_for(request.user)),
         "form": form,
         "voted": voted,
-        "chat_url": _chat_url(),
+        "chat_url": _chat_url(), "contact_url": _contact_url(),
     }, status=status)
 
 
@@ -132,4 +142,6 @@ def preview(request: HttpRequest) -> HttpResponse:
     """Markdown → the sanitized HTML readers will see, for the editors' live preview."""
     if not request.user.has_perm(EDIT_PERMISSION):
         return HttpResponseForbidden()
-    return HttpResponse(render_markdown(request.POST.get("body", "")))
+    # The admin script posts `body`; the editor page's htmx posts the textarea by its own name.
+    source = next((request.POST[name] for name in ("body", "body_zh", "body_en") if name in request.POST), "")
+    return HttpResponse(render_markdown(source))
