@@ -238,7 +238,13 @@ class ChatConsumer(_JsonFrames):
 
     # Channel-layer handlers: frames broadcast by chat.realtime after a commit.
     async def chat_frame(self, event: dict[str, Any]) -> None:
-        await self.send_json(event["frame"])
+        frame = event["frame"]
+        await self.send_json(frame)
+        moved_away = frame["type"] == "conversation" and frame["conversation"]["agent_id"] != self.user.pk
+        if self.role == "agent" and moved_away:
+            # Transferred to someone else: this agent may no longer read along.
+            await self.channel_layer.group_discard(conversation_group(self.conversation_id), self.channel_name)
+            await self.close(code=CLOSE_FORBIDDEN)
 
     async def chat_typing(self, event: dict[str, Any]) -> None:
         if event["sender"] != self.channel_name:

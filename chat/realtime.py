@@ -56,8 +56,10 @@ def on_read(event: events.DomainEvent) -> None:
 
 
 def on_conversation(event: events.DomainEvent) -> None:
-    frame = {"type": "conversation", "conversation": event.payload["conversation"]}
-    _send(conversation_group(event.payload["conversation_id"]), {"type": "chat.frame", "frame": frame})
+    # A payload of None only nudges an agent's console (a chat was transferred away from them).
+    if event.payload["conversation"] is not None:
+        frame = {"type": "conversation", "conversation": event.payload["conversation"]}
+        _send(conversation_group(event.payload["conversation_id"]), {"type": "chat.frame", "frame": frame})
     if event.payload["agent_id"]:
         _send(agent_group(event.payload["agent_id"]), {"type": "desk.changed"})
 

@@ -305,6 +305,32 @@ def conversation_assign(*, agent: User, conversation_id: int | None = None) -> C
 
 
 @transaction.atomic
+def conversation_transfer(*, conversation_id: int, agent: User, to_agent: User) -> Conversation:
+    """Hand an active chat from its agent to another agent who has room for it."""
+    conversation = _lock(conversation_id)
+    if conversation.agent_id != agent.pk or conversation.status != Status.ACTIVE:
+        raise ChatError("not_found", _("Conversation not found."))
+    if to_agent.pk == agent.pk:
+        raise ChatError("invalid_agent", _("Choose another agent."))
+    # Conversation first, then the receiving agent's profile: assign never waits on a conversation
+    # lock (SKIP LOCKED), so the two cannot deadlock.
+    profile = AgentProfile.objects.select_for_update().filter(user_id=to_agent.pk).first()
+    if profile is None:
+        raise ChatError("invalid_agent", _("Choose another agent."))
+    if Conversation.objects.filter(agent_id=to_agent.pk, status=Status.ACTIVE).count() >= profile.capacity:
+        raise ChatError("at_capacity", _("%(agent)s has no room for another chat.") % {"agent": to_agent})
+    conversation.agent = to_agent
+    apply_transition(conversation, "assign")
+    with translation.override(_customer_language(conversation)):
+        _append(conversation, sender=Sender.SYSTEM, body=_("%(from)s transferred you to %(to)s.")
+                % {"from": agent, "to": to_agent})
+    _conversation_changed(conversation)
+    # The previous agent's console drops the chat.
+    events.publish(CONVERSATION_EVENT, conversation_id=conversation.pk, conversation=None, agent_id=agent.pk)
+    return conversation
+
+
+@transaction.atomic
 def conversation_end(*, conversation_id: int, user: User) -> Conversation:
     conversation = _lock(conversation_id)
     _participant(conversation, user)

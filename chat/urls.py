@@ -9,5 +9,6 @@ urlpatterns = [
     path("chats/lists/", views.console_lists, name="chat_lists"),
     path("chats/accept/", views.accept, name="chat_accept_next"),
     path("chats/<int:conversation_id>/accept/", views.accept, name="chat_accept"),
+    path("chats/<int:conversation_id>/transfer/", views.transfer, name="chat_transfer"),
     path("chats/<int:conversation_id>/end/", views.end, name="chat_end"),
 ]

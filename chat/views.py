@@ -173,9 +173,13 @@ def console(request: HttpRequest) -> HttpResponse:
     if chosen is None and context["chats"]:
         chosen = context["chats"][0]
     question = chat_selectors.last_customer_text(chosen.pk) if chosen else ""
+    colleagues = [
+        agent for agent in profile_selectors.agents_for_desk(request.user) if agent.user_id != request.user.pk
+    ]
     context.update({
         "selected": chosen,
         "question": question,
+        "colleagues": colleagues,
         "suggestions": bot.suggestions(question) if question else [],
         "is_agent": context["capacity"] is not None,
         "chat_strings": CHAT_STRINGS,
@@ -204,6 +208,25 @@ def accept(request: HttpRequest, conversation_id: int | None = None) -> HttpResp
         messages.error(request, error.message)
         return HttpResponseRedirect(reverse("desk:chats"))
     return HttpResponseRedirect(f"{reverse('desk:chats')}?c={conversation.pk}")
+
+
+@login_required
+@permission_required("profiles.use_desk", raise_exception=True)
+@require_POST
+def transfer(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    agent_id = request.POST.get("agent", "")
+    target = User.objects.filter(pk=int(agent_id)).first() if agent_id.isdigit() else None
+    try:
+        if target is None:
+            raise ChatError("invalid_agent", _("Choose another agent."))
+        services.conversation_transfer(conversation_id=conversation_id, agent=_user(request), to_agent=target)
+    except ChatError as error:
+        if error.code == "not_found":
+            raise Http404 from error
+        messages.error(request, error.message)
+        return HttpResponseRedirect(f"{reverse('desk:chats')}?c={conversation_id}")
+    messages.success(request, _("Transferred to %(agent)s.") % {"agent": target})
+    return HttpResponseRedirect(reverse("desk:chats"))
 
 
 @login_required

@@ -11,6 +11,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
+from chat import services
 from chat.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 from chat.models import ChatMessage, Conversation
 from service_center.asgi import application
@@ -276,3 +277,23 @@ async def test_desk_socket_is_for_agents_only(login_as: Callable[[str], Login]) 
             assert await desk.receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": code}
         finally:
             await desk.disconnect(timeout=TIMEOUT)
+
+
+async def test_transferred_agent_socket_is_closed(
+    pair: Any, open_chat: Any, login_as: Callable[[str], Login]
+) -> None:
+    customer, agent, conversation = pair
+    colleague = await sync_to_async(login_as)("agent")
+    agent_socket, _ = await open_chat(conversation.pk, agent)
+    customer_socket, _ = await open_chat(conversation.pk, customer)
+    await receive(agent_socket, "history")
+    await receive(customer_socket, "history")
+
+    await sync_to_async(services.conversation_transfer)(
+        conversation_id=conversation.pk, agent=agent.user, to_agent=colleague.user
+    )
+
+    changed = await receive(customer_socket, "conversation")
+    assert changed["conversation"]["agent_id"] == colleague.user.pk
+    assert (await receive(agent_socket, "conversation"))["conversation"]["agent_id"] == colleague.user.pk
+    assert await agent_socket.receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": CLOSE_FORBIDDEN}

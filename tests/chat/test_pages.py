@@ -265,3 +265,37 @@ def test_files_download_and_uploads_to_strangers_conversations_are_refused(make_
     assert stranger.status_code == 404
     assert Client().post(f"/help/chat/{conversation.pk}/attachments/").status_code == 302
     assert ChatMessage.objects.filter(conversation=conversation, attachment__isnull=False).count() == 0
+
+
+def test_agent_transfers_a_chat_to_a_colleague_with_room(make_user: Callable[..., User]) -> None:
+    customer, agent, colleague = make_user("customer"), make_user("agent"), make_user("agent")
+    conversation = chat_with_agent(customer, agent)
+    client = logged_in(agent)
+    assert f'<option value="{colleague.pk}">' in page_text(client.get(f"{CONSOLE}?c={conversation.pk}"))
+
+    response = client.post(f"/desk/chats/{conversation.pk}/transfer/", {"agent": colleague.pk})
+
+    assert response.status_code == 302
+    conversation.refresh_from_db()
+    assert (conversation.agent_id, conversation.status) == (colleague.pk, "active")
+    last = ChatMessage.objects.filter(conversation=conversation).order_by("-seq").first()
+    assert last is not None and "转接给" in last.body
+    # Now it is the colleague's: the first agent can neither transfer nor end it.
+    assert client.post(f"/desk/chats/{conversation.pk}/transfer/", {"agent": colleague.pk}).status_code == 404
+    assert client.post(f"/desk/chats/{conversation.pk}/end/").status_code == 404
+
+
+@pytest.mark.parametrize("target", ["self", "customer", "full", "nonsense"])
+def test_transfer_to_someone_who_cannot_take_it_changes_nothing(make_user: Callable[..., User], target: str) -> None:
+    customer, agent = make_user("customer"), make_user("agent")
+    conversation = chat_with_agent(customer, agent)
+    full = make_user("agent")
+    AgentProfile.objects.filter(user=full).update(capacity=1)
+    chat_with_agent(make_user("customer"), full)
+    agent_field = {"self": agent.pk, "customer": customer.pk, "full": full.pk, "nonsense": "abc"}[target]
+
+    response = logged_in(agent).post(f"/desk/chats/{conversation.pk}/transfer/", {"agent": agent_field}, follow=True)
+
+    assert response.status_code == 200
+    assert "请选择其他客服" in page_text(response) or "会话已满" in page_text(response)
+    assert Conversation.objects.get(pk=conversation.pk).agent_id == agent.pk
