@@ -4,8 +4,10 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from aftersales.models import (
+    AdvanceCompensation,
     AfterSalesRequest,
     CategoryPolicy,
+    CompensationRule,
     Order,
     OrderItem,
     Reason,
@@ -88,3 +90,18 @@ class RefundAdmin(SimpleHistoryAdmin):
     search_fields = ["=idempotency_key"]
     readonly_fields = ["request", "item", "amount_fen", "idempotency_key", "status", "gateway_reference",
                        "attempts", "last_error"]
+
+
+@admin.register(CompensationRule)
+class CompensationRuleAdmin(SimpleHistoryAdmin):
+    list_display = ["cause", "max_amount_fen", "active"]
+    list_editable = ["max_amount_fen", "active"]
+
+
+@admin.register(AdvanceCompensation)
+class AdvanceCompensationAdmin(SimpleHistoryAdmin):
+    list_display = ["request", "amount_fen", "liable", "liable_store", "liable_courier", "recovered", "created_at"]
+    list_filter = ["liable", "recovered", "liable_courier"]
+    list_select_related = ["request", "liable_store"]
+    list_editable = ["recovered"]
+    readonly_fields = ["request", "amount_fen", "liable", "liable_store", "liable_courier", "created_by"]

@@ -365,3 +365,45 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}: {self.attitude}/{self.speed}/{self.result}"
+
+
+class CompensationRule(models.Model):
+    """先行赔付: up to how much the platform pays the customer first, per cause (edited in admin)."""
+
+    cause = models.CharField(_("cause"), max_length=20, choices=Cause.choices, unique=True)
+    max_amount_fen = models.PositiveBigIntegerField(_("maximum amount (fen)"))
+    active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("advance compensation rule")
+        verbose_name_plural = _("advance compensation rules")
+
+    def __str__(self) -> str:
+        return f"{self.get_cause_display()} ≤ {self.max_amount_fen / 100:.2f}"
+
+
+class AdvanceCompensation(models.Model):
+    """The platform paid the customer first; the claim it holds against the store or the courier."""
+
+    class Liable(models.TextChoices):
+        MERCHANT = "merchant", _("Merchant")
+        COURIER = "courier", _("Courier")
+
+    request = models.OneToOneField(AfterSalesRequest, on_delete=models.PROTECT, related_name="compensation")
+    amount_fen = models.PositiveBigIntegerField(_("amount (fen)"))
+    liable = models.CharField(_("liable party"), max_length=20, choices=Liable.choices)
+    liable_store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    liable_courier = models.CharField(_("liable courier"), max_length=8, choices=Courier.choices, blank=True)
+    recovered = models.BooleanField(_("recovered from the liable party"), default=False)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("advance compensation")
+        verbose_name_plural = _("advance compensations")
+        indexes = [models.Index(fields=["liable", "recovered"], name="compensation_open_claims_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.amount_fen / 100:.2f}"

@@ -58,3 +58,6 @@ REASONS = [
     ReasonRow(R.COMPLAINT, "delivery", "物流太慢", "Delivery too slow", cause=C.LOGISTICS),
     ReasonRow(R.COMPLAINT, "fake", "疑似假货", "Suspected counterfeit"),
 ]
+
+# 先行赔付 limits per cause, in fen.
+COMPENSATION_LIMITS = {C.PRODUCT: 50_000, C.LOGISTICS: 100_000}

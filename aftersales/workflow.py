@@ -48,6 +48,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(S.REJECTED, S.CLOSED, A.CUSTOMER),
     _t(S.ARBITRATION, S.APPROVED, A.PLATFORM),
     _t(S.ARBITRATION, S.CLOSED, A.PLATFORM),
+    # 先行赔付: the platform refunds first and claims the money from the store or the courier.
+    _t(S.MERCHANT_REVIEW, S.REFUNDING, A.PLATFORM),
+    _t(S.ARBITRATION, S.REFUNDING, A.PLATFORM),
     _t(S.APPROVED, S.REFUNDING, A.SYSTEM),
     _t(S.APPROVED, S.AWAITING_RETURN, A.SYSTEM),
     _t(S.APPROVED, S.CLOSED, A.MERCHANT, A.PLATFORM),  # a complaint resolved

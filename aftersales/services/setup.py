@@ -5,7 +5,7 @@ from typing import Any
 from django.db import transaction
 
 from aftersales import reference_data
-from aftersales.models import CategoryPolicy, Reason, ReturnAddress
+from aftersales.models import CategoryPolicy, CompensationRule, Reason, ReturnAddress
 from profiles.models import Store
 
 
@@ -37,6 +37,10 @@ def reference_data_ensure() -> int:
             "name": reason.name, "name_en": reason.name_en, "is_no_reason": reason.is_no_reason,
             "is_quality": reason.is_quality, "cause": reason.cause, "sort_order": order,
         })
+        created += new
+    for cause, limit in reference_data.COMPENSATION_LIMITS.items():
+        # Created once; an administrator's later change of the limit is kept.
+        _, new = CompensationRule.objects.get_or_create(cause=cause, defaults={"max_amount_fen": limit})
         created += new
     return created
 
