@@ -1,0 +1,217 @@
+// Tickets workbench and customer ticket page: live refresh over a WebSocket, keyboard shortcuts
+// (r reply, n next ticket, / filter), the canned-response picker and ticking SLA countdowns.
+// The server pushes only "something changed on ticket X"; the page re-fetches its own HTML, so what
+// is shown always comes from the same templates and access checks as a reload.
+(function () {
+  "use strict";
+
+  var RETRY_MIN_MS = 1000;
+  var RETRY_MAX_MS = 30000;
+  var CLOSE_UNAUTHENTICATED = 4401;
+  var CLOSE_FORBIDDEN = 4403;
+
+  var script = document.getElementById("desk-script");
+  var stringsNode = document.getElementById("desk-strings");
+  var strings = stringsNode ? JSON.parse(stringsNode.textContent) : {};
+  var liveStatus = document.getElementById("live-status");
+  var ticketId = script && script.dataset.ticketId ? String(script.dataset.ticketId) : "";
+  var retryMs = RETRY_MIN_MS;
+  var refreshTimer = null;
+  var freshIds = [];
+
+  function showConnection(state) {
+    if (liveStatus) {
+      liveStatus.dataset.state = state;
+      liveStatus.textContent = strings[state] || "";
+    }
+  }
+
+  function fetchHtml(url, partial) {
+    var headers = { "X-Requested-With": "fetch" };
+    if (partial) {
+      headers["HX-Request"] = "true";
+    }
+    return fetch(url, { headers: headers, credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) {
+        throw new Error(String(response.status));
+      }
+      return response.text();
+    });
+  }
+
+  function refreshQueue() {
+    fetchHtml(window.location.href, false).then(function (html) {
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      ["queue-tabs", "queue-body"].forEach(function (id) {
+        var fresh = doc.getElementById(id);
+        var current = document.getElementById(id);
+        if (fresh && current) {
+          current.innerHTML = fresh.innerHTML;
+        }
+      });
+      freshIds.forEach(function (id) {
+        var row = document.querySelector('tr[data-ticket-id="' + id + '"]');
+        if (row) {
+          row.classList.add("is-new");
+        }
+      });
+      freshIds = [];
+      if (window.htmx) {
+        window.htmx.process(document.getElementById("queue-body"));
+      }
+      tick();
+    }).catch(function () { /* the next event or a reload will catch up */ });
+  }
+
+  function refreshThread() {
+    var wrap = document.getElementById("thread-wrap");
+    if (!wrap) {
+      return;
+    }
+    var url = window.location.pathname + "?part=thread";
+    fetchHtml(url, true).then(function (html) {
+      wrap.innerHTML = html;
+      var thread = document.getElementById("thread");
+      if (thread) {
+        thread.scrollTop = thread.scrollHeight;
+      }
+      if (liveStatus && strings.new_activity) {
+        liveStatus.textContent = strings.new_activity;
+      }
+    }).catch(function () { /* idem */ });
+  }
+
+  function onEvent(data) {
+    if (ticketId) {
+      if (String(data.ticket_id) === ticketId) {
+        refreshThread();
+      }
+      return;
+    }
+    if (document.getElementById("queue-body")) {
+      freshIds.push(String(data.ticket_id));
+      // Bursts (a merge, an escalation) send several events: one refresh covers them.
+      clearTimeout(refreshTimer);
+      refreshTimer = setTimeout(refreshQueue, 250);
+    }
+  }
+
+  function connect() {
+    if (!script || !script.dataset.socket || !window.WebSocket) {
+      return;
+    }
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + window.location.host + script.dataset.socket);
+    showConnection("connecting");
+    socket.onopen = function () {
+      retryMs = RETRY_MIN_MS;
+      showConnection("open");
+    };
+    socket.onmessage = function (message) {
+      var data;
+      try {
+        data = JSON.parse(message.data);
+      } catch (error) {
+        return;
+      }
+      if (data && data.type === "ticket.event") {
+        onEvent(data);
+      }
+    };
+    socket.onclose = function (event) {
+      if (event.code === CLOSE_UNAUTHENTICATED || event.code === CLOSE_FORBIDDEN) {
+        showConnection("refused");
+        return;
+      }
+      showConnection("closed");
+      setTimeout(connect, retryMs);
+      retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+    };
+  }
+
+  function formatSpan(ms) {
+    var minutes = Math.max(1, Math.round(Math.abs(ms) / 60000));
+    var days = Math.floor(minutes / 1440);
+    var hours = Math.floor((minutes % 1440) / 60);
+    var rest = minutes % 60;
+    if (days) {
+      return days + "d " + hours + "h";
+    }
+    return hours ? hours + "h " + rest + "m" : rest + "m";
+  }
+
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("time[data-due]").forEach(function (node) {
+      var due = Date.parse(node.dataset.due);
+      if (isNaN(due)) {
+        return;
+      }
+      var left = due - now;
+      node.textContent = formatSpan(left) + " " + (left < 0 ? strings.overdue : strings.left);
+      node.classList.toggle("tk-due--breached", left < 0);
+    });
+  }
+
+  function typing(target) {
+    var tag = target && target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) {
+      return;
+    }
+    var body = document.getElementById("id_body");
+    if (event.key === "r" && body) {
+      event.preventDefault();
+      var replyRadio = document.querySelector('#reply-form input[name="kind"][value="reply"]');
+      if (replyRadio) {
+        replyRadio.checked = true;
+        replyRadio.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+      body.focus();
+    } else if (event.key === "n") {
+      var next = document.getElementById("take-next-form");
+      if (next) {
+        event.preventDefault();
+        next.submit();
+      }
+    } else if (event.key === "/") {
+      var filter = document.querySelector("#queue-filters input[name='tag']");
+      if (filter) {
+        event.preventDefault();
+        filter.focus();
+      }
+    }
+  });
+
+  var picker = document.getElementById("canned-picker");
+  var cannedNode = document.getElementById("canned-data");
+  if (picker && cannedNode) {
+    var canned = JSON.parse(cannedNode.textContent);
+    picker.addEventListener("change", function () {
+      var item = canned[Number(picker.value)];
+      var body = document.getElementById("id_body");
+      if (item && body) {
+        var start = body.selectionStart || body.value.length;
+        body.value = body.value.slice(0, start) + item.text + body.value.slice(body.selectionEnd || start);
+        body.focus();
+      }
+      picker.value = "";
+    });
+  }
+
+  var replyForm = document.getElementById("reply-form");
+  if (replyForm) {
+    replyForm.addEventListener("change", function (event) {
+      if (event.target && event.target.name === "kind") {
+        replyForm.classList.toggle("is-note", event.target.value === "note");
+      }
+    });
+  }
+
+  tick();
+  setInterval(tick, 30000);
+  connect();
+})();

@@ -1,0 +1,195 @@
+"""The workbench pages: access across roles, queue views and paging, ticket page actions, query counts."""
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from profiles.models import Team, User
+from tests.factories import TeamFactory
+from tickets import services
+from tickets.models import CannedResponse, Status, Ticket, TicketMessage
+
+pytestmark = pytest.mark.django_db
+QUEUE = "/desk/tickets/"
+
+
+def login(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def ticket(make_ticket: Callable[..., Ticket]) -> Ticket:
+    return make_ticket(order_number="DD20261120001", tags=["物流"])
+
+
+@pytest.mark.parametrize(
+    ("role", "queue_status", "ticket_status"),
+    [("anonymous", 302, 302), ("customer", 403, 403), ("merchant_staff", 403, 403), ("agent", 200, 404),
+     ("supervisor", 200, 200), ("qa", 200, 200), ("admin", 200, 200)],
+)
+def test_access_by_role(role: str, queue_status: int, ticket_status: int, client_for: Callable[[str], Client],
+                        ticket: Ticket) -> None:
+    # The plain agent here has no team, so the ticket is another team's: 404.
+    client = client_for(role)
+    assert client.get(QUEUE).status_code == queue_status
+    assert client.get(f"{QUEUE}{ticket.pk}/").status_code == ticket_status
+
+
+def test_agent_of_the_team_sees_the_ticket(ticket: Ticket, make_agent: Callable[..., User]) -> None:
+    response = login(make_agent()).get(f"{QUEUE}{ticket.pk}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert ticket.number in html and "DD20261120001" in html and 'id="reply-form"' in html
+
+
+def test_queue_views_counts_and_filters(make_ticket: Callable[..., Ticket], make_agent: Callable[..., User]) -> None:
+    # Made before any agent is online, so routing leaves them unassigned.
+    first = make_ticket(subject="包裹破损", tags=["破损"])
+    make_ticket(subject="发票问题", channel="email")
+    agent = make_agent()
+    services.ticket_assign(ticket=first, assignee=agent, actor=agent)
+    client = login(agent)
+    team = client.get(QUEUE).content.decode()
+    assert "包裹破损" in team and "发票问题" in team
+    mine = client.get(f"{QUEUE}?view=mine").content.decode()
+    assert "包裹破损" in mine and "发票问题" not in mine
+    assert 'data-count="mine">1<' in mine and 'data-count="team">2<' in mine
+    filtered = client.get(f"{QUEUE}?channel=email").content.decode()
+    assert "发票问题" in filtered and "包裹破损" not in filtered
+    tagged = client.get(f"{QUEUE}?tag=破损").content.decode()
+    assert "包裹破损" in tagged and "发票问题" not in tagged
+    bad = client.get(f"{QUEUE}?channel=pigeon")
+    assert bad.status_code == 200 and "errorlist" in bad.content.decode()
+    assert client.get(f"{QUEUE}?view=everything").status_code == 404
+
+
+def test_queue_pages_by_keyset(make_ticket: Callable[..., Ticket], make_agent: Callable[..., User]) -> None:
+    tickets = [make_ticket(subject=f"问题{n:02d}") for n in range(27)]
+    client = login(make_agent())
+    html = client.get(QUEUE).content.decode()
+    assert html.count('class="tk-row') == 25 and 'id="queue-more"' in html
+    cursor = html.split("after=")[1].split('"')[0].replace("&amp;", "&")
+    more = client.get(f"{QUEUE}?view=team&after={cursor}", HTTP_HX_REQUEST="true").content.decode()
+    assert more.count('class="tk-row') == 2 and "<html" not in more
+    shown = {t.number for t in tickets if t.number in html or t.number in more}
+    assert len(shown) == 27
+
+
+def test_queue_and_ticket_query_counts_are_constant(
+    make_ticket: Callable[..., Ticket], make_agent: Callable[..., User], django_assert_max_num_queries: Any
+) -> None:
+    agent = make_agent()
+    client = login(agent)
+    ticket = make_ticket()
+    CannedResponse.objects.create(title="问候", body="您好 {{ customer.name }}")
+    client.get(QUEUE)
+    with django_assert_max_num_queries(30) as few:
+        client.get(QUEUE)
+    with django_assert_max_num_queries(30) as detail_few:
+        client.get(f"{QUEUE}{ticket.pk}/")
+    for n in range(15):
+        make_ticket(subject=f"更多{n}")
+        services.ticket_reply(ticket=ticket, author=agent, body=f"回复{n}")
+        services.ticket_add_note(ticket=ticket, author=agent, body=f"备注{n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(QUEUE)
+    with django_assert_max_num_queries(len(detail_few.captured_queries)):
+        assert client.get(f"{QUEUE}{ticket.pk}/").status_code == 200
+
+
+def test_reply_and_note_are_shown_distinctly(ticket: Ticket, make_agent: Callable[..., User]) -> None:
+    client = login(make_agent())
+    assert client.post(f"{QUEUE}{ticket.pk}/reply/", {"kind": "reply", "body": "已为您催促发货"}).status_code == 302
+    assert client.post(f"{QUEUE}{ticket.pk}/reply/", {"kind": "note", "body": "仓库说明天发"}).status_code == 302
+    html = client.get(f"{QUEUE}{ticket.pk}/").content.decode()
+    assert "tk-msg--note" in html and "tk-msg--reply tk-msg--desk" in html
+    empty = client.post(f"{QUEUE}{ticket.pk}/reply/", {"kind": "reply", "body": ""})
+    assert empty.status_code == 400 and "errorlist" in empty.content.decode()
+    assert TicketMessage.objects.filter(ticket=ticket).count() == 3
+
+
+def test_canned_response_rendered_with_variables(ticket: Ticket, make_agent: Callable[..., User]) -> None:
+    CannedResponse.objects.create(title="催发货", body="{{ customer.name }} 您好，订单 {{ order.number }} 已催促。")  # noqa: RUF001
+    html = login(make_agent()).get(f"{QUEUE}{ticket.pk}/").content.decode()
+    data = json.loads(html.split('id="canned-data" type="application/json">')[1].split("</script>")[0])
+    assert data == [{"title": "催发货", "shortcut": "", "text": f"{ticket.customer} 您好，订单 DD20261120001 已催促。"}]  # noqa: RUF001
+
+
+def test_status_change_and_refusal_as_form_errors(ticket: Ticket, make_agent: Callable[..., User]) -> None:
+    client = login(make_agent())
+    assert client.post(f"{QUEUE}{ticket.pk}/status/", {"status": "solved"}).status_code == 302
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.SOLVED
+    refused = client.post(f"{QUEUE}{ticket.pk}/status/", {"status": "pending"})
+    assert refused.status_code == 400 and "errorlist" in refused.content.decode()
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.SOLVED
+
+
+def test_assign_offline_agent_shows_error_unless_forced(
+    ticket: Ticket, make_agent: Callable[..., User], supervisor: User
+) -> None:
+    offline = make_agent(online=False)
+    refused = login(make_agent()).post(f"{QUEUE}{ticket.pk}/assign/", {"assignee": offline.pk})
+    assert refused.status_code == 400 and "errorlist" in refused.content.decode()
+    forced = login(supervisor).post(f"{QUEUE}{ticket.pk}/assign/", {"assignee": offline.pk, "force": "on"})
+    assert forced.status_code == 302 and Ticket.objects.get(pk=ticket.pk).assignee == offline
+
+
+def test_transfer_escalate_subticket_merge(
+    ticket: Ticket, make_ticket: Callable[..., Ticket], make_agent: Callable[..., User], team: Team
+) -> None:
+    agent = make_agent()
+    client = login(agent)
+    other_team = TeamFactory.create(name="物流组")
+    both = client.post(f"{QUEUE}{ticket.pk}/transfer/", {"to_team": other_team.pk, "to_agent": agent.pk,
+                                                          "reason": "x"})
+    assert both.status_code == 400
+    assert client.post(f"{QUEUE}{ticket.pk}/escalate/", {"note": "客户投诉"}).status_code == 302
+    assert Ticket.objects.get(pk=ticket.pk).escalation_level == 1
+    assert client.post(f"{QUEUE}{ticket.pk}/subticket/", {"subject": "请仓库核实", "body": "核实出库记录"}
+                       ).status_code == 302
+    assert Ticket.objects.filter(parent=ticket).count() == 1
+    duplicate = make_ticket(subject="同一个问题")
+    missing = client.post(f"{QUEUE}{duplicate.pk}/merge/", {"target": "T19990101999"})
+    assert missing.status_code == 400
+    merged = client.post(f"{QUEUE}{duplicate.pk}/merge/", {"target": ticket.number})
+    assert merged.status_code == 302 and merged["Location"].endswith(f"/{ticket.pk}/")
+    assert Ticket.objects.get(pk=duplicate.pk).merged_into_id == ticket.pk
+    assert client.post(f"{QUEUE}{ticket.pk}/transfer/", {"to_team": other_team.pk, "reason": "物流问题"}
+                       ).status_code == 302
+    assert Ticket.objects.get(pk=ticket.pk).team == other_team
+
+
+def test_take_next_and_pick(make_ticket: Callable[..., Ticket], make_agent: Callable[..., User]) -> None:
+    first = make_ticket()
+    agent, rival = make_agent(), make_agent()
+    response = login(agent).post(f"{QUEUE}next/")
+    assert response.status_code == 302 and response["Location"].endswith(f"/{first.pk}/")
+    taken = login(rival).post(f"{QUEUE}{first.pk}/pick/")
+    assert taken.status_code == 302 and taken["Location"].endswith(QUEUE)
+    empty = login(rival).post(f"{QUEUE}next/")
+    assert empty["Location"].endswith(QUEUE)
+
+
+def test_customer_pii_masked_for_agents(ticket: Ticket, make_agent: Callable[..., User], supervisor: User) -> None:
+    ticket.customer.phone = "13812345678"
+    ticket.customer.save()
+    assert "138****5678" in login(make_agent()).get(f"{QUEUE}{ticket.pk}/").content.decode()
+    assert "13812345678" in login(supervisor).get(f"{QUEUE}{ticket.pk}/").content.decode()
+
+
+def test_attachment_download_respects_access(ticket: Ticket, customer: User, make_agent: Callable[..., User],
+                                             make_user: Callable[..., User]) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    agent = make_agent()
+    services.ticket_add_note(ticket=ticket, author=agent, body="内部截图",
+                             uploads=[SimpleUploadedFile("a.txt", b"internal")])
+    note_file = TicketMessage.objects.get(kind="note").attachments.get()
+    assert login(agent).get(f"{QUEUE}attachments/{note_file.pk}/").status_code == 200
+    assert login(customer).get(f"{QUEUE}attachments/{note_file.pk}/").status_code == 404
+    assert login(make_user("customer")).get(f"{QUEUE}attachments/{note_file.pk}/").status_code == 404

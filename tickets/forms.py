@@ -1,0 +1,156 @@
+"""Forms of the workbench and the customer pages: they parse and validate; services do the writing."""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+
+from profiles.models import Team, User
+from tickets.models import Category, Channel, Priority, Status, TicketMessage
+
+MAX_UPLOADS = 5
+TEXT = forms.Textarea(attrs={"class": "input", "rows": 4})
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked by content in the attachments service."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"class": "input"}))
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(files) > MAX_UPLOADS:
+            raise forms.ValidationError(_("At most %(count)s files.") % {"count": MAX_UPLOADS})
+        limit = settings.TICKETS_ATTACHMENT_MAX_BYTES
+        for upload in files:
+            if upload.size is not None and upload.size > limit:
+                raise forms.ValidationError(_("%(name)s is larger than %(limit)s MB.") % {
+                    "name": upload.name, "limit": round(limit / 1024 / 1024, 1)})
+        return [super(MultipleFileField, self).clean(upload, initial) for upload in files]
+
+
+def _blank(choices: Any, label: Any) -> list[tuple[str, Any]]:
+    return [("", label), *choices]
+
+
+class QueueFilterForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), required=False,
+                                choices=_blank(Channel.choices, _("All channels")),
+                                widget=forms.Select(attrs={"class": "select"}))
+    priority = forms.ChoiceField(label=_("Priority"), required=False,
+                                 choices=_blank(Priority.choices, _("All priorities")),
+                                 widget=forms.Select(attrs={"class": "select"}))
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=_blank([(s.value, s.label) for s in Status if s not in (Status.SOLVED,
+                                                                                               Status.CLOSED)],
+                                              _("All open")),
+                               widget=forms.Select(attrs={"class": "select"}))
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=30,
+                          widget=forms.TextInput(attrs={"class": "input", "placeholder": _("Tag")}))
+
+
+class MessageForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=TicketMessage.Kind.choices, initial=TicketMessage.Kind.REPLY,
+                             widget=forms.RadioSelect)
+    body = forms.CharField(label=_("Message"), max_length=20000, widget=TEXT)
+    attachments = MultipleFileField(label=_("Attachments"))
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("Agent"), queryset=User.objects.none(), required=False,
+                                      empty_label=_("Nobody (back to the queue)"),
+                                      widget=forms.Select(attrs={"class": "select"}))
+    force = forms.BooleanField(label=_("Force (supervisors: even if offline or full)"), required=False)
+
+    def __init__(self, *args: Any, agents: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = agents if agents is not None else User.objects.filter(  # type: ignore[attr-defined]
+            agent_profile__isnull=False).order_by("username")
+
+
+class TransferForm(forms.Form):
+    to_team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.order_by("name"), required=False,
+                                     widget=forms.Select(attrs={"class": "select"}))
+    to_agent = forms.ModelChoiceField(label=_("or agent"), required=False,
+                                      queryset=User.objects.filter(agent_profile__isnull=False).order_by("username"),
+                                      widget=forms.Select(attrs={"class": "select"}))
+    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.TextInput(attrs={"class": "input"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if bool(data.get("to_team")) == bool(data.get("to_agent")):
+            raise forms.ValidationError(_("Choose either a team or an agent."))
+        return data
+
+
+class EscalateForm(forms.Form):
+    note = forms.CharField(label=_("Why"), max_length=300, required=False,
+                           widget=forms.TextInput(attrs={"class": "input"}))
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=Status.choices,
+                               widget=forms.Select(attrs={"class": "select"}))
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False,
+                             widget=forms.TextInput(attrs={"class": "input"}))
+    override = forms.BooleanField(label=_("Override open sub-tickets (supervisors)"), required=False)
+
+
+class MergeForm(forms.Form):
+    target = forms.CharField(label=_("Merge into ticket number"), max_length=20,
+                             widget=forms.TextInput(attrs={"class": "input", "placeholder": "T2026…"}))
+
+
+class SubTicketForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=200, widget=forms.TextInput(attrs={"class": "input"}))
+    body = forms.CharField(label=_("What is needed"), max_length=20000,
+                           widget=forms.Textarea(attrs={"class": "input", "rows": 2}))
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.order_by("name"), required=False,
+                                  widget=forms.Select(attrs={"class": "select"}))
+
+
+class ContactForm(forms.Form):
+    """The help center's "contact us": becomes a ticket through the create service."""
+
+    category = forms.ModelChoiceField(label=_("What is it about?"), queryset=Category.objects.none(),
+                                      required=False, empty_label=_("Something else"),
+                                      widget=forms.Select(attrs={"class": "select"}))
+    subject = forms.CharField(label=_("Subject"), max_length=200, widget=forms.TextInput(attrs={"class": "input"}))
+    order_number = forms.CharField(label=_("Order number (if any)"), max_length=40, required=False,
+                                   widget=forms.TextInput(attrs={"class": "input"}))
+    description = forms.CharField(label=_("Describe the problem"), max_length=20000,
+                                  widget=forms.Textarea(attrs={"class": "input", "rows": 6}))
+    attachments = MultipleFileField(label=_("Photos or documents"),
+                                    help_text=_("Images, PDF or text; up to 5 files."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(is_active=True).order_by("name")  # type: ignore[attr-defined]
+
+
+class CustomerReplyForm(forms.Form):
+    body = forms.CharField(label=_("Your reply"), max_length=20000, widget=TEXT)
+    attachments = MultipleFileField(label=_("Attachments"))
+
+
+SCORE_CHOICES = [(n, str(n)) for n in range(1, 6)]
+
+
+class SurveyForm(forms.Form):
+    attitude = forms.TypedChoiceField(label=_("Attitude"), choices=SCORE_CHOICES, coerce=int,
+                                      widget=forms.RadioSelect)
+    speed = forms.TypedChoiceField(label=_("Speed"), choices=SCORE_CHOICES, coerce=int, widget=forms.RadioSelect)
+    result = forms.TypedChoiceField(label=_("Result"), choices=SCORE_CHOICES, coerce=int, widget=forms.RadioSelect)
+    suggestion = forms.CharField(label=_("Suggestions (optional)"), max_length=2000, required=False,
+                                 widget=forms.Textarea(attrs={"class": "input", "rows": 3}))

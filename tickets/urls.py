@@ -1,0 +1,19 @@
+from django.urls import path
+
+from tickets import views
+
+app_name = "desk_tickets"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("next/", views.take_next, name="take_next"),
+    path("<int:ticket_id>/", views.ticket_page, name="ticket"),
+    path("<int:ticket_id>/reply/", views.reply, name="reply"),
+    path("<int:ticket_id>/pick/", views.pick, name="pick"),
+    path("<int:ticket_id>/assign/", views.assign, name="assign"),
+    path("<int:ticket_id>/transfer/", views.transfer, name="transfer"),
+    path("<int:ticket_id>/escalate/", views.escalate, name="escalate"),
+    path("<int:ticket_id>/status/", views.change_status, name="status"),
+    path("<int:ticket_id>/merge/", views.merge, name="merge"),
+    path("<int:ticket_id>/subticket/", views.subticket, name="subticket"),
+    path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
+]

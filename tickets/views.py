@@ -1,0 +1,291 @@
+"""The ticket workbench (`/desk/tickets/`): queue views and the ticket page with its actions.
+
+Thin adapters: reads come from `tickets.selectors` (access, queues, detail), writes from
+`tickets.services`; a refused action re-renders the page with the error on the form (400).
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from profiles.models import User
+from service_center.core.api import ApplicationError
+from tickets import desk_selectors, selectors, services
+from tickets.forms import (
+    AssignForm,
+    EscalateForm,
+    MergeForm,
+    MessageForm,
+    QueueFilterForm,
+    StatusForm,
+    SubTicketForm,
+    TransferForm,
+)
+from tickets.models import DeskSettings, Ticket, TicketMessage
+from tickets.workflow import allowed_targets
+
+DESK_STRINGS = {
+    "connecting": _("Connecting…"),
+    "open": _("Live"),
+    "closed": _("Reconnecting…"),
+    "refused": _("Live updates are off"),
+    "new_activity": _("New activity on this ticket"),
+    "overdue": _("overdue"),
+    "left": _("left"),
+}
+
+
+def _desk(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in, and allowed to work in the desk (403 otherwise)."""
+    return login_required(permission_required("profiles.use_desk", raise_exception=True)(view))
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # every view here is behind login_required
+    return request.user
+
+
+def _filters(request: HttpRequest) -> tuple[QueueFilterForm, selectors.QueueFilters]:
+    form = QueueFilterForm(request.GET)
+    # A bad filter value is shown as a form error and ignored, not a 500 or an empty queue.
+    data = form.cleaned_data if form.is_valid() else {
+        name: form.cleaned_data.get(name, "") for name in form.fields if name not in form.errors
+    }
+    return form, selectors.QueueFilters(**{name: data.get(name) or "" for name in form.fields})
+
+
+def _queue_view(request: HttpRequest) -> selectors.QueueView:
+    try:
+        return selectors.QueueView(request.GET.get("view") or selectors.QueueView.TEAM)
+    except ValueError:
+        raise Http404("unknown queue view") from None
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+@_desk
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    view = _queue_view(request)
+    form, filters = _filters(request)
+    page = selectors.queue(request.user, view, filters=filters, cursor=request.GET.get("after") or None)
+    counts = selectors.queue_counts(request.user, filters=filters) if not request.headers.get("HX-Request") else {}
+    context = {
+        "view": view,
+        "views": [(str(v), label, counts.get(str(v), "")) for v, label in selectors.QUEUE_VIEW_LABELS.items()],
+        "form": form,
+        "page": page,
+        "now": timezone.now(),
+        "filter_query": _query_without(request, "view", "after"),
+        "rows_query": _query_without(request, "after"),
+        "team_ids": selectors.team_ids_for(request.user),
+        "desk_strings": DESK_STRINGS,
+    }
+    template = "tickets/_queue_rows.html" if request.headers.get("HX-Request") else "tickets/queue.html"
+    return render(request, template, context)
+
+
+@_desk
+@require_POST
+def take_next(request: HttpRequest) -> HttpResponse:
+    ticket = services.ticket_take_next(agent=_user(request))
+    if ticket is None:
+        messages.info(request, _("No unassigned ticket is waiting in your teams' queues."))
+        return HttpResponseRedirect(reverse("desk_tickets:queue"))
+    messages.success(request, _("%(number)s is yours now.") % {"number": ticket.number})
+    return HttpResponseRedirect(reverse("desk_tickets:ticket", args=[ticket.pk]))
+
+
+def _sla_clocks(ticket: Ticket, now: datetime) -> list[dict[str, Any]]:
+    warning = DeskSettings.load().sla_warning_percent / 100
+    clocks = []
+    for label, due in ((_("First response"), ticket.first_response_due_at),
+                       (_("Next response"), ticket.next_response_due_at),
+                       (_("Resolution"), ticket.resolution_due_at)):
+        if due is None or not ticket.is_open:
+            continue
+        total = (due - ticket.created_at).total_seconds() or 1
+        used = (now - ticket.created_at).total_seconds() / total
+        state = "breached" if now >= due else "warning" if used >= warning else "ok"
+        clocks.append({"label": label, "due": due, "state": state, "paused": ticket.sla_paused_at is not None})
+    return clocks
+
+
+def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200, **bound: django_forms.Form
+                 ) -> HttpResponse:
+    user = _user(request)
+    detail = selectors.ticket_detail(user, ticket_id, before_id=_int(request.GET.get("before")))
+    ticket = detail.ticket
+    canned = [
+        {"title": response.title, "shortcut": response.shortcut,
+         "text": services.canned_response_render(response=response, ticket=ticket, user=user)}
+        for response in selectors.canned_responses_for(user)
+    ]
+    forms = {
+        "message_form": MessageForm(), "assign_form": AssignForm(), "transfer_form": TransferForm(),
+        "escalate_form": EscalateForm(), "status_form": StatusForm(), "merge_form": MergeForm(),
+        "subticket_form": SubTicketForm(), **bound,
+    }
+    allowed = allowed_targets(ticket)
+    forms["status_form"].fields["status"].choices = [  # type: ignore[attr-defined]
+        (value, label) for value, label in forms["status_form"].fields["status"].choices  # type: ignore[attr-defined]
+        if value in allowed
+    ]
+    now = timezone.now()
+    context = {
+        "detail": detail,
+        "ticket": ticket,
+        "profile": getattr(ticket.customer, "customer_profile", None),
+        "recent": desk_selectors.customer_recent_tickets(ticket),
+        "canned": canned,
+        "clocks": _sla_clocks(ticket, now),
+        "now": now,
+        "desk_strings": DESK_STRINGS,
+        **forms,
+    }
+    return render(request, "tickets/ticket.html", context, status=status)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@_desk
+@require_GET
+def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    if request.headers.get("HX-Request") and request.GET.get("part") == "thread":
+        detail = selectors.ticket_detail(request.user, ticket_id)
+        return render(request, "tickets/_thread.html", {"detail": detail, "ticket": detail.ticket, "desk": True})
+    return _ticket_page(request, ticket_id)
+
+
+def _refused(form: django_forms.Form, error: Exception) -> None:
+    """Put a service's refusal on the form: field errors where the field exists, the rest on top."""
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    elif isinstance(error, ApplicationError):
+        fields = {name: value for name, value in error.fields.items() if name in form.fields}
+        if fields:
+            for field, errors in fields.items():
+                form.add_error(field, errors)
+        else:
+            form.add_error(None, error.message)
+    else:
+        form.add_error(None, str(error))
+
+
+def _action(form_name: str, form_class: type[django_forms.Form],
+            perform: Callable[[HttpRequest, Ticket, dict[str, Any]], str]) -> Callable[..., HttpResponse]:
+    """A POST on the ticket page: validate the form, call the service, redirect; or re-render with errors."""
+
+    @_desk
+    @require_POST
+    def handle(request: HttpRequest, ticket_id: int) -> HttpResponse:
+        ticket = selectors.ticket_for_user(request.user, ticket_id)
+        form = form_class(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                done = perform(request, ticket, form.cleaned_data)
+            except (ValidationError, ApplicationError) as error:
+                _refused(form, error)
+            else:
+                messages.success(request, done)
+                target = ticket_id if form_name != "merge_form" else ticket.merged_into_id or ticket_id
+                return HttpResponseRedirect(reverse("desk_tickets:ticket", args=[target]))
+        return _ticket_page(request, ticket_id, status=400, **{form_name: form})
+
+    return handle
+
+
+def _write_message(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
+    is_note = data["kind"] == TicketMessage.Kind.NOTE
+    write = services.ticket_add_note if is_note else services.ticket_reply
+    write(ticket=ticket, author=_user(request), body=data["body"], uploads=data["attachments"])
+    return str(_("Internal note added.") if is_note else _("Reply sent."))
+
+
+def _assign(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
+    done = services.ticket_assign(ticket=ticket, assignee=data["assignee"], actor=_user(request), force=data["force"])
+    return str(_("Assigned to %(name)s.") % {"name": done.assignee} if done.assignee else _("Back in the queue."))
+
+
+def _transfer(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
+    services.ticket_transfer(ticket=ticket, actor=_user(request), reason=data["reason"], to_team=data["to_team"],
+                             to_agent=data["to_agent"])
+    return str(_("Transferred."))
+
+
+def _escalate(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
+    services.ticket_escalate(ticket=ticket, actor=_user(request), from_level=ticket.escalation_level,
+                             note=data["note"])
+    return str(_("Escalated."))
+
+
+def _status(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
+    done = services.ticket_transition(ticket=ticket, target=data["status"], actor=_user(request),
+                                      reason=data["reason"], override=data["override"])
+    return str(_("Status is now “%(status)s”.") % {"status": done.get_status_display()})
+
+
+def _merge(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
+    try:
+        target = desk_selectors.ticket_by_key(request.user, data["target"].strip())
+    except Http404:
+        raise ValidationError({"target": _("No ticket with this number in your queues.")}) from None
+    services.ticket_merge(source=ticket, target=target, actor=_user(request))
+    ticket.merged_into_id = target.pk
+    return str(_("Merged into %(number)s.") % {"number": target.number})
+
+
+def _subticket(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
+    child = services.ticket_create_child(parent=ticket, actor=_user(request), subject=data["subject"],
+                                         body=data["body"], team=data["team"])
+    return str(_("Sub-ticket %(number)s created.") % {"number": child.number})
+
+
+reply = _action("message_form", MessageForm, _write_message)
+assign = _action("assign_form", AssignForm, _assign)
+transfer = _action("transfer_form", TransferForm, _transfer)
+escalate = _action("escalate_form", EscalateForm, _escalate)
+change_status = _action("status_form", StatusForm, _status)
+merge = _action("merge_form", MergeForm, _merge)
+subticket = _action("subticket_form", SubTicketForm, _subticket)
+
+
+@_desk
+@require_POST
+def pick(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = selectors.ticket_for_user(request.user, ticket_id)
+    try:
+        services.ticket_pick(ticket=ticket, agent=_user(request))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return HttpResponseRedirect(reverse("desk_tickets:queue"))
+    messages.success(request, _("%(number)s is yours now.") % {"number": ticket.number})
+    return HttpResponseRedirect(reverse("desk_tickets:ticket", args=[ticket.pk]))
+
+
+@login_required
+@require_GET
+def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
+    """Private files, served only to people who may see the ticket (and notes' files only to the desk)."""
+    found = desk_selectors.attachment_for(request.user, attachment_id)
+    return FileResponse(found.file.open("rb"), as_attachment=not found.content_type.startswith("image/"),
+                        filename=found.filename, content_type=found.content_type)
