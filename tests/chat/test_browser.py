@@ -114,6 +114,8 @@ def test_customer_and_agent_chat_live(asgi_live_server: str, two_pages: tuple[An
     customer_page.click("#chat-rating button[type=submit]")
     customer_page.wait_for_selector("#chat-rated:not([hidden])")
     customer_page.screenshot(path=str(ARTIFACTS / "chat-widget-rated.png"), full_page=True)
+    customer_page.set_viewport_size({"width": 390, "height": 844})
+    customer_page.screenshot(path=str(ARTIFACTS / "chat-widget-mobile.png"))
 
     conversation = in_thread(lambda: Conversation.objects.get())
     assert (conversation.status, conversation.rating) == ("ended", 4)
