@@ -19,3 +19,12 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_grant_after_migrate, sender=self, dispatch_uid="tickets.grant_permissions")
+        # Live pushes and webhooks hear ticket events in every process (web, worker).
+        from tickets import realtime
+
+        realtime.subscribe()
+
+    def seed_demo(self, stdout: Any) -> None:
+        from tickets.demo import seed
+
+        seed(stdout)

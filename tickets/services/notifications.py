@@ -9,6 +9,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 
 from profiles.models import User
+from profiles.roles import DESK_ROLES
 from tickets.models import Notification, Ticket
 
 MENTION = re.compile(r"@([\w.\-]+)")
@@ -19,7 +20,7 @@ def mentioned_users(body: str, *, exclude: Any = None) -> list[User]:
     names = set(MENTION.findall(body))
     if not names:
         return []
-    users = User.objects.filter(username__in=names, is_active=True, agent_profile__isnull=False)
+    users = User.objects.filter(username__in=names, is_active=True, groups__name__in=DESK_ROLES).distinct()
     if exclude is not None:
         users = users.exclude(pk=exclude.pk)
     return list(users.order_by("pk"))
