@@ -14,7 +14,7 @@ from django_stubs_ext import StrOrPromise
 from rest_framework import status
 
 from aftersales.models import AfterSalesRequest, Courier, RequestType, Status
-from aftersales.services import compensation
+from aftersales.services import compensation, repairs
 from aftersales.services import requests as services
 from aftersales.workflow import Actor, InvalidTransition, allowed_targets
 from service_center.core.api import ApplicationError
@@ -39,12 +39,16 @@ ACTIONS = {
         Action("ship_replacement", _("Ship replacement"), Actor.MERCHANT, Status.EXCHANGE_SHIPPED,
                (RequestType.EXCHANGE,)),
         Action("mark_repaired", _("Mark repaired"), Actor.MERCHANT, Status.REPAIRED, (RequestType.REPAIR,)),
+        Action("assign_technician", _("Assign technician"), Actor.MERCHANT, Status.VISIT_SCHEDULED,
+               (RequestType.REPAIR,)),
         Action("resolve", _("Resolve complaint"), Actor.MERCHANT, Status.CLOSED, (RequestType.COMPLAINT,)),
         Action("arbitrate_approve", _("Rule for the customer"), Actor.PLATFORM, Status.APPROVED),
         Action("arbitrate_close", _("Uphold and close"), Actor.PLATFORM, Status.CLOSED),
         Action("compensate", _("Compensate in advance"), Actor.PLATFORM, Status.REFUNDING,
                (RequestType.REFUND_ONLY, RequestType.RETURN_REFUND)),
         Action("ship_return", _("Enter return tracking"), Actor.CUSTOMER, Status.IN_TRANSIT),
+        Action("book_visit", _("Book an on-site repair"), Actor.CUSTOMER, Status.VISIT_SCHEDULED,
+               (RequestType.REPAIR,)),
         Action("appeal", _("Appeal to the platform"), Actor.CUSTOMER, Status.ARBITRATION),
         Action("confirm", _("Confirm and close"), Actor.CUSTOMER, Status.CLOSED),
         Action("cancel", _("Cancel request"), Actor.CUSTOMER, Status.CANCELLED),
@@ -105,6 +109,10 @@ HANDLERS: dict[str, Callable[[AfterSalesRequest, Any, dict[str, Any]], AfterSale
                                                                   note=_required(d, "note")),
     "compensate": lambda r, u, d: compensation.compensate_in_advance(request=r, user=u,
                                                                      note=_required(d, "note")).request,
+    "book_visit": lambda r, u, d: repairs.visit_book(request=r, user=u, slot_id=_int(d, "slot"),
+                                                     address=_required(d, "address")).request,
+    "assign_technician": lambda r, u, d: repairs.visit_assign_technician(
+        request=r, user=u, technician=_required(d, "technician")).request,
     "ship_return": lambda r, u, d: services.request_ship_return(
         request=r, user=u, courier=_courier(d), tracking_number=_required(d, "tracking_number")),
     "appeal": lambda r, u, d: services.request_appeal(request=r, user=u, reason=_required(d, "reason")),

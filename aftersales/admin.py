@@ -12,6 +12,8 @@ from aftersales.models import (
     OrderItem,
     Reason,
     Refund,
+    RepairSlot,
+    RepairVisit,
     RequestEvent,
     ReturnAddress,
     Shipment,
@@ -105,3 +107,18 @@ class AdvanceCompensationAdmin(SimpleHistoryAdmin):
     list_select_related = ["request", "liable_store"]
     list_editable = ["recovered"]
     readonly_fields = ["request", "amount_fen", "liable", "liable_store", "liable_courier", "created_by"]
+
+
+@admin.register(RepairSlot)
+class RepairSlotAdmin(SimpleHistoryAdmin):
+    list_display = ["store", "starts_at", "ends_at", "capacity", "booked"]
+    list_filter = ["store"]
+    list_select_related = ["store"]
+    readonly_fields = ["booked"]
+
+
+@admin.register(RepairVisit)
+class RepairVisitAdmin(SimpleHistoryAdmin):
+    list_display = ["request", "slot", "technician"]
+    list_select_related = ["request", "slot__store"]
+    readonly_fields = ["request", "slot"]

@@ -240,6 +240,9 @@ class TransitionSerializer(serializers.Serializer[Any]):
     passed = serializers.BooleanField(required=False)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=500)
     restock_quantity = serializers.IntegerField(required=False, min_value=0)
+    slot = serializers.IntegerField(required=False, help_text=_("Repair slot id, to book an on-site visit."))
+    address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    technician = serializers.CharField(required=False, allow_blank=True, max_length=60)
 
 
 class RequestFilter(filters.FilterSet):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from aftersales.models import Order
-from aftersales.services import orders, requests, setup
+from aftersales.services import orders, repairs, requests, setup
 from profiles.models import CustomerProfile, Store, User
 
 
@@ -161,6 +161,10 @@ def seed(stdout: Any) -> None:
     for code, (recipient, phone, address) in RETURN_ADDRESSES.items():
         setup.return_address_ensure(store=stores[code], recipient=recipient, phone=phone, address=address)
     now = timezone.now()
+    # 上门维修 slots for the digital store: the next 7 days, mornings and afternoons.
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    starts = [today + timedelta(days=day, hours=hour) for day in range(1, 8) for hour in (9, 14)]
+    repairs.slots_ensure(store=stores["migo-digital"], starts=starts, hours=3, capacity=3)
     new_orders = 0
     for n, spec in enumerate(REQUESTS, start=1):
         customer = _customer(spec.customer)

@@ -194,6 +194,7 @@ class Status(models.TextChoices):
     REFUNDED = "refunded", _("Refunded")
     EXCHANGE_SHIPPED = "exchange_shipped", _("Replacement shipped")
     REPAIRED = "repaired", _("Repaired")
+    VISIT_SCHEDULED = "visit_scheduled", _("On-site visit booked")
     CLOSED = "closed", _("Closed")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -407,3 +408,41 @@ class AdvanceCompensation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}: {self.amount_fen / 100:.2f}"
+
+
+class RepairSlot(models.Model):
+    """A time window in which a store's technicians visit customers (上门维修)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="repair_slots")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveSmallIntegerField(_("visits"), default=3)
+    booked = models.PositiveSmallIntegerField(_("booked"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("repair slot")
+        verbose_name_plural = _("repair slots")
+        ordering = ["starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "starts_at"], name="repairslot_unique_start_per_store"),
+            models.CheckConstraint(condition=Q(booked__lte=models.F("capacity")), name="repairslot_not_overbooked"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class RepairVisit(models.Model):
+    request = models.OneToOneField(AfterSalesRequest, on_delete=models.CASCADE, related_name="visit")
+    slot = models.ForeignKey(RepairSlot, on_delete=models.PROTECT, related_name="visits")
+    address = EncryptedTextField(_("address"))
+    technician = models.CharField(_("technician"), max_length=60, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("on-site repair visit")
+        verbose_name_plural = _("on-site repair visits")
+
+    def __str__(self) -> str:
+        return f"{self.request_id} @ {self.slot_id}"

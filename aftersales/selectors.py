@@ -93,7 +93,7 @@ def requests_visible_to(user: Any) -> QuerySet[AfterSalesRequest]:
 
 def request_detail(queryset: QuerySet[AfterSalesRequest], number: str) -> AfterSalesRequest:
     events = RequestEvent.objects.select_related("actor").order_by("id")
-    request = queryset.select_related("evaluation").prefetch_related(
+    request = queryset.select_related("evaluation", "visit__slot").prefetch_related(
         Prefetch("events", queryset=events), "refunds", "order__shipments",
         # The photos themselves are served one by one; the page needs only their ids.
         Prefetch("evidence", queryset=Evidence.objects.defer("image")),

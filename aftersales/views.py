@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from aftersales import actions, eligibility, selectors
 from aftersales.forms import ApplyForm, EvaluationForm, TrackingForm
 from aftersales.models import AfterSalesRequest, Status
+from aftersales.services import repairs
 from aftersales.services import requests as request_services
 from aftersales.workflow import Actor
 from profiles import selectors as profile_selectors
@@ -99,6 +100,8 @@ def request_detail(request: HttpRequest, number: str) -> HttpResponse:
     context = _detail_context(request, after_sales)
     context["available"] = [a for a in context["available"] if a.actor == Actor.CUSTOMER]
     context["action_url"] = "aftersales:request_action"
+    if any(action.name == "book_visit" for action in context["available"]):
+        context["repair_slots"] = list(repairs.open_slots(after_sales.store))
     evaluation = getattr(after_sales, "evaluation", None)
     context["evaluation"] = evaluation
     if after_sales.status == Status.CLOSED and evaluation is None:

@@ -36,7 +36,8 @@ def _t(source: Status, target: Status, *actors: Actor) -> Transition:
 
 
 S, A = Status, Actor
-CANCELLABLE = (S.SUBMITTED, S.MERCHANT_REVIEW, S.APPROVED, S.REJECTED, S.ARBITRATION, S.AWAITING_RETURN)
+CANCELLABLE = (S.SUBMITTED, S.MERCHANT_REVIEW, S.APPROVED, S.REJECTED, S.ARBITRATION, S.AWAITING_RETURN,
+               S.VISIT_SCHEDULED)
 
 TRANSITIONS: tuple[Transition, ...] = (
     _t(S.SUBMITTED, S.MERCHANT_REVIEW, A.SYSTEM),
@@ -56,6 +57,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(S.APPROVED, S.CLOSED, A.MERCHANT, A.PLATFORM),  # a complaint resolved
     _t(S.AWAITING_RETURN, S.IN_TRANSIT, A.CUSTOMER),
     _t(S.AWAITING_RETURN, S.CLOSED, A.SYSTEM),  # no tracking number in time
+    # Repairs: instead of sending the product in, book a technician's visit (上门).
+    _t(S.AWAITING_RETURN, S.VISIT_SCHEDULED, A.CUSTOMER),
+    _t(S.VISIT_SCHEDULED, S.VISIT_SCHEDULED, A.MERCHANT),  # technician assigned
+    _t(S.VISIT_SCHEDULED, S.REPAIRED, A.MERCHANT),
     _t(S.IN_TRANSIT, S.RECEIVED, A.MERCHANT),
     _t(S.RECEIVED, S.INSPECTED, A.MERCHANT),
     _t(S.INSPECTED, S.REFUNDING, A.SYSTEM),
