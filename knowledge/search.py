@@ -32,6 +32,8 @@ MAX_LIMIT = 50
 RERANK_CANDIDATES = 40
 # A word in more published articles than this is too common to find candidates by on its own.
 COMMON_TERM_ROWS = 2000
+# At most this many matching rows are ranked by ts_rank in one search.
+RANKED_ROWS_CAP = 400
 TERM_FREQUENCY_TTL = 600
 # Title, questions and tags, body: where a query word is found in an article.
 FIELD_WEIGHTS = (1.0, 0.7, 0.4)
@@ -121,10 +123,11 @@ def _postgres_search(parsed: ParsedQuery, *, audience: str, limit: int) -> list[
     base = visible_articles(audience).select_related("category").defer("search_vector")
     frequency = term_frequencies(parsed.terms)
     selective = [group for group in parsed.groups if sum(frequency.get(term, 0) for term in group) < COMMON_TERM_ROWS]
-    if selective:
-        candidates = base.filter(search_vector=_any_of(selective))
-    else:
-        candidates = base.filter(search_vector=_all_of(parsed.groups))
+    matching = visible_articles(audience).filter(
+        search_vector=_any_of(selective) if selective else _all_of(parsed.groups)
+    )
+    # Bounded work per search: when even that matches a huge set, rank a capped sample of it.
+    candidates = base.filter(pk__in=matching.values("pk")[:RANKED_ROWS_CAP])
     ranked = list(candidates.annotate(rank=rank).order_by("-rank", "pk")[: max(limit, RERANK_CANDIDATES)])
     return rerank(parsed, ranked)[:limit]
 
