@@ -1,0 +1,67 @@
+"""Live pushes for tickets: every ticket domain event reaches the sockets that show that ticket.
+
+Subscribed to the core's on-commit events (so nothing rolled back is ever announced). A push
+carries only which ticket changed and how; the page re-fetches its own HTML through the normal
+views, so access checks and rendering stay in one place. Groups:
+- `tickets.team.<id>` / `tickets.agent.<id>`: desk sockets of that team's agents / of that agent;
+- `tickets.all`: supervisors, QA and admins, who watch every queue;
+- `tickets.customer.<ticket id>`: the customer's own ticket page, told only of public changes.
+"""
+
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from service_center.core import events
+
+ALL_GROUP = "tickets.all"
+TICKET_EVENTS = (
+    "ticket.created", "ticket.replied", "ticket.note_added", "ticket.assigned", "ticket.status_changed",
+    "ticket.transferred", "ticket.escalated", "ticket.merged", "ticket.nudged", "ticket.child_created",
+)
+# What the customer's page may hear of: their own conversation and status, never internal work.
+CUSTOMER_EVENTS = frozenset({"ticket.replied", "ticket.status_changed", "ticket.merged"})
+
+
+def team_group(team_id: int) -> str:
+    return f"tickets.team.{team_id}"
+
+
+def agent_group(user_id: int) -> str:
+    return f"tickets.agent.{user_id}"
+
+
+def customer_group(ticket_id: int) -> str:
+    return f"tickets.customer.{ticket_id}"
+
+
+def desk_groups(payload: dict[str, Any]) -> set[str]:
+    """Every desk group that shows this ticket now or showed it just before (transfer, reassignment)."""
+    groups = {ALL_GROUP}
+    for key in ("team_id", "previous_team_id"):
+        if payload.get(key):
+            groups.add(team_group(payload[key]))
+    for key in ("assignee_id", "previous_assignee_id"):
+        if payload.get(key):
+            groups.add(agent_group(payload[key]))
+    return groups
+
+
+def push_ticket_event(event: events.DomainEvent) -> None:
+    channel_layer = get_channel_layer()
+    if channel_layer is None:
+        return
+    payload = event.payload
+    message = {"type": "ticket.event", "event": event.name, "ticket_id": payload["ticket_id"],
+               "number": payload.get("number", ""), "status": payload.get("status", "")}
+    send = async_to_sync(channel_layer.group_send)
+    for group in sorted(desk_groups(payload)):
+        send(group, message)
+    if event.name in CUSTOMER_EVENTS:
+        send(customer_group(payload["ticket_id"]), message)
+
+
+def subscribe() -> None:
+    for name in TICKET_EVENTS:
+        events.subscribe(name, push_ticket_event)
