@@ -119,7 +119,6 @@ def conversation_start(*, customer: User, channel: str = Conversation.Channel.WE
     if channel not in Conversation.Channel.values:
         raise ChatError("invalid_channel", _("Unknown channel."))
     conversation = Conversation.objects.create(customer=customer, channel=channel)
-    conversation.customer = customer
     _system_say(conversation, bot.greeting, sender=Sender.BOT)
     events.publish(CONVERSATION_EVENT, conversation_id=conversation.pk,
                    conversation=conversation_payload(conversation), agent_id=None)

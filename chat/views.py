@@ -194,7 +194,8 @@ def console(request: HttpRequest) -> HttpResponse:
 def console_lists(request: HttpRequest) -> HttpResponse:
     """The chat list and the queue, re-fetched by the console when its desk socket says so."""
     context = _console_context(request)
-    context["selected_id"] = int(request.GET.get("c", "0") or 0) if request.GET.get("c", "").isdigit() else 0
+    selected = request.GET.get("c", "")
+    context["selected_id"] = int(selected) if selected.isdigit() else 0
     return render(request, "chat/_console_lists.html", context)
 
 

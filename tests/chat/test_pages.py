@@ -299,3 +299,27 @@ def test_transfer_to_someone_who_cannot_take_it_changes_nothing(make_user: Calla
     assert response.status_code == 200
     assert "请选择其他客服" in page_text(response) or "会话已满" in page_text(response)
     assert Conversation.objects.get(pk=conversation.pk).agent_id == agent.pk
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_console_lists_fragment_permissions(client_for: Callable[[str], Client], role: str) -> None:
+    response = client_for(role).get("/desk/chats/lists/?c=abc")
+    assert_outcome(response, CONSOLE_OUTCOME[role], "/desk/chats/lists/%3Fc%3Dabc")
+    if CONSOLE_OUTCOME[role] == "ok":
+        text = page_text(response)
+        assert 'id="my-chats"' in text and 'id="queue"' in text and "<html" not in text
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_desk_chat_actions_across_roles(
+    client_for: Callable[[str], Client], make_user: Callable[..., User], role: str
+) -> None:
+    """Only agents take, move or end chats; everyone else changes nothing."""
+    waiting = start_chat(make_user("customer"))
+    say(waiting, waiting.customer, "人工")
+    client = client_for(role)
+    responses = [client.post(f"/desk/chats/{waiting.pk}/accept/"), client.post("/desk/chats/accept/")]
+    expected = {"anonymous": 302, "customer": 403, "merchant_staff": 403}.get(role, 302)
+    assert [response.status_code for response in responses] == [expected, expected]
+    taken = Conversation.objects.get(pk=waiting.pk).status == "active"
+    assert taken is (role == "agent")
