@@ -1,10 +1,11 @@
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from profiles.models import AgentProfile, Team, User
 from profiles.roles import Role
+from service_center.celery import app as celery_app
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, TeamFactory
 from tickets import services
 from tickets.models import Ticket
@@ -15,6 +16,15 @@ def _fast_password_hashing(settings: Any, tmp_path: Any) -> None:
     # Factories hash a password per user; PBKDF2 at production strength costs ~0.5 s each.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TICKETS_MEDIA_ROOT = str(tmp_path / "attachments")
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery() -> Iterator[None]:
+    # The SLA sweep queues escalations with .delay(); run them inline, after commit, as a worker would.
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture
