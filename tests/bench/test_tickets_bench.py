@@ -55,6 +55,10 @@ def _percentiles(samples_ms: list[float]) -> dict[str, float]:
     }
 
 
+def _queue_call(agent: User, view: QueueView, cursor: str | None, now: Any) -> Callable[[], Any]:
+    return lambda: selectors.queue(agent, view, cursor=cursor, now=now)
+
+
 def _plan(queryset: Any) -> list[str]:
     return [line for line in queryset.explain(analyze=True).splitlines() if "Index" in line or "Scan" in line][:6]
 
@@ -146,10 +150,8 @@ def test_tickets_at_scale(report: Any) -> None:
     views: dict[str, Any] = {}
     for view in QueueView:
         page = selectors.queue(agent, view, now=now)
-        first = _timed(30, lambda view=view: selectors.queue(agent, view, now=now))
-        nxt = (_timed(30, lambda view=view, cursor=page.next_cursor: selectors.queue(agent, view, cursor=cursor,
-                                                                                     now=now))
-               if page.next_cursor else [])
+        first = _timed(30, _queue_call(agent, view, None, now))
+        nxt = _timed(30, _queue_call(agent, view, page.next_cursor, now)) if page.next_cursor else []
         with CaptureQueriesContext(connection) as queries:
             selectors.queue(agent, view, now=now)
         views[str(view)] = {"rows": len(page.tickets), "queries": len(queries), "first_page": _percentiles(first),
