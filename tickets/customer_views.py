@@ -83,9 +83,6 @@ def _page(request: HttpRequest, ticket_id: int, *, form: CustomerReplyForm | Non
 
 @login_required
 def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    if request.headers.get("HX-Request") and request.GET.get("part") == "thread":
-        detail = _own_detail(request, ticket_id)
-        return render(request, "tickets/_thread.html", {"detail": detail, "ticket": detail.ticket, "desk": False})
     return _page(request, ticket_id)
 
 

@@ -169,9 +169,6 @@ def _int(value: str | None) -> int | None:
 @_desk
 @require_GET
 def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    if request.headers.get("HX-Request") and request.GET.get("part") == "thread":
-        detail = selectors.ticket_detail(request.user, ticket_id)
-        return render(request, "tickets/_thread.html", {"detail": detail, "ticket": detail.ticket, "desk": True})
     return _ticket_page(request, ticket_id)
 
 

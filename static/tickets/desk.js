@@ -26,12 +26,8 @@
     }
   }
 
-  function fetchHtml(url, partial) {
-    var headers = { "X-Requested-With": "fetch" };
-    if (partial) {
-      headers["HX-Request"] = "true";
-    }
-    return fetch(url, { headers: headers, credentials: "same-origin" }).then(function (response) {
+  function fetchHtml(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (response) {
       if (!response.ok) {
         throw new Error(String(response.status));
       }
@@ -40,7 +36,7 @@
   }
 
   function refreshQueue() {
-    fetchHtml(window.location.href, false).then(function (html) {
+    fetchHtml(window.location.href).then(function (html) {
       var doc = new DOMParser().parseFromString(html, "text/html");
       ["queue-tabs", "queue-body"].forEach(function (id) {
         var fresh = doc.getElementById(id);
@@ -63,14 +59,17 @@
     }).catch(function () { /* the next event or a reload will catch up */ });
   }
 
-  function refreshThread() {
-    var wrap = document.getElementById("thread-wrap");
-    if (!wrap) {
-      return;
-    }
-    var url = window.location.pathname + "?part=thread";
-    fetchHtml(url, true).then(function (html) {
-      wrap.innerHTML = html;
+  function refreshTicket() {
+    // The whole page through the normal view, then only the live parts are swapped in.
+    fetchHtml(window.location.pathname + window.location.search).then(function (html) {
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      ["thread-wrap", "ticket-status"].forEach(function (id) {
+        var fresh = doc.getElementById(id);
+        var current = document.getElementById(id);
+        if (fresh && current) {
+          current.innerHTML = fresh.innerHTML;
+        }
+      });
       var thread = document.getElementById("thread");
       if (thread) {
         thread.scrollTop = thread.scrollHeight;
@@ -84,7 +83,7 @@
   function onEvent(data) {
     if (ticketId) {
       if (String(data.ticket_id) === ticketId) {
-        refreshThread();
+        refreshTicket();
       }
       return;
     }

@@ -94,8 +94,6 @@ def test_customer_replies_and_never_sees_notes(ticket: Ticket, customer: User, m
     client = login(customer)
     html = client.get(f"{BASE}{ticket.pk}/").content.decode()
     assert "已经在处理" in html and "老客户" not in html
-    thread = client.get(f"{BASE}{ticket.pk}/?part=thread", HTTP_HX_REQUEST="true").content.decode()
-    assert "已经在处理" in thread and "老客户" not in thread and "<html" not in thread
     assert client.post(f"{BASE}{ticket.pk}/reply/", {"body": "好的谢谢"}).status_code == 302
     assert client.post(f"{BASE}{ticket.pk}/reply/", {"body": ""}).status_code == 400
     assert TicketMessage.objects.filter(ticket=ticket, from_customer=True).count() == 2
