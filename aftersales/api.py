@@ -1,7 +1,10 @@
 """The after-sales API: orders pushed by the shop (`/orders/`) and requests (`/aftersales-requests/`)."""
 
+import hashlib
+import hmac
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.utils.translation import gettext
@@ -11,15 +14,26 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
 
 from aftersales import actions, selectors
-from aftersales.models import AfterSalesRequest, Courier, Order, OrderItem, RequestEvent, RequestType, Shipment
+from aftersales.models import (
+    AfterSalesRequest,
+    Courier,
+    Order,
+    OrderItem,
+    RequestEvent,
+    RequestType,
+    Shipment,
+    TrackingEvent,
+)
 from aftersales.models import Status as RequestStatus
+from aftersales.services import logistics
 from aftersales.services import orders as order_services
 from aftersales.services import requests as request_services
 from profiles.models import CustomerProfile, Store
@@ -317,6 +331,47 @@ class AfterSalesRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         actions.perform(after_sales, data.pop("action"), user=request.user, actors=actors_held, data=data)
         detail = selectors.request_detail(selectors.requests_visible_to(request.user), number)
         return Response(RequestDetailSerializer(detail, context=self.get_serializer_context()).data)
+
+
+class TrackingEventSerializer(serializers.Serializer[Any]):
+    courier = serializers.ChoiceField(choices=Courier.choices)
+    tracking_number = serializers.RegexField(r"^[A-Za-z0-9]{6,40}$", max_length=40)
+    kind = serializers.ChoiceField(choices=TrackingEvent.Kind.choices)
+    occurred_at = serializers.DateTimeField()
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+SIGNATURE_HEADER = "X-Logistics-Signature"
+
+
+class LogisticsWebhookView(APIView):
+    """Parcel scans pushed by the logistics provider, signed with the shared secret (no user login)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes: list[Any] = []  # the signature is the gate; providers send bursts
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=TrackingEventSerializer,
+        responses={202: OpenApiResponse(description=_("`{\"stored\": false}` for a scan already received.")),
+                   400: ErrorSerializer, 401: ErrorSerializer},
+        summary=_("Logistics provider webhook (HMAC-SHA256 signed)"),
+        description=_("Header `X-Logistics-Signature: sha256=<hex HMAC-SHA256 of the raw body>`. A signed scan "
+                      "of a return parcel marks the request received; of an order shipment, sets its signed-for "
+                      "date. Redelivered scans are ignored."),
+    )
+    def post(self, request: Request) -> Response:
+        secret = settings.LOGISTICS_WEBHOOK_SECRET.encode()
+        expected = "sha256=" + hmac.new(secret, request.body, hashlib.sha256).hexdigest()
+        given = request.headers.get(SIGNATURE_HEADER, "")
+        if not secret or not hmac.compare_digest(expected, given):
+            raise ApplicationError(gettext("Missing or wrong signature."), code="bad_signature",
+                                   status_code=status.HTTP_401_UNAUTHORIZED)
+        body = TrackingEventSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        scan = logistics.tracking_record(**body.validated_data)
+        return Response({"stored": scan is not None}, status=status.HTTP_202_ACCEPTED)
 
 
 def register(router: DefaultRouter) -> None:

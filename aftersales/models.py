@@ -446,3 +446,32 @@ class RepairVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} @ {self.slot_id}"
+
+
+class TrackingEvent(models.Model):
+    """A parcel scan reported by the logistics provider (signed webhook) for a return or an order shipment."""
+
+    class Kind(models.TextChoices):
+        IN_TRANSIT = "in_transit", _("In transit")
+        DELIVERING = "delivering", _("Out for delivery")
+        SIGNED = "signed", _("Signed for")
+
+    courier = models.CharField(_("courier"), max_length=8, choices=Courier.choices)
+    tracking_number = models.CharField(_("tracking number"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tracking event")
+        verbose_name_plural = _("tracking events")
+        constraints = [
+            # Providers redeliver webhooks; the same scan is stored once.
+            models.UniqueConstraint(fields=["courier", "tracking_number", "kind", "occurred_at"],
+                                    name="tracking_event_unique_scan"),
+        ]
+        indexes = [models.Index(fields=["courier", "tracking_number", "occurred_at"], name="tracking_parcel_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.courier} {self.tracking_number} {self.kind}"

@@ -17,6 +17,7 @@ tickets_api.register(router)
 
 urlpatterns = [
     path("me/", profiles_api.MeView.as_view(), name="api-me"),
+    path("logistics/webhook/", aftersales_api.LogisticsWebhookView.as_view(), name="api-logistics-webhook"),
     *router.urls,
     # Last: anything else under /api/v1/ is a JSON 404 in the API's error shape.
     re_path(r"", api_not_found, name="api-not-found"),

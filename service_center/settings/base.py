@@ -223,6 +223,8 @@ AFTERSALES_MAX_IMAGES = env.int("AFTERSALES_MAX_IMAGES", default=9)
 AFTERSALES_MAX_IMAGE_BYTES = env.int("AFTERSALES_MAX_IMAGE_BYTES", default=5 * 1024 * 1024)
 # Dotted path of the refund gateway class (an aftersales.payments.PaymentGateway).
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="aftersales.payments.FakeGateway")
+# Shared secret of the logistics provider's webhook (HMAC-SHA256 of the body); empty refuses every call.
+LOGISTICS_WEBHOOK_SECRET = env.str("LOGISTICS_WEBHOOK_SECRET", default="")
 # One OpenAPI enum per after-sales choice set, whatever the field is called.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),  # type: ignore[dict-item]

@@ -1,0 +1,39 @@
+"""Parcel scans from the logistics provider's webhook: stored once, and acted on when a parcel is signed.
+
+A signed order shipment sets its signed-for date (the 7-day clock starts); a signed return parcel
+moves its request from in transit to received.
+"""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from aftersales.models import AfterSalesRequest, Shipment, Status, TrackingEvent
+from aftersales.workflow import Actor, apply_transition
+from service_center.core import events
+
+
+@transaction.atomic
+def tracking_record(*, courier: str, tracking_number: str, kind: str, occurred_at: datetime,
+                    description: str = "") -> TrackingEvent | None:
+    """Store one scan; returns None when the provider redelivered a scan already stored."""
+    try:
+        with transaction.atomic():
+            scan = TrackingEvent.objects.create(courier=courier, tracking_number=tracking_number, kind=kind,
+                                                occurred_at=occurred_at, description=description[:200])
+    except IntegrityError:
+        return None
+    if kind == TrackingEvent.Kind.SIGNED:
+        for shipment in Shipment.objects.select_for_update().filter(
+            courier=courier, tracking_number=tracking_number, signed_at__isnull=True
+        ):
+            shipment.signed_at = occurred_at
+            shipment.save(update_fields=["signed_at"])
+        returns = AfterSalesRequest.objects.filter(return_courier=courier, return_tracking_number=tracking_number,
+                                                   status=Status.IN_TRANSIT)
+        for request in returns:
+            apply_transition(request, Status.RECEIVED, actor=Actor.SYSTEM,
+                             note=_("The courier reports the return parcel signed for."))
+    events.publish("aftersales.parcel_scanned", courier=courier, tracking_number=tracking_number, kind=kind)
+    return scan
