@@ -3,7 +3,8 @@
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from aftersales.models import (
@@ -137,7 +138,12 @@ def merchant_queue(store_ids: list[int], *, after: tuple[datetime, int] | None =
     """Requests of these stores awaiting review, soonest deadline first, paged by keyset (due_at, id)."""
     queryset = _requests().filter(store_id__in=store_ids, status=Status.MERCHANT_REVIEW, due_at__isnull=False)
     if after is not None:
-        queryset = queryset.filter(Q(due_at__gt=after[0]) | Q(due_at=after[0], pk__gt=after[1]))
+        # A row comparison, which PostgreSQL answers from the (store, due_at, id) index; the equivalent
+        # OR of two conditions makes it filter instead.
+        table = AfterSalesRequest._meta.db_table
+        after_key = RawSQL(f'("{table}"."due_at", "{table}"."id") > (%s, %s)', after,  # noqa: S611
+                           output_field=BooleanField())
+        queryset = queryset.alias(after_key=after_key).filter(after_key=True)
     return list(queryset.order_by("due_at", "pk")[:limit])
 
 

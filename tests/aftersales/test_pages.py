@@ -252,3 +252,20 @@ def test_out_of_range_scores_are_refused(scene: dict[str, Any]) -> None:
         requests.request_evaluate(request=request, user=scene["customer"], attitude=6, speed=0, result=3)
     assert set(caught.value.fields) == {"attitude", "speed"}
     assert not Evaluation.objects.exists()
+
+
+def test_merchant_queue_pages_by_deadline_keyset(scene: dict[str, Any]) -> None:
+    from aftersales.views import PAGE
+
+    numbers = {scene["request"].number}
+    for _ in range(PAGE + 2):
+        numbers.add(apply(make_order(customer=scene["customer"], store=scene["store"])).number)
+    client = logged_in(scene["staff"])
+    first = client.get("/merchant/")
+    more = first.context["next_after"]
+    assert more and len(first.context["queue"]) == PAGE
+    second = client.get("/merchant/", {"after": more})
+    seen = [r.number for r in first.context["queue"]] + [r.number for r in second.context["queue"]]
+    assert len(seen) == len(set(seen)) and set(seen) == numbers
+    deadlines = [r.due_at for r in [*first.context["queue"], *second.context["queue"]]]
+    assert deadlines == sorted(deadlines)
