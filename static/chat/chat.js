@@ -46,6 +46,8 @@
   var typingTimer = null;
   var sendCounter = 0;
   var status = null;
+  var baseTitle = document.title;
+  var unseen = 0; // messages from the other side that arrived while the page was hidden
 
   function t(key) {
     return strings[key] || key;
@@ -238,7 +240,15 @@
     });
   }
 
+  function showUnseen() {
+    document.title = unseen > 0 ? "(" + unseen + ") " + baseTitle : baseTitle;
+  }
+
   function markRead() {
+    if (document.visibilityState === "visible" && unseen > 0) {
+      unseen = 0;
+      showUnseen();
+    }
     if (document.visibilityState === "visible" && maxSeq > readSent && socket && socket.readyState === 1) {
       readSent = maxSeq;
       socket.send(JSON.stringify({ type: "read", seq: maxSeq }));
@@ -334,6 +344,10 @@
       case "message":
         if (show(frame.message)) {
           scrollToEnd();
+          if (!isMine(frame.message) && document.visibilityState !== "visible") {
+            unseen += 1;
+            showUnseen();
+          }
         }
         markRead();
         break;
