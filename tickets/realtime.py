@@ -13,12 +13,18 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from service_center.core import events
+from service_center.core import events, webhooks
 
 ALL_GROUP = "tickets.all"
 TICKET_EVENTS = (
     "ticket.created", "ticket.replied", "ticket.note_added", "ticket.assigned", "ticket.status_changed",
     "ticket.transferred", "ticket.escalated", "ticket.merged", "ticket.nudged", "ticket.child_created",
+)
+# Integrators may subscribe to these (admin → webhook endpoints); notes and mentions stay internal.
+WEBHOOK_EVENTS = (
+    "ticket.created", "ticket.replied", "ticket.assigned", "ticket.status_changed", "ticket.transferred",
+    "ticket.escalated", "ticket.merged", "ticket.nudged", "ticket.child_created", "ticket.linked",
+    "ticket.survey_sent", "ticket.survey_submitted",
 )
 # What the customer's page may hear of: their own conversation and status, never internal work.
 CUSTOMER_EVENTS = frozenset({"ticket.replied", "ticket.status_changed", "ticket.merged"})
@@ -63,5 +69,7 @@ def push_ticket_event(event: events.DomainEvent) -> None:
 
 
 def subscribe() -> None:
+    """Called once per process from TicketsConfig.ready(): live pushes, and ticket events offered to webhooks."""
     for name in TICKET_EVENTS:
         events.subscribe(name, push_ticket_event)
+    webhooks.register_events(WEBHOOK_EVENTS)

@@ -254,6 +254,12 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "TicketStatusEnum": "tickets.models.Status",
     "TicketMessageKindEnum": "tickets.models.TicketMessage.Kind",
 }
+# Outgoing webhooks (service_center/core/webhooks.py): HTTP timeout, attempts before "failed",
+# and the exponential backoff between attempts (base doubling per attempt, capped).
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=60)
+WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=6 * 3600)
 
 # --- chat ---
 # Chat uploads are private (served after a membership check) and live outside MEDIA_ROOT.

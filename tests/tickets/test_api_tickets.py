@@ -4,11 +4,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
 from profiles.models import Team, User
 from profiles.roles import Role
+from service_center.core.models import WebhookDelivery, WebhookEndpoint
 from tests.factories import CustomerProfileFactory, TeamFactory, UserFactory
 from tickets import services
 from tickets.models import Status, Ticket, TicketMessage
@@ -148,6 +148,19 @@ def test_create_bad_input_is_400_with_fields_and_writes_nothing(customer: User) 
     assert not Ticket.objects.exists()
 
 
+def test_created_ticket_is_offered_to_webhooks(customer: User, settings: Any,
+                                              django_capture_on_commit_callbacks: Any) -> None:
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Nothing listens on port 9: the attempt fails fast and the row waits for its retry.
+    WebhookEndpoint.objects.create(name="ERP", url="http://127.0.0.1:9/hook", secret="s" * 20,
+                                   events=["ticket.created"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(customer).post(URL, {"subject": "想改收货地址", "body": "能改成公司地址吗"}, format="json")
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.event == "ticket.created" and delivery.payload["data"]["number"] == response.json()["number"]
+    assert delivery.status == "pending" and delivery.attempts == 1
+
+
 def test_agent_creates_on_behalf_of_a_named_customer(customer: User, make_agent: Callable[..., User]) -> None:
     agent = make_agent()
     client = api(agent)
@@ -166,8 +179,6 @@ def test_integrator_creates_by_external_id(customer: User) -> None:
     customer.customer_profile.external_id = "shop-778"
     customer.customer_profile.save()
     integrator = UserFactory.create(roles=(Role.INTEGRATOR,))
-    # Integrators create tickets for customers; the service asks for tickets.add_ticket.
-    integrator.user_permissions.add(Permission.objects.get(codename="add_ticket", content_type__app_label="tickets"))
     response = api(integrator).post(URL, {"subject": "来自微信的留言", "body": "想咨询一下会员积分",
                                           "customer_external_id": "shop-778", "channel": "wechat"}, format="json")
     assert response.status_code == 201, response.content

@@ -1,0 +1,19 @@
+"""Celery tasks of the core: outgoing webhook attempts. Thin wrappers, safe to run twice."""
+
+from typing import Any
+
+from celery import shared_task
+
+from service_center.core import webhooks
+
+
+# A redelivered task finds its row leased or done and does nothing (see webhooks._lease).
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_webhook(delivery_id: int) -> str | None:
+    return webhooks.deliver(delivery_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_webhooks() -> dict[str, Any]:
+    """Beat runs this every minute: retries whose backoff has passed, and first tries never queued."""
+    return webhooks.sweep()

@@ -1,0 +1,178 @@
+"""Outgoing webhooks: domain events → signed JSON POSTs to integrators' endpoints, retried with backoff.
+
+- Apps choose which of their events may go out with `register_events(...)` (core imports no app).
+- On each such event (after commit) one `WebhookDelivery` row per subscribed endpoint is written and
+  a Celery task tries it at once. The rows are the source of truth: a failed attempt sets
+  `next_attempt_at` by exponential backoff, and one beat task sweeps due rows; after
+  `WEBHOOK_MAX_ATTEMPTS` the delivery is marked failed.
+- An attempt first leases its row (pushes `next_attempt_at` past the HTTP timeout) in a short
+  transaction, so two workers never post the same delivery at once and a worker killed mid-request
+  is retried by the sweep. Delivery is at least once: receivers dedupe by `X-SC-Delivery`.
+- Signature: `X-SC-Signature: sha256=<hex HMAC-SHA256(secret, "<X-SC-Timestamp>.<body>")>`.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from service_center.core import events
+from service_center.core.models import WebhookDelivery, WebhookEndpoint
+
+logger = logging.getLogger(__name__)
+
+TIMESTAMP_HEADER = "X-SC-Timestamp"
+SIGNATURE_HEADER = "X-SC-Signature"
+EVENT_HEADER = "X-SC-Event"
+DELIVERY_HEADER = "X-SC-Delivery"
+ERROR_LIMIT = 500
+# Event names apps have offered for webhooks (shown as a hint in admin).
+REGISTERED_EVENTS: set[str] = set()
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def verify(secret: str, timestamp: str, body: bytes, signature: str, *, now: datetime | None = None,
+           tolerance_seconds: int = 300) -> bool:
+    """What a receiver does: a matching signature over a recent timestamp (replays are refused)."""
+    now = now or timezone.now()
+    if not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > tolerance_seconds:
+        return False
+    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait after the n-th failed attempt: base, twice that, four times … up to the maximum."""
+    seconds = settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, settings.WEBHOOK_RETRY_MAX_SECONDS))
+
+
+def register_events(names: Iterable[str]) -> None:
+    """Offer these domain events to webhooks: each one, after commit, becomes deliveries."""
+    for name in names:
+        REGISTERED_EVENTS.add(name)
+        events.subscribe(name, enqueue_event)
+
+
+def _subscribed(name: str) -> list[WebhookEndpoint]:
+    return [endpoint for endpoint in WebhookEndpoint.objects.filter(is_active=True).order_by("pk")
+            if name in endpoint.events or "*" in endpoint.events]
+
+
+def enqueue_event(event: events.DomainEvent) -> None:
+    """Write one pending delivery per subscribed endpoint and try each right after commit."""
+    endpoints = _subscribed(event.name)
+    if not endpoints:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        deliveries = []
+        for endpoint in endpoints:
+            delivery = WebhookDelivery(endpoint=endpoint, event=event.name, next_attempt_at=now, payload={})
+            delivery.payload = {"id": str(delivery.event_id), "event": event.name, "created_at": now.isoformat(),
+                                "data": json.loads(json.dumps(event.payload, cls=DjangoJSONEncoder))}
+            deliveries.append(delivery)
+        WebhookDelivery.objects.bulk_create(deliveries)
+        transaction.on_commit(lambda: _schedule([delivery.pk for delivery in deliveries]))
+
+
+def _schedule(delivery_ids: list[int]) -> None:
+    from service_center.core.tasks import deliver_webhook
+
+    for delivery_id in delivery_ids:
+        try:
+            deliver_webhook.delay(delivery_id)
+        except Exception:
+            # The broker is down: the row is pending and due, so the beat sweep sends it.
+            logger.exception("could not queue webhook delivery %s", delivery_id)
+
+
+def _lease(delivery_id: int, now: datetime) -> WebhookDelivery | None:
+    """Claim a due delivery for one attempt; None if it is not due, done, or another worker holds it."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",)).select_related("endpoint")
+            .filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now).first()
+        )
+        if delivery is None:
+            return None
+        delivery.attempts += 1
+        delivery.next_attempt_at = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 2)
+        delivery.save(update_fields=["attempts", "next_attempt_at"])
+        return delivery
+
+
+def _post(delivery: WebhookDelivery, now: datetime) -> tuple[int | None, str]:
+    url = delivery.endpoint.url
+    # Only web URLs: urllib would also open file: and ftp: addresses.
+    if not url.lower().startswith(("https://", "http://")):
+        return None, "only http(s) URLs are supported"
+    body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
+    timestamp = str(int(now.timestamp()))
+    request = urllib.request.Request(url, data=body, method="POST", headers={  # noqa: S310 (scheme checked)
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "ServiceCenter-Webhooks/1",
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: sign(delivery.endpoint.secret, timestamp, body),
+        EVENT_HEADER: delivery.event,
+        DELIVERY_HEADER: str(delivery.event_id),
+    })
+    try:
+        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
+            return int(response.status), ""
+    except urllib.error.HTTPError as error:
+        return error.code, f"HTTP {error.code}"
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        return None, str(getattr(error, "reason", error))[:ERROR_LIMIT]
+
+
+def deliver(delivery_id: int, *, now: datetime | None = None) -> str | None:
+    """One attempt at one delivery; returns its status afterwards (None: nothing to do now)."""
+    now = now or timezone.now()
+    delivery = _lease(delivery_id, now)
+    if delivery is None:
+        return None
+    code, error = _post(delivery, now)
+    delivery.last_status_code = code
+    if code is not None and 200 <= code < 300:
+        delivery.status, delivery.delivered_at, delivery.next_attempt_at = WebhookDelivery.Status.SUCCEEDED, now, None
+        delivery.last_error = ""
+    elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+        delivery.status, delivery.next_attempt_at, delivery.last_error = WebhookDelivery.Status.FAILED, None, error
+    else:
+        delivery.next_attempt_at, delivery.last_error = now + backoff(delivery.attempts), error
+    delivery.save(update_fields=["status", "delivered_at", "next_attempt_at", "last_status_code", "last_error"])
+    return delivery.status
+
+
+def due_delivery_ids(*, now: datetime | None = None, limit: int = 200) -> list[int]:
+    now = now or timezone.now()
+    return list(
+        WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
+    )
+
+
+def sweep(*, now: datetime | None = None, limit: int = 200) -> dict[str, Any]:
+    """Beat: attempt every due delivery (retries, and first tries the broker never got)."""
+    now = now or timezone.now()
+    results: dict[str, Any] = {"attempted": 0}
+    for delivery_id in due_delivery_ids(now=now, limit=limit):
+        status = deliver(delivery_id, now=now)
+        if status is not None:
+            results["attempted"] += 1
+            results[status] = results.get(status, 0) + 1
+    return results
