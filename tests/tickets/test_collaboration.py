@@ -1,13 +1,22 @@
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from profiles.models import User
 from tickets import services
 from tickets.models import CannedResponse, Notification, Status, Ticket
 from tickets.workflow import InvalidTransition
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    # Assertions below read the English messages; pages default to Chinese.
+    with translation.override("en"):
+        yield
+
 
 
 def test_merge_moves_messages_and_closes_source_with_link(make_ticket: Callable[..., Ticket],

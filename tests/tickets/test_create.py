@@ -1,6 +1,6 @@
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -8,12 +8,21 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import translation
 
 from profiles.models import Team, User
 from service_center.core import events
 from tests.tickets.factories import CategoryFactory
 from tickets import services
 from tickets.models import KeywordRule, Status, Ticket, TicketAttachment, TicketMessage
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    # Assertions below read the English messages; pages default to Chinese.
+    with translation.override("en"):
+        yield
+
 
 
 def test_number_is_shanghai_date_and_daily_sequence(make_ticket: Callable[..., Ticket]) -> None:

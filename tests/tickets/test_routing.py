@@ -1,14 +1,23 @@
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from profiles.models import CustomerProfile, Team, User
 from tests.factories import CustomerProfileFactory, SkillFactory, TeamFactory
 from tests.tickets.factories import CategoryFactory
 from tickets import services
 from tickets.models import AgentRegions, RoutingRule, TeamSettings, Ticket
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    # Assertions below read the English messages; pages default to Chinese.
+    with translation.override("en"):
+        yield
+
 
 
 @pytest.fixture

@@ -1,14 +1,23 @@
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from profiles.models import User
 from service_center.core import events
 from tickets import services
 from tickets.models import SatisfactionSurvey, Status, Ticket
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    # Assertions below read the English messages; pages default to Chinese.
+    with translation.override("en"):
+        yield
+
 
 
 def test_solving_sends_one_survey_answered_once(make_ticket: Callable[..., Ticket], make_agent: Callable[..., User],
