@@ -137,10 +137,10 @@ class ReviewTaskAdmin(SimpleHistoryAdmin):
 
 @admin.register(UnansweredQuestion)
 class UnansweredQuestionAdmin(SimpleHistoryAdmin):
-    list_display = ("text", "confidence", "best_article", "status", "draft", "created_at")
-    list_filter = ("status",)
+    list_display = ("text", "source", "confidence", "best_article", "status", "draft", "created_at")
+    list_filter = ("status", "source")
     list_select_related = ("best_article", "draft")
-    readonly_fields = ("text", "customer", "confidence", "best_article", "draft", "created_at")
+    readonly_fields = ("text", "source", "customer", "confidence", "best_article", "draft", "created_at")
     actions = ["draft_faqs"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

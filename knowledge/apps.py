@@ -8,6 +8,11 @@ class KnowledgeConfig(AppConfig):
     name = "knowledge"
     verbose_name = _("Knowledge base")
 
+    def ready(self) -> None:
+        from knowledge import subscribers
+
+        subscribers.subscribe()
+
     def seed_demo(self, stdout: TextIO) -> None:
         from knowledge.seed import seed_knowledge
 

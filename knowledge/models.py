@@ -245,7 +245,12 @@ class UnansweredQuestion(models.Model):
         DRAFTED = "drafted", _("Drafted into an FAQ")
         DISMISSED = "dismissed", _("Dismissed")
 
+    class Source(models.TextChoices):
+        BOT = "bot", _("Bot question")
+        TICKET = "ticket", _("Ticket subject")
+
     text = models.CharField(_("question"), max_length=500)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.BOT)
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("customer"), null=True, blank=True, on_delete=models.SET_NULL
     )

@@ -73,3 +73,15 @@ def test_tfidf_clustering_groups_paraphrases() -> None:
 
 def test_the_sweep_task_runs_the_service() -> None:
     assert sweep_article_schedule() == {"published": 0, "expired": 0}
+
+
+def test_ticket_subjects_feed_the_drafts_through_the_event_bus(django_capture_on_commit_callbacks) -> None:
+    from service_center.core import events
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for subject in ["发票抬头能改成英文吗", "英文发票抬头怎么开", "能开英文抬头的发票吗"]:
+            events.publish("ticket.created", ticket_id=1, subject=subject)
+        events.publish("ticket.created", ticket_id=2)  # no subject: nothing to learn
+    assert UnansweredQuestion.objects.filter(source="ticket").count() == 3
+    (draft,) = drafts.draft_faqs_from_questions()
+    assert "英文" in draft.title_zh
