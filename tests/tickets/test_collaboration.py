@@ -34,6 +34,10 @@ def test_merge_moves_messages_and_closes_source_with_link(make_ticket: Callable[
     assert source.history.latest().history_change_reason == f"merged into {target.number}"
     with pytest.raises(ValidationError):
         services.ticket_merge(source=source, target=target, actor=agent)
+    late = services.ticket_reply(ticket=source, author=source.customer, body="补充一张照片")
+    assert late.ticket_id == target.pk
+    source.refresh_from_db()
+    assert source.status == Status.CLOSED
 
 
 def test_merge_refuses_other_customers_ticket(make_ticket: Callable[..., Ticket], make_agent: Callable[..., User],

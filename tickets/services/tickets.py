@@ -143,6 +143,9 @@ def ticket_reply(*, ticket: Ticket, author: User, body: str, uploads: Sequence[U
     now = now or timezone.now()
     body = _clean_text(body, "body", BODY_MAX)
     ticket = lock(ticket)
+    if ticket.merged_into_id is not None:
+        # A reply to a merged ticket belongs on the ticket it was merged into.
+        ticket = lock(ticket.merged_into_id)
     from_customer = _check_can_write(ticket, author)
     if from_customer and ticket.status in (Status.PENDING, Status.SOLVED, Status.CLOSED):
         ticket = apply_transition(ticket=ticket, target=Status.OPEN, actor=author, reason="customer replied", now=now)
