@@ -166,12 +166,21 @@ class Alarm:
     due_at: datetime
 
 
-def alarms(ticket: Ticket, *, now: datetime, calendar: Calendar, warning_percent: int) -> list[Alarm]:
-    """What is due to be announced now: a breach past the due time, else a warning past 80 %."""
+def evaluate(ticket: Ticket, *, now: datetime, calendar: Calendar, warning_percent: int) -> list[Alarm]:
+    """What is due to be announced now (a breach past the due time, else a warning past 80 %), with the
+    queue key and next check recomputed in the same pass over the targets (the sweep's hot loop)."""
     found = []
-    for target, due, minutes in _targets(ticket):
+    checks = []
+    targets = _targets(ticket)
+    for target, due, minutes in targets:
+        warn = _warn_at(due, minutes, calendar, warning_percent)
         if now >= due:
             found.append(Alarm(target, Kind.BREACH, due))
-        elif now >= _warn_at(due, minutes, calendar, warning_percent):
+        elif now >= warn:
             found.append(Alarm(target, Kind.WARNING, due))
+            checks.append(due)
+        else:
+            checks.append(warn)
+    ticket.due_at = min((due for _, due, _ in targets), default=NO_DUE)
+    ticket.next_sla_check_at = min(checks, default=None)
     return found

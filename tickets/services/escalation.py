@@ -160,7 +160,7 @@ def _sweep_batch(*, now: datetime, batch_size: int, skip_ids: list[int]) -> dict
             sla.stop(ticket)
             continue
         calendar = calendars.get(ticket.sla_policy.calendar_id)
-        for alarm in sla.alarms(ticket, now=now, calendar=calendar, warning_percent=warning_percent):
+        for alarm in sla.evaluate(ticket, now=now, calendar=calendar, warning_percent=warning_percent):
             if (ticket.pk, alarm.target, alarm.kind, alarm.due_at) in announced:
                 continue
             new_events.append(SlaEvent(ticket=ticket, target=alarm.target, kind=alarm.kind, due_at=alarm.due_at))
@@ -168,7 +168,6 @@ def _sweep_batch(*, now: datetime, batch_size: int, skip_ids: list[int]) -> dict
             publish(name, ticket, target=alarm.target, due_at=alarm.due_at.isoformat())
             if alarm.kind == SlaEvent.Kind.BREACH and (not breached or breached[-1].pk != ticket.pk):
                 breached.append(ticket)
-        sla.refresh(ticket, now=now, calendar=calendar, warning_percent=warning_percent)
     SlaEvent.objects.bulk_create(new_events, ignore_conflicts=True)
     # Only the clock columns, in one statement: bulk_update's CASE per row costs more than the sweep itself.
     with connection.cursor() as cursor:
