@@ -8,6 +8,11 @@ class AftersalesConfig(AppConfig):
     name = "aftersales"
     verbose_name = _("After-sales")
 
+    def ready(self) -> None:
+        from aftersales import notifications
+
+        notifications.subscribe()
+
     def seed_demo(self, stdout: Any) -> None:
         from aftersales import demo
 

@@ -475,3 +475,23 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.courier} {self.tracking_number} {self.kind}"
+
+
+class Notification(models.Model):
+    """An in-app message to the customer about a step of their request (also sent by e-mail and SMS)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="aftersales_notifications")
+    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="notifications")
+    # One message per timeline step: a redelivered task sends nothing twice.
+    event = models.OneToOneField(RequestEvent, on_delete=models.CASCADE, related_name="notification")
+    message = models.CharField(_("message"), max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["user", "-id"], name="notification_user_recent_idx")]
+
+    def __str__(self) -> str:
+        return self.message

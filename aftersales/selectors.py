@@ -10,6 +10,7 @@ from django.http import Http404
 from aftersales.models import (
     AfterSalesRequest,
     Evidence,
+    Notification,
     Order,
     OrderItem,
     Reason,
@@ -166,3 +167,7 @@ def evidence_image(user: Any, evidence_id: int) -> bytes:
     if evidence is None or not actors_for(user, evidence.request):
         raise Http404("evidence not found")
     return bytes(evidence.image)
+
+
+def notifications_for(user: Any, *, limit: int = 5) -> list[Notification]:
+    return list(Notification.objects.filter(user_id=user.pk).select_related("request").order_by("-id")[:limit])

@@ -21,3 +21,11 @@ def execute_refund(refund_id: int) -> None:
 def reconcile_refunds() -> int:
     """Beat, every minute: ask the gateway about refunds whose outcome is unknown."""
     return refunds.refunds_reconcile_due()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def notify_customer(event_id: int) -> None:
+    # One message per timeline event, so a redelivered task sends nothing twice.
+    from aftersales import notifications
+
+    notifications.notify_step(event_id=event_id)

@@ -36,6 +36,7 @@ def aftersales_home(request: HttpRequest) -> HttpResponse:
         "orders": list(selectors.orders_for_customer(request.user)[:PAGE]) if customer else [],
         "my_requests": list(selectors.requests_for_customer(request.user)[:PAGE]) if customer else [],
         "is_platform": selectors.is_platform(request.user),
+        "notifications": selectors.notifications_for(request.user) if customer else [],
     }
     return render(request, "aftersales/home.html", context)
 

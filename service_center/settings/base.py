@@ -225,6 +225,8 @@ AFTERSALES_MAX_IMAGE_BYTES = env.int("AFTERSALES_MAX_IMAGE_BYTES", default=5 * 1
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="aftersales.payments.FakeGateway")
 # Shared secret of the logistics provider's webhook (HMAC-SHA256 of the body); empty refuses every call.
 LOGISTICS_WEBHOOK_SECRET = env.str("LOGISTICS_WEBHOOK_SECRET", default="")
+# Dotted path of the SMS sender for after-sales notices (an aftersales.notifications.SmsSender).
+SMS_BACKEND = env.str("SMS_BACKEND", default="aftersales.notifications.FakeSms")
 # One OpenAPI enum per after-sales choice set, whatever the field is called.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),  # type: ignore[dict-item]

@@ -1,0 +1,111 @@
+"""Tell the customer about each step of their request: in-app, by e-mail and by SMS.
+
+SMS goes through an adapter named by the `SMS_BACKEND` setting (a dotted path to an `SmsSender`);
+the default fake keeps messages in memory for the demo and tests. E-mail uses Django's mail backend.
+Sending happens in a Celery task queued after the commit of the step, one message per timeline event.
+"""
+
+import abc
+import logging
+import threading
+from functools import cache
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.models import AfterSalesRequest, Notification, RequestEvent, Status
+from service_center.core import events
+
+logger = logging.getLogger(__name__)
+
+MESSAGES = {
+    Status.MERCHANT_REVIEW: _("Your after-sales request %(number)s was submitted; the store will reply within "
+                              "48 hours."),
+    Status.APPROVED: _("Your after-sales request %(number)s was approved."),
+    Status.REJECTED: _("Your after-sales request %(number)s was rejected: %(note)s. You may appeal to the "
+                       "platform."),
+    Status.ARBITRATION: _("The platform is now handling your after-sales request %(number)s."),
+    Status.AWAITING_RETURN: _("Please send the goods of request %(number)s back and enter the tracking number."),
+    Status.RECEIVED: _("The store received the goods you sent back for request %(number)s."),
+    Status.REFUNDED: _("Your refund for request %(number)s was paid: %(note)s."),
+    Status.EXCHANGE_SHIPPED: _("The replacement for request %(number)s is on its way: %(note)s."),
+    Status.REPAIRED: _("Your product for request %(number)s has been repaired."),
+    Status.VISIT_SCHEDULED: _("Your on-site repair for request %(number)s is booked: %(note)s."),
+    Status.CLOSED: _("Your after-sales request %(number)s is closed."),
+}
+# Steps worth a text message; the rest are in-app and e-mail only.
+SMS_STATUSES = {Status.APPROVED, Status.REJECTED, Status.AWAITING_RETURN, Status.REFUNDED,
+                Status.EXCHANGE_SHIPPED, Status.VISIT_SCHEDULED}
+
+
+class SmsSender(abc.ABC):
+    @abc.abstractmethod
+    def send(self, *, phone: str, text: str) -> None:
+        """Send one text message; may raise on failure."""
+
+
+class FakeSms(SmsSender):
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, *, phone: str, text: str) -> None:
+        with self._lock:
+            self.sent.append((phone, text))
+
+
+@cache
+def sms() -> SmsSender:
+    sender = import_string(settings.SMS_BACKEND)()
+    if not isinstance(sender, SmsSender):
+        raise TypeError(f"{settings.SMS_BACKEND} is not an SmsSender")
+    return sender
+
+
+def notify_step(*, event_id: int) -> Notification | None:
+    """Send the message for one timeline event, once; None when there is nothing (more) to send."""
+    step = RequestEvent.objects.select_related("request__customer").filter(pk=event_id).first()
+    if step is None or step.to_status not in MESSAGES or Notification.objects.filter(event=step).exists():
+        return None
+    request: AfterSalesRequest = step.request
+    customer = request.customer
+    with translation.override(customer.preferred_language or settings.LANGUAGE_CODE):
+        text = str(MESSAGES[Status(step.to_status)]) % {"number": request.number, "note": step.note or "—"}
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(user=customer, request=request, event=step, message=text)
+    except IntegrityError:
+        return None  # a concurrent delivery of the same task got there first
+    if customer.email:
+        try:
+            send_mail(subject=text[:60], message=text, from_email=None, recipient_list=[customer.email])
+        except Exception:
+            logger.exception("after-sales e-mail for %s failed", request.number)
+    if customer.phone and step.to_status in SMS_STATUSES:
+        try:
+            sms().send(phone=customer.phone, text=f"【服务中心】{text}")
+        except Exception:
+            logger.exception("after-sales SMS for %s failed", request.number)
+    return notification
+
+
+def _queue(event: events.DomainEvent) -> None:
+    from aftersales.tasks import notify_customer
+
+    # Every step not yet told (one service call can take several steps, e.g. approved → awaiting return).
+    pending = RequestEvent.objects.filter(
+        request_id=event.payload["request_id"], to_status__in=list(MESSAGES), notification__isnull=True
+    ).order_by("id").values_list("pk", flat=True)
+    for event_id in pending:
+        try:
+            notify_customer.delay(event_id)
+        except Exception:
+            logger.exception("could not queue the after-sales notification for event %s", event_id)
+
+
+def subscribe() -> None:
+    events.subscribe("aftersales.request_changed", _queue)
