@@ -79,3 +79,6 @@ def test_apply_with_photo_then_store_approves_and_timeline_updates(
     assert "已同意" in timeline and "待买家寄回" in timeline
     assert "广东省东莞市松山湖高新区" in page.locator("#return-address").inner_text()
     page.screenshot(path=str(ARTIFACTS / "aftersales-request-customer.png"), full_page=True)
+    page.goto(f"{base}/aftersales/")
+    assert number in page.locator("#requests-title").locator("xpath=../..").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "aftersales-home.png"), full_page=True)
