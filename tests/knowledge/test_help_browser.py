@@ -10,7 +10,7 @@ import pytest
 from knowledge.seed import seed_knowledge
 from profiles.roles import Role
 from tests.e2e.conftest import ARTIFACTS
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -51,3 +51,25 @@ def test_search_suggests_as_you_type_and_leads_to_the_answer(demo_kb, asgi_live_
     page.goto(f"{asgi_live_server}/help/articles/refund-timeline/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(ARTIFACTS / "knowledge-article-390.png"), full_page=True)
+
+
+def test_an_editor_sees_the_live_preview_and_a_topic_page(demo_kb, asgi_live_server, chromium_page) -> None:
+    page = chromium_page
+    page.goto(f"{asgi_live_server}/help/categories/returns/")
+    assert page.locator(".kb-list li").count() >= 5
+    page.screenshot(path=str(ARTIFACTS / "knowledge-category.png"), full_page=True)
+
+    page.goto(f"{asgi_live_server}/help/editor/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url("**/help/editor/")
+    page.screenshot(path=str(ARTIFACTS / "knowledge-editor-list.png"), full_page=True)
+    page.goto(f"{asgi_live_server}/help/editor/return-shipping-fee/")
+    page.locator("#id_body_zh").fill("**运费**由<script>alert(1)</script>商家承担")
+    page.wait_for_function("document.querySelector('#preview-body_zh').innerHTML.includes('<strong>运费</strong>')")
+    preview = page.locator("#preview-body_zh")
+    assert preview.inner_text().strip() == "运费由商家承担"
+    assert preview.locator("strong").inner_text() == "运费"
+    assert preview.locator("script").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "knowledge-editor-edit.png"), full_page=True)
