@@ -462,6 +462,7 @@ class TrackingEvent(models.Model):
     description = models.CharField(_("description"), max_length=200, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"))
     received_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("tracking event")
@@ -487,6 +488,7 @@ class Notification(models.Model):
     message = models.CharField(_("message"), max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("notification")
