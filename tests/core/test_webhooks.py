@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from service_center.core import events, webhooks
+from service_center.core import events, tasks, webhooks
 from service_center.core.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
@@ -61,9 +61,10 @@ def endpoint(receiver: Receiver) -> WebhookEndpoint:
 
 
 @pytest.fixture
-def publish(django_capture_on_commit_callbacks: Any, settings: Any) -> Callable[..., None]:
+def publish(django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     """Publish a domain event and run its on-commit subscribers (and the queued task, eagerly)."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+    # The queued task runs in place, as a worker would run it.
+    monkeypatch.setattr(tasks.deliver_webhook, "delay", webhooks.deliver)
     webhooks.register_events(["ticket.created", "ticket.replied"])
 
     def publish_(name: str, **payload: Any) -> None:

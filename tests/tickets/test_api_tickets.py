@@ -8,6 +8,8 @@ from rest_framework.test import APIClient
 
 from profiles.models import Team, User
 from profiles.roles import Role
+from service_center.core import tasks as core_tasks
+from service_center.core import webhooks as core_webhooks
 from service_center.core.models import WebhookDelivery, WebhookEndpoint
 from tests.factories import CustomerProfileFactory, TeamFactory, UserFactory
 from tickets import services
@@ -148,9 +150,9 @@ def test_create_bad_input_is_400_with_fields_and_writes_nothing(customer: User) 
     assert not Ticket.objects.exists()
 
 
-def test_created_ticket_is_offered_to_webhooks(customer: User, settings: Any,
+def test_created_ticket_is_offered_to_webhooks(customer: User, monkeypatch: pytest.MonkeyPatch,
                                               django_capture_on_commit_callbacks: Any) -> None:
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+    monkeypatch.setattr(core_tasks.deliver_webhook, "delay", core_webhooks.deliver)
     # Nothing listens on port 9: the attempt fails fast and the row waits for its retry.
     WebhookEndpoint.objects.create(name="ERP", url="http://127.0.0.1:9/hook", secret="s" * 20,
                                    events=["ticket.created"])
