@@ -1,23 +1,35 @@
 """Live chat: conversations, their numbered messages, uploads, read pointers and the admin's limits."""
 
+import os
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.utils.functional import LazyObject
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
-class _ChatStorage(LazyObject):
-    # Chat uploads are private (served through a membership check), so they live outside MEDIA_ROOT.
-    def _setup(self) -> None:
-        self._wrapped = FileSystemStorage(location=settings.CHAT_MEDIA_ROOT)
+@deconstructible(path="chat.models.ChatStorage")
+class ChatStorage(FileSystemStorage):
+    """Chat uploads are private (served through a membership check), so they live outside MEDIA_ROOT.
+
+    The folder is read from settings on every use: migrations then name this class instead of
+    one machine's path, and tests can point it at a temporary folder.
+    """
+
+    @property
+    def base_location(self) -> str:
+        return str(settings.CHAT_MEDIA_ROOT)
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
 
 
-chat_storage: Any = _ChatStorage()
+chat_storage = ChatStorage()
 
 
 class Conversation(models.Model):

@@ -83,7 +83,10 @@ class ArticleViewSet(viewsets.ViewSet):
         )
         return Response(HitSerializer(hits, many=True).data)
 
-    @extend_schema(responses=ArticleSerializer)
+    @extend_schema(
+        parameters=[OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The article's URL slug.")],
+        responses=ArticleSerializer,
+    )
     def retrieve(self, request: Request, slug: str) -> Response:
         article = selectors.article_for_reader(slug, selectors.audience_for(request.user))
         if article is None:

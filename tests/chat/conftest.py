@@ -2,18 +2,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.utils.functional import empty
-
-from chat.models import chat_storage
 
 
 @pytest.fixture(autouse=True)
 def _chat_media(settings: Any, tmp_path: Any) -> Iterator[None]:
-    # Uploads land in a per-test folder, never in the checkout's var/; the lazy storage re-reads the root.
+    # Uploads land in a per-test folder, never in the checkout's var/ (the storage reads the setting per use).
     settings.CHAT_MEDIA_ROOT = str(tmp_path / "chat-media")
-    chat_storage._wrapped = empty
     yield
-    chat_storage._wrapped = empty
 
 
 @pytest.fixture(autouse=True)
