@@ -12,6 +12,9 @@ from profiles.models import User
 from profiles.roles import Role
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, StoreFactory, UserFactory
 
+# The live Daphne server and Chromium page of the browser tests, for every app's tests.
+pytest_plugins = ["tests.browser"]
+
 ALL_ROLES = ["anonymous", "customer", "agent", "supervisor", "qa", "merchant_staff", "admin"]
 
 

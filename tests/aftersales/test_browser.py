@@ -10,7 +10,7 @@ from PIL import Image
 from aftersales.services import setup
 from profiles import services
 from tests.aftersales.factories import make_order
-from tests.e2e.conftest import ARTIFACTS, asgi_live_server, chromium_page  # noqa: F401 (fixtures)
+from tests.browser import ARTIFACTS
 from tests.factories import PASSWORD, CustomerProfileFactory, StoreFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -40,7 +40,7 @@ def log_in(page: Any, base: str, username: str, then: str) -> None:
 
 
 def test_apply_with_photo_then_store_approves_and_timeline_updates(
-    scene: dict[str, Any], asgi_live_server: str, chromium_page: Any  # noqa: F811 (pytest fixtures)
+    scene: dict[str, Any], asgi_live_server: str, chromium_page: Any
 ) -> None:
     base, page = asgi_live_server, chromium_page
     log_in(page, base, scene["customer"].username, "/aftersales/")

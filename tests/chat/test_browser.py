@@ -13,7 +13,7 @@ from django.test import Client
 
 from chat.models import Conversation
 from profiles.models import User
-from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, asgi_live_server  # noqa: F401
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.factories import AgentProfileFactory, CustomerProfileFactory
 
 pytestmark = pytest.mark.browser
@@ -40,7 +40,7 @@ def in_thread(read: Callable[[], Any]) -> Any:
 
 
 @pytest.fixture
-def two_pages(asgi_live_server: str) -> Iterator[tuple[Any, Any]]:  # noqa: F811
+def two_pages(asgi_live_server: str) -> Iterator[tuple[Any, Any]]:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed; browser tests need it")
     from playwright.sync_api import sync_playwright
@@ -65,7 +65,7 @@ def two_pages(asgi_live_server: str) -> Iterator[tuple[Any, Any]]:  # noqa: F811
             browser.close()
 
 
-def test_customer_and_agent_chat_live(asgi_live_server: str, two_pages: tuple[Any, Any]) -> None:  # noqa: F811
+def test_customer_and_agent_chat_live(asgi_live_server: str, two_pages: tuple[Any, Any]) -> None:
     customer_page, agent_page = two_pages
     errors: list[str] = []
     for page in two_pages:

@@ -7,7 +7,7 @@ import pytest
 from django.db import connections
 
 from profiles.models import AgentProfile
-from tests.e2e.conftest import ARTIFACTS
+from tests.browser import ARTIFACTS
 from tests.factories import PASSWORD, AgentProfileFactory, SkillFactory, TeamFactory
 
 pytestmark = pytest.mark.browser

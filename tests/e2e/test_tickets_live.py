@@ -1,37 +1,21 @@
 """Two browsers: a customer files a ticket and it appears in the agent's queue live; the agent replies
 and the customer's ticket page shows the reply without a reload. Screenshots of every tickets page."""
 
-import copy
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from asgiref.sync import SyncToAsync
 from django.conf import settings
 from django.test import Client
 
 from profiles.models import AgentProfile, User
 from profiles.roles import Role
-from tests.e2e.conftest import ARTIFACTS
+from tests.browser import ARTIFACTS
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, TeamFactory
 from tickets import services
 from tickets.models import CannedResponse, RoutingRule, SatisfactionSurvey, Ticket
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _fresh_async_state(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Runs before the live server forks, so the forked Daphne starts clean after earlier async tests.
-
-    asgiref's one-thread executor (behind database_sync_to_async) remembers its worker thread; a
-    forked child inherits that record but not the thread, so every ORM call in a consumer would hang.
-    A channel layer built by an earlier test is bound to that test's event loop (channels rebuilds it
-    when the setting changes).
-    """
-    monkeypatch.setattr(SyncToAsync, "single_thread_executor", ThreadPoolExecutor(max_workers=1))
-    settings.CHANNEL_LAYERS = copy.deepcopy(settings.CHANNEL_LAYERS)
 
 
 @dataclass(frozen=True)

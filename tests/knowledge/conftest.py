@@ -6,9 +6,6 @@ from django.contrib.auth.models import Permission
 
 from profiles.models import User
 
-# The live Daphne server and Chromium page of the browser tests, shared with tests/e2e.
-from tests.e2e.conftest import asgi_live_server, chromium_page  # noqa: F401
-
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from knowledge.seed import seed_knowledge
 from profiles.roles import Role
-from tests.e2e.conftest import ARTIFACTS
+from tests.browser import ARTIFACTS
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.browser

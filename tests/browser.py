@@ -1,16 +1,20 @@
 """A live Daphne serving the real ASGI app (HTTP, static files, WebSockets) and Chromium to drive it.
 
+Registered as a pytest plugin by tests/conftest.py, so every app's browser tests use the same server.
 Started the way `channels.testing.ChannelsLiveServerTestCase` does it: a forked `DaphneProcess`
 running `get_default_application()` wrapped in `ASGIStaticFilesHandler`, against the test database.
 """
 
+import copy
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from asgiref.sync import SyncToAsync
 from channels.testing.live import make_application
 from daphne.testing import DaphneProcess
 from django.conf import settings
@@ -25,8 +29,14 @@ STARTUP_TIMEOUT = 60
 
 
 @pytest.fixture
-def asgi_live_server(transactional_db: None) -> Iterator[str]:
+def asgi_live_server(transactional_db: None, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The base URL of a Daphne process serving the project, with committed test data visible."""
+    # asgiref's one-thread executor (behind database_sync_to_async) remembers its worker thread; a
+    # child forked after an earlier async test inherits that record but not the thread, so every ORM
+    # call in a consumer would hang. A channel layer built by an earlier test is bound to that test's
+    # event loop (channels rebuilds it when the setting changes).
+    monkeypatch.setattr(SyncToAsync, "single_thread_executor", ThreadPoolExecutor(max_workers=1))
+    settings.CHANNEL_LAYERS = copy.deepcopy(settings.CHANNEL_LAYERS)
     # The child is forked: it must not inherit (and later close) this process's database sockets.
     connections.close_all()
     server = DaphneProcess(HOST, partial(make_application, static_wrapper=ASGIStaticFilesHandler))
