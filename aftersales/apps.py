@@ -3,10 +3,22 @@ from typing import Any
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from profiles.roles import Role
+
 
 class AftersalesConfig(AppConfig):
     name = "aftersales"
     verbose_name = _("After-sales")
+    # Supervisors keep the after-sales rules (policies, reasons, addresses, compensation, repair slots).
+    role_permissions = {
+        Role.QA: ["view_aftersalesrequest", "view_requestevent", "view_evaluation"],
+        Role.SUPERVISOR: [
+            *[f"{action}_{model}" for model in ("categorypolicy", "reason", "returnaddress", "compensationrule",
+                                                 "repairslot") for action in ("view", "add", "change")],
+            "view_aftersalesrequest", "view_requestevent", "view_refund", "view_advancecompensation",
+            "view_evaluation", "view_order",
+        ],
+    }
 
     def ready(self) -> None:
         from aftersales import notifications

@@ -3,10 +3,17 @@ from typing import Any
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from profiles.roles import Role
+
 
 class ChatConfig(AppConfig):
     name = "chat"
     verbose_name = _("Live chat")
+    # Supervisors set the chat limits and read every conversation; QA reads them to score.
+    role_permissions = {
+        Role.QA: ["view_conversation", "view_chatmessage"],
+        Role.SUPERVISOR: ["view_conversation", "view_chatmessage", "view_chatsettings", "change_chatsettings"],
+    }
 
     def ready(self) -> None:
         from chat import realtime  # noqa: F401  (subscribes the live chat broadcasts)

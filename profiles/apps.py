@@ -7,7 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _sync_roles_after_migrate(sender: AppConfig, apps: Any = global_apps, **kwargs: Any) -> None:
+    # Roles hold permissions of every app, which exist only once the last app's post_migrate
+    # has created them (post_migrate is sent once per app, in INSTALLED_APPS order).
     # `flush` (TransactionTestCase teardown) emits post_migrate without `apps`; the live registry then.
+    last_app = [config for config in global_apps.get_app_configs() if config.models_module is not None][-1]
+    if sender.label != last_app.label:
+        return
     from profiles.roles import sync_roles
 
     sync_roles(apps)
@@ -18,6 +23,5 @@ class ProfilesConfig(AppConfig):
     verbose_name = _("People and organisations")
 
     def ready(self) -> None:
-        # Only once per migrate: after this app's own post_migrate, when its permissions exist.
-        post_migrate.connect(_sync_roles_after_migrate, sender=self, dispatch_uid="profiles.sync_roles")
+        post_migrate.connect(_sync_roles_after_migrate, dispatch_uid="profiles.sync_roles")
         from profiles import realtime  # noqa: F401  (subscribes the live presence broadcast)

@@ -72,6 +72,21 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
 }
 
 
+def app_role_permissions() -> dict[Role, list[str]]:
+    """The "app_label.codename" each role gets from the apps above this one.
+
+    profiles may not import them, so each app declares `role_permissions` (role → codenames of its
+    own models) on its AppConfig, the way `seed_demo` is found.
+    """
+    from django.apps import apps as installed
+
+    granted: dict[Role, list[str]] = {role: [] for role in Role}
+    for config in installed.get_app_configs():
+        for role, codenames in getattr(config, "role_permissions", {}).items():
+            granted[role].extend(f"{config.label}.{codename}" for codename in codenames)
+    return granted
+
+
 def sync_roles(apps: Any) -> None:
     """Create the role groups and give each exactly its permissions.
 
@@ -80,12 +95,13 @@ def sync_roles(apps: Any) -> None:
     """
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
+    from_apps = app_role_permissions()
     for role in Role:
         group, _ = group_model.objects.get_or_create(name=str(role))
         if role is Role.ADMIN:
             group.permissions.set(permission_model.objects.all())
             continue
-        wanted = [name.split(".", 1) for name in ROLE_PERMISSIONS[role]]
+        wanted = [name.split(".", 1) for name in [*ROLE_PERMISSIONS[role], *from_apps[role]]]
         permissions = [
             permission_model.objects.filter(content_type__app_label=app_label, codename=codename).first()
             for app_label, codename in wanted

@@ -1,10 +1,4 @@
-"""The tickets permissions each role holds, added to the role groups after every `migrate`.
-
-profiles owns the roles but may not import tickets, so this app tops up the groups itself: its
-post_migrate handler runs after profiles' (INSTALLED_APPS order), which resets each group first.
-"""
-
-from typing import Any
+"""The tickets permissions each role holds; profiles.roles.sync_roles reads them from TicketsConfig."""
 
 from profiles.roles import Role
 
@@ -23,17 +17,3 @@ TICKET_ROLE_PERMISSIONS: dict[Role, list[str]] = {
               *[f"view_{model}" for model in CONFIG_MODELS]],
     Role.INTEGRATOR: ["view_ticket", "add_ticket", "view_ticketmessage", "add_ticketmessage"],
 }
-
-
-def grant_ticket_permissions(apps: Any) -> None:
-    group_model = apps.get_model("auth", "Group")
-    permission_model = apps.get_model("auth", "Permission")
-    for role, codenames in TICKET_ROLE_PERMISSIONS.items():
-        group = group_model.objects.filter(name=str(role)).first()
-        if group is not None:
-            group.permissions.add(
-                *permission_model.objects.filter(content_type__app_label="tickets", codename__in=codenames)
-            )
-    admin = group_model.objects.filter(name=str(Role.ADMIN)).first()
-    if admin is not None:
-        admin.permissions.add(*permission_model.objects.filter(content_type__app_label="tickets"))

@@ -211,6 +211,12 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# Outgoing mail (ticket and after-sales notices). The default prints mail to the console, so a
+# development machine never needs an SMTP server; production sets smtp+tls://user:pass@host:587.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Service Center <service@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 # An agent whose presence heartbeat is older than this is marked away by the beat task.
 PRESENCE_STALE_AFTER_SECONDS = env.int("PRESENCE_STALE_AFTER_SECONDS", default=120)
 
