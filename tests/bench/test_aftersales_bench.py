@@ -2,7 +2,6 @@
 its API and the customer's request list at 1,000,000 requests (AFTERSALES_BENCH_ROWS to change it)."""
 
 import os
-import statistics
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +17,7 @@ from aftersales.services import refunds, setup
 from profiles import services
 from profiles.models import User
 from tests.aftersales.factories import apply, make_order
+from tests.bench.timing import percentiles, timed
 from tests.factories import StoreFactory
 
 pytestmark = [pytest.mark.bench]
@@ -30,27 +30,7 @@ REFUNDS = 300
 CONCURRENT = 50
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-
-def _timed(runs: int, action: Callable[[], Any]) -> list[float]:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
-def _percentiles(samples_ms: list[float]) -> dict[str, float]:
-    ordered = sorted(samples_ms)
-    return {
-        "p50_ms": round(statistics.median(ordered), 2),
-        "p95_ms": round(ordered[max(int(len(ordered) * 0.95) - 1, 0)], 2),
-        "max_ms": round(ordered[-1], 2),
-    }
 
 
 def _fake_gateway() -> payments.FakeGateway:
@@ -167,21 +147,21 @@ def test_merchant_queue_and_request_lists_at_scale(report: Any, make_user: Calla
     merchant.force_login(staff)
     buyer.force_login(customer)
     assert merchant.get("/merchant/").status_code == 200
-    page = _timed(50, lambda: merchant.get("/merchant/"))
+    page = timed(50, lambda: merchant.get("/merchant/"))
     second = merchant.get("/merchant/").context["next_after"]
-    deep = _timed(50, lambda: merchant.get("/merchant/", {"after": second}))
-    merchant_api = _timed(50, lambda: merchant.get("/api/v1/aftersales-requests/?status=merchant_review"))
+    deep = timed(50, lambda: merchant.get("/merchant/", {"after": second}))
+    merchant_api = timed(50, lambda: merchant.get("/api/v1/aftersales-requests/?status=merchant_review"))
     number = AfterSalesRequest.objects.filter(store=own, status=Status.MERCHANT_REVIEW).values_list(
         "number", flat=True).first()
-    detail = _timed(50, lambda: merchant.get(f"/merchant/requests/{number}/"))
-    customer_api = _timed(50, lambda: buyer.get("/api/v1/aftersales-requests/"))
-    customer_page = _timed(50, lambda: buyer.get("/aftersales/"))
+    detail = timed(50, lambda: merchant.get(f"/merchant/requests/{number}/"))
+    customer_api = timed(50, lambda: buyer.get("/api/v1/aftersales-requests/"))
+    customer_page = timed(50, lambda: buyer.get("/aftersales/"))
     review_rows = ROWS // REVIEW_EVERY
     report("aftersales_seed", rows=ROWS, review_rows=review_rows, stores=STORES, seconds=round(seed_s, 1))
-    report("aftersales_merchant_queue_page", rows=ROWS, **_percentiles(page))
-    report("aftersales_merchant_queue_next_page", rows=ROWS, **_percentiles(deep))
-    report("aftersales_merchant_api_list", rows=ROWS, **_percentiles(merchant_api))
-    report("aftersales_merchant_request_detail", rows=ROWS, **_percentiles(detail))
-    report("aftersales_customer_api_list", rows=ROWS, **_percentiles(customer_api))
-    report("aftersales_customer_home", rows=ROWS, **_percentiles(customer_page))
+    report("aftersales_merchant_queue_page", rows=ROWS, **percentiles(page))
+    report("aftersales_merchant_queue_next_page", rows=ROWS, **percentiles(deep))
+    report("aftersales_merchant_api_list", rows=ROWS, **percentiles(merchant_api))
+    report("aftersales_merchant_request_detail", rows=ROWS, **percentiles(detail))
+    report("aftersales_customer_api_list", rows=ROWS, **percentiles(customer_api))
+    report("aftersales_customer_home", rows=ROWS, **percentiles(customer_page))
     services.store_remove_staff(store=own, user=staff)

@@ -1,6 +1,5 @@
 """Foundation figures: PII crypto throughput, blind-index lookup and the customers API at 10k rows."""
 
-import statistics
 import time
 from collections.abc import Callable
 from typing import Any
@@ -10,6 +9,7 @@ from django.test import Client
 
 from profiles.models import CustomerProfile, User
 from service_center.core import crypto
+from tests.bench.timing import percentiles, timed
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db]
 
@@ -17,22 +17,6 @@ CUSTOMERS = 10_000
 BATCH = 1_000
 
 
-def _timed(runs: int, action: Callable[[], Any]) -> list[float]:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
-def _percentiles(samples_ms: list[float]) -> dict[str, float]:
-    ordered = sorted(samples_ms)
-    return {
-        "p50_ms": round(statistics.median(ordered), 2),
-        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1], 2),
-        "max_ms": round(ordered[-1], 2),
-    }
 
 
 def _seed_customers() -> None:
@@ -70,19 +54,19 @@ def test_customer_lookup_and_api_at_10k(report: Any, make_user: Callable[..., Us
     _seed_customers()
     seed_s = time.perf_counter() - started
 
-    lookups = _timed(200, lambda: User.objects.get_by_phone("13900004321"))
+    lookups = timed(200, lambda: User.objects.get_by_phone("13900004321"))
 
     client = Client()
     client.force_login(make_user("admin"))
-    first_page = _timed(50, lambda: client.get("/api/v1/customers/?page_size=50"))
+    first_page = timed(50, lambda: client.get("/api/v1/customers/?page_size=50"))
     response = client.get("/api/v1/customers/?page_size=50")
     assert response.status_code == 200
     next_url = response.json()["next"]
-    deep_page = _timed(50, lambda: client.get(next_url))
-    by_phone = _timed(50, lambda: client.get("/api/v1/customers/?phone=13900004321"))
+    deep_page = timed(50, lambda: client.get(next_url))
+    by_phone = timed(50, lambda: client.get("/api/v1/customers/?phone=13900004321"))
 
     report("customers_10k_seed", rows=CUSTOMERS, seconds=round(seed_s, 2))
-    report("blind_index_lookup", rows=CUSTOMERS, **_percentiles(lookups))
-    report("api_customers_first_page", rows=CUSTOMERS, page_size=50, **_percentiles(first_page))
-    report("api_customers_next_page", rows=CUSTOMERS, page_size=50, **_percentiles(deep_page))
-    report("api_customers_filter_phone", rows=CUSTOMERS, **_percentiles(by_phone))
+    report("blind_index_lookup", rows=CUSTOMERS, **percentiles(lookups))
+    report("api_customers_first_page", rows=CUSTOMERS, page_size=50, **percentiles(first_page))
+    report("api_customers_next_page", rows=CUSTOMERS, page_size=50, **percentiles(deep_page))
+    report("api_customers_filter_phone", rows=CUSTOMERS, **percentiles(by_phone))

@@ -7,7 +7,6 @@ import io
 import json
 import os
 import random
-import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from knowledge.demo_data import ARTICLES
 from knowledge.models import Article, Category
 from knowledge.search import search_articles
 from knowledge.seed import seed_knowledge
+from tests.bench.timing import percentiles
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db]
 
@@ -30,14 +30,6 @@ BATCH = 2000
 PRODUCTS = ("手机", "耳机", "冰箱", "洗衣机", "笔记本电脑", "运动鞋", "羽绒服", "面膜", "奶粉", "猫粮", "茶叶", "电视",
             "空调", "行李箱", "口红", "自行车", "婴儿车", "显示器", "键盘", "咖啡机")
 
-
-def _percentiles(samples_ms: list[float]) -> dict[str, float]:
-    ordered = sorted(samples_ms)
-    return {
-        "p50_ms": round(statistics.median(ordered), 2),
-        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1], 2),
-        "max_ms": round(ordered[-1], 2),
-    }
 
 
 def _accuracy(rows: list[dict[str, str]]) -> dict[str, float]:
@@ -86,7 +78,7 @@ def test_bot_accuracy_and_search_latency(report: Any, make_user: Any) -> None:
     accuracy = _accuracy(rows)
     report("knowledge_bot_accuracy", questions=len(rows), articles=Article.objects.count(), **accuracy)
     _search_latency(questions[:20])  # warm jieba and the connection
-    report("knowledge_search_demo_kb", articles=Article.objects.count(), **_percentiles(_search_latency(questions)))
+    report("knowledge_search_demo_kb", articles=Article.objects.count(), **percentiles(_search_latency(questions)))
 
     started = time.perf_counter()
     _generate(GENERATED)
@@ -101,7 +93,7 @@ def test_bot_accuracy_and_search_latency(report: Any, make_user: Any) -> None:
         segment_and_index_s=round(index_s, 1), articles_per_s=round(indexed / index_s),
     )
     _search_latency(questions[:20])
-    latency = _percentiles(_search_latency(questions))
+    latency = percentiles(_search_latency(questions))
     # The load average says how much of the latency is other processes sharing the machine.
     report("knowledge_search_100k", articles=indexed, queries=len(questions), load_avg_1m=os.getloadavg()[0],
            goal_p95_ms=50, **latency)

@@ -3,7 +3,6 @@ generate_series: five queue views, ticket detail with 500 messages, ticket_creat
 routing and SLA, the SLA sweep with 1,000 due, and the EXPLAIN plan of each hot query."""
 
 import os
-import statistics
 import time
 from collections.abc import Callable
 from datetime import time as clock
@@ -16,6 +15,7 @@ from django.utils import timezone
 
 from profiles.models import AgentProfile, Team, User
 from profiles.roles import Role
+from tests.bench.timing import percentiles, timed
 from tests.factories import CustomerProfileFactory, TeamFactory, UserFactory
 from tickets import selectors, services
 from tickets.models import BusinessCalendar, BusinessHours, SlaPolicy, Ticket, TicketMessage
@@ -32,27 +32,7 @@ MESSAGES = 500
 CREATES = 200
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-
-def _timed(runs: int, action: Callable[[], Any]) -> list[float]:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
-def _percentiles(samples_ms: list[float]) -> dict[str, float]:
-    ordered = sorted(samples_ms)
-    return {
-        "p50_ms": round(statistics.median(ordered), 2),
-        "p95_ms": round(ordered[max(int(len(ordered) * 0.95) - 1, 0)], 2),
-        "max_ms": round(ordered[-1], 2),
-    }
 
 
 def _queue_call(agent: User, view: QueueView, cursor: str | None, now: Any) -> Callable[[], Any]:
@@ -150,18 +130,18 @@ def test_tickets_at_scale(report: Any) -> None:
     views: dict[str, Any] = {}
     for view in QueueView:
         page = selectors.queue(agent, view, now=now)
-        first = _timed(30, _queue_call(agent, view, None, now))
-        nxt = _timed(30, _queue_call(agent, view, page.next_cursor, now)) if page.next_cursor else []
+        first = timed(30, _queue_call(agent, view, None, now))
+        nxt = timed(30, _queue_call(agent, view, page.next_cursor, now)) if page.next_cursor else []
         with CaptureQueriesContext(connection) as queries:
             selectors.queue(agent, view, now=now)
-        views[str(view)] = {"rows": len(page.tickets), "queries": len(queries), "first_page": _percentiles(first),
-                            "next_page": _percentiles(nxt) if nxt else None,
+        views[str(view)] = {"rows": len(page.tickets), "queries": len(queries), "first_page": percentiles(first),
+                            "next_page": percentiles(nxt) if nxt else None,
                             "plan": _plan(selectors.queue_queryset(agent, view, now=now)[:26])}
     for name, figures in views.items():
         report(f"tickets_queue_{name}", tickets=SCALE, **figures)
-    counts = _timed(20, lambda: selectors.queue_counts(agent, now=now))
+    counts = timed(20, lambda: selectors.queue_counts(agent, now=now))
     report("tickets_queue_counts", tickets=SCALE, counts=selectors.queue_counts(agent, now=now),
-           **_percentiles(counts))
+           **percentiles(counts))
 
     customer = CustomerProfileFactory.create().user
     long_ticket = services.ticket_create(customer=customer, subject="长对话", body="开始", team=teams[0])
@@ -174,10 +154,10 @@ def test_tickets_at_scale(report: Any) -> None:
         detail = selectors.ticket_detail(agent, long_ticket.pk)
         for message in detail.messages:
             (message.author.pk, list(message.attachments.all()))
-    detail_ms = _timed(30, lambda: [
+    detail_ms = timed(30, lambda: [
         (m.author.pk, list(m.attachments.all())) for m in selectors.ticket_detail(agent, long_ticket.pk).messages])
     report("tickets_detail_500_messages", messages=MESSAGES, page=len(detail.messages),
-           queries=len(detail_queries), **_percentiles(detail_ms))
+           queries=len(detail_queries), **percentiles(detail_ms))
 
     started = time.perf_counter()
     for i in range(CREATES):
