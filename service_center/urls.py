@@ -1,6 +1,7 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from service_center.core import views as core_views
 from service_center.core.api import api_not_found
@@ -21,7 +22,9 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("api/v1/", include("service_center.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file; Swagger UI still sets inline styles.
+    path("api/docs/", csp_update({"style-src": ["'unsafe-inline'"]})(
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("admin/", admin.site.urls),
     # Unknown addresses under /api/ (outside /api/v1/ too) answer the API's JSON 404, not the HTML page.
     re_path(r"^api/", api_not_found),

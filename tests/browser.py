@@ -52,13 +52,15 @@ def asgi_live_server(transactional_db: None, settings: Any, monkeypatch: pytest.
 
 @pytest.fixture
 def chromium_page(asgi_live_server: str) -> Iterator[Any]:
-    """A Chromium page with a Chinese-speaking browser; any request off the live server fails the test."""
+    """A Chromium page with a Chinese-speaking browser; a request off the live server or a script or style
+    the Content-Security-Policy refuses fails the test."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); browser tests need it")
     from playwright.sync_api import Route, sync_playwright
 
     server = urlsplit(asgi_live_server).netloc
     outside: list[str] = []
+    refused_by_policy: list[str] = []
 
     def only_local(route: Route) -> None:
         if urlsplit(route.request.url).netloc == server:
@@ -74,6 +76,8 @@ def chromium_page(asgi_live_server: str) -> Iterator[Any]:
         context.set_default_timeout(15_000)
         page = context.new_page()
         page.route("**/*", only_local)
+        page.on("console", lambda message: refused_by_policy.append(message.text)
+                if "Content Security Policy" in message.text else None)
         try:
             yield page
         finally:
@@ -81,3 +85,4 @@ def chromium_page(asgi_live_server: str) -> Iterator[Any]:
             context.close()
             browser.close()
     assert outside == [], f"requests left the live server: {outside}"
+    assert refused_by_policy == [], f"the page broke its Content-Security-Policy: {refused_by_policy}"

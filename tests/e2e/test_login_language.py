@@ -72,7 +72,7 @@ def test_agent_logs_in_goes_live_and_switches_to_english(agent, asgi_live_server
 
     # The language switcher: the same page, now in English.
     page.click('.langswitch button[value="en"]')
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.locator("html[lang=en]").wait_for(state="attached")
     assert page.url == f"{asgi_live_server}/desk/"
     assert page.title() == "Workbench · Service Center"
     assert page.locator("h1").inner_text() == "Workbench"
