@@ -1,14 +1,16 @@
 """Every page carries a strict Content-Security-Policy; only Swagger UI gets inline styles."""
 
 import re
+from collections.abc import Callable
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 
 from tests.conftest import ALL_ROLES
 
 
-def _policy(response) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def _policy(response: HttpResponse) -> dict[str, list[str]]:
     header = response["Content-Security-Policy"]
     return {part.split()[0]: part.split()[1:] for part in header.split("; ")}
 
@@ -25,7 +27,7 @@ def test_pages_allow_only_this_sites_scripts_and_styles(path: str) -> None:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", [role for role in ALL_ROLES if role != "anonymous"])
-def test_signed_in_pages_carry_the_policy_too(client_for, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_signed_in_pages_carry_the_policy_too(client_for: Callable[[str], Client], role: str) -> None:
     response = client_for(role).get("/", follow=True)
     assert _policy(response)["script-src"] == ["'self'"]
 
