@@ -4,13 +4,13 @@ import re
 from collections.abc import Callable
 
 import pytest
-from django.http import HttpResponse
+from django.http import HttpResponseBase
 from django.test import Client
 
 from tests.conftest import ALL_ROLES
 
 
-def _policy(response: HttpResponse) -> dict[str, list[str]]:
+def _policy(response: HttpResponseBase) -> dict[str, list[str]]:
     header = response["Content-Security-Policy"]
     return {part.split()[0]: part.split()[1:] for part in header.split("; ")}
 
