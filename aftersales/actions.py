@@ -29,6 +29,8 @@ class Action:
     types: tuple[str, ...] = tuple(RequestType.values)
 
 
+NOT_COMPLAINT = tuple(t for t in RequestType.values if t != RequestType.COMPLAINT)
+
 ACTIONS = {
     action.name: action
     for action in (
@@ -42,8 +44,9 @@ ACTIONS = {
         Action("assign_technician", _("Assign technician"), Actor.MERCHANT, Status.VISIT_SCHEDULED,
                (RequestType.REPAIR,)),
         Action("resolve", _("Resolve complaint"), Actor.MERCHANT, Status.CLOSED, (RequestType.COMPLAINT,)),
-        Action("arbitrate_approve", _("Rule for the customer"), Actor.PLATFORM, Status.APPROVED),
-        Action("arbitrate_close", _("Uphold and close"), Actor.PLATFORM, Status.CLOSED),
+        # The desk resolves complaints on their ticket (services.complaints), not by arbitration.
+        Action("arbitrate_approve", _("Rule for the customer"), Actor.PLATFORM, Status.APPROVED, NOT_COMPLAINT),
+        Action("arbitrate_close", _("Uphold and close"), Actor.PLATFORM, Status.CLOSED, NOT_COMPLAINT),
         Action("compensate", _("Compensate in advance"), Actor.PLATFORM, Status.REFUNDING,
                (RequestType.REFUND_ONLY, RequestType.RETURN_REFUND)),
         Action("ship_return", _("Enter return tracking"), Actor.CUSTOMER, Status.IN_TRANSIT),
@@ -60,7 +63,7 @@ def available(request: AfterSalesRequest, actors: set[Actor]) -> list[Action]:
     return [
         action for action in ACTIONS.values()
         if action.actor in actors and request.request_type in action.types
-        and action.target in allowed_targets(request.status, action.actor)
+        and action.target in allowed_targets(request.status, action.actor, request.request_type)
     ]
 
 

@@ -43,6 +43,7 @@ from service_center.core.api import ApplicationError
 from service_center.core.idempotency import idempotent
 from service_center.core.serializers import ErrorSerializer
 from service_center.core.throttling import ScopedRateThrottle
+from tickets.models import Channel
 
 MAX_ITEMS = 200
 MAX_SHIPMENTS = 20
@@ -309,7 +310,7 @@ class AfterSalesRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             package_opened=data["package_opened"],
         )
         created = request_services.request_create(customer=request.user, data=application,  # type: ignore[arg-type]
-                                                  images=data["images"])
+                                                  images=data["images"], channel=Channel.API)
         detail = selectors.request_for_customer(request.user, created.number)
         return Response(RequestDetailSerializer(detail, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)

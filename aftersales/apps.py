@@ -21,9 +21,10 @@ class AftersalesConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from aftersales import notifications
+        from aftersales import notifications, ticket_hooks
 
         notifications.subscribe()
+        ticket_hooks.subscribe()
 
     def seed_demo(self, stdout: Any) -> None:
         from aftersales import demo

@@ -14,8 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from aftersales.models import Order
-from aftersales.services import orders, repairs, requests, setup
+from aftersales.models import FINAL_STATUSES, AfterSalesRequest, Order
+from aftersales.services import orders, repairs, requests, setup, ticketing
 from profiles.models import CustomerProfile, Store, User
 
 
@@ -190,6 +190,19 @@ def seed(stdout: Any) -> None:
         _, created = _order(n=n, customer=_customer((n - 1) % 20 + 1), store=stores[code], product=product,
                             quantity=1 + n % 2, signed_days_ago=age, now=now)
         new_orders += created
-    stdout.write(f"After-sales demo data ready ({new_orders} new order(s), {created_rows} new policy row(s)).")
+    backfilled = backfill_tickets()
+    stdout.write(f"After-sales demo data ready ({new_orders} new order(s), {created_rows} new policy row(s), "
+                 f"{backfilled} ticket(s) opened for older requests).")
+
+
+def backfill_tickets() -> int:
+    """Open the ticket of every open request made before requests had tickets (closed ones need no desk work)."""
+    older = (AfterSalesRequest.objects.filter(ticket__isnull=True).exclude(status__in=FINAL_STATUSES)
+             .order_by("pk"))
+    count = 0
+    for request in older.iterator():
+        ticketing.request_ticket_ensure(request=request)
+        count += 1
+    return count
 
 

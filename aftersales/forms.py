@@ -80,3 +80,8 @@ class EvaluationForm(forms.Form):
     result = forms.TypedChoiceField(label=_("Result"), choices=STARS, coerce=int, initial=5)
     suggestion = forms.CharField(label=_("Suggestion"), max_length=500, required=False,
                                  widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(label=_("Message to customer service"), max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}))

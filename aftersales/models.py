@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from profiles.models import Store, User
 from service_center.core.fields import EncryptedTextField
+from tickets.models import Ticket, TicketMessage
 
 
 class Courier(models.TextChoices):
@@ -227,6 +228,9 @@ class AfterSalesRequest(models.Model):
     replacement_courier = models.CharField(_("replacement courier"), max_length=8, choices=Courier.choices,
                                            blank=True)
     replacement_tracking_number = models.CharField(_("replacement tracking number"), max_length=40, blank=True)
+    # The desk's side of the request: created with it (services.ticketing); null only on rows older than that.
+    ticket = models.OneToOneField(Ticket, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="aftersales_request", verbose_name=_("ticket"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords()
@@ -268,6 +272,9 @@ class RequestEvent(models.Model):
     actor_kind = models.CharField(_("actor kind"), max_length=20)
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    # The internal note this step left on the request's ticket: set once, so a redelivered task adds none.
+    ticket_note = models.OneToOneField(TicketMessage, on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="+")
 
     class Meta:
         verbose_name = _("request event")

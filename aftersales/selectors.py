@@ -22,8 +22,11 @@ from aftersales.workflow import Actor
 from profiles.models import Store
 from profiles.roles import DESK_ROLES
 from profiles.selectors import stores_for_user, user_has_role
+from tickets import desk_selectors as ticket_selectors
+from tickets.models import TicketMessage
 
 REQUEST_RELATED = ("order", "item", "store", "customer", "reason")
+CONVERSATION_LIMIT = 50
 
 
 
@@ -95,7 +98,7 @@ def requests_visible_to(user: Any) -> QuerySet[AfterSalesRequest]:
 
 def request_detail(queryset: QuerySet[AfterSalesRequest], number: str) -> AfterSalesRequest:
     events = RequestEvent.objects.select_related("actor").order_by("id")
-    request = queryset.select_related("evaluation", "visit__slot").prefetch_related(
+    request = queryset.select_related("evaluation", "visit__slot", "ticket").prefetch_related(
         Prefetch("events", queryset=events), "refunds", "order__shipments",
         # The photos themselves are served one by one; the page needs only their ids.
         Prefetch("evidence", queryset=Evidence.objects.defer("image")),
@@ -171,3 +174,11 @@ def evidence_image(user: Any, evidence_id: int) -> bytes:
 
 def notifications_for(user: Any, *, limit: int = 5) -> list[Notification]:
     return list(Notification.objects.filter(user_id=user.pk).select_related("request").order_by("-id")[:limit])
+
+
+def conversation(request: AfterSalesRequest, *, limit: int = CONVERSATION_LIMIT) -> list[TicketMessage]:
+    """The newest public messages between the customer and the desk on the request's ticket, oldest first."""
+    if request.ticket is None:
+        return []
+    newest = ticket_selectors.messages_for(request.ticket, include_notes=False).order_by("-id")[:limit]
+    return list(reversed(newest))

@@ -29,3 +29,25 @@ def notify_customer(event_id: int) -> None:
     from aftersales import notifications
 
     notifications.notify_step(event_id=event_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def add_ticket_notes(request_id: int) -> int:
+    # Each step is noted once (RequestEvent.ticket_note), so a redelivered task adds nothing.
+    from aftersales.services import ticketing
+
+    return ticketing.ticket_notes_add(request_id=request_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def resolve_complaint(ticket_id: int, actor_id: int | None, reason: str = "") -> None:
+    from aftersales.services import complaints
+
+    complaints.complaint_resolve_from_ticket(ticket_id=ticket_id, actor_id=actor_id, reason=reason)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sync_complaint_rating(request_id: int) -> None:
+    from aftersales.services import complaints
+
+    complaints.complaint_rating_sync(request_id=request_id)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("items/<int:item_id>/apply/", views.apply, name="apply"),
     path("requests/<str:number>/", views.request_detail, name="request"),
     path("requests/<str:number>/action/", views.request_action, name="request_action"),
+    path("requests/<str:number>/messages/", views.request_message, name="request_message"),
     path("requests/<str:number>/evaluation/", views.request_evaluate, name="request_evaluate"),
     path("evidence/<int:evidence_id>/", views.evidence_image, name="evidence"),
     path("arbitration/", views.arbitration_queue, name="arbitration"),

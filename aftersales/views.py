@@ -8,15 +8,16 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales import actions, eligibility, selectors
-from aftersales.forms import ApplyForm, EvaluationForm, TrackingForm
+from aftersales.forms import ApplyForm, EvaluationForm, MessageForm, TrackingForm
 from aftersales.models import AfterSalesRequest, Status
-from aftersales.services import repairs
+from aftersales.services import repairs, ticketing
 from aftersales.services import requests as request_services
 from aftersales.workflow import Actor
 from profiles import selectors as profile_selectors
@@ -92,13 +93,16 @@ def _detail_context(request: HttpRequest, after_sales: AfterSalesRequest) -> dic
         "tracking_form": TrackingForm(),
         "couriers": TrackingForm().fields["courier"].choices,  # type: ignore[attr-defined]
         "is_customer": Actor.CUSTOMER in actors,
+        "conversation": None,  # the ticket's messages: shown to the customer and the platform, not the store
     }
 
 
-@login_required
-def request_detail(request: HttpRequest, number: str) -> HttpResponse:
+def _customer_page(request: HttpRequest, number: str, *, message_form: MessageForm | None = None,
+                   status: int = 200) -> HttpResponse:
     after_sales = selectors.request_for_customer(request.user, number)
     context = _detail_context(request, after_sales)
+    context["conversation"] = selectors.conversation(after_sales)
+    context["message_form"] = message_form or MessageForm()
     context["available"] = [a for a in context["available"] if a.actor == Actor.CUSTOMER]
     context["action_url"] = "aftersales:request_action"
     if any(action.name == "book_visit" for action in context["available"]):
@@ -107,7 +111,31 @@ def request_detail(request: HttpRequest, number: str) -> HttpResponse:
     context["evaluation"] = evaluation
     if after_sales.status == Status.CLOSED and evaluation is None:
         context["evaluation_form"] = EvaluationForm()
-    return render(request, "aftersales/request_detail.html", context)
+    return render(request, "aftersales/request_detail.html", context, status=status)
+
+
+@login_required
+def request_detail(request: HttpRequest, number: str) -> HttpResponse:
+    return _customer_page(request, number)
+
+
+@login_required
+@require_POST
+def request_message(request: HttpRequest, number: str) -> HttpResponse:
+    """The customer writes to the desk; the message lands on the request's ticket."""
+    after_sales = selectors.request_for_customer(request.user, number)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            ticketing.request_message_send(request=after_sales, user=request.user,  # type: ignore[arg-type]
+                                           body=form.cleaned_data["body"])
+        except ApplicationError as exc:
+            for error in exc.fields.get("body", [exc.message]):
+                form.add_error("body", error)
+        else:
+            messages.success(request, _("Message sent."))
+            return redirect(f"{reverse('aftersales:request', args=[number])}#conversation")
+    return _customer_page(request, number, message_form=form, status=400)
 
 
 @login_required
@@ -225,6 +253,9 @@ def arbitration_request(request: HttpRequest, number: str) -> HttpResponse:
     context = _detail_context(request, after_sales)
     context["available"] = [a for a in context["available"] if a.actor == Actor.PLATFORM]
     context["action_url"] = "aftersales:arbitration_action"
+    context["conversation"] = selectors.conversation(after_sales)
+    if after_sales.ticket is not None:
+        context["ticket_url"] = reverse("desk_tickets:ticket", args=[after_sales.ticket.pk])
     return render(request, "aftersales/request_detail.html", context)
 
 

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from aftersales.models import AfterSalesRequest, RequestEvent, Status
+from aftersales.models import AfterSalesRequest, RequestEvent, RequestType, Status
 
 
 class Actor(StrEnum):
@@ -29,10 +29,14 @@ class Transition:
     source: Status
     target: Status
     actors: frozenset[Actor]
+    types: frozenset[str] = frozenset()  # the request types it is for; empty: every type
+
+    def permits(self, actor: Actor, request_type: str) -> bool:
+        return actor in self.actors and (not self.types or request_type in self.types)
 
 
-def _t(source: Status, target: Status, *actors: Actor) -> Transition:
-    return Transition(source, target, frozenset(actors))
+def _t(source: Status, target: Status, *actors: Actor, types: tuple[str, ...] = ()) -> Transition:
+    return Transition(source, target, frozenset(actors), frozenset(types))
 
 
 S, A = Status, Actor
@@ -55,6 +59,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(S.APPROVED, S.REFUNDING, A.SYSTEM),
     _t(S.APPROVED, S.AWAITING_RETURN, A.SYSTEM),
     _t(S.APPROVED, S.CLOSED, A.MERCHANT, A.PLATFORM),  # a complaint resolved
+    # The desk resolves a complaint on its ticket wherever the store's side stands.
+    _t(S.MERCHANT_REVIEW, S.CLOSED, A.PLATFORM, types=(RequestType.COMPLAINT,)),
+    _t(S.REJECTED, S.CLOSED, A.PLATFORM, types=(RequestType.COMPLAINT,)),
     _t(S.AWAITING_RETURN, S.IN_TRANSIT, A.CUSTOMER),
     _t(S.AWAITING_RETURN, S.CLOSED, A.SYSTEM),  # no tracking number in time
     # Repairs: instead of sending the product in, book a technician's visit (上门).
@@ -73,19 +80,23 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(S.REPAIRED, S.CLOSED, A.CUSTOMER, A.SYSTEM),
     *(_t(source, S.CANCELLED, A.CUSTOMER) for source in CANCELLABLE),
 )
-_BY_EDGE: dict[tuple[str, str], Transition] = {(t.source, t.target): t for t in TRANSITIONS}
 
 
 class InvalidTransition(Exception):
     def __init__(self, request: AfterSalesRequest, target: str, actor: Actor) -> None:
         self.current = request.status
         self.target = target
-        self.allowed = allowed_targets(request.status, actor)
+        self.allowed = allowed_targets(request.status, actor, request.request_type)
         super().__init__(f"{request.number}: {request.status} → {target} is not allowed for {actor}")
 
 
-def allowed_targets(status: str, actor: Actor) -> list[str]:
-    return [str(t.target) for t in TRANSITIONS if t.source == status and actor in t.actors]
+def allowed_targets(status: str, actor: Actor, request_type: str) -> list[str]:
+    return list(dict.fromkeys(str(t.target) for t in TRANSITIONS
+                              if t.source == status and t.permits(actor, request_type)))
+
+
+def _permitted(status: str, target: str, actor: Actor, request_type: str) -> bool:
+    return any(t.source == status and t.target == target and t.permits(actor, request_type) for t in TRANSITIONS)
 
 
 def due_at_for(status: str, now: datetime) -> datetime | None:
@@ -111,7 +122,7 @@ def apply_transition(
     `changes` are other fields set in the same save, so the history row holds the whole step.
     """
     locked = lock(request.pk)
-    if (locked.status, target) not in _BY_EDGE or actor not in _BY_EDGE[(locked.status, target)].actors:
+    if not _permitted(locked.status, target, actor, locked.request_type):
         raise InvalidTransition(locked, target, actor)
     source = locked.status
     for name, value in (changes or {}).items():

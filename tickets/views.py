@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from profiles.models import User
 from service_center.core.api import ApplicationError
-from tickets import desk_selectors, selectors, services
+from tickets import desk_selectors, links, selectors, services
 from tickets.forms import (
     AssignForm,
     EscalateForm,
@@ -153,6 +153,7 @@ def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200, **b
         "ticket": ticket,
         "profile": getattr(ticket.customer, "customer_profile", None),
         "recent": desk_selectors.customer_recent_tickets(ticket),
+        "related_links": links.links_for(ticket, user),
         "canned": canned,
         "clocks": _sla_clocks(ticket, now),
         "now": now,

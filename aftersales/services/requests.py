@@ -24,12 +24,13 @@ from aftersales.models import (
     RequestType,
     Status,
 )
-from aftersales.services import evidence, refunds
+from aftersales.services import evidence, refunds, ticketing
 from aftersales.services.numbers import next_request_number
 from aftersales.workflow import Actor, apply_transition
 from profiles.models import User
 from service_center.core import events
 from service_center.core.api import ApplicationError
+from tickets.models import Channel
 
 RETURN_FIRST = (RequestType.RETURN_REFUND, RequestType.EXCHANGE, RequestType.REPAIR)
 
@@ -54,14 +55,18 @@ class ApplicationData:
     package_opened: bool = False
 
 
-def _publish(request: AfterSalesRequest) -> None:
+def publish_changed(request: AfterSalesRequest) -> None:
+    """Tell the subscribers (notifications, the ticket's notes) that the request moved; sent on commit."""
     events.publish("aftersales.request_changed", request_id=request.pk, status=request.status)
 
 
 @transaction.atomic
 def request_create(*, customer: User, data: ApplicationData, images: list[Any] | None = None,
-                   now: datetime | None = None) -> AfterSalesRequest:
-    """Apply for after-sales on one of `customer`'s order items; raises `NotEligible` with every problem."""
+                   channel: str = Channel.WEB, now: datetime | None = None) -> AfterSalesRequest:
+    """Apply for after-sales on one of `customer`'s order items; raises `NotEligible` with every problem.
+
+    The request's ticket is opened in the same transaction (`channel`: where the application came from).
+    """
     now = now or timezone.now()
     images = images or []
     # Locking the item serialises two applications for it, so the second sees the first.
@@ -82,14 +87,17 @@ def request_create(*, customer: User, data: ApplicationData, images: list[Any] |
     assert reason is not None  # checked above
     photos = evidence.process_all(images)
     moves_money = data.request_type in (RequestType.REFUND_ONLY, RequestType.RETURN_REFUND)
+    request = AfterSalesRequest(
+        number=next_request_number(now), order=item.order, item=item, store_id=item.order.store_id,
+        customer=customer, request_type=data.request_type, reason=reason, quantity=data.quantity,
+        amount_fen=data.amount_fen if moves_money else 0, description=data.description[:1000],
+        package_opened=data.package_opened,
+    )
+    # Opened before the row is written; if the write fails the whole transaction, ticket included, rolls back.
+    request.ticket = ticketing.ticket_open(request, channel=channel, now=now)
     try:
         with transaction.atomic():
-            request = AfterSalesRequest.objects.create(
-                number=next_request_number(now), order=item.order, item=item, store_id=item.order.store_id,
-                customer=customer, request_type=data.request_type, reason=reason, quantity=data.quantity,
-                amount_fen=data.amount_fen if moves_money else 0, description=data.description[:1000],
-                package_opened=data.package_opened,
-            )
+            request.save()
     except IntegrityError as exc:
         raise NotEligible([eligibility.Problem("active_request_exists", "item", str(
             _("This item already has an after-sales request in progress.")))]) from exc
@@ -104,7 +112,7 @@ def request_create(*, customer: User, data: ApplicationData, images: list[Any] |
         request = _after_approval(request, user=None)
     else:
         request = apply_transition(request, Status.MERCHANT_REVIEW, actor=Actor.SYSTEM)
-    _publish(request)
+    publish_changed(request)
     return request
 
 
@@ -122,7 +130,7 @@ def request_approve(*, request: AfterSalesRequest, user: User | None, actor: Act
                     note: str = "") -> AfterSalesRequest:
     request = apply_transition(request, Status.APPROVED, actor=actor, user=user, note=note)
     request = _after_approval(request, user=user)
-    _publish(request)
+    publish_changed(request)
     return request
 
 
@@ -133,7 +141,7 @@ def request_reject(*, request: AfterSalesRequest, user: User, reason: str) -> Af
         raise ApplicationError(_("Say why the request is rejected."), fields={"reason": [_("This field is required.")]})
     request = apply_transition(request, Status.REJECTED, actor=Actor.MERCHANT, user=user, note=reason,
                                changes={"rejection_reason": reason[:300]})
-    _publish(request)
+    publish_changed(request)
     return request
 
 
@@ -145,7 +153,7 @@ def request_appeal(*, request: AfterSalesRequest, user: User, reason: str) -> Af
                                fields={"reason": [_("This field is required.")]})
     request = apply_transition(request, Status.ARBITRATION, actor=Actor.CUSTOMER, user=user, note=reason,
                                changes={"appeal_reason": reason[:300]})
-    _publish(request)
+    publish_changed(request)
     return request
 
 
@@ -154,7 +162,7 @@ def request_arbitrate(*, request: AfterSalesRequest, user: User, approve: bool, 
     if approve:
         return request_approve(request=request, user=user, actor=Actor.PLATFORM, note=note)
     request = apply_transition(request, Status.CLOSED, actor=Actor.PLATFORM, user=user, note=note)
-    _publish(request)
+    publish_changed(request)
     return request
 
 
@@ -162,7 +170,7 @@ def request_arbitrate(*, request: AfterSalesRequest, user: User, approve: bool, 
 def request_resolve(*, request: AfterSalesRequest, user: User, actor: Actor, note: str) -> AfterSalesRequest:
     """Close an approved complaint with what was done about it."""
     request = apply_transition(request, Status.CLOSED, actor=actor, user=user, note=note)
-    _publish(request)
+    publish_changed(request)
     return request
 
 
@@ -177,14 +185,14 @@ def request_ship_return(*, request: AfterSalesRequest, user: User, courier: str,
         request, Status.IN_TRANSIT, actor=Actor.CUSTOMER, user=user, note=f"{courier} {tracking_number}",
         changes={"return_courier": courier, "return_tracking_number": tracking_number},
     )
-    _publish(request)
+    publish_changed(request)
     return request
 
 
 @transaction.atomic
 def request_receive(*, request: AfterSalesRequest, user: User) -> AfterSalesRequest:
     request = apply_transition(request, Status.RECEIVED, actor=Actor.MERCHANT, user=user)
-    _publish(request)
+    publish_changed(request)
     return request
 
 
@@ -207,7 +215,7 @@ def request_inspect(*, request: AfterSalesRequest, user: User, passed: bool, not
     elif request.request_type == RequestType.RETURN_REFUND:
         request = apply_transition(request, Status.REFUNDING, actor=Actor.SYSTEM)
         refunds.refund_ensure(request=request)
-    _publish(request)
+    publish_changed(request)
     return request
 
 
@@ -222,7 +230,7 @@ def request_ship_replacement(*, request: AfterSalesRequest, user: User, courier:
         request, Status.EXCHANGE_SHIPPED, actor=Actor.MERCHANT, user=user, note=f"{courier} {tracking_number}",
         changes={"replacement_courier": courier, "replacement_tracking_number": tracking_number},
     )
-    _publish(request)
+    publish_changed(request)
     return request
 
 
@@ -232,7 +240,7 @@ def request_mark_repaired(*, request: AfterSalesRequest, user: User, note: str) 
         raise ApplicationError(_("Only repairs can be marked repaired."), code="wrong_type",
                                status_code=status.HTTP_409_CONFLICT)
     request = apply_transition(request, Status.REPAIRED, actor=Actor.MERCHANT, user=user, note=note)
-    _publish(request)
+    publish_changed(request)
     return request
 
 
@@ -240,14 +248,14 @@ def request_mark_repaired(*, request: AfterSalesRequest, user: User, note: str) 
 def request_confirm(*, request: AfterSalesRequest, user: User) -> AfterSalesRequest:
     """The customer accepts the outcome (a replacement or repair received, or a rejection)."""
     request = apply_transition(request, Status.CLOSED, actor=Actor.CUSTOMER, user=user)
-    _publish(request)
+    publish_changed(request)
     return request
 
 
 @transaction.atomic
 def request_cancel(*, request: AfterSalesRequest, user: User) -> AfterSalesRequest:
     request = apply_transition(request, Status.CANCELLED, actor=Actor.CUSTOMER, user=user)
-    _publish(request)
+    publish_changed(request)
     return request
 
 
@@ -278,7 +286,7 @@ def requests_sweep_due(*, now: datetime | None = None, batch: int = 500) -> int:
                                  note=_("No return tracking number in time: closed."))
             else:
                 continue
-            _publish(request)
+            publish_changed(request)
             moved += 1
     return moved
 

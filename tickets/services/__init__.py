@@ -19,6 +19,7 @@ from tickets.services.surveys import (
 )
 from tickets.services.tickets import (
     ticket_add_note,
+    ticket_add_system_note,
     ticket_assign,
     ticket_create,
     ticket_pick,
@@ -45,6 +46,7 @@ __all__ = [
     "survey_submit",
     "survey_token",
     "ticket_add_note",
+    "ticket_add_system_note",
     "ticket_assign",
     "ticket_create",
     "ticket_create_child",

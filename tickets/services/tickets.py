@@ -187,6 +187,19 @@ def ticket_add_note(*, ticket: Ticket, author: User, body: str, uploads: Sequenc
     return message
 
 
+@transaction.atomic
+def ticket_add_system_note(*, ticket: Ticket, author: User, body: str) -> TicketMessage:
+    """An internal note another app writes for the desk (e.g. an after-sales step), as its service account.
+
+    The caller is code, not a person at the desk, so no desk permission is checked and nobody is mentioned.
+    """
+    body = _clean_text(body, "body", BODY_MAX)
+    ticket = lock(ticket)
+    message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.NOTE, author=author, body=body)
+    publish("ticket.note_added", ticket, message_id=message.pk, author_id=author.pk)
+    return message
+
+
 def _check_available(agent: User, *, actor: User, force: bool) -> AgentProfile:
     profile = AgentProfile.objects.filter(user=agent).prefetch_related("teams").first()
     if profile is None or not agent.is_active:
@@ -247,7 +260,7 @@ def ticket_transition(*, ticket: Ticket, target: str, actor: User, reason: str =
     ticket = lock(ticket)
     source = ticket.status
     ticket = apply_transition(ticket=ticket, target=target, actor=actor, reason=reason, override=override, now=now)
-    publish("ticket.status_changed", ticket, previous_status=source, actor_id=actor.pk)
+    publish("ticket.status_changed", ticket, previous_status=source, actor_id=actor.pk, reason=reason)
     if ticket.status == Status.SOLVED:
         survey_create(ticket=ticket)
     return ticket
