@@ -20,7 +20,17 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from profiles import services
-from profiles.models import AgentProfile, CustomerProfile, Merchant, Skill, Store, StoreMembership, Team, User
+from profiles.models import (
+    AgentProfile,
+    AuditEntry,
+    CustomerProfile,
+    Merchant,
+    Skill,
+    Store,
+    StoreMembership,
+    Team,
+    User,
+)
 from service_center.core.crypto import blind_index
 from service_center.core.fields import BlindIndexField, EncryptedTextField
 from service_center.core.masking import MASKERS, PiiKind, can_view_pii
@@ -69,6 +79,16 @@ class PiiMaskingMixin:
         if can_view_pii(request.user):
             return fieldsets
         return [(title, {**options, "fields": self._masked(options["fields"])}) for title, options in fieldsets]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+        response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        if request.method == "GET" and response.status_code == 200 and can_view_pii(request.user):
+            services.audit_record(
+                action=AuditEntry.Action.PII_VIEWED, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"),
+                subject=f"{self.model._meta.verbose_name} #{object_id}",  # type: ignore[attr-defined]
+                detail={"fields": sorted(self.pii_fields), "where": "admin"},
+            )
+        return response
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         readonly = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
@@ -271,3 +291,23 @@ class CustomerProfileAdmin(PiiMaskingMixin, HistoryAdmin):
     @admin.display(description=_("tags"))
     def tag_list(self, obj: CustomerProfile) -> str:
         return "、".join(obj.tags)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the log is evidence, so nobody edits or deletes it from the admin."""
+
+    list_display = ["created_at", "action", "username", "subject", "ip_address"]
+    list_filter = ["action", "created_at"]
+    search_fields = ["username", "subject"]
+    date_hierarchy = "created_at"
+    list_select_related = ["actor"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

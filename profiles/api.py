@@ -19,10 +19,11 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from profiles import selectors, services
-from profiles.models import AgentProfile, CustomerProfile, Skill, Team
+from profiles.models import AgentProfile, AuditEntry, CustomerProfile, Skill, Team
 from service_center.core.api import ApplicationError
 from service_center.core.crypto import blind_index
 from service_center.core.idempotency import idempotent
+from service_center.core.masking import can_view_pii
 from service_center.core.permissions import MethodPermission
 from service_center.core.serializers import ErrorSerializer, PiiField
 from service_center.core.throttling import ScopedRateThrottle
@@ -174,6 +175,18 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_queryset(self) -> QuerySet[CustomerProfile]:
         return selectors.customers_list()
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        # Whoever received customers' PII in clear is on the audit log, once per response.
+        if request.method == "GET" and response.status_code == 200 and can_view_pii(request.user):
+            rows = response.data.get("results", []) if isinstance(response.data, dict) and "results" in response.data \
+                else [response.data]
+            services.audit_record(
+                action=AuditEntry.Action.PII_VIEWED, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"),
+                subject=f"API {request.path}"[:200],
+                detail={"customers": [row.get("external_id") for row in rows if isinstance(row, dict)][:100]},
+            )
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def get_throttles(self) -> list[BaseThrottle]:
         throttles = list(super().get_throttles())

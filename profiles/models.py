@@ -198,3 +198,39 @@ class CustomerProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class AuditEntry(models.Model):
+    """A security-relevant fact: who signed in or failed to, who changed whose permissions, who saw
+    unmasked PII, who exported data. Append-only: never edited, so it has no history of its own."""
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("Signed in")
+        LOGIN_FAILED = "login_failed", _("Sign-in failed")
+        LOGOUT = "logout", _("Signed out")
+        TWO_FACTOR_ENROLLED = "2fa_enrolled", _("Two-factor authentication set up")
+        TWO_FACTOR_VERIFIED = "2fa_verified", _("Two-factor code accepted")
+        TWO_FACTOR_FAILED = "2fa_failed", _("Two-factor code refused")
+        PERMISSIONS_CHANGED = "permissions_changed", _("Roles or permissions changed")
+        PII_VIEWED = "pii_viewed", _("Unmasked personal data viewed")
+        EXPORT = "export", _("Data exported")
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    actor = models.ForeignKey(
+        User, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The username tried at a failed sign-in is kept even when no such user exists.
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["action", "-created_at"], name="audit_action_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} · {self.username or self.subject}"

@@ -7,8 +7,20 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from profiles.models import AgentProfile, CustomerProfile, Merchant, Skill, Store, StoreMembership, Team, User
+from profiles.models import (
+    AgentProfile,
+    AuditEntry,
+    CustomerProfile,
+    Merchant,
+    Skill,
+    Store,
+    StoreMembership,
+    Team,
+    User,
+)
 from profiles.roles import Role
 from service_center.core import events
 from service_center.core.object_permissions import grant_object_permission, revoke_object_permission
@@ -249,3 +261,48 @@ def customer_profile_set(
         return profile
     _save_changes(profile, values)
     return profile
+
+
+def audit_record(
+    *, action: str, actor: Any = None, username: str = "", subject: str = "", ip_address: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one fact to the audit log (never raises on a missing actor: failed sign-ins have none)."""
+    known_actor = actor if getattr(actor, "pk", None) else None
+    return AuditEntry.objects.create(
+        action=action,
+        actor=known_actor,
+        username=username or getattr(known_actor, "username", ""),
+        subject=subject[:200],
+        ip_address=ip_address or None,
+        detail=detail or {},
+    )
+
+
+def two_factor_device_for_setup(*, user: User) -> TOTPDevice:
+    """The unconfirmed authenticator this user is setting up (the same secret until they confirm it)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
+    return device or TOTPDevice.objects.create(user=user, name=gettext("Authenticator app"), confirmed=False)
+
+
+@transaction.atomic
+def two_factor_check(*, user: User, token: str, ip_address: str | None = None) -> TOTPDevice | None:
+    """The device that accepts `token`, confirming a device being set up; None when refused.
+
+    django-otp refuses a code already used (its last time step is kept) and, after repeated failures,
+    any code for a growing delay; each refusal is also counted in the audit log.
+    """
+    device = (
+        TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("id").first()
+        or TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("id").first()
+    )
+    if device is None or not device.verify_token(token.strip()):
+        audit_record(action=AuditEntry.Action.TWO_FACTOR_FAILED, actor=user, ip_address=ip_address)
+        return None
+    if not device.confirmed:
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        audit_record(action=AuditEntry.Action.TWO_FACTOR_ENROLLED, actor=user, ip_address=ip_address)
+    else:
+        audit_record(action=AuditEntry.Action.TWO_FACTOR_VERIFIED, actor=user, ip_address=ip_address)
+    return device

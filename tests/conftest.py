@@ -26,6 +26,15 @@ def _isolated_cache_and_throttles() -> Any:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _password_only_sign_in(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests sign staff in with `force_login`, which has no second step; tests/profiles/test_two_factor.py
+    turns the requirement back on and proves it. The environment variable reaches live servers started
+    as subprocesses."""
+    settings.STAFF_TWO_FACTOR_REQUIRED = False
+    monkeypatch.setenv("STAFF_TWO_FACTOR_REQUIRED", "0")
+
+
 @pytest.fixture
 def make_user(db: None) -> Callable[..., User]:
     """A saved user holding `role` (plus the profile the role implies)."""

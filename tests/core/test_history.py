@@ -25,6 +25,7 @@ EXEMPT: dict[str, str] = {
     "aftersales.RequestEvent": "append-only: this is the request's own timeline, written once per step",
     "aftersales.Evidence": "an immutable re-encoded photo; never edited after upload",
     "knowledge.ArticleVersion": "append-only: a snapshot per article save, itself the article's version history",
+    "profiles.AuditEntry": "append-only: the audit log itself, which the admin can neither edit nor delete",
     "knowledge.ArticleFeedback": "append-only: one reader's helpful vote, written once and never edited",
 }
 
