@@ -1,0 +1,41 @@
+"""Every write on chat. Import from here: `from chat import services; services.message_send(...)`."""
+
+from chat.services.conversations import (
+    CONVERSATION_EVENT,
+    MESSAGE_CHANGED_EVENT,
+    MESSAGE_EVENT,
+    QUEUE_EVENT,
+    READ_EVENT,
+    SendResult,
+    attachment_upload,
+    conversation_assign,
+    conversation_end,
+    conversation_handoff,
+    conversation_rate,
+    conversation_start,
+    conversation_transfer,
+    mark_read,
+    message_edit,
+    message_recall,
+    message_send,
+)
+
+__all__ = [
+    "CONVERSATION_EVENT",
+    "MESSAGE_CHANGED_EVENT",
+    "MESSAGE_EVENT",
+    "QUEUE_EVENT",
+    "READ_EVENT",
+    "SendResult",
+    "attachment_upload",
+    "conversation_assign",
+    "conversation_end",
+    "conversation_handoff",
+    "conversation_rate",
+    "conversation_start",
+    "conversation_transfer",
+    "mark_read",
+    "message_edit",
+    "message_recall",
+    "message_send",
+]
