@@ -17,3 +17,13 @@ def deliver_webhook(delivery_id: int) -> str | None:
 def sweep_webhooks() -> dict[str, Any]:
     """Beat runs this every minute: retries whose backoff has passed, and first tries never queued."""
     return webhooks.sweep()
+
+
+@shared_task(acks_late=False, ignore_result=True)
+def daily_backup() -> str:
+    """Beat runs this at night. Not acks_late: a worker lost mid-dump must not start a second dump."""
+    from service_center.core import backups
+
+    path = backups.backup()
+    backups.prune()
+    return str(path)

@@ -246,6 +246,10 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Service Center <service@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Nightly `pg_dump` backups (service_center/core/backups.py) and how long they are kept.
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")
+BACKUP_RETENTION_DAYS = env.int("BACKUP_RETENTION_DAYS", default=90)
+
 # An agent whose presence heartbeat is older than this is marked away by the beat task.
 PRESENCE_STALE_AFTER_SECONDS = env.int("PRESENCE_STALE_AFTER_SECONDS", default=120)
 
