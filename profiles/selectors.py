@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 
 from profiles.models import AgentProfile, CustomerProfile, Store, StoreMembership, User
@@ -77,3 +77,9 @@ def store_with_staff_for_user(user: Any, store_id: int) -> Store:
     if store is None:
         raise Http404("store not found")
     return store
+
+
+def agent_presence_counts() -> dict[str, int]:
+    """Agents per presence state (online, away, offline), every state present."""
+    counts = dict(AgentProfile.objects.values_list("presence").annotate(total=Count("id")).order_by())
+    return {str(state): counts.get(state, 0) for state in AgentProfile.Presence.values}

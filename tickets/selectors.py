@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +23,7 @@ from tickets.models import (
     CannedResponse,
     Notification,
     SatisfactionSurvey,
+    SlaEvent,
     Ticket,
     TicketAttachment,
     TicketMessage,
@@ -238,3 +239,21 @@ def unread_notifications(user: Any, *, limit: int = 20) -> list[Notification]:
 
 def survey_for_ticket(ticket: Ticket) -> SatisfactionSurvey | None:
     return SatisfactionSurvey.objects.filter(ticket_id=ticket.pk).first()
+
+
+def open_ticket_counts(*, now: datetime | None = None) -> list[tuple[str, str, int, int]]:
+    """(status, team name, open tickets, of which past their due time) per status and team, for metrics."""
+    now = now or timezone.now()
+    rows = (
+        Ticket.objects.filter(status__in=_OPEN)
+        .values("status", "team__name")
+        .annotate(total=Count("id"), breached=Count("id", filter=Q(due_at__lt=now)))
+        .order_by("status", "team__name")
+    )
+    return [(row["status"], row["team__name"] or "", row["total"], row["breached"]) for row in rows]
+
+
+def sla_event_counts() -> dict[tuple[str, str], int]:
+    """How many SLA warnings and breaches have been announced, per target and kind (ever, for a counter)."""
+    rows = SlaEvent.objects.values("target", "kind").annotate(total=Count("id")).order_by()
+    return {(row["target"], row["kind"]): row["total"] for row in rows}

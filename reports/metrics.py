@@ -1,0 +1,79 @@
+"""Service figures for Prometheus, read from the database and the broker at scrape time.
+
+A collector (not counters bumped in code) because the database is the truth: every web, worker and
+beat process would otherwise keep its own partial count. django-prometheus serves them on /metrics
+beside its request metrics.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+import redis
+from django.conf import settings
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from profiles import selectors as profile_selectors
+from tickets import selectors as ticket_selectors
+
+CELERY_QUEUE = "celery"
+
+
+def celery_queue_depth() -> int | None:
+    """Messages waiting in the default Celery queue (a Redis list), or None if the broker is down."""
+    try:
+        client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2)
+        return int(client.llen(CELERY_QUEUE))
+    except redis.RedisError:
+        return None
+
+
+class ServiceCollector(Collector):
+    def describe(self) -> Iterator[Any]:
+        # Without describe() the registry would call collect() at registration, querying the
+        # database while Django is still starting.
+        yield GaugeMetricFamily("service_center_tickets_open", "", labels=["status", "team"])
+        yield GaugeMetricFamily("service_center_tickets_past_due", "", labels=["status", "team"])
+        yield CounterMetricFamily("service_center_sla_events", "", labels=["target", "kind"])
+        yield GaugeMetricFamily("service_center_agents", "", labels=["presence"])
+        yield GaugeMetricFamily("service_center_celery_queue_depth", "")
+
+    def collect(self) -> Iterator[Any]:
+        queued = GaugeMetricFamily("service_center_tickets_open", "Open tickets by status and team.",
+                                   labels=["status", "team"])
+        at_risk = GaugeMetricFamily("service_center_tickets_past_due", "Open tickets past their SLA due time.",
+                                    labels=["status", "team"])
+        for status, team, total, breached in ticket_selectors.open_ticket_counts():
+            queued.add_metric([status, team], total)
+            at_risk.add_metric([status, team], breached)
+        yield queued
+        yield at_risk
+
+        events = CounterMetricFamily("service_center_sla_events", "SLA warnings and breaches announced.",
+                                     labels=["target", "kind"])
+        for (target, kind), total in sorted(ticket_selectors.sla_event_counts().items()):
+            events.add_metric([target, kind], total)
+        yield events
+
+        agents = GaugeMetricFamily("service_center_agents", "Agents by presence.", labels=["presence"])
+        for presence, total in profile_selectors.agent_presence_counts().items():
+            agents.add_metric([presence], total)
+        yield agents
+
+        depth = celery_queue_depth()
+        if depth is not None:
+            yield GaugeMetricFamily("service_center_celery_queue_depth",
+                                    "Tasks waiting in the default Celery queue.", value=depth)
+
+
+_registered = False
+
+
+def register() -> None:
+    """Add the collector to the default registry once per process (ready() may run more than once)."""
+    global _registered
+    if not _registered:
+        from prometheus_client import REGISTRY
+
+        REGISTRY.register(ServiceCollector())
+        _registered = True
