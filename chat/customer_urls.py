@@ -6,6 +6,8 @@ app_name = "chat"
 urlpatterns = [
     path("", views.widget, name="widget"),
     path("start/", views.start, name="start"),
+    path("message/", views.leave_message, name="leave_message"),
+    path("message/<int:ticket_id>/", views.message_left, name="message_left"),
     path("<int:conversation_id>/attachments/", views.upload, name="upload"),
     path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
 ]

@@ -66,6 +66,10 @@ class Conversation(models.Model):
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     rating = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)
     rating_comment = models.CharField(_("satisfaction comment"), max_length=500, blank=True)
+    # The ticket this chat became or was attached to; set once, so a second click changes nothing.
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("ticket"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     history = HistoricalRecords(excluded_fields=["last_seq"])
 

@@ -1,13 +1,21 @@
 """Reads for chat: participants, message pages, the waiting queue, an agent's open chats."""
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db.models import F, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from chat.errors import ChatError
-from chat.models import ChatMessage, Conversation, ReadReceipt
+from chat.models import Attachment, ChatMessage, Conversation, ReadReceipt
 from profiles.models import AgentProfile
+from profiles.roles import Role
+from profiles.selectors import user_has_role
+from tickets import business_hours
+from tickets import selectors as ticket_selectors
+from tickets.models import Channel, Ticket
 
 HISTORY_PAGE = 50
 GAP_LIMIT = 500
@@ -101,7 +109,7 @@ def agent_conversations(agent: Any) -> list[Conversation]:
     """The agent's open chats, each annotated with `unread` (messages after the agent's read pointer)."""
     read_seq = ReadReceipt.objects.filter(conversation=OuterRef("pk"), user_id=agent.pk).values("last_read_seq")[:1]
     return list(
-        Conversation.objects.select_related("customer", "customer__customer_profile")
+        Conversation.objects.select_related("customer", "customer__customer_profile", "ticket")
         .filter(agent_id=agent.pk, status=Conversation.Status.ACTIVE)
         .annotate(unread=F("last_seq") - Coalesce(Subquery(read_seq), Value(0)))
         .order_by("id")
@@ -129,3 +137,94 @@ def message_for_participant(user: Any, message_id: int) -> ChatMessage:
     if message is None or participant_role(message.conversation, user) is None:
         raise ChatError("not_found", "message not found")
     return message
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether a person can take a chat now; when not, why ("off_hours" or "no_agent")."""
+
+    is_open: bool
+    reason: str = ""
+
+
+def agent_available() -> bool:
+    """Some active agent is online with room for another chat."""
+    active = Count("user__assigned_chats", filter=Q(user__assigned_chats__status=Conversation.Status.ACTIVE))
+    return (
+        AgentProfile.objects.filter(presence=AgentProfile.Presence.ONLINE, user__is_active=True)
+        .annotate(active_chats=active)
+        .filter(active_chats__lt=F("capacity"))
+        .exists()
+    )
+
+
+def desk_availability(now: datetime | None = None) -> Availability:
+    """Open by the chat channel's business calendar (holidays, 调休 and overrides included) and staffed."""
+    calendar = business_hours.desk_calendar(channel=Channel.CHAT)
+    if calendar is not None and not business_hours.is_open_at(calendar, now or timezone.now()):
+        return Availability(is_open=False, reason="off_hours")
+    if not agent_available():
+        return Availability(is_open=False, reason="no_agent")
+    return Availability(is_open=True)
+
+
+def expected_response_at(ticket: Ticket) -> datetime | None:
+    """When the desk promises a first answer: the SLA's business-time due time, else the next opening."""
+    if ticket.first_response_due_at is not None:
+        return ticket.first_response_due_at
+    calendar = business_hours.desk_calendar(channel=ticket.channel)
+    return business_hours.next_opening(calendar, ticket.created_at) if calendar is not None else None
+
+
+def left_message_for(customer: Any, ticket_id: int) -> Ticket:
+    """A ticket the customer left from the chat widget; anything else is indistinguishable from none."""
+    ticket = Ticket.objects.filter(pk=ticket_id, customer_id=customer.pk, source="leave_message").first()
+    if ticket is None:
+        raise ChatError("not_found", "ticket not found")
+    return ticket
+
+
+def may_ticket(conversation: Conversation, user: Any) -> bool:
+    """The conversation's agent and supervisors may turn a chat into a ticket; nobody else."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if conversation.agent_id is not None and conversation.agent_id == user.pk:
+        return True
+    return user_has_role(user, Role.SUPERVISOR, Role.ADMIN)
+
+
+def conversation_for_ticketing(user: Any, conversation_id: int) -> Conversation | None:
+    """Fetch and check in one step: a chat the user may not ticket is indistinguishable from none."""
+    conversation = (
+        Conversation.objects.select_related("customer", "agent", "ticket").filter(pk=conversation_id).first()
+    )
+    return conversation if conversation is not None and may_ticket(conversation, user) else None
+
+
+def customer_tickets_for_linking(user: Any, conversation: Conversation, limit: int = 20) -> list[Ticket]:
+    """The conversation customer's tickets that `user` may see, newest first (the "attach to" choices)."""
+    return list(
+        ticket_selectors.visible_tickets(user).filter(customer_id=conversation.customer_id)
+        .only("pk", "number", "subject", "status", "created_at").order_by("-created_at")[:limit]
+    )
+
+
+def customer_ticket_for_linking(user: Any, conversation: Conversation, ticket_id: int) -> Ticket | None:
+    return ticket_selectors.visible_tickets(user).filter(pk=ticket_id, customer_id=conversation.customer_id).first()
+
+
+def transcript_messages(conversation_id: int) -> list[ChatMessage]:
+    return list(_messages(conversation_id).order_by("seq"))
+
+
+def may_download(user: Any, attachment: Attachment) -> bool:
+    """The two participants; QA and supervisors (who read chats); desk users who see the chat's ticket."""
+    conversation = attachment.conversation
+    if participant_role(conversation, user) is not None:
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.has_perm("chat.view_chatmessage"):
+        return True
+    return conversation.ticket_id is not None and ticket_selectors.visible_tickets(user).filter(
+        pk=conversation.ticket_id).exists()

@@ -11,4 +11,5 @@ urlpatterns = [
     path("chats/<int:conversation_id>/accept/", views.accept, name="chat_accept"),
     path("chats/<int:conversation_id>/transfer/", views.transfer, name="chat_transfer"),
     path("chats/<int:conversation_id>/end/", views.end, name="chat_end"),
+    path("chats/<int:conversation_id>/ticket/", views.to_ticket, name="chat_ticket"),
 ]

@@ -1,23 +1,26 @@
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chat import bot, services
 from chat import selectors as chat_selectors
 from chat.errors import ChatError
+from chat.forms import ChatToTicketForm, LeaveMessageForm
 from chat.models import Attachment, Conversation
 from chat.payloads import attachment_payload
+from chat.services.tickets import TicketLink, auto_reply, transcript_notes
 from profiles import selectors as profile_selectors
 from profiles.models import AgentProfile, User
 from profiles.roles import Role
-from service_center.core.api import error_body
+from service_center.core.api import ApplicationError, error_body
 
 # Recent customers are a glance, not a list to work through; the queue comes with the tickets.
 RECENT_CUSTOMERS_SHOWN = 10
@@ -90,19 +93,78 @@ def _require_customer(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-@login_required
-@require_GET
-def widget(request: HttpRequest) -> HttpResponse:
-    _require_customer(request)
+def _widget(request: HttpRequest, *, leave_form: LeaveMessageForm | None = None, status: int = 200) -> HttpResponse:
     conversation = chat_selectors.latest_conversation_for(request.user)
+    availability = chat_selectors.desk_availability()
+    # Off hours or with nobody to take a chat, the widget offers a message for later; the assistant still
+    # answers, and a chat already with an agent goes on undisturbed.
+    if leave_form is None and not availability.is_open and (
+        conversation is None or conversation.status != Conversation.Status.ACTIVE
+    ):
+        leave_form = LeaveMessageForm(customer=_user(request))
     return render(request, "chat/widget.html", {
         "conversation": conversation,
         # An ended conversation stays on screen until it is rated, then a new one can start.
         "can_start": conversation is None or (conversation.status == Conversation.Status.ENDED
                                               and conversation.rating is not None),
+        "availability": availability,
+        "leave_form": leave_form,
         "chat_strings": CHAT_STRINGS,
         "chat_emoji": CHAT_EMOJI,
-    })
+    }, status=status)
+
+
+@login_required
+@require_GET
+def widget(request: HttpRequest) -> HttpResponse:
+    _require_customer(request)
+    return _widget(request)
+
+
+def _refused(form: forms.Form, error: Exception) -> None:
+    """Put a service's refusal on the form: on the field it names when the form has one, else on top."""
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    elif isinstance(error, ApplicationError):
+        named = {field: errors for field, errors in (error.fields or {}).items() if field in form.fields}
+        for field, errors in named.items():
+            form.add_error(field, errors)
+        if not named:
+            form.add_error(None, error.message)
+    else:
+        form.add_error(None, str(error))
+
+
+@login_required
+@require_POST
+def leave_message(request: HttpRequest) -> HttpResponse:
+    """The off-hours form: a chat-channel ticket, then the automatic reply with the promised time."""
+    _require_customer(request)
+    form = LeaveMessageForm(request.POST, request.FILES, customer=_user(request))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            left = services.leave_message(
+                customer=_user(request), description=data["description"], priority=data["priority"],
+                contact=data["contact"], category=data["category"], uploads=data["attachments"],
+            )
+        except (ValidationError, ApplicationError) as error:
+            _refused(form, error)
+        else:
+            return HttpResponseRedirect(reverse("chat:message_left", args=[left.ticket.pk]))
+    return _widget(request, leave_form=form, status=400)
+
+
+@login_required
+@require_GET
+def message_left(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    _require_customer(request)
+    try:
+        ticket = chat_selectors.left_message_for(request.user, ticket_id)
+    except ChatError as error:
+        raise Http404 from error
+    return render(request, "chat/message_left.html", {"ticket": ticket, "reply": auto_reply(ticket)})
 
 
 @login_required
@@ -138,7 +200,7 @@ def upload(request: HttpRequest, conversation_id: int) -> JsonResponse:
 @require_GET
 def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     found = Attachment.objects.select_related("conversation").filter(pk=attachment_id).first()
-    if found is None or chat_selectors.participant_role(found.conversation, request.user) is None:
+    if found is None or not chat_selectors.may_download(request.user, found):
         raise Http404
     thumbnail = request.GET.get("thumbnail") == "1" and bool(found.thumbnail)
     stored = found.thumbnail if thumbnail else found.file
@@ -161,6 +223,13 @@ def _console_context(request: HttpRequest) -> dict[str, Any]:
         "queue": chat_selectors.waiting_queue(),
         "capacity": chat_selectors.agent_capacity(request.user),
     }
+
+
+def _ticket_form(request: HttpRequest, conversation: Conversation, data: Any = None) -> ChatToTicketForm:
+    tickets = chat_selectors.customer_tickets_for_linking(request.user, conversation)
+    question = chat_selectors.last_customer_text(conversation.pk)
+    return ChatToTicketForm(data, tickets=tickets,
+                            initial={"subject": question.splitlines()[0][:200] if question else ""})
 
 
 @login_required
@@ -241,3 +310,41 @@ def end(request: HttpRequest, conversation_id: int) -> HttpResponse:
             raise Http404 from error
         messages.error(request, error.message)
     return HttpResponseRedirect(reverse("desk:chats"))
+
+
+def _link_message(link: TicketLink) -> Any:
+    if not link.linked_now:
+        return _("This chat is already on ticket %(number)s.") % {"number": link.ticket.number}
+    if link.created:
+        return _("Ticket %(number)s created with the chat transcript.") % {"number": link.ticket.number}
+    return _("The chat transcript was added to ticket %(number)s.") % {"number": link.ticket.number}
+
+
+@login_required
+@permission_required("profiles.use_desk", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def to_ticket(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Turn the chat into a ticket or add it to one of the customer's tickets; a repeat changes nothing."""
+    conversation = chat_selectors.conversation_for_ticketing(request.user, conversation_id)
+    if conversation is None:
+        raise Http404
+    form = _ticket_form(request, conversation, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            link = services.conversation_to_ticket(
+                conversation_id=conversation.pk, user=_user(request), ticket_id=data["ticket"],
+                subject=data["subject"], priority=data["priority"] or None,
+            )
+        except ChatError as error:
+            raise Http404 from error
+        except (ValidationError, ApplicationError) as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _link_message(link))
+            return HttpResponseRedirect(reverse("desk:chat_ticket", args=[conversation.pk]))
+    return render(request, "chat/to_ticket.html", {
+        "conversation": conversation,
+        "form": form if conversation.ticket_id is None else None,
+        "transcript": transcript_notes(conversation),
+    }, status=400 if request.method == "POST" else 200)

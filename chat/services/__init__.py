@@ -19,6 +19,12 @@ from chat.services.conversations import (
     message_recall,
     message_send,
 )
+from chat.services.tickets import (
+    LeftMessage,
+    TicketLink,
+    conversation_to_ticket,
+    leave_message,
+)
 
 __all__ = [
     "CONVERSATION_EVENT",
@@ -26,14 +32,18 @@ __all__ = [
     "MESSAGE_EVENT",
     "QUEUE_EVENT",
     "READ_EVENT",
+    "LeftMessage",
     "SendResult",
+    "TicketLink",
     "attachment_upload",
     "conversation_assign",
     "conversation_end",
     "conversation_handoff",
     "conversation_rate",
     "conversation_start",
+    "conversation_to_ticket",
     "conversation_transfer",
+    "leave_message",
     "mark_read",
     "message_edit",
     "message_recall",
