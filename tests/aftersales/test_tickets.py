@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (Chinese customer text uses full-width punctuation)
 """Every after-sales request has a ticket: opened with it, fed with the customer's messages and its steps."""
 
 from typing import Any
@@ -73,6 +74,7 @@ def test_each_step_leaves_one_note_on_the_ticket(scene: dict[str, Any],
     with django_capture_on_commit_callbacks(execute=True):
         request = requests.request_approve(request=request, user=scene["staff"], note="同意退货")
     ticket = request.ticket
+    assert ticket is not None
     notes = list(ticket.messages.filter(kind="note").order_by("id"))
     steps = list(RequestEvent.objects.filter(request=request).exclude(to_status="submitted").order_by("id"))
     assert [step.to_status for step in steps] == ["merchant_review", "approved", "awaiting_return"]
