@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales import selectors
 from aftersales.models import AfterSalesRequest, RequestType
+from aftersales.services import complaints
 from service_center.core import events
 from tickets import links
 from tickets.models import Status as TicketStatus
@@ -43,7 +44,8 @@ def _on_ticket_status(event: events.DomainEvent) -> None:
     from aftersales.tasks import resolve_complaint
 
     payload = event.payload
-    if payload.get("status") in (TicketStatus.SOLVED, TicketStatus.CLOSED) and _complaint_id(payload["ticket_id"]):
+    if (payload.get("status") in (TicketStatus.SOLVED, TicketStatus.CLOSED)
+            and complaints.complaints_for_ticket(payload["ticket_id"]).exists()):
         _queue(resolve_complaint, payload["ticket_id"], payload.get("actor_id"), payload.get("reason", ""))
 
 

@@ -12,10 +12,11 @@ import contextlib
 import logging
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from aftersales.models import AfterSalesRequest, RequestType, Status
+from aftersales.models import FINAL_STATUSES, AfterSalesRequest, RequestType, Status
 from aftersales.services.requests import publish_changed, request_evaluate
 from aftersales.services.ticketing import customer_language
 from aftersales.workflow import Actor, InvalidTransition, apply_transition
@@ -43,26 +44,33 @@ def _resolution_note(ticket: Ticket, reason: str, customer: User) -> str:
         return _("Resolved by the service desk on ticket %(number)s.") % {"number": ticket.number}
 
 
+def complaints_for_ticket(ticket_id: int) -> QuerySet[AfterSalesRequest]:
+    """The complaints a ticket stands for: its own, and those whose tickets were merged into it."""
+    return AfterSalesRequest.objects.filter(Q(ticket_id=ticket_id) | Q(ticket__merged_into_id=ticket_id),
+                                            request_type=RequestType.COMPLAINT)
+
+
 @transaction.atomic
 def complaint_resolve_from_ticket(*, ticket_id: int, actor_id: int | None, reason: str = ""
-                                  ) -> AfterSalesRequest | None:
-    """Close the open complaint whose ticket was solved; None when there is nothing (more) to do."""
-    request = (AfterSalesRequest.objects.select_for_update(of=("self",)).select_related("customer")
-               .filter(ticket_id=ticket_id, request_type=RequestType.COMPLAINT).first())
-    if request is None or not request.is_open:
-        return None
-    ticket = Ticket.objects.only("pk", "number", "status").get(pk=ticket_id)
-    if ticket.status not in RESOLVING_STATUSES:
-        return None  # reopened before this ran: the complaint stays open
+                                  ) -> list[AfterSalesRequest]:
+    """Close the open complaints whose ticket was solved; those closed now (none if nothing is left to do)."""
+    ticket = Ticket.objects.only("pk", "number", "status", "merged_into").get(pk=ticket_id)
+    if ticket.status not in RESOLVING_STATUSES or ticket.merged_into_id is not None:
+        return []  # reopened before this ran, or closed by a merge: the work goes on elsewhere
+    open_complaints = (complaints_for_ticket(ticket_id).select_for_update(of=("self",)).select_related("customer")
+                       .exclude(status__in=FINAL_STATUSES).order_by("pk"))
     agent = User.objects.filter(pk=actor_id).first() if actor_id else None
-    try:
-        request = apply_transition(request, Status.CLOSED, actor=Actor.PLATFORM, user=agent,
-                                   note=_resolution_note(ticket, reason, request.customer))
-    except InvalidTransition:
-        logger.warning("complaint %s cannot close from %s", request.number, request.status)
-        return None
-    publish_changed(request)
-    return request
+    closed = []
+    for request in open_complaints:
+        try:
+            request = apply_transition(request, Status.CLOSED, actor=Actor.PLATFORM, user=agent,
+                                       note=_resolution_note(ticket, reason, request.customer))
+        except InvalidTransition:
+            logger.warning("complaint %s cannot close from %s", request.number, request.status)
+            continue
+        publish_changed(request)
+        closed.append(request)
+    return closed
 
 
 def complaint_rating_sync(*, request_id: int) -> None:

@@ -182,7 +182,7 @@ def test_redelivered_events_do_nothing_twice(customer: User, store_and_staff: An
         ticket_hooks._on_ticket_status(solved)
         ticket_hooks._on_request_changed(events.DomainEvent("aftersales.request_changed",
                                                             {"request_id": request.pk, "status": "closed"}))
-    assert complaints.complaint_resolve_from_ticket(ticket_id=ticket.pk, actor_id=agent.pk, reason="又一次") is None
+    assert complaints.complaint_resolve_from_ticket(ticket_id=ticket.pk, actor_id=agent.pk, reason="又一次") == []
     assert closed.count() == 1 and notes.count() == noted
     survey = SatisfactionSurvey.objects.get(ticket=ticket)
     ticket_services.survey_submit(token=ticket_services.survey_token(survey), attitude=3, speed=3, result=3)
@@ -249,3 +249,19 @@ def test_request_link_is_for_the_desk_only(customer: User, store_and_staff: Any,
     assert ticket_hooks.request_link(ticket, store_and_staff[1]) == []
     [link] = ticket_hooks.request_link(ticket, make_user("agent"))
     assert (link.label, link.url) == (request.number, f"/aftersales/arbitration/{request.number}/")
+
+
+def test_a_merged_complaint_ticket_resolves_with_the_ticket_it_went_into(
+        customer: User, store_and_staff: Any, make_user: Any, django_capture_on_commit_callbacks: Any) -> None:
+    request = complain(customer, store_and_staff[0])
+    target = ticket_services.ticket_create(customer=customer, subject="物流投诉", body="同一件事")
+    agent = make_user("supervisor")
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_services.ticket_merge(source=ticket_of(request), target=target, actor=agent)
+    request.refresh_from_db()
+    assert request.status == Status.MERCHANT_REVIEW  # merging closed its ticket but resolved nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_services.ticket_transition(ticket=target, target="solved", actor=agent, reason="已合并处理")
+    request.refresh_from_db()
+    assert request.status == Status.CLOSED
+    assert request.events.order_by("id").last().note == "已合并处理"  # type: ignore[union-attr]
