@@ -2,6 +2,7 @@
 conversation into a ticket (or adds it to one) with its transcript. Tickets are written only through the
 tickets services, so routing, SLA, history and events stay theirs."""
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -180,6 +181,10 @@ def conversation_to_ticket(
             customer=conversation.customer, subject=subject, body=words, channel=Channel.CHAT, source=CHAT_SOURCE,
             priority=priority or None, created_by=user, now=now,
         )
+        if conversation.agent_id == user.pk and ticket.assignee_id != user.pk:
+            # The agent who knows the conversation keeps it, when free to take one more ticket.
+            with contextlib.suppress(ticket_services.AgentUnavailable):
+                ticket = ticket_services.ticket_assign(ticket=ticket, assignee=user, actor=user)
     else:
         found = selectors.customer_ticket_for_linking(user, conversation, ticket_id)
         if found is None:

@@ -12,7 +12,7 @@ from PIL import Image
 from chat import services
 from chat.errors import ChatError
 from chat.models import Conversation
-from profiles.models import Team, User
+from profiles.models import AgentProfile, Team, User
 from tests.chat.factories import chat_with_agent, say
 from tests.conftest import ALL_ROLES
 from tests.factories import TeamFactory
@@ -85,6 +85,7 @@ def test_a_new_ticket_gets_the_transcript_and_the_chat_keeps_the_link(
     # The customer's own words open the ticket; the recalled message is left out.
     assert first.from_customer and first.body == "我的快递三天没更新了"
     assert Conversation.objects.get(pk=conversation.pk).ticket_id == ticket.pk
+    assert ticket.assignee_id is None  # the agent is offline, so routing's choice (the queue) stands
 
     [transcript] = notes(ticket)
     image = conversation.attachments.get()
@@ -102,6 +103,13 @@ def test_a_new_ticket_gets_the_transcript_and_the_chat_keeps_the_link(
     times = [line[1:20] for line in lines[1:]]
     assert all(len(moment) == 19 and moment[4] == "-" for moment in times) and times == sorted(times)
     assert TicketMessage.objects.filter(ticket=ticket, kind="note").get().author_id == agent.pk
+
+
+def test_an_online_agent_with_room_keeps_the_ticket(conversation: Conversation, agent: User, team: Team) -> None:
+    AgentProfile.objects.filter(user=agent).update(presence=AgentProfile.Presence.ONLINE)
+    ticket = services.conversation_to_ticket(conversation_id=conversation.pk, user=agent, subject="物流").ticket
+    assert Ticket.objects.get(pk=ticket.pk).assignee_id == agent.pk
+    assert Ticket.objects.get(pk=ticket.pk).team_id == team.pk
 
 
 def test_a_second_request_returns_the_first_ticket_and_writes_nothing(conversation: Conversation, agent: User,

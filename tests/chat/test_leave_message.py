@@ -14,7 +14,7 @@ from PIL import Image
 from chat import selectors
 from chat.selectors import Availability
 from profiles.models import AgentProfile, User
-from tests.chat.factories import chat_with_agent
+from tests.chat.factories import chat_with_agent, start_chat
 from tests.conftest import ALL_ROLES
 from tests.pages.conftest import Outcome, assert_outcome, page_text
 from tests.tickets.factories import SlaPolicyFactory, make_calendar
@@ -139,6 +139,17 @@ def test_on_a_holiday_the_widget_becomes_the_message_form(
         assert f'name="{field}"' in text
     # The assistant still answers at once.
     assert 'id="chat-start"' in text and "也可以先问问智能助手" in text
+
+
+@pytest.mark.usefixtures("chat_hours", "online_agent")
+def test_a_conversation_with_the_assistant_stays_first_with_the_form_below(
+    make_user: Callable[..., User], freeze: Callable[[datetime], None]
+) -> None:
+    customer = make_user("customer")
+    start_chat(customer)
+    freeze(WEDNESDAY_EVENING)
+    text = page_text(logged_in(customer).get(WIDGET))
+    assert 0 < text.index("data-chat-socket") < text.index('id="leave-message-form"')
 
 
 @pytest.mark.usefixtures("chat_hours", "online_agent")
