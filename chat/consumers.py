@@ -11,7 +11,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from chat import selectors, services
+from chat import metrics, selectors, services
 from chat.errors import ChatError
 from chat.payloads import conversation_payload, message_payload
 from chat.realtime import DESK_GROUP, agent_group, conversation_group
@@ -172,6 +172,7 @@ class ChatConsumer(_JsonFrames):
         await handler(content)
 
     async def _send_message(self, content: dict[str, Any]) -> None:
+        arrived = time.perf_counter()
         client_id = _str_field(content, "client_id", max_length=64)
         if not client_id:
             raise ChatError("invalid_frame", _("client_id is required."))
@@ -182,6 +183,7 @@ class ChatConsumer(_JsonFrames):
         message = result.message
         await self.send_json({"type": "ack", "client_id": client_id, "id": message.pk, "seq": message.seq,
                               "duplicate": not result.created})
+        metrics.ACK_SECONDS.observe(time.perf_counter() - arrived)
 
     async def _edit(self, content: dict[str, Any]) -> None:
         await database_sync_to_async(services.message_edit)(

@@ -77,6 +77,22 @@ async def test_join_sends_history_and_send_is_acked_and_delivered_in_order(pair:
     assert await sync_to_async(ChatMessage.objects.filter(conversation=conversation).count)() == first + 2
 
 
+async def test_each_ack_is_timed_for_the_metrics(pair: Any, open_chat: Any) -> None:
+    from chat.metrics import ACK_SECONDS
+
+    def acks_timed() -> float:
+        (histogram,) = ACK_SECONDS.collect()
+        return next(sample.value for sample in histogram.samples if sample.name.endswith("_count"))
+
+    customer, _agent, conversation = pair
+    socket, _ = await open_chat(conversation.pk, customer)
+    await receive(socket, "history")
+    before = acks_timed()
+    await socket.send_json_to({"type": "send", "client_id": "m1", "body": "在吗"})
+    await receive(socket, "ack")
+    assert acks_timed() == before + 1
+
+
 async def test_retried_send_is_acked_again_without_a_second_message(pair: Any, open_chat: Any) -> None:
     customer, _agent, conversation = pair
     socket, _ = await open_chat(conversation.pk, customer)
