@@ -5,14 +5,24 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.forms import ModelForm
+from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from knowledge import drafts, services
-from knowledge.models import Article, ArticleFeedback, ArticleVersion, Category, ReviewTask, Synonym, UnansweredQuestion
+from knowledge.forms import ArticleImageAdminForm
+from knowledge.models import (
+    Article,
+    ArticleFeedback,
+    ArticleImage,
+    ArticleVersion,
+    Category,
+    ReviewTask,
+    Synonym,
+    UnansweredQuestion,
+)
 from knowledge.search import parse_query
 from knowledge.workflow import ACTION_LABELS, Action, InvalidTransition, apply_transition
 
@@ -47,6 +57,44 @@ class ArticleVersionInline(admin.TabularInline):
         previous = max((n for n in self._versions if n < version.number), default=None)
         diff = services.version_diff(self._versions.get(previous) if previous else None, version)
         return format_html('<pre style="white-space:pre-wrap;max-width:60em">{}</pre>', diff)
+
+
+class ArticleImageFormSet(BaseInlineFormSet):
+    uploaded_by: Any = None  # set per request by ArticleImageInline.get_formset
+
+    def save_new(self, form: ModelForm, commit: bool = True) -> ArticleImage:
+        # New images go through the service like the editor's uploads; the form already re-encoded the file.
+        return services.article_image_add(
+            article=self.instance, image=form.cleaned_data["upload"], alt=form.cleaned_data.get("alt", ""),
+            uploaded_by=self.uploaded_by,
+        )
+
+
+class ArticleImageInline(admin.TabularInline):
+    model = ArticleImage
+    form = ArticleImageAdminForm
+    formset = ArticleImageFormSet
+    extra = 1
+    fields = ("thumbnail", "upload", "alt", "snippet", "width", "height", "size")
+    readonly_fields = ("thumbnail", "snippet", "width", "height", "size")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ArticleImage]:
+        return super().get_queryset(request).defer("data")
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset: Any = super().get_formset(request, obj, **kwargs)
+        formset.uploaded_by = request.user
+        return formset
+
+    @admin.display(description=_("image"))
+    def thumbnail(self, image: ArticleImage) -> str:
+        if image.pk is None:
+            return ""
+        return format_html('<img src="{}" alt="{}" class="kb-admin-thumb">', image.get_absolute_url(), image.alt)
+
+    @admin.display(description=_("Markdown to paste into the body"))
+    def snippet(self, image: ArticleImage) -> str:
+        return format_html("<code>{}</code>", image.markdown) if image.pk else ""
 
 
 def _transition_action(action: Action) -> Any:
@@ -84,7 +132,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
         (_("Publishing"), {"fields": ("status", "publish_at", "expires_at", "author", "reviewer", "published_at")}),
         (_("Readers"), {"fields": ("view_count", "click_count", "helpful_yes", "helpful_no")}),
     )
-    inlines = (ArticleVersionInline,)
+    inlines = (ArticleImageInline, ArticleVersionInline)
     actions = [_transition_action(action) for action in ACTION_LABELS]
 
     class Media:

@@ -6,6 +6,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -158,6 +159,46 @@ class ArticleVersion(models.Model):
         return f"{self.article_id} v{self.number}"
 
 
+class ArticleImage(models.Model):
+    """A picture shown inside an article's Markdown, served at `get_absolute_url()`.
+
+    The re-encoded bytes live in the database rather than on disk: an upload is then stored in the
+    same transaction as its row (a failure leaves nothing behind) and the nightly pg_dump backs it up.
+    Images are capped in bytes and width, so rows stay small.
+    """
+
+    article = models.ForeignKey(Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="images")
+    name = models.CharField(_("file name"), max_length=120)
+    alt = models.CharField(_("description (alt text)"), max_length=200, blank=True)
+    content_type = models.CharField(_("content type"), max_length=30, editable=False)
+    data = models.BinaryField(_("image data"), editable=False)
+    width = models.PositiveIntegerField(_("width"), editable=False)
+    height = models.PositiveIntegerField(_("height"), editable=False)
+    size = models.PositiveIntegerField(_("size in bytes"), editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("article image")
+        verbose_name_plural = _("article images")
+        ordering = ("article", "pk")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("help:image", kwargs={"pk": self.pk, "name": self.name})
+
+    @property
+    def markdown(self) -> str:
+        """What an editor pastes into the body to show this image."""
+        alt = self.alt.replace("[", "").replace("]", "")
+        return f"![{alt}]({self.get_absolute_url()})"
+
+
 class ArticleFeedback(models.Model):
     """One reader's "was this helpful?"; written once, never edited, so no history table."""
 
@@ -226,6 +267,10 @@ class ReviewTask(models.Model):
         verbose_name = _("review task")
         verbose_name_plural = _("review tasks")
         ordering = ("-created_at",)
+        indexes = [
+            # The editor's list and the desk badge read only open tasks.
+            models.Index(fields=["created_at"], name="knowledge_review_task_open", condition=Q(status="open")),
+        ]
         constraints = [
             # One open task per article and reason: a policy edited twice does not queue two reviews.
             models.UniqueConstraint(

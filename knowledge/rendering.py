@@ -1,5 +1,7 @@
 """Article Markdown → HTML that is safe to show: rendered by `markdown`, then cleaned by nh3."""
 
+import re
+
 import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -11,6 +13,15 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align"}, "td": {"align"}}
 MAX_SOURCE_CHARS = 50_000
+# Only the knowledge base's own images (knowledge.urls, name "image"): the Content-Security-Policy
+# refuses remote images anyway, and a remote URL would tell another site who reads which article.
+OWN_IMAGE_SRC = re.compile(r"/help/images/[0-9]+/[a-z0-9-]+\.(?:jpg|png)")
+
+
+def _keep_own_images(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src":
+        return value if OWN_IMAGE_SRC.fullmatch(value) else None
+    return value
 
 
 def render_markdown(source: str) -> SafeString:
@@ -19,6 +30,7 @@ def render_markdown(source: str) -> SafeString:
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_keep_own_images,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )

@@ -2,16 +2,22 @@
 
 from typing import Any
 
+from django.contrib.auth.models import Permission
 from django.db.models import Prefetch, Q, QuerySet
 
-from knowledge.models import Article, Category
+from knowledge.models import Article, ArticleImage, Category, ReviewTask
 from knowledge.search import visible_articles
-from profiles.models import AgentProfile
+from knowledge.workflow import EDIT_PERMISSION
+from profiles.models import AgentProfile, User
 from profiles.roles import DESK_ROLES
 
 TOP_QUESTIONS = 8
 RELATED_SHOWN = 5
 CATEGORY_PAGE_SIZE = 50
+EDITOR_PAGE_SIZE = 50
+REVIEW_TASKS_SHOWN = 50
+# The desk badge counts at most this many open tasks ("99+" beyond): never a full COUNT(*).
+REVIEW_TASK_COUNT_CAP = 100
 
 
 def audience_for(user: Any) -> str:
@@ -71,3 +77,86 @@ def popular_in_category(category_id: int, audience: str) -> list[Article]:
 
 def agents_online_count() -> int:
     return AgentProfile.objects.filter(presence=AgentProfile.Presence.ONLINE).count()
+
+
+# --- The editor (/help/editor/) ---
+
+
+def articles_for_editor(limit: int = EDITOR_PAGE_SIZE) -> list[Article]:
+    """The most recently changed articles of every status and audience."""
+    return list(
+        Article.objects.select_related("category", "author")
+        .only("slug", "title_zh", "status", "kind", "audience", "updated_at", "category__name_zh",
+              "category__name_en", "author__username", "author__display_name")
+        .order_by("-updated_at", "-pk")[:limit]
+    )
+
+
+def article_for_editor(slug: str) -> Article | None:
+    return Article.objects.select_related("category").defer("search_vector").filter(slug=slug).first()
+
+
+def article_images(article: Article) -> list[ArticleImage]:
+    # The bytes are only read when an image is served.
+    return list(article.images.defer("data").order_by("pk"))
+
+
+def image_for_viewer(pk: int, name: str, user: Any) -> tuple[ArticleImage, bool] | None:
+    """The image and whether anyone may see it, or None when `user` may not (the caller answers 404).
+
+    An image is as visible as its article: everyone sees those of published public articles, the desk
+    those of published internal ones, and editors every image, drafts included.
+    """
+    image = (
+        ArticleImage.objects.select_related("article")
+        .only("name", "content_type", "data", "article__status", "article__audience")
+        .filter(pk=pk, name=name)
+        .first()
+    )
+    if image is None:
+        return None
+    published = image.article.status == Article.Status.PUBLISHED
+    public = published and image.article.audience == Article.Audience.PUBLIC
+    if public or (published and audience_for(user) == Article.Audience.INTERNAL):
+        return image, public
+    if user is not None and user.is_authenticated and user.has_perm(EDIT_PERMISSION):
+        return image, False
+    return None
+
+
+def open_review_tasks(limit: int = REVIEW_TASKS_SHOWN) -> list[ReviewTask]:
+    """Oldest first: an expired article has waited longest."""
+    return list(
+        ReviewTask.objects.filter(status=ReviewTask.Status.OPEN)
+        .select_related("article", "source")
+        .only("reason", "created_at", "article__slug", "article__title_zh", "article__status",
+              "source__slug", "source__title_zh")
+        .order_by("created_at", "pk")[:limit]
+    )
+
+
+def open_review_task_count() -> int:
+    return ReviewTask.objects.filter(status=ReviewTask.Status.OPEN)[:REVIEW_TASK_COUNT_CAP].count()
+
+
+def open_review_task(pk: int) -> ReviewTask | None:
+    return ReviewTask.objects.filter(pk=pk, status=ReviewTask.Status.OPEN).first()
+
+
+def review_task_with_articles(pk: int) -> ReviewTask | None:
+    return ReviewTask.objects.select_related("article", "source").defer(
+        "article__search_vector", "source__search_vector"
+    ).filter(pk=pk).first()
+
+
+def editors() -> list[User]:
+    """Active people who may edit articles (directly, through a role, or as superusers)."""
+    permission = Permission.objects.filter(content_type__app_label="knowledge", codename="change_article")
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True) | Q(user_permissions__in=permission) | Q(groups__permissions__in=permission)
+        )
+        .distinct()
+        .order_by("pk")
+    )

@@ -11,7 +11,8 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from knowledge import search
-from knowledge.models import Article, ArticleFeedback, ArticleVersion, Category, ReviewTask
+from knowledge.images import CleanImage
+from knowledge.models import Article, ArticleFeedback, ArticleImage, ArticleVersion, Category, ReviewTask
 from knowledge.workflow import Action, apply_transition
 from profiles.models import User
 from service_center.core import events
@@ -132,6 +133,15 @@ def _sweep_one(pk: int, action: Action, now: datetime) -> int:
     if action is Action.EXPIRE:
         _open_review_task(article=article, reason=ReviewTask.Reason.EXPIRED)
     return 1
+
+
+@transaction.atomic
+def article_image_add(*, article: Article, image: CleanImage, alt: str = "", uploaded_by: User | None) -> ArticleImage:
+    """Store an image already checked and re-encoded by `knowledge.images.clean_upload`."""
+    return ArticleImage.objects.create(
+        article=article, name=image.name, alt=alt.strip()[:200], content_type=image.content_type, data=image.data,
+        width=image.width, height=image.height, size=len(image.data), uploaded_by=uploaded_by,
+    )
 
 
 @transaction.atomic

@@ -19,6 +19,8 @@ from knowledge.workflow import EDIT_PERMISSION
 SEARCH_RESULTS = 20
 SUGGESTIONS = 6
 VOTED_SESSION_KEY = "knowledge_voted"
+# An article taken offline stops showing its images to others within this many seconds.
+IMAGE_MAX_AGE = 600
 
 
 def _query(request: HttpRequest) -> str:
@@ -145,3 +147,18 @@ def preview(request: HttpRequest) -> HttpResponse:
     # The admin script posts `body`; the editor page's htmx posts the textarea by its own name.
     source = next((request.POST[name] for name in ("body", "body_zh", "body_en") if name in request.POST), "")
     return HttpResponse(render_markdown(source))
+
+
+@require_GET
+def article_image(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """An image as visible as its article; 404 (never 403) to anyone who may not read that article."""
+    found = selectors.image_for_viewer(pk, name, request.user)
+    if found is None:
+        raise Http404
+    image, public = found
+    response = HttpResponse(bytes(image.data), content_type=image.content_type)
+    response["Content-Disposition"] = f'inline; filename="{image.name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    # Shared caches may keep public images; the rest stay in the reader's own browser.
+    response["Cache-Control"] = f"{'public' if public else 'private'}, max-age={IMAGE_MAX_AGE}"
+    return response

@@ -26,7 +26,9 @@ from aftersales.services import setup as aftersales_setup
 from chat import services as chat_services
 from chat.models import Attachment, Conversation
 from chat.services.tickets import leave_message
-from knowledge.models import Article
+from knowledge import images as knowledge_images
+from knowledge import services as knowledge_services
+from knowledge.models import Article, ReviewTask
 from profiles import services as profile_services
 from profiles.models import Store, Team, User
 from profiles.roles import Role
@@ -177,6 +179,17 @@ def fixed(path: str) -> Callable[[World], str]:
     return lambda world: path
 
 
+def _article_image_url(article: Article) -> str:
+    image = article.images.first() or knowledge_services.article_image_add(
+        article=article, image=knowledge_images.clean_upload(_png()), uploaded_by=None)
+    return image.get_absolute_url()
+
+
+def _review_task_done_url(world: World) -> str:
+    task, _ = ReviewTask.objects.get_or_create(article=world.public_article, reason=ReviewTask.Reason.EXPIRED)
+    return f"/help/editor/tasks/{task.pk}/done/"
+
+
 # Who may take each ticket action beyond reading (customers nudge; the desk assigns, escalates, moves).
 _TICKET_ACTION_ONLY: dict[str, Expect] = {
     "assign/": {"customer": "403"},
@@ -222,6 +235,14 @@ ROUTES: dict[str, Route] = {
     "help/editor/new/": Route("GET", fixed("/help/editor/new/"), EDITORS),
     "help/editor/<slug:slug>/": Route("GET", fixed("/help/editor/public-guide/"), EDITORS),
     "help/editor/<slug:slug>/transition/": Route("POST", fixed("/help/editor/public-guide/transition/"), EDITORS),
+    "help/editor/<slug:slug>/images/": Route("POST", fixed("/help/editor/public-guide/images/"), EDITORS,
+                                             data=lambda w: {"image": _png(), "alt": "图"}),
+    "help/editor/tasks/<int:pk>/done/": Route("POST", _review_task_done_url, EDITORS),
+    # An article image is as visible as its article.
+    "help/images/<int:pk>/<str:name>": Route(
+        "GET", lambda w: _article_image_url(w.public_article), EVERYONE,
+        other_url=lambda w: _article_image_url(w.internal_article),
+        other=expect("404", agent="ok", supervisor="ok", qa="ok", admin="ok")),
     # The chat widget is the customers'; staff answer from the desk.
     "help/chat/": Route("GET", fixed("/help/chat/"), CUSTOMERS),
     "help/chat/start/": Route("POST", fixed("/help/chat/start/"), CUSTOMERS),

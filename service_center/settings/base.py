@@ -280,6 +280,10 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
 ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
 # The bot answers on its own only at or above this confidence (0 to 1); below, the question is logged.
 KNOWLEDGE_BOT_MIN_CONFIDENCE = env.float("KNOWLEDGE_BOT_MIN_CONFIDENCE", default=0.5)
+# Article images: largest upload accepted in bytes, and most pixels (checked from the header, before
+# decoding, so a small file that decompresses into a huge bitmap is refused).
+KNOWLEDGE_IMAGE_MAX_BYTES = env.int("KNOWLEDGE_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+KNOWLEDGE_IMAGE_MAX_PIXELS = env.int("KNOWLEDGE_IMAGE_MAX_PIXELS", default=40_000_000)
 
 # --- tickets ---
 # Ticket attachments are private and live outside MEDIA_ROOT.

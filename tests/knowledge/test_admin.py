@@ -26,6 +26,7 @@ def test_adding_an_article_writes_version_one_and_indexes_it(admin_client_kb) ->
         "question_en": "", "body_en": "", "publish_at_0": "", "publish_at_1": "",
         "expires_at_0": "", "expires_at_1": "",
         "versions-TOTAL_FORMS": "0", "versions-INITIAL_FORMS": "0",
+        "images-TOTAL_FORMS": "0", "images-INITIAL_FORMS": "0",
     })
     assert response.status_code == 302, response.content.decode()[:2000]
     article = Article.objects.get(slug="new-article")
@@ -47,6 +48,7 @@ def test_editing_a_published_policy_in_admin_opens_review_tasks_and_shows_the_di
         "publish_at_1": "", "expires_at_0": "", "expires_at_1": "", "versions-TOTAL_FORMS": "1",
         "versions-INITIAL_FORMS": "1",
         "versions-0-id": ArticleVersion.objects.get(article=policy).pk, "versions-0-article": policy.pk,
+        "images-TOTAL_FORMS": "0", "images-INITIAL_FORMS": "0",
     }
     response = client.post(f"/admin/knowledge/article/{policy.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:3000]

@@ -1,0 +1,53 @@
+"""E-mail to knowledge-base editors when an article needs review (expired, or a linked policy changed).
+
+Subscribed to the `knowledge.review_needed` domain event, so it runs only after the task is committed.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from knowledge import selectors
+from knowledge.models import ReviewTask
+from service_center.core.events import DomainEvent
+
+
+def _site_origin() -> str:
+    # The public origin is the one browsers post forms from; without it the mail carries paths only.
+    origins: list[str] = settings.CSRF_TRUSTED_ORIGINS
+    return origins[0].rstrip("/") if origins else ""
+
+
+def _message(task: ReviewTask) -> tuple[str, str]:
+    origin = _site_origin()
+    lines = [
+        _("An article needs review: %(reason)s.") % {"reason": task.get_reason_display()},
+        "",
+        _("Article: %(title)s") % {"title": task.article.title_zh},
+    ]
+    if task.source is not None:
+        lines.append(_("Changed policy: %(title)s") % {"title": task.source.title_zh})
+    lines += [
+        "",
+        _("Edit the article: %(url)s") % {"url": origin + reverse("help:editor_edit", args=[task.article.slug])},
+        _("All open review tasks: %(url)s") % {"url": origin + reverse("help:editor")},
+    ]
+    return _("[Knowledge base] Review needed: %(title)s") % {"title": task.article.title_zh}, "\n".join(lines)
+
+
+def email_editors_review_needed(event: DomainEvent) -> None:
+    """One e-mail to each editor with an address, never one mail listing everyone."""
+    task = selectors.review_task_with_articles(int(event.payload["task_id"]))
+    if task is None or task.status != ReviewTask.Status.OPEN:
+        return
+    mails = []
+    for editor in selectors.editors():
+        if not editor.email:
+            continue
+        with translation.override(editor.preferred_language or settings.LANGUAGE_CODE):
+            subject, body = _message(task)
+        mails.append((subject, body, settings.DEFAULT_FROM_EMAIL, [editor.email]))
+    if mails:
+        send_mass_mail(mails)
