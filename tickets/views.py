@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from profiles.models import User
+from service_center.core import flags
 from service_center.core.api import ApplicationError
 from tickets import desk_selectors, links, selectors, services
 from tickets.forms import (
@@ -34,6 +35,11 @@ from tickets.forms import (
 )
 from tickets.models import DeskSettings, Ticket, TicketMessage
 from tickets.workflow import allowed_targets
+
+# The knowledge suggestions panel, rolled out by a canary flag (see service_center/core/flags.py).
+SUGGESTIONS_FLAG = "desk_ticket_suggestions"
+# The knowledge API's own cap on the text it ranks.
+SUGGESTIONS_TEXT_CHARS = 500
 
 DESK_STRINGS = {
     "connecting": _("Connecting…"),
@@ -158,9 +164,16 @@ def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200, **b
         "clocks": _sla_clocks(ticket, now),
         "now": now,
         "desk_strings": DESK_STRINGS,
+        "suggestions_text": _suggestions_text(detail) if flags.flag_active(request, SUGGESTIONS_FLAG) else "",
         **forms,
     }
     return render(request, "tickets/ticket.html", context, status=status)
+
+
+def _suggestions_text(detail: selectors.TicketDetail) -> str:
+    """What the knowledge suggestions are asked about: the subject and the customer's latest words."""
+    said = [message.body for message in detail.messages if message.from_customer]
+    return f"{detail.ticket.subject}\n{said[-1] if said else ''}"[:SUGGESTIONS_TEXT_CHARS].strip()
 
 
 def _int(value: str | None) -> int | None:

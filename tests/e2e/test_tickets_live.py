@@ -12,6 +12,7 @@ from profiles.models import AgentProfile, User
 from profiles.roles import Role
 from tests.browser import ARTIFACTS
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, TeamFactory
+from tests.knowledge.factories import ArticleFactory
 from tickets import services
 from tickets.models import CannedResponse, RoutingRule, SatisfactionSurvey, Ticket
 
@@ -42,6 +43,8 @@ def scene(transactional_db: None) -> Scene:
     profile.teams.add(team)
     # Everything from the help center lands in this team's queue.
     RoutingRule.objects.create(name="默认", team=team)
+    ArticleFactory.create(slug="shipping-time", title_zh="下单后多久发货", question_zh="订单什么时候发货",
+                          body_zh="现货商品在付款后 48 小时内发货。")
     customer = CustomerProfileFactory.create(user__display_name="张伟", user__roles=(Role.CUSTOMER,),
                                              user__phone="13812345678", vip_level=2, tags=["老客户"]).user
     ticket = services.ticket_create(customer=customer, subject="订单一直没有发货", team=team, priority="high",
@@ -99,6 +102,8 @@ def test_customer_files_agent_sees_it_live_and_reply_reaches_customer_live(
         assert "仓库说今天下午发货" not in customer.content()
 
         desk.goto(f"{base}/desk/tickets/{scene.ticket.pk}/")
+        # The knowledge panel asks the API about the ticket and lists the matching article.
+        desk.locator("#kb-suggestions li a", has_text="下单后多久发货").wait_for()
         desk.select_option("#canned-picker", index=1)
         assert "张伟 您好，订单 DD20261120001 已为您加急。" in desk.input_value("#id_body")  # noqa: RUF001
         desk.screenshot(path=str(ARTIFACTS / "tickets-ticket.png"), full_page=True)

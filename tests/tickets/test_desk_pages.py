@@ -193,3 +193,18 @@ def test_attachment_download_respects_access(ticket: Ticket, customer: User, mak
     assert login(agent).get(f"{QUEUE}attachments/{note_file.pk}/").status_code == 200
     assert login(customer).get(f"{QUEUE}attachments/{note_file.pk}/").status_code == 404
     assert login(make_user("customer")).get(f"{QUEUE}attachments/{note_file.pk}/").status_code == 404
+
+
+def test_knowledge_suggestions_follow_their_canary_flag(ticket: Ticket, make_agent: Callable[..., User]) -> None:
+    from waffle.models import Flag
+
+    client = login(make_agent())
+    page = client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    assert 'id="kb-suggestions"' in page and "tickets/suggestions.js" in page
+    assert ticket.subject in page
+    flag = Flag.objects.get(name="desk_ticket_suggestions")
+    flag.percent = 0
+    flag.save()
+    flag.flush()  # waffle clears its cached copy on commit, which a test's transaction never reaches
+    page = client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    assert 'id="kb-suggestions"' not in page and "tickets/suggestions.js" not in page
