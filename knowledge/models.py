@@ -180,6 +180,8 @@ class ArticleImage(models.Model):
         on_delete=models.SET_NULL, related_name="+",
     )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # Name and alt text can change in admin; the bytes never do, so the history leaves them out.
+    history = HistoricalRecords(excluded_fields=["data"])
 
     class Meta:
         verbose_name = _("article image")
