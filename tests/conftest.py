@@ -27,6 +27,12 @@ def _isolated_cache_and_throttles() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Factories hash a password per user; PBKDF2 at production strength costs ~0.5 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _password_only_sign_in(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests sign staff in with `force_login`, which has no second step; tests/profiles/test_two_factor.py
     turns the requirement back on and proves it. The environment variable reaches live servers started

@@ -107,7 +107,6 @@ def _png(name: str = "photo.png") -> SimpleUploadedFile:
 
 @pytest.fixture
 def world(db: None, settings: Any, tmp_path: Any) -> World:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TICKETS_MEDIA_ROOT = str(tmp_path / "tickets")
     settings.CHAT_MEDIA_ROOT = str(tmp_path / "chat")
     aftersales_setup.reference_data_ensure()

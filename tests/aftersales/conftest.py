@@ -1,7 +1,6 @@
 """After-sales fixtures: reference data, the fake gateway reset per test, Celery run inline."""
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 
@@ -11,11 +10,6 @@ from profiles import services
 from profiles.models import Store, User
 from service_center.celery import app as celery_app
 from tests.factories import StoreFactory
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,19 +1,12 @@
 """Fixtures for the API tests."""
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from profiles.models import User
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    # Every role client creates a user with a password; production-strength hashing is most of the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -12,9 +12,3 @@ def report() -> Any:
         print(json.dumps({"bench": name, **figures}, ensure_ascii=False), flush=True)
 
     return emit
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    # Benchmarks create thousands of users; the figures measure the service, not PBKDF2.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -11,10 +11,5 @@ def _chat_media(settings: Any, tmp_path: Any) -> Iterator[None]:
     yield
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # The realtime fixtures (fresh channel layer per test, logged-in session cookies) apply here too.
 from tests.realtime.conftest import _channel_layer_per_test, login_as  # noqa: E402, F401

@@ -2,16 +2,8 @@
 
 from typing import Any, Literal
 
-import pytest
 from django.conf import settings
 from django.urls import reverse
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    # Every test here makes users; PBKDF2's deliberate slowness would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 Outcome = Literal["ok", "login", "forbidden"]
 

@@ -12,9 +12,7 @@ from tickets.models import Ticket
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any, tmp_path: Any) -> None:
-    # Factories hash a password per user; PBKDF2 at production strength costs ~0.5 s each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _private_media(settings: Any, tmp_path: Any) -> None:
     settings.TICKETS_MEDIA_ROOT = str(tmp_path / "attachments")
 
 
