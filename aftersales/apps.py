@@ -22,9 +22,12 @@ class AftersalesConfig(AppConfig):
 
     def ready(self) -> None:
         from aftersales import notifications, ticket_hooks
+        from aftersales.customer_facts import customer_facts
+        from service_center.core import customer_context
 
         notifications.subscribe()
         ticket_hooks.subscribe()
+        customer_context.register(customer_facts)
 
     def seed_demo(self, stdout: Any) -> None:
         from aftersales import demo

@@ -8,6 +8,7 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from aftersales.models import (
+    FINAL_STATUSES,
     AfterSalesRequest,
     Evidence,
     Notification,
@@ -17,6 +18,7 @@ from aftersales.models import (
     RequestEvent,
     ReturnAddress,
     Status,
+    TrackingEvent,
 )
 from aftersales.workflow import Actor
 from profiles.models import Store
@@ -182,3 +184,27 @@ def conversation(request: AfterSalesRequest, *, limit: int = CONVERSATION_LIMIT)
         return []
     newest = ticket_selectors.messages_for(request.ticket, include_notes=False).order_by("-id")[:limit]
     return list(reversed(newest))
+
+
+def recent_orders(customer_id: int, *, limit: int) -> list[Order]:
+    """The customer's newest orders with their parcels (two queries, on the customer's recent-orders index)."""
+    return list(Order.objects.filter(customer_id=customer_id).prefetch_related("shipments")
+                .order_by("-created_at", "-id")[:limit])
+
+
+def latest_scans(parcels: set[tuple[str, str]]) -> dict[tuple[str, str], TrackingEvent]:
+    """The newest courier scan of each (courier, tracking number), in one query."""
+    if not parcels:
+        return {}
+    wanted = Q()
+    for courier, tracking_number in parcels:
+        wanted |= Q(courier=courier, tracking_number=tracking_number)
+    scans = (TrackingEvent.objects.filter(wanted).order_by("courier", "tracking_number", "-occurred_at", "-id")
+             .distinct("courier", "tracking_number"))
+    return {(scan.courier, scan.tracking_number): scan for scan in scans}
+
+
+def open_requests(customer_id: int, *, limit: int) -> list[AfterSalesRequest]:
+    """The customer's requests not closed or cancelled, most recently moved first."""
+    return list(AfterSalesRequest.objects.filter(customer_id=customer_id).exclude(status__in=FINAL_STATUSES)
+                .order_by("-updated_at", "-id")[:limit])
