@@ -1,4 +1,5 @@
-"""The assistant that greets a new conversation, answers from the knowledge base, and decides when
+"""The assistant that greets a new conversation, answers order and refund questions from the customer's
+own records (chat/order_questions.py) and the rest from the knowledge base, and decides when
 a person must take over (asked for, angry wording, or `CHAT_BOT_MAX_MISSES` questions it could not
 answer with confidence; those are logged by the knowledge app for FAQ drafts)."""
 
@@ -9,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
+from chat import order_questions
 from knowledge.bot import answer_question
 from knowledge.models import Article
 from profiles.models import User
@@ -21,7 +23,11 @@ class BotAnswer:
 
 
 def answer(question: str, customer: User) -> BotAnswer | None:
-    """A knowledge-base answer the assistant is confident in, as plain text with the article's link."""
+    """An answer from the customer's own orders and requests when the question is about them, else a
+    knowledge-base answer the assistant is confident in, as plain text with the article's link."""
+    from_records = order_questions.answer(question, customer.pk)
+    if from_records is not None:
+        return BotAnswer(text=from_records.text, confidence=from_records.confidence)
     found = answer_question(question, customer)
     if not found.confident or found.article is None:
         return None
