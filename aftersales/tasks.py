@@ -1,5 +1,7 @@
 """Celery tasks for after-sales: each fetches and calls one service; safe to run twice."""
 
+from typing import Any
+
 from celery import shared_task
 
 from aftersales.services import refunds, requests
@@ -51,3 +53,11 @@ def sync_complaint_rating(request_id: int) -> None:
     from aftersales.services import complaints
 
     complaints.complaint_rating_sync(request_id=request_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def segment_customers() -> dict[str, Any]:
+    """Beat runs this every night; rerunning it changes nothing more."""
+    from aftersales.segments import segment_customers as recompute
+
+    return recompute()

@@ -25,6 +25,7 @@ from profiles.models import (
     AuditEntry,
     CustomerProfile,
     Merchant,
+    SegmentPolicy,
     Skill,
     Store,
     StoreMembership,
@@ -272,10 +273,11 @@ class AgentProfileAdmin(HistoryAdmin):
 @admin.register(CustomerProfile)
 class CustomerProfileAdmin(PiiMaskingMixin, HistoryAdmin):
     pii_fields = {"id_number": "id_number", "address": "address"}
-    fields = ("user", "external_id", "vip_level", "tags", "id_number", "address")
-    list_display = ("user", "external_id", "vip_level", "tag_list", "created_at")
+    fields = ("user", "external_id", "vip_level", "segment", "segment_updated_at", "tags", "id_number", "address")
+    readonly_fields = ("segment", "segment_updated_at")
+    list_display = ("user", "external_id", "vip_level", "segment", "tag_list", "created_at")
     list_select_related = ("user",)
-    list_filter = ("vip_level",)
+    list_filter = ("vip_level", "segment")
     search_fields = ("external_id", "user__username", "user__display_name")
     autocomplete_fields = ("user",)
 
@@ -311,3 +313,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(SegmentPolicy)
+class SegmentPolicyAdmin(HistoryAdmin):
+    """The thresholds of the nightly RFM segmentation (the first row is used)."""
+
+    list_display = ("__str__", "new_within_days", "active_within_days", "window_days", "high_value_min_spend_fen",
+                    "high_value_min_orders")

@@ -5,6 +5,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from service_center.core.crypto import blind_index
@@ -174,6 +175,12 @@ class AgentProfile(models.Model):
 
 
 class CustomerProfile(models.Model):
+    class Segment(models.TextChoices):
+        NEW = "new", pgettext_lazy("customer segment", "New")
+        HIGH_VALUE = "high_value", pgettext_lazy("customer segment", "High value")
+        ACTIVE = "active", pgettext_lazy("customer segment", "Active")
+        SILENT = "silent", pgettext_lazy("customer segment", "Silent")
+
     class VipLevel(models.IntegerChoices):
         REGULAR = 0, _("Regular")
         SILVER = 1, _("Silver")
@@ -185,6 +192,9 @@ class CustomerProfile(models.Model):
     external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
     vip_level = models.PositiveSmallIntegerField(_("VIP level"), choices=VipLevel.choices, default=VipLevel.REGULAR)
     tags = ArrayField(models.CharField(max_length=30), verbose_name=_("tags"), default=list, blank=True)
+    # From RFM scores, recomputed nightly by the after-sales app (which holds the orders).
+    segment = models.CharField(_("segment"), max_length=20, choices=Segment.choices, blank=True)
+    segment_updated_at = models.DateTimeField(_("segment updated"), null=True, blank=True)
     id_number = EncryptedTextField(_("ID number"), blank=True, default="")
     address = EncryptedTextField(_("address"), blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -194,7 +204,8 @@ class CustomerProfile(models.Model):
     class Meta:
         verbose_name = _("customer profile")
         verbose_name_plural = _("customer profiles")
-        indexes = [models.Index(fields=["vip_level"], name="customer_vip_idx")]
+        indexes = [models.Index(fields=["vip_level"], name="customer_vip_idx"),
+                   models.Index(fields=["segment"], name="customer_segment_idx")]
 
     def __str__(self) -> str:
         return str(self.user)
@@ -234,3 +245,26 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} · {self.username or self.subject}"
+
+
+class SegmentPolicy(models.Model):
+    """The RFM thresholds of the customer segments, edited in admin; the first row is the one used."""
+
+    new_within_days = models.PositiveIntegerField(_("new: joined within (days)"), default=30)
+    active_within_days = models.PositiveIntegerField(_("active: ordered within (days)"), default=90)
+    window_days = models.PositiveIntegerField(_("high value: look back (days)"), default=365)
+    high_value_min_spend_fen = models.PositiveBigIntegerField(_("high value: spent at least (fen)"),
+                                                              default=500_000)
+    high_value_min_orders = models.PositiveIntegerField(_("high value: or at least this many orders"), default=12)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("segment policy")
+        verbose_name_plural = _("segment policies")
+
+    def __str__(self) -> str:
+        return str(_("Segment policy"))
+
+    @classmethod
+    def current(cls) -> "SegmentPolicy":
+        return cls.objects.order_by("pk").first() or cls()

@@ -54,6 +54,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "profiles.view_pii",
         "profiles.use_desk",
         "profiles.view_reports",
+        "profiles.view_segmentpolicy",
+        "profiles.add_segmentpolicy",
+        "profiles.change_segmentpolicy",
     ],
     Role.QA: [
         "profiles.view_customerprofile",

@@ -306,3 +306,18 @@ def two_factor_check(*, user: User, token: str, ip_address: str | None = None) -
     else:
         audit_record(action=AuditEntry.Action.TWO_FACTOR_VERIFIED, actor=user, ip_address=ip_address)
     return device
+
+
+def customer_segments_apply(*, members: dict[str, list[int]], now: Any = None) -> int:
+    """Put each listed customer (user ids) in their segment; one UPDATE per segment, only where it changes.
+
+    A nightly recomputation, not a person's edit: no history row per customer per night.
+    """
+    now = now or timezone.now()
+    changed = 0
+    for segment, user_ids in members.items():
+        changed += (
+            CustomerProfile.objects.filter(user_id__in=user_ids).exclude(segment=segment)
+            .update(segment=segment, segment_updated_at=now)
+        )
+    return changed

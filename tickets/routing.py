@@ -17,7 +17,7 @@ from tickets.models import (
     Ticket,
 )
 
-# Gold members and above, and customers tagged high-value, jump one priority step.
+# Gold members and above, the high-value segment and customers tagged high-value jump one priority step.
 VIP_BOOST_LEVEL = CustomerProfile.VipLevel.GOLD
 HIGH_VALUE_TAGS = frozenset({"高价值", "high-value"})
 
@@ -33,7 +33,8 @@ class Decision:
 def boost_priority(priority: str, customer: CustomerProfile | None) -> str:
     if customer is None:
         return priority
-    if customer.vip_level >= VIP_BOOST_LEVEL or HIGH_VALUE_TAGS & set(customer.tags):
+    if (customer.vip_level >= VIP_BOOST_LEVEL or customer.segment == CustomerProfile.Segment.HIGH_VALUE
+            or HIGH_VALUE_TAGS & set(customer.tags)):
         index = PRIORITY_ORDER.index(Priority(priority))
         return PRIORITY_ORDER[min(index + 1, len(PRIORITY_ORDER) - 1)]
     return priority
