@@ -20,7 +20,11 @@ from chat.services.tickets import TicketLink, auto_reply, transcript_notes
 from profiles import selectors as profile_selectors
 from profiles.models import AgentProfile, User
 from profiles.roles import Role
+from service_center.core import customer_context
 from service_center.core.api import ApplicationError, error_body
+from service_center.core.customer_context import CustomerFacts
+from tickets import selectors as ticket_selectors
+from tickets import services as ticket_services
 
 # Recent customers are a glance, not a list to work through; the queue comes with the tickets.
 RECENT_CUSTOMERS_SHOWN = 10
@@ -232,6 +236,23 @@ def _ticket_form(request: HttpRequest, conversation: Conversation, data: Any = N
                             initial={"subject": question.splitlines()[0][:200] if question else ""})
 
 
+def _canned(user: User, conversation: Conversation, facts: CustomerFacts) -> list[dict[str, str]]:
+    """The user's canned responses filled for this chat, as the ticket page fills them for a ticket."""
+    ticket = conversation.ticket
+    values = {
+        "customer.name": str(conversation.customer),
+        "agent.name": str(user),
+        "order.number": facts.orders[0].number if facts.orders else "",
+        "ticket.number": ticket.number if ticket is not None else "",
+        "ticket.subject": ticket.subject if ticket is not None else "",
+    }
+    return [
+        {"title": response.title, "shortcut": response.shortcut,
+         "text": ticket_services.canned_response_fill(response=response, values=values, user=user)}
+        for response in ticket_selectors.canned_responses_for(user)
+    ]
+
+
 @login_required
 @permission_required("profiles.use_desk", raise_exception=True)
 @require_GET
@@ -242,6 +263,8 @@ def console(request: HttpRequest) -> HttpResponse:
     if chosen is None and context["chats"]:
         chosen = context["chats"][0]
     question = chat_selectors.last_customer_text(chosen.pk) if chosen else ""
+    # The customer's orders and open requests come from whichever app owns them (aftersales today).
+    facts = customer_context.facts_for(chosen.customer_id) if chosen else CustomerFacts()
     colleagues = [
         agent for agent in profile_selectors.agents_for_desk(request.user) if agent.user_id != request.user.pk
     ]
@@ -250,6 +273,8 @@ def console(request: HttpRequest) -> HttpResponse:
         "question": question,
         "colleagues": colleagues,
         "suggestions": bot.suggestions(question) if question else [],
+        "facts": facts,
+        "canned": _canned(_user(request), chosen, facts) if chosen else [],
         "is_agent": context["capacity"] is not None,
         "chat_strings": CHAT_STRINGS,
         "chat_emoji": CHAT_EMOJI,

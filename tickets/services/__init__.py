@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 
 from tickets.errors import AgentUnavailable, NotAllowed, TicketError, TicketTaken
 from tickets.services.collaboration import (
+    canned_response_fill,
     canned_response_render,
     ticket_create_child,
     ticket_link,
@@ -38,6 +39,7 @@ __all__ = [
     "TicketError",
     "TicketTaken",
     "ValidationError",
+    "canned_response_fill",
     "canned_response_render",
     "check_nudges",
     "sla_sweep",

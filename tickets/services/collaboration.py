@@ -1,6 +1,7 @@
 """Working together on tickets: merge, sub-tickets, links, and canned responses with safe variables."""
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -89,14 +90,21 @@ def ticket_link(*, ticket: Ticket, other: Ticket, actor: User, unlink: bool = Fa
     publish("ticket.linked", ticket, other_ticket_id=other.pk, unlinked=unlink, actor_id=actor.pk)
 
 
-def canned_response_render(*, response: CannedResponse | str, ticket: Ticket, user: User | None = None) -> str:
-    """Fill `{{ customer.name }}`, `{{ ticket.number }}`, `{{ order.number }}`, `{{ agent.name }}`.
+def canned_response_fill(*, response: CannedResponse | str, values: Mapping[str, str], user: User | None = None
+                         ) -> str:
+    """Fill the `{{ name.attr }}` variables found in `values` (the chat console has no ticket to render
+    against, only its customer, agent and orders); other variables stay as typed.
 
     Plain string substitution: the result is text, escaped wherever it is shown, never a template.
     """
     if isinstance(response, CannedResponse) and response.owner_id not in (None, getattr(user, "pk", None)):
         raise NotAllowed(_("This canned response belongs to someone else."))
     text = response.body if isinstance(response, CannedResponse) else response
+    return VARIABLE.sub(lambda match: values.get(match.group(1), match.group(0)), text)
+
+
+def canned_response_render(*, response: CannedResponse | str, ticket: Ticket, user: User | None = None) -> str:
+    """Fill `{{ customer.name }}`, `{{ ticket.number }}`, `{{ order.number }}`, `{{ agent.name }}`."""
     values = {
         "customer.name": str(ticket.customer),
         "ticket.number": ticket.number,
@@ -104,4 +112,4 @@ def canned_response_render(*, response: CannedResponse | str, ticket: Ticket, us
         "order.number": ticket.order_number,
         "agent.name": str(user) if user is not None else "",
     }
-    return VARIABLE.sub(lambda match: values.get(match.group(1), match.group(0)), text)
+    return canned_response_fill(response=response, values=values, user=user)
