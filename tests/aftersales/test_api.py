@@ -10,6 +10,7 @@ from aftersales.models import AfterSalesRequest, Order, OrderItem, Status
 from profiles.models import User
 from tests.aftersales.factories import apply, make_order, photo
 from tests.api.helpers import API_ROLES, assert_error, post_json
+from tests.clients import logged_in
 from tests.factories import CustomerProfileFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,11 +18,6 @@ pytestmark = pytest.mark.django_db
 ORDERS = "/api/v1/orders/"
 REQUESTS = "/api/v1/aftersales-requests/"
 
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

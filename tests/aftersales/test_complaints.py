@@ -15,17 +15,13 @@ from aftersales.workflow import Actor, InvalidTransition, apply_transition
 from profiles.models import User
 from service_center.core import events
 from tests.aftersales.factories import apply, make_order
+from tests.clients import logged_in
 from tests.pages.conftest import page_text
 from tickets import services as ticket_services
 from tickets.models import SatisfactionSurvey, Ticket
 
 pytestmark = pytest.mark.django_db
 
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def complain(customer: User, store: Any, *, reason: str = "delivery", description: str = "") -> AfterSalesRequest:

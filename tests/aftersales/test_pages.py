@@ -3,23 +3,18 @@
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from aftersales.models import AfterSalesRequest, Status
 from aftersales.services import requests
 from aftersales.workflow import Actor
 from profiles.models import User
 from tests.aftersales.factories import apply, make_order, photo
+from tests.clients import logged_in
 from tests.conftest import ALL_ROLES
 from tests.pages.conftest import assert_outcome, page_text
 
 pytestmark = pytest.mark.django_db
 
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

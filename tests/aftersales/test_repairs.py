@@ -4,13 +4,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from aftersales.models import RepairSlot, Status
 from aftersales.services import repairs, requests
 from service_center.core.api import ApplicationError
 from tests.aftersales.factories import apply, make_order
+from tests.clients import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +28,6 @@ def slot(store: Any, *, hours: int = 24, capacity: int = 1) -> RepairSlot:
     return RepairSlot.objects.create(store=store, starts_at=start, ends_at=start + timedelta(hours=3),
                                      capacity=capacity)
 
-
-def logged_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_on_site_repair_through_the_pages(approved_repair: Any, customer: Any, store_and_staff: Any) -> None:

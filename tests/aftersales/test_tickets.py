@@ -4,7 +4,6 @@
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from aftersales import demo
@@ -13,17 +12,13 @@ from aftersales.services import requests, ticketing
 from aftersales.services.requests import NotEligible
 from profiles.models import User
 from tests.aftersales.factories import apply, make_order, photo
+from tests.clients import logged_in
 from tests.conftest import ALL_ROLES
 from tests.pages.conftest import page_text
 from tickets.models import Ticket, TicketMessage
 
 pytestmark = pytest.mark.django_db
 
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from django.test import Client
 
 from profiles.models import AgentProfile
 from tests.api.helpers import API_ROLES, assert_error
+from tests.clients import logged_in as login
 from tests.factories import SkillFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,11 +22,6 @@ EXPECTED_PERMISSIONS = {
     "integrator": [],
 }
 
-
-def login(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize("role", API_ROLES)

@@ -14,6 +14,7 @@ from chat.errors import ChatError
 from chat.models import Conversation
 from profiles.models import AgentProfile, Team, User
 from tests.chat.factories import chat_with_agent, say
+from tests.clients import logged_in
 from tests.conftest import ALL_ROLES
 from tests.factories import TeamFactory
 from tests.pages.conftest import Outcome, assert_outcome, page_text
@@ -65,11 +66,6 @@ def conversation(customer: User, agent: User) -> Conversation:
 def notes(ticket: Ticket) -> list[str]:
     return list(TicketMessage.objects.filter(ticket=ticket, kind="note").order_by("pk").values_list("body", flat=True))
 
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_a_new_ticket_gets_the_transcript_and_the_chat_keeps_the_link(

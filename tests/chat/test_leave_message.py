@@ -15,6 +15,7 @@ from chat import selectors
 from chat.selectors import Availability
 from profiles.models import AgentProfile, User
 from tests.chat.factories import chat_with_agent, start_chat
+from tests.clients import logged_in
 from tests.conftest import ALL_ROLES
 from tests.pages.conftest import Outcome, assert_outcome, page_text
 from tests.tickets.factories import SlaPolicyFactory, make_calendar
@@ -59,11 +60,6 @@ def freeze(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
 def online_agent(make_user: Callable[..., User]) -> User:
     return make_user("agent", presence=AgentProfile.Presence.ONLINE, capacity=1)
 
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def png_upload(name: str = "damage.png") -> SimpleUploadedFile:

@@ -14,6 +14,7 @@ from PIL import Image
 from chat.models import Attachment, ChatMessage, Conversation
 from profiles.models import AgentProfile, User
 from tests.chat.factories import chat_with_agent, say, start_chat
+from tests.clients import logged_in
 from tests.conftest import ALL_ROLES
 from tests.knowledge.factories import ArticleFactory
 from tests.pages.conftest import Outcome, assert_outcome, page_text
@@ -31,11 +32,6 @@ CONSOLE_OUTCOME: dict[str, Outcome] = {
     "merchant_staff": "forbidden", "admin": "ok",
 }
 
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def png_bytes(size: tuple[int, int] = (2400, 1200), mode: str = "RGB") -> bytes:

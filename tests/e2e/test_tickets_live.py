@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client
+from waffle.models import Flag
 
 from profiles.models import AgentProfile, User
 from profiles.roles import Role
@@ -43,6 +44,8 @@ def scene(transactional_db: None) -> Scene:
     profile.teams.add(team)
     # Everything from the help center lands in this team's queue.
     RoutingRule.objects.create(name="默认", team=team)
+    # The suggestions panel's flag, in case an earlier transactional test's flush removed the migration's row.
+    Flag.objects.update_or_create(name="desk_ticket_suggestions", defaults={"percent": 99.9, "everyone": None})
     ArticleFactory.create(slug="shipping-time", title_zh="下单后多久发货", question_zh="订单什么时候发货",
                           body_zh="现货商品在付款后 48 小时内发货。")
     customer = CustomerProfileFactory.create(user__display_name="张伟", user__roles=(Role.CUSTOMER,),

@@ -1,10 +1,10 @@
 """Merchant portal: the staff member's own stores, and a store with its staff."""
 
 import pytest
-from django.test import Client
 
 from profiles import services
-from profiles.models import StoreMembership, User
+from profiles.models import StoreMembership
+from tests.clients import logged_in
 from tests.conftest import ALL_ROLES
 from tests.factories import StoreFactory, UserFactory
 from tests.pages.conftest import Outcome, assert_outcome, page_text
@@ -24,11 +24,6 @@ EXPECTED: dict[str, Outcome] = {
 def store_path(store_id: int) -> str:
     return f"/merchant/stores/{store_id}/"
 
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)

@@ -10,6 +10,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from profiles.models import AuditEntry, User
+from tests.clients import logged_in as signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +27,6 @@ def _two_factor_on(settings: Any) -> None:
 def code_for(device: TOTPDevice) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize("role", STAFF)

@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from profiles.models import User
+from tests.clients import logged_in as _client
 from tests.tickets.factories import CategoryFactory, SlaPolicyFactory, make_calendar
 from tickets.models import (
     BusinessCalendar,
@@ -29,11 +30,6 @@ CONFIG: list[type[Model]] = [Category, BusinessCalendar, SlaPolicy, TeamSettings
 def _url(model: type[Model], view: str, *args: Any) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
-
-def _client(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from profiles.models import User
+from tests.clients import logged_in as login
 from tests.tickets.factories import CategoryFactory
 from tickets import services
 from tickets.models import SatisfactionSurvey, Ticket, TicketMessage
@@ -15,11 +16,6 @@ pytestmark = pytest.mark.django_db
 BASE = "/help/tickets/"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
-
-def login(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from profiles.models import Team, User
+from tests.clients import logged_in as login
 from tests.factories import TeamFactory
 from tickets import services
 from tickets.models import CannedResponse, Status, Ticket, TicketMessage
@@ -15,11 +16,6 @@ from tickets.models import CannedResponse, Status, Ticket, TicketMessage
 pytestmark = pytest.mark.django_db
 QUEUE = "/desk/tickets/"
 
-
-def login(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -199,10 +195,12 @@ def test_knowledge_suggestions_follow_their_canary_flag(ticket: Ticket, make_age
     from waffle.models import Flag
 
     client = login(make_agent())
+    # Set here, not taken from the data migration: a transactional test's flush may have removed it.
+    flag, _ = Flag.objects.update_or_create(name="desk_ticket_suggestions", defaults={"percent": 99.9})
+    flag.flush()
     page = client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
     assert 'id="kb-suggestions"' in page and "tickets/suggestions.js" in page
     assert ticket.subject in page
-    flag = Flag.objects.get(name="desk_ticket_suggestions")
     flag.percent = 0
     flag.save()
     flag.flush()  # waffle clears its cached copy on commit, which a test's transaction never reaches
