@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from profiles.models import AgentProfile, CustomerProfile, Store, StoreMembership, User
@@ -83,3 +83,23 @@ def agent_presence_counts() -> dict[str, int]:
     """Agents per presence state (online, away, offline), every state present."""
     counts = dict(AgentProfile.objects.values_list("presence").annotate(total=Count("id")).order_by())
     return {str(state): counts.get(state, 0) for state in AgentProfile.Presence.values}
+
+
+def customer_by_identifier(identifier: str) -> User | None:
+    """The customer an agent names by username, shop id, phone or e-mail (the last two through their
+    blind indexes: they are encrypted and cannot be searched in SQL)."""
+    text = identifier.strip()
+    if not text:
+        return None
+    found = (
+        CustomerProfile.objects.select_related("user")
+        .filter(Q(user__username=text) | Q(external_id=text)).first()
+    )
+    if found is not None:
+        return found.user
+    kind = "email" if "@" in text else "phone"
+    try:
+        user = User.objects.get_by_email(text) if kind == "email" else User.objects.get_by_phone(text)
+    except (User.DoesNotExist, User.MultipleObjectsReturned):
+        return None
+    return user if CustomerProfile.objects.filter(user=user).exists() else None

@@ -294,6 +294,7 @@ ROUTES: dict[str, Route] = {
         other_url=lambda w: f"/desk/chats/{w.other_conversation.pk}/ticket/",
         other={**DESK, "agent": "404", "qa": "404"}),
     "desk/tickets/": Route("GET", fixed("/desk/tickets/"), DESK),
+    "desk/tickets/new/": Route("GET", fixed("/desk/tickets/new/"), DESK),
     "desk/tickets/next/": Route("POST", fixed("/desk/tickets/next/"), DESK),
     # The customer downloads their own files here too; anyone else without access finds nothing.
     "desk/tickets/attachments/<int:attachment_id>/": Route(

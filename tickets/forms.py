@@ -154,3 +154,30 @@ class SurveyForm(forms.Form):
     result = forms.TypedChoiceField(label=_("Result"), choices=SCORE_CHOICES, coerce=int, widget=forms.RadioSelect)
     suggestion = forms.CharField(label=_("Suggestions (optional)"), max_length=2000, required=False,
                                  widget=forms.Textarea(attrs={"class": "input", "rows": 3}))
+
+
+class NewTicketForm(forms.Form):
+    """A ticket an agent opens for a customer (a phone call, a walk-in, an e-mail read elsewhere)."""
+
+    customer = forms.CharField(label=_("Customer"), max_length=254,
+                               help_text=_("Username, shop customer id, phone or e-mail."),
+                               widget=forms.TextInput(attrs={"class": "input", "autocomplete": "off"}))
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE,
+                                widget=forms.Select(attrs={"class": "select"}))
+    priority = forms.ChoiceField(label=_("Priority"), required=False,
+                                 choices=_blank(Priority.choices, _("By the rules")),
+                                 widget=forms.Select(attrs={"class": "select"}))
+    subject = forms.CharField(label=_("Subject"), max_length=200,
+                              widget=forms.TextInput(attrs={"class": "input"}))
+    body = forms.CharField(label=_("What the customer said"), max_length=20000, widget=TEXT)
+    order_number = forms.CharField(label=_("Order number"), max_length=40, required=False,
+                                   widget=forms.TextInput(attrs={"class": "input"}))
+    attachments = MultipleFileField(label=_("Attachments"))
+
+    def clean_customer(self) -> User:
+        from profiles.selectors import customer_by_identifier
+
+        customer = customer_by_identifier(self.cleaned_data["customer"])
+        if customer is None:
+            raise forms.ValidationError(_("No customer has this username, id, phone or e-mail."))
+        return customer

@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from profiles.models import User
 from service_center.core import flags
@@ -28,6 +28,7 @@ from tickets.forms import (
     EscalateForm,
     MergeForm,
     MessageForm,
+    NewTicketForm,
     QueueFilterForm,
     StatusForm,
     SubTicketForm,
@@ -105,6 +106,28 @@ def queue(request: HttpRequest) -> HttpResponse:
     }
     template = "tickets/_queue_rows.html" if request.headers.get("HX-Request") else "tickets/queue.html"
     return render(request, template, context)
+
+
+@_desk
+@require_http_methods(["GET", "POST"])
+def new_ticket(request: HttpRequest) -> HttpResponse:
+    """An agent opens a ticket for a customer; routing, SLA and keyword rules apply as for any other."""
+    form = NewTicketForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = services.ticket_create(
+                customer=data["customer"], subject=data["subject"], body=data["body"], channel=data["channel"],
+                priority=data["priority"] or None, order_number=data["order_number"], created_by=_user(request),
+                uploads=data["attachments"],
+            )
+        except (ValidationError, ApplicationError) as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("%(number)s opened for %(customer)s.") % {
+                "number": ticket.number, "customer": data["customer"]})
+            return HttpResponseRedirect(reverse("desk_tickets:ticket", args=[ticket.pk]))
+    return render(request, "tickets/desk_new_ticket.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @_desk

@@ -206,3 +206,38 @@ def test_knowledge_suggestions_follow_their_canary_flag(ticket: Ticket, make_age
     flag.flush()  # waffle clears its cached copy on commit, which a test's transaction never reaches
     page = client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
     assert 'id="kb-suggestions"' not in page and "tickets/suggestions.js" not in page
+
+
+def test_agent_opens_a_ticket_for_a_customer_found_by_phone(make_agent: Callable[..., User], customer: User,
+                                                            team: Team) -> None:
+    from tickets.models import RoutingRule
+
+    RoutingRule.objects.create(name="默认", team=team)
+    agent = make_agent()
+    client = login(agent)
+    assert 'id="new-ticket-form"' in client.get(f"{QUEUE}new/").content.decode()
+    response = client.post(f"{QUEUE}new/", {"customer": customer.phone, "channel": "phone", "subject": "电话咨询退款",
+                                           "body": "客户来电询问退款进度", "order_number": "DD1"})
+    ticket = Ticket.objects.get(subject="电话咨询退款")
+    assert response.status_code == 302 and response["Location"] == f"{QUEUE}{ticket.pk}/"
+    assert (ticket.customer, ticket.channel, ticket.order_number, ticket.team) == (customer, "phone", "DD1", team)
+    first = ticket.messages.get()
+    assert first.author == customer and first.from_customer
+    assert ticket.history.filter(history_user=agent).exists()
+
+
+@pytest.mark.parametrize("identifier", ["nobody-here", "13900000000", "x@example.com", ""])
+def test_unknown_customer_is_a_form_error_and_nothing_is_written(make_agent: Callable[..., User],
+                                                                 identifier: str) -> None:
+    before = Ticket.objects.count()
+    response = login(make_agent()).post(f"{QUEUE}new/", {"customer": identifier, "channel": "phone",
+                                                         "subject": "s", "body": "b"})
+    assert response.status_code == 400
+    assert "customer" in response.context["form"].errors
+    assert Ticket.objects.count() == before
+
+
+@pytest.mark.parametrize(("role", "status"), [("customer", 403), ("merchant_staff", 403), ("supervisor", 200),
+                                              ("qa", 200), ("admin", 200)])
+def test_new_ticket_page_is_for_the_desk(client_for: Callable[[str], Client], role: str, status: int) -> None:
+    assert client_for(role).get(f"{QUEUE}new/").status_code == status

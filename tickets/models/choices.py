@@ -1,12 +1,14 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
     WEB = "web", _("Web")
     CHAT = "chat", _("Chat")
     EMAIL = "email", _("Email")
-    PHONE = "phone", _("Phone")
+    # A context: plain "Phone" is the phone-number field (手机号); the channel is a call (电话).
+    PHONE = "phone", pgettext_lazy("channel", "Phone")
     WECHAT = "wechat", _("WeChat")
     WEIBO = "weibo", _("Weibo")
     SMS = "sms", _("SMS")
