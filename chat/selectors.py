@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from chat.errors import ChatError
 from chat.models import Attachment, ChatMessage, Conversation, ReadReceipt
-from profiles.models import AgentProfile
+from profiles.models import AgentProfile, CustomerProfile
 from profiles.roles import Role
 from profiles.selectors import user_has_role
 from tickets import business_hours
@@ -228,3 +228,16 @@ def may_download(user: Any, attachment: Attachment) -> bool:
         return True
     return conversation.ticket_id is not None and ticket_selectors.visible_tickets(user).filter(
         pk=conversation.ticket_id).exists()
+
+
+def embed_customer(external_id: str) -> Any:
+    """The active customer a shop knows by `external_id` (the embed token names them), or None.
+
+    Only an account that is a customer and nothing else: a token must never open a session with staff
+    powers, which would skip the password and the second factor those need."""
+    profile = (CustomerProfile.objects.select_related("user")
+               .filter(external_id=external_id, user__is_active=True, user__is_superuser=False,
+                       user__is_staff=False).first())
+    if profile is None or set(profile.user.role_names) != {str(Role.CUSTOMER)}:
+        return None
+    return profile.user

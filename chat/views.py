@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from chat import bot, services
+from chat import bot, embed, services
 from chat import selectors as chat_selectors
 from chat.errors import ChatError
 from chat.forms import ChatToTicketForm, LeaveMessageForm
@@ -97,6 +98,11 @@ def _require_customer(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+def _embedded(request: HttpRequest) -> bool:
+    """Shown inside another site's iframe (see chat/embed.py): no site navigation, links stay in the frame."""
+    return (request.POST if request.method == "POST" else request.GET).get("embedded") == "1"
+
+
 def _widget(request: HttpRequest, *, leave_form: LeaveMessageForm | None = None, status: int = 200) -> HttpResponse:
     conversation = chat_selectors.latest_conversation_for(request.user)
     availability = chat_selectors.desk_availability()
@@ -115,9 +121,12 @@ def _widget(request: HttpRequest, *, leave_form: LeaveMessageForm | None = None,
         "leave_form": leave_form,
         "chat_strings": CHAT_STRINGS,
         "chat_emoji": CHAT_EMOJI,
+        "embedded": _embedded(request),
+        "base_template": "chat/embed_base.html" if _embedded(request) else "base.html",
     }, status=status)
 
 
+@embed.framable
 @login_required
 @require_GET
 def widget(request: HttpRequest) -> HttpResponse:
@@ -140,6 +149,7 @@ def _refused(form: forms.Form, error: Exception) -> None:
         form.add_error(None, str(error))
 
 
+@embed.framable
 @login_required
 @require_POST
 def leave_message(request: HttpRequest) -> HttpResponse:
@@ -156,10 +166,12 @@ def leave_message(request: HttpRequest) -> HttpResponse:
         except (ValidationError, ApplicationError) as error:
             _refused(form, error)
         else:
-            return HttpResponseRedirect(reverse("chat:message_left", args=[left.ticket.pk]))
+            url = reverse("chat:message_left", args=[left.ticket.pk])
+            return HttpResponseRedirect(f"{url}?embedded=1" if _embedded(request) else url)
     return _widget(request, leave_form=form, status=400)
 
 
+@embed.framable
 @login_required
 @require_GET
 def message_left(request: HttpRequest, ticket_id: int) -> HttpResponse:
@@ -168,7 +180,10 @@ def message_left(request: HttpRequest, ticket_id: int) -> HttpResponse:
         ticket = chat_selectors.left_message_for(request.user, ticket_id)
     except ChatError as error:
         raise Http404 from error
-    return render(request, "chat/message_left.html", {"ticket": ticket, "reply": auto_reply(ticket)})
+    return render(request, "chat/message_left.html", {
+        "ticket": ticket, "reply": auto_reply(ticket), "embedded": _embedded(request),
+        "base_template": "chat/embed_base.html" if _embedded(request) else "base.html",
+    })
 
 
 @login_required
@@ -176,7 +191,33 @@ def message_left(request: HttpRequest, ticket_id: int) -> HttpResponse:
 def start(request: HttpRequest) -> HttpResponse:
     _require_customer(request)
     services.conversation_start(customer=_user(request))
-    return HttpResponseRedirect(reverse("chat:widget"))
+    url = reverse("chat:widget")
+    return HttpResponseRedirect(f"{url}?embedded=1" if _embedded(request) else url)
+
+
+@require_GET
+def embed_script(request: HttpRequest) -> HttpResponse:
+    """The script tag another site includes (chat/embed.py); public, it holds no data."""
+    response = render(request, "chat/embed.js", {
+        "button_label": _("Online service"), "close_label": _("Hide chat"),
+    }, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@embed.framable
+@require_GET
+def embed_page(request: HttpRequest) -> HttpResponse:
+    """The iframe's first page: a valid token signs its customer in, then the widget opens in the frame.
+
+    A forged, expired or unknown token gets 403 and signs nobody in (nor out)."""
+    customer = embed.customer_for(request.GET.get("token", ""))
+    if customer is None:
+        return render(request, "chat/embed_refused.html", status=403)
+    if request.user.pk != customer.pk:
+        login(request, customer, backend="django.contrib.auth.backends.ModelBackend")
+    return HttpResponseRedirect(f"{reverse('chat:widget')}?embedded=1")
 
 
 def _json_error(error: ChatError, status: int = 400) -> JsonResponse:

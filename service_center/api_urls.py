@@ -4,6 +4,7 @@ from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
 from aftersales import api as aftersales_api
+from chat import api as chat_api
 from knowledge import api as knowledge_api
 from profiles import api as profiles_api
 from service_center.core.api import api_not_found
@@ -18,6 +19,7 @@ tickets_api.register(router)
 urlpatterns = [
     path("me/", profiles_api.MeView.as_view(), name="api-me"),
     path("logistics/webhook/", aftersales_api.LogisticsWebhookView.as_view(), name="api-logistics-webhook"),
+    path("chat/embed-tokens/", chat_api.EmbedTokenView.as_view(), name="api-chat-embed-tokens"),
     *router.urls,
     # Last: anything else under /api/v1/ is a JSON 404 in the API's error shape.
     re_path(r"", api_not_found, name="api-not-found"),

@@ -24,6 +24,7 @@ from PIL import Image
 from aftersales.models import AfterSalesRequest
 from aftersales.services import setup as aftersales_setup
 from chat import services as chat_services
+from chat.embed import token_for as embed_token_for
 from chat.models import Attachment, Conversation
 from chat.services.tickets import leave_message
 from knowledge import images as knowledge_images
@@ -189,6 +190,11 @@ def _review_task_done_url(world: World) -> str:
     return f"/help/editor/tasks/{task.pk}/done/"
 
 
+def _embed_url(world: World) -> str:
+    token = embed_token_for(external_id=world.users["customer"].customer_profile.external_id or "")
+    return f"/help/chat/embed/?token={token}"
+
+
 # Who may take each ticket action beyond reading (customers nudge; the desk assigns, escalates, moves).
 _TICKET_ACTION_ONLY: dict[str, Expect] = {
     "assign/": {"customer": "403"},
@@ -245,6 +251,10 @@ ROUTES: dict[str, Route] = {
     # The chat widget is the customers'; staff answer from the desk.
     "help/chat/": Route("GET", fixed("/help/chat/"), CUSTOMERS),
     "help/chat/start/": Route("POST", fixed("/help/chat/start/"), CUSTOMERS),
+    # The embed script is public; its iframe page signs in whoever the token names, and refuses forgeries.
+    "help/chat/embed.js": Route("GET", fixed("/help/chat/embed.js"), EVERYONE),
+    "help/chat/embed/": Route("GET", _embed_url, EVERYONE, other_url=fixed("/help/chat/embed/?token=forged:token"),
+                              other=expect("403")),
     "help/chat/message/": Route("POST", fixed("/help/chat/message/"), CUSTOMERS,
                                 data=lambda w: {"description": "想咨询退款", "priority": "normal", "contact": "phone"}),
     "help/chat/message/<int:ticket_id>/": Route(
@@ -366,6 +376,9 @@ ROUTES: dict[str, Route] = {
     "api/v1/customers/<pk>/": Route(
         "GET", lambda w: f"/api/v1/customers/{w.users['customer'].customer_profile.pk}/",
         expect("403", anonymous="login", agent="ok", supervisor="ok", qa="ok", admin="ok", integrator="ok")),
+    "api/v1/chat/embed-tokens/": Route(
+        "POST", fixed("/api/v1/chat/embed-tokens/"), API_INTEGRATOR,
+        data=lambda w: {"external_id": w.users["customer"].customer_profile.external_id}),
     "api/v1/orders/": Route("POST", fixed("/api/v1/orders/"), API_INTEGRATOR),
     "api/v1/orders/<pk>/": Route("GET", lambda w: f"/api/v1/orders/{w.request.order_id}/", API_INTEGRATOR),
     "api/v1/aftersales-requests/": Route("GET", fixed("/api/v1/aftersales-requests/"), API_SIGNED_IN),

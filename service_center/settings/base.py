@@ -328,6 +328,13 @@ CHAT_SOCKET_MAX_FRAME_BYTES = 16 * 1024
 CHAT_SOCKET_FRAMES_PER_10S = env.int("CHAT_SOCKET_FRAMES_PER_10S", default=60)
 # "typing" is relayed at most once per this many seconds per connection.
 CHAT_TYPING_THROTTLE_SECONDS = 2.0
+# The widget on other sites (/help/chat/embed.js): origins allowed to frame it (CSP frame-ancestors,
+# e.g. "https://shop.example.com"; empty: nobody), and how long a signed customer token is good for.
+CHAT_EMBED_ORIGINS = env.list("CHAT_EMBED_ORIGINS", default=[])
+CHAT_EMBED_TOKEN_MAX_AGE = env.int("CHAT_EMBED_TOKEN_MAX_AGE", default=300)
+# A frame on an unrelated domain gets the session only with SameSite=None ("None"; HTTPS only).
+SESSION_COOKIE_SAMESITE = env.str("SESSION_COOKIE_SAMESITE", default="Lax")
+CSRF_COOKIE_SAMESITE = env.str("CSRF_COOKIE_SAMESITE", default="Lax")
 
 LOGGING = {
     "version": 1,
