@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from profiles.models import AgentProfile, CustomerProfile, Store, StoreMembership, User
 from profiles.roles import Role
@@ -103,3 +104,8 @@ def customer_by_identifier(identifier: str) -> User | None:
     except (User.DoesNotExist, User.MultipleObjectsReturned):
         return None
     return user if CustomerProfile.objects.filter(user=user).exists() else None
+
+
+def has_authenticator(user: Any) -> bool:
+    """Whether the user finished setting up a TOTP authenticator (the second sign-in step)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()

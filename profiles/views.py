@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from profiles import services
+from profiles import selectors, services
 
 
 class TokenForm(forms.Form):
@@ -41,7 +41,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if user.is_verified():
         return redirect(_safe_next(request))
-    enrolled = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    enrolled = selectors.has_authenticator(user)
     form = TokenForm(request.POST or None)
     if form.is_valid():
         device = services.two_factor_check(
