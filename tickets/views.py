@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from profiles.models import User
-from service_center.core import flags
+from service_center.core import customer_context, flags
 from service_center.core.api import ApplicationError
 from tickets import desk_selectors, links, selectors, services
 from tickets.forms import (
@@ -182,6 +182,8 @@ def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200, **b
         "ticket": ticket,
         "profile": getattr(ticket.customer, "customer_profile", None),
         "recent": desk_selectors.customer_recent_tickets(ticket),
+        # Orders and after-sales requests come from the apps that own them, through core's registry.
+        "facts": customer_context.facts_for(ticket.customer_id),
         "related_links": links.links_for(ticket, user),
         "canned": canned,
         "clocks": _sla_clocks(ticket, now),

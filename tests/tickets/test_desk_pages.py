@@ -241,3 +241,22 @@ def test_unknown_customer_is_a_form_error_and_nothing_is_written(make_agent: Cal
                                               ("qa", 200), ("admin", 200)])
 def test_new_ticket_page_is_for_the_desk(client_for: Callable[[str], Client], role: str, status: int) -> None:
     assert client_for(role).get(f"{QUEUE}new/").status_code == status
+
+
+def test_ticket_page_shows_the_customers_orders_and_requests_in_constant_queries(
+    ticket: Ticket, customer: User, make_agent: Callable[..., User], django_assert_max_num_queries: Any
+) -> None:
+    from aftersales.services import setup
+    from tests.aftersales.factories import apply, make_order, photo
+
+    setup.reference_data_ensure()
+    client = login(make_agent())
+    first = make_order(customer=customer)
+    with django_assert_max_num_queries(60) as one_order:
+        page = client.get(f"{QUEUE}{ticket.pk}/").content.decode()
+    assert first.number in page and 'id="customer-orders"' in page
+    for _ in range(3):
+        apply(make_order(customer=customer), reason="quality", images=[photo()])
+    with django_assert_max_num_queries(len(one_order.captured_queries)):
+        page = client.get(f"{QUEUE}{ticket.pk}/").content.decode()
+    assert page.count('class="customer-facts__head"') >= 4
