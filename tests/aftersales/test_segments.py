@@ -83,3 +83,18 @@ def test_high_value_segment_lifts_ticket_priority(make_user: Callable[..., User]
 @pytest.mark.parametrize(("role", "status"), [("supervisor", 200), ("admin", 200), ("agent", 302), ("qa", 403)])
 def test_supervisors_edit_the_thresholds(client_for: Callable[[str], Any], role: str, status: int) -> None:
     assert client_for(role).get("/admin/profiles/segmentpolicy/add/").status_code == status
+
+
+def test_segments_are_recomputed_every_night_by_beat() -> None:
+    import importlib
+
+    from django.apps import apps as global_apps
+    from django_celery_beat.models import PeriodicTask
+
+    # Transactional tests elsewhere flush the table, so run the migration's step again (it is idempotent).
+    migration = importlib.import_module("aftersales.migrations.0011_nightly_segments")
+    migration.schedule(global_apps, None)
+    migration.schedule(global_apps, None)
+    task = PeriodicTask.objects.get(task="aftersales.tasks.segment_customers")
+    assert task.enabled and task.crontab is not None
+    assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == ("2", "30", "Asia/Shanghai")
