@@ -54,6 +54,9 @@ class Conversation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_chats",
         verbose_name=_("agent"),
     )
+    # Set at handoff by the tickets routing rules: "take next" offers it to this team's agents first.
+    team = models.ForeignKey("profiles.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name=_("team"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.BOT)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB)
     # The sequence of the newest message; the next message takes last_seq + 1 under the row lock.

@@ -123,3 +123,10 @@ def choose_agent(*, team: Team, skill_ids: set[int], region: str) -> User | None
         nearby = [pair for pair in candidates if pair[0].user_id in local]
         return _least_loaded(nearby or candidates).user
     return _least_loaded(candidates).user
+
+
+def team_for(*, channel: str, customer: User) -> Team | None:
+    """The team the routing rules send this customer's contact on `channel` to (live chats use this to
+    queue for the same people a ticket would reach); None when no rule names one."""
+    profile = CustomerProfile.objects.filter(user=customer).first()
+    return decide(Ticket(customer=customer, channel=channel), profile).team

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -18,6 +19,8 @@ from chat.payloads import conversation_payload, message_payload
 from chat.workflow import InvalidTransition, apply_transition
 from profiles.models import AgentProfile, User
 from service_center.core import events
+from tickets import routing
+from tickets.models import Channel
 
 Sender = ChatMessage.Sender
 Status = Conversation.Status
@@ -128,7 +131,8 @@ def conversation_start(*, customer: User, channel: str = Conversation.Channel.WE
 def _handoff(conversation: Conversation, reason: str) -> None:
     apply_transition(conversation, "handoff")
     conversation.handoff_reason = reason
-    conversation.save(update_fields=["handoff_reason"])
+    conversation.team = routing.team_for(channel=Channel.CHAT, customer=conversation.customer)
+    conversation.save(update_fields=["handoff_reason", "team"])
     position = selectors.queue_position(conversation) or 1
     with translation.override(_customer_language(conversation)):
         _append(conversation, sender=Sender.SYSTEM, body=_(
@@ -288,6 +292,9 @@ def conversation_assign(*, agent: User, conversation_id: int | None = None) -> C
     waiting = waiting.filter(status=Status.WAITING)
     if conversation_id is not None:
         waiting = waiting.filter(pk=conversation_id)
+    else:
+        # "Take next": chats the routing rules sent to one of the agent's teams, or to no team.
+        waiting = waiting.filter(Q(team__isnull=True) | Q(team__in=profile.teams.all()))
     conversation = waiting.order_by("waiting_since", "id").first()
     if conversation is None:
         raise ChatError("not_waiting", _("No chat is waiting for you there: another agent may have taken it."))
