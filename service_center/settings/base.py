@@ -140,6 +140,10 @@ CHANNEL_LAYERS = {
         "CONFIG": {
             "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
             "prefix": env.str("CHANNEL_PREFIX", default="sc-asgi"),
+            # Messages queued per channel before channels-redis drops group sends. Every socket of a
+            # Daphne process shares one receive queue, so the library's default (100) silently lost
+            # chat broadcasts under load (tests/bench/test_chat_load_bench.py).
+            "capacity": env.int("CHANNEL_CAPACITY", default=5000),
         },
     }
 }
