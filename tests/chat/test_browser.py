@@ -1,19 +1,17 @@
 """Two real browsers: a customer chats with the assistant, asks for a person, an agent accepts from
 the console and answers, and each sees the other's messages live."""
 
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.test import Client
 
 from chat.models import Conversation
 from profiles.models import User
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, in_thread
 from tests.factories import AgentProfileFactory, CustomerProfileFactory
 
 pytestmark = pytest.mark.browser
@@ -25,18 +23,6 @@ def session_cookie(user: User, base_url: str) -> Any:
     value = client.cookies[settings.SESSION_COOKIE_NAME].value
     return {"name": settings.SESSION_COOKIE_NAME, "value": value, "domain": urlsplit(base_url).hostname, "path": "/"}
 
-
-def in_thread(read: Callable[[], Any]) -> Any:
-    """Query from another thread: Playwright's event loop owns this one, and Django refuses sync queries there."""
-
-    def run() -> Any:
-        try:
-            return read()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 @pytest.fixture

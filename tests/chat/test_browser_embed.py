@@ -8,8 +8,7 @@ import pytest
 from aftersales.services import setup
 from chat.embed import token_for
 from tests.aftersales.factories import make_order
-from tests.browser import ARTIFACTS
-from tests.chat.test_browser import in_thread
+from tests.browser import ARTIFACTS, in_thread
 from tests.factories import CustomerProfileFactory
 
 pytestmark = pytest.mark.browser

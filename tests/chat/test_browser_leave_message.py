@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from chat.models import Conversation
 from profiles.models import User
-from tests.browser import ARTIFACTS
+from tests.browser import ARTIFACTS, in_thread
 from tests.chat.factories import chat_with_agent, say
-from tests.chat.test_browser import in_thread, session_cookie
+from tests.chat.test_browser import session_cookie
 from tests.factories import AgentProfileFactory, CustomerProfileFactory
 from tests.tickets.factories import CategoryFactory, SlaPolicyFactory, make_calendar
 from tickets.models import Ticket
@@ -79,6 +79,7 @@ def test_leave_a_message_on_national_day_then_chat_to_ticket(scene: Scene, asgi_
     assert "2026-10-08 09:15" in reply and "北京时间" in reply
     page.screenshot(path=str(ARTIFACTS / "chat-message-left.png"), full_page=True)
     ticket = in_thread(lambda: Ticket.objects.select_related("category").get(customer=scene.customer))
+    assert ticket.category is not None
     assert (ticket.priority, ticket.source, ticket.category.name) == ("urgent", "leave_message", "物流配送")
 
     page.context.clear_cookies()

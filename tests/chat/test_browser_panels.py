@@ -11,9 +11,9 @@ from aftersales.services import logistics, setup
 from chat import services
 from chat.models import ChatMessage
 from tests.aftersales.factories import apply, make_order
-from tests.browser import ARTIFACTS
+from tests.browser import ARTIFACTS, in_thread
 from tests.chat.factories import say, start_chat
-from tests.chat.test_browser import in_thread, session_cookie
+from tests.chat.test_browser import session_cookie
 from tests.factories import AgentProfileFactory, CustomerProfileFactory
 from tickets.models import CannedResponse
 

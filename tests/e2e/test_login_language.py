@@ -1,13 +1,11 @@
 """An agent signs in with a real browser, sees the workbench in Chinese, goes live and switches to English."""
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from django.db import connections
 
 from profiles.models import AgentProfile
-from tests.browser import ARTIFACTS
+from tests.browser import ARTIFACTS, in_thread
 from tests.factories import PASSWORD, AgentProfileFactory, SkillFactory, TeamFactory
 
 pytestmark = pytest.mark.browser
@@ -29,16 +27,7 @@ def own_badge(agent: AgentProfile, presence: str) -> str:
 
 
 def presence_in_db(agent: AgentProfile) -> str:
-    """Read from another thread: Playwright's event loop owns this one, and Django refuses sync queries there."""
-
-    def read() -> str:
-        try:
-            return AgentProfile.objects.get(pk=agent.pk).presence
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(read).result()
+    return in_thread(lambda: AgentProfile.objects.get(pk=agent.pk).presence)
 
 
 def test_agent_logs_in_goes_live_and_switches_to_english(agent, asgi_live_server: str, chromium_page: Any) -> None:

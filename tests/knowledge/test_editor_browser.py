@@ -4,40 +4,23 @@ body with its live preview, a bad upload refused in place, and the workbench lin
 # The pages are Chinese; their punctuation is full-width.
 # ruff: noqa: RUF001
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import connections
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from knowledge import services
 from knowledge.models import Article, ArticleImage, ReviewTask
 from profiles.roles import Role
-from tests.browser import ARTIFACTS
+from tests.browser import ARTIFACTS, in_thread
 from tests.factories import PASSWORD, AgentProfileFactory
 from tests.knowledge.factories import ArticleFactory
 
 pytestmark = pytest.mark.browser
-T = TypeVar("T")
 
-
-def from_db(read: Callable[[], T]) -> T:
-    """Read from another thread: Playwright's event loop owns this one, and Django refuses sync queries there."""
-
-    def run() -> T:
-        try:
-            return read()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 @pytest.fixture
@@ -103,13 +86,13 @@ def test_an_agent_editor_works_through_review_tasks_and_adds_an_image(
     page.set_input_files("#id_image", str(fake))
     page.get_by_role("button", name="上传图片").click()
     page.locator("#kb-images .errorlist", has_text="这个文件不是可以读取的图片").wait_for()
-    assert from_db(ArticleImage.objects.count) == 0
+    assert in_thread(ArticleImage.objects.count) == 0
 
     page.set_input_files("#id_image", str(diagram(tmp_path / "return-flow.png")))
     page.fill("#id_alt", "退货流程")
     page.get_by_role("button", name="上传图片").click()
     page.locator("#kb-images .kb-images__item.is-new").wait_for()
-    image = from_db(ArticleImage.objects.get)
+    image = in_thread(ArticleImage.objects.get)
     assert page.input_value(f"#kb-snippet-{image.pk}") == f"![退货流程](/help/images/{image.pk}/return-flow.jpg)"
 
     body = page.locator("#id_body_zh")
@@ -129,7 +112,7 @@ def test_an_agent_editor_works_through_review_tasks_and_adds_an_image(
     # Each preview renders its own textarea (htmx would otherwise post the whole form, Chinese first).
     expect(page.locator("#preview-body_en")).to_have_text("Body text.")
     page.screenshot(path=str(ARTIFACTS / "knowledge-editor-image.png"), full_page=True)
-    saved = from_db(lambda: Article.objects.get(slug="return-faq").body_zh)
+    saved = in_thread(lambda: Article.objects.get(slug="return-faq").body_zh)
     assert f"/help/images/{image.pk}/return-flow.jpg" in saved
 
     # Readers of the published article see the picture too.
