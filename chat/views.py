@@ -1,6 +1,5 @@
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required, permission_required
@@ -24,6 +23,7 @@ from profiles.roles import Role
 from service_center.core import customer_context
 from service_center.core.api import ApplicationError, error_body
 from service_center.core.customer_context import CustomerFacts
+from service_center.core.forms import add_refusal
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 
@@ -134,20 +134,6 @@ def widget(request: HttpRequest) -> HttpResponse:
     return _widget(request)
 
 
-def _refused(form: forms.Form, error: Exception) -> None:
-    """Put a service's refusal on the form: on the field it names when the form has one, else on top."""
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    elif isinstance(error, ApplicationError):
-        named = {field: errors for field, errors in (error.fields or {}).items() if field in form.fields}
-        for field, errors in named.items():
-            form.add_error(field, errors)
-        if not named:
-            form.add_error(None, error.message)
-    else:
-        form.add_error(None, str(error))
-
 
 @embed.framable
 @login_required
@@ -164,7 +150,7 @@ def leave_message(request: HttpRequest) -> HttpResponse:
                 contact=data["contact"], category=data["category"], uploads=data["attachments"],
             )
         except (ValidationError, ApplicationError) as error:
-            _refused(form, error)
+            add_refusal(form, error)
         else:
             url = reverse("chat:message_left", args=[left.ticket.pk])
             return HttpResponseRedirect(f"{url}?embedded=1" if _embedded(request) else url)
@@ -405,7 +391,7 @@ def to_ticket(request: HttpRequest, conversation_id: int) -> HttpResponse:
         except ChatError as error:
             raise Http404 from error
         except (ValidationError, ApplicationError) as error:
-            _refused(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _link_message(link))
             return HttpResponseRedirect(reverse("desk:chat_ticket", args=[conversation.pk]))

@@ -13,10 +13,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from profiles.models import User
 from service_center.core.api import ApplicationError
+from service_center.core.forms import add_refusal
 from tickets import selectors, services
 from tickets.forms import ContactForm, CustomerReplyForm, SurveyForm
 from tickets.models import Channel, TicketMessage
-from tickets.views import DESK_STRINGS, _refused
+from tickets.views import DESK_STRINGS
 from tickets.workflow import allowed_targets
 
 CUSTOMER_STRINGS = {**DESK_STRINGS, "new_activity": _("The service desk answered")}
@@ -55,7 +56,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                 uploads=data["attachments"],
             )
         except (ValidationError, ApplicationError) as error:
-            _refused(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("Thank you. Ticket %(number)s is with our service desk.") % {
                 "number": ticket.number})
@@ -96,7 +97,7 @@ def reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
             services.ticket_reply(ticket=ticket, author=_user(request), body=form.cleaned_data["body"],
                                   uploads=form.cleaned_data["attachments"])
         except (ValidationError, ApplicationError) as error:
-            _refused(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("Your reply was sent."))
             return HttpResponseRedirect(reverse("my_tickets:ticket", args=[ticket_id]))
@@ -132,7 +133,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         except services.SurveyTokenInvalid as error:
             return render(request, "tickets/survey_refused.html", {"reason": error.message}, status=410)
         except ValidationError as error:
-            _refused(form, error)
+            add_refusal(form, error)
         else:
             return render(request, "tickets/survey_thanks.html", {"ticket": found.ticket})
     status = 400 if request.method == "POST" else 200

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from profiles.models import User
 from service_center.core import customer_context, flags
 from service_center.core.api import ApplicationError
+from service_center.core.forms import add_refusal
 from tickets import desk_selectors, links, selectors, services
 from tickets.forms import (
     AssignForm,
@@ -122,7 +123,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                 uploads=data["attachments"],
             )
         except (ValidationError, ApplicationError) as error:
-            _refused(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("%(number)s opened for %(customer)s.") % {
                 "number": ticket.number, "customer": data["customer"]})
@@ -211,21 +212,6 @@ def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
     return _ticket_page(request, ticket_id)
 
 
-def _refused(form: django_forms.Form, error: Exception) -> None:
-    """Put a service's refusal on the form: field errors where the field exists, the rest on top."""
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    elif isinstance(error, ApplicationError):
-        fields = {name: value for name, value in error.fields.items() if name in form.fields}
-        if fields:
-            for field, errors in fields.items():
-                form.add_error(field, errors)
-        else:
-            form.add_error(None, error.message)
-    else:
-        form.add_error(None, str(error))
-
 
 def _action(form_name: str, form_class: type[django_forms.Form],
             perform: Callable[[HttpRequest, Ticket, dict[str, Any]], str]) -> Callable[..., HttpResponse]:
@@ -240,7 +226,7 @@ def _action(form_name: str, form_class: type[django_forms.Form],
             try:
                 done = perform(request, ticket, form.cleaned_data)
             except (ValidationError, ApplicationError) as error:
-                _refused(form, error)
+                add_refusal(form, error)
             else:
                 messages.success(request, done)
                 target = ticket_id if form_name != "merge_form" else ticket.merged_into_id or ticket_id
