@@ -13,6 +13,7 @@ from chat.models import Attachment, ChatMessage, Conversation, ReadReceipt
 from profiles.models import AgentProfile, CustomerProfile
 from profiles.roles import Role
 from profiles.selectors import user_has_role
+from service_center.core import business_hours as calendar_math
 from tickets import business_hours
 from tickets import selectors as ticket_selectors
 from tickets.models import Channel, Ticket
@@ -161,7 +162,7 @@ def agent_available() -> bool:
 def desk_availability(now: datetime | None = None) -> Availability:
     """Open by the chat channel's business calendar (holidays, 调休 and overrides included) and staffed."""
     calendar = business_hours.desk_calendar(channel=Channel.CHAT)
-    if calendar is not None and not business_hours.is_open_at(calendar, now or timezone.now()):
+    if calendar is not None and not calendar_math.is_open_at(calendar, now or timezone.now()):
         return Availability(is_open=False, reason="off_hours")
     if not agent_available():
         return Availability(is_open=False, reason="no_agent")
@@ -173,7 +174,7 @@ def expected_response_at(ticket: Ticket) -> datetime | None:
     if ticket.first_response_due_at is not None:
         return ticket.first_response_due_at
     calendar = business_hours.desk_calendar(channel=ticket.channel)
-    return business_hours.next_opening(calendar, ticket.created_at) if calendar is not None else None
+    return calendar_math.next_opening(calendar, ticket.created_at) if calendar is not None else None
 
 
 def left_message_for(customer: Any, ticket_id: int) -> Ticket:

@@ -58,6 +58,21 @@ def _open_spans(calendar: Calendar, day: date) -> list[tuple[datetime, datetime]
     ]
 
 
+def is_open_at(calendar: Calendar, moment: datetime) -> bool:
+    local = moment.astimezone(calendar.tz)
+    return any(opens <= local < closes for opens, closes in _open_spans(calendar, local.date()))
+
+
+def next_opening(calendar: Calendar, moment: datetime, *, search_days: int = 366) -> datetime | None:
+    """`moment` itself when open, else the start of the next opening (None: no hours within `search_days`)."""
+    local = moment.astimezone(calendar.tz)
+    for offset in range(search_days):
+        for opens, closes in _open_spans(calendar, local.date() + timedelta(days=offset)):
+            if closes > local:
+                return max(opens, local)
+    return None
+
+
 def _days(start: date, step: int) -> Iterator[date]:
     for offset in range(_MAX_DAYS):
         yield start + timedelta(days=offset * step)

@@ -9,6 +9,8 @@ from service_center.core.business_hours import (
     Calendar,
     add_business_minutes,
     business_minutes_between,
+    is_open_at,
+    next_opening,
     opening_hours,
 )
 
@@ -96,3 +98,22 @@ def test_naive_datetimes_and_closed_calendars_are_refused() -> None:
 def test_years_outside_the_holiday_table_use_the_week() -> None:
     assert opening_hours(OFFICE, date(2099, 1, 5)) == NINE_TO_SIX
     assert add_business_minutes(at(2099, 1, 2, 17), 120, OFFICE) - at(2099, 1, 5, 10) == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("moment", "is_open", "opening"),
+    [
+        (at(2026, 11, 23, 10), True, at(2026, 11, 23, 10)),      # open: the moment itself
+        (at(2026, 11, 23, 12, 30), False, at(2026, 11, 23, 13)),  # lunch break
+        (at(2026, 11, 23, 18), False, at(2026, 11, 24, 9)),       # closing time is closed
+        (at(2026, 11, 27, 19), False, at(2026, 11, 30, 9)),       # Friday evening → Monday
+        (at(2026, 10, 1, 10), False, at(2026, 10, 8, 9)),         # National Day holiday → the first workday
+    ],
+)
+def test_open_now_and_next_opening(moment: datetime, is_open: bool, opening: datetime) -> None:
+    assert is_open_at(SPLIT, moment) is is_open
+    assert next_opening(SPLIT, moment) == opening
+
+
+def test_a_calendar_without_hours_never_opens() -> None:
+    assert next_opening(Calendar(weekly={}), at(2026, 11, 23, 10), search_days=30) is None
