@@ -1,7 +1,7 @@
 """Checking, re-encoding and storing chat uploads. Content decides the kind, never the file name.
 
-Images are decoded with Pillow, re-encoded (which drops anything hidden in them, EXIF included)
-and shrunk, with a thumbnail. Voice clips are WAV (duration read exactly) or a compressed
+Images are re-encoded by core's `reencode_image` (which drops anything hidden in them, EXIF
+included) and shrunk, with a thumbnail. Voice clips are WAV (duration read exactly) or a compressed
 format whose duration is bounded through its size. Video and other files are size-capped.
 """
 
@@ -14,10 +14,10 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from chat.errors import ChatError
 from chat.models import Attachment
+from service_center.core.images import ImageRefused, reencode_image
 
 IMAGE_MAX_SIDE = 1920
 THUMBNAIL_SIDE = 320
@@ -80,32 +80,14 @@ def _base_name(upload: UploadedFile) -> str:
 
 def check_image(data: bytes, name: str) -> Checked:
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as opened:
-            image = ImageOps.exif_transpose(opened)
-            image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise ChatError("invalid_image", _("This is not an image we can read.")) from error
-    has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
-    image = image.convert("RGBA" if has_alpha else "RGB")
-    image.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
-    out_format, content_type, extension = ("PNG", "image/png", "png") if has_alpha else ("JPEG", "image/jpeg", "jpg")
+        image = reencode_image(data, box=(IMAGE_MAX_SIDE, IMAGE_MAX_SIDE), jpeg_quality=JPEG_QUALITY,
+                               thumbnail_side=THUMBNAIL_SIDE)
+    except ImageRefused as refusal:
+        raise ChatError("invalid_image", refusal.message) from refusal
     stem = name.rsplit(".", 1)[0][:100] or "image"
-
-    def encode(picture: Image.Image) -> bytes:
-        buffer = io.BytesIO()
-        if out_format == "JPEG":
-            picture.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
-        else:
-            picture.save(buffer, "PNG", optimize=True)
-        return buffer.getvalue()
-
-    thumb = image.copy()
-    thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
     return Checked(
-        kind=Attachment.Kind.IMAGE, content=encode(image), content_type=content_type, name=f"{stem}.{extension}",
-        width=image.width, height=image.height, thumbnail=encode(thumb),
+        kind=Attachment.Kind.IMAGE, content=image.data, content_type=image.content_type,
+        name=f"{stem}.{image.extension}", width=image.width, height=image.height, thumbnail=image.thumbnail,
     )
 
 

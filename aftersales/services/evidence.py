@@ -1,18 +1,15 @@
-"""Photo evidence: checked by content with Pillow, re-encoded as JPEG, size-capped."""
+"""Photo evidence: size-capped, then checked by content and re-encoded as JPEG by core's `reencode_image`."""
 
-import io
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from service_center.core.api import ApplicationError
+from service_center.core.images import ImageRefused, reencode_image
 
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 MAX_SIDE = 2000
-MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
 
 
 @dataclass(frozen=True)
@@ -28,31 +25,20 @@ def _invalid(message: str) -> ApplicationError:
 
 def process(upload: Any) -> Photo:
     """One uploaded file → a clean JPEG, or `ApplicationError` on anything that is not a sane image."""
+    limit: int = settings.AFTERSALES_MAX_IMAGE_BYTES
+    too_big = _invalid(_("Each photo must be at most %(mb)d MB.") % {"mb": limit // (1024 * 1024)})
     size = getattr(upload, "size", None)
-    if size is not None and size > settings.AFTERSALES_MAX_IMAGE_BYTES:
-        raise _invalid(_("Each photo must be at most %(mb)d MB.") % {
-            "mb": settings.AFTERSALES_MAX_IMAGE_BYTES // (1024 * 1024)})
-    raw = upload.read(settings.AFTERSALES_MAX_IMAGE_BYTES + 1)
-    if len(raw) > settings.AFTERSALES_MAX_IMAGE_BYTES:
-        raise _invalid(_("Each photo must be at most %(mb)d MB.") % {
-            "mb": settings.AFTERSALES_MAX_IMAGE_BYTES // (1024 * 1024)})
+    if size is not None and size > limit:
+        raise too_big
+    raw = upload.read(limit + 1)
+    if len(raw) > limit:
+        raise too_big
     try:
-        with Image.open(io.BytesIO(raw)) as probe:
-            if probe.format not in ACCEPTED_FORMATS:
-                raise _invalid(_("Upload JPEG, PNG, WebP or GIF photos."))
-            if probe.width * probe.height > MAX_PIXELS:
-                raise _invalid(_("The photo is too large."))
-            probe.verify()
-        # verify() leaves the image unusable; decode a fresh copy, dropping EXIF and anything hidden.
-        with Image.open(io.BytesIO(raw)) as image:
-            image.load()
-            clean = image.convert("RGB")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise _invalid(_("This file is not a readable image.")) from exc
-    clean.thumbnail((MAX_SIDE, MAX_SIDE))
-    out = io.BytesIO()
-    clean.save(out, format="JPEG", quality=85, optimize=True)
-    return Photo(data=out.getvalue(), width=clean.width, height=clean.height)
+        # Always JPEG: photos of goods have no use for transparency, and one format keeps the timeline simple.
+        image = reencode_image(raw, box=(MAX_SIDE, MAX_SIDE), keep_transparency=False)
+    except ImageRefused as refusal:
+        raise _invalid(refusal.message) from refusal
+    return Photo(data=image.data, width=image.width, height=image.height)
 
 
 def process_all(uploads: list[Any]) -> list[Photo]:
