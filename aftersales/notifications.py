@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import AfterSalesRequest, Notification, RequestEvent, Status
 from service_center.core import events
+from service_center.core.queueing import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -101,10 +102,7 @@ def _queue(event: events.DomainEvent) -> None:
         request_id=event.payload["request_id"], to_status__in=list(MESSAGES), notification__isnull=True
     ).order_by("id").values_list("pk", flat=True)
     for event_id in pending:
-        try:
-            notify_customer.delay(event_id)
-        except Exception:
-            logger.exception("could not queue the after-sales notification for event %s", event_id)
+        enqueue(notify_customer, event_id)
 
 
 def subscribe() -> None:

@@ -16,6 +16,7 @@ from aftersales.models import (
     OrderItem,
     Reason,
     RequestEvent,
+    RequestType,
     ReturnAddress,
     Status,
     TrackingEvent,
@@ -208,3 +209,20 @@ def open_requests(customer_id: int, *, limit: int) -> list[AfterSalesRequest]:
     """The customer's requests not closed or cancelled, most recently moved first."""
     return list(AfterSalesRequest.objects.filter(customer_id=customer_id).exclude(status__in=FINAL_STATUSES)
                 .order_by("-updated_at", "-id")[:limit])
+
+
+def complaints_for_ticket(ticket_id: int) -> QuerySet[AfterSalesRequest]:
+    """The complaints a ticket stands for: its own, and those whose tickets were merged into it."""
+    return AfterSalesRequest.objects.filter(Q(ticket_id=ticket_id) | Q(ticket__merged_into_id=ticket_id),
+                                            request_type=RequestType.COMPLAINT)
+
+
+def own_complaint_id(ticket_id: int) -> int | None:
+    """The complaint whose own ticket this is (merged tickets' complaints keep their own rating)."""
+    return (AfterSalesRequest.objects.filter(ticket_id=ticket_id, request_type=RequestType.COMPLAINT)
+            .values_list("pk", flat=True).first())
+
+
+def request_of_ticket(ticket_id: int) -> AfterSalesRequest | None:
+    return AfterSalesRequest.objects.filter(ticket_id=ticket_id).only("number", "status", "request_type").first()
+

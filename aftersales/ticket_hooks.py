@@ -5,39 +5,23 @@ ticket, a complaint's ticket solved resolves the complaint, a complaint's survey
 one rating. Each handler runs after the commit and only queues a Celery task (as notifications do).
 """
 
-import logging
 from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from aftersales import selectors
-from aftersales.models import AfterSalesRequest, RequestType
-from aftersales.services import complaints
 from service_center.core import events
+from service_center.core.queueing import enqueue
 from tickets import links
 from tickets.models import Status as TicketStatus
 from tickets.models import Ticket
-
-logger = logging.getLogger(__name__)
-
-
-def _complaint_id(ticket_id: Any) -> int | None:
-    return (AfterSalesRequest.objects.filter(ticket_id=ticket_id, request_type=RequestType.COMPLAINT)
-            .values_list("pk", flat=True).first())
-
-
-def _queue(task: Any, *args: Any) -> None:
-    try:
-        task.delay(*args)
-    except Exception:
-        logger.exception("could not queue %s%r", task.name, args)
 
 
 def _on_request_changed(event: events.DomainEvent) -> None:
     from aftersales.tasks import add_ticket_notes
 
-    _queue(add_ticket_notes, event.payload["request_id"])
+    enqueue(add_ticket_notes, event.payload["request_id"])
 
 
 def _on_ticket_status(event: events.DomainEvent) -> None:
@@ -45,29 +29,29 @@ def _on_ticket_status(event: events.DomainEvent) -> None:
 
     payload = event.payload
     if (payload.get("status") in (TicketStatus.SOLVED, TicketStatus.CLOSED)
-            and complaints.complaints_for_ticket(payload["ticket_id"]).exists()):
-        _queue(resolve_complaint, payload["ticket_id"], payload.get("actor_id"), payload.get("reason", ""))
+            and selectors.complaints_for_ticket(payload["ticket_id"]).exists()):
+        enqueue(resolve_complaint, payload["ticket_id"], payload.get("actor_id"), payload.get("reason", ""))
 
 
 def _on_survey(event: events.DomainEvent) -> None:
     from aftersales.tasks import sync_complaint_rating
 
-    request_id = _complaint_id(event.payload["ticket_id"])
+    request_id = selectors.own_complaint_id(event.payload["ticket_id"])
     if request_id is not None:
-        _queue(sync_complaint_rating, request_id)
+        enqueue(sync_complaint_rating, request_id)
 
 
 def _on_evaluated(event: events.DomainEvent) -> None:
     from aftersales.tasks import sync_complaint_rating
 
-    _queue(sync_complaint_rating, event.payload["request_id"])
+    enqueue(sync_complaint_rating, event.payload["request_id"])
 
 
 def request_link(ticket: Ticket, user: Any) -> list[links.TicketLink]:
     """The desk's link from a request's ticket to the request's platform page."""
     if not selectors.is_platform(user):
         return []
-    request = AfterSalesRequest.objects.filter(ticket_id=ticket.pk).only("number", "status", "request_type").first()
+    request = selectors.request_of_ticket(ticket.pk)
     if request is None:
         return []
     return [links.TicketLink(kind=_("After-sales request"), label=request.number,

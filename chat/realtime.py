@@ -13,6 +13,7 @@ from channels.layers import get_channel_layer
 from chat import selectors, services
 from chat.tasks import transcribe_voice
 from service_center.core import events
+from service_center.core.queueing import enqueue
 
 DESK_GROUP = "chat.desk"
 
@@ -73,7 +74,7 @@ def on_queue(event: events.DomainEvent) -> None:
 
 
 def on_voice_uploaded(event: events.DomainEvent) -> None:
-    transcribe_voice.delay(event.payload["attachment_id"])
+    enqueue(transcribe_voice, event.payload["attachment_id"])
 
 
 # Subscribed on import: ChatConfig.ready() imports this module in every process.

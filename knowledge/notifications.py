@@ -1,9 +1,11 @@
 """E-mail to knowledge-base editors when an article needs review (expired, or a linked policy changed).
 
-Subscribed to the `knowledge.review_needed` domain event, so it runs only after the task is committed.
+The `knowledge.review_needed` domain event (after the review task is committed) queues a Celery task,
+so the web request that changed a policy never waits on the mail server.
 """
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mass_mail
 from django.urls import reverse
 from django.utils import translation
@@ -12,6 +14,10 @@ from django.utils.translation import gettext as _
 from knowledge import selectors
 from knowledge.models import ReviewTask
 from service_center.core.events import DomainEvent
+from service_center.core.queueing import enqueue
+
+# A review task is mailed about once; a week outlives any redelivery of the task.
+MAIL_MARKER_SECONDS = 7 * 24 * 3600
 
 
 def _site_origin() -> str:
@@ -37,11 +43,21 @@ def _message(task: ReviewTask) -> tuple[str, str]:
     return _("[Knowledge base] Review needed: %(title)s") % {"title": task.article.title_zh}, "\n".join(lines)
 
 
-def email_editors_review_needed(event: DomainEvent) -> None:
-    """One e-mail to each editor with an address, never one mail listing everyone."""
-    task = selectors.review_task_with_articles(int(event.payload["task_id"]))
+def queue_review_mail(event: DomainEvent) -> None:
+    from knowledge.tasks import email_review_needed
+
+    enqueue(email_review_needed, int(event.payload["task_id"]))
+
+
+def email_editors_review_needed(task_id: int) -> int:
+    """One e-mail to each editor with an address, never one mail listing everyone; at most once per task
+    (a redelivered Celery task finds the marker and sends nothing). Returns how many mails went out."""
+    task = selectors.review_task_with_articles(task_id)
     if task is None or task.status != ReviewTask.Status.OPEN:
-        return
+        return 0
+    marker = f"knowledge:review-mail:{task_id}"
+    if not cache.add(marker, True, timeout=MAIL_MARKER_SECONDS):
+        return 0
     mails = []
     for editor in selectors.editors():
         if not editor.email:
@@ -49,5 +65,9 @@ def email_editors_review_needed(event: DomainEvent) -> None:
         with translation.override(editor.preferred_language or settings.LANGUAGE_CODE):
             subject, body = _message(task)
         mails.append((subject, body, settings.DEFAULT_FROM_EMAIL, [editor.email]))
-    if mails:
+    try:
         send_mass_mail(mails)
+    except Exception:
+        cache.delete(marker)  # the mail server refused: let the task's retry send them
+        raise
+    return len(mails)

@@ -1,7 +1,7 @@
 """Domain events the knowledge base listens to. Subscribed by name: knowledge never imports the publisher."""
 
 from knowledge.models import UnansweredQuestion
-from knowledge.notifications import email_editors_review_needed
+from knowledge.notifications import queue_review_mail
 from service_center.core import events
 from service_center.core.events import DomainEvent
 
@@ -17,4 +17,4 @@ def log_ticket_subject(event: DomainEvent) -> None:
 
 def subscribe() -> None:
     events.subscribe("ticket.created", log_ticket_subject)
-    events.subscribe("knowledge.review_needed", email_editors_review_needed)
+    events.subscribe("knowledge.review_needed", queue_review_mail)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from knowledge import drafts, services
+from knowledge import drafts, notifications, services
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -15,3 +15,8 @@ def sweep_article_schedule() -> dict[str, int]:
 def draft_faqs_nightly() -> int:
     """Beat runs this at night; questions already drafted are never drafted twice."""
     return len(drafts.draft_faqs_from_questions())
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def email_review_needed(task_id: int) -> int:
+    return notifications.email_editors_review_needed(task_id)

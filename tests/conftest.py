@@ -1,6 +1,6 @@
 """Fixtures shared by every test: one user per role, and a client logged in as each."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -10,6 +10,7 @@ from django.test import Client
 from profiles import services
 from profiles.models import User
 from profiles.roles import Role
+from service_center.celery import app as celery_app
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, StoreFactory, UserFactory
 
 # The live Daphne server and Chromium page of the browser tests, for every app's tests.
@@ -39,6 +40,16 @@ def _password_only_sign_in(settings: Any, monkeypatch: pytest.MonkeyPatch) -> No
     as subprocesses."""
     settings.STAFF_TWO_FACTOR_REQUIRED = False
     monkeypatch.setenv("STAFF_TWO_FACTOR_REQUIRED", "0")
+
+
+@pytest.fixture
+def celery_eager() -> Iterator[None]:
+    """Tasks queued with .delay() run inline (after commit, where the caller queues on commit), as a
+    worker would run them."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ import contextlib
 import logging
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from aftersales import selectors
 from aftersales.models import FINAL_STATUSES, AfterSalesRequest, RequestType, Status
 from aftersales.services.requests import publish_changed, request_evaluate
 from aftersales.services.ticketing import customer_language
@@ -44,12 +44,6 @@ def _resolution_note(ticket: Ticket, reason: str, customer: User) -> str:
         return _("Resolved by the service desk on ticket %(number)s.") % {"number": ticket.number}
 
 
-def complaints_for_ticket(ticket_id: int) -> QuerySet[AfterSalesRequest]:
-    """The complaints a ticket stands for: its own, and those whose tickets were merged into it."""
-    return AfterSalesRequest.objects.filter(Q(ticket_id=ticket_id) | Q(ticket__merged_into_id=ticket_id),
-                                            request_type=RequestType.COMPLAINT)
-
-
 @transaction.atomic
 def complaint_resolve_from_ticket(*, ticket_id: int, actor_id: int | None, reason: str = ""
                                   ) -> list[AfterSalesRequest]:
@@ -57,8 +51,8 @@ def complaint_resolve_from_ticket(*, ticket_id: int, actor_id: int | None, reaso
     ticket = Ticket.objects.only("pk", "number", "status", "merged_into").get(pk=ticket_id)
     if ticket.status not in RESOLVING_STATUSES or ticket.merged_into_id is not None:
         return []  # reopened before this ran, or closed by a merge: the work goes on elsewhere
-    open_complaints = (complaints_for_ticket(ticket_id).select_for_update(of=("self",)).select_related("customer")
-                       .exclude(status__in=FINAL_STATUSES).order_by("pk"))
+    open_complaints = (selectors.complaints_for_ticket(ticket_id).select_for_update(of=("self",))
+                       .select_related("customer").exclude(status__in=FINAL_STATUSES).order_by("pk"))
     agent = User.objects.filter(pk=actor_id).first() if actor_id else None
     closed = []
     for request in open_complaints:

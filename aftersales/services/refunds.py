@@ -20,6 +20,7 @@ from aftersales import payments
 from aftersales.models import AfterSalesRequest, Refund, Status
 from aftersales.workflow import Actor, apply_transition
 from service_center.core import events
+from service_center.core.queueing import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +58,8 @@ def refund_ensure(*, request: AfterSalesRequest) -> Refund:
 def _queue(refund_id: int) -> None:
     from aftersales.tasks import execute_refund
 
-    try:
-        execute_refund.delay(refund_id)
-    except Exception:
-        # The broker is down: the reconcile sweep picks the pending row up later.
-        logger.exception("could not queue refund %s", refund_id)
+    # If the broker is down, the reconcile sweep picks the pending row up later.
+    enqueue(execute_refund, refund_id)
 
 
 def refund_start(*, request_id: int) -> Refund:

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from service_center.core import events
 from service_center.core.models import WebhookDelivery, WebhookEndpoint
+from service_center.core.queueing import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -93,11 +94,8 @@ def _schedule(delivery_ids: list[int]) -> None:
     from service_center.core.tasks import deliver_webhook
 
     for delivery_id in delivery_ids:
-        try:
-            deliver_webhook.delay(delivery_id)
-        except Exception:
-            # The broker is down: the row is pending and due, so the beat sweep sends it.
-            logger.exception("could not queue webhook delivery %s", delivery_id)
+        # If the broker is down, the row is pending and due, so the beat sweep sends it.
+        enqueue(deliver_webhook, delivery_id)
 
 
 def _lease(delivery_id: int, now: datetime) -> WebhookDelivery | None:

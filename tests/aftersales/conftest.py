@@ -8,17 +8,12 @@ from aftersales import payments
 from aftersales.services import setup
 from profiles import services
 from profiles.models import Store, User
-from service_center.celery import app as celery_app
 from tests.factories import StoreFactory
 
 
 @pytest.fixture(autouse=True)
-def _celery_inline() -> Iterator[None]:
-    # Refund execution is queued on commit; run it in-process so a test sees the outcome.
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
+def _celery_inline(celery_eager: None) -> None:
+    """Refund execution is queued on commit; it runs in-process so a test sees the outcome."""
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from knowledge import selectors, services
+from knowledge import notifications, selectors, services
 from knowledge.models import Article, ReviewTask
 from profiles.models import User
 from tests.conftest import ALL_ROLES
@@ -106,6 +106,7 @@ def test_editor_list_query_count_is_constant_with_tasks(editor_client: Client,
 # --- e-mail ---
 
 
+@pytest.mark.usefixtures("celery_eager")
 def test_editors_get_one_mail_each_after_commit(make_user, editor_with, django_capture_on_commit_callbacks) -> None:
     supervisor, admin = make_user("supervisor"), make_user("admin")
     agent_editor = editor_with("change_article")
@@ -128,6 +129,7 @@ def test_editors_get_one_mail_each_after_commit(make_user, editor_with, django_c
     assert "/help/editor/return-faq/" in message.body and "/help/editor/\n" not in message.body
 
 
+@pytest.mark.usefixtures("celery_eager")
 def test_no_second_mail_while_the_task_is_open(make_user, django_capture_on_commit_callbacks) -> None:
     make_user("supervisor")
     policy, _faq = policy_with_linked_faq()
@@ -139,6 +141,36 @@ def test_no_second_mail_while_the_task_is_open(make_user, django_capture_on_comm
     assert ReviewTask.objects.filter(status="open").count() == 1
 
 
+def test_a_redelivered_mail_task_sends_nothing_twice(make_user, django_capture_on_commit_callbacks) -> None:
+    make_user("supervisor")
+    policy, _faq = policy_with_linked_faq()
+    with django_capture_on_commit_callbacks(execute=False):
+        change(policy, "修改")
+    task_id = ReviewTask.objects.get(status="open").pk
+    assert notifications.email_editors_review_needed(task_id) == 1
+    assert notifications.email_editors_review_needed(task_id) == 0  # acks_late redelivery
+    assert len(mail.outbox) == 1
+
+
+def test_a_refused_mail_is_retried_by_the_next_delivery(make_user, django_capture_on_commit_callbacks,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    make_user("supervisor")
+    policy, _faq = policy_with_linked_faq()
+    with django_capture_on_commit_callbacks(execute=False):
+        change(policy, "修改")
+    task_id = ReviewTask.objects.get(status="open").pk
+
+    def refuse(*args: Any, **kwargs: Any) -> int:
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(notifications, "send_mass_mail", refuse)
+    with pytest.raises(ConnectionRefusedError):
+        notifications.email_editors_review_needed(task_id)
+    monkeypatch.undo()
+    assert notifications.email_editors_review_needed(task_id) == 1
+
+
+@pytest.mark.usefixtures("celery_eager")
 def test_expiry_sweep_mails_editors_with_the_site_origin(make_user, settings: Any,
                                                          django_capture_on_commit_callbacks) -> None:
     settings.CSRF_TRUSTED_ORIGINS = ["https://service.example.com"]

@@ -1,11 +1,10 @@
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from profiles.models import AgentProfile, Team, User
 from profiles.roles import Role
-from service_center.celery import app as celery_app
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, TeamFactory
 from tickets import services
 from tickets.models import Ticket
@@ -17,12 +16,8 @@ def _private_media(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _eager_celery() -> Iterator[None]:
-    # The SLA sweep queues escalations with .delay(); run them inline, after commit, as a worker would.
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
+def _eager_celery(celery_eager: None) -> None:
+    """The SLA sweep queues escalations with .delay(); they run inline here."""
 
 
 @pytest.fixture
