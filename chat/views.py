@@ -103,6 +103,12 @@ def _embedded(request: HttpRequest) -> bool:
     return (request.POST if request.method == "POST" else request.GET).get("embedded") == "1"
 
 
+def _frame_context(request: HttpRequest) -> dict[str, object]:
+    """Whether the page sits in another site's iframe, and the layout it extends there."""
+    embedded = _embedded(request)
+    return {"embedded": embedded, "base_template": "chat/embed_base.html" if embedded else "base.html"}
+
+
 def _widget(request: HttpRequest, *, leave_form: LeaveMessageForm | None = None, status: int = 200) -> HttpResponse:
     conversation = chat_selectors.latest_conversation_for(request.user)
     availability = chat_selectors.desk_availability()
@@ -121,8 +127,7 @@ def _widget(request: HttpRequest, *, leave_form: LeaveMessageForm | None = None,
         "leave_form": leave_form,
         "chat_strings": CHAT_STRINGS,
         "chat_emoji": CHAT_EMOJI,
-        "embedded": _embedded(request),
-        "base_template": "chat/embed_base.html" if _embedded(request) else "base.html",
+        **_frame_context(request),
     }, status=status)
 
 
@@ -167,8 +172,7 @@ def message_left(request: HttpRequest, ticket_id: int) -> HttpResponse:
     except ChatError as error:
         raise Http404 from error
     return render(request, "chat/message_left.html", {
-        "ticket": ticket, "reply": auto_reply(ticket), "embedded": _embedded(request),
-        "base_template": "chat/embed_base.html" if _embedded(request) else "base.html",
+        "ticket": ticket, "reply": auto_reply(ticket), **_frame_context(request),
     })
 
 
