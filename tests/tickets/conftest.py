@@ -62,3 +62,7 @@ def make_ticket(customer: User, team: Team) -> Callable[..., Ticket]:
         return services.ticket_create(**kwargs)
 
     return make
+
+
+# Real SMTP and IMAP servers for the e-mail tests (fixtures `smtp_server`, `imap_server`).
+from tests.tickets.mailservers import imap_server, smtp_server  # noqa: E402, F401

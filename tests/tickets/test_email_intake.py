@@ -152,7 +152,7 @@ def test_accepted_attachments_are_kept_and_others_are_named(mailbox: Mailbox) ->
 def test_automatic_mail_is_recorded_and_never_becomes_a_ticket(mailbox: Mailbox, headers: dict[str, str]) -> None:
     email = receive(headers=headers)
 
-    assert email.outcome == Outcome.LOOP and email.ticket is None and list(headers)[0] in email.detail
+    assert email.outcome == Outcome.LOOP and email.ticket is None and next(iter(headers)) in email.detail
     assert not Ticket.objects.exists() and not django_mail.outbox
 
 
