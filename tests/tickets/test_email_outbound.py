@@ -6,11 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import mail as django_mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from profiles.models import User
-from tests.tickets.mails import MAILBOX, png_bytes, raw
+from tests.clients import logged_in
+from tests.tickets.mails import MAILBOX, bounce_for, png_bytes, raw
 from tests.tickets.mailservers import SmtpInbox, free_port
 from tickets import services
 from tickets.email.intake import email_receive
@@ -115,3 +117,23 @@ def test_a_reply_with_an_attachment_arrives_at_a_real_smtp_server(
     assert received.get_body(("plain",)).get_content().strip() == "您好，已经为您催促仓库发货。"  # type: ignore[union-attr]
     (attachment,) = received.iter_attachments()
     assert attachment.get_filename() == "label.png" and attachment.get_content() == png_bytes()
+
+
+def test_the_desk_thread_shows_how_each_message_travelled_and_a_bounce(
+        email_ticket: Ticket, make_agent: Callable[..., User], django_capture_on_commit_callbacks: Any,
+        django_assert_max_num_queries: Any) -> None:
+    agent = make_agent()
+    message = reply(email_ticket, agent, django_capture_on_commit_callbacks)
+    client = logged_in(agent)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with django_assert_max_num_queries(40) as before:
+        page = client.get(f"/desk/tickets/{email_ticket.pk}/").content.decode()
+    assert "By e-mail" in page and "Sent" in page and "E-mail bounced" not in page
+
+    email_receive(raw=bounce_for(EmailMessage.objects.get(ticket_message=message).message_id))
+    reply(email_ticket, agent, django_capture_on_commit_callbacks, body="第二条回复")
+
+    # One more e-mail and a bounce cost no extra query.
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        page = client.get(f"/desk/tickets/{email_ticket.pk}/").content.decode()
+    assert "E-mail bounced" in page and "550 5.1.1" in page
