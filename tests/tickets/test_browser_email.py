@@ -1,8 +1,6 @@
 """A mail service posts an inbound e-mail: it appears live in the agent's queue, and the agent's reply
 arrives at a real SMTP server with the threading headers. Screenshots of the queue and the ticket."""
 
-import json
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,12 +40,12 @@ def scene(transactional_db: None) -> Scene:
     return Scene(agent=profile.user, token=token.key, agent_cookie=client.cookies[settings.SESSION_COOKIE_NAME].value)
 
 
-def _post_mail(base: str, token: str, body: bytes) -> dict[str, Any]:
-    request = urllib.request.Request(f"{base}/api/v1/email/inbound/", data=body, method="POST", headers={
+def _post_mail(page: Any, base: str, token: str, body: bytes) -> dict[str, Any]:
+    """What a mail service does: POST the raw mail with the integrator's token (the token decides who is calling)."""
+    response = page.request.post(f"{base}/api/v1/email/inbound/", data=body, headers={
         "Authorization": f"Token {token}", "Content-Type": "message/rfc822"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        assert response.status == 201
-        return dict(json.load(response))
+    assert response.status == 201, response.text()
+    return dict(response.json())
 
 
 def test_inbound_mail_appears_live_and_the_agents_reply_reaches_the_smtp_server(
@@ -66,7 +64,7 @@ def test_inbound_mail_appears_live_and_the_agents_reply_reaches_the_smtp_server(
     mail = raw(sender="张伟 <zhangwei@example.com>", subject="耳机左耳没有声音", message_id="<first@example.com>",
                body="蓝牙耳机左耳完全没有声音。\n\nOn Sun, Nov 22, 2026 Support <support@shop.example> wrote:\n> 旧的",
                attachments=(("耳机.png", png_bytes(), "image/png"),))
-    result = _post_mail(base, scene.token, mail)
+    result = _post_mail(desk, base, scene.token, mail)
 
     # The new e-mail ticket shows up in the agent's queue without a reload.
     row = desk.locator("#queue-body tr", has_text="耳机左耳没有声音")

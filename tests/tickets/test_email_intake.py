@@ -1,18 +1,21 @@
 """Inbound e-mail: customer lookup, threading, quotes, attachments, loop protection, bounces, duplicates."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from email import policy
 from email.parser import BytesParser
 from typing import Any
 
 import pytest
 from django.core import mail as django_mail
-from django.db import connection
+from django.db import connection, connections
 
 from profiles.models import Team, User
 from profiles.roles import Role
 from tests.factories import CustomerProfileFactory, UserFactory
 from tests.tickets.mails import MAILBOX, bounce_for, png_bytes, raw
 from tickets import services
+from tickets.email import intake
 from tickets.email.intake import email_receive
 from tickets.email.parsing import MalformedEmail
 from tickets.models import Channel, EmailMessage, Mailbox, Ticket, TicketAttachment, TicketMessage
@@ -233,3 +236,31 @@ def test_an_oversized_attachment_refuses_the_mail_and_tells_the_sender(
     assert answer.to == ["zhangwei@example.com"] and "big.png" in answer.body
     assert answer.extra_headers["Auto-Submitted"] == "auto-replied"
     assert answer.extra_headers["In-Reply-To"] == "<big@example.com>"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_deliveries_of_one_mail_at_the_same_moment_store_it_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    Mailbox.objects.create(address=MAILBOX)
+    message = raw(message_id="<race@example.com>")
+    both_checked = threading.Barrier(2, timeout=10)
+    find_mailbox = intake._mailbox_for
+
+    def after_the_duplicate_check(parsed: Any) -> Any:
+        # Both deliveries have found no stored copy: only the unique constraint can stop the second.
+        both_checked.wait()
+        return find_mailbox(parsed)
+
+    monkeypatch.setattr(intake, "_mailbox_for", after_the_duplicate_check)
+
+    def deliver() -> bool:
+        try:
+            return email_receive(raw=message).duplicate
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        duplicates = sorted(pool.map(lambda _: deliver(), range(2)))
+
+    assert duplicates == [False, True]
+    assert EmailMessage.objects.count() == 1 and Ticket.objects.count() == 1
+    assert User.objects.filter(username__startswith="email-").count() == 1

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from profiles.models import Team
 from service_center.core.fields import BlindIndexedModelMixin, BlindIndexField, EncryptedTextField
@@ -11,7 +12,8 @@ from tickets.models.tickets import Ticket, TicketMessage
 class Mailbox(models.Model):
     """An address customers write to. Polled over IMAP when a host is set; the inbound endpoint needs none."""
 
-    address = models.EmailField(_("address"), unique=True)
+    # A context: the project catalog's plain "address" is a postal address.
+    address = models.EmailField(pgettext_lazy("mailbox", "address"), unique=True)
     imap_host = models.CharField(_("IMAP host"), max_length=200, blank=True)
     imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
     imap_user = models.CharField(_("IMAP user"), max_length=200, blank=True)
@@ -46,7 +48,8 @@ class EmailMessage(BlindIndexedModelMixin, models.Model):
         BOUNCE = "bounce", _("Bounce")
         REFUSED = "refused", _("Refused: attachment too large")
         QUEUED = "queued", _("Queued to send")
-        SENT = "sent", _("Sent")
+        # A context: the chat catalog's "Sent" is a delivery tick (已送达).
+        SENT = "sent", pgettext_lazy("email", "Sent")
         FAILED = "failed", _("Not sent")
 
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
