@@ -245,10 +245,10 @@ def test_two_deliveries_of_one_mail_at_the_same_moment_store_it_once(monkeypatch
     both_checked = threading.Barrier(2, timeout=10)
     find_mailbox = intake._mailbox_for
 
-    def after_the_duplicate_check(parsed: Any) -> Any:
+    def after_the_duplicate_check(parsed: Any, mailboxes: Any) -> Any:
         # Both deliveries have found no stored copy: only the unique constraint can stop the second.
         both_checked.wait()
-        return find_mailbox(parsed)
+        return find_mailbox(parsed, mailboxes)
 
     monkeypatch.setattr(intake, "_mailbox_for", after_the_duplicate_check)
 

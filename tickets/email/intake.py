@@ -37,15 +37,18 @@ class Received:
     duplicate: bool
 
 
-def _our_addresses() -> set[str]:
-    addresses = {address.lower() for address in Mailbox.objects.values_list("address", flat=True)}
-    addresses.add(parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower())
-    return addresses
+def _mailboxes() -> dict[str, Mailbox]:
+    """Every mailbox by its lower-cased address (inactive ones too: their mail is still our own)."""
+    return {box.address.lower(): box for box in Mailbox.objects.select_related("team")}
 
 
-def _mailbox_for(parsed: ParsedEmail) -> Mailbox | None:
-    by_address = {box.address.lower(): box for box in Mailbox.objects.filter(is_active=True).select_related("team")}
-    return next((by_address[address] for address in parsed.recipients if address in by_address), None)
+def _our_addresses(mailboxes: dict[str, Mailbox]) -> set[str]:
+    return {*mailboxes, parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()}
+
+
+def _mailbox_for(parsed: ParsedEmail, mailboxes: dict[str, Mailbox]) -> Mailbox | None:
+    return next((mailboxes[address] for address in parsed.recipients
+                 if address in mailboxes and mailboxes[address].is_active), None)
 
 
 def _over_rate(sender_index: str, now: datetime) -> bool:
@@ -122,7 +125,8 @@ def _to_ticket(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, now:
                    ticket_message=message)
 
 
-def _receive(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, now: datetime) -> EmailMessage:
+def _receive(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, our_addresses: set[str],
+             now: datetime) -> EmailMessage:
     if parsed.bounce is not None:
         original = EmailMessage.objects.select_for_update().filter(
             message_id=parsed.bounce.original_message_id, direction=EmailMessage.Direction.OUTBOUND).first()
@@ -134,7 +138,7 @@ def _receive(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, now: d
                        ticket=original.ticket if original else None, bounce_of=original)
     if parsed.automatic:
         return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.LOOP, detail=parsed.automatic)
-    if parsed.sender.lower() in _our_addresses():
+    if parsed.sender.lower() in our_addresses:
         return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.LOOP, detail=_("Sent from our own address"))
     if _over_rate(blind_index(parsed.sender, kind="email"), now):
         return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.HELD,
@@ -155,10 +159,12 @@ def email_receive(*, raw: bytes, mailbox: Mailbox | None = None, now: datetime |
     existing = EmailMessage.objects.filter(message_id=parsed.message_id).first()
     if existing is not None:
         return Received(email=existing, duplicate=True)
-    mailbox = mailbox or _mailbox_for(parsed)
+    mailboxes = _mailboxes()
+    mailbox = mailbox or _mailbox_for(parsed, mailboxes)
     try:
         with transaction.atomic():
-            email = _receive(parsed, raw, mailbox=mailbox, now=now or timezone.now())
+            email = _receive(parsed, raw, mailbox=mailbox, our_addresses=_our_addresses(mailboxes),
+                             now=now or timezone.now())
     except IntegrityError:
         # The same mail delivered twice at once: the other delivery stored it, and this one's writes rolled back.
         existing = EmailMessage.objects.filter(message_id=parsed.message_id).first()
