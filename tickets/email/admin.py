@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from profiles.admin import HistoryAdmin
 from service_center.core.masking import mask_email
 from tickets.models import EmailMessage, Mailbox
 
@@ -34,7 +35,7 @@ class MailboxForm(forms.ModelForm):
 
 
 @admin.register(Mailbox)
-class MailboxAdmin(admin.ModelAdmin):
+class MailboxAdmin(HistoryAdmin):
     form = MailboxForm
     list_display = ("address", "team", "imap_host", "is_active", "last_polled_at", "last_poll_error")
     list_filter = ("is_active",)

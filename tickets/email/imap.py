@@ -35,7 +35,11 @@ def _connect(mailbox: Mailbox) -> imaplib.IMAP4:
     if mailbox.imap_ssl:
         return imaplib.IMAP4_SSL(mailbox.imap_host, mailbox.imap_port, ssl_context=ssl.create_default_context(),
                                  timeout=timeout)
-    return imaplib.IMAP4(mailbox.imap_host, mailbox.imap_port, timeout=timeout)
+    client = imaplib.IMAP4(mailbox.imap_host, mailbox.imap_port, timeout=timeout)
+    # Without SSL on connect, still encrypt before the password is sent whenever the server offers it.
+    if "STARTTLS" in client.capabilities:
+        client.starttls(ssl_context=ssl.create_default_context())
+    return client
 
 
 def _check(response: tuple[str, list[Any]]) -> list[Any]:

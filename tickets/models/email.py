@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from profiles.models import Team
 from service_center.core.fields import BlindIndexedModelMixin, BlindIndexField, EncryptedTextField
@@ -25,6 +26,8 @@ class Mailbox(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True, editable=False)
     last_poll_error = models.CharField(_("last poll error"), max_length=300, blank=True, editable=False)
+    # Who changed a mailbox and when; the password stays out of the history table, and polls are not changes.
+    history = HistoricalRecords(excluded_fields=["imap_password", "last_polled_at", "last_poll_error"])
 
     class Meta:
         verbose_name = _("mailbox")
