@@ -19,6 +19,7 @@ from tickets.email import intake
 from tickets.email.intake import email_receive
 from tickets.email.parsing import MalformedEmail
 from tickets.models import Channel, EmailMessage, Mailbox, Ticket, TicketAttachment, TicketMessage
+from tickets.services.tickets import BODY_MAX
 
 pytestmark = pytest.mark.django_db
 Outcome = EmailMessage.Outcome
@@ -132,6 +133,14 @@ def test_an_html_only_mail_becomes_plain_text(mailbox: Mailbox) -> None:
 
     assert email.ticket_message is not None
     assert email.ticket_message.body == "包裹破损了\n\n<script> is text"
+
+
+def test_a_mail_longer_than_a_ticket_message_is_cut_and_kept_whole_in_the_raw_mail(mailbox: Mailbox) -> None:
+    email = receive(body="长" * 30_000)
+
+    assert email.ticket_message is not None and len(email.ticket_message.body) == BODY_MAX - 1000
+    original = BytesParser(policy=policy.default).parsebytes(bytes(email.raw))
+    assert len(original.get_body().get_content().strip()) == 30_000  # type: ignore[union-attr]
 
 
 def test_accepted_attachments_are_kept_and_others_are_named(mailbox: Mailbox) -> None:

@@ -23,7 +23,7 @@ from tickets.email import outbound
 from tickets.email.parsing import ParsedEmail, parse
 from tickets.models import Channel, EmailMessage, Mailbox, Ticket, TicketMessage
 from tickets.services import attachments as attachment_service
-from tickets.services.tickets import SUBJECT_MAX, ticket_add_system_note, ticket_create, ticket_reply
+from tickets.services.tickets import BODY_MAX, SUBJECT_MAX, ticket_add_system_note, ticket_create, ticket_reply
 
 logger = logging.getLogger(__name__)
 Outcome = EmailMessage.Outcome
@@ -84,11 +84,12 @@ def _uploads(parsed: ParsedEmail) -> tuple[list[SimpleUploadedFile], list[str]]:
 
 
 def _body(parsed: ParsedEmail, skipped: list[str]) -> str:
-    body = parsed.reply_text or _("(no text)")
+    # A ticket message has a length cap; a longer mail is cut there (the raw mail keeps all of it).
+    body = parsed.reply_text[:BODY_MAX - 1000] or _("(no text)")
     if skipped:
         # The raw mail keeps them; the agent learns they exist and can ask for another format.
         body += "\n\n" + _("Attachments not kept (type not accepted): %(names)s") % {"names": ", ".join(skipped)}
-    return body
+    return body[:BODY_MAX]
 
 
 def _record(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, outcome: str, detail: str = "",
@@ -171,5 +172,5 @@ def email_receive(*, raw: bytes, mailbox: Mailbox | None = None, now: datetime |
         if existing is None:
             raise
         return Received(email=existing, duplicate=True)
-    logger.info("e-mail %s: %s", parsed.message_id, email.outcome)
+    logger.debug("e-mail %s: %s", parsed.message_id, email.outcome)
     return Received(email=email, duplicate=False)
