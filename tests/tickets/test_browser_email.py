@@ -25,6 +25,8 @@ class Scene:
     agent: User
     token: str
     agent_cookie: str
+    supervisor_cookie: str
+    mailbox_id: int
 
 
 @pytest.fixture
@@ -33,11 +35,18 @@ def scene(transactional_db: None) -> Scene:
     profile = AgentProfileFactory.create(user__display_name="王磊", user__roles=(Role.AGENT,),
                                          presence=AgentProfile.Presence.ONLINE, capacity=8)
     profile.teams.add(team)
-    Mailbox.objects.create(address=MAILBOX, team=team)
+    mailbox = Mailbox.objects.create(address=MAILBOX, team=team, imap_host="imap.shop.example",
+                                     imap_user=MAILBOX, imap_password="never-shown")
     token = Token.objects.create(user=UserFactory.create(roles=(Role.INTEGRATOR,)))
+    return Scene(agent=profile.user, token=token.key, agent_cookie=_cookie(profile.user),
+                 supervisor_cookie=_cookie(UserFactory.create(roles=(Role.SUPERVISOR,), is_staff=True)),
+                 mailbox_id=mailbox.pk)
+
+
+def _cookie(user: User) -> str:
     client = Client()
-    client.force_login(profile.user)
-    return Scene(agent=profile.user, token=token.key, agent_cookie=client.cookies[settings.SESSION_COOKIE_NAME].value)
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 def _post_mail(page: Any, base: str, token: str, body: bytes) -> dict[str, Any]:
@@ -88,3 +97,10 @@ def test_inbound_mail_appears_live_and_the_agents_reply_reaches_the_smtp_server(
     record = in_thread(lambda: EmailMessage.objects.get(direction="out"))
     assert record.outcome == "sent" and sent["Message-ID"] == f"<{record.message_id}>"
     desk.screenshot(path=str(ARTIFACTS / "email-ticket.png"), full_page=True)
+
+    # The supervisor's mailbox set-up page: the stored password is never sent back to the browser.
+    chromium_page.context.add_cookies([
+        {"name": settings.SESSION_COOKIE_NAME, "value": scene.supervisor_cookie, "domain": host, "path": "/"}])
+    desk.goto(f"{base}/admin/tickets/mailbox/{scene.mailbox_id}/change/")
+    assert desk.input_value("#id_imap_password") == "" and "never-shown" not in desk.content()
+    desk.screenshot(path=str(ARTIFACTS / "email-mailbox-admin.png"), full_page=True)
