@@ -7,6 +7,7 @@ from profiles.models import AgentProfile, Team, User
 from profiles.roles import Role
 from service_center.celery import app as celery_app
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, TeamFactory
+from tests.tickets.mailservers import imap_server, smtp_server  # noqa: F401  (real SMTP / IMAP server fixtures)
 from tickets import services
 from tickets.models import Ticket
 
@@ -62,7 +63,3 @@ def make_ticket(customer: User, team: Team) -> Callable[..., Ticket]:
         return services.ticket_create(**kwargs)
 
     return make
-
-
-# Real SMTP and IMAP servers for the e-mail tests (fixtures `smtp_server`, `imap_server`).
-from tests.tickets.mailservers import imap_server, smtp_server  # noqa: E402, F401
