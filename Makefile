@@ -21,11 +21,13 @@ venv: .venv/.installed
 	touch $@
 
 # Chromium drives the browser tests (skipped without it); a CJK font lets it draw Chinese (the
-# screenshots show boxes without one); gettext compiles the translations.
+# screenshots show boxes without one); gettext compiles the translations; Dovecot is the real IMAP
+# server the e-mail intake tests start on a free port (skipped without it).
 system-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	[ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
 	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-wqy-microhei"; \
 	[ -n "$$missing" ] || exit 0; \
 	if [ "$$(id -u)" = 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; else sudo=no; fi; \

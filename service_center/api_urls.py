@@ -9,6 +9,7 @@ from knowledge import api as knowledge_api
 from profiles import api as profiles_api
 from service_center.core.api import api_not_found
 from tickets import api as tickets_api
+from tickets.email import api as email_api
 
 router = DefaultRouter()
 profiles_api.register(router)
@@ -19,6 +20,7 @@ tickets_api.register(router)
 urlpatterns = [
     path("me/", profiles_api.MeView.as_view(), name="api-me"),
     path("logistics/webhook/", aftersales_api.LogisticsWebhookView.as_view(), name="api-logistics-webhook"),
+    path("email/inbound/", email_api.InboundEmailView.as_view(), name="api-email-inbound"),
     path("chat/embed-tokens/", chat_api.EmbedTokenView.as_view(), name="api-chat-embed-tokens"),
     *router.urls,
     # Last: anything else under /api/v1/ is a JSON 404 in the API's error shape.

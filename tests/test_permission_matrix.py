@@ -370,6 +370,8 @@ ROUTES: dict[str, Route] = {
     "api/v1/me/": Route("GET", fixed("/api/v1/me/"), API_SIGNED_IN),
     # Authenticated by its HMAC signature, not by a session: refused to everyone without one.
     "api/v1/logistics/webhook/": Route("POST", fixed("/api/v1/logistics/webhook/"), expect("login")),
+    # Raw MIME from a mail service, with an integrator's token; the probe's "{}" body is a 400 (still "ok").
+    "api/v1/email/inbound/": Route("POST", fixed("/api/v1/email/inbound/"), API_INTEGRATOR),
     "api/v1/customers/": Route("GET", fixed("/api/v1/customers/"),
                                expect("403", anonymous="login", agent="ok", supervisor="ok", qa="ok", admin="ok",
                                       integrator="ok")),

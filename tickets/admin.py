@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from profiles.admin import HistoryAdmin
+from tickets.email import admin as email_admin  # noqa: F401  (registers the e-mail channel's admin)
 from tickets.models import (
     AgentRegions,
     BusinessCalendar,

@@ -14,8 +14,11 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         # Live pushes and webhooks hear ticket events in every process (web, worker).
         from tickets import realtime
+        from tickets.email import outbound
 
         realtime.subscribe()
+        # The desk's replies on e-mail tickets go out by mail.
+        outbound.subscribe()
 
     def seed_demo(self, stdout: Any) -> None:
         from tickets.demo import seed

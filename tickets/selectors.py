@@ -201,7 +201,9 @@ def ticket_detail(user: Any, ticket_id: int, *, before_id: int | None = None, li
     if ticket is None:
         raise Http404("ticket not found")
     messages = (
-        TicketMessage.objects.filter(ticket_id=ticket.pk).select_related("author").defer(*_user_pii("author"))
+        # How each message travelled by e-mail (if it did), without the stored raw mail.
+        TicketMessage.objects.filter(ticket_id=ticket.pk).select_related("author", "email")
+        .defer(*_user_pii("author"), "email__raw", "email__references", "email__counterpart")
         .prefetch_related(Prefetch("attachments", queryset=TicketAttachment.objects.order_by("pk")))
         .order_by("-id")
     )

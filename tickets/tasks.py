@@ -1,8 +1,12 @@
 """Celery tasks for tickets: thin wrappers around services, safe to run twice."""
 
-from celery import shared_task
+import smtplib
+
+from celery import Task, shared_task
 
 from tickets.services import escalation
+
+EMAIL_SEND_RETRIES = 5
 
 
 # No result backend is configured and beat never reads the counts: don't store them.
@@ -16,3 +20,26 @@ def sweep_sla() -> dict[str, int]:
 def escalate_ticket(ticket_id: int, reason: str, from_level: int) -> bool:
     """Escalate from the level the caller saw: a redelivered message finds the step taken and does nothing."""
     return escalation.ticket_escalate(ticket=ticket_id, reason=reason, from_level=from_level) is not None
+
+
+# Mail is stored once per Message-ID and marked seen only after the commit: a second run finds nothing new.
+@shared_task(acks_late=True, ignore_result=True)
+def poll_mailboxes() -> None:
+    """Beat runs this every minute: the UNSEEN mail of every active IMAP mailbox becomes tickets."""
+    from tickets.email import imap
+
+    imap.poll_all()
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=EMAIL_SEND_RETRIES)
+def send_email(self: Task, email_id: int) -> None:
+    """Send one queued mail; an SMTP or network error retries with backoff, then marks it failed."""
+    from tickets.email import outbound
+
+    try:
+        outbound.email_send(email_id=email_id)
+    except (OSError, smtplib.SMTPException) as exc:
+        if self.request.retries >= EMAIL_SEND_RETRIES:
+            outbound.email_give_up(email_id=email_id, error=f"{type(exc).__name__}: {exc}")
+            return
+        raise self.retry(exc=exc, countdown=30 * 2 ** self.request.retries) from exc

@@ -298,6 +298,12 @@ TICKETS_MEDIA_ROOT = env.path("TICKETS_MEDIA_ROOT", default=str(BASE_DIR / "var"
 TICKETS_ATTACHMENT_MAX_BYTES = env.int("TICKETS_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # How long a satisfaction-survey link stays valid, in days.
 TICKETS_SURVEY_LINK_DAYS = env.int("TICKETS_SURVEY_LINK_DAYS", default=30)
+# E-mail channel (tickets/email/): largest raw mail the inbound endpoint reads; mails a sender may
+# send per hour before further ones are held (not turned into tickets); IMAP poll timeout and batch.
+EMAIL_INBOUND_MAX_BYTES = env.int("EMAIL_INBOUND_MAX_BYTES", default=40 * 1024 * 1024)
+EMAIL_INBOUND_PER_SENDER_PER_HOUR = env.int("EMAIL_INBOUND_PER_SENDER_PER_HOUR", default=20)
+EMAIL_IMAP_TIMEOUT_SECONDS = env.int("EMAIL_IMAP_TIMEOUT_SECONDS", default=30)
+EMAIL_IMAP_BATCH = env.int("EMAIL_IMAP_BATCH", default=200)
 
 # --- tickets desk: API, workbench, webhooks ---
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {

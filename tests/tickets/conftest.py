@@ -6,6 +6,7 @@ import pytest
 from profiles.models import AgentProfile, Team, User
 from profiles.roles import Role
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, TeamFactory
+from tests.tickets.mailservers import imap_server, smtp_server  # noqa: F401  (real SMTP / IMAP server fixtures)
 from tickets import services
 from tickets.models import Ticket
 

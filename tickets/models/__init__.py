@@ -20,6 +20,7 @@ from tickets.models.config import (
     SlaPolicy,
     TeamSettings,
 )
+from tickets.models.email import EmailMessage, Mailbox
 from tickets.models.tickets import (
     NO_DUE,
     Escalation,
@@ -45,8 +46,10 @@ __all__ = [
     "Category",
     "Channel",
     "DeskSettings",
+    "EmailMessage",
     "Escalation",
     "KeywordRule",
+    "Mailbox",
     "Notification",
     "Priority",
     "RoutingRule",

@@ -1,0 +1,176 @@
+"""Inbound mail → tickets: duplicate check, bounces, loop protection, sender rate, threading, store.
+
+`email_receive` is the one entry point for the inbound endpoint and the IMAP poller. It parses
+first (a malformed mail raises `MalformedEmail` before anything is written), then records the mail
+and its effect in one transaction: a mail is either on a ticket, or recorded with why it is not.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from profiles.services import customer_for_email
+from service_center.core.crypto import blind_index
+from tickets.email import outbound
+from tickets.email.parsing import ParsedEmail, parse
+from tickets.models import Channel, EmailMessage, Mailbox, Ticket, TicketMessage
+from tickets.services import attachments as attachment_service
+from tickets.services.tickets import BODY_MAX, SUBJECT_MAX, ticket_add_system_note, ticket_create, ticket_reply
+
+logger = logging.getLogger(__name__)
+Outcome = EmailMessage.Outcome
+# "[T2026112200001]" or a bare number in the subject; not inside a longer run of letters or digits.
+_TICKET_NUMBER = re.compile(r"(?<![A-Za-z0-9])(T\d{13})(?!\d)")
+
+
+@dataclass(frozen=True)
+class Received:
+    email: EmailMessage
+    duplicate: bool
+
+
+def _mailboxes() -> dict[str, Mailbox]:
+    """Every mailbox by its lower-cased address (inactive ones too: their mail is still our own)."""
+    return {box.address.lower(): box for box in Mailbox.objects.select_related("team")}
+
+
+def _our_addresses(mailboxes: dict[str, Mailbox]) -> set[str]:
+    return {*mailboxes, parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()}
+
+
+def _mailbox_for(parsed: ParsedEmail, mailboxes: dict[str, Mailbox]) -> Mailbox | None:
+    return next((mailboxes[address] for address in parsed.recipients
+                 if address in mailboxes and mailboxes[address].is_active), None)
+
+
+def _over_rate(sender_index: str, now: datetime) -> bool:
+    recent = EmailMessage.objects.filter(
+        direction=EmailMessage.Direction.INBOUND, counterpart_index=sender_index,
+        created_at__gte=now - timedelta(hours=1), outcome__in=[Outcome.TICKET, Outcome.HELD, Outcome.REFUSED],
+    )
+    limit = settings.EMAIL_INBOUND_PER_SENDER_PER_HOUR
+    return recent[:limit].count() >= limit
+
+
+def _thread(parsed: ParsedEmail) -> Ticket | None:
+    """The ticket this mail continues: by the ids it answers, else by a ticket number in its subject."""
+    if parsed.thread_ids:
+        known = {email.message_id: email.ticket for email in EmailMessage.objects.filter(
+            message_id__in=parsed.thread_ids, ticket__isnull=False).select_related("ticket")}
+        for message_id in parsed.thread_ids:
+            if message_id in known:
+                return known[message_id]
+    match = _TICKET_NUMBER.search(parsed.subject)
+    return Ticket.objects.filter(number=match.group(1)).first() if match else None
+
+
+def _uploads(parsed: ParsedEmail) -> tuple[list[SimpleUploadedFile], list[str]]:
+    """Attachments the ticket keeps (types the desk accepts) and the names of those it cannot."""
+    kept, skipped = [], []
+    for attachment in parsed.attachments:
+        if attachment_service.sniff(attachment.data) is None:
+            skipped.append(attachment.filename)
+        else:
+            kept.append(SimpleUploadedFile(attachment.filename, attachment.data))
+    return kept, skipped
+
+
+def _body(parsed: ParsedEmail, skipped: list[str]) -> str:
+    # A ticket message has a length cap; a longer mail is cut there (the raw mail keeps all of it).
+    body = parsed.reply_text[:BODY_MAX - 1000] or _("(no text)")
+    if skipped:
+        # The raw mail keeps them; the agent learns they exist and can ask for another format.
+        body += "\n\n" + _("Attachments not kept (type not accepted): %(names)s") % {"names": ", ".join(skipped)}
+    return body[:BODY_MAX]
+
+
+def _record(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, outcome: str, detail: str = "",
+            ticket: Ticket | None = None, ticket_message: TicketMessage | None = None,
+            bounce_of: EmailMessage | None = None) -> EmailMessage:
+    return EmailMessage.objects.create(
+        direction=EmailMessage.Direction.INBOUND, outcome=outcome, message_id=parsed.message_id, mailbox=mailbox,
+        ticket=ticket, ticket_message=ticket_message, counterpart=parsed.sender, subject=parsed.subject[:300],
+        in_reply_to=parsed.in_reply_to[:500], references=" ".join(parsed.references), detail=detail[:300],
+        raw=raw, bounce_of=bounce_of,
+    )
+
+
+def _to_ticket(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, now: datetime) -> EmailMessage:
+    customer, _created = customer_for_email(email=parsed.sender, display_name=parsed.sender_name)
+    uploads, skipped = _uploads(parsed)
+    body = _body(parsed, skipped)
+    ticket = _thread(parsed)
+    message: TicketMessage
+    if ticket is not None and ticket.customer_id == customer.pk:
+        message = ticket_reply(ticket=ticket, author=customer, body=body, uploads=uploads, now=now)
+    elif ticket is not None:
+        # Someone else on the thread (a colleague in Cc, a forward): the desk reads it as a note, and it
+        # never speaks for the ticket's customer.
+        message = ticket_add_system_note(ticket=ticket, author=customer, body=_(
+            "E-mail from %(sender)s:\n\n%(body)s") % {"sender": customer, "body": body})
+        attachment_service.attach(message=message, uploads=uploads)
+    else:
+        subject = parsed.subject[:SUBJECT_MAX] or _("(no subject)")
+        ticket = ticket_create(customer=customer, subject=subject, body=body, channel=Channel.EMAIL, source="email",
+                               team=mailbox.team if mailbox else None, uploads=uploads, now=now)
+        message = ticket.messages.get()
+    return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.TICKET, ticket=message.ticket,
+                   ticket_message=message)
+
+
+def _receive(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, our_addresses: set[str],
+             now: datetime) -> EmailMessage:
+    if parsed.bounce is not None:
+        original = EmailMessage.objects.select_for_update().filter(
+            message_id=parsed.bounce.original_message_id, direction=EmailMessage.Direction.OUTBOUND).first()
+        if original is not None:
+            original.bounced_at = now
+            original.detail = parsed.bounce.detail or _("Bounced")
+            original.save(update_fields=["bounced_at", "detail"])
+        return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.BOUNCE, detail=parsed.bounce.detail,
+                       ticket=original.ticket if original else None, bounce_of=original)
+    if parsed.automatic:
+        return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.LOOP, detail=parsed.automatic)
+    if parsed.sender.lower() in our_addresses:
+        return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.LOOP, detail=_("Sent from our own address"))
+    if _over_rate(blind_index(parsed.sender, kind="email"), now):
+        return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.HELD,
+                       detail=_("More than %(limit)s mails in an hour") % {
+                           "limit": settings.EMAIL_INBOUND_PER_SENDER_PER_HOUR})
+    limit = settings.TICKETS_ATTACHMENT_MAX_BYTES
+    oversized = [attachment.filename for attachment in parsed.attachments if len(attachment.data) > limit]
+    if oversized:
+        email = _record(parsed, raw, mailbox=mailbox, outcome=Outcome.REFUSED, detail=", ".join(oversized))
+        outbound.queue_refusal(refused=email, mailbox=mailbox, limit_bytes=limit)
+        return email
+    return _to_ticket(parsed, raw, mailbox=mailbox, now=now)
+
+
+def email_receive(*, raw: bytes, mailbox: Mailbox | None = None, now: datetime | None = None) -> Received:
+    """Store one inbound mail once. Raises `MalformedEmail` (nothing stored) when it cannot be read."""
+    parsed = parse(raw)
+    existing = EmailMessage.objects.filter(message_id=parsed.message_id).first()
+    if existing is not None:
+        return Received(email=existing, duplicate=True)
+    mailboxes = _mailboxes()
+    mailbox = mailbox or _mailbox_for(parsed, mailboxes)
+    try:
+        with transaction.atomic():
+            email = _receive(parsed, raw, mailbox=mailbox, our_addresses=_our_addresses(mailboxes),
+                             now=now or timezone.now())
+    except IntegrityError:
+        # The same mail delivered twice at once: the other delivery stored it, and this one's writes rolled back.
+        existing = EmailMessage.objects.filter(message_id=parsed.message_id).first()
+        if existing is None:
+            raise
+        return Received(email=existing, duplicate=True)
+    logger.debug("e-mail %s: %s", parsed.message_id, email.outcome)
+    return Received(email=email, duplicate=False)

@@ -1,0 +1,151 @@
+"""Outbound mail: the desk's public replies on e-mail tickets, and automatic refusals, through Django's
+e-mail backend (`EMAIL_URL`) with the headers that keep the customer's mail client threading.
+
+A reply becomes a queued `EmailMessage` row when the `ticket.replied` event is heard (after the
+reply's commit), and a Celery task sends it. The row's Message-ID is fixed when it is queued, so a
+task that runs twice re-sends the same Message-ID, which mail clients show once.
+"""
+
+import logging
+from email.utils import formataddr, make_msgid, parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMessage as OutgoingMail
+from django.core.mail import get_connection
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from service_center.core import events
+from tickets.models import Channel, EmailMessage, Mailbox, Ticket, TicketMessage
+
+logger = logging.getLogger(__name__)
+Outcome = EmailMessage.Outcome
+# Enough of the thread for clients to place the reply; RFC 5322 lets References grow without bound.
+MAX_REFERENCES = 10
+
+
+def _from_address(mailbox: Mailbox | None) -> str:
+    name, default_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((name, mailbox.address)) if mailbox else formataddr((name, default_address))
+
+
+def _new_message_id(mailbox: Mailbox | None) -> str:
+    domain = parseaddr(_from_address(mailbox))[1].rpartition("@")[2] or "localhost"
+    return make_msgid(domain=domain).strip("<>")
+
+
+def _queue(email: EmailMessage) -> None:
+    from tickets.tasks import send_email
+
+    transaction.on_commit(lambda: send_email.delay(email.pk))
+
+
+def queue_reply(*, message: TicketMessage) -> EmailMessage | None:
+    """Queue the desk's public reply to the customer's address; once per ticket message."""
+    ticket = message.ticket
+    if ticket.channel != Channel.EMAIL or message.is_note or message.from_customer:
+        return None
+    latest_in = ticket.emails.filter(direction=EmailMessage.Direction.INBOUND).select_related("mailbox") \
+        .order_by("-created_at", "-pk").first()
+    mailbox = latest_in.mailbox if latest_in else None
+    try:
+        with transaction.atomic():
+            email = EmailMessage.objects.create(
+                direction=EmailMessage.Direction.OUTBOUND, outcome=Outcome.QUEUED,
+                message_id=_new_message_id(mailbox), mailbox=mailbox, ticket=ticket, ticket_message=message,
+                counterpart=ticket.customer.email, subject=_subject(ticket),
+                in_reply_to=latest_in.message_id if latest_in else "", raw=b"",
+            )
+    except IntegrityError:
+        return None  # the event was heard twice: this reply is already queued
+    _queue(email)
+    return email
+
+
+def queue_refusal(*, refused: EmailMessage, mailbox: Mailbox | None, limit_bytes: int) -> EmailMessage:
+    """Tell the sender their mail was not accepted (attachments over the limit); marked as automatic."""
+    email = EmailMessage.objects.create(
+        direction=EmailMessage.Direction.OUTBOUND, outcome=Outcome.QUEUED, message_id=_new_message_id(mailbox),
+        mailbox=mailbox, counterpart=refused.counterpart, subject=f"Re: {refused.subject}"[:300],
+        in_reply_to=refused.message_id, detail=_(
+            "Your e-mail was not accepted: attachments may be at most %(limit)s MB each (%(names)s). "
+            "Please send smaller files or share a link.") % {
+                "limit": round(limit_bytes / 1024 / 1024, 1), "names": refused.detail},
+        raw=b"",
+    )
+    _queue(email)
+    return email
+
+
+def _subject(ticket: Ticket) -> str:
+    subject = ticket.subject if ticket.subject.lower().startswith("re:") else f"Re: {ticket.subject}"
+    return f"{subject} [{ticket.number}]"[:300]
+
+
+def _references(email: EmailMessage) -> list[str]:
+    if email.ticket_id is None:
+        return [email.in_reply_to] if email.in_reply_to else []
+    ids = list(EmailMessage.objects.filter(ticket_id=email.ticket_id, created_at__lte=email.created_at)
+               .exclude(pk=email.pk).order_by("-created_at", "-pk").values_list("message_id", flat=True)
+               [:MAX_REFERENCES])
+    return list(reversed(ids))
+
+
+def _build(email: EmailMessage) -> OutgoingMail:
+    headers = {"Message-ID": f"<{email.message_id}>"}
+    if email.in_reply_to:
+        headers["In-Reply-To"] = f"<{email.in_reply_to}>"
+    references = _references(email)
+    if references:
+        headers["References"] = " ".join(f"<{ref}>" for ref in references)
+    if email.ticket_message_id is None:
+        # RFC 3834: an automatic answer says so, so the other side's autoresponder stays quiet.
+        headers["Auto-Submitted"] = "auto-replied"
+        body = email.detail
+    else:
+        body = email.ticket_message.body  # type: ignore[union-attr]
+    mail = OutgoingMail(subject=email.subject, body=body, from_email=_from_address(email.mailbox),
+                        to=[email.counterpart], headers=headers)
+    if email.ticket_message_id is not None:
+        for attachment in email.ticket_message.attachments.order_by("pk"):  # type: ignore[union-attr]
+            with attachment.file.open("rb") as handle:
+                mail.attach(attachment.filename, handle.read(), attachment.content_type)
+    return mail
+
+
+def email_send(*, email_id: int) -> EmailMessage:
+    """Send one queued mail; a sent or failed one is left alone. Network errors propagate for a retry."""
+    with transaction.atomic():
+        email = EmailMessage.objects.select_for_update(of=("self",)).select_related(
+            "mailbox", "ticket_message").get(pk=email_id)
+        if email.outcome != Outcome.QUEUED:
+            return email
+        if not email.counterpart:
+            email.outcome, email.detail = Outcome.FAILED, _("The customer has no e-mail address.")
+            email.save(update_fields=["outcome", "detail"])
+            return email
+        mail = _build(email)
+        with get_connection() as connection:
+            connection.send_messages([mail])
+        email.outcome, email.sent_at, email.raw = Outcome.SENT, timezone.now(), mail.message().as_bytes()
+        email.save(update_fields=["outcome", "sent_at", "raw"])
+    return email
+
+
+def email_give_up(*, email_id: int, error: str) -> None:
+    EmailMessage.objects.filter(pk=email_id, outcome=Outcome.QUEUED).update(outcome=Outcome.FAILED,
+                                                                           detail=error[:300])
+
+
+def _on_replied(event: events.DomainEvent) -> None:
+    if event.payload.get("from_customer"):
+        return
+    message = TicketMessage.objects.select_related("ticket__customer").filter(
+        pk=event.payload["message_id"]).first()
+    if message is not None:
+        queue_reply(message=message)
+
+
+def subscribe() -> None:
+    events.subscribe("ticket.replied", _on_replied)
