@@ -14,8 +14,10 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         # Live pushes and webhooks hear ticket events in every process (web, worker).
         from tickets import realtime
+        from tickets.services import channels
 
         realtime.subscribe()
+        channels.register_senders()
 
     def seed_demo(self, stdout: Any) -> None:
         from tickets.demo import seed

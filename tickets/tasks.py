@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from tickets.services import escalation
+from service_center.core.http import ProviderError
+from tickets.services import calls, channels, escalation, outbound
 
 
 # No result backend is configured and beat never reads the counts: don't store them.
@@ -16,3 +17,26 @@ def sweep_sla() -> dict[str, int]:
 def escalate_ticket(ticket_id: int, reason: str, from_level: int) -> bool:
     """Escalate from the level the caller saw: a redelivered message finds the step taken and does nothing."""
     return escalation.ticket_escalate(ticket=ticket_id, reason=reason, from_level=from_level) is not None
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_outbound(outbound_id: int) -> str | None:
+    """One attempt at a desk reply on the customer's channel; the row says whether it is due."""
+    return outbound.outbound_send(outbound_id=outbound_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_due_outbound() -> int:
+    """Beat, every minute: retries of failed sends, and sends the broker never got."""
+    return outbound.outbound_send_due()
+
+
+# Media and recordings wait on the provider: retry with backoff, then leave the placeholder text.
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(ProviderError,), retry_backoff=True, max_retries=5)
+def fetch_wechat_media(message_id: int) -> bool:
+    return channels.wechat_fetch_media(message_id=message_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(ProviderError,), retry_backoff=True, max_retries=5)
+def fetch_call_recording(call_pk: int) -> bool:
+    return calls.call_recording_fetch(call_pk=call_pk)

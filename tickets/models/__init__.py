@@ -1,3 +1,4 @@
+from tickets.models.channels import CallRecord, InboundMessage, OutboundMessage, SocialSource, WeChatAccount
 from tickets.models.choices import (
     OPEN_STATUSES,
     PAUSED_STATUSES,
@@ -41,18 +42,22 @@ __all__ = [
     "BusinessCalendar",
     "BusinessHours",
     "CalendarOverride",
+    "CallRecord",
     "CannedResponse",
     "Category",
     "Channel",
     "DeskSettings",
     "Escalation",
+    "InboundMessage",
     "KeywordRule",
     "Notification",
+    "OutboundMessage",
     "Priority",
     "RoutingRule",
     "SatisfactionSurvey",
     "SlaEvent",
     "SlaPolicy",
+    "SocialSource",
     "Status",
     "TeamSettings",
     "Ticket",
@@ -60,4 +65,5 @@ __all__ = [
     "TicketCounter",
     "TicketMessage",
     "TicketType",
+    "WeChatAccount",
 ]
