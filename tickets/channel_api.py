@@ -6,7 +6,8 @@ a misconfiguration or someone probing.
 """
 
 import logging
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
@@ -19,7 +20,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
-from rest_framework.permissions import AllowAny, DjangoModelPermissions
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,6 +28,7 @@ from rest_framework.views import APIView
 from profiles.models import User
 from service_center.core import webhooks
 from service_center.core.api import ApplicationError
+from service_center.core.permissions import MethodPermission
 from service_center.core.serializers import ErrorSerializer
 from tickets import wechat
 from tickets.models import CallRecord, SocialSource, WeChatAccount
@@ -129,6 +131,8 @@ class CallRecordSerializer(serializers.ModelSerializer[CallRecord]):
         fields = ["call_id", "phone", "direction", "agent", "started_at", "ended_at", "ivr_path", "recording_url",
                   "ticket_id", "ticket_number", "duration_seconds", "has_recording"]
         read_only_fields = ["ticket_id", "ticket_number", "duration_seconds", "has_recording"]
+        # A repeated report of a call is answered with the first record, not refused.
+        extra_kwargs: ClassVar[dict[str, dict[str, Any]]] = {"call_id": {"validators": []}}
 
     def get_has_recording(self, call: CallRecord) -> bool:
         return bool(call.recording)
@@ -145,6 +149,14 @@ class RecordingSerializer(serializers.Serializer[Any]):
     recording = serializers.FileField(help_text=_("MP3, WAV, M4A, Ogg or AMR; at most 50 MB."))
 
 
+class CallRecordPermission(MethodPermission):
+    required: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "GET": ("tickets.view_callrecord",),
+        "POST": ("tickets.add_callrecord", "tickets.change_callrecord"),
+        "PATCH": ("tickets.change_callrecord",),
+    }
+
+
 def _integrator(request: Request) -> User:
     assert isinstance(request.user, User)  # DjangoModelPermissions let only signed-in users through
     return request.user
@@ -156,7 +168,7 @@ class CallRecordViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, view
 
     queryset = CallRecord.objects.select_related("ticket")
     serializer_class = CallRecordSerializer
-    permission_classes = [DjangoModelPermissions]
+    permission_classes = [CallRecordPermission]
     lookup_field = "call_id"
     parser_classes = [JSONParser, MultiPartParser]
 
