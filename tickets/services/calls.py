@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from profiles.identities import customer_for_contact
 from profiles.models import User
 from service_center.core.http import request_bytes
+from service_center.core.masking import mask_phone
 from service_center.core.queueing import enqueue
 from tickets.models import CallRecord, Channel, Ticket
 from tickets.services.attachments import sniff
@@ -30,7 +31,8 @@ def _call_ticket(*, customer: User, phone: str, actor: User, now: datetime) -> T
     ticket = continuing_ticket(customer=customer, channel=Channel.PHONE, now=now)
     if ticket is not None:
         return ticket
-    return ticket_create(customer=customer, subject=_("Phone call from %(phone)s") % {"phone": phone},
+    # The subject is shown to everyone on the desk: the number only masked, like every other PII.
+    return ticket_create(customer=customer, subject=_("Phone call from %(phone)s") % {"phone": mask_phone(phone)},
                          body=_("Incoming phone call."), channel=Channel.PHONE, source="cti", created_by=actor,
                          now=now)
 
