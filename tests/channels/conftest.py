@@ -33,6 +33,11 @@ def _answer(route: Any, request: dict[str, Any]) -> Answer:
     return 200, json.dumps(route).encode(), "application/json"
 
 
+@pytest.fixture(autouse=True)
+def _private_media(settings: Any, tmp_path: Any) -> None:
+    settings.TICKETS_MEDIA_ROOT = str(tmp_path / "attachments")
+
+
 @pytest.fixture
 def provider() -> Iterator[Provider]:
     state = Provider()
