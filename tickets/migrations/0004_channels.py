@@ -11,7 +11,7 @@ import tickets.models.tickets
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0002_sla_sweep_schedule'),
+        ('tickets', '0003_email_channel'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

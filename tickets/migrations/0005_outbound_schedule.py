@@ -31,7 +31,7 @@ def _tell_running_beat(apps: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0003_channels"),
+        ("tickets", "0004_channels"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
