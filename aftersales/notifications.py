@@ -1,25 +1,22 @@
 """Tell the customer about each step of their request: in-app, by e-mail and by SMS.
 
-SMS goes through an adapter named by the `SMS_BACKEND` setting (a dotted path to an `SmsSender`);
+SMS goes through core's adapter (`service_center.core.sms`, chosen by the `SMS_BACKEND` setting);
 the default fake keeps messages in memory for the demo and tests. E-mail uses Django's mail backend.
 Sending happens in a Celery task queued after the commit of the step, one message per timeline event.
 """
 
-import abc
 import logging
-import threading
-from functools import cache
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import translation
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import AfterSalesRequest, Notification, RequestEvent, Status
 from service_center.core import events
 from service_center.core.queueing import enqueue
+from service_center.core.sms import sms
 
 logger = logging.getLogger(__name__)
 
@@ -41,30 +38,6 @@ MESSAGES = {
 # Steps worth a text message; the rest are in-app and e-mail only.
 SMS_STATUSES = {Status.APPROVED, Status.REJECTED, Status.AWAITING_RETURN, Status.REFUNDED,
                 Status.EXCHANGE_SHIPPED, Status.VISIT_SCHEDULED}
-
-
-class SmsSender(abc.ABC):
-    @abc.abstractmethod
-    def send(self, *, phone: str, text: str) -> None:
-        """Send one text message; may raise on failure."""
-
-
-class FakeSms(SmsSender):
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.sent: list[tuple[str, str]] = []
-
-    def send(self, *, phone: str, text: str) -> None:
-        with self._lock:
-            self.sent.append((phone, text))
-
-
-@cache
-def sms() -> SmsSender:
-    sender = import_string(settings.SMS_BACKEND)()
-    if not isinstance(sender, SmsSender):
-        raise TypeError(f"{settings.SMS_BACKEND} is not an SmsSender")
-    return sender
 
 
 def notify_step(*, event_id: int) -> Notification | None:

@@ -24,6 +24,7 @@ from service_center.core import customer_context
 from service_center.core.api import ApplicationError, error_body
 from service_center.core.customer_context import CustomerFacts
 from service_center.core.forms import add_refusal
+from tickets import desk_selectors as ticket_desk_selectors
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 
@@ -305,6 +306,7 @@ def console(request: HttpRequest) -> HttpResponse:
         "colleagues": colleagues,
         "suggestions": bot.suggestions(question) if question else [],
         "facts": facts,
+        "recent_tickets": ticket_desk_selectors.recent_tickets_for_customer(chosen.customer_id) if chosen else [],
         "canned": _canned(_user(request), chosen, facts) if chosen else [],
         "is_agent": context["capacity"] is not None,
         "chat_strings": CHAT_STRINGS,

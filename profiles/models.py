@@ -211,6 +211,34 @@ class CustomerProfile(models.Model):
         return str(self.user)
 
 
+class ChannelIdentity(models.Model):
+    """Who a customer is on a channel that names people by its own id (a WeChat openid, a Weibo uid), so
+    every message from that id lands on the same customer. Phone and e-mail need no row: the user's
+    blind indexes find them."""
+
+    class Kind(models.TextChoices):
+        WECHAT = "wechat", _("WeChat")
+        WEIBO = "weibo", _("Weibo")
+        SOCIAL = "social", _("Other social channel")
+
+    customer = models.ForeignKey(User, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="channel_identities")
+    kind = models.CharField(_("channel"), max_length=20, choices=Kind.choices)
+    # The account it belongs to: openids differ per Official Account, uids per social source.
+    account = models.CharField(_("account"), max_length=64)
+    external_id = models.CharField(_("id on the channel"), max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("channel identity")
+        verbose_name_plural = _("channel identities")
+        constraints = [models.UniqueConstraint(fields=["kind", "account", "external_id"],
+                                               name="channel_identity_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.external_id}"
+
+
 class AuditEntry(models.Model):
     """A security-relevant fact: who signed in or failed to, who changed whose permissions, who saw
     unmasked PII, who exported data. Append-only: never edited, so it has no history of its own."""

@@ -9,6 +9,7 @@ from knowledge import api as knowledge_api
 from profiles import api as profiles_api
 from service_center.core.api import api_not_found
 from tickets import api as tickets_api
+from tickets import channel_api
 from tickets.email import api as email_api
 
 router = DefaultRouter()
@@ -22,6 +23,8 @@ urlpatterns = [
     path("logistics/webhook/", aftersales_api.LogisticsWebhookView.as_view(), name="api-logistics-webhook"),
     path("email/inbound/", email_api.InboundEmailView.as_view(), name="api-email-inbound"),
     path("chat/embed-tokens/", chat_api.EmbedTokenView.as_view(), name="api-chat-embed-tokens"),
+    path("channels/wechat/<str:app_id>/", channel_api.wechat_endpoint, name="api-channel-wechat"),
+    path("channels/social/<slug:slug>/", channel_api.SocialWebhookView.as_view(), name="api-channel-social"),
     *router.urls,
     # Last: anything else under /api/v1/ is a JSON 404 in the API's error shape.
     re_path(r"", api_not_found, name="api-not-found"),

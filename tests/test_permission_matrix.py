@@ -307,6 +307,11 @@ ROUTES: dict[str, Route] = {
     "desk/tickets/new/": Route("GET", fixed("/desk/tickets/new/"), DESK),
     "desk/tickets/next/": Route("POST", fixed("/desk/tickets/next/"), DESK),
     # The customer downloads their own files here too; anyone else without access finds nothing.
+    # A call that does not exist: the desk may look (404), nobody else gets that far; own and other calls
+    # are probed in tests/channels/test_calls.py.
+    "desk/tickets/calls/<int:call_id>/recording/": Route("GET", fixed("/desk/tickets/calls/999999/recording/"),
+                                                         expect("403", anonymous="login", agent="404",
+                                                                supervisor="404", qa="404", admin="404")),
     "desk/tickets/attachments/<int:attachment_id>/": Route(
         "GET", lambda w: f"/desk/tickets/attachments/{w.ticket_attachment.pk}/",
         expect("404", anonymous="login", customer="ok", agent="ok", supervisor="ok", qa="ok", admin="ok"),
@@ -403,6 +408,17 @@ ROUTES: dict[str, Route] = {
         other_url=fixed("/api/v1/knowledge/articles/internal-guide/"),
         other=expect("404", anonymous="login", agent="ok", supervisor="ok", qa="ok", admin="ok")),
     "api/v1/tickets/": Route("GET", fixed("/api/v1/tickets/"), {**API_SIGNED_IN, "merchant_staff": "403"}),
+    # Channels authenticate by their providers' signatures: without one, everyone is refused.
+    "api/v1/channels/wechat/<str:app_id>/": Route("GET", fixed("/api/v1/channels/wechat/wx-none/"), expect("403")),
+    "api/v1/channels/social/<slug:slug>/": Route("POST", fixed("/api/v1/channels/social/weibo/"),
+                                                 expect("403", anonymous="login")),
+    # Call records are the phone system's (an integrator); an empty body is a 400 for them ("ok" here).
+    "api/v1/calls/": Route("POST", fixed("/api/v1/calls/"), API_INTEGRATOR),
+    "api/v1/calls/<call_id>/": Route("GET", fixed("/api/v1/calls/none/"),
+                                     expect("403", anonymous="login", integrator="404", supervisor="404",
+                                            admin="404")),
+    "api/v1/calls/<call_id>/recording/": Route("POST", fixed("/api/v1/calls/none/recording/"),
+                                               expect("403", anonymous="login", integrator="404", admin="404")),
     # Integrators see the tickets they filed; merchants have no tickets here.
     **{
         f"api/v1/tickets/<pk>/{action}": Route(

@@ -16,17 +16,22 @@ from tickets.models import (
     BusinessCalendar,
     BusinessHours,
     CalendarOverride,
+    CallRecord,
     CannedResponse,
     Category,
     DeskSettings,
     Escalation,
+    InboundMessage,
     KeywordRule,
+    OutboundMessage,
     RoutingRule,
     SatisfactionSurvey,
     SlaPolicy,
+    SocialSource,
     TeamSettings,
     Ticket,
     TicketMessage,
+    WeChatAccount,
 )
 
 
@@ -186,3 +191,53 @@ class SatisfactionSurveyAdmin(HistoryAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(WeChatAccount)
+class WeChatAccountAdmin(admin.ModelAdmin):
+    list_display = ("name", "app_id", "server_url", "is_active")
+
+    @admin.display(description=_("server URL (set it on the WeChat platform)"))
+    def server_url(self, account: WeChatAccount) -> str:
+        return f"/api/v1/channels/wechat/{account.app_id}/"
+
+
+@admin.register(SocialSource)
+class SocialSourceAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "channel", "webhook_url", "is_active")
+    list_filter = ("channel", "is_active")
+
+    @admin.display(description=_("webhook URL"))
+    def webhook_url(self, source: SocialSource) -> str:
+        return f"/api/v1/channels/social/{source.slug}/"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows providers and the desk write; admin only looks."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CallRecord)
+class CallRecordAdmin(ReadOnlyAdmin):
+    list_display = ("call_id", "ticket", "direction", "agent", "started_at", "ended_at")
+    list_filter = ("direction",)
+    list_select_related = ("ticket", "agent")
+    search_fields = ("=call_id", "=ticket__number")
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(ReadOnlyAdmin):
+    list_display = ("channel", "account", "external_id", "message", "received_at")
+    list_filter = ("channel",)
+    search_fields = ("=external_id",)
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(ReadOnlyAdmin):
+    list_display = ("message", "channel", "status", "attempts", "next_attempt_at", "sent_at", "error")
+    list_filter = ("channel", "status")

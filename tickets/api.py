@@ -26,7 +26,7 @@ from profiles.roles import Role
 from profiles.selectors import user_has_role
 from service_center.core.idempotency import idempotent
 from service_center.core.serializers import ErrorSerializer
-from tickets import desk_selectors, services
+from tickets import channel_api, desk_selectors, services
 from tickets.models import Category, Channel, Priority, Status, Ticket, TicketMessage, TicketType
 
 _ERRORS = {401: ErrorSerializer, 403: ErrorSerializer}
@@ -341,3 +341,4 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
 def register(router: DefaultRouter) -> None:
     router.register("tickets", TicketViewSet, basename="ticket")
+    router.register("calls", channel_api.CallRecordViewSet, basename="call")

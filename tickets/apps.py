@@ -15,10 +15,12 @@ class TicketsConfig(AppConfig):
         # Live pushes and webhooks hear ticket events in every process (web, worker).
         from tickets import realtime
         from tickets.email import outbound
+        from tickets.services import channels
 
         realtime.subscribe()
-        # The desk's replies on e-mail tickets go out by mail.
+        # The desk's replies on e-mail tickets go out by mail; on WeChat, Weibo and SMS through their senders.
         outbound.subscribe()
+        channels.register_senders()
 
     def seed_demo(self, stdout: Any) -> None:
         from tickets.demo import seed

@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from tickets import selectors
-from tickets.models import Ticket, TicketAttachment, TicketMessage
+from tickets.models import CallRecord, Ticket, TicketAttachment, TicketMessage
 
 RECENT_TICKETS = 5
 
@@ -70,9 +70,25 @@ def attachment_for(user: Any, attachment_id: int) -> TicketAttachment:
     return attachment
 
 
+def call_with_recording(user: Any, call_id: int) -> CallRecord:
+    call = CallRecord.objects.filter(pk=call_id).exclude(recording="").first()
+    if call is None:
+        raise Http404("recording not found")
+    selectors.ticket_for_user(user, call.ticket_id)
+    return call
+
+
 def customer_recent_tickets(ticket: Ticket, *, limit: int = RECENT_TICKETS) -> list[Ticket]:
     """The customer's other tickets, newest first, for the workbench's customer panel."""
-    return list(
-        Ticket.objects.filter(customer_id=ticket.customer_id).exclude(pk=ticket.pk)
-        .only("pk", "number", "subject", "status", "created_at").order_by("-created_at")[:limit]
-    )
+    return recent_tickets_for_customer(ticket.customer_id, limit=limit, exclude_id=ticket.pk)
+
+
+def recent_tickets_for_customer(customer_id: int, *, limit: int = RECENT_TICKETS, exclude_id: int | None = None
+                                ) -> list[Ticket]:
+    """A customer's tickets on every channel, newest first: the context an agent needs whichever way the
+    customer comes back (a phone call continued in chat, a WeChat message after an e-mail)."""
+    tickets = Ticket.objects.filter(customer_id=customer_id)
+    if exclude_id is not None:
+        tickets = tickets.exclude(pk=exclude_id)
+    return list(tickets.only("pk", "number", "subject", "status", "channel", "created_at")
+                .order_by("-created_at")[:limit])

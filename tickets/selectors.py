@@ -20,6 +20,7 @@ from profiles.roles import Role
 from profiles.selectors import user_has_role
 from tickets.models import (
     OPEN_STATUSES,
+    CallRecord,
     CannedResponse,
     Notification,
     SatisfactionSurvey,
@@ -78,6 +79,7 @@ class TicketDetail:
     older_cursor: int | None
     children: list[Ticket] = field(default_factory=list)
     linked: list[Ticket] = field(default_factory=list)
+    calls: list[CallRecord] = field(default_factory=list)
 
 
 def sees_all_tickets(user: Any) -> bool:
@@ -201,8 +203,8 @@ def ticket_detail(user: Any, ticket_id: int, *, before_id: int | None = None, li
     if ticket is None:
         raise Http404("ticket not found")
     messages = (
-        # How each message travelled by e-mail (if it did), without the stored raw mail.
-        TicketMessage.objects.filter(ticket_id=ticket.pk).select_related("author", "email")
+        # How each message travelled by e-mail or another channel (if it did), without the stored raw mail.
+        TicketMessage.objects.filter(ticket_id=ticket.pk).select_related("author", "email", "outbound")
         .defer(*_user_pii("author"), "email__raw", "email__references", "email__counterpart")
         .prefetch_related(Prefetch("attachments", queryset=TicketAttachment.objects.order_by("pk")))
         .order_by("-id")
@@ -216,7 +218,9 @@ def ticket_detail(user: Any, ticket_id: int, *, before_id: int | None = None, li
     page = list(reversed(page[:limit]))
     children = list(Ticket.objects.filter(parent_id=ticket.pk).select_related("assignee").order_by("pk"))
     linked = list(ticket.linked.order_by("pk"))
-    return TicketDetail(ticket=ticket, messages=page, older_cursor=older, children=children, linked=linked)
+    calls = list(ticket.calls.select_related("agent").defer(*_user_pii("agent")).order_by("started_at"))
+    return TicketDetail(ticket=ticket, messages=page, older_cursor=older, children=children, linked=linked,
+                        calls=calls)
 
 
 def customer_tickets(user: Any, *, limit: int = 50) -> list[Ticket]:

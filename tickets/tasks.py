@@ -4,7 +4,8 @@ import smtplib
 
 from celery import Task, shared_task
 
-from tickets.services import escalation
+from service_center.core.http import ProviderError
+from tickets.services import calls, channels, escalation, outbound
 
 EMAIL_SEND_RETRIES = 5
 
@@ -43,3 +44,26 @@ def send_email(self: Task, email_id: int) -> None:
             outbound.email_give_up(email_id=email_id, error=f"{type(exc).__name__}: {exc}")
             return
         raise self.retry(exc=exc, countdown=30 * 2 ** self.request.retries) from exc
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_outbound(outbound_id: int) -> str | None:
+    """One attempt at a desk reply on the customer's channel; the row says whether it is due."""
+    return outbound.outbound_send(outbound_id=outbound_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_due_outbound() -> int:
+    """Beat, every minute: retries of failed sends, and sends the broker never got."""
+    return outbound.outbound_send_due()
+
+
+# Media and recordings wait on the provider: retry with backoff, then leave the placeholder text.
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(ProviderError,), retry_backoff=True, max_retries=5)
+def fetch_wechat_media(message_id: int) -> bool:
+    return channels.wechat_fetch_media(message_id=message_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(ProviderError,), retry_backoff=True, max_retries=5)
+def fetch_call_recording(call_pk: int) -> bool:
+    return calls.call_recording_fetch(call_pk=call_pk)

@@ -17,4 +17,5 @@ urlpatterns = [
     path("<int:ticket_id>/merge/", views.merge, name="merge"),
     path("<int:ticket_id>/subticket/", views.subticket, name="subticket"),
     path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
+    path("calls/<int:call_id>/recording/", views.call_recording, name="call_recording"),
 ]

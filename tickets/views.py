@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -52,6 +53,10 @@ DESK_STRINGS = {
     "overdue": _("overdue"),
     "left": _("left"),
 }
+
+
+# Pictures show and voice clips play in the page; anything else is downloaded, never rendered by the browser.
+PLAYS_INLINE = ("image/", "audio/")
 
 
 def _desk(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -309,5 +314,15 @@ def pick(request: HttpRequest, ticket_id: int) -> HttpResponse:
 def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     """Private files, served only to people who may see the ticket (and notes' files only to the desk)."""
     found = desk_selectors.attachment_for(request.user, attachment_id)
-    return FileResponse(found.file.open("rb"), as_attachment=not found.content_type.startswith("image/"),
+    return FileResponse(found.file.open("rb"), as_attachment=not found.content_type.startswith(PLAYS_INLINE),
                         filename=found.filename, content_type=found.content_type)
+
+
+@login_required
+@permission_required("profiles.use_desk", raise_exception=True)
+@require_GET
+def call_recording(request: HttpRequest, call_id: int) -> HttpResponseBase:
+    """A call's recording, for the desk people who may see its ticket; played in the page's audio player."""
+    call = desk_selectors.call_with_recording(request.user, call_id)
+    return FileResponse(call.recording.open("rb"), content_type=call.recording_type,
+                        filename=(call.recording.name or "recording").rsplit("/", 1)[-1])

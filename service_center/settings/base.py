@@ -271,7 +271,12 @@ PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="aftersales.payments.FakeGa
 # Shared secret of the logistics provider's webhook (HMAC-SHA256 of the body); empty refuses every call.
 LOGISTICS_WEBHOOK_SECRET = env.str("LOGISTICS_WEBHOOK_SECRET", default="")
 # Dotted path of the SMS sender for after-sales notices (an aftersales.notifications.SmsSender).
-SMS_BACKEND = env.str("SMS_BACKEND", default="aftersales.notifications.FakeSms")
+SMS_BACKEND = env.str("SMS_BACKEND", default="service_center.core.sms.FakeSms")
+# For SMS_BACKEND=service_center.core.sms.HttpSms: the provider's send endpoint, key and signature name.
+SMS_API_URL = env.str("SMS_API_URL", default="")
+SMS_API_KEY = env.str("SMS_API_KEY", default="")
+SMS_SIGN_NAME = env.str("SMS_SIGN_NAME", default="服务中心")
+SMS_API_TIMEOUT_SECONDS = env.int("SMS_API_TIMEOUT_SECONDS", default=10)
 # One OpenAPI enum per after-sales choice set, whatever the field is called.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),  # type: ignore[dict-item]

@@ -9,6 +9,7 @@ from django.test import Client
 from aftersales import notifications
 from aftersales.models import Notification
 from aftersales.services import requests
+from service_center.core.sms import FakeSms, sms
 from tests.aftersales.factories import apply, make_order
 
 pytestmark = pytest.mark.django_db
@@ -16,8 +17,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def texts() -> Any:
-    fake = notifications.sms()
-    assert isinstance(fake, notifications.FakeSms)
+    fake = sms()
+    assert isinstance(fake, FakeSms)
     fake.sent.clear()
     yield fake.sent
     fake.sent.clear()

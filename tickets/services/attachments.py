@@ -18,6 +18,12 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"GIF87a", "image/gif"),
     (b"GIF89a", "image/gif"),
     (b"%PDF-", "application/pdf"),
+    # Voice messages (WeChat sends AMR and Speex in Ogg) and call recordings.
+    (b"#!AMR", "audio/amr"),
+    (b"OggS", "audio/ogg"),
+    (b"ID3", "audio/mpeg"),
+    (b"\xff\xfb", "audio/mpeg"),
+    (b"\xff\xf3", "audio/mpeg"),
 )
 
 
@@ -28,6 +34,10 @@ def sniff(data: bytes) -> str | None:
             return content_type
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "audio/wav"
+    if data[4:8] == b"ftyp" and data[8:11] == b"M4A":
+        return "audio/mp4"
     if b"\x00" not in data:
         try:
             data.decode("utf-8")
@@ -48,7 +58,7 @@ def check(upload: UploadedFile) -> tuple[bytes, str]:
             "name": upload.name, "limit": round(limit / 1024 / 1024, 1)}})
     content_type = sniff(data)
     if content_type is None:
-        raise ValidationError({"attachments": _("%(name)s is not an image, PDF or text file.") % {
+        raise ValidationError({"attachments": _("%(name)s is not an image, PDF, audio or text file.") % {
             "name": upload.name}})
     return data, content_type
 

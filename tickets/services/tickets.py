@@ -26,7 +26,7 @@ from tickets.models import (
     TicketType,
 )
 from tickets.services import attachments as attachment_service
-from tickets.services import notifications
+from tickets.services import notifications, outbound
 from tickets.services.common import is_desk_user, is_supervisor, lock, next_number, publish, save
 from tickets.services.escalation import check_nudges
 from tickets.workflow import apply_transition
@@ -154,6 +154,8 @@ def ticket_reply(*, ticket: Ticket, author: User, body: str, uploads: Sequence[U
     message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.REPLY, author=author,
                                            from_customer=from_customer, body=body)
     attachment_service.attach(message=message, uploads=uploads)
+    if not from_customer and outbound.has_sender(ticket.channel):
+        outbound.outbound_create(message=message)
     if from_customer:
         sla.on_customer_reply(ticket, now=now)
     else:

@@ -1,0 +1,147 @@
+"""What arrives from and goes out to channels other than the web: WeChat, social webhooks, SMS, calls.
+
+Accounts and sources are configured in admin. Each inbound provider message is recorded once by its
+provider id (a redelivery finds the row and stores nothing), and each desk reply on such a ticket gets
+an outbound row that the sender task works off, so a provider outage never loses a reply.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from service_center.core.fields import EncryptedTextField
+from tickets.models.choices import Channel
+from tickets.models.tickets import Ticket, TicketMessage, attachment_storage
+
+
+class WeChatAccount(models.Model):
+    """A WeChat Official Account whose server endpoint is `/api/v1/channels/wechat/<app id>/`."""
+
+    name = models.CharField(_("name"), max_length=60)
+    app_id = models.CharField(_("AppID"), max_length=32, unique=True)
+    app_secret = EncryptedTextField(_("AppSecret"))
+    token = EncryptedTextField(_("token"), help_text=_("The token set on the WeChat server configuration page."))
+    encoding_aes_key = EncryptedTextField(
+        _("EncodingAESKey"), blank=True, default="",
+        help_text=_("43 characters; needed for the encrypted (safe) message mode."))
+    api_base = models.URLField(_("API base URL"), default="https://api.weixin.qq.com")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("WeChat Official Account")
+        verbose_name_plural = _("WeChat Official Accounts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SocialSource(models.Model):
+    """A channel that posts signed JSON to `/api/v1/channels/social/<slug>/` (Weibo DMs, an SMS gateway's
+    inbound replies, any other social channel behind a relay)."""
+
+    name = models.CharField(_("name"), max_length=60)
+    slug = models.SlugField(_("slug"), max_length=40, unique=True)
+    channel = models.CharField(_("channel"), max_length=10, default=Channel.WEIBO, choices=[
+        (Channel.WEIBO.value, Channel.WEIBO.label), (Channel.SMS.value, Channel.SMS.label),
+        (Channel.APP.value, Channel.APP.label)])
+    secret = EncryptedTextField(_("signing secret"))
+    reply_url = models.URLField(_("reply URL"), max_length=300, blank=True,
+                                help_text=_("Desk replies are posted here, signed like our webhooks. For SMS "
+                                            "sources leave it empty: replies go out through the SMS adapter."))
+    replay_window_seconds = models.PositiveIntegerField(_("replay window (seconds)"), default=300)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("social channel source")
+        verbose_name_plural = _("social channel sources")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InboundMessage(models.Model):
+    """One provider message (WeChat MsgId, SMS id, social message id) and the ticket message it became."""
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # The account or source it came through: provider ids are unique only within one.
+    account = models.CharField(_("account"), max_length=64)
+    external_id = models.CharField(_("provider message id"), max_length=128)
+    message = models.OneToOneField(TicketMessage, on_delete=models.CASCADE, related_name="inbound")
+    # A picture or voice clip the provider keeps until a task fetches it onto the message.
+    media_id = models.CharField(_("media id"), max_length=128, blank=True)
+    media_fetched = models.BooleanField(_("media fetched"), default=False)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inbound message")
+        verbose_name_plural = _("inbound messages")
+        constraints = [models.UniqueConstraint(fields=["channel", "account", "external_id"],
+                                               name="inbound_message_once")]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.external_id}"
+
+
+class OutboundMessage(models.Model):
+    """A desk reply to be sent on the channel the customer used; the row is the source of truth."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    message = models.OneToOneField(TicketMessage, on_delete=models.CASCADE, related_name="outbound")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    provider_id = models.CharField(_("provider id"), max_length=128, blank=True)
+    error = models.CharField(_("last error"), max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbound message")
+        verbose_name_plural = _("outbound messages")
+        indexes = [models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"),
+                                name="outbound_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.get_status_display()}"
+
+
+class CallRecord(models.Model):
+    """A phone call reported by the CTI / IVR provider; its ticket holds the conversation around it."""
+
+    class Direction(models.TextChoices):
+        # A context: e-mail's "Inbound" (收到) is not a call's (呼入).
+        INBOUND = "inbound", pgettext_lazy("call direction", "Inbound")
+        OUTBOUND = "outbound", pgettext_lazy("call direction", "Outbound")
+
+    call_id = models.CharField(_("call id"), max_length=64, unique=True)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="calls")
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices,
+                                 default=Direction.INBOUND)
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+", verbose_name=_("agent"))
+    started_at = models.DateTimeField(_("started"))
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    ivr_path = models.JSONField(_("IVR path"), default=list, blank=True)
+    recording = models.FileField(_("recording"), upload_to="calls/%Y/%m/", blank=True,
+                                 storage=attachment_storage)
+    recording_type = models.CharField(_("recording type"), max_length=40, blank=True)
+    recording_url = models.URLField(_("recording URL"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("call record")
+        verbose_name_plural = _("call records")
+        indexes = [models.Index(fields=["ticket", "started_at"], name="call_ticket_idx")]
+
+    def __str__(self) -> str:
+        return self.call_id
+
+    @property
+    def duration_seconds(self) -> int | None:
+        if self.ended_at is None:
+            return None
+        return max(0, int((self.ended_at - self.started_at).total_seconds()))

@@ -1,0 +1,177 @@
+"""Intake and replies per outside channel: WeChat, signed social webhooks (Weibo, SMS gateways), calls.
+
+The endpoints (tickets/channel_api.py) only check signatures and parse; everything that writes is here.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from profiles.identities import customer_for_contact
+from profiles.models import ChannelIdentity, User
+from service_center.core import webhooks
+from service_center.core.http import request_json
+from service_center.core.queueing import enqueue
+from service_center.core.sms import sms
+from tickets import wechat
+from tickets.models import Channel, InboundMessage, SocialSource, TicketMessage, WeChatAccount
+from tickets.services import attachments as attachment_service
+from tickets.services.intake import inbound_message
+from tickets.services.outbound import register_sender
+
+WECHAT_PLACEHOLDERS = {"image": "[图片]", "voice": "[语音]"}
+
+
+def wechat_receive(*, account: WeChatAccount, message: wechat.WeChatMessage) -> TicketMessage | None:
+    """A text, picture or voice message → the customer's WeChat ticket; events (follow, menu) → None.
+
+    Pictures and voice clips stay on WeChat's media store until `wechat_fetch_media` (a task) brings them
+    onto the message: WeChat waits only five seconds for the endpoint's answer."""
+    if message.msg_type not in ("text", *WECHAT_PLACEHOLDERS):
+        return None
+    with transaction.atomic():
+        customer, _created = customer_for_contact(kind=ChannelIdentity.Kind.WECHAT, account=account.app_id,
+                                                  external_id=message.openid)
+        body = message.content or " ".join(
+            part for part in (WECHAT_PLACEHOLDERS[message.msg_type], message.recognition) if part)
+        stored, is_new = inbound_message(channel=Channel.WECHAT, account=account.app_id, external_id=message.msg_id,
+                                         customer=customer, body=body, source=account.app_id)
+        if is_new and message.media_id:
+            InboundMessage.objects.filter(message=stored).update(media_id=message.media_id)
+            transaction.on_commit(lambda: _queue_media(stored.pk))
+    return stored
+
+
+def _queue_media(message_id: int) -> None:
+    from tickets.tasks import fetch_wechat_media
+
+    enqueue(fetch_wechat_media, message_id)
+
+
+def wechat_fetch_media(*, message_id: int) -> bool:
+    """Bring a message's picture or voice clip from WeChat onto it; True once it is there."""
+    inbound = InboundMessage.objects.select_related("message").filter(message_id=message_id).first()
+    if inbound is None or not inbound.media_id or inbound.media_fetched:
+        return inbound is not None and inbound.media_fetched
+    account = WeChatAccount.objects.get(app_id=inbound.account)
+    content, _type = wechat.download_media(account, inbound.media_id)
+    with transaction.atomic():
+        locked = InboundMessage.objects.select_for_update().get(pk=inbound.pk)
+        if locked.media_fetched:
+            return True
+        upload = SimpleUploadedFile(f"wechat-{inbound.media_id[:40]}", content)
+        attachment_service.attach(message=inbound.message, uploads=[upload])
+        locked.media_fetched = True
+        locked.save(update_fields=["media_fetched"])
+    return True
+
+
+def _send_wechat(message: TicketMessage) -> str:
+    ticket = message.ticket
+    account = WeChatAccount.objects.get(app_id=ticket.source)
+    identity = ChannelIdentity.objects.filter(customer_id=ticket.customer_id, kind=ChannelIdentity.Kind.WECHAT,
+                                              account=account.app_id).first()
+    if identity is None:
+        raise LookupError("the customer has no WeChat openid on this account")
+    return wechat.send_text(account, openid=identity.external_id, text=message.body)
+
+
+# --- signed social webhooks (Weibo DMs, SMS gateways' inbound replies, other channels) ---
+
+
+class SocialRefused(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class SocialMessage:
+    message_id: str
+    sender_id: str  # the channel's id for the person ("" for SMS, which names them by phone)
+    sender_name: str
+    phone: str
+    text: str
+
+
+def social_verify(source: SocialSource, *, timestamp: str, signature: str, body: bytes,
+                  now: datetime | None = None) -> None:
+    if not webhooks.verify(source.secret, timestamp, body, signature, now=now,
+                           tolerance_seconds=source.replay_window_seconds):
+        raise SocialRefused(403, "bad signature or a timestamp outside the replay window")
+
+
+def social_parse(source: SocialSource, payload: Any) -> SocialMessage:
+    if not isinstance(payload, dict):
+        raise SocialRefused(400, "the body must be a JSON object")
+    given_sender = payload.get("sender")
+    sender: dict[str, Any] = given_sender if isinstance(given_sender, dict) else {}
+    message = SocialMessage(
+        message_id=str(payload.get("message_id") or "").strip()[:128], sender_id=str(sender.get("id") or "")[:128],
+        sender_name=str(sender.get("name") or "")[:60], phone=str(sender.get("phone") or "").strip()[:20],
+        text=str(payload.get("text") or "").strip(),
+    )
+    missing = [name for name, value in (("message_id", message.message_id), ("text", message.text)) if not value]
+    if source.channel == Channel.SMS and not message.phone:
+        missing.append("sender.phone")
+    elif source.channel != Channel.SMS and not message.sender_id:
+        missing.append("sender.id")
+    if missing:
+        raise SocialRefused(400, "missing: " + ", ".join(missing))
+    return message
+
+
+def _identity_kind(source: SocialSource) -> str:
+    return ChannelIdentity.Kind.WEIBO if source.channel == Channel.WEIBO else ChannelIdentity.Kind.SOCIAL
+
+
+def social_receive(*, source: SocialSource, message: SocialMessage) -> tuple[TicketMessage, bool]:
+    with transaction.atomic():
+        if source.channel == Channel.SMS:
+            customer, _created = customer_for_contact(phone=message.phone, display_name=message.sender_name)
+        else:
+            customer, _created = customer_for_contact(
+                kind=_identity_kind(source), account=source.slug, external_id=message.sender_id,
+                display_name=message.sender_name)
+        return inbound_message(channel=source.channel, account=source.slug, external_id=message.message_id,
+                               customer=customer, body=message.text, source=source.slug)
+
+
+def _send_social(message: TicketMessage) -> str:
+    ticket = message.ticket
+    source = SocialSource.objects.get(slug=ticket.source)
+    if not source.reply_url:
+        raise LookupError(f"the source {source.slug} has no reply URL")
+    identity = ChannelIdentity.objects.filter(customer_id=ticket.customer_id, kind=_identity_kind(source),
+                                              account=source.slug).first()
+    if identity is None:
+        raise LookupError("the customer has no id on this source")
+    payload = {"recipient_id": identity.external_id, "text": message.body, "reply_to_ticket": ticket.number}
+    timestamp = str(int(timezone.now().timestamp()))
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    answer = request_json("POST", source.reply_url, body=body, headers={
+        webhooks.TIMESTAMP_HEADER: timestamp, webhooks.SIGNATURE_HEADER: webhooks.sign(source.secret, timestamp, body)})
+    return str(answer.get("id", ""))
+
+
+def _send_sms(message: TicketMessage) -> str:
+    customer: User = message.ticket.customer
+    if not customer.phone:
+        raise LookupError("the customer has no phone number")
+    return sms().send(phone=customer.phone, text=_("%(body)s (reply to this message to answer %(number)s)") % {
+        "body": message.body, "number": message.ticket.number})
+
+
+def register_senders() -> None:
+    """Called from TicketsConfig.ready(): replies on these channels go back the way they came."""
+    register_sender(Channel.WECHAT, _send_wechat)
+    register_sender(Channel.WEIBO, _send_social)
+    register_sender(Channel.APP, _send_social)
+    register_sender(Channel.SMS, _send_sms)

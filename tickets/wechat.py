@@ -1,0 +1,183 @@
+"""WeChat Official Account: the server endpoint's checks, the encrypted message mode, and the API calls.
+
+Written against WeChat's published protocol rather than a third-party SDK: the SDKs on PyPI (wechatpy
+and friends) bring their own HTTP stacks and storage for a few dozen lines of hashing and AES, and the
+protocol has been stable for years.
+- Signature: sha1 of the sorted (token, timestamp, nonce) — plus the ciphertext in encrypted mode
+  (`msg_signature`).
+- Encrypted mode: AES-256-CBC with key = base64(EncodingAESKey + "="), IV = the key's first 16 bytes,
+  PKCS#7 padding to 32-byte blocks; plaintext = 16 random bytes, the message length (4 bytes, big
+  endian), the XML, the AppID.
+- Replies to customers go through the customer-service message API with a cached access token.
+"""
+
+import base64
+import hashlib
+import hmac
+import secrets
+import struct
+import time
+from dataclasses import dataclass
+from xml.etree.ElementTree import Element, ParseError
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+from django.core.cache import cache
+
+from service_center.core.http import ProviderError, request_bytes, request_json
+from tickets.models import WeChatAccount
+
+BLOCK = 32
+# Messages older than this are refused: in plain mode the signature does not cover the body.
+REPLAY_WINDOW_SECONDS = 300
+TOKEN_EXPIRED_CODES = {40001, 40014, 42001}
+MEDIA_MAX_BYTES = 10 * 1024 * 1024
+
+
+class WeChatRefused(Exception):
+    """A request that is not from WeChat (403) or not a message we can read (400)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class WeChatMessage:
+    to_user: str
+    openid: str
+    msg_type: str  # text, image, voice, event, …
+    msg_id: str
+    content: str = ""
+    media_id: str = ""
+    voice_format: str = ""
+    recognition: str = ""  # WeChat's own speech-to-text of a voice message, when switched on
+
+
+def signature(*parts: str) -> str:
+    return hashlib.sha1("".join(sorted(parts)).encode(), usedforsecurity=False).hexdigest()
+
+
+def check_signature(account: WeChatAccount, *, timestamp: str, nonce: str, given: str, now: float | None = None,
+                    ciphertext: str | None = None) -> None:
+    now = time.time() if now is None else now
+    if not timestamp.isdigit() or abs(now - int(timestamp)) > REPLAY_WINDOW_SECONDS:
+        raise WeChatRefused(403, "stale or missing timestamp")
+    parts = [account.token, timestamp, nonce] + ([ciphertext] if ciphertext is not None else [])
+    if not hmac.compare_digest(signature(*parts), given or ""):
+        raise WeChatRefused(403, "bad signature")
+
+
+def _cipher(account: WeChatAccount) -> Cipher[modes.CBC]:
+    try:
+        key = base64.b64decode(account.encoding_aes_key + "=", validate=True)
+    except ValueError as error:
+        raise WeChatRefused(403, "the account's EncodingAESKey is not set up") from error
+    if len(key) != 32:
+        raise WeChatRefused(403, "the account's EncodingAESKey is not set up")
+    return Cipher(algorithms.AES(key), modes.CBC(key[:16]))
+
+
+def encrypt(account: WeChatAccount, xml: str) -> str:
+    """What WeChat does to a message in encrypted mode (used by tests and the benchmark to play WeChat)."""
+    body = xml.encode()
+    plain = secrets.token_bytes(16) + struct.pack(">I", len(body)) + body + account.app_id.encode()
+    pad = BLOCK - len(plain) % BLOCK
+    encryptor = _cipher(account).encryptor()
+    return base64.b64encode(encryptor.update(plain + bytes([pad]) * pad) + encryptor.finalize()).decode()
+
+
+def decrypt(account: WeChatAccount, ciphertext: str) -> str:
+    try:
+        raw = base64.b64decode(ciphertext, validate=True)
+        decryptor = _cipher(account).decryptor()
+        plain = decryptor.update(raw) + decryptor.finalize()
+        pad = plain[-1]
+        if not 1 <= pad <= BLOCK:
+            raise ValueError("bad padding")
+        plain = plain[:-pad]
+        (length,) = struct.unpack(">I", plain[16:20])
+        xml, app_id = plain[20 : 20 + length], plain[20 + length :]
+        text = xml.decode()
+    except (ValueError, IndexError, struct.error) as error:
+        raise WeChatRefused(400, "the message cannot be decrypted") from error
+    if app_id.decode(errors="replace") != account.app_id:
+        raise WeChatRefused(403, "the message is for another AppID")
+    return text
+
+
+def parse_xml(body: bytes | str) -> Element:
+    try:
+        root = fromstring(body)
+    except (ParseError, DefusedXmlException, ValueError) as error:
+        raise WeChatRefused(400, "malformed XML") from error
+    if root.tag != "xml":
+        raise WeChatRefused(400, "malformed XML")
+    return root
+
+
+def _field(root: Element, name: str) -> str:
+    return (root.findtext(name) or "").strip()
+
+
+def read_message(root: Element) -> WeChatMessage:
+    message = WeChatMessage(
+        to_user=_field(root, "ToUserName"), openid=_field(root, "FromUserName"), msg_type=_field(root, "MsgType"),
+        # Events carry no MsgId; the sender and time identify a redelivery of one.
+        msg_id=_field(root, "MsgId") or f"{_field(root, 'FromUserName')}:{_field(root, 'CreateTime')}",
+        content=_field(root, "Content"), media_id=_field(root, "MediaId"), voice_format=_field(root, "Format"),
+        recognition=_field(root, "Recognition"),
+    )
+    if not message.openid or not message.msg_type:
+        raise WeChatRefused(400, "FromUserName and MsgType are required")
+    if message.msg_type == "text" and not message.content:
+        raise WeChatRefused(400, "a text message needs Content")
+    if message.msg_type in ("image", "voice") and not message.media_id:
+        raise WeChatRefused(400, "an image or voice message needs MediaId")
+    return message
+
+
+# --- the API: access token, customer-service messages, media ---
+
+
+def _token_key(account: WeChatAccount) -> str:
+    return f"wechat:access-token:{account.app_id}"
+
+
+def access_token(account: WeChatAccount, *, fresh: bool = False) -> str:
+    if not fresh and (cached := cache.get(_token_key(account))):
+        return str(cached)
+    answer = request_json("GET", f"{account.api_base.rstrip('/')}/cgi-bin/token?grant_type=client_credential"
+                                 f"&appid={account.app_id}&secret={account.app_secret}")
+    token = answer.get("access_token")
+    if not token:
+        raise ProviderError(f"WeChat refused an access token: {answer.get('errcode')} {answer.get('errmsg', '')}")
+    # Tokens live 7,200 s; renewing five minutes early keeps a send from racing the expiry.
+    cache.set(_token_key(account), token, timeout=max(60, int(answer.get("expires_in", 7200)) - 300))
+    return str(token)
+
+
+def _call(account: WeChatAccount, path: str, payload: dict[str, object]) -> dict[str, object]:
+    for fresh in (False, True):
+        token = access_token(account, fresh=fresh)
+        answer = request_json("POST", f"{account.api_base.rstrip('/')}{path}?access_token={token}", payload=payload)
+        code = answer.get("errcode", 0)
+        if code in TOKEN_EXPIRED_CODES and not fresh:
+            continue  # the token was revoked or expired early: fetch a new one once
+        if code:
+            raise ProviderError(f"WeChat error {code}: {answer.get('errmsg', '')}")
+        return answer
+    raise ProviderError("WeChat kept refusing the access token")
+
+
+def send_text(account: WeChatAccount, *, openid: str, text: str) -> str:
+    _call(account, "/cgi-bin/message/custom/send", {"touser": openid, "msgtype": "text", "text": {"content": text}})
+    return ""  # the customer-service API gives no message id
+
+
+def download_media(account: WeChatAccount, media_id: str) -> tuple[bytes, str]:
+    token = access_token(account)
+    return request_bytes(f"{account.api_base.rstrip('/')}/cgi-bin/media/get?access_token={token}&media_id={media_id}",
+                         limit=MEDIA_MAX_BYTES)
