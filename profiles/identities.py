@@ -2,35 +2,41 @@
 
 A message names its sender by a channel id (WeChat openid, Weibo uid), a phone number or an e-mail
 address. The same person must land on the same customer whichever they use, so lookup goes channel id
-→ phone (blind index) → e-mail (blind index), and whatever was new is linked to the customer found.
+→ phone (blind index) → e-mail (blind index), and whatever was new is linked to the customer found. An
+unknown sender becomes a new customer (as Zendesk does), with no password until they sign up.
 """
 
-import secrets
+import uuid
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.db.models import Q
 
 from profiles.models import ChannelIdentity, CustomerProfile, User
 from profiles.roles import Role
 from profiles.services import user_create
+from service_center.core.crypto import blind_index, normalise
+
+
+def _lock(key: str) -> None:
+    # Two first messages from one new sender arrive at once: they wait here and make one customer, not two.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"customer-contact:{key}"])
 
 
 def _by_contact(phone: str, email: str) -> User | None:
-    for value, lookup in ((phone, User.objects.get_by_phone), (email, User.objects.get_by_email)):
-        if not value:
-            continue
-        try:
-            user = lookup(value)
-        except (User.DoesNotExist, User.MultipleObjectsReturned):
-            continue
-        if CustomerProfile.objects.filter(user=user).exists():
-            return user
-    return None
+    """The customer with this phone or e-mail; a staff account sharing it never takes a customer's mail."""
+    match = Q()
+    if phone:
+        match |= Q(phone_index=blind_index(phone, kind="phone"))
+    if email:
+        match |= Q(email_index=blind_index(email, kind="email"))
+    return User.objects.filter(match, customer_profile__isnull=False).order_by("pk").first() if match else None
 
 
 def _new_customer(*, display_name: str, phone: str, email: str) -> User:
-    # Customers created from a channel have no password until they sign up on the site.
-    user = user_create(username=f"c_{secrets.token_hex(6)}", password=None, roles=[Role.CUSTOMER],
-                       display_name=display_name[:60], phone=phone, email=email)
+    name = display_name.strip() or (normalise(email, kind="email").partition("@")[0] if email else "")
+    user = user_create(username=f"c-{uuid.uuid4().hex[:12]}", password=None, roles=[Role.CUSTOMER],
+                       display_name=name[:100], phone=phone.strip(), email=email.strip())
     CustomerProfile.objects.create(user=user)
     return user
 
@@ -41,25 +47,18 @@ def customer_for_contact(*, kind: str = "", account: str = "", external_id: str 
     """The customer behind a channel id, phone or e-mail; created when none matches. (user, created)."""
     if not (external_id or phone or email):
         raise ValueError("a channel id, a phone number or an e-mail address is needed")
-    identity = None
     if external_id:
+        _lock(f"{kind}:{account}:{external_id}")
         identity = (ChannelIdentity.objects.select_related("customer")
                     .filter(kind=kind, account=account, external_id=external_id).first())
         if identity is not None:
             return identity.customer, False
+    else:
+        _lock(blind_index(phone, kind="phone") if phone else blind_index(email, kind="email"))
     customer = _by_contact(phone, email)
     created = customer is None
     if customer is None:
         customer = _new_customer(display_name=display_name, phone=phone, email=email)
     if external_id:
-        try:
-            with transaction.atomic():
-                ChannelIdentity.objects.create(customer=customer, kind=kind, account=account, external_id=external_id)
-        except IntegrityError:
-            # A concurrent delivery from the same sender linked the id first. A customer found by contact
-            # yields to it; one just created is rolled back with the caller, and the provider redelivers.
-            if created:
-                raise
-            identity = ChannelIdentity.objects.get(kind=kind, account=account, external_id=external_id)
-            return identity.customer, False
+        ChannelIdentity.objects.create(customer=customer, kind=kind, account=account, external_id=external_id)
     return customer, created

@@ -1,13 +1,11 @@
 """Writes for people and organisations. Keyword-only, one transaction each, events on commit."""
 
-import uuid
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import connection, transaction
-from django.db.models import Case, When
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -25,8 +23,6 @@ from profiles.models import (
 )
 from profiles.roles import Role
 from service_center.core import events
-from service_center.core.crypto import blind_index
-from service_center.core.crypto import normalise as crypto_normalise
 from service_center.core.object_permissions import grant_object_permission, revoke_object_permission
 
 STORE_OBJECT_PERMISSIONS = ("profiles.view_store",)
@@ -325,25 +321,3 @@ def customer_segments_apply(*, members: dict[str, list[int]], now: Any = None) -
             .update(segment=segment, segment_updated_at=now)
         )
     return changed
-
-
-@transaction.atomic
-def customer_for_email(*, email: str, display_name: str = "") -> tuple[User, bool]:
-    """The customer who writes from `email`, created (like Zendesk does) when nobody has that address.
-
-    Returns (user, created). A customer is preferred over a staff account sharing the address; two mails
-    from a new address arriving at once wait on one advisory lock, so they make one customer, not two.
-    """
-    index = blind_index(email, kind="email")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"customer-email:{index}"])
-    existing = (User.objects.filter(email_index=index)
-                .order_by(Case(When(customer_profile__isnull=False, then=0), default=1), "pk").first())
-    if existing is not None:
-        return existing, False
-    local_part = crypto_normalise(email, kind="email").partition("@")[0]
-    user = user_create(username=f"email-{uuid.uuid4().hex[:12]}", password=None, roles=[Role.CUSTOMER],
-                       display_name=(display_name.strip() or local_part)[:100], email=email.strip())
-    CustomerProfile.objects.create(user=user)
-    events.publish("customer.created_from_email", user_id=user.pk)
-    return user, True

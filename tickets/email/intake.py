@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from profiles.services import customer_for_email
+from profiles.identities import customer_for_contact
 from service_center.core.crypto import blind_index
 from tickets.email import outbound
 from tickets.email.parsing import ParsedEmail, parse
@@ -104,7 +104,7 @@ def _record(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, outcome
 
 
 def _to_ticket(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, now: datetime) -> EmailMessage:
-    customer, _created = customer_for_email(email=parsed.sender, display_name=parsed.sender_name)
+    customer, _created = customer_for_contact(email=parsed.sender, display_name=parsed.sender_name)
     uploads, skipped = _uploads(parsed)
     body = _body(parsed, skipped)
     ticket = _thread(parsed)
