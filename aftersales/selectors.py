@@ -15,8 +15,10 @@ from aftersales.models import (
     Order,
     OrderItem,
     Reason,
+    Refund,
     RequestEvent,
     ReturnAddress,
+    Shipment,
     Status,
     TrackingEvent,
 )
@@ -24,6 +26,7 @@ from aftersales.workflow import Actor
 from profiles.models import Store
 from profiles.roles import DESK_ROLES
 from profiles.selectors import stores_for_user, user_has_role
+from service_center.core.facts import Branch, FactQuery, grouped_facts, seconds_between
 from tickets import desk_selectors as ticket_selectors
 from tickets.models import TicketMessage
 
@@ -208,3 +211,30 @@ def open_requests(customer_id: int, *, limit: int) -> list[AfterSalesRequest]:
     """The customer's requests not closed or cancelled, most recently moved first."""
     return list(AfterSalesRequest.objects.filter(customer_id=customer_id).exclude(status__in=FINAL_STATUSES)
                 .order_by("-updated_at", "-id")[:limit])
+
+
+AFTERSALES_FACT_KEYS = ("request_type", "reason_id", "store_id", "courier", "product_line")
+AFTERSALES_FACT_MEASURES = ("requests", "requested_fen", "refunds", "refund_fen", "refund_seconds")
+
+
+def aftersales_daily_facts() -> FactQuery:
+    """After-sales facts of a time window per type x reason x store x courier x product line.
+
+    Requests count on the day they were filed; a refund on the day the gateway confirmed it (its last
+    update once succeeded), its time = confirmed - request filed. The courier is the one that
+    delivered the order (its first shipment), '' when it was never shipped; the product line is the
+    item's category code.
+    """
+    request, item = AfterSalesRequest._meta.db_table, OrderItem._meta.db_table
+    courier = (f"COALESCE((SELECT s.courier FROM {Shipment._meta.db_table} s WHERE s.order_id = r.order_id "  # noqa: S608 (identifiers from model meta, values as parameters)
+               "ORDER BY s.id LIMIT 1), '')")
+    keys = {"request_type": "r.request_type", "reason_id": "r.reason_id", "store_id": "r.store_id",
+            "courier": courier, "product_line": "i.category_code"}
+    return grouped_facts(keys=AFTERSALES_FACT_KEYS, measures=AFTERSALES_FACT_MEASURES, branches=[
+        Branch(keys, {"requests": "1", "requested_fen": "r.amount_fen"},
+               f"{request} r JOIN {item} i ON i.id = r.item_id", when="r.created_at"),
+        Branch(keys, {"refunds": "1", "refund_fen": "f.amount_fen",
+                      "refund_seconds": seconds_between("r.created_at", "f.updated_at")},
+               f"{Refund._meta.db_table} f JOIN {request} r ON r.id = f.request_id JOIN {item} i ON i.id = r.item_id",
+               when="f.updated_at", where=f"f.status = '{Refund.Status.SUCCEEDED.value}'"),
+    ])

@@ -1,0 +1,15 @@
+"""Celery tasks of reports: thin wrappers around rollups and exports, safe to run twice."""
+
+from datetime import timedelta
+
+from celery import shared_task
+
+from reports import rollups
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def rollup_yesterday() -> str:
+    """Beat runs this at 01:30 Beijing time; a rerun rewrites the same day (rollup_day is idempotent)."""
+    day = rollups.local_today() - timedelta(days=1)
+    rollups.rollup_day(day=day)
+    return day.isoformat()
