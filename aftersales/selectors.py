@@ -10,6 +10,7 @@ from django.http import Http404
 from aftersales.models import (
     FINAL_STATUSES,
     AfterSalesRequest,
+    Courier,
     Evidence,
     Notification,
     Order,
@@ -238,3 +239,12 @@ def aftersales_daily_facts() -> FactQuery:
                f"{Refund._meta.db_table} f JOIN {request} r ON r.id = f.request_id JOIN {item} i ON i.id = r.item_id",
                when="f.updated_at", where=f"f.status = '{Refund.Status.SUCCEEDED.value}'"),
     ])
+
+
+def reason_names() -> dict[int, tuple[str, str]]:
+    """(Chinese name, English name) per reason id, for report labels."""
+    return {pk: (name, name_en) for pk, name, name_en in Reason.objects.values_list("pk", "name", "name_en")}
+
+
+def courier_labels() -> dict[str, str]:
+    return {str(value): str(label) for value, label in Courier.choices}

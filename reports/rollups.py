@@ -17,7 +17,7 @@ from django.utils import timezone
 from aftersales import selectors as aftersales_selectors
 from chat import selectors as chat_selectors
 from reports.models import AfterSalesDaily, AgentActivityDaily, ChatDaily, RollupRun, TicketDaily
-from service_center.core.facts import FactQuery
+from service_center.core.facts import FactQuery, local_day
 from tickets import selectors as ticket_selectors
 
 # An arbitrary constant that keeps this module's advisory locks apart from anyone else's.
@@ -41,23 +41,26 @@ def fact_tables() -> list[tuple[type[Model], FactQuery]]:
         (TicketDaily, ticket_selectors.ticket_daily_facts()),
         (ChatDaily, chat_selectors.chat_daily_facts()),
         (AfterSalesDaily, aftersales_selectors.aftersales_daily_facts()),
+        (AgentActivityDaily, agent_activity_facts()),
     ]
 
 
-def agent_activity_sql() -> str:
+def agent_activity_facts() -> FactQuery:
     """Messages per agent and the distinct clock hours they were sent in, ticket replies and chat together."""
-    return (
-        "SELECT agent_id, COUNT(*)::bigint AS messages, "  # noqa: S608 (identifiers from model meta, values as parameters)
-        "COUNT(DISTINCT date_trunc('hour', created_at))::bigint AS active_hours FROM ("
-        f"{ticket_selectors.agent_reply_times_sql()} UNION ALL {chat_selectors.agent_message_times_sql()}"
-        ") AS sent WHERE agent_id IS NOT NULL GROUP BY agent_id"
+    sent = f"{ticket_selectors.agent_reply_times_sql()} UNION ALL {chat_selectors.agent_message_times_sql()}"
+    measures = "COUNT(*)::bigint AS messages, COUNT(DISTINCT date_trunc('hour', created_at))::bigint AS active_hours"
+    return FactQuery(
+        keys=("agent_id",), measures=("messages", "active_hours"),
+        sql=f"SELECT agent_id, {measures} FROM ({sent}) AS sent WHERE agent_id IS NOT NULL GROUP BY agent_id",  # noqa: S608
+        daily_sql=(f"SELECT {local_day('created_at')} AS day, agent_id, {measures} FROM ({sent}) AS sent "  # noqa: S608
+                   "WHERE agent_id IS NOT NULL GROUP BY 1, agent_id"),
     )
 
 
 def _insert(cursor: CursorWrapper, model: type[Model], fact: FactQuery, params: dict[str, Any]) -> None:
     columns = ", ".join(fact.keys + fact.measures)
     cursor.execute(
-        f"INSERT INTO {model._meta.db_table} (day, {columns}) SELECT %(day)s, {columns} FROM ({fact.sql}) AS facts",  # noqa: S608 (identifiers from model meta, values as parameters)
+        f"INSERT INTO {model._meta.db_table} (day, {columns}) SELECT %(day)s, {columns} FROM ({fact.sql}) AS facts",  # noqa: S608
         params,
     )
 
@@ -71,12 +74,6 @@ def rollup_day(*, day: date) -> None:
         for model, fact in fact_tables():
             model._default_manager.filter(day=day).delete()
             _insert(cursor, model, fact, params)
-        AgentActivityDaily.objects.filter(day=day).delete()
-        cursor.execute(
-            f"INSERT INTO {AgentActivityDaily._meta.db_table} (day, agent_id, messages, active_hours) "  # noqa: S608 (identifiers from model meta, values as parameters)
-            f"SELECT %(day)s, agent_id, messages, active_hours FROM ({agent_activity_sql()}) AS activity",
-            params,
-        )
     RollupRun.objects.update_or_create(day=day, defaults={"finished_at": timezone.now()})
 
 

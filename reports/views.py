@@ -1,11 +1,81 @@
+"""Report pages: thin views that validate the filter, call a selector and render (charts read their
+data from json_script blocks through static/reports/charts.js, as the CSP forbids inline scripts)."""
+
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
-from reports import selectors
+from reports import kpis, selectors
+from reports.figures import Grain
+from reports.forms import RangeForm, TrendForm
+
+View = Callable[..., HttpResponse]
 
 
-@login_required
-@permission_required("profiles.view_reports", raise_exception=True)
+def report_page(view: View) -> View:
+    return login_required(permission_required("profiles.view_reports", raise_exception=True)(view))
+
+
+@report_page
 def reports_home(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/home.html", {"headline": selectors.headline()})
+
+
+@report_page
+def live_board(request: HttpRequest) -> HttpResponse:
+    # htmx polls the same address for the panel alone, so the board refreshes without a page load.
+    template = "reports/_live_panel.html" if request.headers.get("HX-Request") else "reports/live.html"
+    return render(request, template, {"board": selectors.live_board()})
+
+
+@report_page
+def agent_kpis(request: HttpRequest) -> HttpResponse:
+    form = RangeForm.from_query(request.GET)
+    rows = kpis.agent_kpis(first=form.cleaned_data["date_from"], last=form.cleaned_data["date_to"]) \
+        if form.is_valid() else []
+    return render(request, "reports/agents.html", {"form": form, "columns": kpis.KPI_COLUMNS, "rows": rows})
+
+
+def _line_chart(labels: list[str], datasets: list[dict[str, Any]], kind: str = "line") -> dict[str, Any]:
+    return {"type": kind, "labels": labels, "datasets": datasets}
+
+
+@report_page
+def trends(request: HttpRequest) -> HttpResponse:
+    form = TrendForm.from_query(request.GET)
+    context: dict[str, Any] = {"form": form}
+    if form.is_valid():
+        data = selectors.trends(first=form.cleaned_data["date_from"], last=form.cleaned_data["date_to"],
+                                grain=Grain(form.cleaned_data["grain"]), by=form.cleaned_data["group"])
+        labels = [period.isoformat() for period in data.periods]
+        context.update(
+            trends=data,
+            created_chart=_line_chart(labels, [{"label": s.label, "data": s.created} for s in data.series], "bar"),
+            response_chart=_line_chart(labels, [{"label": s.label, "data": s.first_response_minutes}
+                                                for s in data.series]),
+        )
+    return render(request, "reports/trends.html", context)
+
+
+@report_page
+def aftersales(request: HttpRequest) -> HttpResponse:
+    form = RangeForm.from_query(request.GET)
+    context: dict[str, Any] = {"form": form}
+    if form.is_valid():
+        figures = selectors.aftersales_figures(first=form.cleaned_data["date_from"],
+                                               last=form.cleaned_data["date_to"])
+        titles = {"reason": _("By reason"), "merchant": _("By merchant"), "product_line": _("By product line"),
+                  "courier": _("By delivering courier")}
+        context["sections"] = [
+            {"key": key, "title": titles[key], "rows": rows, "chart_id": f"aftersales-{key}-chart",
+             "chart": _line_chart([row.label for row in rows[:10]], [
+                 {"label": _("Requests"), "data": [row.requests for row in rows[:10]]},
+                 {"label": _("Refunds"), "data": [row.refunds for row in rows[:10]]},
+             ], "bar")}
+            for key, rows in figures.items()
+        ]
+    return render(request, "reports/aftersales.html", context)
