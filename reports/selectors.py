@@ -203,13 +203,15 @@ def aftersales_figures(*, first: date, last: date) -> dict[str, list[AfterSalesR
         "courier": lambda key: couriers.get(key, str(_("Not shipped"))),
     }
     columns = {"reason": "reason_id", "merchant": "store_id", "product_line": "product_line", "courier": "courier"}
+    # One read over every combination, folded per dimension here: the combinations are few (reasons x
+    # stores x couriers x product lines that occurred), and the rollup is read once instead of four times.
+    figures = totals(AfterSalesDaily, first=first, last=last, by=tuple(columns.values()))
     result = {}
-    for dimension in AFTERSALES_DIMENSIONS:
-        figures = totals(AfterSalesDaily, first=first, last=last, by=(columns[dimension],))
+    for position, dimension in enumerate(AFTERSALES_DIMENSIONS):
         merged: dict[str, dict[str, int]] = {}
-        for (key,), measures in figures.items():
+        for key, measures in figures.items():
             # Several stores of one merchant fold into one merchant row.
-            row = merged.setdefault(labels[dimension](key), dict.fromkeys(measures, 0))
+            row = merged.setdefault(labels[dimension](key[position]), dict.fromkeys(measures, 0))
             for measure, value in measures.items():
                 row[measure] += value
         everything = sum(row["requests"] for row in merged.values())

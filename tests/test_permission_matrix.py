@@ -362,6 +362,10 @@ ROUTES: dict[str, Route] = {
         other_url=lambda w: f"/merchant/requests/{w.other_request.number}/action/",
         other=expect("403", anonymous="login", merchant_staff="404", admin="ok")),
     "reports/": Route("GET", fixed("/reports/"), REPORTS),
+    "reports/live/": Route("GET", fixed("/reports/live/"), REPORTS),
+    "reports/agents/": Route("GET", fixed("/reports/agents/"), REPORTS),
+    "reports/trends/": Route("GET", fixed("/reports/trends/"), REPORTS),
+    "reports/aftersales/": Route("GET", fixed("/reports/aftersales/"), REPORTS),
     "admin/": Route("GET", fixed("/admin/"), ADMIN_SITE),
     # The API and its documentation.
     "api/schema/": Route("GET", fixed("/api/schema/"), EVERYONE),

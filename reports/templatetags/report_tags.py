@@ -26,7 +26,7 @@ def duration(seconds: float | None) -> str:
 
 @register.filter
 def percent(share: float | None) -> str:
-    return MISSING if share is None else f"{number_format(share * 100, 1)} %"
+    return MISSING if share is None else f"{number_format(round(share * 100, 1), 1)} %"
 
 
 @register.filter
@@ -38,8 +38,9 @@ def kpi(value: float | int | None, kind: str) -> str:
         return duration(value)
     if kind == "percent":
         return percent(value)
+    # number_format cuts digits off; round first so 5/3 reads 1.7, not 1.6.
     if kind == "score":
-        return number_format(value, 2)
+        return number_format(round(value, 2), 2)
     if kind == "rate":
-        return number_format(value, 1)
+        return number_format(round(value, 1), 1)
     return number_format(value, 0, force_grouping=True)
