@@ -2,12 +2,13 @@
 error on the field that is wrong, never a 500."""
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Self
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from reports.figures import Grain
+from reports.models import ExportJob
 from reports.rollups import local_today
 
 MAX_RANGE_DAYS = 366
@@ -24,7 +25,7 @@ class RangeForm(forms.Form):
     date_to = forms.DateField(label=_("To"), widget=_date_input())
 
     @classmethod
-    def from_query(cls, query: Any) -> "RangeForm":
+    def from_query(cls, query: Any) -> Self:
         """Bound to the query string, or to the default range (the last 30 days) on a first visit."""
         if any(name in query for name in cls.base_fields):
             return cls(query)
@@ -68,3 +69,12 @@ class TrendForm(RangeForm):
         label=_("For each"), initial="team", widget=forms.Select(attrs={"class": "select"}),
         choices=[("team", _("Team")), ("channel", _("Channel"))],
     )
+
+
+class ExportForm(RangeForm):
+    dataset = forms.ChoiceField(label=_("Data"), choices=ExportJob.Dataset.choices,
+                                initial=ExportJob.Dataset.TICKETS,
+                                widget=forms.Select(attrs={"class": "select"}))
+    file_format = forms.ChoiceField(label=_("Format"), choices=ExportJob.Format.choices,
+                                    initial=ExportJob.Format.CSV,
+                                    widget=forms.Select(attrs={"class": "select"}))

@@ -162,9 +162,13 @@ class ExportJob(models.Model):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "XLSX"
 
+    class Dataset(models.TextChoices):
+        TICKETS = "tickets", _("Tickets created")
+        AGENT_KPIS = "agent_kpis", _("Agent KPIs")
+
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
                               verbose_name=_("owner"))
-    dataset = models.CharField(_("data"), max_length=20)
+    dataset = models.CharField(_("data"), max_length=20, choices=Dataset.choices)
     file_format = models.CharField(_("format"), max_length=4, choices=Format.choices)
     date_from = models.DateField(_("from"))
     date_to = models.DateField(_("to"))

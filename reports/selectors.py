@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Q
+from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +16,7 @@ from chat import selectors as chat_selectors
 from profiles import selectors as profile_selectors
 from profiles.models import AgentProfile, CustomerProfile, Store, Team
 from reports.figures import Grain, period_start, totals
-from reports.models import AfterSalesDaily, TicketDaily
+from reports.models import AfterSalesDaily, ExportJob, TicketDaily
 from tickets import selectors as ticket_selectors
 from tickets.models import Channel
 
@@ -223,3 +224,18 @@ def aftersales_figures(*, first: date, last: date) -> dict[str, list[AfterSalesR
             key=lambda row: (-row.requests, -row.refund_fen, row.label),
         )
     return result
+
+
+EXPORT_LIST_LIMIT = 20
+
+
+def exports_for(user: Any) -> list[ExportJob]:
+    return list(ExportJob.objects.filter(owner=user).order_by("-created_at", "-id")[:EXPORT_LIST_LIMIT])
+
+
+def export_for_owner(user: Any, job_id: int) -> ExportJob:
+    """The job if `user` asked for it; anyone else gets a 404, not a hint that it exists."""
+    job = ExportJob.objects.filter(pk=job_id, owner=user).first()
+    if job is None:
+        raise Http404
+    return job

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from celery import shared_task
 
-from reports import rollups
+from reports import exports, rollups
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -13,3 +13,9 @@ def rollup_yesterday() -> str:
     day = rollups.local_today() - timedelta(days=1)
     rollups.rollup_day(day=day)
     return day.isoformat()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def run_export(job_id: int) -> None:
+    """A redelivered run rewrites an unfinished job and leaves a finished one alone (see export_run)."""
+    exports.export_run(job_id=job_id)

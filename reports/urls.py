@@ -8,5 +8,8 @@ urlpatterns = [
     path("live/", views.live_board, name="live"),
     path("agents/", views.agent_kpis, name="agents"),
     path("trends/", views.trends, name="trends"),
-    path("aftersales/", views.aftersales, name="aftersales"),
+    path("after-sales/", views.aftersales, name="aftersales"),
+    path("exports/", views.export_list, name="exports"),
+    path("exports/<int:job_id>/", views.export_status, name="export_status"),
+    path("exports/<int:job_id>/download/", views.export_download, name="export_download"),
 ]

@@ -2,18 +2,21 @@
 data from json_script blocks through static/reports/charts.js, as the CSP forbids inline scripts)."""
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from reports import kpis, selectors
+from profiles.audit import client_ip
+from reports import exports, kpis, selectors
 from reports.figures import Grain
-from reports.forms import RangeForm, TrendForm
+from reports.forms import ExportForm, RangeForm, TrendForm
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def report_page(view: View) -> View:
@@ -79,3 +82,32 @@ def aftersales(request: HttpRequest) -> HttpResponse:
             for key, rows in figures.items()
         ]
     return render(request, "reports/aftersales.html", context)
+
+
+@report_page
+def export_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = ExportForm(request.POST)
+        if form.is_valid():
+            exports.export_request(user=request.user, dataset=form.cleaned_data["dataset"],
+                                   file_format=form.cleaned_data["file_format"],
+                                   date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"],
+                                   ip_address=client_ip(request))
+            return redirect("reports:exports")
+    else:
+        form = ExportForm.from_query(request.GET)
+    return render(request, "reports/exports.html", {"form": form, "jobs": selectors.exports_for(request.user)})
+
+
+@report_page
+def export_status(request: HttpRequest, job_id: int) -> HttpResponse:
+    """One job's row, polled by htmx while it runs (someone else's job is a 404)."""
+    return render(request, "reports/_export_row.html", {"job": selectors.export_for_owner(request.user, job_id)})
+
+
+@report_page
+def export_download(request: HttpRequest, job_id: int) -> FileResponse:
+    job = selectors.export_for_owner(request.user, job_id)
+    if not job.file:
+        raise Http404
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=Path(job.file.name or "").name)

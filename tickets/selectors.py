@@ -324,3 +324,15 @@ def agent_reply_times_sql() -> str:
     """`agent_id, created_at` of every public desk reply in the window: reports counts active hours from it."""
     return (f"SELECT author_id AS agent_id, created_at FROM {TicketMessage._meta.db_table} "  # noqa: S608 (identifiers from model meta, values as parameters)
             f"WHERE kind = 'reply' AND NOT from_customer AND {in_window('created_at')}")
+
+
+TICKET_EXPORT_FIELDS = (
+    "number", "created_at", "channel", "type", "priority", "status", "team__name", "assignee__display_name",
+    "assignee__username", "customer_id", "customer__display_name", "customer__phone", "first_responded_at",
+    "solved_at",
+)
+
+
+def tickets_created_between(start: datetime, end: datetime) -> QuerySet[Ticket]:
+    """Tickets created in a window, oldest first, for exports (which stream it with values_list().iterator())."""
+    return Ticket.objects.filter(created_at__gte=start, created_at__lt=end).order_by("created_at", "id")

@@ -12,6 +12,10 @@
       return;
     }
     var spec = JSON.parse(source.textContent);
+    // Counts get whole-number ticks; durations and rates keep their decimals.
+    var whole = spec.datasets.every(function (dataset) {
+      return dataset.data.every(function (value) { return value === null || Number.isInteger(value); });
+    });
     var datasets = spec.datasets.map(function (dataset, index) {
       var colour = palette[index % palette.length];
       return {
@@ -20,6 +24,7 @@
         backgroundColor: colour,
         borderColor: colour,
         spanGaps: true,
+        maxBarThickness: 48,
         tension: 0.25
       };
     });
@@ -31,7 +36,7 @@
         maintainAspectRatio: false,
         animation: false,
         interaction: {mode: "index", intersect: false},
-        scales: {y: {beginAtZero: true}},
+        scales: {y: {beginAtZero: true, ticks: whole ? {precision: 0} : {}}},
         plugins: {legend: {position: "bottom"}}
       }
     });

@@ -15,7 +15,7 @@ from tests.factories import AgentProfileFactory, CustomerProfileFactory, TeamFac
 from tests.pages.conftest import Outcome, assert_outcome, page_text
 from tests.reports.factories import make_ticket, service_day
 
-PAGES = ["/reports/live/", "/reports/agents/", "/reports/trends/", "/reports/aftersales/"]
+PAGES = ["/reports/live/", "/reports/agents/", "/reports/trends/", "/reports/after-sales/"]
 EXPECTED: dict[str, Outcome] = {
     "anonymous": "login", "customer": "forbidden", "agent": "forbidden", "supervisor": "ok", "qa": "ok",
     "merchant_staff": "forbidden", "admin": "ok",
@@ -80,7 +80,7 @@ def test_agent_kpi_page_shows_the_formulas_results(client_for: Any) -> None:
     ({"date_from": "2026-02-30", "date_to": "2026-03-01"}, "date_from", "输入一个有效的日期"),
     ({"date_from": "2026-01-01"}, "date_to", "该字段是必填项"),
 ])
-@pytest.mark.parametrize("path", ["/reports/agents/", "/reports/trends/", "/reports/aftersales/"])
+@pytest.mark.parametrize("path", ["/reports/agents/", "/reports/trends/", "/reports/after-sales/"])
 def test_bad_filters_are_form_errors(client_for: Any, path: str, query: dict[str, str], field: str,
                                      message: str) -> None:
     response = client_for("supervisor").get(path, query)
@@ -129,7 +129,7 @@ def test_trends_page_renders_charts_data(client_for: Any) -> None:
 
 def test_aftersales_page_shows_refunds_by_merchant(client_for: Any) -> None:
     day = service_day()
-    text = page_text(client_for("supervisor").get("/reports/aftersales/", {"date_from": day.day,
+    text = page_text(client_for("supervisor").get("/reports/after-sales/", {"date_from": day.day,
                                                                            "date_to": day.day}))
     section = text[text.index('data-dimension="merchant"'):]
     section = section[:section.index("</section>")]
@@ -139,7 +139,7 @@ def test_aftersales_page_shows_refunds_by_merchant(client_for: Any) -> None:
     assert "5 小时 0 分钟" in section
 
 
-@pytest.mark.parametrize("path", ["/reports/live/", "/reports/agents/", "/reports/trends/", "/reports/aftersales/"])
+@pytest.mark.parametrize("path", ["/reports/live/", "/reports/agents/", "/reports/trends/", "/reports/after-sales/"])
 def test_report_pages_have_a_constant_query_count(client_for: Any, django_assert_max_num_queries: Any,
                                                   path: str) -> None:
     client = client_for("supervisor")
