@@ -57,7 +57,7 @@ def test_csv_export_of_tickets_end_to_end(day: ServiceDay, django_capture_on_com
     download = client.get(f"/reports/exports/{job.pk}/download/")
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith('attachment; filename="tickets-')
-    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    text = download.getvalue().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][:3] == ["编号", "创建时间", "渠道"]
     assert len(rows) == 6
