@@ -18,6 +18,7 @@ from aftersales.models import (
     Reason,
     Refund,
     RequestEvent,
+    RequestType,
     ReturnAddress,
     Shipment,
     Status,
@@ -248,3 +249,7 @@ def reason_names() -> dict[int, tuple[str, str]]:
 
 def courier_labels() -> dict[str, str]:
     return {str(value): str(label) for value, label in Courier.choices}
+
+
+def request_type_labels() -> dict[str, str]:
+    return {str(value): str(label) for value, label in RequestType.choices}

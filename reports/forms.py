@@ -6,9 +6,11 @@ from typing import Any, Self
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from reports.builder import DIMENSION_LABELS, SOURCES, ReportSpec
 from reports.figures import Grain
-from reports.models import ExportJob
+from reports.models import ExportJob, SavedReport
 from reports.rollups import local_today
 
 MAX_RANGE_DAYS = 366
@@ -32,7 +34,7 @@ class RangeForm(forms.Form):
         today = local_today()
         initial = {"date_from": today - timedelta(days=DEFAULT_RANGE_DAYS - 1), "date_to": today}
         for name, field in cls.base_fields.items():
-            if isinstance(field, forms.ChoiceField) and name not in initial:
+            if isinstance(field, forms.ChoiceField) and field.initial is not None and name not in initial:
                 initial[name] = field.initial
         return cls({name: value.isoformat() if isinstance(value, date) else value for name, value in initial.items()})
 
@@ -78,3 +80,46 @@ class ExportForm(RangeForm):
     file_format = forms.ChoiceField(label=_("Format"), choices=ExportJob.Format.choices,
                                     initial=ExportJob.Format.CSV,
                                     widget=forms.Select(attrs={"class": "select"}))
+
+
+def _all_dimensions() -> list[tuple[str, Any]]:
+    return [(key, label) for key, label in DIMENSION_LABELS.items()]
+
+
+def _all_measures() -> list[tuple[str, Any]]:
+    return [(f"{key}", f"{source.label}: {measure.label}") for source in SOURCES.values()
+            for key, measure in source.measures.items()]
+
+
+class BuilderForm(RangeForm):
+    source = forms.ChoiceField(label=_("Data"), initial="tickets", widget=forms.Select(attrs={"class": "select"}),
+                               choices=[(key, source.label) for key, source in SOURCES.items()])
+    dimension = forms.ChoiceField(label=_("Rows"), initial="date", choices=_all_dimensions,
+                                  widget=forms.Select(attrs={"class": "select"}))
+    grain = TrendForm.base_fields["grain"]
+    measures = forms.MultipleChoiceField(label=_("Figures"), initial=["created", "solved"], choices=_all_measures,
+                                         widget=forms.CheckboxSelectMultiple)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        source = SOURCES.get(cleaned.get("source", ""))
+        if source is None:
+            return cleaned
+        if cleaned.get("dimension") and cleaned["dimension"] not in source.dimensions:
+            self.add_error("dimension", _("%(data)s cannot be grouped this way.") % {"data": source.label})
+        unknown = [key for key in cleaned.get("measures", []) if key not in source.measures]
+        if unknown:
+            self.add_error("measures", _("Choose figures of %(data)s.") % {"data": source.label})
+        return cleaned
+
+    def spec(self) -> ReportSpec:
+        data = self.cleaned_data
+        return ReportSpec(source=data["source"], dimension=data["dimension"], measures=list(data["measures"]),
+                          grain=data["grain"])
+
+
+class SaveReportForm(forms.Form):
+    name = forms.CharField(label=pgettext_lazy("saved report", "Name"), max_length=100, widget=forms.TextInput(attrs={"class": "input"}))
+    shared = forms.BooleanField(label=_("Share with everyone who reads reports"), required=False)
+    frequency = forms.ChoiceField(label=_("E-mail it to me"), required=False, choices=SavedReport.Frequency.choices,
+                                  widget=forms.Select(attrs={"class": "select"}))

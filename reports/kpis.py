@@ -30,7 +30,7 @@ from profiles import selectors as profile_selectors
 from reports.figures import Measures, totals
 from reports.models import AgentActivityDaily, ChatDaily, TicketDaily
 
-Kind = Literal["count", "seconds", "percent", "score", "rate"]
+Kind = Literal["count", "seconds", "percent", "score", "rate", "fen"]
 
 
 def ratio(top: int, bottom: int, scale: float = 1.0) -> float | None:

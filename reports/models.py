@@ -195,3 +195,32 @@ class ExportJob(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return min(99, self.rows_done * 100 // self.rows_total) if self.rows_total else 0
+
+
+class SavedReport(models.Model):
+    """A builder report kept by its owner, optionally shared with everyone who reads reports, optionally
+    mailed to the owner every day or week (beat sweeps `next_run_at`; no countdown task per report)."""
+
+    class Frequency(models.TextChoices):
+        NEVER = "", _("Not sent")
+        DAILY = "daily", _("Every day")
+        WEEKLY = "weekly", _("Every Monday")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                              verbose_name=_("owner"))
+    name = models.CharField(_("name"), max_length=100)
+    spec = models.JSONField(_("report"))
+    shared = models.BooleanField(_("shared with report readers"), default=False)
+    frequency = models.CharField(_("e-mail"), max_length=10, choices=Frequency.choices, blank=True)
+    next_run_at = models.DateTimeField(_("next e-mail"), null=True, blank=True)
+    last_sent_at = models.DateTimeField(_("last e-mail"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved report")
+        verbose_name_plural = _("saved reports")
+        indexes = [models.Index(fields=["next_run_at"], condition=models.Q(next_run_at__isnull=False),
+                                name="saved_report_due")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from celery import shared_task
 
-from reports import exports, rollups
+from reports import exports, rollups, schedules
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -19,3 +19,9 @@ def rollup_yesterday() -> str:
 def run_export(job_id: int) -> None:
     """A redelivered run rewrites an unfinished job and leaves a finished one alone (see export_run)."""
     exports.export_run(job_id=job_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_scheduled_reports() -> int:
+    """Beat runs this every five minutes; rows already sent have moved on, so a rerun sends nothing twice."""
+    return schedules.send_due()

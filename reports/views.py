@@ -2,6 +2,7 @@
 data from json_script blocks through static/reports/charts.js, as the CSP forbids inline scripts)."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from profiles.audit import client_ip
-from reports import exports, kpis, selectors
+from reports import exports, kpis, schedules, selectors
+from reports.builder import ReportSpec, build
 from reports.figures import Grain
-from reports.forms import ExportForm, RangeForm, TrendForm
+from reports.forms import DEFAULT_RANGE_DAYS, BuilderForm, ExportForm, RangeForm, SaveReportForm, TrendForm
+from reports.rollups import local_today
 
 View = Callable[..., HttpResponseBase]
 
@@ -111,3 +114,42 @@ def export_download(request: HttpRequest, job_id: int) -> FileResponse:
     if not job.file:
         raise Http404
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=Path(job.file.name or "").name)
+
+
+def _builder_query(request: HttpRequest, saved: Any) -> Any:
+    """The query string, or on first opening a saved report its spec over the default range."""
+    if saved is None or request.GET:
+        return request.GET
+    today = local_today()
+    return {**ReportSpec(**saved.spec).as_json(), "date_to": today.isoformat(),
+            "date_from": (today - timedelta(days=DEFAULT_RANGE_DAYS - 1)).isoformat()}
+
+
+@report_page
+def report_builder(request: HttpRequest, report_id: int | None = None) -> HttpResponse:
+    saved = schedules.report_for(request.user, report_id) if report_id is not None else None
+    save_form = SaveReportForm(request.POST if request.method == "POST" else None)
+    form = BuilderForm(request.POST) if request.method == "POST" else BuilderForm.from_query(
+        _builder_query(request, saved))
+    if request.method == "POST" and form.is_valid() and save_form.is_valid():
+        report = schedules.report_save(owner=request.user, name=save_form.cleaned_data["name"], spec=form.spec(),
+                                       shared=save_form.cleaned_data["shared"],
+                                       frequency=save_form.cleaned_data["frequency"])
+        return redirect("reports:saved_report", report_id=report.pk)
+    context: dict[str, Any] = {"form": form, "save_form": save_form, "saved": saved,
+                               "saved_reports": list(schedules.reports_visible_to(request.user))}
+    if form.is_valid():
+        built = build(form.spec(), first=form.cleaned_data["date_from"], last=form.cleaned_data["date_to"])
+        context["built"] = built
+        if built.columns:
+            _key, measure = built.columns[0]
+            context["chart"] = _line_chart([label for label, _values in built.rows],
+                                           [{"label": str(measure.label),
+                                             "data": [values[0][1] for _label, values in built.rows]}], "bar")
+        spec = form.spec()
+        # The save form carries the shown report along, so "save" keeps exactly what is on screen.
+        context["hidden"] = [("source", spec.source), ("dimension", spec.dimension), ("grain", spec.grain),
+                             ("date_from", form.cleaned_data["date_from"].isoformat()),
+                             ("date_to", form.cleaned_data["date_to"].isoformat()),
+                             *(("measures", key) for key in spec.measures)]
+    return render(request, "reports/builder.html", context)

@@ -35,7 +35,7 @@ from knowledge.models import Article, ReviewTask
 from profiles import services as profile_services
 from profiles.models import Store, Team, User
 from profiles.roles import Role
-from reports.models import ExportJob
+from reports.models import ExportJob, SavedReport
 from tests.aftersales.factories import apply, make_order, photo
 from tests.chat.factories import chat_with_agent
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, StoreFactory, TeamFactory, UserFactory
@@ -197,6 +197,14 @@ def _export_url(world: World, suffix: str = "") -> str:
                                        date_from=date(2026, 1, 1), date_to=date(2026, 1, 1), status="done")
         job.file.save("matrix.csv", ContentFile(b"number\n"))
     return f"/reports/exports/{job.pk}/{suffix}"
+
+
+def _saved_report_url(world: World) -> str:
+    """The supervisor's own (unshared) saved report: someone else's for everyone else."""
+    report = SavedReport.objects.filter(owner=world.users["supervisor"]).first() or SavedReport.objects.create(
+        owner=world.users["supervisor"], name="matrix", spec={"source": "tickets", "dimension": "date",
+                                                               "measures": ["created"], "grain": "day"})
+    return f"/reports/builder/{report.pk}/"
 
 
 def _review_task_done_url(world: World) -> str:
@@ -380,6 +388,10 @@ ROUTES: dict[str, Route] = {
     "reports/agents/": Route("GET", fixed("/reports/agents/"), REPORTS),
     "reports/trends/": Route("GET", fixed("/reports/trends/"), REPORTS),
     "reports/after-sales/": Route("GET", fixed("/reports/after-sales/"), REPORTS),
+    "reports/builder/": Route("GET", fixed("/reports/builder/"), REPORTS),
+    "reports/builder/<int:report_id>/": Route("GET", _saved_report_url,
+                                              expect("403", anonymous="login", supervisor="ok", qa="404",
+                                                     admin="404")),
     "reports/exports/": Route("GET", fixed("/reports/exports/"), REPORTS),
     **{
         f"reports/exports/<int:job_id>/{suffix}": Route(

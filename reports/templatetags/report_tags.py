@@ -4,6 +4,8 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from aftersales.templatetags.aftersales_tags import yuan
+
 register = template.Library()
 
 MISSING = "-"
@@ -38,6 +40,8 @@ def kpi(value: float | int | None, kind: str) -> str:
         return duration(value)
     if kind == "percent":
         return percent(value)
+    if kind == "fen":
+        return yuan(int(value))
     # number_format cuts digits off; round first so 5/3 reads 1.7, not 1.6.
     if kind == "score":
         return number_format(round(value, 2), 2)

@@ -8,6 +8,7 @@ import pytest
 
 from profiles.roles import Role
 from reports import rollups
+from reports.models import ExportJob
 from tests.aftersales.test_browser import log_in
 from tests.browser import ARTIFACTS
 from tests.factories import UserFactory
@@ -29,6 +30,9 @@ def world(transactional_db: None) -> tuple[ServiceDay, Any]:
     day = service_day()
     rollups.rollup_range(first=day.day - timedelta(days=6), last=day.day)
     supervisor = UserFactory.create(roles=(Role.SUPERVISOR,), is_staff=True, display_name="主管 王芳")
+    for status, done in (("running", 4_000), ("done", 10_000)):
+        ExportJob.objects.create(owner=supervisor, dataset="tickets", file_format="xlsx", date_from=day.day,
+                                 date_to=day.day, status=status, rows_total=10_000, rows_done=done)
     return day, supervisor
 
 
@@ -61,6 +65,22 @@ def test_dashboards_draw_their_charts(world: tuple[ServiceDay, Any], asgi_live_s
     page.goto(f"{base}/reports/agents/?date_from={first}&date_to={day.day.isoformat()}")
     assert "20 分钟" in page.locator(f"tr[data-agent='{day.agent_a.pk}']").inner_text()
     page.screenshot(path=str(ARTIFACTS / "reports-agents.png"), full_page=True)
+
+    page.goto(f"{base}/reports/builder/?source=aftersales&dimension=type&measures=requests&measures=refund_fen"
+              f"&grain=day&date_from={first}&date_to={day.day.isoformat()}")
+    painted = _drawn_canvases(page)
+    assert len(painted) == 1 and painted[0] > 2_000, painted
+    page.fill("#id_name", "售后类型周报")
+    page.select_option("#id_frequency", "weekly")
+    page.click("#save-form button[type=submit]")
+    page.wait_for_url(f"{base}/reports/builder/*/")
+    assert page.locator("h1").inner_text() == "售后类型周报"
+    _drawn_canvases(page)
+    page.screenshot(path=str(ARTIFACTS / "reports-builder.png"), full_page=True)
+
+    page.goto(f"{base}/reports/exports/")
+    assert page.locator("#exports progress").count() == 2
+    page.screenshot(path=str(ARTIFACTS / "reports-exports.png"), full_page=True)
 
 
 def test_live_board_refreshes_itself(world: tuple[ServiceDay, Any], asgi_live_server: str,
