@@ -119,7 +119,8 @@ class BuilderForm(RangeForm):
 
 
 class SaveReportForm(forms.Form):
-    name = forms.CharField(label=pgettext_lazy("saved report", "Name"), max_length=100, widget=forms.TextInput(attrs={"class": "input"}))
+    name = forms.CharField(label=pgettext_lazy("saved report", "Name"), max_length=100,
+                           widget=forms.TextInput(attrs={"class": "input"}))
     shared = forms.BooleanField(label=_("Share with everyone who reads reports"), required=False)
     frequency = forms.ChoiceField(label=_("E-mail it to me"), required=False, choices=SavedReport.Frequency.choices,
                                   widget=forms.Select(attrs={"class": "select"}))
