@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('profiles', '0005_customer_segments'),
-        ('tickets', '0002_sla_sweep_schedule'),
+        ('tickets', '0005_outbound_schedule'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
