@@ -10,14 +10,17 @@ from django.http import Http404
 from aftersales.models import (
     FINAL_STATUSES,
     AfterSalesRequest,
+    Courier,
     Evidence,
     Notification,
     Order,
     OrderItem,
     Reason,
+    Refund,
     RequestEvent,
     RequestType,
     ReturnAddress,
+    Shipment,
     Status,
     TrackingEvent,
 )
@@ -25,6 +28,7 @@ from aftersales.workflow import Actor
 from profiles.models import Store
 from profiles.roles import DESK_ROLES
 from profiles.selectors import stores_for_user, user_has_role
+from service_center.core.facts import Branch, FactQuery, grouped_facts, seconds_between
 from tickets import desk_selectors as ticket_selectors
 from tickets.models import TicketMessage
 
@@ -226,3 +230,42 @@ def own_complaint_id(ticket_id: int) -> int | None:
 def request_of_ticket(ticket_id: int) -> AfterSalesRequest | None:
     return AfterSalesRequest.objects.filter(ticket_id=ticket_id).only("number", "status", "request_type").first()
 
+
+AFTERSALES_FACT_KEYS = ("request_type", "reason_id", "store_id", "courier", "product_line")
+AFTERSALES_FACT_MEASURES = ("requests", "requested_fen", "refunds", "refund_fen", "refund_seconds")
+
+
+def aftersales_daily_facts() -> FactQuery:
+    """After-sales facts of a time window per type x reason x store x courier x product line.
+
+    Requests count on the day they were filed; a refund on the day the gateway confirmed it (its last
+    update once succeeded), its time = confirmed - request filed. The courier is the one that
+    delivered the order (its first shipment), '' when it was never shipped; the product line is the
+    item's category code.
+    """
+    request, item = AfterSalesRequest._meta.db_table, OrderItem._meta.db_table
+    courier = (f"COALESCE((SELECT s.courier FROM {Shipment._meta.db_table} s WHERE s.order_id = r.order_id "  # noqa: S608 (identifiers from model meta, values as parameters)
+               "ORDER BY s.id LIMIT 1), '')")
+    keys = {"request_type": "r.request_type", "reason_id": "r.reason_id", "store_id": "r.store_id",
+            "courier": courier, "product_line": "i.category_code"}
+    return grouped_facts(keys=AFTERSALES_FACT_KEYS, measures=AFTERSALES_FACT_MEASURES, branches=[
+        Branch(keys, {"requests": "1", "requested_fen": "r.amount_fen"},
+               f"{request} r JOIN {item} i ON i.id = r.item_id", when="r.created_at"),
+        Branch(keys, {"refunds": "1", "refund_fen": "f.amount_fen",
+                      "refund_seconds": seconds_between("r.created_at", "f.updated_at")},
+               f"{Refund._meta.db_table} f JOIN {request} r ON r.id = f.request_id JOIN {item} i ON i.id = r.item_id",
+               when="f.updated_at", where=f"f.status = '{Refund.Status.SUCCEEDED.value}'"),
+    ])
+
+
+def reason_names() -> dict[int, tuple[str, str]]:
+    """(Chinese name, English name) per reason id, for report labels."""
+    return {pk: (name, name_en) for pk, name, name_en in Reason.objects.values_list("pk", "name", "name_en")}
+
+
+def courier_labels() -> dict[str, str]:
+    return {str(value): str(label) for value, label in Courier.choices}
+
+
+def request_type_labels() -> dict[str, str]:
+    return {str(value): str(label) for value, label in RequestType.choices}

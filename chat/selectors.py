@@ -14,6 +14,7 @@ from profiles.models import AgentProfile, CustomerProfile
 from profiles.roles import Role
 from profiles.selectors import user_has_role
 from service_center.core import business_hours as calendar_math
+from service_center.core.facts import Branch, FactQuery, grouped_facts, in_window, seconds_between
 from tickets import business_hours
 from tickets import selectors as ticket_selectors
 from tickets.models import Channel, Ticket
@@ -242,3 +243,48 @@ def embed_customer(external_id: str) -> Any:
     if profile is None or set(profile.user.role_names) != {str(Role.CUSTOMER)}:
         return None
     return profile.user
+
+
+def waiting_by_team() -> dict[int | None, int]:
+    """Chats waiting for an agent per team (None: not routed to a team), for the live board."""
+    rows = (Conversation.objects.filter(status=Conversation.Status.WAITING)
+            .values("team_id").annotate(waiting=Count("id")).order_by())
+    return {row["team_id"]: row["waiting"] for row in rows}
+
+
+CHAT_FACT_KEYS = ("team_id", "channel", "agent_id")
+CHAT_FACT_MEASURES = (
+    "assigned", "wait_seconds", "ended", "handle_seconds", "handled", "rating_sum", "rating_count",
+    "agent_messages",
+)
+
+
+def chat_daily_facts() -> FactQuery:
+    """Chat facts of a time window per team x channel x agent (reports' daily rollup and live delta).
+
+    Assigned on the day an agent took the chat (wait = assigned - waiting since); ended, handle time
+    (ended - assigned) and the customer's 1-5 rating on the day it ended; agent messages (recalled
+    ones excluded) on the day they were sent, charged to their author.
+    """
+    conversation = Conversation._meta.db_table
+    keys = {"team_id": "c.team_id", "channel": "c.channel", "agent_id": "c.agent_id"}
+    return grouped_facts(keys=CHAT_FACT_KEYS, measures=CHAT_FACT_MEASURES, branches=[
+        Branch(keys, {"assigned": "1",
+                      "wait_seconds": f"COALESCE({seconds_between('c.waiting_since', 'c.assigned_at')}, 0)"},
+               f"{conversation} c", when="c.assigned_at"),
+        Branch(keys, {"ended": "1",
+                      "handle_seconds": f"COALESCE({seconds_between('c.assigned_at', 'c.ended_at')}, 0)",
+                      "handled": "CASE WHEN c.assigned_at IS NULL THEN 0 ELSE 1 END",
+                      "rating_sum": "COALESCE(c.rating, 0)",
+                      "rating_count": "CASE WHEN c.rating IS NULL THEN 0 ELSE 1 END"},
+               f"{conversation} c", when="c.ended_at"),
+        Branch({**keys, "agent_id": "m.author_id"}, {"agent_messages": "1"},
+               f"{ChatMessage._meta.db_table} m JOIN {conversation} c ON c.id = m.conversation_id",
+               when="m.created_at", where="m.sender = 'agent' AND m.recalled_at IS NULL"),
+    ])
+
+
+def agent_message_times_sql() -> str:
+    """`agent_id, created_at` of every chat message an agent sent in the window (for active hours)."""
+    return (f"SELECT author_id AS agent_id, created_at FROM {ChatMessage._meta.db_table} "  # noqa: S608 (identifiers from model meta, values as parameters)
+            f"WHERE sender = 'agent' AND recalled_at IS NULL AND {in_window('created_at')}")

@@ -1,12 +1,13 @@
 """Reads for people and organisations; select/prefetch decisions live here, once."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from profiles.models import AgentProfile, CustomerProfile, Store, StoreMembership, User
+from profiles.models import AgentProfile, CustomerProfile, Store, StoreMembership, Team, User
 from profiles.roles import Role
 from service_center.core.object_permissions import objects_for_user
 
@@ -109,3 +110,19 @@ def customer_by_identifier(identifier: str) -> User | None:
 def has_authenticator(user: Any) -> bool:
     """Whether the user finished setting up a TOTP authenticator (the second sign-in step)."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def user_names(user_ids: Iterable[int]) -> dict[int, str]:
+    """Display name (or username) per user id, in one query, for report rows keyed by id."""
+    rows = User.objects.filter(pk__in=set(user_ids)).values_list("pk", "display_name", "username")
+    return {pk: display or username for pk, display, username in rows}
+
+
+def team_names() -> dict[int, str]:
+    return dict(Team.objects.values_list("pk", "name"))
+
+
+def store_merchants() -> dict[int, tuple[str, int, str]]:
+    """(store name, merchant id, merchant name) per store id, for after-sales figures."""
+    rows = Store.objects.values_list("pk", "name", "merchant_id", "merchant__name")
+    return {pk: (name, merchant_id, merchant) for pk, name, merchant_id, merchant in rows}

@@ -13,9 +13,11 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -33,6 +35,7 @@ from knowledge.models import Article, ReviewTask
 from profiles import services as profile_services
 from profiles.models import Store, Team, User
 from profiles.roles import Role
+from reports.models import ExportJob, SavedReport
 from tests.aftersales.factories import apply, make_order, photo
 from tests.chat.factories import chat_with_agent
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, StoreFactory, TeamFactory, UserFactory
@@ -110,6 +113,7 @@ def _png(name: str = "photo.png") -> SimpleUploadedFile:
 def world(db: None, settings: Any, tmp_path: Any) -> World:
     settings.TICKETS_MEDIA_ROOT = str(tmp_path / "tickets")
     settings.CHAT_MEDIA_ROOT = str(tmp_path / "chat")
+    settings.REPORTS_EXPORT_ROOT = str(tmp_path / "exports")
     aftersales_setup.reference_data_ensure()
     team, other_team = TeamFactory.create(), TeamFactory.create()
     store, other_store = StoreFactory.create(), StoreFactory.create()
@@ -183,6 +187,24 @@ def _article_image_url(article: Article) -> str:
     image = article.images.first() or knowledge_services.article_image_add(
         article=article, image=knowledge_images.clean_upload(_png()), uploaded_by=None)
     return image.get_absolute_url()
+
+
+def _export_url(world: World, suffix: str = "") -> str:
+    """A finished export of the supervisor's: theirs to open, anyone else's 404."""
+    job = ExportJob.objects.filter(owner=world.users["supervisor"]).first()
+    if job is None:
+        job = ExportJob.objects.create(owner=world.users["supervisor"], dataset="tickets", file_format="csv",
+                                       date_from=date(2026, 1, 1), date_to=date(2026, 1, 1), status="done")
+        job.file.save("matrix.csv", ContentFile(b"number\n"))
+    return f"/reports/exports/{job.pk}/{suffix}"
+
+
+def _saved_report_url(world: World) -> str:
+    """The supervisor's own (unshared) saved report: someone else's for everyone else."""
+    report = SavedReport.objects.filter(owner=world.users["supervisor"]).first() or SavedReport.objects.create(
+        owner=world.users["supervisor"], name="matrix", spec={"source": "tickets", "dimension": "date",
+                                                               "measures": ["created"], "grain": "day"})
+    return f"/reports/builder/{report.pk}/"
 
 
 def _review_task_done_url(world: World) -> str:
@@ -367,6 +389,21 @@ ROUTES: dict[str, Route] = {
         other_url=lambda w: f"/merchant/requests/{w.other_request.number}/action/",
         other=expect("403", anonymous="login", merchant_staff="404", admin="ok")),
     "reports/": Route("GET", fixed("/reports/"), REPORTS),
+    "reports/live/": Route("GET", fixed("/reports/live/"), REPORTS),
+    "reports/agents/": Route("GET", fixed("/reports/agents/"), REPORTS),
+    "reports/trends/": Route("GET", fixed("/reports/trends/"), REPORTS),
+    "reports/after-sales/": Route("GET", fixed("/reports/after-sales/"), REPORTS),
+    "reports/builder/": Route("GET", fixed("/reports/builder/"), REPORTS),
+    "reports/builder/<int:report_id>/": Route("GET", _saved_report_url,
+                                              expect("403", anonymous="login", supervisor="ok", qa="404",
+                                                     admin="404")),
+    "reports/exports/": Route("GET", fixed("/reports/exports/"), REPORTS),
+    **{
+        f"reports/exports/<int:job_id>/{suffix}": Route(
+            "GET", (lambda s: lambda w: _export_url(w, s))(suffix),
+            expect("403", anonymous="login", supervisor="ok", qa="404", admin="404"))
+        for suffix in ("", "download/")
+    },
     "admin/": Route("GET", fixed("/admin/"), ADMIN_SITE),
     # The API and its documentation.
     "api/schema/": Route("GET", fixed("/api/schema/"), EVERYONE),

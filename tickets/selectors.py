@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from profiles.models import Team
 from profiles.roles import Role
 from profiles.selectors import user_has_role
+from service_center.core.facts import Branch, FactQuery, grouped_facts, in_window, seconds_between
 from tickets.models import (
     OPEN_STATUSES,
     CallRecord,
@@ -263,3 +264,81 @@ def sla_event_counts() -> dict[tuple[str, str], int]:
     """How many SLA warnings and breaches have been announced, per target and kind (ever, for a counter)."""
     rows = SlaEvent.objects.values("target", "kind").annotate(total=Count("id")).order_by()
     return {(row["target"], row["kind"]): row["total"] for row in rows}
+
+
+def sla_risk_by_team(*, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Open tickets per team with how many are due within the hour and how many are past due (live board)."""
+    now = now or timezone.now()
+    rows = (
+        Ticket.objects.filter(status__in=_OPEN)
+        .values("team_id", "team__name")
+        .annotate(
+            open=Count("id"),
+            at_risk=Count("id", filter=Q(due_at__gte=now, due_at__lt=now + DUE_SOON)),
+            breached=Count("id", filter=Q(due_at__lt=now)),
+        )
+        .order_by("team__name")
+    )
+    return [dict(row) for row in rows]
+
+
+TICKET_FACT_KEYS = ("team_id", "channel", "agent_id")
+TICKET_FACT_MEASURES = (
+    "created", "solved", "first_response_seconds", "first_responses", "handle_seconds", "handled",
+    "reopened", "satisfaction_sum", "satisfaction_count", "sla_breaches", "public_messages",
+)
+
+
+def ticket_daily_facts() -> FactQuery:
+    """Ticket facts of a time window per team x channel x agent (reports' daily rollup and live delta).
+
+    Each fact is counted on the day its event happened and charged to the ticket's current team,
+    channel and assignee, except a reopen (charged to the ticket as it was when reopened, from its
+    history) and a public reply (charged to its author). First response = first agent reply - created;
+    handle time = solved - created; satisfaction = attitude + speed + result of a submitted survey
+    (three 1-5 scores, so `satisfaction_count` counts surveys and the mean score is sum / (3 x count)).
+    """
+    ticket = Ticket._meta.db_table
+    history = Ticket.history.model._meta.db_table
+    current = {"team_id": "t.team_id", "channel": "t.channel", "agent_id": "t.assignee_id"}
+    reopened = (
+        f"h.status = 'open' AND (SELECT p.status FROM {history} p WHERE p.id = h.id AND p.history_id < h.history_id "  # noqa: S608 (identifiers from model meta, values as parameters)
+        "ORDER BY p.history_id DESC LIMIT 1) IN ('solved', 'closed')"
+    )
+    return grouped_facts(keys=TICKET_FACT_KEYS, measures=TICKET_FACT_MEASURES, branches=[
+        Branch(current, {"created": "1"}, f"{ticket} t", when="t.created_at"),
+        Branch(current, {"solved": "1", "handle_seconds": seconds_between("t.created_at", "t.solved_at"),
+                         "handled": "1"},
+               f"{ticket} t", when="t.solved_at"),
+        Branch(current, {"first_response_seconds": seconds_between("t.created_at", "t.first_responded_at"),
+                         "first_responses": "1"},
+               f"{ticket} t", when="t.first_responded_at"),
+        Branch({"team_id": "h.team_id", "channel": "h.channel", "agent_id": "h.assignee_id"}, {"reopened": "1"},
+               f"{history} h", when="h.history_date", where=reopened),
+        Branch(current, {"satisfaction_sum": "s.attitude + s.speed + s.result", "satisfaction_count": "1"},
+               f"{SatisfactionSurvey._meta.db_table} s JOIN {ticket} t ON t.id = s.ticket_id", when="s.submitted_at"),
+        Branch(current, {"sla_breaches": "1"},
+               f"{SlaEvent._meta.db_table} e JOIN {ticket} t ON t.id = e.ticket_id", when="e.created_at",
+               where="e.kind = 'breach'"),
+        Branch({**current, "agent_id": "m.author_id"}, {"public_messages": "1"},
+               f"{TicketMessage._meta.db_table} m JOIN {ticket} t ON t.id = m.ticket_id", when="m.created_at",
+               where="m.kind = 'reply' AND NOT m.from_customer"),
+    ])
+
+
+def agent_reply_times_sql() -> str:
+    """`agent_id, created_at` of every public desk reply in the window: reports counts active hours from it."""
+    return (f"SELECT author_id AS agent_id, created_at FROM {TicketMessage._meta.db_table} "  # noqa: S608 (identifiers from model meta, values as parameters)
+            f"WHERE kind = 'reply' AND NOT from_customer AND {in_window('created_at')}")
+
+
+TICKET_EXPORT_FIELDS = (
+    "number", "created_at", "channel", "type", "priority", "status", "team__name", "assignee__display_name",
+    "assignee__username", "customer_id", "customer__display_name", "customer__phone", "first_responded_at",
+    "solved_at",
+)
+
+
+def tickets_created_between(start: datetime, end: datetime) -> QuerySet[Ticket]:
+    """Tickets created in a window, oldest first, for exports (which stream it with values_list().iterator())."""
+    return Ticket.objects.filter(created_at__gte=start, created_at__lt=end).order_by("created_at", "id")

@@ -296,6 +296,12 @@ KNOWLEDGE_BOT_MIN_CONFIDENCE = env.float("KNOWLEDGE_BOT_MIN_CONFIDENCE", default
 KNOWLEDGE_IMAGE_MAX_BYTES = env.int("KNOWLEDGE_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
 KNOWLEDGE_IMAGE_MAX_PIXELS = env.int("KNOWLEDGE_IMAGE_MAX_PIXELS", default=40_000_000)
 
+# --- reports ---
+# Finished CSV / XLSX exports: private (downloaded by their owner only), outside MEDIA_ROOT.
+REPORTS_EXPORT_ROOT = env.path("REPORTS_EXPORT_ROOT", default=str(BASE_DIR / "var" / "exports"))
+# Rows an export writes between progress updates (and reads per database round trip).
+REPORTS_EXPORT_BATCH = env.int("REPORTS_EXPORT_BATCH", default=2000)
+
 # --- tickets ---
 # Ticket attachments are private and live outside MEDIA_ROOT.
 TICKETS_MEDIA_ROOT = env.path("TICKETS_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media" / "tickets"))

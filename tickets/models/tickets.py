@@ -103,6 +103,10 @@ class Ticket(models.Model):
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_recent"),
             models.Index(fields=["order_number"], condition=~models.Q(order_number=""), name="ticket_order_number"),
             GinIndex(fields=["tags"], name="ticket_tags_gin"),
+            # The reports' daily facts find a day's solved and first-answered tickets by these times.
+            models.Index(fields=["solved_at"], condition=models.Q(solved_at__isnull=False), name="ticket_solved_at"),
+            models.Index(fields=["first_responded_at"], condition=models.Q(first_responded_at__isnull=False),
+                         name="ticket_first_responded_at"),
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(parent=models.F("id")), name="ticket_not_own_parent"),
@@ -138,7 +142,12 @@ class TicketMessage(models.Model):
     class Meta:
         verbose_name = _("ticket message")
         verbose_name_plural = _("ticket messages")
-        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="ticket_message_thread")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at", "id"], name="ticket_message_thread"),
+            # The reports count a day's desk replies per agent (messages per hour).
+            models.Index(fields=["created_at"], condition=models.Q(kind="reply", from_customer=False),
+                         name="ticket_message_desk_reply"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id}#{self.pk}"

@@ -1,0 +1,205 @@
+"""CSV / XLSX exports as background jobs: asked for on a page, written by a Celery worker in batches.
+
+`export_request` checks the asker may read reports, decides once whether personal data goes out
+unmasked (only with `profiles.view_pii`), writes the audit entry and queues the job on commit.
+`export_run` streams rows with `iterator()` into a temporary file — CSV through the csv module,
+XLSX through openpyxl's write-only workbook — updating the job's progress every batch, so memory
+stays flat whatever the row count, then stores the file where only its owner can download it.
+"""
+
+import csv
+import logging
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
+from openpyxl import Workbook
+
+from profiles import services as profile_services
+from profiles.models import AuditEntry
+from reports import kpis
+from reports.models import ExportJob
+from reports.rollups import day_bounds
+from service_center.core.masking import MASKERS, PiiKind, can_view_pii
+from tickets import selectors as ticket_selectors
+from tickets.models import Channel, Priority, Status, TicketType
+
+logger = logging.getLogger(__name__)
+
+Row = Sequence[Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    header: StrOrPromise
+    pii: PiiKind | None = None
+
+
+@dataclass(frozen=True)
+class Dataset:
+    key: str
+    label: StrOrPromise
+    columns: Callable[[], list[Column]]
+    count: Callable[[date, date], int]
+    rows: Callable[[date, date, int], Iterator[Row]]
+
+
+def _local(moment: datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+def _window(first: date, last: date) -> tuple[datetime, datetime]:
+    return day_bounds(first)[0], day_bounds(last)[1]
+
+
+def _ticket_columns() -> list[Column]:
+    return [Column(_("Number")), Column(_("Created")), Column(_("Channel")), Column(_("Type")),
+            Column(_("Priority")), Column(_("Status")), Column(_("Team")), Column(_("Assignee")),
+            Column(_("Customer"), pii="name"), Column(_("Customer phone"), pii="phone"),
+            Column(_("First response")), Column(_("Solved"))]
+
+
+def _ticket_count(first: date, last: date) -> int:
+    return ticket_selectors.tickets_created_between(*_window(first, last)).count()
+
+
+def _ticket_rows(first: date, last: date, batch: int) -> Iterator[Row]:
+    labels = {**dict(Channel.choices), **dict(TicketType.choices), **dict(Priority.choices), **dict(Status.choices)}
+    rows = (ticket_selectors.tickets_created_between(*_window(first, last))
+            .values_list(*ticket_selectors.TICKET_EXPORT_FIELDS).iterator(chunk_size=batch))
+    for (number, created, channel, kind, priority, status, team, assignee_name, assignee_username, _customer_id,
+         customer_name, phone, responded, solved) in rows:
+        yield (number, _local(created), str(labels.get(channel, channel)), str(labels.get(kind, kind)),
+               str(labels.get(priority, priority)), str(labels.get(status, status)), team or "",
+               assignee_name or assignee_username or "", customer_name, phone, _local(responded), _local(solved))
+
+
+def _kpi_columns() -> list[Column]:
+    return [Column(_("Agent")), *(Column(column.label) for column in kpis.KPI_COLUMNS)]
+
+
+def _kpi_count(first: date, last: date) -> int:
+    return len(kpis.agent_figures(first=first, last=last))
+
+
+def _kpi_rows(first: date, last: date, batch: int) -> Iterator[Row]:
+    for row in kpis.agent_kpis(first=first, last=last):
+        yield (row.name, *(value for _column, value in row.values))
+
+
+DATASETS = {
+    dataset.key: dataset for dataset in (
+        Dataset(ExportJob.Dataset.TICKETS, ExportJob.Dataset.TICKETS.label, _ticket_columns, _ticket_count,
+                _ticket_rows),
+        Dataset(ExportJob.Dataset.AGENT_KPIS, ExportJob.Dataset.AGENT_KPIS.label, _kpi_columns, _kpi_count,
+                _kpi_rows),
+    )
+}
+
+
+@transaction.atomic
+def export_request(*, user: Any, dataset: str, file_format: str, date_from: date, date_to: date,
+                   ip_address: str | None = None) -> ExportJob:
+    if not user.has_perm("profiles.view_reports"):
+        raise PermissionDenied(_("Only supervisors, QA and administrators may export report data."))
+    if dataset not in DATASETS or file_format not in ExportJob.Format.values:
+        raise ValueError(f"unknown export {dataset!r} / {file_format!r}")
+    job = ExportJob.objects.create(owner=user, dataset=dataset, file_format=file_format, date_from=date_from,
+                                   date_to=date_to, include_pii=can_view_pii(user))
+    profile_services.audit_record(
+        action=AuditEntry.Action.EXPORT, actor=user, ip_address=ip_address,
+        subject=f"{dataset} {date_from}..{date_to} ({file_format})",
+        detail={"job": job.pk, "dataset": dataset, "format": file_format, "from": date_from.isoformat(),
+                "to": date_to.isoformat(), "unmasked_pii": job.include_pii},
+    )
+    from reports import tasks  # here, not at the top: the tasks module imports this one
+
+    transaction.on_commit(lambda: tasks.run_export.delay(job.pk))
+    return job
+
+
+def _claim(job_id: int) -> ExportJob | None:
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status == ExportJob.Status.DONE:
+            return None
+        job.status, job.rows_done, job.error = ExportJob.Status.RUNNING, 0, ""
+        job.save(update_fields=["status", "rows_done", "error"])
+        return job
+
+
+def _masked(row: Row, columns: list[Column]) -> list[Any]:
+    return [MASKERS[column.pii](str(value or "")) if column.pii and value else value
+            for value, column in zip(row, columns, strict=True)]
+
+
+def _progress(job: ExportJob, done: int) -> None:
+    ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
+
+
+def _write(job: ExportJob, path: Path, dataset: Dataset, batch: int) -> int:
+    columns = dataset.columns()
+    rows = dataset.rows(job.date_from, job.date_to, batch)
+    prepare: Callable[[Row], Sequence[Any]] = (lambda row: row) if job.include_pii else (
+        lambda row: _masked(row, columns))
+    done = 0
+    if job.file_format == ExportJob.Format.CSV:
+        # utf-8-sig: Excel opens a CSV with a byte-order mark as UTF-8, so Chinese text survives.
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([str(column.header) for column in columns])
+            for row in rows:
+                writer.writerow(prepare(row))
+                done += 1
+                if done % batch == 0:
+                    _progress(job, done)
+    else:
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(title=str(dataset.label)[:31])
+        sheet.append([str(column.header) for column in columns])
+        for row in rows:
+            sheet.append(list(prepare(row)))
+            done += 1
+            if done % batch == 0:
+                _progress(job, done)
+        workbook.save(path)
+    return done
+
+
+def export_run(*, job_id: int) -> ExportJob | None:
+    """Write one job's file. A redelivered task rewrites an unfinished job from the start and leaves a
+    finished one alone."""
+    job = _claim(job_id)
+    if job is None:
+        return None
+    dataset = DATASETS[job.dataset]
+    batch = settings.REPORTS_EXPORT_BATCH
+    ExportJob.objects.filter(pk=job.pk).update(rows_total=dataset.count(job.date_from, job.date_to))
+    name = f"{job.dataset}-{job.date_from:%Y%m%d}-{job.date_to:%Y%m%d}-{job.pk}.{job.file_format}"
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / name
+            written = _write(job, path, dataset, batch)
+            if job.file:
+                job.file.delete(save=False)
+            with path.open("rb") as handle:
+                job.file.save(name, File(handle), save=False)
+    except Exception:
+        logger.exception("export %s failed", job.pk)
+        ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED,
+                                                   error=_("The export failed; please try again."))
+        return None
+    job.status, job.rows_done, job.rows_total, job.finished_at = (
+        ExportJob.Status.DONE, written, written, timezone.now())
+    job.save(update_fields=["file", "status", "rows_done", "rows_total", "finished_at"])
+    return job
