@@ -23,11 +23,13 @@ class AftersalesConfig(AppConfig):
     def ready(self) -> None:
         from aftersales import notifications, ticket_hooks
         from aftersales.customer_facts import customer_facts
-        from service_center.core import customer_context
+        from aftersales.timeline import aftersales_entries
+        from service_center.core import customer_context, customer_timeline
 
         notifications.subscribe()
         ticket_hooks.subscribe()
         customer_context.register(customer_facts)
+        customer_timeline.register(aftersales_entries)
 
     def seed_demo(self, stdout: Any) -> None:
         from aftersales import demo

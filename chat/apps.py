@@ -17,6 +17,10 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         from chat import realtime  # noqa: F401  (subscribes the live chat broadcasts)
+        from chat.timeline import chat_entries
+        from service_center.core import customer_timeline
+
+        customer_timeline.register(chat_entries)
 
     def seed_demo(self, stdout: Any) -> None:
         from chat.demo_data import seed

@@ -109,3 +109,11 @@ def customer_by_identifier(identifier: str) -> User | None:
 def has_authenticator(user: Any) -> bool:
     """Whether the user finished setting up a TOTP authenticator (the second sign-in step)."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def customer_for_desk(customer_id: int) -> CustomerProfile:
+    """The customer (by user id) whose 360 page the desk opens; 404 for staff or unknown ids."""
+    profile = CustomerProfile.objects.select_related("user").filter(user_id=customer_id).first()
+    if profile is None:
+        raise Http404("customer not found")
+    return profile

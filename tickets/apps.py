@@ -13,9 +13,12 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         # Live pushes and webhooks hear ticket events in every process (web, worker).
+        from service_center.core import customer_timeline
         from tickets import realtime
+        from tickets.timeline import ticket_entries
 
         realtime.subscribe()
+        customer_timeline.register(ticket_entries)
 
     def seed_demo(self, stdout: Any) -> None:
         from tickets.demo import seed
