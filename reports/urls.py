@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import quality_urls, views
 
 app_name = "reports"
-urlpatterns = [path("", views.reports_home, name="home")]
+urlpatterns = [path("", views.reports_home, name="home"), *quality_urls.urlpatterns]

@@ -33,10 +33,13 @@ from knowledge.models import Article, ReviewTask
 from profiles import services as profile_services
 from profiles.models import Store, Team, User
 from profiles.roles import Role
+from reports import quality
+from reports.models import Scorecard
 from tests.aftersales.factories import apply, make_order, photo
 from tests.chat.factories import chat_with_agent
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, StoreFactory, TeamFactory, UserFactory
 from tests.knowledge.factories import ArticleFactory
+from tests.reports.factories import finished_ticket, make_scorecard, queued_review
 from tickets import services as ticket_services
 from tickets.models import Ticket, TicketAttachment
 from tickets.services.surveys import survey_create, survey_token
@@ -188,6 +191,16 @@ def _article_image_url(article: Article) -> str:
 def _review_task_done_url(world: World) -> str:
     task, _ = ReviewTask.objects.get_or_create(article=world.public_article, reason=ReviewTask.Reason.EXPIRED)
     return f"/help/editor/tasks/{task.pk}/done/"
+
+
+def _qa_review_id(world: World, *, agent: User | None = None) -> int:
+    """A scored QA review of a ticket `agent` (default: the world's agent) handled."""
+    agent = agent or world.users["agent"]
+    scorecard = Scorecard.objects.filter(name="matrix").first() or make_scorecard((1, 5, False), name="matrix")
+    review = queued_review(scorecard, finished_ticket(world.other_customer, agent))
+    quality.review_score(review_id=review.pk, reviewer=world.users["qa"],
+                         points={criterion.pk: 3 for criterion in scorecard.criteria.all()}, comment="")
+    return review.pk
 
 
 def _embed_url(world: World) -> str:
@@ -365,6 +378,21 @@ ROUTES: dict[str, Route] = {
         other_url=lambda w: f"/merchant/requests/{w.other_request.number}/action/",
         other=expect("403", anonymous="login", merchant_staff="404", admin="ok")),
     "reports/": Route("GET", fixed("/reports/"), REPORTS),
+    "reports/quality/": Route("GET", fixed("/reports/quality/"), REPORTS),
+    "reports/quality/sample/": Route("POST", fixed("/reports/quality/sample/"), REPORTS),
+    "reports/quality/reviews/<int:review_id>/": Route(
+        "GET", lambda w: f"/reports/quality/reviews/{_qa_review_id(w)}/", REPORTS),
+    "reports/quality/reviews/<int:review_id>/resolve/": Route(
+        "POST", lambda w: f"/reports/quality/reviews/{_qa_review_id(w)}/resolve/", REPORTS),
+    "reports/quality/mine/": Route("GET", fixed("/reports/quality/mine/"), DESK),
+    # Only the agent scored appeals; a review of someone else is hidden, from QA and supervisors too.
+    "reports/quality/mine/<int:review_id>/appeal/": Route(
+        "POST", lambda w: f"/reports/quality/mine/{_qa_review_id(w)}/appeal/",
+        {**DESK, "supervisor": "404", "qa": "404", "admin": "404"},
+        other_url=lambda w: "/reports/quality/mine/{}/appeal/".format(
+            _qa_review_id(w, agent=AgentProfileFactory.create().user)),
+        other={**DESK, "agent": "404", "supervisor": "404", "qa": "404", "admin": "404"},
+        data=lambda w: {"reason": "分数不对"}),
     "admin/": Route("GET", fixed("/admin/"), ADMIN_SITE),
     # The API and its documentation.
     "api/schema/": Route("GET", fixed("/api/schema/"), EVERYONE),
