@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from reports.models import Criterion, Scorecard
 
-DATE = forms.DateInput(attrs={"class": "input", "type": "date"})
+# ISO dates: what an <input type="date"> accepts whatever the page language.
+DATE = forms.DateInput(attrs={"class": "input", "type": "date"}, format="%Y-%m-%d")
 TEXT = forms.Textarea(attrs={"class": "input", "rows": 3})
 
 
@@ -25,6 +26,7 @@ class SampleForm(forms.Form):
         field = self.fields["scorecard"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = scorecards
+        field.empty_label = None  # the first active scorecard is preselected
         today = timezone.localdate()
         self.fields["start"].initial = today - timedelta(days=7)
         self.fields["end"].initial = today

@@ -203,6 +203,10 @@ def _qa_review_id(world: World, *, agent: User | None = None) -> int:
     return review.pk
 
 
+def _another_agent() -> User:
+    return AgentProfileFactory.create().user
+
+
 def _embed_url(world: World) -> str:
     token = embed_token_for(external_id=world.users["customer"].customer_profile.external_id or "")
     return f"/help/chat/embed/?token={token}"
@@ -389,8 +393,7 @@ ROUTES: dict[str, Route] = {
     "reports/quality/mine/<int:review_id>/appeal/": Route(
         "POST", lambda w: f"/reports/quality/mine/{_qa_review_id(w)}/appeal/",
         {**DESK, "supervisor": "404", "qa": "404", "admin": "404"},
-        other_url=lambda w: "/reports/quality/mine/{}/appeal/".format(
-            _qa_review_id(w, agent=AgentProfileFactory.create().user)),
+        other_url=lambda w: f"/reports/quality/mine/{_qa_review_id(w, agent=_another_agent())}/appeal/",
         other={**DESK, "agent": "404", "supervisor": "404", "qa": "404", "admin": "404"},
         data=lambda w: {"reason": "分数不对"}),
     "admin/": Route("GET", fixed("/admin/"), ADMIN_SITE),
