@@ -27,7 +27,7 @@ def _world() -> dict[str, Any]:
     ticket = ticket_services.ticket_create(customer=customer, subject="发票抬头写错了", body="请帮我改成公司抬头",
                                            team=team)
     for number in range(30):
-        ticket_services.ticket_reply(ticket=ticket, author=agent, body=f"第 {number + 1} 次跟进：正在处理")
+        ticket_services.ticket_reply(ticket=ticket, author=agent, body=f"第 {number + 1} 次跟进 正在处理")
     return {"agent": agent, "ticket": ticket, "request": request}
 
 

@@ -22,7 +22,7 @@ def _world() -> dict[str, Any]:
     customer = CustomerProfileFactory.create(user__display_name="周小芸").user
     make_scorecard((2, 5, False), (1, 10, False), (1, 5, True), name="售后质检")
     ticket = finished_ticket(customer, agent, when=timezone.now(), escalation_level=1)
-    ticket_services.ticket_reply(ticket=ticket, author=agent, body="您好，发票已重新开具，请查收邮箱。")
+    ticket_services.ticket_reply(ticket=ticket, author=agent, body="您好 发票已重新开具 请查收邮箱")
     return {"agent": agent, "qa": qa, "ticket": ticket}
 
 
@@ -44,7 +44,7 @@ def test_sample_score_appeal_and_uphold(asgi_live_server: str, chromium_page: An
     inputs = page.locator("#score-form input[type=number]")
     for index, points in enumerate(["4", "5", "5"]):
         inputs.nth(index).fill(points)
-    page.fill("#id_comment", "回复及时，语气可以更亲切。")
+    page.fill("#id_comment", "回复及时 语气可以更亲切")
     page.click("#score-form button[type=submit]")
     page.wait_for_selector("#review-score")
     assert "77.50" in page.locator("#review-score").inner_text()
@@ -64,7 +64,7 @@ def test_sample_score_appeal_and_uphold(asgi_live_server: str, chromium_page: An
     page.goto(f"{asgi_live_server}/reports/quality/reviews/{review_id}/")
     page.check("#resolve-form input[value=upheld]")
     page.fill("#id_adjusted_score", "90")
-    page.fill("#id_response", "同意，已调整。")
+    page.fill("#id_response", "同意 已调整")
     page.click("#resolve-form button[type=submit]")
     page.wait_for_selector("#review-score")
     assert "90.00" in page.locator("#review-score").inner_text()
