@@ -15,6 +15,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is not None and user.is_authenticated:
         roles = [ROLE_LABELS[Role(name)] for name in sorted(user.role_names) if name in Role._value2member_map_]
         items.append((reverse("aftersales:home"), _("After-sales")))
+        if Role.CUSTOMER in user.role_names:
+            items.append((reverse("preferences"), _("My preferences")))
         if user.has_perm("profiles.use_desk"):
             items.append((reverse("desk:home"), _("Workbench")))
         if user.has_perm("profiles.use_merchant_portal") or user.is_superuser:

@@ -113,7 +113,8 @@ def has_authenticator(user: Any) -> bool:
 
 def customer_for_desk(customer_id: int) -> CustomerProfile:
     """The customer (by user id) whose 360 page the desk opens; 404 for staff or unknown ids."""
-    profile = CustomerProfile.objects.select_related("user").filter(user_id=customer_id).first()
+    profile = (CustomerProfile.objects.select_related("user", "merged_into__user")
+               .filter(user_id=customer_id).first())
     if profile is None:
         raise Http404("customer not found")
     return profile

@@ -235,6 +235,7 @@ ROUTES: dict[str, Route] = {
     "accounts/login/": Route("GET", fixed("/accounts/login/"), EVERYONE),
     "accounts/2fa/": Route("GET", fixed("/accounts/2fa/"), SIGNED_IN),
     # Signing out lands everyone on the sign-in page.
+    "accounts/preferences/": Route("GET", fixed("/accounts/preferences/"), CUSTOMERS),
     "accounts/logout/": Route("POST", fixed("/accounts/logout/"), expect("login")),
     "accounts/password/": Route("GET", fixed("/accounts/password/"), SIGNED_IN),
     "accounts/password/done/": Route("GET", fixed("/accounts/password/done/"), SIGNED_IN),
@@ -323,6 +324,13 @@ ROUTES: dict[str, Route] = {
     "desk/customers/<int:customer_id>/": Route("GET", lambda w: f"/desk/customers/{w.users['customer'].pk}/", DESK,
                                                other_url=lambda w: f"/desk/customers/{w.other_customer.pk}/",
                                                other=DESK),
+    "desk/customers/<int:customer_id>/tags/": Route(
+        "POST", lambda w: f"/desk/customers/{w.users['customer'].pk}/tags/", DESK, data=lambda w: {"tag": "老客户"}),
+    # Supervisors and admins merge duplicates; a refusal (here: no such target) is a form error.
+    "desk/customers/<int:customer_id>/merge/": Route(
+        "POST", lambda w: f"/desk/customers/{w.users['customer'].pk}/merge/",
+        expect("403", anonymous="login", supervisor="ok", admin="ok"),
+        data=lambda w: {"target": "nobody-such", "confirm": "on"}),
     "desk/tickets/": Route("GET", fixed("/desk/tickets/"), DESK),
     "desk/tickets/new/": Route("GET", fixed("/desk/tickets/new/"), DESK),
     "desk/tickets/next/": Route("POST", fixed("/desk/tickets/next/"), DESK),

@@ -13,12 +13,14 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         # Live pushes and webhooks hear ticket events in every process (web, worker).
-        from service_center.core import customer_timeline
+        from service_center.core import customer_merge, customer_timeline
         from tickets import realtime
+        from tickets.customer_merge import HANDLER
         from tickets.timeline import ticket_entries
 
         realtime.subscribe()
         customer_timeline.register(ticket_entries)
+        customer_merge.register(HANDLER)
 
     def seed_demo(self, stdout: Any) -> None:
         from tickets.demo import seed
