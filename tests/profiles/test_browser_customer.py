@@ -46,3 +46,34 @@ def test_ticket_links_to_the_customer_timeline(asgi_live_server: str, chromium_p
     older = page.locator("#timeline").inner_text()
     assert "我想问一下退款多久到账" in older and world["request"].number in older
     page.screenshot(path=str(ARTIFACTS / "customer-360-older.png"), full_page=True)
+
+
+def test_tags_merge_form_and_customer_preferences(asgi_live_server: str, chromium_page: Any) -> None:
+    from profiles.models import CustomerProfile, User
+    from profiles.roles import Role
+    from tests.factories import UserFactory
+
+    def world() -> tuple[User, User]:
+        customer = CustomerProfileFactory.create(user__roles=(Role.CUSTOMER,), user__display_name="周小芸",
+                                                 rule_tags=["常退款"]).user
+        return customer, UserFactory.create(roles=(Role.SUPERVISOR,), is_staff=True)
+
+    customer, supervisor = in_thread(world)
+    page = chromium_page
+    page.context.add_cookies([in_thread(lambda: session_cookie(supervisor, asgi_live_server))])
+    page.goto(f"{asgi_live_server}/desk/customers/{customer.pk}/")
+    page.fill("#tag-form input[name=tag]", "爱退货")
+    page.click("#tag-form button[type=submit]")
+    page.wait_for_selector("#customer-tags li:has-text('爱退货')")
+    assert "常退款" in page.locator("#customer-tags .chip--rule").inner_text()
+    assert page.locator("#merge-form").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "customer-360-tags.png"), full_page=True)
+
+    page.context.clear_cookies()
+    page.context.add_cookies([in_thread(lambda: session_cookie(customer, asgi_live_server))])
+    page.goto(f"{asgi_live_server}/accounts/preferences/")
+    page.check("#id_marketing_consent")
+    page.click("#preferences-form button[type=submit]")
+    page.wait_for_selector("#consent-when")
+    page.screenshot(path=str(ARTIFACTS / "customer-preferences.png"), full_page=True)
+    assert in_thread(lambda: CustomerProfile.objects.get(user=customer).marketing_consent) is True
