@@ -119,6 +119,7 @@ class CriterionScore(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores")
     criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
     points = models.PositiveSmallIntegerField(_("points"))
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("criterion score")

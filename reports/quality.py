@@ -147,8 +147,9 @@ def review_score(*, review_id: int, reviewer: Any, points: Mapping[int, int], co
             raise ApplicationError(_("Nobody scores their own conversations."), code="own_review",
                                    status_code=403)
         given = _scoring_points(review, points)
-        CriterionScore.objects.bulk_create(
-            [CriterionScore(review=review, criterion=criterion, points=value) for criterion, value in given])
+        bulk_create_with_history(
+            [CriterionScore(review=review, criterion=criterion, points=value) for criterion, value in given],
+            CriterionScore, default_user=reviewer)
         review = workflow.apply_transition(
             review=review, target=Review.Status.SCORED, actor=reviewer, score=weighted_total(given),
             comment=comment.strip(), reviewer=reviewer, scored_at=timezone.now())
