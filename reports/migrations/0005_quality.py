@@ -14,6 +14,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        ('reports', '0004_report_mail_schedule'),
         ('chat', '0004_conversation_team'),
         ('tickets', '0002_sla_sweep_schedule'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -32,7 +32,7 @@ def unschedule(apps: Any, schema_editor: Any) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('profiles', '0005_customer_segments'),
+        ('profiles', '0006_channel_identity'),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
