@@ -21,13 +21,19 @@ class AftersalesConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from aftersales import customer_merge as aftersales_merge
         from aftersales import notifications, ticket_hooks
         from aftersales.customer_facts import customer_facts
-        from service_center.core import customer_context
+        from aftersales.timeline import aftersales_entries
+        from service_center.core import customer_context, customer_merge, customer_tags, customer_timeline
 
         notifications.subscribe()
         ticket_hooks.subscribe()
         customer_context.register(customer_facts)
+        customer_timeline.register(aftersales_entries)
+        customer_merge.register(aftersales_merge.HANDLER)
+        for kind in aftersales_merge.TAG_KINDS:
+            customer_tags.register(kind)
 
     def seed_demo(self, stdout: Any) -> None:
         from aftersales import demo

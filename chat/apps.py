@@ -17,6 +17,12 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         from chat import realtime  # noqa: F401  (subscribes the live chat broadcasts)
+        from chat.customer_merge import HANDLER
+        from chat.timeline import chat_entries
+        from service_center.core import customer_merge, customer_timeline
+
+        customer_timeline.register(chat_entries)
+        customer_merge.register(HANDLER)
 
     def seed_demo(self, stdout: Any) -> None:
         from chat.demo_data import seed

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from service_center.core.facts import Branch, FactQuery, grouped_facts, in_windo
 from tickets import business_hours
 from tickets import selectors as ticket_selectors
 from tickets.models import Channel, Ticket
+from tickets.routing import HIGH_VALUE_TAGS, VIP_BOOST_LEVEL
 
 HISTORY_PAGE = 50
 GAP_LIMIT = 500
@@ -85,26 +86,49 @@ def latest_conversation_for(customer: Any) -> Conversation | None:
     return Conversation.objects.select_related("agent").filter(customer_id=customer.pk).order_by("-id").first()
 
 
+# The customers ticket routing lifts one priority step (tickets.routing.boost_priority) are offered first
+# in the chat queue too: gold members and above, the high-value segment, customers tagged high-value.
+_PRIORITY_CUSTOMER = (
+    Q(customer__customer_profile__vip_level__gte=VIP_BOOST_LEVEL)
+    | Q(customer__customer_profile__segment=CustomerProfile.Segment.HIGH_VALUE)
+    | Q(customer__customer_profile__tags__overlap=sorted(HIGH_VALUE_TAGS))
+)
+QUEUE_ORDER = ("-queue_priority", "waiting_since", "id")
+
+
+def with_queue_priority(conversations: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """`queue_priority` 1 for the customers served first, else 0; order waiting chats by QUEUE_ORDER."""
+    return conversations.annotate(queue_priority=Case(When(_PRIORITY_CUSTOMER, then=Value(1)), default=Value(0),
+                                                      output_field=IntegerField()))
+
+
+def _waiting() -> QuerySet[Any]:
+    # Typed loosely: django-stubs cannot see the `queue_priority` annotation through a helper.
+    return with_queue_priority(Conversation.objects.filter(status=Conversation.Status.WAITING))
+
+
 def waiting_queue(limit: int = 50) -> list[Conversation]:
-    return list(
-        Conversation.objects.select_related("customer")
-        .filter(status=Conversation.Status.WAITING)
-        .order_by("waiting_since", "id")[:limit]
-    )
+    return list(_waiting().select_related("customer").order_by(*QUEUE_ORDER)[:limit])
 
 
 def queue_position(conversation: Conversation) -> int | None:
     if conversation.status != Conversation.Status.WAITING or conversation.waiting_since is None:
         return None
-    waiting = Conversation.objects.filter(status=Conversation.Status.WAITING)
-    ahead = waiting.filter(waiting_since__lt=conversation.waiting_since)
+    mine = _waiting().filter(pk=conversation.pk).values_list("queue_priority", flat=True).first()
+    if mine is None:
+        return None
+    ahead = _waiting().filter(
+        Q(queue_priority__gt=mine)
+        | Q(queue_priority=mine, waiting_since__lt=conversation.waiting_since)
+        | Q(queue_priority=mine, waiting_since=conversation.waiting_since, id__lt=conversation.pk)
+    )
     return ahead.count() + 1
 
 
 def queue_positions(limit: int = 200) -> dict[int, int]:
     """Position of each waiting conversation (1 = next), for pushing updates as the queue moves."""
-    ids = Conversation.objects.filter(status=Conversation.Status.WAITING).order_by("waiting_since", "id")
-    return {pk: position for position, pk in enumerate(ids.values_list("pk", flat=True)[:limit], start=1)}
+    ids = _waiting().order_by(*QUEUE_ORDER).values_list("pk", flat=True)[:limit]
+    return {pk: position for position, pk in enumerate(ids, start=1)}
 
 
 def agent_conversations(agent: Any) -> list[Conversation]:

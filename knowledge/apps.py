@@ -23,8 +23,11 @@ class KnowledgeConfig(AppConfig):
 
     def ready(self) -> None:
         from knowledge import subscribers
+        from knowledge.customer_merge import HANDLER
+        from service_center.core import customer_merge
 
         subscribers.subscribe()
+        customer_merge.register(HANDLER)
 
     def seed_demo(self, stdout: TextIO) -> None:
         from knowledge.seed import seed_knowledge

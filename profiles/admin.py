@@ -29,9 +29,11 @@ from profiles.models import (
     Skill,
     Store,
     StoreMembership,
+    TagRule,
     Team,
     User,
 )
+from service_center.core import customer_tags
 from service_center.core.crypto import blind_index
 from service_center.core.fields import BlindIndexField, EncryptedTextField
 from service_center.core.masking import MASKERS, PiiKind, can_view_pii
@@ -273,8 +275,12 @@ class AgentProfileAdmin(HistoryAdmin):
 @admin.register(CustomerProfile)
 class CustomerProfileAdmin(PiiMaskingMixin, HistoryAdmin):
     pii_fields = {"id_number": "id_number", "address": "address"}
-    fields = ("user", "external_id", "vip_level", "segment", "segment_updated_at", "tags", "id_number", "address")
-    readonly_fields = ("segment", "segment_updated_at")
+    fields = ("user", "external_id", "vip_level", "segment", "segment_updated_at", "tags", "rule_tags",
+              "marketing_consent", "marketing_consent_at", "marketing_consent_source", "merged_into", "id_number",
+              "address")
+    # Rule tags come from the nightly run, consent only from the customer, merges from the desk's merge.
+    readonly_fields = ("segment", "segment_updated_at", "rule_tags", "marketing_consent", "marketing_consent_at",
+                       "marketing_consent_source", "merged_into")
     list_display = ("user", "external_id", "vip_level", "segment", "tag_list", "created_at")
     list_select_related = ("user",)
     list_filter = ("vip_level", "segment")
@@ -321,3 +327,30 @@ class SegmentPolicyAdmin(HistoryAdmin):
 
     list_display = ("__str__", "new_within_days", "active_within_days", "window_days", "high_value_min_spend_fen",
                     "high_value_min_orders")
+
+
+class TagRuleForm(forms.ModelForm):
+    class Meta:
+        model = TagRule
+        fields = ["tag", "kind", "threshold", "value", "active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The kinds are whatever the apps registered (service_center.core.customer_tags), so a choice
+        # list is built per form rather than frozen into a migration.
+        self.fields["kind"] = forms.ChoiceField(
+            label=_("rule"), choices=[(code, kind.label) for code, kind in sorted(customer_tags.kinds().items())])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = customer_tags.kinds().get(data.get("kind", ""))
+        if kind is not None and kind.uses_value and not data.get("value"):
+            self.add_error("value", _("This rule compares to a value: fill it in (e.g. high_value)."))
+        return data
+
+
+@admin.register(TagRule)
+class TagRuleAdmin(HistoryAdmin):
+    form = TagRuleForm
+    list_display = ("tag", "kind", "threshold", "value", "active")
+    list_filter = ("active", "kind")

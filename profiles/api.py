@@ -18,7 +18,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from profiles import selectors, services
+from profiles import customers, selectors, services
 from profiles.models import AgentProfile, AuditEntry, CustomerProfile, Skill, Team
 from service_center.core.api import ApplicationError
 from service_center.core.crypto import blind_index
@@ -67,6 +67,12 @@ class MeSerializer(serializers.Serializer[Any]):
     email = serializers.CharField(help_text=_("The caller's own email, in clear."))
     language = serializers.CharField()
     agent = AgentSummarySerializer(allow_null=True, help_text=_("Present for agents: presence, capacity, skills."))
+    marketing_consent = serializers.BooleanField(
+        allow_null=True, help_text=_("Customers: whether they agreed to marketing (null: never asked)."))
+
+
+class MeUpdateSerializer(serializers.Serializer[Any]):
+    marketing_consent = serializers.BooleanField(help_text=_("The customer's yes or no to marketing."))
 
 
 class MeView(APIView):
@@ -83,8 +89,20 @@ class MeView(APIView):
             "email": user.email,
             "language": user.preferred_language or translation.get_language(),
             "agent": selectors.agent_profile_for(user),
+            "marketing_consent": getattr(selectors.customer_profile_for(user), "marketing_consent", None),
         }
         return Response(MeSerializer(data).data)
+
+    @extend_schema(request=MeUpdateSerializer,
+                   responses={200: MeSerializer, 400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer},
+                   summary=_("Change the caller's own settings (customers: marketing consent)"))
+    def patch(self, request: Request) -> Response:
+        serializer = MeUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        customers.customer_set_marketing_consent(
+            customer=request.user, consent=serializer.validated_data["marketing_consent"],  # type: ignore[arg-type]
+            source=customers.ConsentSource.API)
+        return self.get(request)
 
 
 class CustomerSerializer(serializers.ModelSerializer[CustomerProfile]):

@@ -24,6 +24,7 @@ class ProfilesConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_roles_after_migrate, dispatch_uid="profiles.sync_roles")
-        from profiles import audit, realtime  # noqa: F401  (realtime subscribes the live presence broadcast)
+        from profiles import audit, customers, realtime  # noqa: F401  (realtime subscribes the live presence broadcast)
 
         audit.subscribe()
+        customers.register_tag_kinds()

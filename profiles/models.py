@@ -197,6 +197,16 @@ class CustomerProfile(models.Model):
     segment_updated_at = models.DateTimeField(_("segment updated"), null=True, blank=True)
     id_number = EncryptedTextField(_("ID number"), blank=True, default="")
     address = EncryptedTextField(_("address"), blank=True, default="")
+    # Tags the nightly TagRule run set; `tags` are the ones people added. Kept apart so a rule that no
+    # longer matches takes back only its own tag.
+    rule_tags = ArrayField(models.CharField(max_length=30), verbose_name=_("rule tags"), default=list, blank=True)
+    # None: never asked. The history table keeps every change with its source and time.
+    marketing_consent = models.BooleanField(_("marketing consent"), null=True, blank=True)
+    marketing_consent_at = models.DateTimeField(_("marketing consent given or withdrawn"), null=True, blank=True)
+    marketing_consent_source = models.CharField(_("marketing consent source"), max_length=20, blank=True)
+    # A duplicate merged into another customer keeps its row (and history) for the audit trail.
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                    verbose_name=_("merged into"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -253,6 +263,7 @@ class AuditEntry(models.Model):
         PERMISSIONS_CHANGED = "permissions_changed", _("Roles or permissions changed")
         PII_VIEWED = "pii_viewed", _("Unmasked personal data viewed")
         EXPORT = "export", _("Data exported")
+        CUSTOMER_MERGED = "customer_merged", _("Customers merged")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     action = models.CharField(_("action"), max_length=30, choices=Action.choices)
@@ -296,3 +307,25 @@ class SegmentPolicy(models.Model):
     @classmethod
     def current(cls) -> "SegmentPolicy":
         return cls.objects.order_by("pk").first() or cls()
+
+
+class TagRule(models.Model):
+    """A tag the nightly run puts on every customer matching a rule, and takes off when they stop matching.
+
+    `kind` names a fact some app provides (service_center.core.customer_tags): "vip_level" at least N,
+    "refund_requests_90d" at least N, "segment" equal to a value...
+    """
+
+    tag = models.CharField(_("tag"), max_length=30)
+    kind = models.CharField(_("rule"), max_length=40)
+    threshold = models.PositiveIntegerField(_("at least"), default=1)
+    value = models.CharField(_("value"), max_length=40, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("tag rule")
+        verbose_name_plural = _("tag rules")
+
+    def __str__(self) -> str:
+        return self.tag

@@ -57,6 +57,10 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "profiles.view_segmentpolicy",
         "profiles.add_segmentpolicy",
         "profiles.change_segmentpolicy",
+        "profiles.view_tagrule",
+        "profiles.add_tagrule",
+        "profiles.change_tagrule",
+        "profiles.delete_tagrule",
     ],
     Role.QA: [
         "profiles.view_customerprofile",

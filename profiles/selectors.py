@@ -126,3 +126,12 @@ def store_merchants() -> dict[int, tuple[str, int, str]]:
     """(store name, merchant id, merchant name) per store id, for after-sales figures."""
     rows = Store.objects.values_list("pk", "name", "merchant_id", "merchant__name")
     return {pk: (name, merchant_id, merchant) for pk, name, merchant_id, merchant in rows}
+
+
+def customer_for_desk(customer_id: int) -> CustomerProfile:
+    """The customer (by user id) whose 360 page the desk opens; 404 for staff or unknown ids."""
+    profile = (CustomerProfile.objects.select_related("user", "merged_into__user")
+               .filter(user_id=customer_id).first())
+    if profile is None:
+        raise Http404("customer not found")
+    return profile

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from profiles import services
+from profiles import customers, services
 
 
 # No result backend is configured and beat never reads the count: don't store it.
@@ -10,3 +10,9 @@ from profiles import services
 def mark_stale_agents_away() -> int:
     """Beat runs this every minute; a second run finds nothing left to change."""
     return services.agents_mark_stale_away()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def apply_tag_rules() -> int:
+    """Beat runs this every night after the segments; a second run changes nothing."""
+    return customers.customer_tags_apply()

@@ -5,7 +5,9 @@ from typing import Any
 
 import segno
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from profiles import selectors, services
+from profiles import customers, selectors, services
 
 
 class TokenForm(forms.Form):
@@ -57,3 +59,25 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         context["qr"] = _qr_data_uri(device)
         context["secret"] = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(request, "registration/two_factor.html", context)
+
+
+class PreferencesForm(forms.Form):
+    marketing_consent = forms.BooleanField(
+        label=_("Send me offers and product recommendations"), required=False,
+        help_text=_("You can change your mind at any time; we only contact you when this is ticked."))
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """The customer's own settings in the help center: today, whether we may market to them."""
+    profile = selectors.customer_profile_for(request.user)
+    if profile is None:
+        raise PermissionDenied
+    form = PreferencesForm(request.POST if request.method == "POST" else None,
+                           initial={"marketing_consent": bool(profile.marketing_consent)})
+    if request.method == "POST" and form.is_valid():
+        customers.customer_set_marketing_consent(customer=profile.user, consent=form.cleaned_data["marketing_consent"],
+                                                 source=customers.ConsentSource.HELP_CENTER)
+        messages.success(request, _("Your preferences are saved."))
+        return redirect("preferences")
+    return render(request, "profiles/preferences.html", {"form": form, "profile": profile})

@@ -13,9 +13,11 @@ ratio with nothing below the line is shown as "-", never as 0):
 - chat rating = Σ rating / chats rated: a 1-5 mean
 - messages per hour = (public ticket replies + chat messages) / active hours, an active hour being a
   clock hour of a day in which the agent sent at least one of them
+- QA score = the mean weighted score (0-100) of the agent's reviews QA scored in the range, an upheld
+  appeal's corrected score counting instead of the first (reports.quality_selectors.agent_qa_scores)
 
-The table is a list of `KpiColumn`s: another figure (the QA score, say) is one more column and a
-value per agent, the template and exports need no change.
+The table is a list of `KpiColumn`s: another figure is one more column and a value per agent, the
+template and exports need no change.
 """
 
 from collections.abc import Callable
@@ -27,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from profiles import selectors as profile_selectors
+from reports import quality_selectors
 from reports.figures import Measures, totals
 from reports.models import AgentActivityDaily, ChatDaily, TicketDaily
 
@@ -44,6 +47,7 @@ class AgentFigures:
     tickets: Measures = field(default_factory=dict)
     chats: Measures = field(default_factory=dict)
     activity: Measures = field(default_factory=dict)
+    qa_score: float | None = None  # QA's average score (0-100) of the agent's reviews scored in the range
 
     def _t(self, name: str) -> int:
         return self.tickets.get(name, 0)
@@ -102,6 +106,7 @@ KPI_COLUMNS: list[KpiColumn] = [
     KpiColumn("satisfaction", _("Satisfaction (1-5)"), "score", lambda a: a.satisfaction),
     KpiColumn("chat_rating", _("Chat rating (1-5)"), "score", lambda a: a.chat_rating),
     KpiColumn("messages_per_hour", _("Messages per hour"), "rate", lambda a: a.messages_per_hour),
+    KpiColumn("qa_score", _("QA score (0-100)"), "score", lambda a: a.qa_score),
 ]
 
 
@@ -118,11 +123,14 @@ def agent_figures(*, first: date, last: date) -> list[AgentFigures]:
     chats = totals(ChatDaily, first=first, last=last, by=("agent_id",))
     activity = totals(AgentActivityDaily, first=first, last=last, by=("agent_id",))
     agent_ids = {key[0] for source in (tickets, chats, activity) for key in source if key[0] is not None}
+    # QA results feed the KPIs: the average score of each agent's reviews scored in the range.
+    qa_scores = quality_selectors.agent_qa_scores(sorted(agent_ids), first, last)
     names = profile_selectors.user_names(agent_ids)
     figures = [
         AgentFigures(agent_id=agent_id, name=names.get(agent_id, str(agent_id)),
                      tickets=tickets.get((agent_id,), {}), chats=chats.get((agent_id,), {}),
-                     activity=activity.get((agent_id,), {}))
+                     activity=activity.get((agent_id,), {}),
+                     qa_score=float(qa_scores[agent_id]) if agent_id in qa_scores else None)
         for agent_id in agent_ids
     ]
     return sorted(figures, key=lambda figure: (figure.name, figure.agent_id))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import quality_urls, views
 
 app_name = "reports"
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns = [
     path("exports/", views.export_list, name="exports"),
     path("exports/<int:job_id>/", views.export_status, name="export_status"),
     path("exports/<int:job_id>/download/", views.export_download, name="export_download"),
+    *quality_urls.urlpatterns,
 ]

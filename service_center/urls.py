@@ -16,6 +16,7 @@ urlpatterns = [
     path("help/tickets/", include("tickets.customer_urls")),
     path("help/", include("knowledge.urls")),
     path("desk/tickets/", include("tickets.urls")),
+    path("desk/customers/", include("profiles.desk_urls")),
     path("desk/", include("chat.urls")),
     path("aftersales/", include("aftersales.urls")),
     path("merchant/", include("aftersales.merchant_urls")),

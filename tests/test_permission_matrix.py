@@ -35,11 +35,13 @@ from knowledge.models import Article, ReviewTask
 from profiles import services as profile_services
 from profiles.models import Store, Team, User
 from profiles.roles import Role
-from reports.models import ExportJob, SavedReport
+from reports import quality
+from reports.models import ExportJob, SavedReport, Scorecard
 from tests.aftersales.factories import apply, make_order, photo
 from tests.chat.factories import chat_with_agent
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, StoreFactory, TeamFactory, UserFactory
 from tests.knowledge.factories import ArticleFactory
+from tests.reports.quality_factories import finished_ticket, make_scorecard, queued_review
 from tickets import services as ticket_services
 from tickets.models import Ticket, TicketAttachment
 from tickets.services.surveys import survey_create, survey_token
@@ -212,6 +214,20 @@ def _review_task_done_url(world: World) -> str:
     return f"/help/editor/tasks/{task.pk}/done/"
 
 
+def _qa_review_id(world: World, *, agent: User | None = None) -> int:
+    """A scored QA review of a ticket `agent` (default: the world's agent) handled."""
+    agent = agent or world.users["agent"]
+    scorecard = Scorecard.objects.filter(name="matrix").first() or make_scorecard((1, 5, False), name="matrix")
+    review = queued_review(scorecard, finished_ticket(world.other_customer, agent))
+    quality.review_score(review_id=review.pk, reviewer=world.users["qa"],
+                         points={criterion.pk: 3 for criterion in scorecard.criteria.all()}, comment="")
+    return review.pk
+
+
+def _another_agent() -> User:
+    return AgentProfileFactory.create().user
+
+
 def _embed_url(world: World) -> str:
     token = embed_token_for(external_id=world.users["customer"].customer_profile.external_id or "")
     return f"/help/chat/embed/?token={token}"
@@ -240,6 +256,7 @@ ROUTES: dict[str, Route] = {
     "accounts/login/": Route("GET", fixed("/accounts/login/"), EVERYONE),
     "accounts/2fa/": Route("GET", fixed("/accounts/2fa/"), SIGNED_IN),
     # Signing out lands everyone on the sign-in page.
+    "accounts/preferences/": Route("GET", fixed("/accounts/preferences/"), CUSTOMERS),
     "accounts/logout/": Route("POST", fixed("/accounts/logout/"), expect("login")),
     "accounts/password/": Route("GET", fixed("/accounts/password/"), SIGNED_IN),
     "accounts/password/done/": Route("GET", fixed("/accounts/password/done/"), SIGNED_IN),
@@ -325,6 +342,16 @@ ROUTES: dict[str, Route] = {
         "POST", lambda w: f"/desk/chats/{w.agent_conversation.pk}/ticket/", {**DESK, "qa": "404"},
         other_url=lambda w: f"/desk/chats/{w.other_conversation.pk}/ticket/",
         other={**DESK, "agent": "404", "qa": "404"}),
+    "desk/customers/<int:customer_id>/": Route("GET", lambda w: f"/desk/customers/{w.users['customer'].pk}/", DESK,
+                                               other_url=lambda w: f"/desk/customers/{w.other_customer.pk}/",
+                                               other=DESK),
+    "desk/customers/<int:customer_id>/tags/": Route(
+        "POST", lambda w: f"/desk/customers/{w.users['customer'].pk}/tags/", DESK, data=lambda w: {"tag": "老客户"}),
+    # Supervisors and admins merge duplicates; a refusal (here: no such target) is a form error.
+    "desk/customers/<int:customer_id>/merge/": Route(
+        "POST", lambda w: f"/desk/customers/{w.users['customer'].pk}/merge/",
+        expect("403", anonymous="login", supervisor="ok", admin="ok"),
+        data=lambda w: {"target": "nobody-such", "confirm": "on"}),
     "desk/tickets/": Route("GET", fixed("/desk/tickets/"), DESK),
     "desk/tickets/new/": Route("GET", fixed("/desk/tickets/new/"), DESK),
     "desk/tickets/next/": Route("POST", fixed("/desk/tickets/next/"), DESK),
@@ -404,6 +431,20 @@ ROUTES: dict[str, Route] = {
             expect("403", anonymous="login", supervisor="ok", qa="404", admin="404"))
         for suffix in ("", "download/")
     },
+    "reports/quality/": Route("GET", fixed("/reports/quality/"), REPORTS),
+    "reports/quality/sample/": Route("POST", fixed("/reports/quality/sample/"), REPORTS),
+    "reports/quality/reviews/<int:review_id>/": Route(
+        "GET", lambda w: f"/reports/quality/reviews/{_qa_review_id(w)}/", REPORTS),
+    "reports/quality/reviews/<int:review_id>/resolve/": Route(
+        "POST", lambda w: f"/reports/quality/reviews/{_qa_review_id(w)}/resolve/", REPORTS),
+    "reports/quality/mine/": Route("GET", fixed("/reports/quality/mine/"), DESK),
+    # Only the agent scored appeals; a review of someone else is hidden, from QA and supervisors too.
+    "reports/quality/mine/<int:review_id>/appeal/": Route(
+        "POST", lambda w: f"/reports/quality/mine/{_qa_review_id(w)}/appeal/",
+        {**DESK, "supervisor": "404", "qa": "404", "admin": "404"},
+        other_url=lambda w: f"/reports/quality/mine/{_qa_review_id(w, agent=_another_agent())}/appeal/",
+        other={**DESK, "agent": "404", "supervisor": "404", "qa": "404", "admin": "404"},
+        data=lambda w: {"reason": "分数不对"}),
     "admin/": Route("GET", fixed("/admin/"), ADMIN_SITE),
     # The API and its documentation.
     "api/schema/": Route("GET", fixed("/api/schema/"), EVERYONE),

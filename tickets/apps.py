@@ -13,14 +13,19 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         # Live pushes and webhooks hear ticket events in every process (web, worker).
+        from service_center.core import customer_merge, customer_timeline
         from tickets import realtime
+        from tickets.customer_merge import HANDLER
         from tickets.email import outbound
         from tickets.services import channels
+        from tickets.timeline import ticket_entries
 
         realtime.subscribe()
         # The desk's replies on e-mail tickets go out by mail; on WeChat, Weibo and SMS through their senders.
         outbound.subscribe()
         channels.register_senders()
+        customer_timeline.register(ticket_entries)
+        customer_merge.register(HANDLER)
 
     def seed_demo(self, stdout: Any) -> None:
         from tickets.demo import seed

@@ -295,7 +295,7 @@ def conversation_assign(*, agent: User, conversation_id: int | None = None) -> C
     else:
         # "Take next": chats the routing rules sent to one of the agent's teams, or to no team.
         waiting = waiting.filter(Q(team__isnull=True) | Q(team__in=profile.teams.all()))
-    conversation = waiting.order_by("waiting_since", "id").first()
+    conversation = selectors.with_queue_priority(waiting).order_by(*selectors.QUEUE_ORDER).first()
     if conversation is None:
         raise ChatError("not_waiting", _("No chat is waiting for you there: another agent may have taken it."))
     conversation.agent = agent

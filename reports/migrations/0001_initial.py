@@ -117,7 +117,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('day', models.DateField(verbose_name='day')),
                 ('channel', models.CharField(max_length=10, verbose_name='channel')),
-                ('created', models.PositiveIntegerField(default=0, verbose_name='created')),
+                ('created', models.PositiveIntegerField(default=0, verbose_name='tickets created')),
                 ('solved', models.PositiveIntegerField(default=0, verbose_name='solved')),
                 ('first_response_seconds', models.BigIntegerField(default=0, verbose_name='first response time (s, sum)')),
                 ('first_responses', models.PositiveIntegerField(default=0, verbose_name='first responses')),

@@ -98,3 +98,25 @@ def test_segments_are_recomputed_every_night_by_beat() -> None:
     task = PeriodicTask.objects.get(task="aftersales.tasks.segment_customers")
     assert task.enabled and task.crontab is not None
     assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == ("2", "30", "Asia/Shanghai")
+
+
+@pytest.mark.parametrize(
+    ("joined_days_ago", "last_order_days_ago", "orders", "spent_fen", "segment"),
+    [
+        (400, 10, 1, 200_000, "high_value"),   # exactly the spend threshold counts
+        (400, 10, 1, 199_999, "active"),       # one fen short does not
+        (400, 10, 5, 1_000, "high_value"),     # exactly the order count counts
+        (400, 10, 4, 1_000, "active"),
+        (7, None, 0, 0, "new"),                # joined exactly at the edge of "new"
+        (8, None, 0, 0, "silent"),
+        (400, 15, 1, 1_000, "active"),         # ordered exactly at the edge of "active"
+        (400, 16, 1, 1_000, "silent"),
+    ],
+)
+def test_classification_at_each_admin_threshold(joined_days_ago: int, last_order_days_ago: int | None, orders: int,
+                                                spent_fen: int, segment: str) -> None:
+    policy = SegmentPolicy(new_within_days=7, active_within_days=15, high_value_min_spend_fen=200_000,
+                           high_value_min_orders=5)
+    last = None if last_order_days_ago is None else NOW - timedelta(days=last_order_days_ago)
+    assert classify(joined_at=NOW - timedelta(days=joined_days_ago), last_order_at=last, orders_in_window=orders,
+                    spent_in_window_fen=spent_fen, policy=policy, now=NOW) == segment

@@ -19,7 +19,7 @@ def test_schema_generates_and_validates_without_warnings(tmp_path: Path) -> None
     paths = schema["paths"]
     assert set(paths["/api/v1/customers/"]) == {"get", "post"}
     assert set(paths["/api/v1/customers/{id}/"]) == {"get"}
-    assert set(paths["/api/v1/me/"]) == {"get"}
+    assert set(paths["/api/v1/me/"]) == {"get", "patch"}  # customers change their marketing consent
     post = paths["/api/v1/customers/"]["post"]
     assert {"200", "201", "400", "401", "403", "422", "429"} <= set(post["responses"])
     assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in post["parameters"])

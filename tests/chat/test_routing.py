@@ -54,3 +54,25 @@ def test_without_a_rule_any_agent_takes_the_chat(make_user: Callable[..., User])
     conversation = services.conversation_handoff(conversation_id=start_chat(customer).pk, customer=customer)
     assert conversation.team is None
     assert services.conversation_assign(agent=agent_of(TeamFactory.create())).pk == conversation.pk
+
+
+def test_vip_and_high_value_customers_are_offered_first_then_the_longest_waiting(
+    make_user: Callable[..., User],
+) -> None:
+    from chat import selectors
+
+    regular, gold, high_value, silver = (make_user("customer") for _n in range(4))
+    CustomerProfile.objects.filter(user=gold).update(vip_level=CustomerProfile.VipLevel.GOLD)
+    CustomerProfile.objects.filter(user=high_value).update(segment=CustomerProfile.Segment.HIGH_VALUE)
+    CustomerProfile.objects.filter(user=silver).update(vip_level=CustomerProfile.VipLevel.SILVER)
+    waiting = {customer: services.conversation_handoff(conversation_id=start_chat(customer).pk, customer=customer)
+               for customer in (regular, silver, gold, high_value)}  # in this order of arrival
+
+    expected = [waiting[gold].pk, waiting[high_value].pk, waiting[regular].pk, waiting[silver].pk]
+    assert [chat.pk for chat in selectors.waiting_queue()] == expected
+    assert selectors.queue_positions() == {pk: position for position, pk in enumerate(expected, start=1)}
+    assert [selectors.queue_position(waiting[c]) for c in (gold, high_value, regular, silver)] == [1, 2, 3, 4]
+    agent = AgentProfileFactory.create().user
+    assert services.conversation_assign(agent=agent).pk == waiting[gold].pk
+    assert services.conversation_assign(agent=agent).pk == waiting[high_value].pk
+    assert services.conversation_assign(agent=agent).pk == waiting[regular].pk

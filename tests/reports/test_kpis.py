@@ -1,11 +1,14 @@
 """Per-agent KPI formulas (reports/kpis.py docstring) against the hand-computed day in factories.py."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
 from reports import kpis, rollups
-from tests.reports.factories import service_day
+from reports.models import Review
+from tests.reports.factories import at, service_day
+from tests.reports.quality_factories import finished_ticket, make_scorecard
 
 pytestmark = pytest.mark.django_db
 
@@ -31,11 +34,12 @@ def test_agent_kpis_match_hand_computed_figures(rolled_up: bool) -> None:
         "satisfaction": (5 + 4 + 3) / 3,
         "chat_rating": 4,
         "messages_per_hour": 5 / 3,                 # 3 replies + 2 chat messages in hours 9, 10 and 14
+        "qa_score": None,                           # nobody reviewed yet
     }
     assert figures[day.agent_b.pk] == {
         "tickets_solved": 1, "first_response": None, "ticket_handle": 18 * 3600, "chat_handle": None,
         "resolution_rate": None, "reopen_rate": 0.0, "satisfaction": None, "chat_rating": None,
-        "messages_per_hour": None,
+        "messages_per_hour": None, "qa_score": None,
     }
 
 
@@ -47,3 +51,16 @@ def test_a_range_sums_before_dividing() -> None:
     assert figures[day.agent_b.pk]["resolution_rate"] == 1.0
     assert figures[day.agent_b.pk]["first_response"] == 3600
 
+
+
+def test_qa_scores_feed_the_kpis_as_the_mean_of_the_days_reviews() -> None:
+    day = service_day()
+    scorecard = make_scorecard()
+    for score, scored_at in ((Decimal("80.00"), at(day.day, 11)), (Decimal("65.00"), at(day.day, 15)),
+                             (Decimal("10.00"), at(day.day - timedelta(days=1), 15))):  # the day before
+        Review.objects.create(scorecard=scorecard, ticket=finished_ticket(day.customer, day.agent_a),
+                              agent=day.agent_a, status=Review.Status.SCORED, score=score, scored_at=scored_at,
+                              sample_reason=Review.SampleReason.RANDOM)
+    figures = _by_agent(kpis.agent_kpis(first=day.day, last=day.day))
+    assert figures[day.agent_a.pk]["qa_score"] == (80 + 65) / 2
+    assert figures[day.agent_b.pk]["qa_score"] is None

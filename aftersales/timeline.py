@@ -1,0 +1,46 @@
+"""Orders and after-sales requests on the customer-360 timeline (service_center.core.customer_timeline).
+
+Two queries whatever the customer: the orders, and the requests with their reasons joined.
+"""
+
+from django.urls import reverse
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.models import AfterSalesRequest, Order
+from aftersales.templatetags.aftersales_tags import yuan
+from service_center.core.customer_timeline import Cursor, TimelineEntry, older_than
+
+SUMMARY_CHARS = 140
+
+
+def aftersales_entries(customer_id: int, before: Cursor | None, limit: int) -> list[TimelineEntry]:
+    orders = (
+        Order.objects.filter(customer_id=customer_id)
+        .filter(older_than(before, kind="order", when_field="created_at"))
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    requests = (
+        AfterSalesRequest.objects.filter(customer_id=customer_id)
+        .filter(older_than(before, kind="aftersales_request", when_field="created_at"))
+        .select_related("reason")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    entries = [
+        TimelineEntry(
+            when=order.created_at, kind="order", pk=order.pk, kind_label=_("Order placed"),
+            title=order.number, summary=f"{yuan(order.amount_fen)} · {order.get_status_display()}",
+        )
+        for order in orders
+    ]
+    entries.extend(
+        TimelineEntry(
+            when=request.created_at, kind="aftersales_request", pk=request.pk,
+            kind_label=request.get_request_type_display(),
+            title=f"{request.number} {request.reason}",
+            summary=Truncator(f"{request.get_status_display()} · {request.description}").chars(SUMMARY_CHARS),
+            url=reverse("aftersales:arbitration_request", args=[request.number]),
+        )
+        for request in requests
+    )
+    return entries

@@ -1,0 +1,15 @@
+"""Tickets and satisfaction surveys follow a duplicate customer into the one they are merged into."""
+
+from service_center.core.customer_merge import MergeHandler
+from tickets.models import SatisfactionSurvey, Ticket
+
+
+def _move(source_id: int, target_id: int) -> dict[str, int]:
+    return {
+        "tickets.Ticket.customer": Ticket.objects.filter(customer_id=source_id).update(customer_id=target_id),
+        "tickets.SatisfactionSurvey.customer": SatisfactionSurvey.objects.filter(customer_id=source_id)
+        .update(customer_id=target_id),
+    }
+
+
+HANDLER = MergeHandler(fields=("tickets.Ticket.customer", "tickets.SatisfactionSurvey.customer"), move=_move)
