@@ -149,8 +149,10 @@ class _JsonFrames(AsyncJsonWebsocketConsumer):
         """channel_layer.<operation>(group, ...) bounded by LAYER_TIMEOUT_SECONDS; a failure is logged,
         not raised: what it would announce is already committed, and a socket going away must finish."""
         try:
-            async with _layer_slot():
-                await asyncio.wait_for(getattr(self.channel_layer, operation)(group, *args), LAYER_TIMEOUT_SECONDS)
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow the cancel Daphne sends a
+            # closing consumer, which would then never finish.
+            async with _layer_slot(), asyncio.timeout(LAYER_TIMEOUT_SECONDS):
+                await getattr(self.channel_layer, operation)(group, *args)
         except Exception:
             logger.exception("channel layer %s(%s) failed", operation, group)
 
@@ -180,8 +182,8 @@ class ChatConsumer(_JsonFrames):
         await self.accept()
         # Unlike layer_call this raises: a socket that cannot join its group would never hear a push.
         group = conversation_group(self.conversation_id)
-        async with _layer_slot():
-            await asyncio.wait_for(self.channel_layer.group_add(group, self.channel_name), LAYER_TIMEOUT_SECONDS)
+        async with _layer_slot(), asyncio.timeout(LAYER_TIMEOUT_SECONDS):
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.send_json(join)
 
     async def disconnect(self, code: int) -> None:
