@@ -47,9 +47,9 @@ def _collecting() -> Iterator[list[Push]]:
 def collecting_pushes(service: Callable[P, R]) -> Callable[P, tuple[R, list[Push]]]:
     """`service` made to hand back its pushes, (group, message) in commit order, instead of sending them.
 
-    A socket consumer runs services in Channels' single database thread; sending from there would
-    hop back to the event loop and hold that thread through a Redis round trip per push, so every
-    other socket's database work would queue behind Redis. The consumer sends them itself instead.
+    A socket consumer runs services in a database worker thread; sending from there would hop back
+    to the event loop and hold that thread through Redis round trips per push, so other sockets'
+    database work would queue behind Redis. The consumer sends them from its event loop instead.
     """
 
     def run(*args: P.args, **kwargs: P.kwargs) -> tuple[R, list[Push]]:
