@@ -1,9 +1,13 @@
 """`/ws/chat/<id>/` (one conversation, for its customer and its agent) and `/ws/chat/desk/`
 (an agent console's live nudges). The protocol is documented in chat/PROTOCOL.md."""
 
+import asyncio
 import json
+import logging
 import time
+import weakref
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -14,12 +18,32 @@ from django.utils.translation import gettext as _
 from chat import metrics, selectors, services
 from chat.errors import ChatError
 from chat.payloads import conversation_payload, message_payload
-from chat.realtime import DESK_GROUP, agent_group, conversation_group
+from chat.realtime import DESK_GROUP, Push, agent_group, collecting_pushes, conversation_group
 from profiles import selectors as profile_selectors
+
+logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 RATE_WINDOW_SECONDS = 10.0
+# Longest wait on the channel layer (Redis) for one call. Past it the call is given up: a push is
+# lost for live sockets (clients fill gaps on resume) and a disconnect still finishes, so a Redis
+# outage can neither stall a socket's frames nor hang Daphne's graceful stop.
+LAYER_TIMEOUT_SECONDS = 5.0
+# Channel-layer calls in flight at once per process. channels-redis' connection pool (redis-py's,
+# 100 connections) refuses a call past its size instead of queueing it, and a busy Daphne has
+# hundreds of sockets pushing at the same moment; past this many they wait their turn here.
+LAYER_CONCURRENCY = 32
+_layer_slots: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = weakref.WeakKeyDictionary()
+
+
+def _layer_slot() -> asyncio.Semaphore:
+    # One per event loop: a semaphore binds to the loop it first waits on, and tests run many loops.
+    loop = asyncio.get_running_loop()
+    slot = _layer_slots.get(loop)
+    if slot is None:
+        slot = _layer_slots[loop] = asyncio.Semaphore(LAYER_CONCURRENCY)
+    return slot
 
 
 def _join_frame(user: Any, conversation_id: int) -> dict[str, Any]:
@@ -121,6 +145,17 @@ class _JsonFrames(AsyncJsonWebsocketConsumer):
     async def handle(self, content: dict[str, Any]) -> None:
         raise NotImplementedError
 
+    async def layer_call(self, operation: str, group: str, *args: Any) -> None:
+        """channel_layer.<operation>(group, ...) bounded by LAYER_TIMEOUT_SECONDS; a failure is logged,
+        not raised: what it would announce is already committed, and a socket going away must finish."""
+        try:
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow the cancel Daphne sends a
+            # closing consumer, which would then never finish.
+            async with _layer_slot(), asyncio.timeout(LAYER_TIMEOUT_SECONDS):
+                await getattr(self.channel_layer, operation)(group, *args)
+        except Exception:
+            logger.exception("channel layer %s(%s) failed", operation, group)
+
     async def refuse(self, code: int) -> None:
         # Accept first: only an accepted socket can carry the application close code to a browser.
         await self.accept()
@@ -145,12 +180,16 @@ class ChatConsumer(_JsonFrames):
         self.user, self.role = user, join["role"]
         self._last_typing = 0.0
         await self.accept()
-        await self.channel_layer.group_add(conversation_group(self.conversation_id), self.channel_name)
+        # Unlike layer_call this raises: a socket that cannot join its group would never hear a push.
+        group = conversation_group(self.conversation_id)
+        async with _layer_slot(), asyncio.timeout(LAYER_TIMEOUT_SECONDS):
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.send_json(join)
 
     async def disconnect(self, code: int) -> None:
         if self.user is not None:
-            await self.channel_layer.group_discard(conversation_group(self.conversation_id), self.channel_name)
+            await self.layer_call("group_discard", conversation_group(self.conversation_id),
+                                  self.channel_name)
 
     async def handle(self, content: dict[str, Any]) -> None:
         handlers = {
@@ -171,32 +210,52 @@ class ChatConsumer(_JsonFrames):
             raise ChatError("unknown_type", _("Unknown frame type %(type)s.") % {"type": content["type"]})
         await handler(content)
 
+    async def _write(self, service: Callable[..., Any], **kwargs: Any) -> tuple[Any, list[Push]]:
+        """Run a chat service in one database call; returns its result and the pushes it committed.
+
+        Off Channels' single database thread (thread_sensitive=False: the event loop's worker pool,
+        each thread with its own persistent connection): through that one thread every socket's
+        writes queued behind every other's database round trips. Each service is one transaction
+        that locks its conversation's row, so sequence numbers stay gapless across threads, and a
+        socket handles its frames one at a time, so its own sends stay in order."""
+        return await database_sync_to_async(collecting_pushes(service), thread_sensitive=False)(**kwargs)
+
+    async def _push(self, pushes: list[Push]) -> None:
+        for group, message in pushes:
+            await self.layer_call("group_send", group, message)
+
     async def _send_message(self, content: dict[str, Any]) -> None:
         arrived = time.perf_counter()
         client_id = _str_field(content, "client_id", max_length=64)
         if not client_id:
             raise ChatError("invalid_frame", _("client_id is required."))
-        result = await database_sync_to_async(services.message_send)(
-            conversation_id=self.conversation_id, author=self.user, client_id=client_id,
+        result, pushes = await self._write(
+            services.message_send, conversation_id=self.conversation_id, author=self.user, client_id=client_id,
             body=_str_field(content, "body"), attachment_id=_int_field(content, "attachment", required=False),
         )
         message = result.message
+        # The ack first: the sender hears "stored" even while the channel layer is slow or down.
         await self.send_json({"type": "ack", "client_id": client_id, "id": message.pk, "seq": message.seq,
                               "duplicate": not result.created})
         metrics.ACK_SECONDS.observe(time.perf_counter() - arrived)
+        await self._push(pushes)
 
     async def _edit(self, content: dict[str, Any]) -> None:
-        await database_sync_to_async(services.message_edit)(
-            message_id=_int_field(content, "id"), user=self.user, body=_str_field(content, "body")
-        )
+        _message, pushes = await self._write(services.message_edit, message_id=_int_field(content, "id"),
+                                             user=self.user, body=_str_field(content, "body"))
+        await self._push(pushes)
 
     async def _recall(self, content: dict[str, Any]) -> None:
-        await database_sync_to_async(services.message_recall)(message_id=_int_field(content, "id"), user=self.user)
+        _message, pushes = await self._write(services.message_recall, message_id=_int_field(content, "id"),
+                                             user=self.user)
+        await self._push(pushes)
 
     async def _read(self, content: dict[str, Any]) -> None:
         seq = _int_field(content, "seq")
         assert seq is not None
-        await database_sync_to_async(services.mark_read)(conversation_id=self.conversation_id, user=self.user, seq=seq)
+        _seq, pushes = await self._write(services.mark_read, conversation_id=self.conversation_id, user=self.user,
+                                         seq=seq)
+        await self._push(pushes)
 
     async def _typing(self, content: dict[str, Any]) -> None:
         now = time.monotonic()
@@ -204,10 +263,8 @@ class ChatConsumer(_JsonFrames):
         if now - self._last_typing < settings.CHAT_TYPING_THROTTLE_SECONDS:
             return
         self._last_typing = now
-        await self.channel_layer.group_send(
-            conversation_group(self.conversation_id),
-            {"type": "chat.typing", "role": self.role, "sender": self.channel_name},
-        )
+        await self.layer_call("group_send", conversation_group(self.conversation_id),
+                              {"type": "chat.typing", "role": self.role, "sender": self.channel_name})
 
     async def _older(self, content: dict[str, Any]) -> None:
         before_seq = _int_field(content, "before_seq")
@@ -220,33 +277,38 @@ class ChatConsumer(_JsonFrames):
         await self.send_json(frame)
 
     async def _handoff(self, content: dict[str, Any]) -> None:
-        await database_sync_to_async(services.conversation_handoff)(
-            conversation_id=self.conversation_id, customer=self.user
-        )
+        _conversation, pushes = await self._write(services.conversation_handoff, conversation_id=self.conversation_id,
+                                                  customer=self.user)
+        await self._push(pushes)
 
     async def _end(self, content: dict[str, Any]) -> None:
-        await database_sync_to_async(services.conversation_end)(conversation_id=self.conversation_id, user=self.user)
+        _conversation, pushes = await self._write(services.conversation_end, conversation_id=self.conversation_id,
+                                                  user=self.user)
+        await self._push(pushes)
 
     async def _rate(self, content: dict[str, Any]) -> None:
         rating = _int_field(content, "rating")
         assert rating is not None
-        await database_sync_to_async(services.conversation_rate)(
-            conversation_id=self.conversation_id, customer=self.user, rating=rating,
+        _conversation, pushes = await self._write(
+            services.conversation_rate, conversation_id=self.conversation_id, customer=self.user, rating=rating,
             comment=_str_field(content, "comment", max_length=500),
         )
+        await self._push(pushes)
 
     async def _ping(self, content: dict[str, Any]) -> None:
         await self.send_json({"type": "pong"})
 
     # Channel-layer handlers: frames broadcast by chat.realtime after a commit.
-    async def chat_frame(self, event: dict[str, Any]) -> None:
-        frame = event["frame"]
-        await self.send_json(frame)
-        moved_away = frame["type"] == "conversation" and frame["conversation"]["agent_id"] != self.user.pk
-        if self.role == "agent" and moved_away:
-            # Transferred to someone else: this agent may no longer read along.
-            await self.channel_layer.group_discard(conversation_group(self.conversation_id), self.channel_name)
-            await self.close(code=CLOSE_FORBIDDEN)
+    async def chat_frames(self, event: dict[str, Any]) -> None:
+        for frame in event["frames"]:
+            await self.send_json(frame)
+            moved_away = frame["type"] == "conversation" and frame["conversation"]["agent_id"] != self.user.pk
+            if self.role == "agent" and moved_away:
+                # Transferred to someone else: this agent may no longer read along.
+                await self.layer_call("group_discard", conversation_group(self.conversation_id),
+                                      self.channel_name)
+                await self.close(code=CLOSE_FORBIDDEN)
+                return
 
     async def chat_typing(self, event: dict[str, Any]) -> None:
         if event["sender"] != self.channel_name:
@@ -271,8 +333,8 @@ class DeskConsumer(_JsonFrames):
 
     async def disconnect(self, code: int) -> None:
         if self.user is not None:
-            await self.channel_layer.group_discard(DESK_GROUP, self.channel_name)
-            await self.channel_layer.group_discard(agent_group(self.user.pk), self.channel_name)
+            await self.layer_call("group_discard", DESK_GROUP, self.channel_name)
+            await self.layer_call("group_discard", agent_group(self.user.pk), self.channel_name)
 
     async def handle(self, content: dict[str, Any]) -> None:
         if content["type"] != "ping":

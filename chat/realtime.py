@@ -5,7 +5,10 @@ console: the waiting queue moved), `chat.agent.<user_id>` (one agent's console: 
 theirs changed, for unread badges).
 """
 
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, ParamSpec, TypeVar
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -26,31 +29,69 @@ def agent_group(user_id: int) -> str:
     return f"chat.agent.{user_id}"
 
 
+Push = tuple[str, dict[str, Any]]
+_outbox: ContextVar[list[Push] | None] = ContextVar("chat_outbox", default=None)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextmanager
+def _collecting() -> Iterator[list[Push]]:
+    pushes: list[Push] = []
+    token = _outbox.set(pushes)
+    try:
+        yield pushes
+    finally:
+        _outbox.reset(token)
+
+
+def collecting_pushes(service: Callable[P, R]) -> Callable[P, tuple[R, list[Push]]]:
+    """`service` made to hand back its pushes, (group, message) in commit order, instead of sending them.
+
+    A socket consumer runs services in a database worker thread; sending from there would hop back
+    to the event loop and hold that thread through Redis round trips per push, so other sockets'
+    database work would queue behind Redis. The consumer sends them from its event loop instead.
+    """
+
+    def run(*args: P.args, **kwargs: P.kwargs) -> tuple[R, list[Push]]:
+        with _collecting() as pushes:
+            return service(*args, **kwargs), pushes
+
+    return run
+
+
 def _send(group: str, message: dict[str, Any]) -> None:
+    pushes = _outbox.get()
+    if pushes is not None:
+        pushes.append((group, message))
+        return
     layer = get_channel_layer()
     if layer is not None:
         async_to_sync(layer.group_send)(group, message)
 
 
+def _frames(conversation_id: int, *frames: dict[str, Any]) -> None:
+    _send(conversation_group(conversation_id), {"type": "chat.frames", "frames": list(frames)})
+
+
 def on_message(event: events.DomainEvent) -> None:
     message = event.payload["message"]
-    frame = {"type": "message", "message": message}
-    _send(conversation_group(event.payload["conversation_id"]), {"type": "chat.frame", "frame": frame})
-    # The agent's own lines change no badge on their console; everyone else's add an unread one.
-    if event.payload["agent_id"] and message["sender"] != "agent":
+    frames = [{"type": "message", "message": message}]
+    if event.payload["read_by"]:
+        frames.append({"type": "read", "role": event.payload["read_by"], "seq": message["seq"]})
+    _frames(event.payload["conversation_id"], *frames)
+    # Every line changes the agent's badge: someone else's adds an unread one, their own clears it.
+    if event.payload["agent_id"]:
         _send(agent_group(event.payload["agent_id"]), {"type": "desk.changed"})
 
 
 def on_message_changed(event: events.DomainEvent) -> None:
-    _send(
-        conversation_group(event.payload["conversation_id"]),
-        {"type": "chat.frame", "frame": {"type": "message_changed", "message": event.payload["message"]}},
-    )
+    _frames(event.payload["conversation_id"], {"type": "message_changed", "message": event.payload["message"]})
 
 
 def on_read(event: events.DomainEvent) -> None:
     frame = {"type": "read", "role": event.payload["role"], "seq": event.payload["seq"]}
-    _send(conversation_group(event.payload["conversation_id"]), {"type": "chat.frame", "frame": frame})
+    _frames(event.payload["conversation_id"], frame)
     # Only the agent's own reading clears a badge on their console.
     if event.payload["agent_id"] and event.payload["role"] == "agent":
         _send(agent_group(event.payload["agent_id"]), {"type": "desk.changed"})
@@ -60,7 +101,7 @@ def on_conversation(event: events.DomainEvent) -> None:
     # A payload of None only nudges an agent's console (a chat was transferred away from them).
     if event.payload["conversation"] is not None:
         frame = {"type": "conversation", "conversation": event.payload["conversation"]}
-        _send(conversation_group(event.payload["conversation_id"]), {"type": "chat.frame", "frame": frame})
+        _frames(event.payload["conversation_id"], frame)
     if event.payload["agent_id"]:
         _send(agent_group(event.payload["agent_id"]), {"type": "desk.changed"})
 
@@ -69,8 +110,7 @@ def on_queue(event: events.DomainEvent) -> None:
     _send(DESK_GROUP, {"type": "desk.changed"})
     # Everyone still waiting moves up: tell each their new place.
     for conversation_id, position in selectors.queue_positions().items():
-        frame = {"type": "queue", "position": position}
-        _send(conversation_group(conversation_id), {"type": "chat.frame", "frame": frame})
+        _frames(conversation_id, {"type": "queue", "position": position})
 
 
 def on_voice_uploaded(event: events.DomainEvent) -> None:

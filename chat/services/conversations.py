@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -68,17 +68,33 @@ def _append(
     """Number and store one message on a conversation the caller holds locked."""
     conversation.last_seq += 1
     Conversation.objects.filter(pk=conversation.pk).update(last_seq=conversation.last_seq)
+    return _store(conversation, sender=sender, author=author, body=body, attachment=attachment, client_id=client_id,
+                  bot_confidence=bot_confidence)
+
+
+def _store(
+    conversation: Conversation, *, sender: str, author: User | None = None, body: str = "",
+    attachment: Attachment | None = None, client_id: str = "", bot_confidence: float | None = None,
+) -> ChatMessage:
+    """Store the message numbered `conversation.last_seq`, already taken under the conversation's row lock."""
     message = ChatMessage.objects.create(
         conversation=conversation, seq=conversation.last_seq, sender=sender, author=author,
         kind=attachment.kind if attachment else ChatMessage.Kind.TEXT, body=body, attachment=attachment,
         client_id=client_id, bot_confidence=bot_confidence,
     )
-    events.publish(
-        MESSAGE_EVENT, conversation_id=conversation.pk, agent_id=conversation.agent_id, message=message_payload(message)
-    )
     if author is not None:
-        # Writing means having read everything before it: the other side sees "read" up to here.
-        _mark_read_to(conversation, author, sender, message.seq)
+        # Writing means having read everything before it. The message has the newest seq, so the
+        # author's pointer can only move forward: one upsert, no read-then-compare.
+        ReadReceipt.objects.bulk_create(
+            [ReadReceipt(conversation=conversation, user=author, last_read_seq=message.seq)],
+            update_conflicts=True, unique_fields=["conversation", "user"],
+            update_fields=["last_read_seq", "updated_at"],
+        )
+    # One event for the message and the author's read pointer: they reach the sockets in one push.
+    events.publish(
+        MESSAGE_EVENT, conversation_id=conversation.pk, agent_id=conversation.agent_id,
+        message=message_payload(message), read_by=sender if author is not None else None,
+    )
     return message
 
 
@@ -172,7 +188,6 @@ def _bot_reply(conversation: Conversation, text: str) -> None:
     _handoff(conversation, reason)
 
 
-@transaction.atomic
 def message_send(
     *, conversation_id: int, author: User, body: str = "", attachment_id: int | None = None, client_id: str = ""
 ) -> SendResult:
@@ -184,27 +199,70 @@ def message_send(
                         % {"count": settings.CHAT_MESSAGE_MAX_CHARS})
     if len(client_id) > 64:
         raise ChatError("invalid_client_id", _("client_id can be at most 64 characters."))
-    conversation = _lock(conversation_id)
-    role = _participant(conversation, author)
-    if client_id:
-        earlier = ChatMessage.objects.select_related("author", "attachment").filter(
-            conversation=conversation, client_id=client_id
-        ).first()
-        if earlier is not None:
-            return SendResult(earlier, created=False)
-    if not conversation.is_open:
-        raise ChatError("conversation_ended", _("This conversation has ended."))
+    if not body and attachment_id is None:
+        raise ChatError("empty", _("Type a message or attach a file."))
+    try:
+        return _send_new(conversation_id=conversation_id, author=author, body=body, attachment_id=attachment_id,
+                         client_id=client_id)
+    except IntegrityError as error:
+        # A retry of a stored send: the unique (conversation, client_id) constraint refused the second
+        # row and the whole transaction, its sequence number included, was rolled back.
+        if not client_id or _violated_constraint(error) != "chat_message_unique_client_id":
+            raise
+    return _unclaimed_send(conversation_id=conversation_id, author=author, client_id=client_id)
+
+
+@transaction.atomic
+def _send_new(
+    *, conversation_id: int, author: User, body: str, attachment_id: int | None, client_id: str
+) -> SendResult:
+    # The hot path of chat: one UPDATE takes the row lock, checks membership and status and numbers
+    # the message; then the message, its history row and the author's read pointer are written.
+    conversation = _claim_next_seq(conversation_id, author)
+    if conversation is None:
+        return _unclaimed_send(conversation_id=conversation_id, author=author, client_id=client_id)
+    role = "customer" if conversation.customer_id == author.pk else "agent"
     attachment = None
     if attachment_id is not None:
         attachment = Attachment.objects.filter(pk=attachment_id, conversation=conversation, uploaded_by=author).first()
         if attachment is None:
             raise ChatError("invalid_attachment", _("That upload does not exist or is not yours."))
-    if not body and attachment is None:
-        raise ChatError("empty", _("Type a message or attach a file."))
-    message = _append(conversation, sender=role, author=author, body=body, attachment=attachment, client_id=client_id)
+    message = _store(conversation, sender=role, author=author, body=body, attachment=attachment, client_id=client_id)
     if role == "customer" and conversation.status == Status.BOT and body:
         _bot_reply(conversation, body)
     return SendResult(message, created=True)
+
+
+def _claim_next_seq(conversation_id: int, author: User) -> Conversation | None:
+    """The conversation with `last_seq` moved to the new message's number, locked until commit; None
+    when `author` may not write in it now (no such conversation, not a participant, or ended).
+
+    Raw SQL because the ORM's update() cannot return the row: this is one round trip where a
+    SELECT ... FOR UPDATE and an UPDATE were two, on every message."""
+    claimed = Conversation.objects.raw(
+        f"UPDATE {Conversation._meta.db_table} SET last_seq = last_seq + 1"  # noqa: S608  (no user input in the SQL)
+        " WHERE id = %s AND status = ANY(%s) AND (customer_id = %s OR agent_id = %s) RETURNING *",
+        [conversation_id, [status.value for status in Conversation.OPEN_STATUSES], author.pk, author.pk],
+    )
+    return next(iter(claimed), None)
+
+
+def _violated_constraint(error: IntegrityError) -> str | None:
+    return getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+
+
+def _unclaimed_send(*, conversation_id: int, author: User, client_id: str) -> SendResult:
+    """A send that numbered nothing: the answer to a retry, or the reason it was refused."""
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is None:
+        raise ChatError("not_found", _("Conversation not found."))
+    _participant(conversation, author)
+    earlier = ChatMessage.objects.select_related("author", "attachment").filter(
+        conversation=conversation, client_id=client_id
+    ).first() if client_id else None
+    if earlier is not None:
+        return SendResult(earlier, created=False)
+    raise ChatError("conversation_ended", _("This conversation has ended."))
 
 
 def _lock_own_message(message_id: int, user: User, window_seconds: int, late: str) -> tuple[Conversation, ChatMessage]:

@@ -1,6 +1,8 @@
 // One live conversation over /ws/chat/<id>/ (protocol: chat/PROTOCOL.md), shared by the customer
 // widget and the agent console. Messages are ordered by seq and de-duplicated by id; a send shows
-// at once as "sending" and is retried with the same client_id until the server acks it.
+// at once as "sending" and is retried with the same client_id until the server acks it. Resuming
+// asks for everything after the highest seq held WITHOUT a gap, never the highest seen: holding 5
+// and 7 resumes from 5, so 6 comes too.
 (function () {
   "use strict";
 
@@ -9,6 +11,8 @@
   var TYPING_SEND_MS = 2000;
   var TYPING_SHOW_MS = 3000;
   var CHANGE_WINDOW_MS = 120000;
+  // A live message can overtake the one before it; a hole still open after this long was lost.
+  var GAP_WAIT_MS = 1000;
   var CLOSE_UNAUTHENTICATED = 4401;
   var CLOSE_FORBIDDEN = 4403;
   var HELP_LINK = /(\/help\/articles\/[a-z0-9-]+\/)/;
@@ -40,6 +44,9 @@
   var pending = {}; // client_id -> {frame, element}
   var maxSeq = 0;
   var oldestSeq = null;
+  var contiguousSeq = 0; // every seq from the first page shown up to this one is held
+  var heldAhead = {}; // seqs held above contiguousSeq + 1, waiting for the gap below them
+  var gapTimer = null;
   var otherRead = 0;
   var readSent = 0;
   var lastTypingSent = 0;
@@ -222,9 +229,36 @@
     element._message = message;
     renderBody(element.querySelector(".msg__bubble"), message);
     renderStatus(element, message);
+    hold(message.seq);
     maxSeq = Math.max(maxSeq, message.seq);
     oldestSeq = oldestSeq === null ? message.seq : Math.min(oldestSeq, message.seq);
     return isNew;
+  }
+
+  function hold(seq) {
+    if (seq <= contiguousSeq) {
+      return;
+    }
+    heldAhead[seq] = true;
+    while (heldAhead[contiguousSeq + 1]) {
+      delete heldAhead[contiguousSeq + 1];
+      contiguousSeq += 1;
+    }
+  }
+
+  function resume() {
+    send({ type: "resume", last_seq: contiguousSeq });
+  }
+
+  function watchForGap() {
+    clearTimeout(gapTimer);
+    if (maxSeq > contiguousSeq) {
+      gapTimer = setTimeout(function () {
+        if (maxSeq > contiguousSeq) {
+          resume();
+        }
+      }, GAP_WAIT_MS);
+    }
   }
 
   function scrollToEnd() {
@@ -318,14 +352,19 @@
         if (frame.read) {
           otherRead = frame.read[role === "customer" ? "agent" : "customer"];
         }
+        if (maxSeq === 0 && frame.messages.length) {
+          // The first page is gapless and starts here; older pages load below it.
+          contiguousSeq = frame.messages[0].seq - 1;
+        }
         frame.messages.forEach(function (message) {
           newOnes = show(message) || newOnes;
         });
         if (frame.type === "history") {
           olderButton.hidden = !frame.has_more;
         } else if (frame.has_more) {
-          send({ type: "resume", last_seq: maxSeq });
+          resume();
         }
+        watchForGap();
         scrollToEnd();
         markRead();
         break;
@@ -339,10 +378,12 @@
           waiting.element._message.id = frame.id;
           waiting.element._message.seq = frame.seq;
           show(waiting.element._message);
+          watchForGap();
         }
         break;
       case "message":
         if (show(frame.message)) {
+          watchForGap();
           scrollToEnd();
           if (!isMine(frame.message) && document.visibilityState !== "visible") {
             unseen += 1;
@@ -399,7 +440,7 @@
       retryMs = RETRY_MIN_MS;
       setLive("open");
       if (maxSeq > 0) {
-        send({ type: "resume", last_seq: maxSeq });
+        resume();
       }
       // Anything never acked goes again with the same client_id: the server stores it once.
       Object.keys(pending).forEach(function (clientId) {

@@ -106,9 +106,11 @@ class Daphne:
             )
         _wait_until_serving(self.proc, self.port, self.log)
 
-    def stop(self) -> None:
+    def stop(self) -> float:
+        """Stop gracefully (SIGKILL after 30 s); returns the seconds the stop took."""
         if self.proc is None:
-            return
+            return 0.0
+        started = time.perf_counter()
         self.proc.terminate()  # graceful: open sockets are closed and their disconnects run
         try:
             self.proc.wait(timeout=30)
@@ -116,12 +118,24 @@ class Daphne:
             self.proc.kill()
             self.proc.wait()
         self.proc = None
+        return round(time.perf_counter() - started, 2)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time Daphne has used so far, all its threads included."""
+        assert self.proc is not None
+        return _cpu_seconds(Path(f"/proc/{self.proc.pid}/stat"))
 
     def memory_mb(self) -> dict[str, float]:
         assert self.proc is not None
         status = Path(f"/proc/{self.proc.pid}/status").read_text()
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         return {f"daphne_{key.lower()}_mb": round(int(fields[key].split()[0]) / 1024, 1) for key in ("VmRSS", "VmHWM")}
+
+
+def _cpu_seconds(stat: Path) -> float:
+    # Fields 14 and 15 of /proc/<pid>/stat (utime, stime), counted after the parenthesised command name.
+    after_name = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(after_name[11]) + int(after_name[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class RedisServer:
@@ -331,12 +345,16 @@ async def load_run(daphne: Daphne, pairs: list[tuple[int, Login, Login]]) -> dic
         ack_ms.append((time.perf_counter() - sent_at[client_id][0]) * 1000)
 
     sending = time.perf_counter()
+    daphne_cpu, client_cpu = daphne.cpu_seconds(), time.process_time()
     results = await asyncio.gather(*await _paced(len(plan), send), return_exceptions=True)
     send_seconds = time.perf_counter() - sending
     failed = [r for r in results if isinstance(r, BaseException)]
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and any(cid not in side.arrived for cid, (_, side) in sent_at.items()):
         await asyncio.sleep(0.1)
+    # CPU per message is the figure a shared, noisy machine does not blur: latency depends on the neighbours.
+    daphne_cpu, client_cpu = daphne.cpu_seconds() - daphne_cpu, time.process_time() - client_cpu
+    busy_seconds = time.perf_counter() - sending
     memory = daphne.memory_mb()
     for task in readers:
         task.cancel()
@@ -347,6 +365,9 @@ async def load_run(daphne: Daphne, pairs: list[tuple[int, Login, Login]]) -> dic
         "clients": 2 * len(sides), "conversations": len(sides), "seconds": SECONDS,
         "connect_all_s": round(connect_seconds, 1), "sent": len(sent_at), "acked": len(ack_ms),
         "send_failed": len(failed), "achieved_messages_per_s": round(len(sent_at) / send_seconds, 1),
+        "daphne_cpu_ms_per_message": round(daphne_cpu * 1000 / len(sent_at), 2),
+        "daphne_cpu_share_of_core": round(daphne_cpu / busy_seconds, 2),
+        "client_cpu_ms_per_message": round(client_cpu * 1000 / len(sent_at), 2),
         "delivery": percentiles(delivery_ms), "ack": percentiles(ack_ms),
         "lost": len(sent_at) - len(delivery_ms),
         "duplicated": sum(side.live_duplicates for pair in sides for side in pair),
@@ -430,7 +451,8 @@ async def restart_run(daphne: Daphne, redis: RedisServer, pairs: list[tuple[int,
         mark("redis_back")
         await asyncio.sleep(SECONDS / 3 - 1.0)
         mark("daphne_stopping")
-        await loop.run_in_executor(None, daphne.stop)
+        # A graceful stop that takes long means a disconnect waited on a dead Redis connection.
+        timeline["daphne_stop_took"] = await loop.run_in_executor(None, daphne.stop)
         mark("daphne_stopped")
         await loop.run_in_executor(None, daphne.start)
         mark("daphne_back")

@@ -1,6 +1,7 @@
 """Two real browsers: a customer chats with the assistant, asks for a person, an agent accepts from
 the console and answers, and each sees the other's messages live."""
 
+import json
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -9,9 +10,12 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from chat import services
 from chat.models import Conversation
+from chat.realtime import collecting_pushes
 from profiles.models import User
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, in_thread
+from tests.chat.factories import chat_with_agent, say
 from tests.factories import AgentProfileFactory, CustomerProfileFactory
 
 pytestmark = pytest.mark.browser
@@ -106,3 +110,41 @@ def test_customer_and_agent_chat_live(asgi_live_server: str, two_pages: tuple[An
     conversation = in_thread(lambda: Conversation.objects.get())
     assert (conversation.status, conversation.rating) == ("ended", 4)
     assert errors == []
+
+
+def test_widget_fills_a_gap_by_resuming_from_its_last_contiguous_seq(asgi_live_server: str, chromium_page: Any) -> None:
+    def world() -> tuple[Conversation, User, Any]:
+        customer = CustomerProfileFactory.create(user__display_name="周小芸").user
+        agent = AgentProfileFactory.create(user__display_name="王磊").user
+        return chat_with_agent(customer, agent), agent, session_cookie(customer, asgi_live_server)
+
+    conversation, agent, cookie = in_thread(world)
+    page = chromium_page
+    page.context.add_cookies([cookie])
+    resumes: list[dict[str, Any]] = []
+
+    def record_resumes(socket: Any) -> None:
+        def sent(payload: str | bytes) -> None:
+            frame = json.loads(payload)
+            if frame["type"] == "resume":
+                resumes.append(frame)
+
+        socket.on("framesent", sent)
+
+    page.on("websocket", record_resumes)
+    page.goto(f"{asgi_live_server}/help/chat/")
+    page.wait_for_selector(f".msg[data-seq='{conversation.last_seq}']")
+
+    def lose_one_push_then_send_another() -> None:
+        # Stored but never broadcast, as when the channel layer drops a push; the next one arrives.
+        collecting_pushes(services.message_send)(conversation_id=conversation.pk, author=agent, body="这条推送丢了")
+        say(conversation, agent, "这条推送到了")
+
+    in_thread(lose_one_push_then_send_another)
+    missed, arrived = conversation.last_seq + 1, conversation.last_seq + 2
+    page.wait_for_selector(f".msg[data-seq='{missed}']:has-text('这条推送丢了')")
+    assert resumes == [{"type": "resume", "last_seq": conversation.last_seq}]
+    seqs = [int(seq) for seq in page.locator(".msg[data-seq]").evaluate_all("els => els.map(e => e.dataset.seq)")]
+    assert seqs[-2:] == [missed, arrived]
+    assert "这条推送到了" in page.locator(f".msg[data-seq='{arrived}']").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "chat-widget-gap-filled.png"), full_page=True)

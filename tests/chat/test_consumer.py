@@ -1,6 +1,8 @@
 """`/ws/chat/<id>/` through the whole ASGI stack: auth, membership, ordering, acks, edit/recall,
 read receipts, typing, history pages, gap fill, and bad frames that leave the socket open."""
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any
@@ -8,12 +10,14 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
-from chat import services
+from chat import consumers, services
 from chat.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 from chat.models import ChatMessage, Conversation
+from chat.realtime import collecting_pushes
 from service_center.asgi import application
 from tests.chat.factories import chat_with_agent, say, start_chat
 from tests.realtime.conftest import ALLOWED_ORIGIN, TIMEOUT, Login
@@ -199,6 +203,57 @@ async def test_older_pages_and_resume_fill_the_gap(pair: Any, open_chat: Any) ->
     gap = await receive(socket, "gap")
     assert [m["body"] for m in gap["messages"]] == ["您还在吗", "稍后回复也可以"]
     assert [m["seq"] for m in gap["messages"]] == [last_seen + 1, last_seen + 2]
+
+
+async def test_reconnect_resumes_from_the_last_contiguous_seq_and_gets_a_missed_message(
+    pair: Any, open_chat: Any
+) -> None:
+    customer, agent, conversation = pair
+    socket, _ = await open_chat(conversation.pk, customer)
+    contiguous = (await receive(socket, "history"))["messages"][-1]["seq"]
+    # A push lost on its way (say the channel layer was down): stored, never broadcast.
+    await sync_to_async(collecting_pushes(services.message_send))(
+        conversation_id=conversation.pk, author=agent.user, body="这条没推到", client_id="lost"
+    )
+    await sync_to_async(say)(conversation, agent.user, "这条推到了")
+    live = await receive(socket, "message")
+    assert live["message"]["seq"] == contiguous + 2  # the socket holds ..contiguous and contiguous + 2
+    await socket.disconnect(timeout=TIMEOUT)
+
+    socket, _ = await open_chat(conversation.pk, customer)
+    await receive(socket, "history")
+    await socket.send_json_to({"type": "resume", "last_seq": contiguous})
+    gap = await receive(socket, "gap")
+    assert [(m["seq"], m["body"]) for m in gap["messages"]] == [
+        (contiguous + 1, "这条没推到"), (contiguous + 2, "这条推到了")
+    ]
+    assert not gap["has_more"]
+
+
+async def test_a_hung_channel_layer_neither_holds_back_the_ack_nor_the_disconnect(
+    pair: Any, open_chat: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # As after a Redis restart, when a call can wait forever on a dead connection: Daphne's
+    # graceful stop waited on every socket's group_discard and never finished.
+    customer, _agent, conversation = pair
+    socket, _ = await open_chat(conversation.pk, customer)
+    await receive(socket, "history")
+
+    async def hang(*args: Any) -> None:
+        await asyncio.Event().wait()
+
+    monkeypatch.setattr(consumers, "LAYER_TIMEOUT_SECONDS", 0.2)
+    layer = get_channel_layer()
+    monkeypatch.setattr(layer, "group_send", hang)
+    monkeypatch.setattr(layer, "group_discard", hang)
+    with caplog.at_level(logging.ERROR, logger="chat.consumers"):
+        await socket.send_json_to({"type": "send", "client_id": "while-down", "body": "Redis 挂了也要存下"})
+        ack = await receive(socket, "ack")
+        await socket.disconnect(timeout=TIMEOUT)  # raises TimeoutError if the consumer still waits
+    assert ack["seq"] == conversation.last_seq + 1
+    assert [record.getMessage().split("(")[0] for record in caplog.records] == [
+        "channel layer group_send", "channel layer group_send", "channel layer group_discard"
+    ]
 
 
 async def test_customer_asks_for_a_person_and_the_bot_hands_over(
