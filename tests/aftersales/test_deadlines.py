@@ -1,6 +1,5 @@
 """Deadlines swept by the one beat task, with a frozen clock."""
 
-import importlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +12,7 @@ from aftersales import tasks
 from aftersales.models import Status
 from aftersales.services import requests
 from tests.aftersales.factories import apply, make_order
+from tests.migration_replay import replay_schedule
 
 pytestmark = pytest.mark.django_db
 
@@ -29,9 +29,8 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def test_the_sweeps_are_scheduled_on_beat_by_the_data_migration() -> None:
     # Transactional tests elsewhere flush the table, so run the migration's step again (it is idempotent).
-    migration = importlib.import_module("aftersales.migrations.0002_beat_schedule")
-    migration.schedule(global_apps, None)
-    migration.schedule(global_apps, None)
+    replay_schedule("aftersales.migrations.0002_beat_schedule", global_apps)
+    replay_schedule("aftersales.migrations.0002_beat_schedule", global_apps)
     # The minute sweeps; the nightly crontab jobs are checked where they are defined.
     tasks_on_beat = list(PeriodicTask.objects.filter(enabled=True, task__startswith="aftersales.",
                                                      interval__isnull=False)

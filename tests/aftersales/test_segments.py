@@ -13,6 +13,7 @@ from aftersales.segments import classify, segment_customers
 from profiles.models import CustomerProfile, SegmentPolicy, User
 from tests.aftersales.factories import make_order
 from tests.factories import CustomerProfileFactory
+from tests.migration_replay import replay_schedule
 
 pytestmark = pytest.mark.django_db
 
@@ -86,15 +87,13 @@ def test_supervisors_edit_the_thresholds(client_for: Callable[[str], Any], role:
 
 
 def test_segments_are_recomputed_every_night_by_beat() -> None:
-    import importlib
 
     from django.apps import apps as global_apps
     from django_celery_beat.models import PeriodicTask
 
     # Transactional tests elsewhere flush the table, so run the migration's step again (it is idempotent).
-    migration = importlib.import_module("aftersales.migrations.0011_nightly_segments")
-    migration.schedule(global_apps, None)
-    migration.schedule(global_apps, None)
+    replay_schedule("aftersales.migrations.0011_nightly_segments", global_apps)
+    replay_schedule("aftersales.migrations.0011_nightly_segments", global_apps)
     task = PeriodicTask.objects.get(task="aftersales.tasks.segment_customers")
     assert task.enabled and task.crontab is not None
     assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == ("2", "30", "Asia/Shanghai")

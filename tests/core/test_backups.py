@@ -1,7 +1,6 @@
 """Backups: a dump restored into another database gives the same rows (counts and checksums),
 old backups go after the retention, and a failed restore changes nothing."""
 
-import importlib
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +18,7 @@ from django_celery_beat.models import PeriodicTask
 
 from service_center.core import backups
 from tests.factories import AgentProfileFactory, CustomerProfileFactory
+from tests.migration_replay import replay_schedule
 
 RESTORED = "sc_restore_roundtrip"
 
@@ -104,11 +104,11 @@ def test_the_backup_runs_every_night() -> None:
     assert applied in MigrationRecorder(connection).applied_migrations()
     # A transactional test's flush truncates data rows under --reuse-db, so replay the migration with
     # the models as they were then, exactly as `migrate` runs it (twice: it must not duplicate).
-    migration = importlib.import_module("service_center.core.migrations.0004_nightly_backup_schedule")
+    module = "service_center.core.migrations.0004_nightly_backup_schedule"
     historical_apps = MigrationExecutor(connection).loader.project_state(applied).apps
-    migration.unschedule_backup(historical_apps, None)
-    migration.schedule_backup(historical_apps, None)
-    migration.schedule_backup(historical_apps, None)
+    replay_schedule(module, historical_apps, reverse=True)
+    replay_schedule(module, historical_apps)
+    replay_schedule(module, historical_apps)
     task = PeriodicTask.objects.get(task="service_center.core.tasks.daily_backup")
     assert task.enabled and task.crontab is not None
     assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == ("3", "30", "Asia/Shanghai")

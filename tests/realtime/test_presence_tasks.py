@@ -1,6 +1,5 @@
 """The stale-presence sweep: what it changes, run eagerly, through a real worker, and on beat's schedule."""
 
-import importlib
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -19,6 +18,7 @@ from django_celery_beat.schedulers import DatabaseScheduler
 from profiles.models import AgentProfile, User
 from profiles.tasks import mark_stale_agents_away
 from service_center.celery import app as celery_app
+from tests.migration_replay import replay_schedule
 from tests.realtime.conftest import make_online
 
 STALE_AFTER = 120
@@ -108,15 +108,14 @@ def test_a_real_worker_runs_the_sweep_from_the_broker(
 @pytest.mark.django_db
 def test_migration_registers_the_sweep_every_minute_idempotently() -> None:
     assert SCHEDULE_MIGRATION in MigrationRecorder(connection).applied_migrations()
-    migration = importlib.import_module("profiles.migrations.0003_presence_schedule")
     historical_apps = MigrationExecutor(connection).loader.project_state(SCHEDULE_MIGRATION).apps
     # A transactional test's flush truncates data rows under --reuse-db, so replay the migration here
     # with the models as they were at that migration, exactly as `migrate` runs it.
-    migration.unschedule_presence_sweep(historical_apps, None)
+    replay_schedule("profiles.migrations.0003_presence_schedule", historical_apps, reverse=True)
     assert not PeriodicTask.objects.filter(task=TASK_NAME).exists()
 
-    migration.schedule_presence_sweep(historical_apps, None)
-    migration.schedule_presence_sweep(historical_apps, None)
+    replay_schedule("profiles.migrations.0003_presence_schedule", historical_apps)
+    replay_schedule("profiles.migrations.0003_presence_schedule", historical_apps)
 
     sweep = PeriodicTask.objects.select_related("interval").get(task=TASK_NAME)
     assert sweep.enabled

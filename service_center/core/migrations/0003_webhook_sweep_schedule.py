@@ -1,41 +1,14 @@
-from typing import Any
-
 from django.db import migrations
-from django.utils import timezone
 
-TASK = "service_center.core.tasks.sweep_webhooks"
-EVERY_SECONDS = 60
-
-
-def schedule_webhook_sweep(apps: Any, schema_editor: Any) -> None:
-    interval_model = apps.get_model("django_celery_beat", "IntervalSchedule")
-    periodic_task_model = apps.get_model("django_celery_beat", "PeriodicTask")
-    interval = (
-        interval_model.objects.filter(every=EVERY_SECONDS, period="seconds").order_by("pk").first()
-        or interval_model.objects.create(every=EVERY_SECONDS, period="seconds")
-    )
-    # Keyed by name so re-running never duplicates it, and an operator's later edits survive.
-    periodic_task_model.objects.get_or_create(name=TASK, defaults={"task": TASK, "interval": interval,
-                                                                   "enabled": True})
-    _tell_running_beat(apps)
-
-
-def unschedule_webhook_sweep(apps: Any, schema_editor: Any) -> None:
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK).delete()
-    _tell_running_beat(apps)
-
-
-def _tell_running_beat(apps: Any) -> None:
-    # Historical models send no signals, so bump the change marker DatabaseScheduler polls.
-    apps.get_model("django_celery_beat", "PeriodicTasks").objects.update_or_create(
-        ident=1, defaults={"last_update": timezone.now()}
-    )
+from service_center.core.beat_schedule import BEAT_MIGRATION, Every, schedule
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0002_webhooks"),
-        ("django_celery_beat", "0019_alter_periodictasks_options"),
+        BEAT_MIGRATION,
     ]
 
-    operations = [migrations.RunPython(schedule_webhook_sweep, unschedule_webhook_sweep)]
+    operations = [schedule({
+        "service_center.core.tasks.sweep_webhooks": Every(60),
+    })]

@@ -1,33 +1,15 @@
-from typing import Any
-
 from django.db import migrations
-from django.utils import timezone
 
-TASK = "service_center.core.tasks.daily_backup"
-
-
-def schedule_backup(apps: Any, schema_editor: Any) -> None:
-    crontab_model = apps.get_model("django_celery_beat", "CrontabSchedule")
-    periodic_task_model = apps.get_model("django_celery_beat", "PeriodicTask")
-    # 03:30 Beijing time: the quietest hour of a Chinese shop, after the day's nightly tasks.
-    crontab, _ = crontab_model.objects.get_or_create(
-        minute="30", hour="3", day_of_week="*", day_of_month="*", month_of_year="*", timezone="Asia/Shanghai"
-    )
-    # Keyed by name so re-running never duplicates it, and an operator's later edits survive.
-    periodic_task_model.objects.get_or_create(name=TASK, defaults={"task": TASK, "crontab": crontab, "enabled": True})
-    apps.get_model("django_celery_beat", "PeriodicTasks").objects.update_or_create(
-        ident=1, defaults={"last_update": timezone.now()}
-    )
-
-
-def unschedule_backup(apps: Any, schema_editor: Any) -> None:
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK).delete()
+from service_center.core.beat_schedule import BEAT_MIGRATION, DailyAt, schedule
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0003_webhook_sweep_schedule"),
-        ("django_celery_beat", "0019_alter_periodictasks_options"),
+        BEAT_MIGRATION,
     ]
 
-    operations = [migrations.RunPython(schedule_backup, unschedule_backup)]
+    operations = [schedule({
+        # 03:30 Beijing time: the quietest hour of a Chinese shop, after the day's nightly tasks.
+        "service_center.core.tasks.daily_backup": DailyAt(3, 30),
+    })]
