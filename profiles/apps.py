@@ -24,7 +24,9 @@ class ProfilesConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_roles_after_migrate, dispatch_uid="profiles.sync_roles")
-        from profiles import audit, customers, realtime  # noqa: F401  (realtime subscribes the live presence broadcast)
+        from profiles import audit, customers, identities, realtime  # noqa: F401  (realtime subscribes the live presence broadcast)
+        from service_center.core import customer_merge
 
         audit.subscribe()
         customers.register_tag_kinds()
+        customer_merge.register(identities.MERGE_HANDLER)

@@ -15,6 +15,7 @@ from profiles.models import ChannelIdentity, CustomerProfile, User
 from profiles.roles import Role
 from profiles.services import user_create
 from service_center.core.crypto import blind_index, normalise
+from service_center.core.customer_merge import MergeHandler
 
 
 def _lock(key: str) -> None:
@@ -62,3 +63,12 @@ def customer_for_contact(*, kind: str = "", account: str = "", external_id: str 
     if external_id:
         ChannelIdentity.objects.create(customer=customer, kind=kind, account=account, external_id=external_id)
     return customer, created
+
+
+def _move_identities(source_id: int, target_id: int) -> dict[str, int]:
+    # A duplicate's WeChat openid or Weibo uid must find the customer it was merged into from now on.
+    moved = ChannelIdentity.objects.filter(customer_id=source_id).update(customer_id=target_id)
+    return {"profiles.ChannelIdentity.customer": moved}
+
+
+MERGE_HANDLER = MergeHandler(fields=("profiles.ChannelIdentity.customer",), move=_move_identities)

@@ -14,7 +14,8 @@ from aftersales.models import AfterSalesRequest, Order
 from aftersales.services import setup as aftersales_setup
 from chat.models import Conversation
 from profiles import customers
-from profiles.models import AuditEntry, CustomerProfile, User
+from profiles.identities import customer_for_contact
+from profiles.models import AuditEntry, ChannelIdentity, CustomerProfile, User
 from service_center.core import customer_merge
 from service_center.core.api import ApplicationError
 from tests.aftersales.factories import apply, make_order
@@ -62,8 +63,9 @@ def test_merge_moves_every_row_and_keeps_the_duplicate_for_audit(make_user: Call
                                                        marketing_consent_at=timezone.now() - timedelta(days=3))
     CustomerProfile.objects.filter(user=duplicate).update(tags=["老客户", "爱退货"], vip_level=3,
                                                           marketing_consent=True, marketing_consent_at=timezone.now())
+    ChannelIdentity.objects.create(customer=duplicate, kind="wechat", account="wx1", external_id="openid-dup")
     counts = {model: model.objects.filter(customer=duplicate).count()
-              for model in (Ticket, SatisfactionSurvey, Conversation, Order, AfterSalesRequest)}
+              for model in (Ticket, SatisfactionSurvey, Conversation, Order, AfterSalesRequest, ChannelIdentity)}
     assert all(counts.values())
 
     merged = customers.customer_merge(source=duplicate, target=keeper, actor=supervisor)
@@ -79,6 +81,8 @@ def test_merge_moves_every_row_and_keeps_the_duplicate_for_audit(make_user: Call
     entry = AuditEntry.objects.get(action=AuditEntry.Action.CUSTOMER_MERGED)
     assert entry.actor == supervisor and entry.detail["moved"]["tickets.Ticket.customer"] == counts[Ticket]
     assert customers.marketing_audience().filter(user=duplicate).count() == 0
+    # The duplicate's WeChat id now brings its messages to the customer it was merged into.
+    assert customer_for_contact(kind="wechat", account="wx1", external_id="openid-dup") == (keeper, False)
 
 
 @pytest.mark.parametrize("case", ["self", "already_merged", "staff", "open_chats"])
