@@ -25,8 +25,9 @@ from django.utils.translation import gettext as _
 from django_stubs_ext import StrOrPromise
 from openpyxl import Workbook
 
+from profiles import customers
 from profiles import services as profile_services
-from profiles.models import AuditEntry
+from profiles.models import AuditEntry, CustomerProfile
 from reports import kpis
 from reports.models import ExportJob
 from reports.rollups import day_bounds
@@ -97,12 +98,36 @@ def _kpi_rows(first: date, last: date, batch: int) -> Iterator[Row]:
         yield (row.name, *(value for _column, value in row.values))
 
 
+def _audience_columns() -> list[Column]:
+    return [Column(_("Customer"), pii="name"), Column(_("Segment")), Column(_("VIP level")), Column(_("Tags"))]
+
+
+# The audience is who may be reached now, whatever the chosen days: a customer who withdrew consent
+# yesterday must not be exported for last month. It comes from profiles' marketing_audience() alone, so
+# consent, deactivation and merges are decided in one place.
+def _audience_count(first: date, last: date) -> int:
+    return customers.marketing_audience().count()
+
+
+def _audience_rows(first: date, last: date, batch: int) -> Iterator[Row]:
+    segments = dict(CustomerProfile.Segment.choices)
+    levels = dict(CustomerProfile.VipLevel.choices)
+    rows = (customers.marketing_audience()
+            .values_list("user__display_name", "user__username", "segment", "vip_level", "tags", "rule_tags")
+            .iterator(chunk_size=batch))
+    for display_name, username, segment, vip_level, tags, rule_tags in rows:
+        yield (display_name or username, str(segments.get(segment, "")), str(levels.get(vip_level, vip_level)),
+               ", ".join(dict.fromkeys([*tags, *rule_tags])))
+
+
 DATASETS = {
     dataset.key: dataset for dataset in (
         Dataset(ExportJob.Dataset.TICKETS, ExportJob.Dataset.TICKETS.label, _ticket_columns, _ticket_count,
                 _ticket_rows),
         Dataset(ExportJob.Dataset.AGENT_KPIS, ExportJob.Dataset.AGENT_KPIS.label, _kpi_columns, _kpi_count,
                 _kpi_rows),
+        Dataset(ExportJob.Dataset.MARKETING_AUDIENCE, ExportJob.Dataset.MARKETING_AUDIENCE.label, _audience_columns,
+                _audience_count, _audience_rows),
     )
 }
 

@@ -168,6 +168,7 @@ class ExportJob(models.Model):
     class Dataset(models.TextChoices):
         TICKETS = "tickets", _("Tickets created")
         AGENT_KPIS = "agent_kpis", _("Agent KPIs")
+        MARKETING_AUDIENCE = "marketing_audience", _("Marketing audience (customers who agreed)")
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
                               verbose_name=_("owner"))

@@ -18,13 +18,14 @@ class TicketsConfig(AppConfig):
         from tickets.customer_merge import HANDLER
         from tickets.email import outbound
         from tickets.services import channels
-        from tickets.timeline import ticket_entries
+        from tickets.timeline import contact_entries, ticket_entries
 
         realtime.subscribe()
         # The desk's replies on e-mail tickets go out by mail; on WeChat, Weibo and SMS through their senders.
         outbound.subscribe()
         channels.register_senders()
         customer_timeline.register(ticket_entries)
+        customer_timeline.register(contact_entries)
         customer_merge.register(HANDLER)
 
     def seed_demo(self, stdout: Any) -> None:

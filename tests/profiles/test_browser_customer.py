@@ -1,8 +1,10 @@
 """In a real browser: from a desk ticket the agent opens the customer's 360 page and pages back in time."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from aftersales.services import setup
 from tests.aftersales.factories import apply, make_order
@@ -11,6 +13,7 @@ from tests.chat.factories import say, start_chat
 from tests.chat.test_browser import session_cookie
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, TeamFactory
 from tickets import services as ticket_services
+from tickets.models import CallRecord, EmailMessage
 
 pytestmark = pytest.mark.browser
 
@@ -28,6 +31,11 @@ def _world() -> dict[str, Any]:
                                            team=team)
     for number in range(30):
         ticket_services.ticket_reply(ticket=ticket, author=agent, body=f"第 {number + 1} 次跟进 正在处理")
+    started = timezone.now()
+    CallRecord.objects.create(call_id="CALL-360", ticket=ticket, started_at=started,
+                              ended_at=started + timedelta(seconds=95), ivr_path=["2 发票"])
+    EmailMessage.objects.create(direction="out", outcome="sent", message_id="invoice-360@example.com", ticket=ticket,
+                                subject="发票已重开", counterpart="zhou@example.com", raw=b"", bounced_at=started)
     return {"agent": agent, "ticket": ticket, "request": request}
 
 
@@ -40,6 +48,7 @@ def test_ticket_links_to_the_customer_timeline(asgi_live_server: str, chromium_p
     page.wait_for_selector("#timeline")
     first_page = page.locator("#timeline").inner_text()
     assert "第 30 次跟进" in first_page and "我想问一下退款多久到账" not in first_page
+    assert "IVR：2 发票" in first_page and "发票已重开" in first_page and "已退信" in first_page  # noqa: RUF001
     page.screenshot(path=str(ARTIFACTS / "customer-360.png"), full_page=True)
     page.click("#timeline-older")
     page.wait_for_selector("#timeline-newest")
