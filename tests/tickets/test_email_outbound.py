@@ -3,12 +3,15 @@
 # ruff: noqa: RUF001  (Chinese replies are written with full-width punctuation)
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core import mail as django_mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django_celery_beat.models import PeriodicTask
+from kombu.exceptions import OperationalError
 
 from profiles.models import User
 from tests.clients import logged_in
@@ -16,8 +19,10 @@ from tests.tickets.mails import MAILBOX, bounce_for, png_bytes, raw
 from tests.tickets.mailservers import SmtpInbox, free_port
 from tickets import services
 from tickets.email.intake import email_receive
+from tickets.email.outbound import email_send_due
 from tickets.models import EmailMessage, Mailbox, Ticket
-from tickets.tasks import send_email
+from tickets.services.outbound import MAX_ATTEMPTS
+from tickets.tasks import send_due_emails, send_email
 
 pytestmark = pytest.mark.django_db
 Outcome = EmailMessage.Outcome
@@ -89,7 +94,7 @@ def test_sending_twice_mails_once(email_ticket: Ticket, make_agent: Callable[...
     assert len(django_mail.outbox) == 1
 
 
-def test_an_unreachable_smtp_server_retries_then_marks_the_mail_failed(
+def test_an_unreachable_smtp_server_is_retried_by_the_sweep_with_backoff_then_marked_failed(
         email_ticket: Ticket, make_agent: Callable[..., User], settings: Any,
         django_capture_on_commit_callbacks: Any) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -98,7 +103,44 @@ def test_an_unreachable_smtp_server_retries_then_marks_the_mail_failed(
     message = reply(email_ticket, make_agent(), django_capture_on_commit_callbacks)
 
     record = EmailMessage.objects.get(ticket_message=message)
-    assert record.outcome == Outcome.FAILED and "ConnectionRefusedError" in record.detail
+    assert record.outcome == Outcome.QUEUED and record.attempts == 1 and "ConnectionRefusedError" in record.detail
+    assert record.next_attempt_at is not None
+    # Not due yet: the sweep leaves it alone.
+    assert email_send_due(now=record.next_attempt_at - timedelta(seconds=1)) == 0
+    for _attempt in range(MAX_ATTEMPTS - 1):
+        record.refresh_from_db()
+        assert record.outcome == Outcome.QUEUED and record.next_attempt_at is not None
+        assert email_send_due(now=record.next_attempt_at) == 1
+
+    record.refresh_from_db()
+    assert record.outcome == Outcome.FAILED and record.attempts == MAX_ATTEMPTS and record.next_attempt_at is None
+
+
+def test_a_reply_the_broker_refused_stays_queued_and_the_sweep_sends_it_once(
+        email_ticket: Ticket, make_agent: Callable[..., User], django_capture_on_commit_callbacks: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def broker_down(*args: Any) -> None:
+        raise OperationalError("[Errno 111] Connection refused")
+
+    monkeypatch.setattr(send_email, "delay", broker_down)
+    message = reply(email_ticket, make_agent(), django_capture_on_commit_callbacks)
+
+    record = EmailMessage.objects.get(ticket_message=message)
+    assert record.outcome == Outcome.QUEUED and record.attempts == 0 and django_mail.outbox == []
+
+    assert send_due_emails.delay().get() == 1
+    assert send_due_emails.delay().get() == 0
+    (sent,) = django_mail.outbox
+    record.refresh_from_db()
+    assert record.outcome == Outcome.SENT and record.attempts == 1
+    assert sent.extra_headers["Message-ID"] == f"<{record.message_id}>"
+
+
+def test_the_beat_schedule_runs_the_e_mail_sweep_every_minute() -> None:
+    task = PeriodicTask.objects.get(name="tickets.tasks.send_due_emails")
+
+    assert task.enabled and task.task == "tickets.tasks.send_due_emails"
+    assert (task.interval.every, task.interval.period) == (60, "seconds")
 
 
 def test_a_reply_with_an_attachment_arrives_at_a_real_smtp_server(
