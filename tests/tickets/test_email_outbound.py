@@ -13,14 +13,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_celery_beat.models import PeriodicTask
 from kombu.exceptions import OperationalError
 
-from profiles.models import User
+from profiles.models import Team, User
 from tests.clients import logged_in
+from tests.factories import TeamFactory
 from tests.tickets.mails import MAILBOX, bounce_for, png_bytes, raw
 from tests.tickets.mailservers import SmtpInbox, free_port
 from tickets import services
 from tickets.email.intake import email_receive
 from tickets.email.outbound import email_send_due
-from tickets.models import EmailMessage, Mailbox, Ticket
+from tickets.models import EmailMessage, Mailbox, Notification, Ticket, TicketMessage
 from tickets.services.outbound import MAX_ATTEMPTS
 from tickets.tasks import send_due_emails, send_email
 
@@ -179,3 +180,36 @@ def test_the_desk_thread_shows_how_each_message_travelled_and_a_bounce(
     with django_assert_max_num_queries(len(before.captured_queries)):
         page = client.get(f"/desk/tickets/{email_ticket.pk}/").content.decode()
     assert "E-mail bounced" in page and "550 5.1.1" in page
+
+
+def test_a_bounced_reply_tells_the_assignee_in_a_note_and_a_notification(
+        email_ticket: Ticket, make_agent: Callable[..., User], django_capture_on_commit_callbacks: Any) -> None:
+    agent = make_agent()
+    Ticket.objects.filter(pk=email_ticket.pk).update(assignee=agent)
+    message = reply(email_ticket, agent, django_capture_on_commit_callbacks, body="您的退款已经原路退回，请注意查收。")
+    sent = EmailMessage.objects.get(ticket_message=message)
+
+    bounce = bounce_for(sent.message_id)
+    email_receive(raw=bounce)
+
+    note = email_ticket.messages.get(kind=TicketMessage.Kind.NOTE)
+    assert "550 5.1.1" in note.body and "您的退款已经原路退回" in note.body and note.author == agent
+    (notice,) = Notification.objects.all()
+    assert (notice.recipient, notice.kind, notice.ticket) == (agent, Notification.Kind.BOUNCE, email_ticket)
+    # The same bounce delivered again is stored once and tells nobody twice.
+    assert email_receive(raw=bounce).duplicate
+    assert Notification.objects.count() == 1 and email_ticket.messages.filter(kind="note").count() == 1
+
+
+def test_a_bounce_on_an_unassigned_ticket_notifies_its_team(
+        email_ticket: Ticket, make_agent: Callable[..., User], team: Team,
+        django_capture_on_commit_callbacks: Any) -> None:
+    Ticket.objects.filter(pk=email_ticket.pk).update(assignee=None)
+    first, second = make_agent(), make_agent(online=False)
+    make_agent(teams=[TeamFactory.create()])
+    message = reply(email_ticket, first, django_capture_on_commit_callbacks)
+
+    email_receive(raw=bounce_for(EmailMessage.objects.get(ticket_message=message).message_id))
+
+    assert set(Notification.objects.values_list("recipient", flat=True)) == {first.pk, second.pk}
+    assert email_ticket.messages.filter(kind=TicketMessage.Kind.NOTE).count() == 1
