@@ -2,6 +2,7 @@
 
 # ruff: noqa: RUF001  (Chinese replies are written with full-width punctuation)
 
+import importlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -10,6 +11,9 @@ import pytest
 from django.conf import settings
 from django.core import mail as django_mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
 from django_celery_beat.models import PeriodicTask
 from kombu.exceptions import OperationalError
 
@@ -115,6 +119,9 @@ def test_an_unreachable_smtp_server_is_retried_by_the_sweep_with_backoff_then_ma
 
     record.refresh_from_db()
     assert record.outcome == Outcome.FAILED and record.attempts == MAX_ATTEMPTS and record.next_attempt_at is None
+    # The desk is told once, in an internal note, to reach the customer another way.
+    (note,) = email_ticket.messages.filter(kind=TicketMessage.Kind.NOTE)
+    assert "ConnectionRefusedError" in note.body and note.author == message.author
 
 
 def test_a_reply_the_broker_refused_stays_queued_and_the_sweep_sends_it_once(
@@ -137,11 +144,19 @@ def test_a_reply_the_broker_refused_stays_queued_and_the_sweep_sends_it_once(
     assert sent.extra_headers["Message-ID"] == f"<{record.message_id}>"
 
 
-def test_the_beat_schedule_runs_the_e_mail_sweep_every_minute() -> None:
-    task = PeriodicTask.objects.get(name="tickets.tasks.send_due_emails")
+def test_the_migration_schedules_the_e_mail_sweep_every_minute_idempotently() -> None:
+    applied = ("tickets", "0008_email_send_schedule")
+    assert applied in MigrationRecorder(connection).applied_migrations()
+    migration = importlib.import_module("tickets.migrations.0008_email_send_schedule")
+    historical_apps = MigrationExecutor(connection).loader.project_state(applied).apps
+    # A transactional test's flush truncates data rows under --reuse-db: replay the migration as `migrate` runs it.
+    migration.unschedule(historical_apps, None)
+    migration.schedule(historical_apps, None)
+    migration.schedule(historical_apps, None)
 
+    (task,) = PeriodicTask.objects.select_related("interval").filter(name="tickets.tasks.send_due_emails")
     assert task.enabled and task.task == "tickets.tasks.send_due_emails"
-    assert (task.interval.every, task.interval.period) == (60, "seconds")
+    assert task.interval is not None and (task.interval.every, task.interval.period) == (60, "seconds")
 
 
 def test_a_reply_with_an_attachment_arrives_at_a_real_smtp_server(

@@ -25,6 +25,7 @@ from service_center.core import events
 from service_center.core.queueing import enqueue
 from tickets.models import Channel, EmailMessage, Mailbox, Ticket, TicketMessage
 from tickets.services.outbound import LEASE_SECONDS, MAX_ATTEMPTS, retry_delay
+from tickets.services.tickets import ticket_add_system_note
 
 logger = logging.getLogger(__name__)
 Outcome = EmailMessage.Outcome
@@ -126,7 +127,7 @@ def _lease(email_id: int, now: datetime) -> EmailMessage | None:
     """Take a due queued mail for one attempt; a second worker (or the sweep) skips it while leased."""
     with transaction.atomic():
         email = (EmailMessage.objects.select_for_update(of=("self",), skip_locked=True)
-                 .select_related("mailbox", "ticket_message")
+                 .select_related("mailbox", "ticket_message__ticket", "ticket_message__author")
                  .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now), pk=email_id,
                          outcome=Outcome.QUEUED).first())
         if email is None:
@@ -161,6 +162,7 @@ def email_send(*, email_id: int, now: datetime | None = None) -> EmailMessage | 
         email.detail = f"{type(error).__name__}: {error}"[:300]
         if email.attempts >= MAX_ATTEMPTS:
             email.outcome, email.next_attempt_at = Outcome.FAILED, None
+            _tell_desk_not_sent(email)
         else:
             email.next_attempt_at = now + retry_delay(email.attempts)
         email.save(update_fields=["outcome", "detail", "next_attempt_at"])
@@ -169,6 +171,16 @@ def email_send(*, email_id: int, now: datetime | None = None) -> EmailMessage | 
     email.next_attempt_at, email.detail = None, ""
     email.save(update_fields=["outcome", "sent_at", "raw", "next_attempt_at", "detail"])
     return email
+
+
+def _tell_desk_not_sent(email: EmailMessage) -> None:
+    """Like the other channels' failed replies: an internal note, so the desk reaches the customer another way."""
+    reply = email.ticket_message
+    if reply is None:
+        return  # an automatic refusal, on no ticket
+    ticket_add_system_note(ticket=reply.ticket, author=reply.author, body=_(
+        "This e-mail reply could not be sent after %(attempts)d attempts (%(error)s). "
+        "Please reach the customer another way.") % {"attempts": email.attempts, "error": email.detail})
 
 
 def email_send_due(*, now: datetime | None = None, limit: int = 200) -> int:
