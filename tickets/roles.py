@@ -13,8 +13,8 @@ _WORK = ["view_ticket", "add_ticket", "change_ticket", "view_ticketmessage", "ad
 TICKET_ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.AGENT: [*_WORK, "view_cannedresponse", "view_category"],
     Role.SUPERVISOR: [*_WORK, *_MANAGE, "view_escalation", "view_satisfactionsurvey", "view_slaevent",
-                      "view_ticketattachment", "view_emailmessage", "view_callrecord", "view_inboundmessage",
-                      "view_outboundmessage"],
+                      "view_ticketattachment", "view_emailmessage", "change_emailmessage", "view_callrecord",
+                      "view_inboundmessage", "view_outboundmessage"],
     Role.QA: ["view_ticket", "view_ticketmessage", "view_satisfactionsurvey", "view_escalation", "view_emailmessage",
               *[f"view_{model}" for model in CONFIG_MODELS]],
     Role.INTEGRATOR: ["view_ticket", "add_ticket", "view_ticketmessage", "add_ticketmessage", "view_callrecord",

@@ -1,13 +1,9 @@
 """Celery tasks for tickets: thin wrappers around services, safe to run twice."""
 
-import smtplib
-
-from celery import Task, shared_task
+from celery import shared_task
 
 from service_center.core.http import ProviderError
 from tickets.services import calls, channels, escalation, outbound
-
-EMAIL_SEND_RETRIES = 5
 
 
 # No result backend is configured and beat never reads the counts: don't store them.
@@ -32,18 +28,20 @@ def poll_mailboxes() -> None:
     imap.poll_all()
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=EMAIL_SEND_RETRIES)
-def send_email(self: Task, email_id: int) -> None:
-    """Send one queued mail; an SMTP or network error retries with backoff, then marks it failed."""
+@shared_task(acks_late=True, ignore_result=True)
+def send_email(email_id: int) -> None:
+    """One attempt at a queued mail; a failure leaves it due for `send_due_emails`."""
     from tickets.email import outbound
 
-    try:
-        outbound.email_send(email_id=email_id)
-    except (OSError, smtplib.SMTPException) as exc:
-        if self.request.retries >= EMAIL_SEND_RETRIES:
-            outbound.email_give_up(email_id=email_id, error=f"{type(exc).__name__}: {exc}")
-            return
-        raise self.retry(exc=exc, countdown=30 * 2 ** self.request.retries) from exc
+    outbound.email_send(email_id=email_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_due_emails() -> int:
+    """Beat, every minute: retries of mails that failed, and mails the broker never got."""
+    from tickets.email import outbound
+
+    return outbound.email_send_due()
 
 
 @shared_task(acks_late=True, ignore_result=True)

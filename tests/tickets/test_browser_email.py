@@ -104,3 +104,19 @@ def test_inbound_mail_appears_live_and_the_agents_reply_reaches_the_smtp_server(
     desk.goto(f"{base}/admin/tickets/mailbox/{scene.mailbox_id}/change/")
     assert desk.input_value("#id_imap_password") == "" and "never-shown" not in desk.content()
     desk.screenshot(path=str(ARTIFACTS / "email-mailbox-admin.png"), full_page=True)
+
+    # A mail held by the per-sender limit: the supervisor releases it from the e-mail record onto a ticket.
+    held_raw = raw(sender="张伟 <zhangwei@example.com>", subject="还能开发票吗", message_id="<held-1@example.com>",
+                   body="订单还能补开发票吗？")  # noqa: RUF001
+    held = in_thread(lambda: EmailMessage.objects.create(
+        direction="in", outcome="held", message_id="held-1@example.com", mailbox_id=scene.mailbox_id,
+        counterpart="zhangwei@example.com", subject="还能开发票吗", detail="More than 20 mails in an hour",
+        raw=held_raw))
+    desk.goto(f"{base}/admin/tickets/emailmessage/?outcome__exact=held")
+    desk.check(f"input[name=_selected_action][value='{held.pk}']")
+    desk.select_option("select[name=action]", "release_held")
+    desk.screenshot(path=str(ARTIFACTS / "email-held-admin.png"), full_page=True)
+    desk.click("button[name=index]")
+    desk.wait_for_selector("text=已放行 1 封暂扣邮件")
+    released = in_thread(lambda: EmailMessage.objects.select_related("ticket").get(pk=held.pk))
+    assert released.outcome == "ticket" and released.ticket is not None and released.ticket.subject == "还能开发票吗"

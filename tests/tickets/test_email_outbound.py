@@ -2,22 +2,32 @@
 
 # ruff: noqa: RUF001  (Chinese replies are written with full-width punctuation)
 
+import importlib
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core import mail as django_mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
+from django_celery_beat.models import PeriodicTask
+from kombu.exceptions import OperationalError
 
-from profiles.models import User
+from profiles.models import Team, User
 from tests.clients import logged_in
+from tests.factories import TeamFactory
 from tests.tickets.mails import MAILBOX, bounce_for, png_bytes, raw
 from tests.tickets.mailservers import SmtpInbox, free_port
 from tickets import services
 from tickets.email.intake import email_receive
-from tickets.models import EmailMessage, Mailbox, Ticket
-from tickets.tasks import send_email
+from tickets.email.outbound import email_send_due
+from tickets.models import EmailMessage, Mailbox, Notification, Ticket, TicketMessage
+from tickets.services.outbound import MAX_ATTEMPTS
+from tickets.tasks import send_due_emails, send_email
 
 pytestmark = pytest.mark.django_db
 Outcome = EmailMessage.Outcome
@@ -89,7 +99,7 @@ def test_sending_twice_mails_once(email_ticket: Ticket, make_agent: Callable[...
     assert len(django_mail.outbox) == 1
 
 
-def test_an_unreachable_smtp_server_retries_then_marks_the_mail_failed(
+def test_an_unreachable_smtp_server_is_retried_by_the_sweep_with_backoff_then_marked_failed(
         email_ticket: Ticket, make_agent: Callable[..., User], settings: Any,
         django_capture_on_commit_callbacks: Any) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -98,7 +108,55 @@ def test_an_unreachable_smtp_server_retries_then_marks_the_mail_failed(
     message = reply(email_ticket, make_agent(), django_capture_on_commit_callbacks)
 
     record = EmailMessage.objects.get(ticket_message=message)
-    assert record.outcome == Outcome.FAILED and "ConnectionRefusedError" in record.detail
+    assert record.outcome == Outcome.QUEUED and record.attempts == 1 and "ConnectionRefusedError" in record.detail
+    assert record.next_attempt_at is not None
+    # Not due yet: the sweep leaves it alone.
+    assert email_send_due(now=record.next_attempt_at - timedelta(seconds=1)) == 0
+    for _attempt in range(MAX_ATTEMPTS - 1):
+        record.refresh_from_db()
+        assert record.outcome == Outcome.QUEUED and record.next_attempt_at is not None
+        assert email_send_due(now=record.next_attempt_at) == 1
+
+    record.refresh_from_db()
+    assert record.outcome == Outcome.FAILED and record.attempts == MAX_ATTEMPTS and record.next_attempt_at is None
+    # The desk is told once, in an internal note, to reach the customer another way.
+    (note,) = email_ticket.messages.filter(kind=TicketMessage.Kind.NOTE)
+    assert "ConnectionRefusedError" in note.body and note.author == message.author
+
+
+def test_a_reply_the_broker_refused_stays_queued_and_the_sweep_sends_it_once(
+        email_ticket: Ticket, make_agent: Callable[..., User], django_capture_on_commit_callbacks: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def broker_down(*args: Any) -> None:
+        raise OperationalError("[Errno 111] Connection refused")
+
+    monkeypatch.setattr(send_email, "delay", broker_down)
+    message = reply(email_ticket, make_agent(), django_capture_on_commit_callbacks)
+
+    record = EmailMessage.objects.get(ticket_message=message)
+    assert record.outcome == Outcome.QUEUED and record.attempts == 0 and django_mail.outbox == []
+
+    assert send_due_emails.delay().get() == 1
+    assert send_due_emails.delay().get() == 0
+    (sent,) = django_mail.outbox
+    record.refresh_from_db()
+    assert record.outcome == Outcome.SENT and record.attempts == 1
+    assert sent.extra_headers["Message-ID"] == f"<{record.message_id}>"
+
+
+def test_the_migration_schedules_the_e_mail_sweep_every_minute_idempotently() -> None:
+    applied = ("tickets", "0008_email_send_schedule")
+    assert applied in MigrationRecorder(connection).applied_migrations()
+    migration = importlib.import_module("tickets.migrations.0008_email_send_schedule")
+    historical_apps = MigrationExecutor(connection).loader.project_state(applied).apps
+    # A transactional test's flush truncates data rows under --reuse-db: replay the migration as `migrate` runs it.
+    migration.unschedule(historical_apps, None)
+    migration.schedule(historical_apps, None)
+    migration.schedule(historical_apps, None)
+
+    (task,) = PeriodicTask.objects.select_related("interval").filter(name="tickets.tasks.send_due_emails")
+    assert task.enabled and task.task == "tickets.tasks.send_due_emails"
+    assert task.interval is not None and (task.interval.every, task.interval.period) == (60, "seconds")
 
 
 def test_a_reply_with_an_attachment_arrives_at_a_real_smtp_server(
@@ -137,3 +195,36 @@ def test_the_desk_thread_shows_how_each_message_travelled_and_a_bounce(
     with django_assert_max_num_queries(len(before.captured_queries)):
         page = client.get(f"/desk/tickets/{email_ticket.pk}/").content.decode()
     assert "E-mail bounced" in page and "550 5.1.1" in page
+
+
+def test_a_bounced_reply_tells_the_assignee_in_a_note_and_a_notification(
+        email_ticket: Ticket, make_agent: Callable[..., User], django_capture_on_commit_callbacks: Any) -> None:
+    agent = make_agent()
+    Ticket.objects.filter(pk=email_ticket.pk).update(assignee=agent)
+    message = reply(email_ticket, agent, django_capture_on_commit_callbacks, body="您的退款已经原路退回，请注意查收。")
+    sent = EmailMessage.objects.get(ticket_message=message)
+
+    bounce = bounce_for(sent.message_id)
+    email_receive(raw=bounce)
+
+    note = email_ticket.messages.get(kind=TicketMessage.Kind.NOTE)
+    assert "550 5.1.1" in note.body and "您的退款已经原路退回" in note.body and note.author == agent
+    (notice,) = Notification.objects.all()
+    assert (notice.recipient, notice.kind, notice.ticket) == (agent, Notification.Kind.BOUNCE, email_ticket)
+    # The same bounce delivered again is stored once and tells nobody twice.
+    assert email_receive(raw=bounce).duplicate
+    assert Notification.objects.count() == 1 and email_ticket.messages.filter(kind="note").count() == 1
+
+
+def test_a_bounce_on_an_unassigned_ticket_notifies_its_team(
+        email_ticket: Ticket, make_agent: Callable[..., User], team: Team,
+        django_capture_on_commit_callbacks: Any) -> None:
+    Ticket.objects.filter(pk=email_ticket.pk).update(assignee=None)
+    first, second = make_agent(), make_agent(online=False)
+    make_agent(teams=[TeamFactory.create()])
+    message = reply(email_ticket, first, django_capture_on_commit_callbacks)
+
+    email_receive(raw=bounce_for(EmailMessage.objects.get(ticket_message=message).message_id))
+
+    assert set(Notification.objects.values_list("recipient", flat=True)) == {first.pk, second.pk}
+    assert email_ticket.messages.filter(kind=TicketMessage.Kind.NOTE).count() == 1

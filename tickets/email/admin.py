@@ -1,14 +1,18 @@
-"""Admin for the e-mail channel: mailboxes (supervisors) and the record of every mail in and out (read-only)."""
+"""Admin for the e-mail channel: mailboxes (supervisors) and the record of every mail in and out (read-only,
+but for the supervisor's release or rejection of mail held by the per-sender limit)."""
 
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from profiles.admin import HistoryAdmin
 from service_center.core.masking import mask_email
+from tickets.email import intake
 from tickets.models import EmailMessage, Mailbox
 
 
@@ -54,6 +58,31 @@ class EmailMessageAdmin(admin.ModelAdmin):
               "references", "detail", "bounced_at", "bounce_of", "created_at", "sent_at")
     readonly_fields = fields
     raw_id_fields = ("ticket", "bounce_of")
+    actions = ("release_held", "reject_held")
+
+    @admin.action(description=_("Release the selected held mails to tickets"), permissions=["release"])
+    def release_held(self, request: HttpRequest, queryset: QuerySet[EmailMessage]) -> None:
+        released = [intake.email_release_held(email_id=pk, actor=request.user)  # type: ignore[arg-type]
+                    for pk in queryset.values_list("pk", flat=True)]
+        self._report(request, done=sum(email is not None for email in released), selected=len(released),
+                     done_text=gettext("%(count)d held mail(s) released."))
+
+    @admin.action(description=_("Reject the selected held mails"), permissions=["release"])
+    def reject_held(self, request: HttpRequest, queryset: QuerySet[EmailMessage]) -> None:
+        rejected = [intake.email_reject_held(email_id=pk, actor=request.user)  # type: ignore[arg-type]
+                    for pk in queryset.values_list("pk", flat=True)]
+        self._report(request, done=sum(rejected), selected=len(rejected),
+                     done_text=gettext("%(count)d held mail(s) rejected."))
+
+    def _report(self, request: HttpRequest, *, done: int, selected: int, done_text: str) -> None:
+        self.message_user(request, done_text % {"count": done}, messages.SUCCESS)
+        if selected > done:
+            self.message_user(request, _("%(count)d selected mail(s) were not held and were left alone.") % {
+                "count": selected - done}, messages.WARNING)
+
+    def has_release_permission(self, request: HttpRequest) -> bool:
+        # The record stays read-only; releasing or rejecting held mail is the one change allowed.
+        return request.user.has_perm("tickets.change_emailmessage")
 
     @admin.display(description=_("from / to"))
     def correspondent(self, email: EmailMessage) -> str:

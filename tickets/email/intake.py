@@ -15,20 +15,25 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from profiles.identities import customer_for_contact
+from profiles.models import User
 from service_center.core.crypto import blind_index
 from tickets.email import outbound
 from tickets.email.parsing import ParsedEmail, parse
-from tickets.models import Channel, EmailMessage, Mailbox, Ticket, TicketMessage
+from tickets.models import Channel, EmailMessage, Mailbox, Notification, Ticket, TicketMessage
 from tickets.services import attachments as attachment_service
+from tickets.services.notifications import notify
 from tickets.services.tickets import BODY_MAX, SUBJECT_MAX, ticket_add_system_note, ticket_create, ticket_reply
 
 logger = logging.getLogger(__name__)
 Outcome = EmailMessage.Outcome
 # "[T2026112200001]" or a bare number in the subject; not inside a longer run of letters or digits.
 _TICKET_NUMBER = re.compile(r"(?<![A-Za-z0-9])(T\d{13})(?!\d)")
+# Enough of a bounced reply in the desk's note to tell which one it was.
+BOUNCE_EXCERPT_CHARS = 80
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,8 @@ def _mailbox_for(parsed: ParsedEmail, mailboxes: dict[str, Mailbox]) -> Mailbox 
 def _over_rate(sender_index: str, now: datetime) -> bool:
     recent = EmailMessage.objects.filter(
         direction=EmailMessage.Direction.INBOUND, counterpart_index=sender_index,
-        created_at__gte=now - timedelta(hours=1), outcome__in=[Outcome.TICKET, Outcome.HELD, Outcome.REFUSED],
+        created_at__gte=now - timedelta(hours=1),
+        outcome__in=[Outcome.TICKET, Outcome.HELD, Outcome.REFUSED, Outcome.REJECTED],
     )
     limit = settings.EMAIL_INBOUND_PER_SENDER_PER_HOUR
     return recent[:limit].count() >= limit
@@ -94,7 +100,12 @@ def _body(parsed: ParsedEmail, skipped: list[str]) -> str:
 
 def _record(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, outcome: str, detail: str = "",
             ticket: Ticket | None = None, ticket_message: TicketMessage | None = None,
-            bounce_of: EmailMessage | None = None) -> EmailMessage:
+            bounce_of: EmailMessage | None = None, held: EmailMessage | None = None) -> EmailMessage:
+    """A new inbound row; or, for a held mail being released, that same row with its new outcome."""
+    if held is not None:
+        held.outcome, held.detail, held.ticket, held.ticket_message = outcome, detail[:300], ticket, ticket_message
+        held.save(update_fields=["outcome", "detail", "ticket", "ticket_message"])
+        return held
     return EmailMessage.objects.create(
         direction=EmailMessage.Direction.INBOUND, outcome=outcome, message_id=parsed.message_id, mailbox=mailbox,
         ticket=ticket, ticket_message=ticket_message, counterpart=parsed.sender, subject=parsed.subject[:300],
@@ -103,7 +114,8 @@ def _record(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, outcome
     )
 
 
-def _to_ticket(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, now: datetime) -> EmailMessage:
+def _to_ticket(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, now: datetime,
+               held: EmailMessage | None) -> EmailMessage:
     customer, _created = customer_for_contact(email=parsed.sender, display_name=parsed.sender_name)
     uploads, skipped = _uploads(parsed)
     body = _body(parsed, skipped)
@@ -123,18 +135,55 @@ def _to_ticket(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, now:
                                team=mailbox.team if mailbox else None, uploads=uploads, now=now)
         message = ticket.messages.get()
     return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.TICKET, ticket=message.ticket,
-                   ticket_message=message)
+                   ticket_message=message, held=held)
+
+
+def _accept(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, now: datetime,
+            held: EmailMessage | None = None) -> EmailMessage:
+    """A mail past loop protection and the sender rate: refused for its attachments, or onto a ticket."""
+    limit = settings.TICKETS_ATTACHMENT_MAX_BYTES
+    oversized = [attachment.filename for attachment in parsed.attachments if len(attachment.data) > limit]
+    if oversized:
+        email = _record(parsed, raw, mailbox=mailbox, outcome=Outcome.REFUSED, detail=", ".join(oversized), held=held)
+        outbound.queue_refusal(refused=email, mailbox=mailbox, limit_bytes=limit)
+        return email
+    return _to_ticket(parsed, raw, mailbox=mailbox, now=now, held=held)
+
+
+def _bounced(original: EmailMessage, detail: str, now: datetime) -> None:
+    """Mark our mail bounced; on a ticket, the desk is told in a note and a notification."""
+    original.bounced_at = now
+    original.detail = detail or _("Bounced")
+    original.save(update_fields=["bounced_at", "detail"])
+    reply = original.ticket_message
+    if original.ticket is None or reply is None:
+        return
+    ticket = original.ticket
+    ticket_add_system_note(ticket=ticket, author=reply.author, body=_(
+        "The e-mail reply of %(sent)s bounced: %(detail)s\n\n> %(excerpt)s") % {
+        "sent": timezone.localtime(reply.created_at).strftime("%Y-%m-%d %H:%M"), "detail": original.detail,
+        "excerpt": Truncator(reply.body).chars(BOUNCE_EXCERPT_CHARS)})
+    notify(recipients=_desk_for(ticket), kind=Notification.Kind.BOUNCE, ticket=ticket, actor=None,
+           text=_("%(number)s: an e-mail reply to the customer bounced") % {"number": ticket.number})
+
+
+def _desk_for(ticket: Ticket) -> list[User]:
+    """Who hears about the ticket: its assignee, else the active agents of its team."""
+    if ticket.assignee is not None:
+        return [ticket.assignee]
+    if ticket.team_id is None:
+        return []
+    return list(User.objects.filter(agent_profile__teams=ticket.team_id, is_active=True).order_by("pk"))
 
 
 def _receive(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, our_addresses: set[str],
              now: datetime) -> EmailMessage:
     if parsed.bounce is not None:
-        original = EmailMessage.objects.select_for_update().filter(
+        original = EmailMessage.objects.select_for_update(of=("self",)).select_related(
+            "ticket__assignee", "ticket_message__author").filter(
             message_id=parsed.bounce.original_message_id, direction=EmailMessage.Direction.OUTBOUND).first()
         if original is not None:
-            original.bounced_at = now
-            original.detail = parsed.bounce.detail or _("Bounced")
-            original.save(update_fields=["bounced_at", "detail"])
+            _bounced(original, parsed.bounce.detail, now)
         return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.BOUNCE, detail=parsed.bounce.detail,
                        ticket=original.ticket if original else None, bounce_of=original)
     if parsed.automatic:
@@ -145,13 +194,31 @@ def _receive(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, our_ad
         return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.HELD,
                        detail=_("More than %(limit)s mails in an hour") % {
                            "limit": settings.EMAIL_INBOUND_PER_SENDER_PER_HOUR})
-    limit = settings.TICKETS_ATTACHMENT_MAX_BYTES
-    oversized = [attachment.filename for attachment in parsed.attachments if len(attachment.data) > limit]
-    if oversized:
-        email = _record(parsed, raw, mailbox=mailbox, outcome=Outcome.REFUSED, detail=", ".join(oversized))
-        outbound.queue_refusal(refused=email, mailbox=mailbox, limit_bytes=limit)
+    return _accept(parsed, raw, mailbox=mailbox, now=now)
+
+
+def email_release_held(*, email_id: int, actor: User, now: datetime | None = None) -> EmailMessage | None:
+    """A supervisor lets a held mail through: it goes on as if it had arrived under the limit.
+
+    None when the mail is not held (already released or rejected), so a repeated release does nothing.
+    """
+    with transaction.atomic():
+        held = EmailMessage.objects.select_for_update(of=("self",)).select_related("mailbox__team").filter(
+            pk=email_id, direction=EmailMessage.Direction.INBOUND, outcome=Outcome.HELD).first()
+        if held is None:
+            return None
+        email = _accept(parse(bytes(held.raw)), bytes(held.raw), mailbox=held.mailbox, now=now or timezone.now(),
+                        held=held)
+        logger.info("held e-mail %s released by %s: %s", email.pk, actor.pk, email.outcome)
         return email
-    return _to_ticket(parsed, raw, mailbox=mailbox, now=now)
+
+
+def email_reject_held(*, email_id: int, actor: User) -> bool:
+    """A supervisor drops a held mail: marked handled, no ticket. False when it was not held."""
+    rejected = EmailMessage.objects.filter(
+        pk=email_id, direction=EmailMessage.Direction.INBOUND, outcome=Outcome.HELD,
+    ).update(outcome=Outcome.REJECTED, detail=_("Rejected by %(user)s") % {"user": actor.get_username()})
+    return rejected == 1
 
 
 def email_receive(*, raw: bytes, mailbox: Mailbox | None = None, now: datetime | None = None) -> Received:

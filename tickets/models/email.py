@@ -54,6 +54,7 @@ class EmailMessage(BlindIndexedModelMixin, models.Model):
         # A context: the chat catalog's "Sent" is a delivery tick (已送达).
         SENT = "sent", pgettext_lazy("email", "Sent")
         FAILED = "failed", _("Not sent")
+        REJECTED = "rejected", _("Held mail rejected by a supervisor")
 
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
@@ -78,6 +79,9 @@ class EmailMessage(BlindIndexedModelMixin, models.Model):
                                   verbose_name=_("bounce of"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # Outbound sending is a row with a due time that beat sweeps (see tickets.email.outbound).
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("e-mail")
@@ -86,6 +90,7 @@ class EmailMessage(BlindIndexedModelMixin, models.Model):
             models.Index(fields=["counterpart_index", "created_at"], condition=models.Q(direction="in"),
                          name="email_inbound_sender_recent"),
             models.Index(fields=["ticket", "created_at"], name="email_ticket_thread"),
+            models.Index(fields=["next_attempt_at"], condition=models.Q(outcome="queued"), name="email_queued_due"),
         ]
 
     def __str__(self) -> str:

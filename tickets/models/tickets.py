@@ -181,6 +181,7 @@ class Notification(models.Model):
         MENTION = "mention", _("Mentioned in a note")
         ESCALATION = "escalation", _("Ticket escalated")
         ASSIGNMENT = "assignment", _("Ticket assigned")
+        BOUNCE = "bounce", _("E-mail reply bounced")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

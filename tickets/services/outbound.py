@@ -53,7 +53,8 @@ def _queue(outbound_id: int) -> None:
     enqueue(send_outbound, outbound_id)
 
 
-def _backoff(attempts: int) -> timedelta:
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff after the `attempts`-th failure, capped; the e-mail channel retries on it too."""
     return timedelta(seconds=min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)))
 
 
@@ -97,7 +98,7 @@ def outbound_send(*, outbound_id: int, now: datetime | None = None) -> str | Non
                 "Please reach the customer another way.") % {
                 "channel": ticket.get_channel_display(), "attempts": outbound.attempts, "error": outbound.error})
         else:
-            outbound.next_attempt_at = now + _backoff(outbound.attempts)
+            outbound.next_attempt_at = now + retry_delay(outbound.attempts)
         outbound.save(update_fields=["status", "error", "next_attempt_at"])
         return str(outbound.status)
     outbound.status, outbound.provider_id, outbound.sent_at = OutboundMessage.Status.SENT, provider_id[:128], now
