@@ -219,6 +219,8 @@ class SavedReport(models.Model):
     next_run_at = models.DateTimeField(_("next e-mail"), null=True, blank=True)
     last_sent_at = models.DateTimeField(_("last e-mail"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # next_run_at and last_sent_at move on every scheduled e-mail; the history is of what people changed.
+    history = HistoricalRecords(excluded_fields=["next_run_at", "last_sent_at"])
 
     class Meta:
         verbose_name = _("saved report")

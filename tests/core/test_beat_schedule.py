@@ -26,6 +26,7 @@ EXPECTED = {
     "tickets.tasks.sweep_sla": Every(60),
     "tickets.tasks.poll_mailboxes": Every(60),
     "tickets.tasks.send_due_outbound": Every(60),
+    "tickets.tasks.send_due_emails": Every(60),
 }
 
 
@@ -45,6 +46,7 @@ SCHEDULE_MIGRATIONS = [
     "reports.migrations.0004_report_mail_schedule", "service_center.core.migrations.0003_webhook_sweep_schedule",
     "service_center.core.migrations.0004_nightly_backup_schedule", "tickets.migrations.0002_sla_sweep_schedule",
     "tickets.migrations.0003_email_channel", "tickets.migrations.0005_outbound_schedule",
+    "tickets.migrations.0008_email_send_schedule",
 ]
 
 

@@ -27,6 +27,18 @@ EXEMPT: dict[str, str] = {
     "knowledge.ArticleVersion": "append-only: a snapshot per article save, itself the article's version history",
     "profiles.AuditEntry": "append-only: the audit log itself, which the admin can neither edit nor delete",
     "knowledge.ArticleFeedback": "append-only: one reader's helpful vote, written once and never edited",
+    "profiles.ChannelIdentity": "written once when a channel id is first seen; only a merge moves it, and the "
+                                "merge's audit entry records that",
+    "tickets.InboundMessage": "append-only: the record that a provider message was received, written once",
+    "tickets.OutboundMessage": "a delivery attempt counter for one reply; the reply carries the history",
+    "tickets.CallRecord": "the phone system's report of a call; each change is written as a note on its ticket",
+    "tickets.EmailMessage": "the stored mail itself, raw bytes kept; only its delivery state moves",
+    "reports.TicketDaily": "a rollup row, rewritten whole from the tickets each night",
+    "reports.ChatDaily": "a rollup row, rewritten whole from the chats each night",
+    "reports.AgentActivityDaily": "a rollup row, rewritten whole from the messages each night",
+    "reports.AfterSalesDaily": "a rollup row, rewritten whole from the requests each night",
+    "reports.RollupRun": "a marker that a day was rolled up, replaced on each re-run",
+    "reports.ExportJob": "a background job's progress; the export itself is in the audit log",
 }
 
 

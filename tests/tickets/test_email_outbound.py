@@ -2,7 +2,6 @@
 
 # ruff: noqa: RUF001  (Chinese replies are written with full-width punctuation)
 
-import importlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -11,10 +10,6 @@ import pytest
 from django.conf import settings
 from django.core import mail as django_mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-from django.db.migrations.recorder import MigrationRecorder
-from django_celery_beat.models import PeriodicTask
 from kombu.exceptions import OperationalError
 
 from profiles.models import Team, User
@@ -142,21 +137,6 @@ def test_a_reply_the_broker_refused_stays_queued_and_the_sweep_sends_it_once(
     record.refresh_from_db()
     assert record.outcome == Outcome.SENT and record.attempts == 1
     assert sent.extra_headers["Message-ID"] == f"<{record.message_id}>"
-
-
-def test_the_migration_schedules_the_e_mail_sweep_every_minute_idempotently() -> None:
-    applied = ("tickets", "0008_email_send_schedule")
-    assert applied in MigrationRecorder(connection).applied_migrations()
-    migration = importlib.import_module("tickets.migrations.0008_email_send_schedule")
-    historical_apps = MigrationExecutor(connection).loader.project_state(applied).apps
-    # A transactional test's flush truncates data rows under --reuse-db: replay the migration as `migrate` runs it.
-    migration.unschedule(historical_apps, None)
-    migration.schedule(historical_apps, None)
-    migration.schedule(historical_apps, None)
-
-    (task,) = PeriodicTask.objects.select_related("interval").filter(name="tickets.tasks.send_due_emails")
-    assert task.enabled and task.task == "tickets.tasks.send_due_emails"
-    assert task.interval is not None and (task.interval.every, task.interval.period) == (60, "seconds")
 
 
 def test_a_reply_with_an_attachment_arrives_at_a_real_smtp_server(

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from service_center.core.fields import EncryptedTextField
 from tickets.models.choices import Channel
@@ -27,6 +28,8 @@ class WeChatAccount(models.Model):
         help_text=_("43 characters; needed for the encrypted (safe) message mode."))
     api_base = models.URLField(_("API base URL"), default="https://api.weixin.qq.com")
     is_active = models.BooleanField(_("active"), default=True)
+    # Who changed the account and when; the secrets themselves stay out of the history table.
+    history = HistoricalRecords(excluded_fields=["app_secret", "token", "encoding_aes_key"])
 
     class Meta:
         verbose_name = _("WeChat Official Account")
@@ -51,6 +54,7 @@ class SocialSource(models.Model):
                                             "sources leave it empty: replies go out through the SMS adapter."))
     replay_window_seconds = models.PositiveIntegerField(_("replay window (seconds)"), default=300)
     is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords(excluded_fields=["secret"])
 
     class Meta:
         verbose_name = _("social channel source")
