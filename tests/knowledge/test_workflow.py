@@ -102,15 +102,14 @@ def test_expiry_takes_the_article_offline_and_opens_one_review_task() -> None:
 
 
 def test_the_data_migration_puts_both_tasks_on_beat_idempotently() -> None:
-    import importlib
-
     from django.apps import apps as global_apps
     from django_celery_beat.models import PeriodicTask
 
+    from tests.migration_replay import replay_schedule
+
     # Transactional tests elsewhere flush the table under --reuse-db, so run the migration's step again.
-    migration = importlib.import_module("knowledge.migrations.0002_beat_schedules")
-    migration.schedule(global_apps, None)
-    migration.schedule(global_apps, None)
+    replay_schedule("knowledge.migrations.0002_beat_schedules", global_apps)
+    replay_schedule("knowledge.migrations.0002_beat_schedules", global_apps)
     tasks = {
         task.task: (task.interval.every if task.interval else None, task.crontab.hour if task.crontab else None)
         for task in PeriodicTask.objects.filter(enabled=True, task__startswith="knowledge.")
