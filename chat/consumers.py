@@ -5,11 +5,11 @@ import asyncio
 import json
 import logging
 import time
-import weakref
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -30,20 +30,6 @@ RATE_WINDOW_SECONDS = 10.0
 # lost for live sockets (clients fill gaps on resume) and a disconnect still finishes, so a Redis
 # outage can neither stall a socket's frames nor hang Daphne's graceful stop.
 LAYER_TIMEOUT_SECONDS = 5.0
-# Channel-layer calls in flight at once per process. channels-redis' connection pool (redis-py's,
-# 100 connections) refuses a call past its size instead of queueing it, and a busy Daphne has
-# hundreds of sockets pushing at the same moment; past this many they wait their turn here.
-LAYER_CONCURRENCY = 32
-_layer_slots: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = weakref.WeakKeyDictionary()
-
-
-def _layer_slot() -> asyncio.Semaphore:
-    # One per event loop: a semaphore binds to the loop it first waits on, and tests run many loops.
-    loop = asyncio.get_running_loop()
-    slot = _layer_slots.get(loop)
-    if slot is None:
-        slot = _layer_slots[loop] = asyncio.Semaphore(LAYER_CONCURRENCY)
-    return slot
 
 
 def _join_frame(user: Any, conversation_id: int) -> dict[str, Any]:
@@ -142,6 +128,18 @@ class _JsonFrames(AsyncJsonWebsocketConsumer):
         self._recent.append(now)
         return True
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels' dispatch first hops to its single database thread to close stale connections, on
+        # every frame and every push a socket receives, so each delivery queued behind all others.
+        # These consumers touch the database only through database_sync_to_async, which does that
+        # clean-up in the worker thread around each call.
+        if self.user is None and not message["type"].startswith("websocket."):
+            return  # a push queued for a socket refused before it joined
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def handle(self, content: dict[str, Any]) -> None:
         raise NotImplementedError
 
@@ -151,7 +149,7 @@ class _JsonFrames(AsyncJsonWebsocketConsumer):
         try:
             # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow the cancel Daphne sends a
             # closing consumer, which would then never finish.
-            async with _layer_slot(), asyncio.timeout(LAYER_TIMEOUT_SECONDS):
+            async with asyncio.timeout(LAYER_TIMEOUT_SECONDS):
                 await getattr(self.channel_layer, operation)(group, *args)
         except Exception:
             logger.exception("channel layer %s(%s) failed", operation, group)
@@ -172,18 +170,21 @@ class ChatConsumer(_JsonFrames):
             await self.refuse(CLOSE_UNAUTHENTICATED)
             return
         self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
+        # Subscribed before the history is read: a line committed in between is then in the history
+        # or pushed after it (clients merge by id), never in neither. Unlike layer_call this raises:
+        # a socket that cannot join its group would never hear a push.
+        group = conversation_group(self.conversation_id)
+        async with asyncio.timeout(LAYER_TIMEOUT_SECONDS):
+            await self.channel_layer.group_add(group, self.channel_name)
         try:
             join = await database_sync_to_async(_join_frame)(user, self.conversation_id)
         except ChatError:
+            await self.layer_call("group_discard", group, self.channel_name)
             await self.refuse(CLOSE_FORBIDDEN)
             return
         self.user, self.role = user, join["role"]
         self._last_typing = 0.0
         await self.accept()
-        # Unlike layer_call this raises: a socket that cannot join its group would never hear a push.
-        group = conversation_group(self.conversation_id)
-        async with _layer_slot(), asyncio.timeout(LAYER_TIMEOUT_SECONDS):
-            await self.channel_layer.group_add(group, self.channel_name)
         await self.send_json(join)
 
     async def disconnect(self, code: int) -> None:

@@ -130,20 +130,21 @@ CACHES = {
     }
 }
 
-# Channels on redis-py 8: its new 5 s default socket timeout equals channels-redis's blocking
-# BZPOPMIN wait, so every idle consumer died with "Timeout reading from ..." about every 5 s
-# (django/channels_redis#422). No timeout, as before redis-py 8: any finite one also routes each
-# send through Python 3.11's asyncio.wait_for, which can swallow the cancel of a closing consumer.
+# Redis pub/sub: a group send is one PUBLISH and each Daphne process fans it out to its own sockets.
+# The list-based RedisChannelLayer cost about eleven Redis round trips per chat line (a sorted set per
+# process, a Lua script per send, BZPOPMIN plus a backup clean-up per receive) and, at 100 lines/s on
+# 1,000 sockets, kept one Daphne busy; tests/bench/test_chat_load_bench.py has the figures. Pub/sub
+# delivers only to sockets subscribed at that moment; every push here is a live hint the clients
+# repair on resume (chat/PROTOCOL.md), so nothing is lost that the database does not hold.
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {
+            # No socket timeout: redis-py 8's default (5 s) routes each call through Python 3.11's
+            # asyncio.wait_for, which can swallow the cancel of a closing consumer; the consumers bound
+            # every layer call themselves (chat/consumers.py, LAYER_TIMEOUT_SECONDS).
             "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
             "prefix": env.str("CHANNEL_PREFIX", default="sc-asgi"),
-            # Messages queued per channel before channels-redis drops group sends. Every socket of a
-            # Daphne process shares one receive queue, so the library's default (100) silently lost
-            # chat broadcasts under load (tests/bench/test_chat_load_bench.py).
-            "capacity": env.int("CHANNEL_CAPACITY", default=5000),
         },
     }
 }

@@ -54,8 +54,6 @@ MESSAGES_PER_SECOND = 100
 LOAD_ACK_TIMEOUT = 120.0  # run 1 measures, it does not time out: a late ack is a figure, not a failure
 RETRY_ACK_TIMEOUT = 5.0  # run 2: an ack this late is taken as lost with its socket, and the send is retried
 SETTLE_TIMEOUT = 90.0
-# Diagnosis only: Daphne with channels-redis's per-channel capacity (default 100) raised to this.
-LAYER_CAPACITY = os.environ.get("CHAT_BENCH_LAYER_CAPACITY")
 RECONNECT_BACKOFF = (0.5, 5.0)  # shorter than the widget's 1 s → 30 s, so the run stays bounded
 
 
@@ -85,13 +83,6 @@ class Daphne:
                     "CONN_MAX_AGE": "60", **env}  # persistent connections, as production runs (.env.example)
         self.log = directory / "daphne.log"
         self.proc: subprocess.Popen[bytes] | None = None
-        if LAYER_CAPACITY:
-            (directory / "bench_layer_settings.py").write_text(
-                "from service_center.settings.base import *  # noqa\n"
-                f"CHANNEL_LAYERS['default']['CONFIG']['capacity'] = {int(LAYER_CAPACITY)}\n"
-            )
-            self.env.update(DJANGO_SETTINGS_MODULE="bench_layer_settings",
-                            PYTHONPATH=os.pathsep.join([str(directory), str(settings.BASE_DIR)]))
 
     @property
     def origin(self) -> str:

@@ -81,6 +81,37 @@ async def test_join_sends_history_and_send_is_acked_and_delivered_in_order(pair:
     assert await sync_to_async(ChatMessage.objects.filter(conversation=conversation).count)() == first + 2
 
 
+async def test_a_line_stored_while_the_socket_joins_is_pushed_after_the_history(
+    pair: Any, open_chat: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The agent answers just after the customer's history was read: the socket is already subscribed,
+    # so the line comes as a push rather than being in neither the history nor the live stream.
+    customer, agent, conversation = pair
+    read_history = consumers._join_frame
+
+    def history_then_agent_answers(user: Any, conversation_id: int) -> dict[str, Any]:
+        frame = read_history(user, conversation_id)
+        say(conversation, agent.user, "刚好这时回复")
+        return frame
+
+    monkeypatch.setattr(consumers, "_join_frame", history_then_agent_answers)
+    socket, _ = await open_chat(conversation.pk, customer)
+    joined = await receive(socket, "history")
+    assert "刚好这时回复" not in [message["body"] for message in joined["messages"]]
+    assert (await receive(socket, "message"))["message"]["body"] == "刚好这时回复"
+
+
+async def test_a_refused_socket_hears_nothing_pushed_to_the_conversation(
+    pair: Any, open_chat: Any, login_as: Callable[[str], Login]
+) -> None:
+    customer, _agent, conversation = pair
+    stranger = await sync_to_async(login_as)("customer")
+    socket, _ = await open_chat(conversation.pk, stranger)
+    assert await socket.receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": CLOSE_FORBIDDEN}
+    await sync_to_async(say)(conversation, customer.user, "陌生人不该看到")
+    assert await socket.receive_nothing(timeout=0.5)
+
+
 async def test_each_ack_is_timed_for_the_metrics(pair: Any, open_chat: Any) -> None:
     from chat.metrics import ACK_SECONDS
 

@@ -24,8 +24,8 @@ ALLOWED_ORIGIN = "http://testserver"
 
 @pytest.fixture(autouse=True)
 def _channel_layer_per_test(settings: Any) -> None:
-    # Each async test runs its own event loop, and channels-redis keeps per-channel receive locks
-    # that bind to the first loop waiting on them (a cancelled receive can leave one behind).
+    # Each async test runs its own event loop, and channels-redis keeps per-loop state (a lock, a
+    # subscriber task) that a closed loop can leave behind.
     # Re-setting CHANNEL_LAYERS makes channels build a fresh layer now and again after the test.
     settings.CHANNEL_LAYERS = copy.deepcopy(settings.CHANNEL_LAYERS)
 

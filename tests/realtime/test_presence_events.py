@@ -6,12 +6,13 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
 from django.db import transaction
 
 from profiles import services
 from profiles.models import AgentProfile, User
 from tests.realtime.conftest import TIMEOUT, Login, make_online, presence_frame
+
+REDIS_PY_DEFAULT_SOCKET_TIMEOUT = 5
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -70,13 +71,14 @@ async def test_rolled_back_sweep_pushes_nothing(
 async def test_socket_idle_longer_than_the_layer_poll_survives(
     login_as: Callable[[str], Login], make_user: Callable[..., User], open_socket: Any
 ) -> None:
-    # Guards the CHANNEL_LAYERS socket timeout: with redis-py 8's default the consumer died here.
+    # Guards the CHANNEL_LAYERS socket timeout: with redis-py 8's default (5 s) and the list-based
+    # layer's blocking reads, the consumer died here.
     watcher = await sync_to_async(login_as)("agent")
     other_agent = await sync_to_async(make_user)("agent")
     socket, _ = await open_socket(watcher)
     await socket.receive_json_from(timeout=TIMEOUT)
 
-    await asyncio.sleep(get_channel_layer().brpop_timeout + 2)
+    await asyncio.sleep(REDIS_PY_DEFAULT_SOCKET_TIMEOUT + 2)
     await sync_to_async(services.agent_set_presence)(user=other_agent, presence="online")
 
     assert await socket.receive_json_from(timeout=TIMEOUT) == presence_frame(other_agent, "online")

@@ -25,7 +25,7 @@ QUIET = 0.3
 
 @pytest.fixture(autouse=True)
 def _channel_layer_per_test(settings: Any) -> None:
-    # A fresh channels-redis layer per test: its receive locks bind to the first event loop (see tests/realtime).
+    # A fresh channel layer per test: its locks bind to the first event loop (see tests/realtime).
     settings.CHANNEL_LAYERS = copy.deepcopy(settings.CHANNEL_LAYERS)
 
 
