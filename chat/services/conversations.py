@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -77,11 +77,16 @@ def _store(
     attachment: Attachment | None = None, client_id: str = "", bot_confidence: float | None = None,
 ) -> ChatMessage:
     """Store the message numbered `conversation.last_seq`, already taken under the conversation's row lock."""
-    message = ChatMessage.objects.create(
+    message = ChatMessage(
         conversation=conversation, seq=conversation.last_seq, sender=sender, author=author,
         kind=attachment.kind if attachment else ChatMessage.Kind.TEXT, body=body, attachment=attachment,
         client_id=client_id, bot_confidence=bot_confidence,
     )
+    # No history row on the hot path: a "created" record would repeat the row itself. The first edit
+    # or recall writes it, dated when the message was sent (_record_original).
+    message.skip_history_when_saving = True  # type: ignore[attr-defined]
+    message.save(force_insert=True)
+    del message.skip_history_when_saving  # type: ignore[attr-defined]
     if author is not None:
         # Writing means having read everything before it. The message has the newest seq, so the
         # author's pointer can only move forward: one upsert, no read-then-compare.
@@ -238,13 +243,20 @@ def _claim_next_seq(conversation_id: int, author: User) -> Conversation | None:
     when `author` may not write in it now (no such conversation, not a participant, or ended).
 
     Raw SQL because the ORM's update() cannot return the row: this is one round trip where a
-    SELECT ... FOR UPDATE and an UPDATE were two, on every message."""
-    claimed = Conversation.objects.raw(
-        f"UPDATE {Conversation._meta.db_table} SET last_seq = last_seq + 1"  # noqa: S608  (no user input in the SQL)
-        " WHERE id = %s AND status = ANY(%s) AND (customer_id = %s OR agent_id = %s) RETURNING *",
-        [conversation_id, [status.value for status in Conversation.OPEN_STATUSES], author.pk, author.pk],
-    )
-    return next(iter(claimed), None)
+    SELECT ... FOR UPDATE and an UPDATE were two, on every message. A plain cursor and from_db, not
+    raw(): RawQuerySet's column mapping cost a tenth of Daphne's CPU per chat line under load."""
+    attnames = {field.column: field.attname for field in Conversation._meta.concrete_fields if field.column}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Conversation._meta.db_table} SET last_seq = last_seq + 1"  # noqa: S608  (no user input in the SQL)
+            " WHERE id = %s AND status = ANY(%s) AND (customer_id = %s OR agent_id = %s)"
+            f" RETURNING {', '.join(map(connection.ops.quote_name, attnames))}",
+            [conversation_id, [status.value for status in Conversation.OPEN_STATUSES], author.pk, author.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Conversation.from_db(connection.alias, list(attnames.values()), row)
 
 
 def _violated_constraint(error: IntegrityError) -> str | None:
@@ -278,7 +290,15 @@ def _lock_own_message(message_id: int, user: User, window_seconds: int, late: st
         raise ChatError("recalled", _("This message was recalled."))
     if timezone.now() - message.created_at > timedelta(seconds=window_seconds):
         raise ChatError("window_passed", late % {"minutes": f"{window_seconds / 60:g}"})
+    _record_original(message)
     return conversation, message
+
+
+def _record_original(message: ChatMessage) -> None:
+    """The message as sent, as its history's first ("created") row, before an edit or recall changes it."""
+    if not ChatMessage.history.filter(id=message.pk).exists():
+        ChatMessage.history.bulk_history_create([message], default_user=message.author,
+                                                default_date=message.created_at)
 
 
 @transaction.atomic

@@ -162,6 +162,22 @@ def test_edit_within_window_and_limit(customer: User, agent: User) -> None:
     assert ChatMessage.history.filter(id=message.pk).count() == 4
 
 
+def test_history_keeps_what_was_sent_before_an_edit_and_a_recall(customer: User, agent: User) -> None:
+    conversation = chat_with_agent(customer, agent)
+    message = say(conversation, customer, "地址写错了")
+    # Sending writes no history row: the first change records the message as it was sent.
+    assert not ChatMessage.history.filter(id=message.pk).exists()
+
+    services.message_edit(message_id=message.pk, user=customer, body="地址是 杭州市西湖区")
+    services.message_recall(message_id=message.pk, user=customer)
+
+    rows = list(ChatMessage.history.filter(id=message.pk).order_by("history_date", "history_id"))
+    assert [(row.history_type, row.body) for row in rows] == [
+        ("+", "地址写错了"), ("~", "地址是 杭州市西湖区"), ("~", "")
+    ]
+    assert rows[0].history_date == message.created_at and rows[0].history_user_id == customer.pk
+
+
 def test_edit_and_recall_after_the_window_change_nothing(customer: User, agent: User) -> None:
     conversation = chat_with_agent(customer, agent)
     message = say(conversation, customer, "旧消息")
