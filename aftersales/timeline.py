@@ -9,23 +9,16 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import AfterSalesRequest, Order
 from aftersales.templatetags.aftersales_tags import yuan
-from service_center.core.customer_timeline import Cursor, TimelineEntry, older_than
+from service_center.core.customer_timeline import Cursor, TimelineEntry, newest
 
 SUMMARY_CHARS = 140
 
 
 def aftersales_entries(customer_id: int, before: Cursor | None, limit: int) -> list[TimelineEntry]:
-    orders = (
-        Order.objects.filter(customer_id=customer_id)
-        .filter(older_than(before, kind="order", when_field="created_at"))
-        .order_by("-created_at", "-pk")[:limit]
-    )
-    requests = (
-        AfterSalesRequest.objects.filter(customer_id=customer_id)
-        .filter(older_than(before, kind="aftersales_request", when_field="created_at"))
-        .select_related("reason")
-        .order_by("-created_at", "-pk")[:limit]
-    )
+    orders = newest(Order.objects.filter(customer_id=customer_id), before, kind="order", when_field="created_at",
+                    limit=limit)
+    requests = newest(AfterSalesRequest.objects.filter(customer_id=customer_id).select_related("reason"), before,
+                      kind="aftersales_request", when_field="created_at", limit=limit)
     entries = [
         TimelineEntry(
             when=order.created_at, kind="order", pk=order.pk, kind_label=_("Order placed"),

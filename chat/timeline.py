@@ -9,7 +9,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from chat.models import ChatMessage, Conversation
-from service_center.core.customer_timeline import Cursor, TimelineEntry, older_than
+from service_center.core.customer_timeline import Cursor, TimelineEntry, newest
 
 SUMMARY_CHARS = 140
 
@@ -19,12 +19,9 @@ def chat_entries(customer_id: int, before: Cursor | None, limit: int) -> list[Ti
         ChatMessage.objects.filter(conversation=OuterRef("pk"), sender=ChatMessage.Sender.CUSTOMER)
         .order_by("seq").values("body")[:1]
     )
-    conversations = (
-        Conversation.objects.filter(customer_id=customer_id)
-        .filter(older_than(before, kind="chat", when_field="started_at"))
-        .annotate(first_words=Subquery(first_words))
-        .order_by("-started_at", "-pk")[:limit]
-    )
+    conversations = newest(
+        Conversation.objects.filter(customer_id=customer_id).annotate(first_words=Subquery(first_words)), before,
+        kind="chat", when_field="started_at", limit=limit)
     return [
         TimelineEntry(
             when=conversation.started_at, kind="chat", pk=conversation.pk, kind_label=_("Chat"),

@@ -29,12 +29,33 @@ def _total(label: StrOrPromise) -> models.BigIntegerField:
     return models.BigIntegerField(label, default=0)
 
 
-class TicketDaily(models.Model):
+class DailyRollup(models.Model):
+    """A rollup row's day, the key every rollup table shares: the nightly task rewrites by it."""
+
     day = models.DateField(_("day"))
+
+    class Meta:
+        abstract = True
+
+
+class TeamChannelAgentDaily(DailyRollup):
+    """The keys of the desk's rollups (tickets and chats): a day's figures per team, channel and agent.
+
+    Each table declares its own unique constraint on these keys, as constraint names are per table."""
+
     team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     channel = models.CharField(_("channel"), max_length=10)
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="+")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.team_id} {self.channel} {self.agent_id}"
+
+
+class TicketDaily(TeamChannelAgentDaily):
     created = _count(_("tickets created"))
     solved = _count(_("solved"))
     first_response_seconds = _total(_("first response time (s, sum)"))
@@ -53,16 +74,8 @@ class TicketDaily(models.Model):
         constraints = [models.UniqueConstraint(fields=["day", "team", "channel", "agent"], nulls_distinct=False,
                                                name="ticket_daily_once")]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.team_id} {self.channel} {self.agent_id}"
 
-
-class ChatDaily(models.Model):
-    day = models.DateField(_("day"))
-    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    channel = models.CharField(_("channel"), max_length=10)
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+")
+class ChatDaily(TeamChannelAgentDaily):
     assigned = _count(_("assigned"))
     wait_seconds = _total(_("wait time (s, sum)"))
     ended = _count(_("ended"))
@@ -78,14 +91,11 @@ class ChatDaily(models.Model):
         constraints = [models.UniqueConstraint(fields=["day", "team", "channel", "agent"], nulls_distinct=False,
                                                name="chat_daily_once")]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.team_id} {self.channel} {self.agent_id}"
 
-
-class AgentActivityDaily(models.Model):
+class AgentActivityDaily(DailyRollup):
     """Messages an agent sent (ticket replies and chat) and in how many distinct clock hours."""
 
-    day = models.DateField(_("day"))
+    # Not TeamChannelAgentDaily's agent: every row has one, and it goes with the agent.
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     messages = _count(_("messages"))
     active_hours = _count(_("active hours"))
@@ -99,8 +109,7 @@ class AgentActivityDaily(models.Model):
         return f"{self.day} {self.agent_id}"
 
 
-class AfterSalesDaily(models.Model):
-    day = models.DateField(_("day"))
+class AfterSalesDaily(DailyRollup):
     request_type = models.CharField(_("type"), max_length=20)
     reason_id = models.IntegerField(_("reason"))
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")

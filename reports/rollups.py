@@ -11,12 +11,11 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
-from django.db.models import Model
 from django.utils import timezone
 
 from aftersales import selectors as aftersales_selectors
 from chat import selectors as chat_selectors
-from reports.models import AfterSalesDaily, AgentActivityDaily, ChatDaily, RollupRun, TicketDaily
+from reports.models import AfterSalesDaily, AgentActivityDaily, ChatDaily, DailyRollup, RollupRun, TicketDaily
 from service_center.core.facts import FactQuery, local_day
 from tickets import selectors as ticket_selectors
 
@@ -36,7 +35,7 @@ def local_today() -> date:
     return timezone.localdate()
 
 
-def fact_tables() -> list[tuple[type[Model], FactQuery]]:
+def fact_tables() -> list[tuple[type[DailyRollup], FactQuery]]:
     return [
         (TicketDaily, ticket_selectors.ticket_daily_facts()),
         (ChatDaily, chat_selectors.chat_daily_facts()),
@@ -57,7 +56,7 @@ def agent_activity_facts() -> FactQuery:
     )
 
 
-def _insert(cursor: CursorWrapper, model: type[Model], fact: FactQuery, params: dict[str, Any]) -> None:
+def _insert(cursor: CursorWrapper, model: type[DailyRollup], fact: FactQuery, params: dict[str, Any]) -> None:
     columns = ", ".join(fact.keys + fact.measures)
     cursor.execute(
         f"INSERT INTO {model._meta.db_table} (day, {columns}) SELECT %(day)s, {columns} FROM ({fact.sql}) AS facts",  # noqa: S608

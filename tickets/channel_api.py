@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -30,8 +29,8 @@ from service_center.core import webhooks
 from service_center.core.api import ApplicationError
 from service_center.core.permissions import MethodPermission
 from service_center.core.serializers import ErrorSerializer
-from tickets import wechat
-from tickets.models import CallRecord, SocialSource, WeChatAccount
+from tickets import selectors, wechat
+from tickets.models import CallRecord
 from tickets.services import calls, channels
 
 logger = logging.getLogger(__name__)
@@ -49,7 +48,7 @@ def _refuse(reason: str, status_code: int, request: HttpRequest) -> HttpResponse
 def wechat_endpoint(request: HttpRequest, app_id: str) -> HttpResponse:
     """The URL set as the Official Account's server address. GET answers WeChat's check with `echostr`;
     POST takes a message (plain or encrypted mode) and answers "success" (WeChat then shows nothing)."""
-    account = WeChatAccount.objects.filter(app_id=app_id, is_active=True).first()
+    account = selectors.wechat_account_active(app_id)
     if account is None:
         return _refuse("unknown account", 403, request)
     params = request.GET
@@ -96,7 +95,7 @@ class SocialWebhookView(APIView):
             "Each message id is stored once."),
     )
     def post(self, request: Request, slug: str) -> Response:
-        source = SocialSource.objects.filter(slug=slug, is_active=True).first()
+        source = selectors.social_source_active(slug)
         try:
             if source is None:
                 raise channels.SocialRefused(403, "unknown source")
@@ -112,8 +111,8 @@ class SocialWebhookView(APIView):
 
 
 def _agent_field() -> serializers.SlugRelatedField[User]:
-    agents = User.objects.filter(agent_profile__isnull=False)
-    return serializers.SlugRelatedField(slug_field="username", queryset=agents, required=False, allow_null=True,
+    return serializers.SlugRelatedField(slug_field="username", queryset=selectors.agent_users(), required=False,
+                                        allow_null=True,
                                         help_text=_("The agent's username."))
 
 
@@ -166,7 +165,7 @@ class CallRecordViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, view
     """Call records from the CTI / IVR provider (integrators). A new call opens or continues the caller's
     phone ticket; PATCH reports its end, IVR path, agent or recording URL; the recording can be uploaded."""
 
-    queryset = CallRecord.objects.select_related("ticket")
+    queryset = selectors.call_records()
     serializer_class = CallRecordSerializer
     permission_classes = [CallRecordPermission]
     lookup_field = "call_id"
@@ -188,7 +187,7 @@ class CallRecordViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, view
 
     @extend_schema(request=CallUpdateSerializer, responses={200: CallRecordSerializer, 400: ErrorSerializer})
     def partial_update(self, request: Request, call_id: str) -> Response:
-        call = get_object_or_404(self.get_queryset(), call_id=call_id)
+        call = selectors.call_by_id(call_id)
         body = CallUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         call = calls.call_update(call=call, actor=_integrator(request), **body.validated_data)
@@ -198,7 +197,7 @@ class CallRecordViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, view
                    responses={200: CallRecordSerializer, 400: ErrorSerializer})
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def recording(self, request: Request, call_id: str) -> Response:
-        call = get_object_or_404(self.get_queryset(), call_id=call_id)
+        call = selectors.call_by_id(call_id)
         body = RecordingSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data["recording"]

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from profiles.models import Team
+from profiles.models import Team, User
 from profiles.roles import Role
 from profiles.selectors import user_has_role
 from service_center.core.facts import Branch, FactQuery, grouped_facts, in_window, seconds_between
@@ -26,9 +26,11 @@ from tickets.models import (
     Notification,
     SatisfactionSurvey,
     SlaEvent,
+    SocialSource,
     Ticket,
     TicketAttachment,
     TicketMessage,
+    WeChatAccount,
 )
 
 COUNT_CAP = 1000
@@ -246,6 +248,33 @@ def unread_notifications(user: Any, *, limit: int = 20) -> list[Notification]:
 
 def survey_for_ticket(ticket: Ticket) -> SatisfactionSurvey | None:
     return SatisfactionSurvey.objects.filter(ticket_id=ticket.pk).first()
+
+
+def wechat_account_active(app_id: str) -> WeChatAccount | None:
+    """The Official Account a WeChat server request names, if it is configured and switched on."""
+    return WeChatAccount.objects.filter(app_id=app_id, is_active=True).first()
+
+
+def social_source_active(slug: str) -> SocialSource | None:
+    """The social channel source a webhook names, if it is configured and switched on."""
+    return SocialSource.objects.filter(slug=slug, is_active=True).first()
+
+
+def call_records() -> QuerySet[CallRecord]:
+    return CallRecord.objects.select_related("ticket")
+
+
+def call_by_id(call_id: str) -> CallRecord:
+    """A call record by the CTI provider's call id."""
+    call = call_records().filter(call_id=call_id).first()
+    if call is None:
+        raise Http404("call not found")
+    return call
+
+
+def agent_users() -> QuerySet[User]:
+    """Users with an agent profile: the people a channel record may name as its agent."""
+    return User.objects.filter(agent_profile__isnull=False)
 
 
 def open_ticket_counts(*, now: datetime | None = None) -> list[tuple[str, str, int, int]]:

@@ -10,24 +10,17 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from service_center.core.customer_timeline import Cursor, TimelineEntry, older_than
+from service_center.core.customer_timeline import Cursor, TimelineEntry, newest
 from tickets.models import CallRecord, Channel, EmailMessage, Ticket, TicketMessage
 
 SUMMARY_CHARS = 140
 
 
 def ticket_entries(customer_id: int, before: Cursor | None, limit: int) -> list[TimelineEntry]:
-    tickets = (
-        Ticket.objects.filter(customer_id=customer_id)
-        .filter(older_than(before, kind="ticket", when_field="created_at"))
-        .order_by("-created_at", "-pk")[:limit]
-    )
-    messages = (
-        TicketMessage.objects.filter(ticket__customer_id=customer_id)
-        .filter(older_than(before, kind="ticket_message", when_field="created_at"))
-        .select_related("ticket")
-        .order_by("-created_at", "-pk")[:limit]
-    )
+    tickets = newest(Ticket.objects.filter(customer_id=customer_id), before, kind="ticket", when_field="created_at",
+                     limit=limit)
+    messages = newest(TicketMessage.objects.filter(ticket__customer_id=customer_id).select_related("ticket"), before,
+                      kind="ticket_message", when_field="created_at", limit=limit)
     entries = [
         TimelineEntry(
             when=ticket.created_at, kind="ticket", pk=ticket.pk, kind_label=gettext_lazy("Ticket opened"),
@@ -66,18 +59,12 @@ def _email_summary(mail: EmailMessage) -> str:
 def contact_entries(customer_id: int, before: Cursor | None, limit: int) -> list[TimelineEntry]:
     """Phone calls (when they started) and e-mails in or out (when they were stored) on the customer's
     tickets; mail not on a ticket (loops, held senders) belongs to no customer and never shows."""
-    calls = (
-        CallRecord.objects.filter(ticket__customer_id=customer_id)
-        .filter(older_than(before, kind="call", when_field="started_at"))
-        .select_related("ticket")
-        .order_by("-started_at", "-pk")[:limit]
-    )
-    mails = (
+    calls = newest(CallRecord.objects.filter(ticket__customer_id=customer_id).select_related("ticket"), before,
+                   kind="call", when_field="started_at", limit=limit)
+    mails = newest(
         EmailMessage.objects.filter(ticket__customer_id=customer_id)
-        .filter(older_than(before, kind="email", when_field="created_at"))
-        .only("pk", "direction", "subject", "bounced_at", "created_at", "ticket_id")
-        .order_by("-created_at", "-pk")[:limit]
-    )
+        .only("pk", "direction", "subject", "bounced_at", "created_at", "ticket_id"),
+        before, kind="email", when_field="created_at", limit=limit)
     entries = [
         TimelineEntry(
             when=call.started_at, kind="call", pk=call.pk, kind_label=gettext_lazy("Phone call"),

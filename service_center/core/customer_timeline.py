@@ -7,16 +7,20 @@ merges them.
 
 Paging is by keyset, never by offset: entries are ordered by (when, kind, pk) descending and a page
 ends at a `Cursor`; the next page asks every provider for the entries strictly older than it. A
-provider filters with `older_than(cursor, ...)`, returns at most `limit` entries and runs a constant
-number of queries whatever the customer.
+provider narrows its queryset to the customer and hands it to `newest(...)` (which pages with
+`older_than(cursor, ...)`), returns at most `limit` entries and runs a constant number of queries
+whatever the customer.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django_stubs_ext import StrOrPromise
+
+_M = TypeVar("_M", bound=Model)
 
 
 @dataclass(frozen=True, order=True)
@@ -89,6 +93,12 @@ def older_than(cursor: Cursor | None, *, kind: str, when_field: str, pk_field: s
     else:
         tie = Q(pk__in=[])
     return Q(**{f"{when_field}__lt": cursor.when}) | tie
+
+
+def newest(rows: QuerySet[_M], before: Cursor | None, *, kind: str, when_field: str, limit: int) -> QuerySet[_M]:
+    """The `limit` newest of `rows` (already narrowed to the customer) that come after `before` in the
+    timeline's order, newest first: one provider kind's share of a page."""
+    return rows.filter(older_than(before, kind=kind, when_field=when_field)).order_by(f"-{when_field}", "-pk")[:limit]
 
 
 def timeline_page(customer_id: int, *, before: Cursor | None = None, limit: int = PAGE_SIZE) -> TimelinePage:

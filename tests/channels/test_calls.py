@@ -83,6 +83,27 @@ def test_bad_call_reports_are_400s_naming_the_field(phone_system: Client, body: 
     assert not Ticket.objects.exists()
 
 
+def test_only_an_agent_may_be_named_as_the_calls_agent(phone_system: Client,
+                                                       make_user: Callable[..., User]) -> None:
+    customer = make_user("customer")
+    error = assert_error(start(phone_system, agent=customer.username), 400, "invalid")
+    assert "agent" in error["fields"]
+    start(phone_system)
+    response = phone_system.patch("/api/v1/calls/C-1/", data={"agent": customer.username},
+                                  content_type="application/json")
+    assert "agent" in assert_error(response, 400, "invalid")["fields"]
+
+
+def test_an_unknown_call_is_a_404_and_a_known_one_is_read_back(phone_system: Client) -> None:
+    assert_error(phone_system.patch("/api/v1/calls/C-9/", data={"ended_at": "2026-11-23T10:04:05+08:00"},
+                                    content_type="application/json"), 404, "not_found")
+    missing = phone_system.post("/api/v1/calls/C-9/recording/", {"recording": SimpleUploadedFile("r.wav", wav_bytes())})
+    assert_error(missing, 404, "not_found")
+    start(phone_system)
+    read = phone_system.get("/api/v1/calls/C-1/")
+    assert (read.status_code, read.json()["call_id"]) == (200, "C-1")
+
+
 def test_an_end_before_the_start_is_refused(phone_system: Client) -> None:
     start(phone_system)
     response = phone_system.patch("/api/v1/calls/C-1/", data={"ended_at": "2026-11-23T09:00:00+08:00"},

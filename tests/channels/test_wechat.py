@@ -59,6 +59,8 @@ def test_the_server_check_echoes_only_for_the_right_token(client: Client, accoun
     assert client.get(URL + signed_query() + "&echostr=hello").content == b"hello"
     assert client.get(URL + signed_query(token="wrong") + "&echostr=hello").status_code == 403
     assert client.get("/api/v1/channels/wechat/wx-unknown/" + signed_query()).status_code == 403
+    WeChatAccount.objects.filter(pk=account.pk).update(is_active=False)
+    assert client.get(URL + signed_query() + "&echostr=hello").status_code == 403
 
 
 def test_a_text_message_opens_a_ticket_for_the_openid_and_the_next_one_continues_it(
