@@ -26,7 +26,7 @@ from profiles.roles import Role
 from profiles.selectors import user_has_role
 from service_center.core.idempotency import idempotent
 from service_center.core.serializers import ErrorSerializer
-from tickets import channel_api, desk_selectors, services
+from tickets import channel_api, desk_selectors, selectors, services
 from tickets.models import Category, Channel, Priority, Status, Ticket, TicketMessage, TicketType
 
 _ERRORS = {401: ErrorSerializer, 403: ErrorSerializer}
@@ -174,7 +174,7 @@ class TicketAssignSerializer(serializers.Serializer[Any]):
     def validate_assignee(self, value: int | None) -> User | None:
         if value is None:
             return None
-        user = User.objects.filter(pk=value, agent_profile__isnull=False).first()
+        user = selectors.agent_users().filter(pk=value).first()
         if user is None:
             raise serializers.ValidationError(_("No agent with this id."))
         return user

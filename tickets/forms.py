@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from profiles.models import Team, User
+from tickets import selectors
 from tickets.models import Category, Channel, Priority, Status, TicketMessage
 
 MAX_UPLOADS = 5
@@ -75,15 +76,15 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, agents: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = agents if agents is not None else User.objects.filter(  # type: ignore[attr-defined]
-            agent_profile__isnull=False).order_by("username")
+        self.fields["assignee"].queryset = (  # type: ignore[attr-defined]
+            agents if agents is not None else selectors.agent_users().order_by("username"))
 
 
 class TransferForm(forms.Form):
     to_team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.order_by("name"), required=False,
                                      widget=forms.Select(attrs={"class": "select"}))
     to_agent = forms.ModelChoiceField(label=_("or agent"), required=False,
-                                      queryset=User.objects.filter(agent_profile__isnull=False).order_by("username"),
+                                      queryset=selectors.agent_users().order_by("username"),
                                       widget=forms.Select(attrs={"class": "select"}))
     reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.TextInput(attrs={"class": "input"}))
 
