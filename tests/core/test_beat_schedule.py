@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps as installed
 from django_celery_beat.models import PeriodicTask, PeriodicTasks
 
-from service_center.core.beat_schedule import DailyAt, Every, schedule
+from service_center.core.beat_schedule import DailyAt, Every, schedule, unschedule
 from tests.migration_replay import replay_schedule
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +73,14 @@ def test_a_rerun_keeps_an_operators_edit_and_reversing_removes_the_entry() -> No
     backward(installed, None)
     assert not PeriodicTask.objects.filter(name="tickets.tasks.sweep_sla").exists()
     assert PeriodicTasks.objects.get(ident=1).last_update >= before
+
+
+def test_unscheduling_removes_a_gone_tasks_entry_and_reversing_puts_it_back() -> None:
+    replay_schedule("tickets.migrations.0008_email_send_schedule", installed)
+    operation = unschedule({"tickets.tasks.send_due_emails": Every(60)})
+    forward: Any = operation.code
+    backward: Any = operation.reverse_code
+    forward(installed, None)
+    assert not PeriodicTask.objects.filter(name="tickets.tasks.send_due_emails").exists()
+    backward(installed, None)
+    assert _when(PeriodicTask.objects.get(name="tickets.tasks.send_due_emails")) == Every(60)
