@@ -16,14 +16,17 @@ class TicketsConfig(AppConfig):
         from service_center.core import customer_merge, customer_timeline
         from tickets import realtime
         from tickets.customer_merge import HANDLER
-        from tickets.email import outbound
-        from tickets.services import channels
+        from tickets.email import outbound as email_outbound
+        from tickets.services import channels, delivery, outbound
         from tickets.timeline import contact_entries, ticket_entries
 
         realtime.subscribe()
-        # The desk's replies on e-mail tickets go out by mail; on WeChat, Weibo and SMS through their senders.
-        outbound.subscribe()
+        # The desk's replies on e-mail tickets go out by mail; on WeChat, Weibo and SMS through their senders;
+        # both kinds of outgoing row through the one delivery skeleton and its sweep.
+        email_outbound.subscribe()
         channels.register_senders()
+        delivery.register_outbox(outbound.OUTBOX)
+        delivery.register_outbox(email_outbound.OUTBOX)
         customer_timeline.register(ticket_entries)
         customer_timeline.register(contact_entries)
         customer_merge.register(HANDLER)

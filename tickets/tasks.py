@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from service_center.core.http import ProviderError
-from tickets.services import calls, channels, escalation, outbound
+from tickets.services import calls, channels, delivery, escalation, outbound
 
 
 # No result backend is configured and beat never reads the counts: don't store them.
@@ -30,18 +30,10 @@ def poll_mailboxes() -> None:
 
 @shared_task(acks_late=True, ignore_result=True)
 def send_email(email_id: int) -> None:
-    """One attempt at a queued mail; a failure leaves it due for `send_due_emails`."""
-    from tickets.email import outbound
+    """One attempt at a queued mail; a failure leaves it due for `send_due_outbound`."""
+    from tickets.email import outbound as email_outbound
 
-    outbound.email_send(email_id=email_id)
-
-
-@shared_task(acks_late=True, ignore_result=True)
-def send_due_emails() -> int:
-    """Beat, every minute: retries of mails that failed, and mails the broker never got."""
-    from tickets.email import outbound
-
-    return outbound.email_send_due()
+    email_outbound.email_send(email_id=email_id)
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -52,8 +44,8 @@ def send_outbound(outbound_id: int) -> str | None:
 
 @shared_task(acks_late=True, ignore_result=True)
 def send_due_outbound() -> int:
-    """Beat, every minute: retries of failed sends, and sends the broker never got."""
-    return outbound.outbound_send_due()
+    """Beat, every minute: every channel's replies (e-mail too) that failed or that the broker never got."""
+    return delivery.send_due()
 
 
 # Media and recordings wait on the provider: retry with backoff, then leave the placeholder text.

@@ -49,9 +49,7 @@ def _tell_running_beat(apps: Any) -> None:
         ident=1, defaults={"last_update": timezone.now()})
 
 
-def schedule(entries: Mapping[str, Every | DailyAt]) -> migrations.RunPython:
-    """The migration operation that adds `entries` (task name → when), and removes them when reversed."""
-
+def _adder(entries: Mapping[str, Every | DailyAt]) -> Any:
     def add(apps: Any, schema_editor: Any) -> None:
         periodic_task = apps.get_model("django_celery_beat", "PeriodicTask")
         for task, when in entries.items():
@@ -60,8 +58,22 @@ def schedule(entries: Mapping[str, Every | DailyAt]) -> migrations.RunPython:
             periodic_task.objects.get_or_create(name=task, defaults={"task": task, "enabled": True, **when_field})
         _tell_running_beat(apps)
 
+    return add
+
+
+def _remover(entries: Mapping[str, Every | DailyAt]) -> Any:
     def remove(apps: Any, schema_editor: Any) -> None:
         apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name__in=list(entries)).delete()
         _tell_running_beat(apps)
 
-    return migrations.RunPython(add, remove)
+    return remove
+
+
+def schedule(entries: Mapping[str, Every | DailyAt]) -> migrations.RunPython:
+    """The migration operation that adds `entries` (task name → when), and removes them when reversed."""
+    return migrations.RunPython(_adder(entries), _remover(entries))
+
+
+def unschedule(entries: Mapping[str, Every | DailyAt]) -> migrations.RunPython:
+    """The operation for a task that is gone: removes its entry, and puts `entries` back when reversed."""
+    return migrations.RunPython(_remover(entries), _adder(entries))

@@ -12,7 +12,7 @@ from tests.channels.conftest import Provider, json_body
 from tests.clients import logged_in
 from tickets import services, wechat
 from tickets.models import Channel, InboundMessage, OutboundMessage, Ticket, TicketMessage, WeChatAccount
-from tickets.services import outbound
+from tickets.services import delivery
 
 pytestmark = pytest.mark.django_db
 APP_ID = "wx1234567890abcdef"
@@ -180,10 +180,10 @@ def test_a_reply_wechat_refuses_is_retried_then_reported_on_the_ticket(
         reply = services.ticket_reply(ticket=ticket, author=make_user("supervisor"), body="您好")
     row = OutboundMessage.objects.get(message=reply)
     assert (row.status, row.attempts) == (OutboundMessage.Status.PENDING, 1) and "45015" in row.error
-    for _attempt in range(outbound.MAX_ATTEMPTS - 1):
+    for _attempt in range(delivery.MAX_ATTEMPTS - 1):
         OutboundMessage.objects.filter(pk=row.pk).update(next_attempt_at=None)
-        outbound.outbound_send_due()
+        delivery.send_due()
     row.refresh_from_db()
-    assert (row.status, row.attempts) == (OutboundMessage.Status.FAILED, outbound.MAX_ATTEMPTS)
+    assert (row.status, row.attempts) == (OutboundMessage.Status.FAILED, delivery.MAX_ATTEMPTS)
     note = ticket.messages.filter(kind=TicketMessage.Kind.NOTE).last()
     assert note is not None and "45015" in note.body

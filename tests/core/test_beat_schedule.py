@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps as installed
 from django_celery_beat.models import PeriodicTask, PeriodicTasks
 
-from service_center.core.beat_schedule import DailyAt, Every, schedule
+from service_center.core.beat_schedule import DailyAt, Every, schedule, unschedule
 from tests.migration_replay import replay_schedule
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +26,9 @@ EXPECTED = {
     "tickets.tasks.sweep_sla": Every(60),
     "tickets.tasks.poll_mailboxes": Every(60),
     "tickets.tasks.send_due_outbound": Every(60),
-    "tickets.tasks.send_due_emails": Every(60),
 }
+# Tasks that are gone: a later migration removes the entry an earlier one made.
+REMOVED = ["tickets.tasks.send_due_emails"]
 
 
 def _when(task: PeriodicTask) -> Every | DailyAt:
@@ -46,7 +47,7 @@ SCHEDULE_MIGRATIONS = [
     "reports.migrations.0004_report_mail_schedule", "service_center.core.migrations.0003_webhook_sweep_schedule",
     "service_center.core.migrations.0004_nightly_backup_schedule", "tickets.migrations.0002_sla_sweep_schedule",
     "tickets.migrations.0003_email_channel", "tickets.migrations.0005_outbound_schedule",
-    "tickets.migrations.0008_email_send_schedule",
+    "tickets.migrations.0008_email_send_schedule", "tickets.migrations.0010_one_outbound_sweep",
 ]
 
 
@@ -59,6 +60,7 @@ def test_the_migrations_schedule_every_periodic_task_once_and_enabled() -> None:
              if task.name in EXPECTED}
     assert {name: _when(task) for name, task in found.items()} == EXPECTED
     assert all(task.enabled and task.task == name for name, task in found.items())
+    assert not PeriodicTask.objects.filter(name__in=REMOVED).exists()
 
 
 def test_a_rerun_keeps_an_operators_edit_and_reversing_removes_the_entry() -> None:
@@ -73,3 +75,14 @@ def test_a_rerun_keeps_an_operators_edit_and_reversing_removes_the_entry() -> No
     backward(installed, None)
     assert not PeriodicTask.objects.filter(name="tickets.tasks.sweep_sla").exists()
     assert PeriodicTasks.objects.get(ident=1).last_update >= before
+
+
+def test_unscheduling_removes_a_gone_tasks_entry_and_reversing_puts_it_back() -> None:
+    replay_schedule("tickets.migrations.0008_email_send_schedule", installed)
+    operation = unschedule({"tickets.tasks.send_due_emails": Every(60)})
+    forward: Any = operation.code
+    backward: Any = operation.reverse_code
+    forward(installed, None)
+    assert not PeriodicTask.objects.filter(name="tickets.tasks.send_due_emails").exists()
+    backward(installed, None)
+    assert _when(PeriodicTask.objects.get(name="tickets.tasks.send_due_emails")) == Every(60)

@@ -19,10 +19,9 @@ from tests.tickets.mails import MAILBOX, bounce_for, png_bytes, raw
 from tests.tickets.mailservers import SmtpInbox, free_port
 from tickets import services
 from tickets.email.intake import email_receive
-from tickets.email.outbound import email_send_due
 from tickets.models import EmailMessage, Mailbox, Notification, Ticket, TicketMessage
-from tickets.services.outbound import MAX_ATTEMPTS
-from tickets.tasks import send_due_emails, send_email
+from tickets.services.delivery import MAX_ATTEMPTS, send_due
+from tickets.tasks import send_due_outbound, send_email
 
 pytestmark = pytest.mark.django_db
 Outcome = EmailMessage.Outcome
@@ -106,11 +105,11 @@ def test_an_unreachable_smtp_server_is_retried_by_the_sweep_with_backoff_then_ma
     assert record.outcome == Outcome.QUEUED and record.attempts == 1 and "ConnectionRefusedError" in record.detail
     assert record.next_attempt_at is not None
     # Not due yet: the sweep leaves it alone.
-    assert email_send_due(now=record.next_attempt_at - timedelta(seconds=1)) == 0
+    assert send_due(now=record.next_attempt_at - timedelta(seconds=1)) == 0
     for _attempt in range(MAX_ATTEMPTS - 1):
         record.refresh_from_db()
         assert record.outcome == Outcome.QUEUED and record.next_attempt_at is not None
-        assert email_send_due(now=record.next_attempt_at) == 1
+        assert send_due(now=record.next_attempt_at) == 1
 
     record.refresh_from_db()
     assert record.outcome == Outcome.FAILED and record.attempts == MAX_ATTEMPTS and record.next_attempt_at is None
@@ -131,8 +130,8 @@ def test_a_reply_the_broker_refused_stays_queued_and_the_sweep_sends_it_once(
     record = EmailMessage.objects.get(ticket_message=message)
     assert record.outcome == Outcome.QUEUED and record.attempts == 0 and django_mail.outbox == []
 
-    assert send_due_emails.delay().get() == 1
-    assert send_due_emails.delay().get() == 0
+    assert send_due_outbound.delay().get() == 1
+    assert send_due_outbound.delay().get() == 0
     (sent,) = django_mail.outbox
     record.refresh_from_db()
     assert record.outcome == Outcome.SENT and record.attempts == 1

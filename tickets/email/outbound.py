@@ -2,32 +2,28 @@
 e-mail backend (`EMAIL_URL`) with the headers that keep the customer's mail client threading.
 
 A reply becomes a queued `EmailMessage` row when the `ticket.replied` event is heard (after the
-reply's commit), and a Celery task makes one attempt at it. A failed attempt (or a task the broker
-never took) leaves the row queued with a due time, and a beat sweep retries it with backoff, like the
-other channels' `OutboundMessage` rows. The row's Message-ID is fixed when it is queued, so a mail
-sent twice re-sends the same Message-ID, which mail clients show once.
+reply's commit), and a Celery task makes one attempt at it. The row is an outbox of the one delivery
+skeleton (`tickets.services.delivery`): a failed attempt (or a task the broker never took) leaves it
+queued with a due time for the beat sweep that retries every channel's replies with backoff. The row's
+Message-ID is fixed when it is queued, so a mail sent twice re-sends the same Message-ID, which mail
+clients show once.
 """
 
-import logging
-import smtplib
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.utils import formataddr, make_msgid, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage as OutgoingMail
 from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from service_center.core import events
 from service_center.core.queueing import enqueue
 from tickets.models import Channel, EmailMessage, Mailbox, Ticket, TicketMessage
-from tickets.services.outbound import LEASE_SECONDS, MAX_ATTEMPTS, retry_delay
-from tickets.services.tickets import ticket_add_system_note
+from tickets.services import delivery
 
-logger = logging.getLogger(__name__)
 Outcome = EmailMessage.Outcome
 # Enough of the thread for clients to place the reply; RFC 5322 lets References grow without bound.
 MAX_REFERENCES = 10
@@ -46,7 +42,7 @@ def _new_message_id(mailbox: Mailbox | None) -> str:
 def _queue(email: EmailMessage) -> None:
     from tickets.tasks import send_email
 
-    # A broker outage leaves the row queued and due: the beat sweep (`email_send_due`) sends it.
+    # A broker outage leaves the row queued and due: the beat sweep sends it.
     transaction.on_commit(lambda: enqueue(send_email, email.pk))
 
 
@@ -123,74 +119,37 @@ def _build(email: EmailMessage) -> OutgoingMail:
     return mail
 
 
-def _lease(email_id: int, now: datetime) -> EmailMessage | None:
-    """Take a due queued mail for one attempt; a second worker (or the sweep) skips it while leased."""
-    with transaction.atomic():
-        email = (EmailMessage.objects.select_for_update(of=("self",), skip_locked=True)
-                 .select_related("mailbox", "ticket_message__ticket", "ticket_message__author")
-                 .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now), pk=email_id,
-                         outcome=Outcome.QUEUED).first())
-        if email is None:
-            return None
-        email.attempts += 1
-        email.next_attempt_at = now + timedelta(seconds=LEASE_SECONDS)
-        email.save(update_fields=["attempts", "next_attempt_at"])
-        return email
+def _pending() -> QuerySet[EmailMessage]:
+    return EmailMessage.objects.filter(direction=EmailMessage.Direction.OUTBOUND, outcome=Outcome.QUEUED) \
+        .select_related("mailbox", "ticket_message__ticket", "ticket_message__author")
+
+
+def _send(email: EmailMessage, now: datetime) -> list[str]:
+    if not email.counterpart:
+        raise delivery.Undeliverable(_("The customer has no e-mail address."))
+    mail = _build(email)
+    with get_connection() as connection:
+        connection.send_messages([mail])
+    email.outcome, email.sent_at, email.raw, email.detail = Outcome.SENT, now, mail.message().as_bytes(), ""
+    return ["outcome", "sent_at", "raw", "detail"]
+
+
+def _failed(email: EmailMessage, error: str, final: bool) -> list[str]:
+    # A refusal's detail is the text it sends (see _build): a retry must not mail the error instead.
+    if email.ticket_message_id is not None:
+        email.detail = error
+    if final:
+        email.outcome = Outcome.FAILED
+    return ["outcome", "detail"]
+
+
+OUTBOX = delivery.Outbox[EmailMessage](
+    name="e-mail", pending=_pending, send=_send, failed=_failed, reply=lambda email: email.ticket_message)
 
 
 def email_send(*, email_id: int, now: datetime | None = None) -> EmailMessage | None:
-    """One attempt at one queued mail; None when it is not due (sent, failed, leased or waiting to retry).
-
-    An SMTP or network error leaves it queued with a later due time for the beat sweep; after
-    `MAX_ATTEMPTS` it is marked failed.
-    """
-    now = now or timezone.now()
-    email = _lease(email_id, now)
-    if email is None:
-        return None
-    if not email.counterpart:
-        email.outcome, email.next_attempt_at = Outcome.FAILED, None
-        email.detail = _("The customer has no e-mail address.")
-        email.save(update_fields=["outcome", "detail", "next_attempt_at"])
-        return email
-    mail = _build(email)
-    try:
-        with get_connection() as connection:
-            connection.send_messages([mail])
-    except (OSError, smtplib.SMTPException) as error:
-        logger.warning("e-mail %s not sent (attempt %s): %s", email.pk, email.attempts, error)
-        email.detail = f"{type(error).__name__}: {error}"[:300]
-        if email.attempts >= MAX_ATTEMPTS:
-            email.outcome, email.next_attempt_at = Outcome.FAILED, None
-            _tell_desk_not_sent(email)
-        else:
-            email.next_attempt_at = now + retry_delay(email.attempts)
-        email.save(update_fields=["outcome", "detail", "next_attempt_at"])
-        return email
-    email.outcome, email.sent_at, email.raw = Outcome.SENT, now, mail.message().as_bytes()
-    email.next_attempt_at, email.detail = None, ""
-    email.save(update_fields=["outcome", "sent_at", "raw", "next_attempt_at", "detail"])
-    return email
-
-
-def _tell_desk_not_sent(email: EmailMessage) -> None:
-    """Like the other channels' failed replies: an internal note, so the desk reaches the customer another way."""
-    reply = email.ticket_message
-    if reply is None:
-        return  # an automatic refusal, on no ticket
-    ticket_add_system_note(ticket=reply.ticket, author=reply.author, body=_(
-        "This e-mail reply could not be sent after %(attempts)d attempts (%(error)s). "
-        "Please reach the customer another way.") % {"attempts": email.attempts, "error": email.detail})
-
-
-def email_send_due(*, now: datetime | None = None, limit: int = 200) -> int:
-    """Beat: send every queued mail that is due (retries, and mails the broker never got); how many were tried."""
-    now = now or timezone.now()
-    due = list(EmailMessage.objects.filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now), outcome=Outcome.QUEUED,
-        direction=EmailMessage.Direction.OUTBOUND,
-    ).order_by("pk").values_list("pk", flat=True)[:limit])
-    return sum(email_send(email_id=email_id, now=now) is not None for email_id in due)
+    """One attempt at one queued mail; None when it is not due (sent, failed, leased or waiting to retry)."""
+    return delivery.deliver(OUTBOX, email_id, now=now)
 
 
 def _on_replied(event: events.DomainEvent) -> None:

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from service_center.core.fields import EncryptedTextField
 from tickets.models.choices import Channel
+from tickets.models.delivery import DeliveryState
 from tickets.models.tickets import Ticket, TicketMessage, attachment_storage
 
 
@@ -87,7 +88,7 @@ class InboundMessage(models.Model):
         return f"{self.channel}:{self.external_id}"
 
 
-class OutboundMessage(models.Model):
+class OutboundMessage(DeliveryState):
     """A desk reply to be sent on the channel the customer used; the row is the source of truth."""
 
     class Status(models.TextChoices):
@@ -98,8 +99,6 @@ class OutboundMessage(models.Model):
     message = models.OneToOneField(TicketMessage, on_delete=models.CASCADE, related_name="outbound")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     provider_id = models.CharField(_("provider id"), max_length=128, blank=True)
     error = models.CharField(_("last error"), max_length=300, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)

@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from profiles.models import Team
 from service_center.core.fields import BlindIndexedModelMixin, BlindIndexField, EncryptedTextField
+from tickets.models.delivery import DeliveryState
 from tickets.models.tickets import Ticket, TicketMessage
 
 
@@ -37,7 +38,7 @@ class Mailbox(models.Model):
         return self.address
 
 
-class EmailMessage(BlindIndexedModelMixin, models.Model):
+class EmailMessage(BlindIndexedModelMixin, DeliveryState):
     """One mail in or out, stored once per Message-ID, with the raw original kept as received or sent."""
 
     class Direction(models.TextChoices):
@@ -79,9 +80,7 @@ class EmailMessage(BlindIndexedModelMixin, models.Model):
                                   verbose_name=_("bounce of"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    # Outbound sending is a row with a due time that beat sweeps (see tickets.email.outbound).
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # An outgoing mail's attempts and due time (DeliveryState) are worked off by tickets.services.delivery.
 
     class Meta:
         verbose_name = _("e-mail")
