@@ -115,6 +115,7 @@ def _failed(outbox: Outbox[Row], row: Row, error: Exception, now: datetime) -> N
 
 
 def _tell_desk(reply: TicketMessage | None, *, attempts: int, detail: str) -> None:
+    # Imported here: tickets.services.tickets imports the outbound registry, which imports this module.
     from tickets.services.tickets import ticket_add_system_note
 
     if reply is None:
