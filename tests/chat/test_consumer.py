@@ -2,9 +2,12 @@
 read receipts, typing, history pages, gap fill, and bad frames that leave the socket open."""
 
 import asyncio
+import copy
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +24,7 @@ from chat.realtime import collecting_pushes
 from service_center.asgi import application
 from tests.chat.factories import chat_with_agent, say, start_chat
 from tests.realtime.conftest import ALLOWED_ORIGIN, TIMEOUT, Login
+from tests.redis_server import RedisServer
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -285,6 +289,46 @@ async def test_a_hung_channel_layer_neither_holds_back_the_ack_nor_the_disconnec
     assert [record.getMessage().split("(")[0] for record in caplog.records] == [
         "channel layer group_send", "channel layer group_send", "channel layer group_discard"
     ]
+
+
+async def test_live_pushes_resume_after_a_redis_restart_without_reconnecting(
+    pair: Any, open_chat: Any, settings: Any, tmp_path: Path
+) -> None:
+    # Redis pub/sub keeps no state: after a restart the layer must subscribe again by itself, or open
+    # sockets would hear nothing more until they reconnect.
+    redis = RedisServer(tmp_path)
+    redis.start()
+    try:
+        layer = copy.deepcopy(settings.CHANNEL_LAYERS["default"])
+        layer["CONFIG"]["hosts"] = [{"address": redis.url, "socket_timeout": None}]
+        settings.CHANNEL_LAYERS = {"default": layer}
+        customer, agent, conversation = pair
+        customer_socket, _ = await open_chat(conversation.pk, customer)
+        agent_socket, _ = await open_chat(conversation.pk, agent)
+        await receive(customer_socket, "history")
+        await receive(agent_socket, "history")
+        await customer_socket.send_json_to({"type": "send", "client_id": "before", "body": "重启前"})
+        assert (await receive(agent_socket, "message"))["message"]["body"] == "重启前"
+
+        await sync_to_async(redis.kill)()
+        await sync_to_async(redis.start)()
+        heard: list[str] = []
+        deadline = time.monotonic() + TIMEOUT
+        attempt = 0
+        while not heard and time.monotonic() < deadline:
+            attempt += 1
+            await customer_socket.send_json_to({"type": "send", "client_id": f"after-{attempt}", "body": "重启后"})
+            await receive(customer_socket, "ack")
+            # receive_nothing, not a short receive timeout: a timed-out receive cancels the consumer.
+            while not heard and not await agent_socket.receive_nothing(timeout=1.0):
+                frame = await agent_socket.receive_json_from(timeout=TIMEOUT)
+                if frame["type"] == "message":
+                    heard.append(frame["message"]["client_id"])
+        assert heard, "no push reached the agent after Redis came back"
+        await customer_socket.disconnect(timeout=TIMEOUT)
+        await agent_socket.disconnect(timeout=TIMEOUT)
+    finally:
+        redis.kill()
 
 
 async def test_customer_asks_for_a_person_and_the_bot_hands_over(
