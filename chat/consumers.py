@@ -9,7 +9,6 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -20,6 +19,7 @@ from chat.errors import ChatError
 from chat.payloads import conversation_payload, message_payload
 from chat.realtime import DESK_GROUP, Push, agent_group, collecting_pushes, conversation_group
 from profiles import selectors as profile_selectors
+from service_center.core.consumers import DirectDispatch
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def _str_field(content: dict[str, Any], name: str, *, max_length: int | None = N
     return value
 
 
-class _JsonFrames(AsyncJsonWebsocketConsumer):
+class _JsonFrames(DirectDispatch, AsyncJsonWebsocketConsumer):
     """Frame hygiene shared by both sockets: size cap, rate limit, JSON errors that keep the socket."""
 
     user: Any = None
@@ -129,16 +129,9 @@ class _JsonFrames(AsyncJsonWebsocketConsumer):
         return True
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        # Channels' dispatch first hops to its single database thread to close stale connections, on
-        # every frame and every push a socket receives, so each delivery queued behind all others.
-        # These consumers touch the database only through database_sync_to_async, which does that
-        # clean-up in the worker thread around each call.
         if self.user is None and not message["type"].startswith("websocket."):
             return  # a push queued for a socket refused before it joined
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        await super().dispatch(message)
 
     async def handle(self, content: dict[str, Any]) -> None:
         raise NotImplementedError

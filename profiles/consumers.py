@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _
 from profiles import selectors, services
 from profiles.models import AgentProfile
 from profiles.realtime import PRESENCE_GROUP
+from service_center.core.consumers import DirectDispatch
 
 # Application close codes (4000-4999) mirror HTTP so the workbench knows not to retry blindly.
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 
 
-class PresenceConsumer(AsyncJsonWebsocketConsumer):
+class PresenceConsumer(DirectDispatch, AsyncJsonWebsocketConsumer):
     """Online on connect, offline on disconnect; `{"type": "presence", "presence": "away"}` to
     change it, `{"type": "heartbeat"}` to stay fresh. Everyone connected hears every change,
     broadcast by `profiles.realtime` once the change is committed."""
