@@ -141,8 +141,8 @@ CHANNEL_LAYERS = {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {
             # No socket timeout: redis-py 8's default (5 s) routes each call through Python 3.11's
-            # asyncio.wait_for, which can swallow the cancel of a closing consumer; the consumers bound
-            # every layer call themselves (chat/consumers.py, LAYER_TIMEOUT_SECONDS).
+            # asyncio.wait_for, which can swallow the cancel of a closing consumer; chat's consumers bound
+            # their layer calls themselves (chat/consumers.py, LAYER_TIMEOUT_SECONDS).
             "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
             "prefix": env.str("CHANNEL_PREFIX", default="sc-asgi"),
         },
