@@ -48,7 +48,6 @@ def conversation_payload(conversation: Conversation, *, queue_position: int | No
     return {
         "id": conversation.pk,
         "status": conversation.status,
-        "status_label": str(conversation.get_status_display()),
         "agent": str(conversation.agent) if conversation.agent_id and conversation.agent else None,
         "agent_id": conversation.agent_id,
         "last_seq": conversation.last_seq,

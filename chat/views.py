@@ -54,6 +54,8 @@ CHAT_STRINGS = {
     "bot": _("Assistant"),
     "confidence": _("confidence"),
     "system": _("System"),
+    # Labelled here, in the reader's language: a pushed conversation frame goes to both sides at once.
+    **{f"status_{value}": label for value, label in Conversation.Status.choices},
 }
 
 

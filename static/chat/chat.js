@@ -292,7 +292,7 @@
   function applyConversation(conversation) {
     status = conversation.status;
     root.dataset.status = status;
-    stateBadge.textContent = conversation.status_label;
+    stateBadge.textContent = t("status_" + status);
     if (conversation.queue_position) {
       queueLine.textContent = t("queue").replace("%(position)s", conversation.queue_position);
       queueLine.hidden = status !== "waiting";

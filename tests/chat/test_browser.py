@@ -147,4 +147,6 @@ def test_widget_fills_a_gap_by_resuming_from_its_last_contiguous_seq(asgi_live_s
     seqs = [int(seq) for seq in page.locator(".msg[data-seq]").evaluate_all("els => els.map(e => e.dataset.seq)")]
     assert seqs[-2:] == [missed, arrived]
     assert "这条推送到了" in page.locator(f".msg[data-seq='{arrived}']").inner_text()
+    # The state is labelled in the reader's language, whoever's action pushed the frame.
+    assert page.locator("#chat-state").inner_text() == "人工接待中"
     page.screenshot(path=str(ARTIFACTS / "chat-widget-gap-filled.png"), full_page=True)
