@@ -77,3 +77,12 @@ def test_pii_tag_masks_for_anonymous_and_without_request() -> None:
 def test_empty_values_render_empty(make_user: Callable[..., User]) -> None:
     assert masking.display_pii("", "phone", viewer=make_user("agent")) == ""
     assert masking.display_pii(None, "email", viewer=None) == ""
+
+
+def test_pii_tag_shows_a_dash_for_an_empty_value(make_user: Callable[..., User]) -> None:
+    # On a page an empty fact reads "—", as the address and team lines already did.
+    request = RequestFactory().get("/")
+    request.user = make_user("agent")
+    rendered = Template('{% load pii %}{% pii phone "phone" %}|{% pii email "email" %}').render(
+        Context({"request": request, "phone": "", "email": None}))
+    assert rendered == "—|—"
