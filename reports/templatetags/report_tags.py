@@ -1,4 +1,4 @@
-"""Formatting of report figures: durations, percentages, 1-5 scores; "-" where a ratio has no base."""
+"""Formatting of report figures: durations, percentages, 1-5 scores; "—" where a ratio has no base."""
 
 from django import template
 from django.utils.formats import number_format
@@ -8,7 +8,7 @@ from aftersales.templatetags.aftersales_tags import yuan
 
 register = template.Library()
 
-MISSING = "-"
+MISSING = "—"
 
 
 @register.filter

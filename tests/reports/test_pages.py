@@ -65,11 +65,11 @@ def test_agent_kpi_page_shows_the_formulas_results(client_for: Any) -> None:
     row = text[text.index(f'<tr data-agent="{day.agent_a.pk}">'):]
     row = row[:row.index("</tr>")]
     assert "甲 Agent A" in row
-    assert '<td data-column="first_response">20 分钟</td>' in row
-    assert '<td data-column="ticket_handle">4 小时 0 分钟</td>' in row
-    assert '<td data-column="resolution_rate">50.0 %</td>' in row
-    assert '<td data-column="satisfaction">4.00</td>' in row
-    assert '<td data-column="messages_per_hour">1.7</td>' in row
+    assert '<td class="num" data-column="first_response">20 分钟</td>' in row
+    assert '<td class="num" data-column="ticket_handle">4 小时 0 分钟</td>' in row
+    assert '<td class="num" data-column="resolution_rate">50.0 %</td>' in row
+    assert '<td class="num" data-column="satisfaction">4.00</td>' in row
+    assert '<td class="num" data-column="messages_per_hour">1.7</td>' in row
 
 
 @pytest.mark.parametrize(("query", "field", "message"), [
