@@ -289,8 +289,16 @@
     }
   }
 
+  function clearTyping() {
+    clearTimeout(typingTimer);
+    typingLine.textContent = "";
+  }
+
   function applyConversation(conversation) {
     status = conversation.status;
+    if (status === "ended") {
+      clearTyping();
+    }
     root.dataset.status = status;
     stateBadge.textContent = t("status_" + status);
     if (conversation.queue_position) {
@@ -382,6 +390,9 @@
         }
         break;
       case "message":
+        if (!isMine(frame.message)) {
+          clearTyping(); // their line has arrived: they are no longer typing it
+        }
         if (show(frame.message)) {
           watchForGap();
           scrollToEnd();
@@ -404,9 +415,7 @@
       case "typing":
         typingLine.textContent = t(frame.role) + " " + t("typing");
         clearTimeout(typingTimer);
-        typingTimer = setTimeout(function () {
-          typingLine.textContent = "";
-        }, TYPING_SHOW_MS);
+        typingTimer = setTimeout(clearTyping, TYPING_SHOW_MS);
         break;
       case "conversation":
         applyConversation(frame.conversation);

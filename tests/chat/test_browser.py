@@ -83,8 +83,11 @@ def test_customer_and_agent_chat_live(asgi_live_server: str, two_pages: tuple[An
     customer_page.wait_for_selector(".msg--system:has-text('王磊')")
 
     agent_page.fill("#chat-input", "您好 我是客服王磊 马上帮您查询")
+    customer_page.wait_for_selector("#chat-typing:has-text('客服 正在输入')")
     agent_page.click("#chat-send")
     customer_page.wait_for_selector(".msg--theirs:has-text('马上帮您查询')")
+    # The line has arrived, so its author is no longer shown typing it.
+    assert customer_page.locator("#chat-typing").inner_text() == ""
     # The customer's page is visible, so it marks the reply read and the agent sees "已读".
     agent_page.wait_for_selector(".msg--mine .msg__status:has-text('已读')")
 
