@@ -13,14 +13,17 @@ import logging
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
+from django.db.models import CharField, F, Func, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_stubs_ext import StrOrPromise
@@ -56,18 +59,19 @@ class Dataset:
     rows: Callable[[date, date, int], Iterator[Row]]
 
 
-def _local_in(zone: tzinfo) -> Callable[[datetime | None], str]:
-    """Formats moments in `zone`, looked up once by the caller: `timezone.localtime()` per value would ask
-    asgiref's context-local for the active zone every time, a good part of an export's time."""
-
-    def local(moment: datetime | None) -> str:
-        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
-
-    return local
+def _local_text(field: str, zone: ZoneInfo) -> Coalesce:
+    """`field` as local time text, "2026-11-22 09:30:00" ("" for none), written by PostgreSQL: loading a
+    timestamp into a Python datetime and formatting it again was half of an export's remaining time."""
+    in_zone = Func(Value(zone.key), F(field), function="timezone")
+    return Coalesce(Func(in_zone, Value("YYYY-MM-DD HH24:MI:SS"), function="to_char", output_field=CharField()),
+                    Value(""))
 
 
 def _window(first: date, last: date) -> tuple[datetime, datetime]:
     return day_bounds(first)[0], day_bounds(last)[1]
+
+
+TICKET_EXPORT_MOMENTS = frozenset({"created_at", "first_responded_at", "solved_at"})
 
 
 def _ticket_columns() -> list[Column]:
@@ -85,14 +89,20 @@ def _ticket_rows(first: date, last: date, batch: int) -> Iterator[Row]:
     # Translated once here rather than per row: each str() of a lazy label is a gettext call.
     labels = {value: str(label) for choices in (Channel.choices, TicketType.choices, Priority.choices, Status.choices)
               for value, label in choices}
-    local = _local_in(timezone.get_current_timezone())
+    zone = timezone.get_current_timezone()
+    # PostgreSQL needs the zone's name: settings.TIME_ZONE's, as nothing in the project activates another.
+    assert isinstance(zone, ZoneInfo)
+    fields: list[str | Coalesce] = [
+        _local_text(field, zone) if field in TICKET_EXPORT_MOMENTS else field
+        for field in ticket_selectors.TICKET_EXPORT_FIELDS
+    ]
     rows = (ticket_selectors.tickets_created_between(*_window(first, last))
-            .values_list(*ticket_selectors.TICKET_EXPORT_FIELDS).iterator(chunk_size=batch))
+            .values_list(*fields).iterator(chunk_size=batch))
     for (number, created, channel, kind, priority, status, team, assignee_name, assignee_username, _customer_id,
          customer_name, phone, responded, solved) in rows:
-        yield (number, local(created), str(labels.get(channel, channel)), str(labels.get(kind, kind)),
+        yield (number, created, str(labels.get(channel, channel)), str(labels.get(kind, kind)),
                str(labels.get(priority, priority)), str(labels.get(status, status)), team or "",
-               assignee_name or assignee_username or "", customer_name, phone, local(responded), local(solved))
+               assignee_name or assignee_username or "", customer_name, phone, responded, solved)
 
 
 def _kpi_columns() -> list[Column]:
