@@ -3,8 +3,9 @@
 `export_request` checks the asker may read reports, decides once whether personal data goes out
 unmasked (only with `profiles.view_pii`), writes the audit entry and queues the job on commit.
 `export_run` streams rows with `iterator()` into a temporary file — CSV through the csv module,
-XLSX through openpyxl's write-only workbook — updating the job's progress every batch, so memory
-stays flat whatever the row count, then stores the file where only its owner can download it.
+XLSX through openpyxl's write-only workbook (with reports.xlsx's faster text rows) — updating the job's
+progress every batch, so memory stays flat whatever the row count, then stores the file where only its
+owner can download it.
 """
 
 import csv
@@ -15,15 +16,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
+from django.db.models import CharField, F, Func, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_stubs_ext import StrOrPromise
-from openpyxl import Workbook
 
 from profiles import customers
 from profiles import services as profile_services
@@ -31,6 +34,7 @@ from profiles.models import AuditEntry, CustomerProfile
 from reports import kpis
 from reports.models import ExportJob
 from reports.rollups import day_bounds
+from reports.xlsx import streaming_workbook
 from service_center.core.masking import MASKERS, PiiKind, can_view_pii
 from tickets import selectors as ticket_selectors
 from tickets.models import Channel, Priority, Status, TicketType
@@ -55,12 +59,19 @@ class Dataset:
     rows: Callable[[date, date, int], Iterator[Row]]
 
 
-def _local(moment: datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+def _local_text(field: str, zone: ZoneInfo) -> Coalesce:
+    """`field` as local time text, "2026-11-22 09:30:00" ("" for none), written by PostgreSQL: loading a
+    timestamp into a Python datetime and formatting it again was half of an export's remaining time."""
+    in_zone = Func(Value(zone.key), F(field), function="timezone")
+    return Coalesce(Func(in_zone, Value("YYYY-MM-DD HH24:MI:SS"), function="to_char", output_field=CharField()),
+                    Value(""))
 
 
 def _window(first: date, last: date) -> tuple[datetime, datetime]:
     return day_bounds(first)[0], day_bounds(last)[1]
+
+
+TICKET_EXPORT_MOMENTS = frozenset({"created_at", "first_responded_at", "solved_at"})
 
 
 def _ticket_columns() -> list[Column]:
@@ -75,14 +86,23 @@ def _ticket_count(first: date, last: date) -> int:
 
 
 def _ticket_rows(first: date, last: date, batch: int) -> Iterator[Row]:
-    labels = {**dict(Channel.choices), **dict(TicketType.choices), **dict(Priority.choices), **dict(Status.choices)}
+    # Translated once here rather than per row: each str() of a lazy label is a gettext call.
+    labels = {value: str(label) for choices in (Channel.choices, TicketType.choices, Priority.choices, Status.choices)
+              for value, label in choices}
+    zone = timezone.get_current_timezone()
+    # PostgreSQL needs the zone's name: settings.TIME_ZONE's, as nothing in the project activates another.
+    assert isinstance(zone, ZoneInfo)
+    fields: list[str | Coalesce] = [
+        _local_text(field, zone) if field in TICKET_EXPORT_MOMENTS else field
+        for field in ticket_selectors.TICKET_EXPORT_FIELDS
+    ]
     rows = (ticket_selectors.tickets_created_between(*_window(first, last))
-            .values_list(*ticket_selectors.TICKET_EXPORT_FIELDS).iterator(chunk_size=batch))
+            .values_list(*fields).iterator(chunk_size=batch))
     for (number, created, channel, kind, priority, status, team, assignee_name, assignee_username, _customer_id,
          customer_name, phone, responded, solved) in rows:
-        yield (number, _local(created), str(labels.get(channel, channel)), str(labels.get(kind, kind)),
+        yield (number, created, str(labels.get(channel, channel)), str(labels.get(kind, kind)),
                str(labels.get(priority, priority)), str(labels.get(status, status)), team or "",
-               assignee_name or assignee_username or "", customer_name, phone, _local(responded), _local(solved))
+               assignee_name or assignee_username or "", customer_name, phone, responded, solved)
 
 
 def _kpi_columns() -> list[Column]:
@@ -189,8 +209,7 @@ def _write(job: ExportJob, path: Path, dataset: Dataset, batch: int) -> int:
                 if done % batch == 0:
                     _progress(job, done)
     else:
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title=str(dataset.label)[:31])
+        workbook, sheet = streaming_workbook(str(dataset.label)[:31])
         sheet.append([str(column.header) for column in columns])
         for row in rows:
             sheet.append(list(prepare(row)))

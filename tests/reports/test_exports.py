@@ -4,11 +4,12 @@ CSV and XLSX; personal data masked without view_pii; the owner alone downloads; 
 import csv
 import io
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from profiles.models import AuditEntry
@@ -18,7 +19,7 @@ from reports.models import ExportJob
 from service_center.celery import app
 from tests.clients import logged_in
 from tests.factories import UserFactory
-from tests.reports.factories import ServiceDay, service_day
+from tests.reports.factories import ServiceDay, make_ticket, service_day
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +155,24 @@ def test_a_running_export_polls_its_progress(day: ServiceDay) -> None:
     row = logged_in(supervisor).get(f"/reports/exports/{job.pk}/").content.decode()
     assert f'hx-get="/reports/exports/{job.pk}/" hx-trigger="every 2s"' in row
     assert '<progress max="100" value="25"' in row
+
+
+def test_ticket_times_are_written_in_local_time_to_the_second_as_python_formats_them() -> None:
+    customer = UserFactory.create()
+    moments = [
+        datetime(2026, 11, 22, 15, 59, 59, 999999, tzinfo=UTC),  # 23:59:59.999999 in Shanghai: no rounding up
+        datetime(2026, 11, 22, 16, 0, tzinfo=UTC),  # local midnight, the next day
+        datetime(2024, 2, 28, 16, 0, 0, 1, tzinfo=UTC),  # leap day
+        datetime(2000, 1, 1, 0, 0, tzinfo=UTC),
+    ]
+    for moment in moments:
+        make_ticket(customer=customer, team=None, assignee=None, channel="web", created=moment,
+                    first_responded=moment + timedelta(minutes=1), solved=None)
+    rows = list(exports.DATASETS["tickets"].rows(date(1999, 12, 31), date(2026, 11, 30), 2))
+
+    def local(moment: datetime) -> str:
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
+
+    assert [(row[1], row[10], row[11]) for row in rows] == [
+        (local(moment), local(moment + timedelta(minutes=1)), "") for moment in sorted(moments)]
+    assert rows[-1][1] == "2026-11-23 00:00:00"
