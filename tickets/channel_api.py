@@ -30,6 +30,7 @@ from service_center.core.api import ApplicationError
 from service_center.core.permissions import MethodPermission
 from service_center.core.serializers import ErrorSerializer
 from tickets import selectors, wechat
+from tickets.errors import ChannelRefused
 from tickets.models import CallRecord
 from tickets.services import calls, channels
 
@@ -67,7 +68,7 @@ def wechat_endpoint(request: HttpRequest, app_id: str) -> HttpResponse:
             wechat.check_signature(account, timestamp=params.get("timestamp", ""), nonce=params.get("nonce", ""),
                                    given=params.get("signature", ""))
         channels.wechat_receive(account=account, message=wechat.read_message(root))
-    except wechat.WeChatRefused as refused:
+    except ChannelRefused as refused:
         return _refuse(refused.reason, refused.status, request)
     except ValidationError as invalid:
         return _refuse("; ".join(invalid.messages), 400, request)
@@ -98,11 +99,11 @@ class SocialWebhookView(APIView):
         source = selectors.social_source_active(slug)
         try:
             if source is None:
-                raise channels.SocialRefused(403, "unknown source")
+                raise ChannelRefused(403, "unknown source")
             channels.social_verify(source, timestamp=request.headers.get(webhooks.TIMESTAMP_HEADER, ""),
                                    signature=request.headers.get(webhooks.SIGNATURE_HEADER, ""), body=request.body)
             message = channels.social_parse(source, request.data)
-        except channels.SocialRefused as refused:
+        except ChannelRefused as refused:
             logger.warning("social webhook %s refused: %s", slug, refused.reason)
             raise ApplicationError(refused.reason, code="bad_signature" if refused.status == 403 else "invalid",
                                    status_code=refused.status) from refused

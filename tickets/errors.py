@@ -29,3 +29,12 @@ class TicketTaken(TicketError):
 class NotAllowed(TicketError):
     def __init__(self, message: Any) -> None:
         super().__init__(message, code="permission_denied", status_code=status.HTTP_403_FORBIDDEN)
+
+
+class ChannelRefused(Exception):
+    """A channel's inbound request refused: not from the provider (403) or not a message we can read (400)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason

@@ -26,6 +26,7 @@ from defusedxml.ElementTree import fromstring
 from django.core.cache import cache
 
 from service_center.core.http import ProviderError, request_bytes, request_json
+from tickets.errors import ChannelRefused
 from tickets.models import WeChatAccount
 
 BLOCK = 32
@@ -33,15 +34,6 @@ BLOCK = 32
 REPLAY_WINDOW_SECONDS = 300
 TOKEN_EXPIRED_CODES = {40001, 40014, 42001}
 MEDIA_MAX_BYTES = 10 * 1024 * 1024
-
-
-class WeChatRefused(Exception):
-    """A request that is not from WeChat (403) or not a message we can read (400)."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -64,19 +56,19 @@ def check_signature(account: WeChatAccount, *, timestamp: str, nonce: str, given
                     ciphertext: str | None = None) -> None:
     now = time.time() if now is None else now
     if not timestamp.isdigit() or abs(now - int(timestamp)) > REPLAY_WINDOW_SECONDS:
-        raise WeChatRefused(403, "stale or missing timestamp")
+        raise ChannelRefused(403, "stale or missing timestamp")
     parts = [account.token, timestamp, nonce] + ([ciphertext] if ciphertext is not None else [])
     if not hmac.compare_digest(signature(*parts), given or ""):
-        raise WeChatRefused(403, "bad signature")
+        raise ChannelRefused(403, "bad signature")
 
 
 def _cipher(account: WeChatAccount) -> Cipher[modes.CBC]:
     try:
         key = base64.b64decode(account.encoding_aes_key + "=", validate=True)
     except ValueError as error:
-        raise WeChatRefused(403, "the account's EncodingAESKey is not set up") from error
+        raise ChannelRefused(403, "the account's EncodingAESKey is not set up") from error
     if len(key) != 32:
-        raise WeChatRefused(403, "the account's EncodingAESKey is not set up")
+        raise ChannelRefused(403, "the account's EncodingAESKey is not set up")
     return Cipher(algorithms.AES(key), modes.CBC(key[:16]))
 
 
@@ -102,9 +94,9 @@ def decrypt(account: WeChatAccount, ciphertext: str) -> str:
         xml, app_id = plain[20 : 20 + length], plain[20 + length :]
         text = xml.decode()
     except (ValueError, IndexError, struct.error) as error:
-        raise WeChatRefused(400, "the message cannot be decrypted") from error
+        raise ChannelRefused(400, "the message cannot be decrypted") from error
     if app_id.decode(errors="replace") != account.app_id:
-        raise WeChatRefused(403, "the message is for another AppID")
+        raise ChannelRefused(403, "the message is for another AppID")
     return text
 
 
@@ -112,9 +104,9 @@ def parse_xml(body: bytes | str) -> Element:
     try:
         root = fromstring(body)
     except (ParseError, DefusedXmlException, ValueError) as error:
-        raise WeChatRefused(400, "malformed XML") from error
+        raise ChannelRefused(400, "malformed XML") from error
     if root.tag != "xml":
-        raise WeChatRefused(400, "malformed XML")
+        raise ChannelRefused(400, "malformed XML")
     return root
 
 
@@ -131,11 +123,11 @@ def read_message(root: Element) -> WeChatMessage:
         recognition=_field(root, "Recognition"),
     )
     if not message.openid or not message.msg_type:
-        raise WeChatRefused(400, "FromUserName and MsgType are required")
+        raise ChannelRefused(400, "FromUserName and MsgType are required")
     if message.msg_type == "text" and not message.content:
-        raise WeChatRefused(400, "a text message needs Content")
+        raise ChannelRefused(400, "a text message needs Content")
     if message.msg_type in ("image", "voice") and not message.media_id:
-        raise WeChatRefused(400, "an image or voice message needs MediaId")
+        raise ChannelRefused(400, "an image or voice message needs MediaId")
     return message
 
 

@@ -20,6 +20,7 @@ from service_center.core.http import request_json
 from service_center.core.queueing import enqueue
 from service_center.core.sms import sms
 from tickets import wechat
+from tickets.errors import ChannelRefused
 from tickets.models import Channel, InboundMessage, SocialSource, TicketMessage, WeChatAccount
 from tickets.services import attachments as attachment_service
 from tickets.services.intake import inbound_message
@@ -85,13 +86,6 @@ def _send_wechat(message: TicketMessage) -> str:
 # --- signed social webhooks (Weibo DMs, SMS gateways' inbound replies, other channels) ---
 
 
-class SocialRefused(Exception):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
 @dataclass(frozen=True)
 class SocialMessage:
     message_id: str
@@ -105,12 +99,12 @@ def social_verify(source: SocialSource, *, timestamp: str, signature: str, body:
                   now: datetime | None = None) -> None:
     if not webhooks.verify(source.secret, timestamp, body, signature, now=now,
                            tolerance_seconds=source.replay_window_seconds):
-        raise SocialRefused(403, "bad signature or a timestamp outside the replay window")
+        raise ChannelRefused(403, "bad signature or a timestamp outside the replay window")
 
 
 def social_parse(source: SocialSource, payload: Any) -> SocialMessage:
     if not isinstance(payload, dict):
-        raise SocialRefused(400, "the body must be a JSON object")
+        raise ChannelRefused(400, "the body must be a JSON object")
     given_sender = payload.get("sender")
     sender: dict[str, Any] = given_sender if isinstance(given_sender, dict) else {}
     message = SocialMessage(
@@ -124,7 +118,7 @@ def social_parse(source: SocialSource, payload: Any) -> SocialMessage:
     elif source.channel != Channel.SMS and not message.sender_id:
         missing.append("sender.id")
     if missing:
-        raise SocialRefused(400, "missing: " + ", ".join(missing))
+        raise ChannelRefused(400, "missing: " + ", ".join(missing))
     return message
 
 
