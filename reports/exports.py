@@ -100,8 +100,8 @@ def _ticket_rows(first: date, last: date, batch: int) -> Iterator[Row]:
             .values_list(*fields).iterator(chunk_size=batch))
     for (number, created, channel, kind, priority, status, team, assignee_name, assignee_username, _customer_id,
          customer_name, phone, responded, solved) in rows:
-        yield (number, created, str(labels.get(channel, channel)), str(labels.get(kind, kind)),
-               str(labels.get(priority, priority)), str(labels.get(status, status)), team or "",
+        yield (number, created, labels.get(channel, channel), labels.get(kind, kind),
+               labels.get(priority, priority), labels.get(status, status), team or "",
                assignee_name or assignee_username or "", customer_name, phone, responded, solved)
 
 
