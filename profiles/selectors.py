@@ -65,6 +65,11 @@ def is_agent(user: Any) -> bool:
     return AgentProfile.objects.filter(user_id=user.pk).exists()
 
 
+def agent_users() -> QuerySet[User]:
+    """Users with an agent profile: who a ticket can be assigned or transferred to, or a call logged for."""
+    return User.objects.filter(agent_profile__isnull=False)
+
+
 # --- Start pages (appended by the pages helper) ---
 
 

@@ -23,10 +23,10 @@ from rest_framework.routers import DefaultRouter
 
 from profiles.models import CustomerProfile, User
 from profiles.roles import Role
-from profiles.selectors import user_has_role
+from profiles.selectors import agent_users, user_has_role
 from service_center.core.idempotency import idempotent
 from service_center.core.serializers import ErrorSerializer
-from tickets import channel_api, desk_selectors, selectors, services
+from tickets import channel_api, desk_selectors, services
 from tickets.models import Category, Channel, Priority, Status, Ticket, TicketMessage, TicketType
 
 _ERRORS = {401: ErrorSerializer, 403: ErrorSerializer}
@@ -174,7 +174,7 @@ class TicketAssignSerializer(serializers.Serializer[Any]):
     def validate_assignee(self, value: int | None) -> User | None:
         if value is None:
             return None
-        user = selectors.agent_users().filter(pk=value).first()
+        user = agent_users().filter(pk=value).first()
         if user is None:
             raise serializers.ValidationError(_("No agent with this id."))
         return user

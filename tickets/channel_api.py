@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from profiles import selectors as profile_selectors
 from profiles.models import User
 from service_center.core import webhooks
 from service_center.core.api import ApplicationError
@@ -112,7 +113,7 @@ class SocialWebhookView(APIView):
 
 
 def _agent_field() -> serializers.SlugRelatedField[User]:
-    return serializers.SlugRelatedField(slug_field="username", queryset=selectors.agent_users(), required=False,
+    return serializers.SlugRelatedField(slug_field="username", queryset=profile_selectors.agent_users(), required=False,
                                         allow_null=True,
                                         help_text=_("The agent's username."))
 

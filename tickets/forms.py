@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from profiles.models import Team, User
-from tickets import selectors
+from profiles.selectors import agent_users
 from tickets.models import Category, Channel, Priority, Status, TicketMessage
 
 MAX_UPLOADS = 5
@@ -77,14 +77,14 @@ class AssignForm(forms.Form):
     def __init__(self, *args: Any, agents: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = (  # type: ignore[attr-defined]
-            agents if agents is not None else selectors.agent_users().order_by("username"))
+            agents if agents is not None else agent_users().order_by("username"))
 
 
 class TransferForm(forms.Form):
     to_team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.order_by("name"), required=False,
                                      widget=forms.Select(attrs={"class": "select"}))
     to_agent = forms.ModelChoiceField(label=_("or agent"), required=False,
-                                      queryset=selectors.agent_users().order_by("username"),
+                                      queryset=agent_users().order_by("username"),
                                       widget=forms.Select(attrs={"class": "select"}))
     reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.TextInput(attrs={"class": "input"}))
 

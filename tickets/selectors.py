@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from profiles.models import Team, User
+from profiles.models import Team
 from profiles.roles import Role
 from profiles.selectors import user_has_role
 from service_center.core.facts import Branch, FactQuery, grouped_facts, in_window, seconds_between
@@ -270,11 +270,6 @@ def call_by_id(call_id: str) -> CallRecord:
     if call is None:
         raise Http404("call not found")
     return call
-
-
-def agent_users() -> QuerySet[User]:
-    """Users with an agent profile: the people a channel record may name as its agent."""
-    return User.objects.filter(agent_profile__isnull=False)
 
 
 def open_ticket_counts(*, now: datetime | None = None) -> list[tuple[str, str, int, int]]:
