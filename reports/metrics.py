@@ -14,6 +14,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from profiles import selectors as profile_selectors
+from service_center.core import backups
 from tickets import selectors as ticket_selectors
 
 CELERY_QUEUE = "celery"
@@ -37,6 +38,7 @@ class ServiceCollector(Collector):
         yield CounterMetricFamily("service_center_sla_events", "", labels=["target", "kind"])
         yield GaugeMetricFamily("service_center_agents", "", labels=["presence"])
         yield GaugeMetricFamily("service_center_celery_queue_depth", "")
+        yield GaugeMetricFamily("service_center_backup_last_run_timestamp_seconds", "", labels=["outcome"])
 
     def collect(self) -> Iterator[Any]:
         queued = GaugeMetricFamily("service_center_tickets_open", "Open tickets by status and team.",
@@ -59,6 +61,15 @@ class ServiceCollector(Collector):
         for presence, total in profile_selectors.agent_presence_counts().items():
             agents.add_metric([presence], total)
         yield agents
+
+        backups_seen = GaugeMetricFamily(
+            "service_center_backup_last_run_timestamp_seconds",
+            "When the newest successful and the newest failed database backup started (Unix time).",
+            labels=["outcome"])
+        for succeeded, run in backups.latest_runs().items():
+            if run is not None:
+                backups_seen.add_metric(["success" if succeeded else "failure"], run.started_at.timestamp())
+        yield backups_seen
 
         depth = celery_queue_depth()
         if depth is not None:

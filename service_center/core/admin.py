@@ -1,4 +1,5 @@
-"""Admin for the core's shared tables: webhook endpoints (editable) and their delivery log (read-only)."""
+"""Admin for the core's shared tables: webhook endpoints (editable), their delivery log and the backup runs
+(read-only)."""
 
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from service_center.core import webhooks
-from service_center.core.models import WebhookDelivery, WebhookEndpoint
+from service_center.core.models import BackupRun, WebhookDelivery, WebhookEndpoint
 
 
 class WebhookEndpointForm(forms.ModelForm):
@@ -59,3 +60,19 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         count = queryset.exclude(status=WebhookDelivery.Status.SUCCEEDED).update(
             status=WebhookDelivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now())
         self.message_user(request, _("%(count)s deliveries will be retried.") % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(BackupRun)
+class BackupRunAdmin(admin.ModelAdmin):
+    """Every backup attempt, newest first: whether last night's backup ran, and why one failed."""
+
+    list_display = ["started_at", "trigger", "succeeded", "file_name", "size_bytes", "pruned", "finished_at"]
+    list_filter = ["succeeded", "trigger"]
+    readonly_fields = ["trigger", "started_at", "finished_at", "succeeded", "file_name", "size_bytes", "pruned",
+                       "error"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -17,6 +17,9 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from service_center.core.database import client_command_args
+from service_center.core.models import BackupRun
+
 NAME_FORMAT = "service-center-%Y%m%d-%H%M%S.dump"
 _NAME = re.compile(r"^service-center-(\d{8}-\d{6})\.dump$")
 
@@ -37,20 +40,12 @@ def tool(name: str) -> str:
     return found
 
 
-def libpq_env(database: dict[str, Any]) -> dict[str, str]:
-    """The connection of a Django DATABASES entry as libpq variables (no password on a command line)."""
-    values = {
-        "PGHOST": database.get("HOST") or "", "PGPORT": str(database.get("PORT") or ""),
-        "PGUSER": database.get("USER") or "", "PGPASSWORD": database.get("PASSWORD") or "",
-        "PGDATABASE": database["NAME"],
-    }
-    return {**os.environ, **{key: value for key, value in values.items() if value}}
-
-
 def _run(command: list[str], database: dict[str, Any]) -> None:
+    conninfo, password_env = client_command_args(database)
     # The command is built here from the tool's path and our own flags; nothing comes from a user.
     result = subprocess.run(  # noqa: S603
-        command, env=libpq_env(database), capture_output=True, text=True, check=False
+        [*command, f"--dbname={conninfo}"], env={**os.environ, **password_env}, capture_output=True, text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise BackupError(f"{Path(command[0]).name} failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
@@ -72,6 +67,27 @@ def backup(*, directory: Path | None = None, now: datetime | None = None) -> Pat
         raise
     partial.rename(target)
     return target
+
+
+def run_and_record(*, trigger: BackupRun.Trigger, directory: Path | None = None) -> BackupRun:
+    """Back up and prune, and keep a row saying how it went, so a failing nightly backup is seen in admin
+    and on /metrics instead of only in a worker's log. The error is raised again after it is recorded."""
+    started = timezone.now()
+    try:
+        path = backup(directory=directory)
+        removed = prune(directory=directory)
+    except Exception as error:
+        BackupRun.objects.create(trigger=trigger, started_at=started, finished_at=timezone.now(), succeeded=False,
+                                 error=str(error)[-4000:] or type(error).__name__)
+        raise
+    return BackupRun.objects.create(trigger=trigger, started_at=started, finished_at=timezone.now(), succeeded=True,
+                                    file_name=path.name, size_bytes=path.stat().st_size, pruned=len(removed))
+
+
+def latest_runs() -> dict[bool, BackupRun | None]:
+    """The newest successful and the newest failed run (None when there is none)."""
+    return {outcome: BackupRun.objects.filter(succeeded=outcome).order_by("-started_at").first()
+            for outcome in (True, False)}
 
 
 def taken_at(path: Path) -> datetime | None:
@@ -102,5 +118,4 @@ def restore(*, dump: Path, database: dict[str, Any] | None = None) -> None:
     if not dump.is_file():
         raise BackupError(f"no such backup: {dump}")
     _run([tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
-          "--exit-on-error", f"--dbname={(database or settings.DATABASES['default'])['NAME']}", str(dump)],
-         database or settings.DATABASES["default"])
+          "--exit-on-error", str(dump)], database or settings.DATABASES["default"])

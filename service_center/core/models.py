@@ -95,3 +95,31 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint_id}"
+
+
+class BackupRun(models.Model):
+    """One attempt at a database backup, nightly or by hand: the record supervisors read to trust the backups."""
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", _("nightly schedule")
+        COMMAND = "command", _("command")
+
+    trigger = models.CharField(_("trigger"), max_length=10, choices=Trigger.choices)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"))
+    succeeded = models.BooleanField(_("succeeded"))
+    file_name = models.CharField(_("file"), max_length=255, blank=True)
+    size_bytes = models.BigIntegerField(_("size (bytes)"), null=True, blank=True)
+    pruned = models.PositiveIntegerField(_("old backups deleted"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("backup run")
+        verbose_name_plural = _("backup runs")
+        ordering: ClassVar[list[str]] = ["-started_at"]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["succeeded", "-started_at"], name="backup_run_latest_by_outcome"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {'ok' if self.succeeded else 'failed'}"

@@ -23,7 +23,6 @@ def sweep_webhooks() -> dict[str, Any]:
 def daily_backup() -> str:
     """Beat runs this at night. Not acks_late: a worker lost mid-dump must not start a second dump."""
     from service_center.core import backups
+    from service_center.core.models import BackupRun
 
-    path = backups.backup()
-    backups.prune()
-    return str(path)
+    return backups.run_and_record(trigger=BackupRun.Trigger.SCHEDULE).file_name

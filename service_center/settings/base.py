@@ -8,6 +8,8 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from service_center.core.database import database_from_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -114,7 +116,9 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/service_center")}
+DATABASES = {
+    "default": database_from_url(env.str("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/service_center"))
+}
 DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)

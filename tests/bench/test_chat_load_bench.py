@@ -38,10 +38,11 @@ from websockets.typing import Origin
 from chat.models import ChatMessage
 from profiles.models import User
 from profiles.roles import Role
+from service_center.core.database import database_url
 from tests.chat.factories import chat_with_agent
 from tests.factories import AgentProfileFactory, CustomerProfileFactory
 from tests.realtime.conftest import Login
-from tests.realtime.test_presence_live import _test_database_url, _wait_until_serving
+from tests.realtime.test_presence_live import _wait_until_serving
 from tests.redis_server import RedisServer
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
@@ -78,8 +79,9 @@ class Daphne:
     def __init__(self, directory: Path, **env: str) -> None:
         self.listener = socket.create_server(("127.0.0.1", 0), backlog=4096)
         self.port = self.listener.getsockname()[1]
-        self.env = {**os.environ, "DATABASE_URL": _test_database_url(), "ALLOWED_HOSTS": "127.0.0.1", "DEBUG": "0",
-                    "CONN_MAX_AGE": "60", **env}  # persistent connections, as production runs (.env.example)
+        # Persistent connections (CONN_MAX_AGE), as production runs (.env.example).
+        self.env = {**os.environ, "DATABASE_URL": database_url(settings.DATABASES["default"]),
+                    "ALLOWED_HOSTS": "127.0.0.1", "DEBUG": "0", "CONN_MAX_AGE": "60", **env}
         self.log = directory / "daphne.log"
         self.proc: subprocess.Popen[bytes] | None = None
 

@@ -16,7 +16,11 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from reports.metrics import ServiceCollector
 from service_center.core import backups
+from service_center.core.database import libpq_conninfo
+from service_center.core.models import BackupRun
+from service_center.core.tasks import daily_backup
 from tests.factories import AgentProfileFactory, CustomerProfileFactory
 from tests.migration_replay import replay_schedule
 
@@ -24,11 +28,7 @@ RESTORED = "sc_restore_roundtrip"
 
 
 def _admin_connection() -> psycopg.Connection[Any]:
-    database = settings.DATABASES["default"]
-    return psycopg.connect(
-        dbname="postgres", host=database.get("HOST") or None, port=database.get("PORT") or None,
-        user=database.get("USER") or None, password=database.get("PASSWORD") or None, autocommit=True,
-    )
+    return psycopg.connect(libpq_conninfo({**settings.DATABASES["default"], "NAME": "postgres"}), autocommit=True)
 
 
 @pytest.fixture
@@ -45,9 +45,7 @@ def empty_database() -> Iterator[dict[str, Any]]:
 
 def _fingerprint(database: dict[str, Any]) -> dict[str, tuple[int, str]]:
     """Each table's row count and an md5 over its rows in a fixed order."""
-    env = backups.libpq_env(database)
-    with psycopg.connect(dbname=database["NAME"], host=env.get("PGHOST"), port=env.get("PGPORT"),
-                         user=env.get("PGUSER"), password=env.get("PGPASSWORD")) as db:
+    with psycopg.connect(libpq_conninfo(database)) as db:
         tables = [row[0] for row in db.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")]
         found = {}
@@ -71,6 +69,8 @@ def test_backup_then_restore_gives_the_same_rows(tmp_path: Path, empty_database:
     backups.restore(dump=dump, database=empty_database)
     original = _fingerprint(settings.DATABASES["default"] | {"NAME": connection.settings_dict["NAME"]})
     restored = _fingerprint(empty_database)
+    # The run is recorded once the dump is written, so the dump holds every row but that one.
+    assert original.pop("core_backuprun")[0] == 1 and restored.pop("core_backuprun")[0] == 0
     assert restored == original
     assert original["profiles_customerprofile"][0] == 5
     # Encrypted columns travel as ciphertext: the dump never holds the address in clear.
@@ -112,3 +112,38 @@ def test_the_backup_runs_every_night() -> None:
     task = PeriodicTask.objects.get(task="service_center.core.tasks.daily_backup")
     assert task.enabled and task.crontab is not None
     assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == ("3", "30", "Asia/Shanghai")
+
+
+@pytest.mark.django_db
+def test_each_backup_run_is_recorded_for_admin_and_metrics(tmp_path: Path, settings: Any,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    settings.BACKUP_DIR = str(tmp_path)
+    daily_backup.apply()
+    connect_to = backups.client_command_args
+    monkeypatch.setattr(backups, "client_command_args", lambda database: connect_to({**database, "NAME": "no_such_db"}))
+    with pytest.raises(backups.BackupError, match="no_such_db"):
+        daily_backup.apply(throw=True)
+
+    ok, failed = BackupRun.objects.get(succeeded=True), BackupRun.objects.get(succeeded=False)
+    assert ok.trigger == failed.trigger == BackupRun.Trigger.SCHEDULE
+    assert ok.size_bytes and (tmp_path / ok.file_name).stat().st_size == ok.size_bytes
+    assert "no_such_db" in failed.error and not failed.file_name
+    assert not list(tmp_path.glob("*.partial"))
+    assert backups.latest_runs() == {True: ok, False: failed}
+
+    scraped = {(sample.labels["outcome"], sample.value) for family in ServiceCollector().collect()
+               if family.name == "service_center_backup_last_run_timestamp_seconds" for sample in family.samples}
+    assert scraped == {("success", ok.started_at.timestamp()), ("failure", failed.started_at.timestamp())}
+
+
+@pytest.mark.django_db
+def test_supervisors_read_backup_runs_in_admin_and_cannot_edit_them(client_for: Any, tmp_path: Path) -> None:
+    run = BackupRun.objects.create(trigger=BackupRun.Trigger.SCHEDULE, started_at=timezone.now(),
+                                   finished_at=timezone.now(), succeeded=False, error="pg_dump failed (1): boom")
+    admin = client_for("admin")
+    listing = admin.get("/admin/core/backuprun/")
+    assert listing.status_code == 200 and b"pg_dump failed" not in listing.content
+    detail = admin.get(f"/admin/core/backuprun/{run.pk}/change/")
+    assert detail.status_code == 200 and b"pg_dump failed (1): boom" in detail.content
+    assert admin.post(f"/admin/core/backuprun/{run.pk}/change/", {"error": "hidden"}).status_code == 403
+    assert client_for("agent").get("/admin/core/backuprun/").status_code == 302

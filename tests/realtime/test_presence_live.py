@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.error import URLError
-from urllib.parse import quote
 from urllib.request import urlopen
 
 import pytest
@@ -23,6 +22,7 @@ from websockets.typing import Origin
 
 from profiles.consumers import CLOSE_UNAUTHENTICATED
 from profiles.models import AgentProfile, User
+from service_center.core.database import database_url
 from tests.realtime.conftest import PRESENCE_PATH, TIMEOUT, Login, presence_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,13 +41,6 @@ class LiveServer:
     @property
     def presence_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}{PRESENCE_PATH}"
-
-
-def _test_database_url() -> str:
-    # The test database pytest-django made (test_<name>, per xdist worker), not the configured one.
-    db = settings.DATABASES["default"]
-    credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else "")
-    return f"postgres://{credentials}@{db['HOST']}:{db.get('PORT') or 5432}/{quote(db['NAME'])}"
 
 
 def _wait_until_serving(server: subprocess.Popen[bytes], port: int, log: Path) -> None:
@@ -69,7 +62,9 @@ def live_daphne(transactional_db: None) -> Iterator[LiveServer]:
     """`daphne service_center.asgi:application` on a socket bound here, so no port can be raced for."""
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": _test_database_url(), "ALLOWED_HOSTS": "127.0.0.1", "DEBUG": "0"}
+    # The test database pytest-django made (test_<name>, per xdist worker), not the configured one.
+    env = {**os.environ, "DATABASE_URL": database_url(settings.DATABASES["default"]), "ALLOWED_HOSTS": "127.0.0.1",
+           "DEBUG": "0"}
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "daphne.log"
         with log.open("wb") as log_file:

@@ -1,8 +1,11 @@
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from service_center.core import backups
+from service_center.core.models import BackupRun
 
 
 class Command(BaseCommand):
@@ -13,9 +16,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            path = backups.backup(directory=options["dir"])
+            run = backups.run_and_record(trigger=BackupRun.Trigger.COMMAND, directory=options["dir"])
         except backups.BackupError as error:
             raise CommandError(str(error)) from error
-        removed = backups.prune(directory=options["dir"])
-        self.stdout.write(f"Backup written: {path} ({path.stat().st_size} bytes); "
-                          f"{len(removed)} old backup(s) deleted.")
+        written = Path(options["dir"] or settings.BACKUP_DIR) / run.file_name
+        self.stdout.write(f"Backup written: {written} ({run.size_bytes} bytes); {run.pruned} old backup(s) deleted.")
