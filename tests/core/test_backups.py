@@ -18,13 +18,13 @@ from django_celery_beat.models import PeriodicTask
 
 from reports.metrics import ServiceCollector
 from service_center.core import backups
-from service_center.core.database import libpq_conninfo
+from service_center.core.database import database_url, libpq_conninfo
 from service_center.core.models import BackupRun
 from service_center.core.tasks import daily_backup
 from tests.factories import AgentProfileFactory, CustomerProfileFactory
 from tests.migration_replay import replay_schedule
 
-RESTORED = "sc_restore_roundtrip"
+pytestmark = pytest.mark.server_kind  # pg_dump and pg_restore reach the server through a socket folder or TCP
 
 
 def _admin_connection() -> psycopg.Connection[Any]:
@@ -33,14 +33,15 @@ def _admin_connection() -> psycopg.Connection[Any]:
 
 @pytest.fixture
 def empty_database() -> Iterator[dict[str, Any]]:
+    restored = f"{connection.settings_dict['NAME']}_restored"  # the test database's own name is per xdist worker
     with _admin_connection() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{RESTORED}"')
-        admin.execute(f'CREATE DATABASE "{RESTORED}"')
+        admin.execute(f'DROP DATABASE IF EXISTS "{restored}"')
+        admin.execute(f'CREATE DATABASE "{restored}"')
     try:
-        yield {**settings.DATABASES["default"], "NAME": RESTORED}
+        yield {**settings.DATABASES["default"], "NAME": restored}
     finally:
         with _admin_connection() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{RESTORED}" WITH (FORCE)')
+            admin.execute(f'DROP DATABASE IF EXISTS "{restored}" WITH (FORCE)')
 
 
 def _fingerprint(database: dict[str, Any]) -> dict[str, tuple[int, str]]:
@@ -65,8 +66,8 @@ def test_backup_then_restore_gives_the_same_rows(tmp_path: Path, empty_database:
     (dump,) = tmp_path.glob("service-center-*.dump")
     assert dump.stat().st_size > 0 and not list(tmp_path.glob("*.partial"))
 
-    # The service, not the command: the embedded server's HOST is a socket folder, awkward in a URL.
-    backups.restore(dump=dump, database=empty_database)
+    # The command, with the target as a URL: the embedded server's socket folder travels in it.
+    call_command("restore", str(dump), yes=True, database_url=database_url(empty_database))
     original = _fingerprint(settings.DATABASES["default"] | {"NAME": connection.settings_dict["NAME"]})
     restored = _fingerprint(empty_database)
     # The run is recorded once the dump is written, so the dump holds every row but that one.
@@ -82,6 +83,8 @@ def test_restore_needs_confirmation_and_an_existing_file(tmp_path: Path) -> None
         call_command("restore", str(tmp_path / "x.dump"))
     with pytest.raises(CommandError, match="no such backup"):
         call_command("restore", str(tmp_path / "missing.dump"), yes=True)
+    with pytest.raises(CommandError, match="--database-url must be a postgresql:// URL"):
+        call_command("restore", str(tmp_path / "x.dump"), yes=True, database_url="mysql://u@h/db")
 
 
 def test_backups_older_than_the_retention_are_deleted_and_nothing_else(tmp_path: Path, settings: Any) -> None:

@@ -25,7 +25,7 @@ from profiles.models import AgentProfile, User
 from service_center.core.database import database_url
 from tests.realtime.conftest import PRESENCE_PATH, TIMEOUT, Login, presence_frame
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.server_kind]
 
 STARTUP_TIMEOUT = 60
 

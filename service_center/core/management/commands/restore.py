@@ -1,10 +1,11 @@
 from pathlib import Path
 from typing import Any
 
-import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from service_center.core import backups
+from service_center.core.database import database_from_url
 
 
 class Command(BaseCommand):
@@ -18,7 +19,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["yes"]:
             raise CommandError("Restoring replaces every table of the target database; add --yes to confirm.")
-        database = environ.Env.db_url_config(options["database_url"]) if options["database_url"] else None
+        try:
+            database = database_from_url(options["database_url"], setting="--database-url") \
+                if options["database_url"] else None
+        except ImproperlyConfigured as error:
+            raise CommandError(str(error)) from error
         try:
             backups.restore(dump=options["dump"], database=database)
         except backups.BackupError as error:
