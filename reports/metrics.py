@@ -17,14 +17,15 @@ from profiles import selectors as profile_selectors
 from service_center.core import backups
 from tickets import selectors as ticket_selectors
 
-CELERY_QUEUE = "celery"
 
-
-def celery_queue_depth() -> int | None:
-    """Messages waiting in the default Celery queue (a Redis list), or None if the broker is down."""
+def celery_queue_depths() -> dict[str, int] | None:
+    """Messages waiting in each named Celery queue (Redis lists), or None if the broker is down."""
     try:
         client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2)
-        return int(client.llen(CELERY_QUEUE))
+        with client.pipeline(transaction=False) as pipe:
+            for queue in settings.TASK_QUEUES:
+                pipe.llen(queue)
+            return {queue: int(depth) for queue, depth in zip(settings.TASK_QUEUES, pipe.execute(), strict=True)}
     except redis.RedisError:
         return None
 
@@ -37,7 +38,7 @@ class ServiceCollector(Collector):
         yield GaugeMetricFamily("service_center_tickets_past_due", "", labels=["status", "team"])
         yield CounterMetricFamily("service_center_sla_events", "", labels=["target", "kind"])
         yield GaugeMetricFamily("service_center_agents", "", labels=["presence"])
-        yield GaugeMetricFamily("service_center_celery_queue_depth", "")
+        yield GaugeMetricFamily("service_center_celery_queue_depth", "", labels=["queue"])
         yield GaugeMetricFamily("service_center_backup_last_run_timestamp_seconds", "", labels=["outcome"])
 
     def collect(self) -> Iterator[Any]:
@@ -71,10 +72,13 @@ class ServiceCollector(Collector):
                 backups_seen.add_metric(["success" if succeeded else "failure"], run.started_at.timestamp())
         yield backups_seen
 
-        depth = celery_queue_depth()
-        if depth is not None:
-            yield GaugeMetricFamily("service_center_celery_queue_depth",
-                                    "Tasks waiting in the default Celery queue.", value=depth)
+        depths = celery_queue_depths()
+        if depths is not None:
+            waiting = GaugeMetricFamily("service_center_celery_queue_depth", "Tasks waiting, by Celery queue.",
+                                        labels=["queue"])
+            for queue, depth in depths.items():
+                waiting.add_metric([queue], depth)
+            yield waiting
 
 
 _registered = False

@@ -259,7 +259,40 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# One beat whatever the number of beat processes: the scheduler leads only while it holds a PostgreSQL
+# advisory lock; the others stand by and take over when the leader's connection goes (core/beat.py).
+CELERY_BEAT_SCHEDULER = "service_center.core.beat:LeaderDatabaseScheduler"
+
+# Named queues, so each can have workers sized on its own and a long export never holds up a presence
+# sweep or an escalation. Every task has a route (tests/core/test_task_routes.py fails otherwise); a task
+# without one would wait in Celery's default queue, which no worker here consumes.
+TASK_QUEUES: dict[str, list[str]] = {
+    "realtime": [  # seconds matter: presence, and the outbox relay every other task waits on
+        "profiles.tasks.mark_stale_agents_away",
+    ],
+    "intake": [  # customers' messages coming in, and their media
+        "tickets.tasks.poll_mailboxes", "tickets.tasks.fetch_wechat_media", "tickets.tasks.fetch_call_recording",
+        "chat.tasks.transcribe_voice",
+    ],
+    "notify": [  # messages going out: e-mail, channel replies, webhooks, notices
+        "tickets.tasks.send_email", "tickets.tasks.send_outbound", "tickets.tasks.send_due_outbound",
+        "service_center.core.tasks.deliver_webhook", "service_center.core.tasks.sweep_webhooks",
+        "aftersales.tasks.notify_customer", "knowledge.tasks.email_review_needed",
+        "reports.tasks.send_scheduled_reports",
+    ],
+    "sla": [  # timers and the steps they take: SLA, deadlines, escalation, refunds, complaint sync
+        "tickets.tasks.sweep_sla", "tickets.tasks.escalate_ticket", "aftersales.tasks.sweep_deadlines",
+        "aftersales.tasks.execute_refund", "aftersales.tasks.reconcile_refunds", "aftersales.tasks.add_ticket_notes",
+        "aftersales.tasks.resolve_complaint", "aftersales.tasks.sync_complaint_rating",
+        "knowledge.tasks.sweep_article_schedule",
+    ],
+    "bulk": [  # long batch work: exports, rollups, segments, nightly jobs, backups
+        "reports.tasks.run_export", "reports.tasks.rollup_yesterday", "aftersales.tasks.segment_customers",
+        "profiles.tasks.apply_tag_rules", "knowledge.tasks.draft_faqs_nightly",
+        "service_center.core.tasks.daily_backup",
+    ],
+}
+CELERY_TASK_ROUTES = {task: {"queue": queue} for queue, tasks in TASK_QUEUES.items() for task in tasks}
 
 # Outgoing mail (ticket and after-sales notices). The default prints mail to the console, so a
 # development machine never needs an SMTP server; production sets smtp+tls://user:pass@host:587.

@@ -52,18 +52,20 @@ def test_ticket_queues_sla_events_and_agents_are_exported() -> None:
     assert metric(text, "service_center_agents", presence="offline") == 2
 
 
-def test_celery_queue_depth_is_read_from_the_broker(settings: Any) -> None:
+def test_celery_queue_depth_is_read_from_the_broker_per_queue(settings: Any) -> None:
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete("celery")
-    client.rpush("celery", "one", "two")
+    client.delete(*settings.TASK_QUEUES)
+    client.rpush("bulk", "one", "two")
     try:
-        assert metric(scrape(), "service_center_celery_queue_depth") == 2
+        text = scrape()
+        assert metric(text, "service_center_celery_queue_depth", queue="bulk") == 2
+        assert metric(text, "service_center_celery_queue_depth", queue="realtime") == 0
     finally:
-        client.delete("celery")
+        client.delete(*settings.TASK_QUEUES)
 
 
 def test_a_broker_outage_drops_the_figure_not_the_page(settings: Any) -> None:
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     text = scrape()
-    assert metric(text, "service_center_celery_queue_depth") is None
+    assert metric(text, "service_center_celery_queue_depth", queue="bulk") is None
     assert "service_center_agents" in text
