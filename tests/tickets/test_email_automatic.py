@@ -7,7 +7,7 @@ import pytest
 
 from profiles.models import Team
 from tests.tickets.corpus import CORPUS
-from tests.tickets.mails import MAILBOX, bounce_for, png_bytes, raw
+from tests.tickets.mails import MAILBOX, bounce_for, mail, png_bytes, raw
 from tickets.email.intake import email_receive
 from tickets.models import EmailMessage, Mailbox, Ticket, TicketAttachment, TicketMessage
 
@@ -109,3 +109,16 @@ def test_an_attachment_only_mail_is_a_ticket_with_its_file(mailbox: Mailbox, set
 
     assert email.outcome == Outcome.TICKET and email.ticket_message is not None
     assert TicketAttachment.objects.get(message=email.ticket_message).filename == "scan.png"
+
+
+def test_calendar_tnef_and_forwarded_parts_are_files_on_the_ticket(mailbox: Mailbox) -> None:
+    outer = mail(body="见附件", attachments=(("invite.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar"),
+                                          ("winmail.dat", b"\x78\x9f\x3e\x22\x00\x00", "application/ms-tnef")))
+    outer.add_attachment(mail(subject="原邮件", body="原来的内容"))
+
+    email = email_receive(raw=outer.as_bytes()).email
+
+    assert email.ticket_message is not None
+    names = set(TicketAttachment.objects.filter(message=email.ticket_message).values_list("filename", flat=True))
+    assert names == {"invite.ics", "winmail.dat", "原邮件.eml"}
+    assert "原来的内容" in email.ticket_message.body and "Attachments not kept" not in email.ticket_message.body
