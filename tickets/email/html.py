@@ -1,40 +1,23 @@
-"""Visible text of an HTML mail body."""
+"""Visible text of an HTML mail body, with line breaks where blocks end.
 
+Parsed by nh3 (html5ever, in Rust): linear in the input, where the standard library's HTMLParser took
+seconds on a megabyte of broken markup. Everything but block tags is stripped (script, style and the
+head with their content); the block tags left become line breaks.
+"""
+
+import html
 import re
-from html.parser import HTMLParser
+
+import nh3
+
+_BLOCKS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table"})
+_HIDDEN = frozenset({"script", "style", "head", "title"})
+_TAG = re.compile(r"<[^>]*>")
 
 
-class _TextFromHtml(HTMLParser):
-    """Visible text of an HTML body, with line breaks where blocks end (script and style dropped)."""
-
-    BLOCKS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table"})
-    HIDDEN = frozenset({"script", "style", "head", "title"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.hidden_depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.HIDDEN:
-            self.hidden_depth += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.HIDDEN:
-            self.hidden_depth = max(0, self.hidden_depth - 1)
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden_depth:
-            self.parts.append(data)
-
-
-def html_to_text(html: str) -> str:
-    converter = _TextFromHtml()
-    converter.feed(html)
-    converter.close()
-    lines = [" ".join(line.split()) for line in "".join(converter.parts).splitlines()]
+def html_to_text(markup: str) -> str:
+    blocks_only = nh3.clean(markup, tags=set(_BLOCKS), clean_content_tags=set(_HIDDEN), attributes={},
+                            strip_comments=True, link_rel=None)
+    text = html.unescape(_TAG.sub("\n", blocks_only))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
