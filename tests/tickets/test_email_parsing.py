@@ -59,6 +59,10 @@ def test_mime_nested_within_the_limit_is_read() -> None:
     (ParseLimits(decoded_bytes=1000), raw(attachments=(("a.bin", b"x" * 5000, "application/octet-stream"),)),
      "decoded size"),
     (ParseLimits(seconds=0), raw(), "parse time"),
+    # Bombs refused from the raw bytes, before the standard library's parser spends seconds building them.
+    (ParseLimits(), mail("From: a@example.com\nContent-Type: multipart/mixed; boundary=B",
+                         b"--B\r\n\r\nx\r\n" * 100_000 + b"--B--\r\n"), "part count"),
+    (ParseLimits(), mail("From: a@example.com" + "\nX-A: b" * 200_000), "header count"),
 ])
 def test_each_parse_limit_refuses_naming_itself(limits: ParseLimits, message: bytes, limit: str) -> None:
     with pytest.raises(MailLimitExceeded) as refused:

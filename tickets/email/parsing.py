@@ -37,6 +37,9 @@ _REFERENCES_KEPT = 100
 DEFAULT_LIMITS = ParseLimits()
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _HEADER_LINE = re.compile(rb"[!-9;-~]+:")
+# Generous factors from lines to headers (folded headers) and to parts (text lines that start with "--").
+_LINES_PER_HEADER = 4
+_DELIMITERS_PER_PART = 4
 _ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+")
 _ADDRESS_IN_TEXT = re.compile(r"[\w.+=-]+@[\w-]+(\.[\w-]+)+")
 _SPACE_BEFORE_COLON = re.compile(rb"^([!-9;-~]+)[ \t]+:")
@@ -75,6 +78,16 @@ def _check_headers(message: Message, limits: ParseLimits) -> None:
             raise MailLimitExceeded("header count")
         if len(value) > limits.header_chars:
             raise MailLimitExceeded("header length")
+
+
+def _check_raw(raw: bytes, limits: ParseLimits) -> None:
+    """Bombs refused before the parser builds them: it spends seconds on 100,000 parts or headers."""
+    match = _BLANK_LINE.search(raw)
+    header_lines = raw.count(b"\n", 0, match.start() if match else len(raw))
+    if header_lines > limits.headers * _LINES_PER_HEADER:
+        raise MailLimitExceeded("header count")
+    if raw.count(b"\n--") > limits.parts * _DELIMITERS_PER_PART:
+        raise MailLimitExceeded("part count")
 
 
 def _without_nested_comments(value: str) -> str:
@@ -158,6 +171,7 @@ def parse(raw: bytes, *, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedEmail:
     if not raw.strip():
         raise NotAMail("empty message")
     budget = Budget(limits)
+    _check_raw(raw, limits)
     message = _parse_tree(raw)
     if not message.keys():
         raise NotAMail("no header block")
