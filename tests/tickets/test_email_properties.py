@@ -38,6 +38,9 @@ def mails(draw: Any) -> bytes:
                                       st.lists(st.sampled_from(VALUE_PIECES) | st.text(max_size=12), max_size=6)),
                             max_size=12))
     head = "".join(f"{name}: {' '.join(values)}\r\n" for name, values in headers).encode("utf-8", "surrogatepass")
+    # Undeclared 8-bit bytes (and NULs, lone CRs) somewhere in the header block.
+    position = draw(st.integers(min_value=0, max_value=len(head)))
+    head = head[:position] + draw(st.binary(max_size=24)) + head[position:]
     body = b"".join(draw(st.lists(st.sampled_from(BODY_PIECES) | st.binary(max_size=16), max_size=30)))
     separator = draw(st.sampled_from([b"\r\n", b"\n", b""]))
     return head + separator + body
@@ -49,9 +52,15 @@ def read_or_refuse(message: bytes) -> ParsedEmail | None:
     except MalformedEmail as refused:
         assert refused.reason
         return None
-    for text in (parsed.text, parsed.subject, parsed.sender_name, parsed.forwarded):
+    bounce = [parsed.bounce.detail, parsed.bounce.original_message_id] if parsed.bounce else []
+    names = [attachment.filename for attachment in parsed.attachments]
+    stored = [parsed.message_id, parsed.sender, parsed.sender_name, parsed.subject, parsed.in_reply_to, parsed.text,
+              parsed.forwarded, parsed.automatic, *parsed.references, *parsed.recipients, *bounce, *names]
+    for text in stored:
+        # What PostgreSQL refuses: NUL, and lone surrogates (undecoded 8-bit bytes) that are not UTF-8.
         assert "\x00" not in text
-    assert all("/" not in attachment.filename and "\\" not in attachment.filename for attachment in parsed.attachments)
+        text.encode("utf-8")
+    assert all("/" not in name and "\\" not in name for name in names)
     return parsed
 
 

@@ -32,7 +32,8 @@ _WEAK_LABELS = frozenset({"cp1252"})
 _WIDE_CODECS = ("utf_16", "utf_32")
 # Charsets written in ASCII bytes that mean other characters.
 _SEVEN_BIT_CODECS = ("iso2022", "utf_7", "hz", *_WIDE_CODECS)
-_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([qQbB])\?([^?\s]*)\?=")
+# Printable ASCII but "?" in charset and text: anything else is not an encoded word (RFC 2047 §2).
+_ENCODED_WORD = re.compile(r"=\?([\x21-\x3e\x40-\x7e]+)\?([qQbB])\?([\x21-\x3e\x40-\x7e]*)\?=")
 _BETWEEN_WORDS = re.compile(r"[ \t\r\n]*")
 # Detection looks at a sample: enough to tell the charset, bounded in time on a huge part.
 _DETECTION_SAMPLE_BYTES = 64 * 1024
@@ -49,7 +50,7 @@ def codec_for(label: str | None) -> str | None:
         return None
     try:
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the label
         return None
 
 

@@ -15,7 +15,7 @@ from email.generator import BytesGenerator
 from email.message import Message
 from io import BytesIO
 
-from tickets.email.charsets import decode_bytes, decode_header_text
+from tickets.email.charsets import decode_8bit, decode_bytes, decode_header_text
 from tickets.email.errors import MailLimitExceeded
 from tickets.email.html import html_to_text
 
@@ -52,7 +52,7 @@ class Budget:
         self.tick()
         data = part.get_payload(decode=True)
         if not isinstance(data, bytes):
-            data = str(part.get_payload() or "").encode("utf-8", "surrogateescape")
+            data = b""
         self.decoded += len(data)
         if self.decoded > self.limits.decoded_bytes:
             raise MailLimitExceeded("decoded size")
@@ -60,8 +60,10 @@ class Budget:
 
 
 def children(part: Message) -> list[Message]:
-    payload = part.get_payload()
-    return [child for child in payload if isinstance(child, Message)] if isinstance(payload, list) else []
+    # is_multipart() first: get_payload() of a text part decodes it by its charset label and can raise.
+    if not part.is_multipart():
+        return []
+    return [child for child in part.get_payload() if isinstance(child, Message)]
 
 
 def check_structure(message: Message, limits: ParseLimits) -> None:
@@ -145,10 +147,10 @@ def _default_name(content_type: str, number: int) -> str:
 
 
 def raw_header(message: Message, name: str) -> str:
-    """The first `name` header as received (unfolded, encoded words left for the caller)."""
+    """The first `name` header, unfolded, its 8-bit bytes decoded (encoded words are left for the caller)."""
     name = name.lower()
     value = next((value for key, value in message.raw_items() if key.lower() == name), "")
-    return " ".join(str(value).split())
+    return clean_text(decode_8bit(" ".join(str(value).split())))
 
 
 def message_bytes(message: Message) -> bytes:
@@ -181,7 +183,7 @@ class TreeReader:
         content_type = part.get_content_type()
         if content_type in ("message/rfc822", "message/global") and children(part):
             self._forwarded(children(part)[0])
-        elif part.get_content_maintype() == "multipart" and isinstance(part.get_payload(), list):
+        elif part.get_content_maintype() == "multipart" and part.is_multipart():
             if content_type == "multipart/alternative":
                 self._alternative(children(part))
             else:
@@ -203,7 +205,7 @@ class TreeReader:
         return content_type in ("text/plain", "text/html") or part.get_content_maintype() == "multipart"
 
     def _attach(self, part: Message, content_type: str) -> None:
-        if isinstance(part.get_payload(), list):
+        if part.is_multipart():
             data = message_bytes(part)
             self.budget.decoded += len(data)
         else:

@@ -166,6 +166,12 @@ def _raw_values(message: Message, name: str) -> list[str]:
     return [" ".join(str(value).split()) for key, value in message.raw_items() if key.lower() == name]
 
 
+def _id_header(message: Message, name: str, *, first_only: bool = False) -> str:
+    """Message-ID, In-Reply-To or References as text safe to store (8-bit bytes decoded, controls dropped)."""
+    values = _raw_values(message, name)
+    return clean_text(decode_8bit(" ".join(values[:1] if first_only else values)))
+
+
 def parse(raw: bytes, *, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedEmail:
     """The mail in `raw`, read; `MalformedEmail` (or its kinds) when it cannot or may not be read."""
     if not raw.strip():
@@ -187,14 +193,14 @@ def parse(raw: bytes, *, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedEmail:
         raise MalformedEmail("no sender")
     recipients = [address.lower() for name in _RECIPIENT_HEADERS for value in _raw_values(message, name)
                   for _, address in _addresses(value, hint)]
-    ids = message_ids(" ".join(_raw_values(message, "Message-ID")[:1]))
+    ids = message_ids(_id_header(message, "Message-ID", first_only=True))
     # A mail without a Message-ID is named by its content, so a redelivery is still recognised.
     message_id = ids[0] if ids else f"{hashlib.sha256(raw).hexdigest()}@no-message-id.invalid"
     reader = TreeReader(budget)
     reader.read(message)
     content = reader.content
-    reply_to = message_ids(" ".join(_raw_values(message, "In-Reply-To")))
-    references = message_ids(" ".join(_raw_values(message, "References")))[-_REFERENCES_KEPT:]
+    reply_to = message_ids(_id_header(message, "In-Reply-To"))
+    references = message_ids(_id_header(message, "References"))[-_REFERENCES_KEPT:]
     return ParsedEmail(
         message_id=message_id[:500], sender=sender, sender_name=sender_name, subject=subject,
         in_reply_to=reply_to[0][:500] if reply_to else "", references=[ref[:500] for ref in references],
