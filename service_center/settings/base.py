@@ -410,4 +410,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # flufl.bounce logs each detector it runs (INFO) and a traceback when one fails on odd mail before it
+    # re-raises; tickets.email.automatic logs that failure once, so the library's own lines are noise.
+    "loggers": {"flufl.bounce": {"level": "CRITICAL"}},
 }

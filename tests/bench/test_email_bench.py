@@ -1,4 +1,4 @@
-"""Inbound e-mail: parse + thread + store throughput over generated mail with attachments.
+"""Inbound e-mail: parse + thread + store throughput over generated mail, and over the real-world corpus.
 
 EMAIL_BENCH_MESSAGES (default 10,000, the issue's figure) mails from a quarter as many senders: every
 mail carries a PNG attachment; the first mail of each sender opens a ticket, later ones answer an
@@ -6,6 +6,7 @@ earlier mail by In-Reply-To / References (half of them) or name the ticket numbe
 Mails are generated before the clock starts; the clock covers `email_receive` only.
 """
 
+import contextlib
 import os
 import random
 import time
@@ -15,9 +16,10 @@ from typing import Any
 import pytest
 
 from tests.bench.timing import percentiles
+from tests.tickets.corpus import CORPUS, corpus_files
 from tests.tickets.mails import MAILBOX, raw
 from tickets.email.intake import email_receive
-from tickets.email.parsing import parse
+from tickets.email.parsing import MalformedEmail, parse
 from tickets.models import EmailMessage, Mailbox, Ticket, TicketAttachment
 from tickets.models import TicketMessage as Message
 
@@ -96,3 +98,38 @@ def test_inbound_email_throughput(report: Any, settings: Any, tmp_path: Any) -> 
            tickets=Ticket.objects.count(), seconds=round(elapsed, 1),
            messages_per_s=round(MESSAGES / elapsed, 1), parse_only_per_s=round(parse_per_second, 1),
            avg_raw_bytes=sum(len(mail) for _, mail, _ in mails) // len(mails), **percentiles(samples))
+
+
+def test_corpus_intake_throughput(report: Any, settings: Any, tmp_path: Any) -> None:
+    """The 372 published real-world mails (tests/data/mail): parse + store, one process, and the slowest parse."""
+    settings.TICKETS_MEDIA_ROOT = str(tmp_path / "attachments")
+    settings.EMAIL_INBOUND_PER_SENDER_PER_HOUR = 100_000
+    Mailbox.objects.create(address=MAILBOX)
+    mails = [(str(path.relative_to(CORPUS)), path.read_bytes()) for path in corpus_files()]
+    parse_ms = []
+    parse_started = time.perf_counter()
+    for name, mail in mails:
+        began = time.perf_counter()
+        with contextlib.suppress(MalformedEmail):
+            parse(mail)
+        parse_ms.append(((time.perf_counter() - began) * 1000, name))
+    parse_per_second = len(mails) / (time.perf_counter() - parse_started)
+
+    samples = []
+    refused = 0
+    started = time.perf_counter()
+    for _name, mail in mails:
+        began = time.perf_counter()
+        try:
+            email_receive(raw=mail)
+        except MalformedEmail:
+            refused += 1
+        samples.append((time.perf_counter() - began) * 1000)
+    elapsed = time.perf_counter() - started
+
+    worst_ms, worst_name = max(parse_ms)
+    report("email_corpus_intake", messages=len(mails), refused=refused, stored=EmailMessage.objects.count(),
+           seconds=round(elapsed, 2), messages_per_s=round(len(mails) / elapsed, 1),
+           parse_only_per_s=round(parse_per_second, 1),
+           worst_parse_ms=round(worst_ms, 1), worst_parse_mail=worst_name,
+           avg_raw_bytes=sum(len(mail) for _, mail in mails) // len(mails), **percentiles(samples))

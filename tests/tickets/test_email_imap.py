@@ -65,7 +65,7 @@ def test_a_mail_that_fails_to_store_stays_unseen_for_the_next_poll(imap_server: 
 
 
 def test_an_unreadable_mail_is_flagged_and_the_rest_are_read(imap_server: ImapServer, mailbox: Mailbox) -> None:
-    imap_server.deliver(b"From: a@example.com\r\nContent-Type: multipart/mixed\r\n\r\nno boundary\r\n")
+    imap_server.deliver(b"Subject: nobody sent this\r\n\r\nno sender\r\n")
     imap_server.deliver(raw())
 
     result = imap.mailbox_poll(mailbox=mailbox)

@@ -220,17 +220,26 @@ def test_a_mail_without_message_id_is_recognised_by_its_content(mailbox: Mailbox
 @pytest.mark.parametrize("message", [
     b"",
     b"this is not an e-mail at all",
-    b"From: a@example.com\r\nContent-Type: multipart/mixed\r\n\r\nno boundary",
-    b"From: a@example.com\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\nthe boundary never starts",
     b"Subject: nobody sent this\r\n\r\nbody",
 ])
-def test_malformed_mime_raises_and_stores_nothing(mailbox: Mailbox, message: bytes) -> None:
+def test_a_mail_without_headers_or_sender_raises_and_stores_nothing(mailbox: Mailbox, message: bytes) -> None:
     users = User.objects.count()
 
     with pytest.raises(MalformedEmail):
         email_receive(raw=message)
 
     assert not EmailMessage.objects.exists() and not Ticket.objects.exists() and User.objects.count() == users
+
+
+@pytest.mark.parametrize("message", [
+    b"From: a@example.com\r\nContent-Type: multipart/mixed\r\n\r\nno boundary",
+    b"From: a@example.com\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\nthe boundary never starts",
+])
+def test_a_multipart_with_broken_boundaries_is_read_as_a_mail_client_reads_it(mailbox: Mailbox, message: bytes) -> None:
+    email = email_receive(raw=message).email
+
+    assert email.outcome == Outcome.TICKET and email.ticket_message is not None
+    assert email.ticket_message.body.split()[-1] in ("boundary", "starts")
 
 
 def test_an_oversized_attachment_refuses_the_mail_and_tells_the_sender(

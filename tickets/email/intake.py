@@ -34,6 +34,8 @@ Outcome = EmailMessage.Outcome
 _TICKET_NUMBER = re.compile(r"(?<![A-Za-z0-9])(T\d{13})(?!\d)")
 # Enough of a bounced reply in the desk's note to tell which one it was.
 BOUNCE_EXCERPT_CHARS = 80
+# A bounce that names only the failed address is matched to what we sent that address this recently.
+BOUNCE_MATCH_WINDOW = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -176,20 +178,47 @@ def _desk_for(ticket: Ticket) -> list[User]:
     return list(User.objects.filter(agent_profile__teams=ticket.team_id, is_active=True).order_by("pk"))
 
 
+def _bounced_mail(parsed: ParsedEmail, now: datetime) -> EmailMessage | None:
+    """Our mail a bounce reports: by its Message-ID, else the latest we sent lately to an address that failed."""
+    assert parsed.bounce is not None
+    ours = EmailMessage.objects.select_for_update(of=("self",)).select_related(
+        "ticket__assignee", "ticket_message__author").filter(direction=EmailMessage.Direction.OUTBOUND)
+    if parsed.bounce.original_message_id:
+        original = ours.filter(message_id=parsed.bounce.original_message_id).first()
+        if original is not None:
+            return original
+    if not parsed.bounce.recipients:
+        return None
+    indexes = [blind_index(address, kind="email") for address in parsed.bounce.recipients]
+    return ours.filter(counterpart_index__in=indexes, created_at__gte=now - BOUNCE_MATCH_WINDOW).order_by(
+        "-created_at").first()
+
+
+def _automatic_reply(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None) -> EmailMessage:
+    """Never a new ticket (answering could start a loop): a note on the ticket the customer's auto-reply
+    answers, so the desk learns they are away; anything else only recorded."""
+    ticket = _thread(parsed)
+    if ticket is None or ticket.customer.email.lower() != parsed.sender.lower():
+        return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.LOOP, detail=parsed.automatic, ticket=ticket)
+    note = ticket_add_system_note(ticket=ticket, author=ticket.customer, body=_(
+        "Automatic reply from %(sender)s:\n\n%(body)s") % {"sender": parsed.sender, "body": _body(parsed, [])})
+    return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.LOOP, detail=parsed.automatic, ticket=ticket,
+                   ticket_message=note)
+
+
 def _receive(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, our_addresses: set[str],
              now: datetime) -> EmailMessage:
     if parsed.bounce is not None:
-        original = EmailMessage.objects.select_for_update(of=("self",)).select_related(
-            "ticket__assignee", "ticket_message__author").filter(
-            message_id=parsed.bounce.original_message_id, direction=EmailMessage.Direction.OUTBOUND).first()
-        if original is not None:
+        original = _bounced_mail(parsed, now)
+        # A "delayed, still trying" notice is kept with our mail but does not mark it bounced.
+        if original is not None and parsed.bounce.permanent:
             _bounced(original, parsed.bounce.detail, now)
         return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.BOUNCE, detail=parsed.bounce.detail,
                        ticket=original.ticket if original else None, bounce_of=original)
-    if parsed.automatic:
-        return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.LOOP, detail=parsed.automatic)
     if parsed.sender.lower() in our_addresses:
         return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.LOOP, detail=_("Sent from our own address"))
+    if parsed.automatic:
+        return _automatic_reply(parsed, raw, mailbox=mailbox)
     if _over_rate(blind_index(parsed.sender, kind="email"), now):
         return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.HELD,
                        detail=_("More than %(limit)s mails in an hour") % {

@@ -1,52 +1,48 @@
 """Raw MIME → what intake needs: ids for threading, the sender, readable text, attachments, automation marks.
 
-Parsed with the standard library's `email` package under `policy.default`, which decodes encoded
-words and charsets for us. The parser itself accepts almost anything, so a message counts as
-malformed when its structure defects mean we would read it wrongly (no header block, a multipart
-without its boundaries) or when it names no sender.
+Read like a mail client reads: whatever the standard library's parser can make of the bytes is used
+(a missing boundary or a broken header block is everyday mail, not a reason to refuse it), with
+`policy.compat32` so that headers stay raw strings: we decode them ourselves (charsets.py), which
+is faster than `policy.default`'s header classes and cannot raise from inside them (nested comments,
+odd Message-IDs, group addresses). What costs too much is refused with the limit named
+(`MailLimitExceeded`); anything else refused is a `MalformedEmail` with its reason.
 """
 
 import hashlib
 import re
 from dataclasses import dataclass, field
-from email import errors, policy
-from email.message import EmailMessage as MimeMessage
+from email import policy
+from email.errors import MissingHeaderBodySeparatorDefect
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses
-from html.parser import HTMLParser
 
+from tickets.email.automatic import Bounce, automatic_reason, find_bounce, message_ids
+from tickets.email.charsets import decode_8bit, decode_header_text
+from tickets.email.errors import MailLimitExceeded, MalformedEmail, NotAMail
+from tickets.email.html import html_to_text
+from tickets.email.mime import Attachment, Budget, ParseLimits, TreeReader, body_charset, check_structure, clean_text
 from tickets.email.quotes import strip_quotes
 
-# Structure defects that make the parse untrustworthy; the rest (a stray space, a bad header
-# encoding) are everyday mail and are read as well as they can be.
-_FATAL_DEFECTS = (
-    errors.MissingHeaderBodySeparatorDefect,
-    errors.NoBoundaryInMultipartDefect,
-    errors.StartBoundaryNotFoundDefect,
-    errors.CloseBoundaryNotFoundDefect,
-    errors.MultipartInvariantViolationDefect,
-)
-_MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
-_BOUNCE_SENDERS = ("mailer-daemon@", "postmaster@")
-_AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
-_AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond")
+__all__ = ["Attachment", "Bounce", "MailLimitExceeded", "MalformedEmail", "NotAMail", "ParseLimits", "ParsedEmail",
+           "html_to_text", "message_ids", "parse"]
 
-
-class MalformedEmail(ValueError):
-    """The bytes are not a mail we can read safely; nothing is stored for them."""
-
-
-@dataclass(frozen=True)
-class Attachment:
-    filename: str
-    data: bytes
-
-
-@dataclass(frozen=True)
-class Bounce:
-    original_message_id: str
-    detail: str
+# Where no From is readable, the next best address of the person who wrote: the one replies go to.
+_SENDER_HEADERS = ("From", "Sender", "Reply-To", "Return-Path")
+_RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "To", "Cc")
+# Enough of a header for what we read from it; the rest stays in the raw mail.
+_SUBJECT_READ_CHARS = 4000
+_ADDRESSES_READ_CHARS = 32 * 1024
+_REFERENCES_KEPT = 100
+DEFAULT_LIMITS = ParseLimits()
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_HEADER_LINE = re.compile(rb"[!-9;-~]+:")
+# Generous factors from lines to headers (folded headers) and to parts (text lines that start with "--").
+_LINES_PER_HEADER = 4
+_DELIMITERS_PER_PART = 4
+_ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+")
+_ADDRESS_IN_TEXT = re.compile(r"[\w.+=-]+@[\w-]+(\.[\w-]+)+")
+_SPACE_BEFORE_COLON = re.compile(rb"^([!-9;-~]+)[ \t]+:")
 
 
 @dataclass(frozen=True)
@@ -62,6 +58,8 @@ class ParsedEmail:
     attachments: list[Attachment] = field(default_factory=list)
     automatic: str = ""
     bounce: Bounce | None = None
+    # Forwarded mails as quoted blocks: shown after the reply, never cut as quoted history.
+    forwarded: str = ""
 
     @property
     def thread_ids(self) -> list[str]:
@@ -71,160 +69,142 @@ class ParsedEmail:
 
     @property
     def reply_text(self) -> str:
-        return strip_quotes(self.text)
+        return "\n\n".join(text for text in (strip_quotes(self.text), self.forwarded) if text)
 
 
-def message_ids(value: str | None) -> list[str]:
-    return _MESSAGE_ID.findall(str(value or ""))
+def _check_headers(message: Message, limits: ParseLimits) -> None:
+    for count, (_name, value) in enumerate(message.raw_items(), start=1):
+        if count > limits.headers:
+            raise MailLimitExceeded("header count")
+        if len(value) > limits.header_chars:
+            raise MailLimitExceeded("header length")
 
 
-class _TextFromHtml(HTMLParser):
-    """Visible text of an HTML body, with line breaks where blocks end (script and style dropped)."""
-
-    BLOCKS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table"})
-    HIDDEN = frozenset({"script", "style", "head", "title"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.hidden_depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.HIDDEN:
-            self.hidden_depth += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.HIDDEN:
-            self.hidden_depth = max(0, self.hidden_depth - 1)
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden_depth:
-            self.parts.append(data)
+def _check_raw(raw: bytes, limits: ParseLimits) -> None:
+    """Bombs refused before the parser builds them: it spends seconds on 100,000 parts or headers."""
+    match = _BLANK_LINE.search(raw)
+    header_lines = raw.count(b"\n", 0, match.start() if match else len(raw))
+    if header_lines > limits.headers * _LINES_PER_HEADER:
+        raise MailLimitExceeded("header count")
+    if raw.count(b"\n--") > limits.parts * _DELIMITERS_PER_PART:
+        raise MailLimitExceeded("part count")
 
 
-def html_to_text(html: str) -> str:
-    converter = _TextFromHtml()
-    converter.feed(html)
-    converter.close()
-    lines = [" ".join(line.split()) for line in "".join(converter.parts).splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def _defects(message: Message) -> list[errors.MessageDefect]:
-    found = list(message.defects)
-    for part in message.walk():
-        if part is not message:
-            found.extend(part.defects)
-    return found
-
-
-def _body_text(message: MimeMessage) -> str:
-    body = message.get_body(preferencelist=("plain", "html"))
-    if body is None:
-        return ""
-    content = body.get_content()
-    text = content if isinstance(content, str) else content.decode("utf-8", "replace")
-    if body.get_content_subtype() == "html":
-        return html_to_text(text)
-    return text.replace("\r\n", "\n").strip()
-
-
-def _attachments(message: MimeMessage) -> list[Attachment]:
-    found = []
-    for part in message.iter_attachments():
-        if part.get_content_maintype() in ("multipart", "message"):
+def _without_nested_comments(value: str) -> str:
+    """Comments inside comments dropped (only "addr (Name)" matters), so address parsing cannot recurse deep."""
+    kept: list[str] = []
+    depth = 0
+    quoted = escaped = False
+    for char in value:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"' and not depth:
+            quoted = not quoted
+        elif char == "(" and not quoted:
+            depth += 1
+            if depth > 1:
+                continue
+        elif char == ")" and not quoted and depth:
+            depth -= 1
+            if depth:
+                continue
+        elif depth > 1:
             continue
-        payload = part.get_payload(decode=True)
-        if not isinstance(payload, bytes):
-            continue
-        name = part.get_filename() or f"attachment.{part.get_content_subtype()}"
-        found.append(Attachment(filename=name.replace("/", "_")[-200:], data=payload))
-    return found
+        kept.append(char)
+    return "".join(kept)
 
 
-def _automatic(message: MimeMessage) -> str:
-    """Why this mail was written by a machine (so answering it could start a loop), or ""."""
-    auto_submitted = str(message.get("Auto-Submitted", "")).strip().lower()
-    if auto_submitted and auto_submitted != "no":
-        return f"Auto-Submitted: {auto_submitted}"[:300]
-    precedence = str(message.get("Precedence", "")).strip().lower()
-    if precedence in _AUTO_PRECEDENCE:
-        return f"Precedence: {precedence}"
-    for header in _AUTO_REPLY_HEADERS:
-        if message.get(header) is not None:
-            return header
-    if message.get("List-Id") is not None:
-        return "List-Id"
-    return ""
-
-
-def _bounce(message: MimeMessage, sender: str) -> Bounce | None:
-    """A delivery status notification: which of our mails it reports on, and the reason given."""
-    is_report = message.get_content_type() == "multipart/report"
-    if not is_report and not sender.lower().startswith(_BOUNCE_SENDERS):
-        return None
-    original = ""
-    detail = ""
-    for part in message.walk():
-        content_type = part.get_content_type()
-        if content_type == "message/delivery-status":
-            for block in part.get_payload() or []:
-                if isinstance(block, Message):
-                    detail = detail or str(block.get("Diagnostic-Code") or block.get("Status") or "")
-        elif content_type in ("message/rfc822", "text/rfc822-headers") and not original:
-            original = _original_id(part)
-    if not original:
-        refs = message_ids(message.get("In-Reply-To")) + message_ids(message.get("References"))
-        original = refs[0] if refs else ""
-    return Bounce(original_message_id=original, detail=" ".join(detail.split())[:300])
-
-
-def _original_id(part: Message) -> str:
-    if part.get_content_type() == "message/rfc822":
-        inner = part.get_payload()
-        headers = inner[0] if isinstance(inner, list) and inner else None
-        ids = message_ids(headers.get("Message-ID")) if isinstance(headers, Message) else []
-        return ids[0] if ids else ""
-    payload = part.get_payload(decode=True)
-    text = payload if isinstance(payload, bytes) else b""
-    match = re.search(rb"^Message-ID:\s*<([^<>\s]+)>", text, re.IGNORECASE | re.MULTILINE)
-    return match.group(1).decode("ascii", "replace") if match else ""
-
-
-def parse(raw: bytes) -> ParsedEmail:
-    if not raw.strip():
-        raise MalformedEmail("empty message")
-    message = BytesParser(policy=policy.default).parsebytes(raw)
-    assert isinstance(message, MimeMessage)
-    fatal = [defect for defect in _defects(message) if isinstance(defect, _FATAL_DEFECTS)]
-    if fatal:
-        raise MalformedEmail(type(fatal[0]).__name__)
+def _addresses(value: str, hint: str | None) -> list[tuple[str, str]]:
+    """(display name, address) pairs of one header; groups and garbage give none, never an exception."""
+    value = decode_8bit(value[:_ADDRESSES_READ_CHARS], hint)
+    if value.count("(") > 1:
+        value = _without_nested_comments(value)
     try:
-        senders = getaddresses([str(value) for value in message.get_all("From", [])])
-        recipients = getaddresses([str(value) for name in ("Delivered-To", "X-Original-To", "To", "Cc")
-                                   for value in message.get_all(name, [])])
-        subject = " ".join(str(message.get("Subject", "")).split())
-    except (errors.HeaderParseError, ValueError, IndexError) as exc:
-        raise MalformedEmail(f"unreadable header: {exc}") from exc
-    sender_name, sender = next(((name, address) for name, address in senders if "@" in address), ("", ""))
-    if not sender:
-        raise MalformedEmail("no sender address")
-    ids = message_ids(message.get("Message-ID"))
+        pairs = getaddresses([value])
+    except (ValueError, IndexError, TypeError, RecursionError):
+        pairs = []
+    found = [(clean_text(decode_header_text(name, hint)).strip(), clean_text(address).strip())
+             for name, address in pairs if _ADDRESS.fullmatch(address.strip())]
+    # Addresses without commas between them, or other syntax the parser gives up on: what looks like one.
+    return found or [("", match.group(0)) for match in _ADDRESS_IN_TEXT.finditer(value)]
+
+
+def _sender(message: Message, hint: str | None) -> tuple[str, str]:
+    for header in _SENDER_HEADERS:
+        for value in _raw_values(message, header):
+            pairs = _addresses(value, hint)
+            if pairs:
+                return pairs[0]
+    return "", ""
+
+
+def _parse_tree(raw: bytes) -> Message:
+    try:
+        message = BytesParser(policy=policy.compat32).parsebytes(raw)
+        if any(isinstance(defect, MissingHeaderBodySeparatorDefect) for defect in message.defects):
+            # A stray line in the header block ends it for the parser; a mail client reads past it.
+            message = BytesParser(policy=policy.compat32).parsebytes(_repaired_header_block(raw))
+    except RecursionError as exc:
+        raise MailLimitExceeded("nesting depth") from exc
+    return message
+
+
+def _repaired_header_block(raw: bytes) -> bytes:
+    """The header block without lines that are no header ("Name  :" read as "Name:"), then the body as is."""
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    match = _BLANK_LINE.search(raw)
+    head, body = (raw[:match.start()], raw[match.start():]) if match else (raw, b"")
+    lines = [_SPACE_BEFORE_COLON.sub(rb"\1:", line) for line in head.splitlines(keepends=True)]
+    kept = [line for line in lines if _HEADER_LINE.match(line) or line[:1] in (b" ", b"\t")]
+    return b"".join(kept) + body
+
+
+def _raw_values(message: Message, name: str) -> list[str]:
+    name = name.lower()
+    return [" ".join(str(value).split()) for key, value in message.raw_items() if key.lower() == name]
+
+
+def _id_header(message: Message, name: str, *, first_only: bool = False) -> str:
+    """Message-ID, In-Reply-To or References as text safe to store (8-bit bytes decoded, controls dropped)."""
+    values = _raw_values(message, name)
+    return clean_text(decode_8bit(" ".join(values[:1] if first_only else values)))
+
+
+def parse(raw: bytes, *, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedEmail:
+    """The mail in `raw`, read; `MalformedEmail` (or its kinds) when it cannot or may not be read."""
+    if not raw.strip():
+        raise NotAMail("empty message")
+    budget = Budget(limits)
+    _check_raw(raw, limits)
+    message = _parse_tree(raw)
+    if not message.keys():
+        raise NotAMail("no header block")
+    _check_headers(message, limits)
+    check_structure(message, limits)
+    budget.tick()
+    hint = body_charset(message)
+    sender_name, sender = _sender(message, hint)
+    subject = " ".join(_raw_values(message, "Subject")[:1])[:_SUBJECT_READ_CHARS]
+    subject = clean_text(" ".join(decode_header_text(subject, hint).split()))
+    bounce = find_bounce(message, sender=sender, subject=subject)
+    if not sender and bounce is None:
+        raise MalformedEmail("no sender")
+    recipients = [address.lower() for name in _RECIPIENT_HEADERS for value in _raw_values(message, name)
+                  for _, address in _addresses(value, hint)]
+    ids = message_ids(_id_header(message, "Message-ID", first_only=True))
     # A mail without a Message-ID is named by its content, so a redelivery is still recognised.
     message_id = ids[0] if ids else f"{hashlib.sha256(raw).hexdigest()}@no-message-id.invalid"
-    try:
-        text = _body_text(message)
-        attachments = _attachments(message)
-    except (LookupError, ValueError, errors.MessageError) as exc:
-        raise MalformedEmail(f"unreadable body: {exc}") from exc
-    reply_to = message_ids(message.get("In-Reply-To"))
+    reader = TreeReader(budget)
+    reader.read(message)
+    content = reader.content
+    reply_to = message_ids(_id_header(message, "In-Reply-To"))
+    references = message_ids(_id_header(message, "References"))[-_REFERENCES_KEPT:]
     return ParsedEmail(
-        message_id=message_id[:500], sender=sender.strip(), sender_name=sender_name.strip(), subject=subject,
-        in_reply_to=reply_to[0] if reply_to else "", references=message_ids(message.get("References")),
-        recipients=[address.lower() for _, address in recipients if "@" in address], text=text,
-        attachments=attachments, automatic=_automatic(message), bounce=_bounce(message, sender),
+        message_id=message_id[:500], sender=sender, sender_name=sender_name, subject=subject,
+        in_reply_to=reply_to[0][:500] if reply_to else "", references=[ref[:500] for ref in references],
+        recipients=recipients, text=clean_text("\n\n".join(content.texts)), attachments=content.attachments,
+        automatic=automatic_reason(message, subject), bounce=bounce,
+        forwarded=clean_text("\n\n".join(content.forwarded)),
     )

@@ -24,6 +24,8 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"ID3", "audio/mpeg"),
     (b"\xff\xfb", "audio/mpeg"),
     (b"\xff\xf3", "audio/mpeg"),
+    # Outlook's winmail.dat (TNEF): mail attachments the customer's client wrapped; kept for download.
+    (b"\x78\x9f\x3e\x22", "application/ms-tnef"),
 )
 
 
