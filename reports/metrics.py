@@ -14,6 +14,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from profiles import selectors as profile_selectors
+from service_center.core import queueing
 from tickets import selectors as ticket_selectors
 
 CELERY_QUEUE = "celery"
@@ -37,6 +38,7 @@ class ServiceCollector(Collector):
         yield CounterMetricFamily("service_center_sla_events", "", labels=["target", "kind"])
         yield GaugeMetricFamily("service_center_agents", "", labels=["presence"])
         yield GaugeMetricFamily("service_center_celery_queue_depth", "")
+        yield GaugeMetricFamily("service_center_outbox_messages", "", labels=["state"])
 
     def collect(self) -> Iterator[Any]:
         queued = GaugeMetricFamily("service_center_tickets_open", "Open tickets by status and team.",
@@ -59,6 +61,13 @@ class ServiceCollector(Collector):
         for presence, total in profile_selectors.agent_presence_counts().items():
             agents.add_metric([presence], total)
         yield agents
+
+        # Pending rows pile up while the broker is down; dead rows wait for a person in admin.
+        outbox = GaugeMetricFamily("service_center_outbox_messages", "Outbox messages (background work) by state.",
+                                   labels=["state"])
+        for state, total in queueing.state_counts().items():
+            outbox.add_metric([state], total)
+        yield outbox
 
         depth = celery_queue_depth()
         if depth is not None:

@@ -1,5 +1,7 @@
-"""Admin for the core's shared tables: webhook endpoints (editable) and their delivery log (read-only)."""
+"""Admin for the core's shared tables: webhook endpoints (editable), their delivery log and the outbox (read-only,
+with retry and discard)."""
 
+import json
 from typing import Any
 
 from django import forms
@@ -7,11 +9,12 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from service_center.core import webhooks
-from service_center.core.models import WebhookDelivery, WebhookEndpoint
+from service_center.core import queueing, webhooks
+from service_center.core.models import OutboxMessage, WebhookDelivery, WebhookEndpoint
 
 
 class WebhookEndpointForm(forms.ModelForm):
@@ -59,3 +62,41 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         count = queryset.exclude(status=WebhookDelivery.Status.SUCCEEDED).update(
             status=WebhookDelivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now())
         self.message_user(request, _("%(count)s deliveries will be retried.") % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Background work waiting, running, done or given up; a person retries or discards what is stuck."""
+
+    list_display = ["created_at", "task_name", "state", "attempts", "available_at", "lease_until", "finished_at"]
+    list_filter = ["state", "task_name"]
+    search_fields = ["task_name"]
+    date_hierarchy = "created_at"
+    fields = readonly_fields = ("task_name", "payload", "state", "attempts", "available_at", "lease_until",
+                                "created_at", "finished_at", "last_error")
+    actions = ["retry_now", "discard"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Rows change only through the actions below; the change page is the payload view.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("arguments"))
+    def payload(self, message: OutboxMessage) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(message.kwargs, ensure_ascii=False, indent=2, sort_keys=True))
+
+    @admin.action(description=_("Retry now (waiting, dead or discarded)"), permissions=["view"])
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
+        count = queueing.retry(message_ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, _("%(count)s messages will be retried.") % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Discard (waiting or dead)"), permissions=["view"])
+    def discard(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
+        reason = _("Discarded in admin by %(user)s") % {"user": request.user.get_username()}
+        count = queueing.discard(message_ids=queryset.values_list("pk", flat=True), reason=str(reason))
+        self.message_user(request, _("%(count)s messages discarded.") % {"count": count}, messages.SUCCESS)

@@ -95,3 +95,47 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint_id}"
+
+
+class OutboxMessage(models.Model):
+    """One task to run, written in the transaction that decided it (service_center/core/queueing.py).
+
+    The row, not the broker, is the source of truth: a relay hands it to Celery after commit, a beat
+    sweep re-sends what was never sent or whose worker vanished, and the task wrapper claims the row so
+    a message the broker delivers twice runs once.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent to a worker")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        DEAD = "dead", _("Gave up")
+        DISCARDED = "discarded", _("Discarded")
+
+    task_name = models.CharField(_("task"), max_length=200)
+    kwargs = models.JSONField(_("arguments"), default=dict)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    # Runs started; a row that has started this many runs without finishing one is dead.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    available_at = models.DateTimeField(_("available at"))
+    # While sent or running: when the sweep may assume the worker lost it and send it again.
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering: ClassVar[list[str]] = ["-created_at", "-id"]
+        indexes = [
+            # The sweep's two questions: what is due to send, and whose lease has run out.
+            models.Index(fields=["available_at"], condition=models.Q(state="pending"), name="outbox_due"),
+            models.Index(fields=["lease_until"], condition=models.Q(state__in=["sent", "running"]),
+                         name="outbox_leased"),
+            models.Index(fields=["state", "finished_at"], name="outbox_state_finished"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} #{self.pk}"

@@ -1,10 +1,10 @@
-"""Celery tasks of the core: outgoing webhook attempts. Thin wrappers, safe to run twice."""
+"""Celery tasks of the core: outgoing webhook attempts, the outbox sweep, backups. Thin wrappers, safe to run twice."""
 
 from typing import Any
 
 from celery import shared_task
 
-from service_center.core import webhooks
+from service_center.core import queueing, webhooks
 
 
 # A redelivered task finds its row leased or done and does nothing (see webhooks._lease).
@@ -27,3 +27,9 @@ def daily_backup() -> str:
     path = backups.backup()
     backups.prune()
     return str(path)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_outbox() -> dict[str, int]:
+    """Beat runs this every 30 seconds: outbox messages never sent, due again, or lost by their worker."""
+    return queueing.sweep()
