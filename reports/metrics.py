@@ -14,7 +14,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from profiles import selectors as profile_selectors
-from service_center.core import queueing
+from service_center.core import quarantine, queueing
 from tickets import selectors as ticket_selectors
 
 CELERY_QUEUE = "celery"
@@ -39,6 +39,7 @@ class ServiceCollector(Collector):
         yield GaugeMetricFamily("service_center_agents", "", labels=["presence"])
         yield GaugeMetricFamily("service_center_celery_queue_depth", "")
         yield GaugeMetricFamily("service_center_outbox_messages", "", labels=["state"])
+        yield GaugeMetricFamily("service_center_quarantined_messages", "", labels=["channel", "state"])
 
     def collect(self) -> Iterator[Any]:
         queued = GaugeMetricFamily("service_center_tickets_open", "Open tickets by status and team.",
@@ -68,6 +69,13 @@ class ServiceCollector(Collector):
         for state, total in queueing.state_counts().items():
             outbox.add_metric([state], total)
         yield outbox
+
+        # Inbound messages intake could not store, by channel: a growing "held" count is the alert.
+        held = GaugeMetricFamily("service_center_quarantined_messages",
+                                 "Quarantined inbound messages by channel and state.", labels=["channel", "state"])
+        for (channel, state), total in sorted(quarantine.counts_by_channel_and_state().items()):
+            held.add_metric([channel, state], total)
+        yield held
 
         depth = celery_queue_depth()
         if depth is not None:

@@ -139,3 +139,43 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} #{self.pk}"
+
+
+class QuarantinedMessage(models.Model):
+    """An inbound message of any channel that intake could not store, kept raw with the reason.
+
+    One row per channel and dedupe key (Message-ID, WeChat MsgId, or a hash of the bytes): the same
+    poison mail polled again only bumps `last_seen_at` and `attempts`. A supervisor retries it (the
+    channel's intake runs again on the stored bytes, see service_center/core/quarantine.py) or
+    discards it with a reason.
+    """
+
+    class State(models.TextChoices):
+        HELD = "held", _("Held")
+        RETRIED = "retried", _("Retried and stored")
+        DISCARDED = "discarded", _("Discarded")
+
+    channel = models.CharField(_("channel"), max_length=30)
+    key = models.CharField(_("dedupe key"), max_length=255)
+    raw = models.BinaryField(_("raw message"))
+    # Where it came from, as the channel's intake needs it again on retry (mailbox id, account, source).
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    reason = models.TextField(_("reason"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.HELD)
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    first_seen_at = models.DateTimeField(_("first seen"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("last seen"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("resolved by"))
+    discard_reason = models.TextField(_("discard reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("quarantined message")
+        verbose_name_plural = _("quarantined messages")
+        ordering: ClassVar[list[str]] = ["-last_seen_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["channel", "key"], name="quarantine_once_per_key")]
+        indexes = [models.Index(fields=["state", "channel"], name="quarantine_state_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.key}"

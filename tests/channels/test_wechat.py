@@ -8,11 +8,13 @@ import pytest
 from django.test import Client
 
 from profiles.models import ChannelIdentity, User
+from service_center.core import quarantine
+from service_center.core.models import QuarantinedMessage
 from tests.channels.conftest import Provider, json_body
 from tests.clients import logged_in
 from tickets import services, wechat
 from tickets.models import Channel, InboundMessage, OutboundMessage, Ticket, TicketMessage, WeChatAccount
-from tickets.services import delivery
+from tickets.services import channels, delivery
 
 pytestmark = pytest.mark.django_db
 APP_ID = "wx1234567890abcdef"
@@ -95,8 +97,7 @@ def test_bad_signatures_are_refused_and_nothing_is_stored(post: Callable[..., An
 
 
 @pytest.mark.parametrize("body", ["<xml><MsgType>text", "not xml at all", "<other/>",
-                                  '<!DOCTYPE x [<!ENTITY a "aaaa">]><xml>&a;</xml>',
-                                  "<xml><MsgType>text</MsgType></xml>"])
+                                  '<!DOCTYPE x [<!ENTITY a "aaaa">]><xml>&a;</xml>'])
 def test_malformed_xml_is_a_400_and_nothing_is_stored(post: Callable[..., Any], account: WeChatAccount,
                                                       body: str) -> None:
     assert post(body).status_code == 400
@@ -187,3 +188,36 @@ def test_a_reply_wechat_refuses_is_retried_then_reported_on_the_ticket(
     assert (row.status, row.attempts) == (OutboundMessage.Status.FAILED, delivery.MAX_ATTEMPTS)
     note = ticket.messages.filter(kind=TicketMessage.Kind.NOTE).last()
     assert note is not None and "45015" in note.body
+
+
+# --- stored or quarantined, never lost ---
+
+
+def broken(**kwargs: Any) -> None:
+    raise RuntimeError("the database refused the row")
+
+
+def test_a_wechat_message_that_fails_to_store_is_quarantined_answered_and_stored_on_retry(
+        post: Callable[..., Any], account: WeChatAccount, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(channels, "wechat_receive", broken)
+    response = post(xml(Content="我的快递丢了", msg_id="7001"))
+    assert (response.status_code, response.content) == (200, b"success")
+    held = QuarantinedMessage.objects.get()
+    assert (held.channel, held.key, held.context) == ("wechat", f"{account.app_id}:7001", {"app_id": account.app_id})
+    assert held.reason == "RuntimeError: the database refused the row" and b"7001" in bytes(held.raw)
+    # WeChat delivers it again (it retries until it hears success): still one row.
+    post(xml(Content="我的快递丢了", msg_id="7001"))
+    assert QuarantinedMessage.objects.get().attempts == 2
+
+    monkeypatch.undo()
+    quarantine.retry(message_id=held.pk)
+    assert TicketMessage.objects.get().body == "我的快递丢了"
+    post(xml(Content="我的快递丢了", msg_id="7001"))  # and once stored, a redelivery stores nothing new
+    assert TicketMessage.objects.count() == 1
+
+
+def test_a_signed_wechat_message_missing_its_sender_is_quarantined_not_refused(
+        post: Callable[..., Any], account: WeChatAccount) -> None:
+    response = post("<xml><MsgType>text</MsgType><Content>hi</Content></xml>")
+    assert response.content == b"success"
+    assert "FromUserName and MsgType are required" in QuarantinedMessage.objects.get().reason
