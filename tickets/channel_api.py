@@ -70,6 +70,7 @@ def wechat_endpoint(request: HttpRequest, app_id: str) -> HttpResponse:
             wechat.check_signature(account, timestamp=params.get("timestamp", ""), nonce=params.get("nonce", ""),
                                    given=params.get("signature", ""))
             plaintext = request.body
+        wechat.refuse_replay(account, timestamp=params.get("timestamp", ""), nonce=params.get("nonce", ""))
     except ChannelRefused as refused:
         return _refuse(refused.reason, refused.status, request)
     except ValidationError as invalid:

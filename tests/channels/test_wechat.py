@@ -1,5 +1,6 @@
 """WeChat Official Account: signature and encrypted mode, messages onto tickets once, replies back out."""
 
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -40,7 +41,8 @@ TOKEN = "tok3n"
 
 
 def signed_query(token: str = TOKEN, timestamp: int | None = None, extra: str | None = None) -> str:
-    stamp, nonce = str(timestamp or int(time.time())), "n0nce"
+    # A fresh nonce per request, as WeChat sends: the same timestamp and nonce twice is a replay.
+    stamp, nonce = str(timestamp or int(time.time())), secrets.token_hex(8)
     if extra is None:
         return f"?timestamp={stamp}&nonce={nonce}&signature={wechat.signature(token, stamp, nonce)}"
     return (f"?timestamp={stamp}&nonce={nonce}&encrypt_type=aes"
@@ -221,3 +223,18 @@ def test_a_signed_wechat_message_missing_its_sender_is_quarantined_not_refused(
     response = post("<xml><MsgType>text</MsgType><Content>hi</Content></xml>")
     assert response.content == b"success"
     assert "FromUserName and MsgType are required" in QuarantinedMessage.objects.get().reason
+
+
+def test_the_same_signed_request_sent_again_is_refused_in_plain_and_encrypted_mode(
+        post: Callable[..., Any], account: WeChatAccount) -> None:
+    plain_query = signed_query()
+    assert post(xml(Content="第一次", msg_id="8001"), plain_query).content == b"success"
+    # In plain mode the signature does not cover the body: a captured query with another body is refused too.
+    assert post(xml(Content="换了内容", msg_id="8002"), plain_query).status_code == 403
+
+    ciphertext = wechat.encrypt(account, xml(Content="加密的", msg_id="8003"))
+    envelope = f"<xml><Encrypt><![CDATA[{ciphertext}]]></Encrypt></xml>"
+    encrypted_query = signed_query(extra=ciphertext)
+    assert post(envelope, encrypted_query).content == b"success"
+    assert post(envelope, encrypted_query).status_code == 403
+    assert sorted(TicketMessage.objects.values_list("body", flat=True)) == ["加密的", "第一次"]
