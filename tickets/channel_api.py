@@ -194,13 +194,19 @@ class CallRecordViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, view
         call, created = received
         return Response(CallRecordSerializer(call).data, status=status.HTTP_201_CREATED if created else 200)
 
-    @extend_schema(request=CallUpdateSerializer, responses={200: CallRecordSerializer, 400: ErrorSerializer})
+    @extend_schema(request=CallUpdateSerializer, responses={
+        200: CallRecordSerializer, 400: ErrorSerializer,
+        202: OpenApiResponse(description=_("`{\"quarantine_id\": …}`: the event could not be stored and is kept for "
+                                           "a supervisor."))})
     def partial_update(self, request: Request, call_id: str) -> Response:
         call = selectors.call_by_id(call_id)
         body = CallUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        call = calls.call_update(call=call, actor=_integrator(request), **body.validated_data)
-        return Response(CallRecordSerializer(call).data)
+        received = channel_intake.call_update_receive(call=call, data=body.validated_data, raw=request.body,
+                                                      actor=_integrator(request))
+        if isinstance(received, Quarantined):
+            return Response({"quarantine_id": received.message.pk}, status=status.HTTP_202_ACCEPTED)
+        return Response(CallRecordSerializer(received).data)
 
     @extend_schema(request={"multipart/form-data": RecordingSerializer},
                    responses={200: CallRecordSerializer, 400: ErrorSerializer})

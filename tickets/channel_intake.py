@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 
 from profiles.models import User
@@ -69,19 +70,36 @@ def call_store(*, data: Mapping[str, Any], actor: User) -> tuple[CallRecord, boo
 
 
 def call_receive(*, data: Mapping[str, Any], raw: bytes, actor: User) -> tuple[CallRecord, bool] | Quarantined:
-    return receive_or_quarantine(channel=CALLS, raw=raw, context={"actor_id": actor.pk},
+    """A new call event: stored, or quarantined; a field the provider got wrong is still its 400."""
+    return receive_or_quarantine(channel=CALLS, raw=raw, context={"actor_id": actor.pk}, refuse=(ValidationError,),
                                  intake=lambda: call_store(data=data, actor=actor))
 
 
-def _call_retry(raw: bytes, context: Mapping[str, Any]) -> Any:
-    payload = json.loads(raw)
-    data = dict(payload)
+def call_update_receive(*, call: CallRecord, data: Mapping[str, Any], raw: bytes,
+                        actor: User) -> CallRecord | Quarantined:
+    """A later event of a known call (its end, IVR path, agent, recording URL): stored, or quarantined."""
+    return receive_or_quarantine(
+        channel=CALLS, raw=raw, context={"actor_id": actor.pk, "call_id": call.call_id}, refuse=(ValidationError,),
+        intake=lambda: calls.call_update(call=call, actor=actor, **data))
+
+
+def _call_fields(raw: bytes) -> dict[str, Any]:
+    data = dict(json.loads(raw))
     for name in ("started_at", "ended_at"):
         if isinstance(data.get(name), str):
             data[name] = parse_datetime(data[name])
     if data.get("agent"):
         data["agent"] = User.objects.get(username=data["agent"])
-    return call_store(data=data, actor=User.objects.get(pk=context["actor_id"]))
+    return data
+
+
+def _call_retry(raw: bytes, context: Mapping[str, Any]) -> Any:
+    actor = User.objects.get(pk=context["actor_id"])
+    data = _call_fields(raw)
+    if "call_id" in context:  # a later event of a known call
+        fields = {name: data[name] for name in ("ended_at", "ivr_path", "agent", "recording_url") if name in data}
+        return calls.call_update(call=CallRecord.objects.get(call_id=context["call_id"]), actor=actor, **fields)
+    return call_store(data=data, actor=actor)
 
 
 def register() -> None:

@@ -83,11 +83,18 @@ def quarantine(*, channel: str, raw: bytes, reason: str, key: str | None = None,
 
 
 def receive_or_quarantine(*, channel: str, raw: bytes, intake: Callable[[], Result], key: str | None = None,
-                          context: Mapping[str, Any] | None = None) -> Result | Quarantined:
-    """Run one message's intake; on any failure roll its writes back and quarantine it instead."""
+                          context: Mapping[str, Any] | None = None,
+                          refuse: tuple[type[Exception], ...] = ()) -> Result | Quarantined:
+    """Run one message's intake; on any failure roll its writes back and quarantine it instead.
+
+    `refuse`: errors that are the sender's to fix (a field they can correct), raised so that an endpoint
+    whose caller reads its answer gives a 4xx naming the field instead of keeping the message.
+    """
     try:
         with transaction.atomic():
             return intake()
+    except refuse:
+        raise
     except Exception as error:  # any one message's failure is kept, and never stops the messages after it
         logger.warning("%s intake failed, quarantining: %s", channel, describe(error), exc_info=True)
         return quarantine(channel=channel, raw=raw, reason=describe(error), key=key, context=context)

@@ -171,3 +171,18 @@ def test_a_call_event_that_fails_to_store_is_quarantined_and_stored_on_retry(
     assert call.ended_at is not None and call.ticket is not None
     assert post_json(phone_system, "/api/v1/calls/", {"call_id": "C-77", "phone": "13900139000",
                                                       "started_at": "2026-11-23T10:00:00+08:00"}).status_code == 200
+
+
+def test_a_call_end_that_fails_to_store_is_quarantined_and_stored_on_retry(
+        phone_system: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    start(phone_system, call_id="C-78")
+    monkeypatch.setattr(calls, "call_update", broken)
+    response = phone_system.patch("/api/v1/calls/C-78/", {"ended_at": "2026-11-23T10:07:00+08:00"},
+                                  content_type="application/json")
+    held = QuarantinedMessage.objects.get()
+    assert (response.status_code, response.json()) == (202, {"quarantine_id": held.pk})
+    assert held.context["call_id"] == "C-78"
+
+    monkeypatch.undo()
+    quarantine.retry(message_id=held.pk)
+    assert CallRecord.objects.get(call_id="C-78").ended_at is not None
