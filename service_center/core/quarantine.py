@@ -45,9 +45,14 @@ def registered_channels() -> list[str]:
 
 
 def dedupe_key(raw: bytes, key: str | None = None) -> str:
-    """The channel's own id when it has one, else a hash of the bytes."""
-    key = (key or "").strip().replace("\x00", "")
-    return key[:KEY_LIMIT] if key else "sha256:" + hashlib.sha256(raw).hexdigest()
+    """The channel's own id when it has one, else a hash of the bytes. Two different ids never share a key:
+    NUL is spelled out (PostgreSQL text cannot hold it) and an over-long id keeps a hash of the whole."""
+    key = (key or "").strip().replace("\x00", "\\x00")
+    if not key:
+        return "sha256:" + hashlib.sha256(raw).hexdigest()
+    if len(key) > KEY_LIMIT:
+        return key[:KEY_LIMIT - 72] + ":sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return key
 
 
 def describe(error: BaseException) -> str:

@@ -111,3 +111,12 @@ def test_the_quarantine_and_outbox_speak_chinese() -> None:
         assert str(QuarantinedMessage._meta.verbose_name) == "隔离消息"
         assert str(QuarantinedMessage.State.HELD.label) == "隔离中"
         assert str(OutboxMessage.State.DEAD.label) == "已放弃"
+
+
+def test_different_ids_never_share_a_key() -> None:
+    assert quarantine.dedupe_key(b"x", "a\x00b") != quarantine.dedupe_key(b"x", "ab")
+    long_one, long_two = "m" * 300 + "1", "m" * 300 + "2"
+    assert len(quarantine.dedupe_key(b"x", long_one)) <= 255
+    assert quarantine.dedupe_key(b"x", long_one) != quarantine.dedupe_key(b"x", long_two)
+    assert quarantine.dedupe_key(b"one") != quarantine.dedupe_key(b"two")
+    assert quarantine.dedupe_key(b"one", "  ") == quarantine.dedupe_key(b"one")

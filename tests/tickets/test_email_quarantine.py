@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 
 from profiles.models import User
@@ -176,3 +178,32 @@ def test_only_a_body_that_is_not_a_mail_at_all_is_a_400(integrator_client: Clien
 
     assert response.status_code == 400 and response.json()["error"]["code"] == "malformed_mime"
     assert not QuarantinedMessage.objects.exists()
+
+
+# --- any bytes ----------------------------------------------------------------------------------------------
+
+_header_text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=120)
+_mailish = st.builds(
+    lambda sender, subject, message_id, body: (
+        f"From: {sender}\r\nTo: {MAILBOX}\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\n\r\n{body}"
+    ).encode("utf-8", "surrogatepass"),
+    _header_text, _header_text, _header_text, st.text(max_size=400))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.one_of(st.binary(max_size=1500), _mailish))
+def test_any_bytes_end_stored_or_quarantined_never_raised(raw: bytes, team: Any) -> None:
+    outcome = email_quarantine.receive(raw=raw)
+    if isinstance(outcome, quarantine.Quarantined):
+        # This mail's own row (a mail with the same Message-ID before it shares the row, by design).
+        assert outcome.message.reason
+        assert outcome.message.key == quarantine.dedupe_key(raw, email_quarantine.message_id_key(raw))
+    else:
+        assert outcome.email.pk is not None
+
+
+def test_message_ids_that_differ_only_in_undecodable_bytes_are_two_rows() -> None:
+    first = email_quarantine.receive(raw=poison(message_id="<id\x80@example.com>"))
+    second = email_quarantine.receive(raw=poison(message_id="<id\x81@example.com>"))
+    assert isinstance(first, quarantine.Quarantined) and isinstance(second, quarantine.Quarantined)
+    assert first.message.pk != second.message.pk

@@ -23,7 +23,8 @@ def message_id_key(raw: bytes) -> str | None:
     """The Message-ID, read without parsing the mail (the parser may be what fails)."""
     head = raw[:_HEADER_SCAN_BYTES].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
     found = _MESSAGE_ID.search(head)
-    return "message-id:" + found.group(1).decode("ascii", "replace") if found else None
+    # backslashreplace, not replace: ids that differ only in undecodable bytes must stay different keys.
+    return "message-id:" + found.group(1).decode("utf-8", "backslashreplace") if found else None
 
 
 def is_a_mail(raw: bytes) -> bool:
