@@ -233,7 +233,7 @@ def test_admin_lists_by_state_shows_the_payload_and_retries_or_discards(
 
     admin_client.post("/admin/core/outboxmessage/", {"action": "discard", "_selected_action": [waiting.pk]})
     waiting.refresh_from_db()
-    assert waiting.state == State.DISCARDED and "Discarded in admin" in waiting.last_error
+    assert waiting.state == State.DISCARDED and "在管理后台丢弃" in waiting.last_error  # the site speaks Chinese
     assert queueing.sweep(now=now + timedelta(days=1))["sent"] == 0
 
 
