@@ -1,6 +1,7 @@
 """The outbox: enqueue by name in the caller's transaction, relay after commit, sweep, claim once, back off, die."""
 
 import ast
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -8,6 +9,8 @@ from typing import Any
 
 import pytest
 from celery.app.task import Context
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 from django.conf import settings
 from django.db import transaction
 from django.test import Client
@@ -75,6 +78,39 @@ def test_a_relayed_row_delivered_twice_runs_once(django_capture_on_commit_callba
     # The broker hands the same message out again (late ack after a lost connection, a sweep re-send).
     record_run.apply(kwargs={"order_id": 3}, headers={OUTBOX_HEADER: str(message.pk)})
     assert len(RUNS) == 1
+    message.refresh_from_db()
+    assert (message.state, message.attempts) == (State.DONE, 1)
+
+
+@pytest.fixture
+def through_the_broker(_eager_runs: None) -> Iterator[None]:
+    celery_app.conf.task_always_eager = False
+    celery_app.control.purge()  # nothing another test left in the queue
+    yield
+    celery_app.conf.task_always_eager = True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_a_message_the_broker_delivers_twice_once(through_the_broker: None) -> None:
+    finished: list[str] = []
+
+    def count(task_id: str, **kwargs: Any) -> None:
+        finished.append(task_id)
+
+    task_postrun.connect(count, weak=False)
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            message = enqueue("tests.core.record_run", order_id=31)  # no transaction: relayed at once
+            # The same message again, as the broker hands it out after a lost acknowledgement.
+            record_run.apply_async(kwargs={"order_id": 31}, headers={OUTBOX_HEADER: str(message.pk)})
+            deadline = time.monotonic() + 30
+            while len(finished) < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+    finally:
+        task_postrun.disconnect(count)
+
+    assert len(finished) == 2
+    assert RUNS == [{"order_id": 31, "note": ""}]
     message.refresh_from_db()
     assert (message.state, message.attempts) == (State.DONE, 1)
 
