@@ -41,6 +41,7 @@ from profiles.roles import Role
 from profiles.selectors import user_has_role
 from service_center.core.api import ApplicationError
 from service_center.core.idempotency import idempotent
+from service_center.core.quarantine import Quarantined
 from service_center.core.serializers import ErrorSerializer
 from service_center.core.throttling import ScopedRateThrottle
 from tickets.models import Channel
@@ -355,7 +356,9 @@ class LogisticsWebhookView(APIView):
 
     @extend_schema(
         request=TrackingEventSerializer,
-        responses={202: OpenApiResponse(description=_("`{\"stored\": false}` for a scan already received.")),
+        responses={202: OpenApiResponse(description=_("`{\"stored\": false}` for a scan already received, with "
+                                                      "`quarantine_id` for one that could not be stored and is "
+                                                      "kept for a supervisor.")),
                    400: ErrorSerializer, 401: ErrorSerializer},
         summary=_("Logistics provider webhook (HMAC-SHA256 signed)"),
         description=_("Header `X-Logistics-Signature: sha256=<hex HMAC-SHA256 of the raw body>`. A signed scan "
@@ -371,7 +374,9 @@ class LogisticsWebhookView(APIView):
                                    status_code=status.HTTP_401_UNAUTHORIZED)
         body = TrackingEventSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        scan = logistics.tracking_record(**body.validated_data)
+        scan = logistics.tracking_receive(raw=request.body, scan=body.validated_data)
+        if isinstance(scan, Quarantined):
+            return Response({"stored": False, "quarantine_id": scan.message.pk}, status=status.HTTP_202_ACCEPTED)
         return Response({"stored": scan is not None}, status=status.HTTP_202_ACCEPTED)
 
 

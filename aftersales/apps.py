@@ -24,6 +24,7 @@ class AftersalesConfig(AppConfig):
         from aftersales import customer_merge as aftersales_merge
         from aftersales import notifications, ticket_hooks
         from aftersales.customer_facts import customer_facts
+        from aftersales.services import logistics
         from aftersales.timeline import aftersales_entries
         from service_center.core import customer_context, customer_merge, customer_tags, customer_timeline
 
@@ -32,6 +33,7 @@ class AftersalesConfig(AppConfig):
         customer_context.register(customer_facts)
         customer_timeline.register(aftersales_entries)
         customer_merge.register(aftersales_merge.HANDLER)
+        logistics.register()  # a supervisor's retry of a quarantined parcel scan
         for kind in aftersales_merge.TAG_KINDS:
             customer_tags.register(kind)
 

@@ -68,14 +68,12 @@ def notify_step(*, event_id: int) -> Notification | None:
 
 
 def _queue(event: events.DomainEvent) -> None:
-    from aftersales.tasks import notify_customer
-
     # Every step not yet told (one service call can take several steps, e.g. approved → awaiting return).
     pending = RequestEvent.objects.filter(
         request_id=event.payload["request_id"], to_status__in=list(MESSAGES), notification__isnull=True
     ).order_by("id").values_list("pk", flat=True)
     for event_id in pending:
-        enqueue(notify_customer, event_id)
+        enqueue("aftersales.tasks.notify_customer", event_id=event_id)
 
 
 def subscribe() -> None:

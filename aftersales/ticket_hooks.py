@@ -19,32 +19,25 @@ from tickets.models import Ticket
 
 
 def _on_request_changed(event: events.DomainEvent) -> None:
-    from aftersales.tasks import add_ticket_notes
-
-    enqueue(add_ticket_notes, event.payload["request_id"])
+    enqueue("aftersales.tasks.add_ticket_notes", request_id=event.payload["request_id"])
 
 
 def _on_ticket_status(event: events.DomainEvent) -> None:
-    from aftersales.tasks import resolve_complaint
-
     payload = event.payload
     if (payload.get("status") in (TicketStatus.SOLVED, TicketStatus.CLOSED)
             and selectors.complaints_for_ticket(payload["ticket_id"]).exists()):
-        enqueue(resolve_complaint, payload["ticket_id"], payload.get("actor_id"), payload.get("reason", ""))
+        enqueue("aftersales.tasks.resolve_complaint", ticket_id=payload["ticket_id"],
+                actor_id=payload.get("actor_id"), reason=payload.get("reason", ""))
 
 
 def _on_survey(event: events.DomainEvent) -> None:
-    from aftersales.tasks import sync_complaint_rating
-
     request_id = selectors.own_complaint_id(event.payload["ticket_id"])
     if request_id is not None:
-        enqueue(sync_complaint_rating, request_id)
+        enqueue("aftersales.tasks.sync_complaint_rating", request_id=request_id)
 
 
 def _on_evaluated(event: events.DomainEvent) -> None:
-    from aftersales.tasks import sync_complaint_rating
-
-    enqueue(sync_complaint_rating, event.payload["request_id"])
+    enqueue("aftersales.tasks.sync_complaint_rating", request_id=event.payload["request_id"])
 
 
 def request_link(ticket: Ticket, user: Any) -> list[links.TicketLink]:

@@ -14,7 +14,6 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from chat import selectors, services
-from chat.tasks import transcribe_voice
 from service_center.core import events
 from service_center.core.queueing import enqueue
 
@@ -114,7 +113,7 @@ def on_queue(event: events.DomainEvent) -> None:
 
 
 def on_voice_uploaded(event: events.DomainEvent) -> None:
-    enqueue(transcribe_voice, event.payload["attachment_id"])
+    enqueue("chat.tasks.transcribe_voice", attachment_id=event.payload["attachment_id"])
 
 
 # Subscribed on import: ChatConfig.ready() imports this module in every process.

@@ -44,9 +44,7 @@ def _message(task: ReviewTask) -> tuple[str, str]:
 
 
 def queue_review_mail(event: DomainEvent) -> None:
-    from knowledge.tasks import email_review_needed
-
-    enqueue(email_review_needed, int(event.payload["task_id"]))
+    enqueue("knowledge.tasks.email_review_needed", task_id=int(event.payload["task_id"]))
 
 
 def email_editors_review_needed(task_id: int) -> int:

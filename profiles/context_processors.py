@@ -22,6 +22,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append((reverse("desk:home"), _("Workbench")))
         if user.has_perm("profiles.use_merchant_portal") or user.is_superuser:
             items.append((reverse("merchant:home"), _("Merchant")))
+        if user.has_perm("core.change_quarantinedmessage"):
+            items.append((reverse("quarantine:list"), _("Quarantine")))
         if user.has_perm("profiles.view_reports"):
             items.append((reverse("reports:home"), _("Reports")))
         if user.is_staff:

@@ -36,6 +36,7 @@ from reports.models import ExportJob
 from reports.rollups import day_bounds
 from reports.xlsx import streaming_workbook
 from service_center.core.masking import MASKERS, PiiKind, can_view_pii
+from service_center.core.queueing import enqueue
 from tickets import selectors as ticket_selectors
 from tickets.models import Channel, Priority, Status, TicketType
 
@@ -167,9 +168,7 @@ def export_request(*, user: Any, dataset: str, file_format: str, date_from: date
         detail={"job": job.pk, "dataset": dataset, "format": file_format, "from": date_from.isoformat(),
                 "to": date_to.isoformat(), "unmasked_pii": job.include_pii},
     )
-    from reports import tasks  # here, not at the top: the tasks module imports this one
-
-    transaction.on_commit(lambda: tasks.run_export.delay(job.pk))
+    enqueue("reports.tasks.run_export", job_id=job.pk)
     return job
 
 

@@ -14,7 +14,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from profiles import selectors as profile_selectors
-from service_center.core import backups
+from service_center.core import backups, quarantine, queueing
 from tickets import selectors as ticket_selectors
 
 
@@ -40,6 +40,8 @@ class ServiceCollector(Collector):
         yield GaugeMetricFamily("service_center_agents", "", labels=["presence"])
         yield GaugeMetricFamily("service_center_celery_queue_depth", "", labels=["queue"])
         yield GaugeMetricFamily("service_center_backup_last_run_timestamp_seconds", "", labels=["outcome"])
+        yield GaugeMetricFamily("service_center_outbox_messages", "", labels=["state"])
+        yield GaugeMetricFamily("service_center_quarantined_messages", "", labels=["channel", "state"])
 
     def collect(self) -> Iterator[Any]:
         queued = GaugeMetricFamily("service_center_tickets_open", "Open tickets by status and team.",
@@ -79,6 +81,20 @@ class ServiceCollector(Collector):
             for queue, depth in depths.items():
                 waiting.add_metric([queue], depth)
             yield waiting
+
+        # Pending rows pile up while the broker is down; dead rows wait for a person in admin.
+        outbox = GaugeMetricFamily("service_center_outbox_messages", "Outbox messages (background work) by state.",
+                                   labels=["state"])
+        for state, total in queueing.state_counts().items():
+            outbox.add_metric([state], total)
+        yield outbox
+
+        # Inbound messages intake could not store, by channel: a growing "held" count is the alert.
+        held = GaugeMetricFamily("service_center_quarantined_messages",
+                                 "Quarantined inbound messages by channel and state.", labels=["channel", "state"])
+        for (channel, state), total in sorted(quarantine.counts_by_channel_and_state().items()):
+            held.add_metric([channel, state], total)
+        yield held
 
 
 _registered = False

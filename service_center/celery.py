@@ -11,6 +11,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "service_center.settings.base")
 
-app = Celery("service_center")
+# Every task claims its outbox row before it runs (a string: the class loads once Django is set up).
+app = Celery("service_center", task_cls="service_center.core.outbox_task:OutboxTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -17,6 +17,7 @@ urlpatterns = [
     path("help/", include("knowledge.urls")),
     path("desk/tickets/", include("tickets.urls")),
     path("desk/customers/", include("profiles.desk_urls")),
+    path("desk/quarantine/", include("service_center.core.quarantine_urls")),
     path("desk/", include("chat.urls")),
     path("aftersales/", include("aftersales.urls")),
     path("merchant/", include("aftersales.merchant_urls")),

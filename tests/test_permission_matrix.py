@@ -37,6 +37,7 @@ from profiles.models import Store, Team, User
 from profiles.roles import Role
 from reports import quality
 from reports.models import ExportJob, SavedReport, Scorecard
+from service_center.core import quarantine
 from tests.aftersales.factories import apply, make_order, photo
 from tests.chat.factories import chat_with_agent
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, StoreFactory, TeamFactory, UserFactory
@@ -224,6 +225,12 @@ def _qa_review_id(world: World, *, agent: User | None = None) -> int:
     return review.pk
 
 
+def _quarantined_url(world: World, suffix: str) -> str:
+    """A held mail (always unreadable: a retry answers with the reason, still a redirect)."""
+    held = quarantine.quarantine(channel="email", raw=b"From: (((", reason="RecursionError", key="matrix")
+    return f"/desk/quarantine/{held.message.pk}/{suffix}"
+
+
 def _another_agent() -> User:
     return AgentProfileFactory.create().user
 
@@ -352,6 +359,11 @@ ROUTES: dict[str, Route] = {
         "POST", lambda w: f"/desk/customers/{w.users['customer'].pk}/merge/",
         expect("403", anonymous="login", supervisor="ok", admin="ok"),
         data=lambda w: {"target": "nobody-such", "confirm": "on"}),
+    # Supervisors (and admins) look after what intake could not store.
+    "desk/quarantine/": Route("GET", fixed("/desk/quarantine/"), EDITORS),
+    "desk/quarantine/<int:message_id>/retry/": Route("POST", lambda w: _quarantined_url(w, "retry/"), EDITORS),
+    "desk/quarantine/<int:message_id>/discard/": Route("POST", lambda w: _quarantined_url(w, "discard/"), EDITORS,
+                                                       data=lambda w: {"reason": "spam"}),
     "desk/tickets/": Route("GET", fixed("/desk/tickets/"), DESK),
     "desk/tickets/new/": Route("GET", fixed("/desk/tickets/new/"), DESK),
     "desk/tickets/next/": Route("POST", fixed("/desk/tickets/next/"), DESK),

@@ -14,9 +14,10 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         # Live pushes and webhooks hear ticket events in every process (web, worker).
         from service_center.core import customer_merge, customer_timeline
-        from tickets import realtime
+        from tickets import channel_intake, realtime
         from tickets.customer_merge import HANDLER
         from tickets.email import outbound as email_outbound
+        from tickets.email import quarantine as email_quarantine
         from tickets.services import channels, delivery, outbound
         from tickets.timeline import contact_entries, ticket_entries
 
@@ -30,6 +31,9 @@ class TicketsConfig(AppConfig):
         customer_timeline.register(ticket_entries)
         customer_timeline.register(contact_entries)
         customer_merge.register(HANDLER)
+        # A supervisor's retry of a quarantined message runs the channel's own intake again.
+        email_quarantine.register()
+        channel_intake.register()
 
     def seed_demo(self, stdout: Any) -> None:
         from tickets.demo import seed

@@ -29,8 +29,9 @@ from profiles.models import User
 from service_center.core import webhooks
 from service_center.core.api import ApplicationError
 from service_center.core.permissions import MethodPermission
+from service_center.core.quarantine import Quarantined
 from service_center.core.serializers import ErrorSerializer
-from tickets import selectors, wechat
+from tickets import channel_intake, selectors, wechat
 from tickets.errors import ChannelRefused
 from tickets.models import CallRecord
 from tickets.services import calls, channels
@@ -64,15 +65,18 @@ def wechat_endpoint(request: HttpRequest, app_id: str) -> HttpResponse:
             ciphertext = (root.findtext("Encrypt") or "").strip()
             wechat.check_signature(account, timestamp=params.get("timestamp", ""), nonce=params.get("nonce", ""),
                                    given=params.get("msg_signature", ""), ciphertext=ciphertext)
-            root = wechat.parse_xml(wechat.decrypt(account, ciphertext))
+            plaintext = wechat.decrypt(account, ciphertext).encode()
         else:
             wechat.check_signature(account, timestamp=params.get("timestamp", ""), nonce=params.get("nonce", ""),
                                    given=params.get("signature", ""))
-        channels.wechat_receive(account=account, message=wechat.read_message(root))
+            plaintext = request.body
+        wechat.refuse_replay(account, timestamp=params.get("timestamp", ""), nonce=params.get("nonce", ""))
     except ChannelRefused as refused:
         return _refuse(refused.reason, refused.status, request)
     except ValidationError as invalid:
         return _refuse("; ".join(invalid.messages), 400, request)
+    # Verified: from here the message is stored or quarantined, and WeChat is told "success" either way.
+    channel_intake.wechat_receive(account=account, plaintext=plaintext)
     return HttpResponse("success", content_type="text/plain")
 
 
@@ -87,7 +91,8 @@ class SocialWebhookView(APIView):
     @extend_schema(
         request=OpenApiTypes.OBJECT,
         responses={202: OpenApiResponse(description=_("`{\"stored\": true}`, or false for a message already "
-                                                      "received.")),
+                                                      "received (with `quarantine_id` when it could not be stored "
+                                                      "and is kept for a supervisor).")),
                    400: ErrorSerializer, 403: ErrorSerializer},
         summary=_("Social channel webhook (HMAC-SHA256 signed)"),
         description=_(
@@ -108,7 +113,10 @@ class SocialWebhookView(APIView):
             logger.warning("social webhook %s refused: %s", slug, refused.reason)
             raise ApplicationError(refused.reason, code="bad_signature" if refused.status == 403 else "invalid",
                                    status_code=refused.status) from refused
-        _message, stored = channels.social_receive(source=source, message=message)
+        received = channel_intake.social_receive(source=source, raw=request.body, message=message)
+        if isinstance(received, Quarantined):
+            return Response({"stored": False, "quarantine_id": received.message.pk}, status=status.HTTP_202_ACCEPTED)
+        _message, stored = received
         return Response({"stored": stored}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -173,27 +181,32 @@ class CallRecordViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, view
     lookup_field = "call_id"
     parser_classes = [JSONParser, MultiPartParser]
 
-    @extend_schema(responses={201: CallRecordSerializer, 200: CallRecordSerializer, 400: ErrorSerializer})
+    @extend_schema(responses={201: CallRecordSerializer, 200: CallRecordSerializer, 400: ErrorSerializer,
+                              202: OpenApiResponse(description=_("`{\"quarantine_id\": …}`: the event could not be "
+                                                                 "stored and is kept for a supervisor."))})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = CallRecordSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        data = body.validated_data
-        call, created = calls.call_start(
-            call_id=data["call_id"], phone=data["phone"], started_at=data["started_at"], actor=_integrator(request),
-            direction=data.get("direction", CallRecord.Direction.INBOUND), ivr_path=data.get("ivr_path"),
-            agent=data.get("agent"))
-        if data.get("ended_at") or data.get("recording_url"):
-            call = calls.call_update(call=call, actor=_integrator(request), ended_at=data.get("ended_at"),
-                                     recording_url=data.get("recording_url", ""))
+        received = channel_intake.call_receive(data=body.validated_data, raw=request.body,
+                                               actor=_integrator(request))
+        if isinstance(received, Quarantined):
+            return Response({"quarantine_id": received.message.pk}, status=status.HTTP_202_ACCEPTED)
+        call, created = received
         return Response(CallRecordSerializer(call).data, status=status.HTTP_201_CREATED if created else 200)
 
-    @extend_schema(request=CallUpdateSerializer, responses={200: CallRecordSerializer, 400: ErrorSerializer})
+    @extend_schema(request=CallUpdateSerializer, responses={
+        200: CallRecordSerializer, 400: ErrorSerializer,
+        202: OpenApiResponse(description=_("`{\"quarantine_id\": …}`: the event could not be stored and is kept for "
+                                           "a supervisor."))})
     def partial_update(self, request: Request, call_id: str) -> Response:
         call = selectors.call_by_id(call_id)
         body = CallUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        call = calls.call_update(call=call, actor=_integrator(request), **body.validated_data)
-        return Response(CallRecordSerializer(call).data)
+        received = channel_intake.call_update_receive(call=call, data=body.validated_data, raw=request.body,
+                                                      actor=_integrator(request))
+        if isinstance(received, Quarantined):
+            return Response({"quarantine_id": received.message.pk}, status=status.HTTP_202_ACCEPTED)
+        return Response(CallRecordSerializer(received).data)
 
     @extend_schema(request={"multipart/form-data": RecordingSerializer},
                    responses={200: CallRecordSerializer, 400: ErrorSerializer})

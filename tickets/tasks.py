@@ -2,7 +2,6 @@
 
 from celery import shared_task
 
-from service_center.core.http import ProviderError
 from tickets.services import calls, channels, delivery, escalation, outbound
 
 
@@ -48,12 +47,13 @@ def send_due_outbound() -> int:
     return delivery.send_due()
 
 
-# Media and recordings wait on the provider: retry with backoff, then leave the placeholder text.
-@shared_task(acks_late=True, ignore_result=True, autoretry_for=(ProviderError,), retry_backoff=True, max_retries=5)
+# Media and recordings wait on the provider: a ProviderError fails the run and the outbox retries it with
+# backoff (service_center/core/queueing.py); a dead row leaves the placeholder text.
+@shared_task(acks_late=True, ignore_result=True)
 def fetch_wechat_media(message_id: int) -> bool:
     return channels.wechat_fetch_media(message_id=message_id)
 
 
-@shared_task(acks_late=True, ignore_result=True, autoretry_for=(ProviderError,), retry_backoff=True, max_retries=5)
+@shared_task(acks_late=True, ignore_result=True)
 def fetch_call_recording(call_pk: int) -> bool:
     return calls.call_recording_fetch(call_pk=call_pk)

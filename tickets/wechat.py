@@ -62,6 +62,16 @@ def check_signature(account: WeChatAccount, *, timestamp: str, nonce: str, given
         raise ChannelRefused(403, "bad signature")
 
 
+def refuse_replay(account: WeChatAccount, *, timestamp: str, nonce: str) -> None:
+    """A signed request is taken once: its timestamp and nonce are remembered (in Redis, shared by every web
+    process) for as long as the timestamp is acceptable, so the same request sent again is refused, in plain
+    mode (where the signature does not cover the body) and in encrypted mode alike."""
+    digest = hashlib.sha256(f"{timestamp}:{nonce}".encode()).hexdigest()
+    # Twice the window: a timestamp is accepted from REPLAY_WINDOW_SECONDS before now to as long after.
+    if not cache.add(f"wechat:seen:{account.app_id}:{digest}", 1, timeout=2 * REPLAY_WINDOW_SECONDS):
+        raise ChannelRefused(403, "this signed request was already received (replay)")
+
+
 def _cipher(account: WeChatAccount) -> Cipher[modes.CBC]:
     try:
         key = base64.b64decode(account.encoding_aes_key + "=", validate=True)

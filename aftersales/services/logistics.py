@@ -1,17 +1,26 @@
 """Parcel scans from the logistics provider's webhook: stored once, and acted on when a parcel is signed.
 
 A signed order shipment sets its signed-for date (the 7-day clock starts); a signed return parcel
-moves its request from in transit to received.
+moves its request from in transit to received. A verified scan that cannot be stored is kept in the
+core quarantine (`tracking_receive`), and a supervisor's retry stores it from the kept body.
 """
 
+import json
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from aftersales.models import AfterSalesRequest, Shipment, Status, TrackingEvent
 from aftersales.workflow import Actor, apply_transition
 from service_center.core import events
+from service_center.core.quarantine import Quarantined, receive_or_quarantine, register_intake
+
+CHANNEL = "logistics"
+SCAN_FIELDS = ("courier", "tracking_number", "kind", "occurred_at", "description")
 
 
 @transaction.atomic
@@ -37,3 +46,22 @@ def tracking_record(*, courier: str, tracking_number: str, kind: str, occurred_a
                              note=_("The courier reports the return parcel signed for."))
     events.publish("aftersales.parcel_scanned", courier=courier, tracking_number=tracking_number, kind=kind)
     return scan
+
+
+def tracking_receive(*, raw: bytes, scan: Mapping[str, Any]) -> TrackingEvent | Quarantined | None:
+    """Store one verified scan (`scan`: its validated fields), or quarantine the raw body with the reason."""
+    return receive_or_quarantine(channel=CHANNEL, raw=raw, intake=lambda: tracking_record(**scan))
+
+
+def _retry(raw: bytes, context: Mapping[str, Any]) -> TrackingEvent | None:
+    payload = json.loads(raw)
+    scan = {name: payload[name] for name in SCAN_FIELDS if name in payload}
+    occurred_at = parse_datetime(str(scan.get("occurred_at", "")))
+    if occurred_at is None:
+        raise ValueError("occurred_at is not a date and time")
+    scan["occurred_at"] = occurred_at
+    return tracking_record(**scan)
+
+
+def register() -> None:
+    register_intake(CHANNEL, _retry)

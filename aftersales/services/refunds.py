@@ -50,16 +50,8 @@ def _row(request: AfterSalesRequest) -> Refund:
 def refund_ensure(*, request: AfterSalesRequest) -> Refund:
     """The request's refund row, created once; its execution is queued for after the commit."""
     refund = _row(request)
-    refund_id = refund.pk
-    transaction.on_commit(lambda: _queue(refund_id))
+    enqueue("aftersales.tasks.execute_refund", refund_id=refund.pk)
     return refund
-
-
-def _queue(refund_id: int) -> None:
-    from aftersales.tasks import execute_refund
-
-    # If the broker is down, the reconcile sweep picks the pending row up later.
-    enqueue(execute_refund, refund_id)
 
 
 def refund_start(*, request_id: int) -> Refund:

@@ -5,6 +5,8 @@ class CoreConfig(AppConfig):
     name = "service_center.core"
     label = "core"
     verbose_name = "Core"
+    # Role name → codenames (profiles.roles.sync_roles reads these; core cannot import the Role enum).
+    role_permissions = {"supervisor": ["view_quarantinedmessage", "change_quarantinedmessage"]}
 
     def ready(self) -> None:
         # Registers the PII key system check and the key-ring reset on settings changes.

@@ -123,3 +123,87 @@ class BackupRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} {'ok' if self.succeeded else 'failed'}"
+
+
+class OutboxMessage(models.Model):
+    """One task to run, written in the transaction that decided it (service_center/core/queueing.py).
+
+    The row, not the broker, is the source of truth: a relay hands it to Celery after commit, a beat
+    sweep re-sends what was never sent or whose worker vanished, and the task wrapper claims the row so
+    a message the broker delivers twice runs once.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent to a worker")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        DEAD = "dead", _("Gave up")
+        DISCARDED = "discarded", _("Discarded")
+
+    task_name = models.CharField(_("task"), max_length=200)
+    kwargs = models.JSONField(_("arguments"), default=dict)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    # Runs started; a row that has started this many runs without finishing one is dead.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    available_at = models.DateTimeField(_("available at"))
+    # While sent or running: when the sweep may assume the worker lost it and send it again.
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering: ClassVar[list[str]] = ["-created_at", "-id"]
+        indexes = [
+            # The sweep's two questions: what is due to send, and whose lease has run out.
+            models.Index(fields=["available_at"], condition=models.Q(state="pending"), name="outbox_due"),
+            models.Index(fields=["lease_until"], condition=models.Q(state__in=["sent", "running"]),
+                         name="outbox_leased"),
+            models.Index(fields=["state", "finished_at"], name="outbox_state_finished"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} #{self.pk}"
+
+
+class QuarantinedMessage(models.Model):
+    """An inbound message of any channel that intake could not store, kept raw with the reason.
+
+    One row per channel and dedupe key (Message-ID, WeChat MsgId, or a hash of the bytes): the same
+    poison mail polled again only bumps `last_seen_at` and `attempts`. A supervisor retries it (the
+    channel's intake runs again on the stored bytes, see service_center/core/quarantine.py) or
+    discards it with a reason.
+    """
+
+    class State(models.TextChoices):
+        HELD = "held", _("Held")
+        RETRIED = "retried", _("Retried and stored")
+        DISCARDED = "discarded", _("Discarded")
+
+    channel = models.CharField(_("channel"), max_length=30)
+    key = models.CharField(_("dedupe key"), max_length=255)
+    raw = models.BinaryField(_("raw message"))
+    # Where it came from, as the channel's intake needs it again on retry (mailbox id, account, source).
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    reason = models.TextField(_("reason"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.HELD)
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    first_seen_at = models.DateTimeField(_("first seen"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("last seen"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("resolved by"))
+    discard_reason = models.TextField(_("discard reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("quarantined message")
+        verbose_name_plural = _("quarantined messages")
+        ordering: ClassVar[list[str]] = ["-last_seen_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["channel", "key"], name="quarantine_once_per_key")]
+        indexes = [models.Index(fields=["state", "channel"], name="quarantine_state_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.key}"

@@ -1,10 +1,10 @@
-"""Celery tasks of the core: outgoing webhook attempts. Thin wrappers, safe to run twice."""
+"""Celery tasks of the core: outgoing webhook attempts, the outbox sweep, backups. Thin wrappers, safe to run twice."""
 
 from typing import Any
 
 from celery import shared_task
 
-from service_center.core import webhooks
+from service_center.core import queueing, webhooks
 
 
 # A redelivered task finds its row leased or done and does nothing (see webhooks._lease).
@@ -26,3 +26,9 @@ def daily_backup() -> str:
     from service_center.core.models import BackupRun
 
     return backups.run_and_record(trigger=BackupRun.Trigger.SCHEDULE).file_name
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_outbox() -> dict[str, int]:
+    """Beat runs this every 30 seconds: outbox messages never sent, due again, or lost by their worker."""
+    return queueing.sweep()

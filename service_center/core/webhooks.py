@@ -2,7 +2,7 @@
 
 - Apps choose which of their events may go out with `register_events(...)` (core imports no app).
 - On each such event (after commit) one `WebhookDelivery` row per subscribed endpoint is written and
-  a Celery task tries it at once. The rows are the source of truth: a failed attempt sets
+  an outbox message tries it right after commit. The rows are the source of truth: a failed attempt sets
   `next_attempt_at` by exponential backoff, and one beat task sweeps due rows; after
   `WEBHOOK_MAX_ATTEMPTS` the delivery is marked failed.
 - An attempt first leases its row (pushes `next_attempt_at` past the HTTP timeout) in a short
@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from service_center.core import events
+from service_center.core.backoff import exponential_backoff
 from service_center.core.models import WebhookDelivery, WebhookEndpoint
 from service_center.core.queueing import enqueue
 
@@ -56,9 +57,8 @@ def verify(secret: str, timestamp: str, body: bytes, signature: str, *, now: dat
 
 
 def backoff(attempts: int) -> timedelta:
-    """Wait after the n-th failed attempt: base, twice that, four times … up to the maximum."""
-    seconds = settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
-    return timedelta(seconds=min(seconds, settings.WEBHOOK_RETRY_MAX_SECONDS))
+    return exponential_backoff(attempts, base_seconds=settings.WEBHOOK_RETRY_BASE_SECONDS,
+                               max_seconds=settings.WEBHOOK_RETRY_MAX_SECONDS)
 
 
 def register_events(names: Iterable[str]) -> None:
@@ -87,15 +87,8 @@ def enqueue_event(event: events.DomainEvent) -> None:
                                 "data": json.loads(json.dumps(event.payload, cls=DjangoJSONEncoder))}
             deliveries.append(delivery)
         WebhookDelivery.objects.bulk_create(deliveries)
-        transaction.on_commit(lambda: _schedule([delivery.pk for delivery in deliveries]))
-
-
-def _schedule(delivery_ids: list[int]) -> None:
-    from service_center.core.tasks import deliver_webhook
-
-    for delivery_id in delivery_ids:
-        # If the broker is down, the row is pending and due, so the beat sweep sends it.
-        enqueue(deliver_webhook, delivery_id)
+        for delivery in deliveries:
+            enqueue("service_center.core.tasks.deliver_webhook", delivery_id=delivery.pk)
 
 
 def _lease(delivery_id: int, now: datetime) -> WebhookDelivery | None:

@@ -268,7 +268,7 @@ CELERY_BEAT_SCHEDULER = "service_center.core.beat:LeaderDatabaseScheduler"
 # without one would wait in Celery's default queue, which no worker here consumes.
 TASK_QUEUES: dict[str, list[str]] = {
     "realtime": [  # seconds matter: presence, and the outbox relay every other task waits on
-        "profiles.tasks.mark_stale_agents_away",
+        "profiles.tasks.mark_stale_agents_away", "service_center.core.tasks.sweep_outbox",
     ],
     "intake": [  # customers' messages coming in, and their media
         "tickets.tasks.poll_mailboxes", "tickets.tasks.fetch_wechat_media", "tickets.tasks.fetch_call_recording",
@@ -414,3 +414,13 @@ LOGGING = {
     # re-raises; tickets.email.automatic logs that failure once, so the library's own lines are noise.
     "loggers": {"flufl.bounce": {"level": "CRITICAL"}},
 }
+
+# --- Outbox (service_center/core/queueing.py): how background work is retried ---
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
+# A sent message no worker has finished within this is sent again (the run lease must outlast the longest task).
+OUTBOX_SEND_LEASE_SECONDS = env.int("OUTBOX_SEND_LEASE_SECONDS", default=15 * 60)
+OUTBOX_RUN_LEASE_SECONDS = env.int("OUTBOX_RUN_LEASE_SECONDS", default=2 * 3600)
+OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=500)
+OUTBOX_KEEP_DONE_DAYS = env.int("OUTBOX_KEEP_DONE_DAYS", default=7)

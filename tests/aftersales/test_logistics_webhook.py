@@ -9,7 +9,9 @@ import pytest
 from django.test import Client
 
 from aftersales.models import Shipment, Status, TrackingEvent
-from aftersales.services import requests
+from aftersales.services import logistics, requests
+from service_center.core import quarantine
+from service_center.core.models import QuarantinedMessage
 from tests.aftersales.factories import apply, make_order
 from tests.api.helpers import assert_error
 
@@ -68,3 +70,20 @@ def test_a_signed_order_shipment_sets_its_signed_for_date(customer: Any) -> None
     shipment = Shipment.objects.get(pk=shipment.pk)
     assert shipment.signed_at is not None and shipment.signed_at.isoformat().startswith("2026-11-23T07:20")
     assert shipment.history.count() == 2
+
+
+def test_a_verified_scan_that_fails_to_store_is_quarantined_and_stored_on_retry(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(**kwargs: Any) -> None:
+        raise RuntimeError("the database refused the row")
+
+    monkeypatch.setattr(logistics, "tracking_record", broken)
+    response = send(scan("SF7777777777"))
+    held = QuarantinedMessage.objects.get()
+    assert (response.status_code, response.json()) == (202, {"stored": False, "quarantine_id": held.pk})
+    assert held.channel == "logistics" and not TrackingEvent.objects.exists()
+
+    monkeypatch.undo()
+    quarantine.retry(message_id=held.pk)
+    assert TrackingEvent.objects.get().tracking_number == "SF7777777777"
+    assert send(scan("SF7777777777")).json() == {"stored": False}  # stored once, a redelivery is ignored

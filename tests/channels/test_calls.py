@@ -11,11 +11,15 @@ from django.test import Client
 
 from profiles.models import User
 from profiles.roles import Role
+from service_center.core import quarantine
+from service_center.core.models import QuarantinedMessage
 from tests.api.helpers import assert_error, post_json
 from tests.channels.conftest import Provider
 from tests.clients import logged_in
 from tests.factories import CustomerProfileFactory, UserFactory
+from tickets import channel_intake
 from tickets.models import CallRecord, Channel, Ticket, TicketMessage
+from tickets.services import calls
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +151,38 @@ def test_a_recording_left_at_a_url_is_fetched_into_storage(phone_system: Client,
 @pytest.mark.parametrize("role", ["customer", "agent", "supervisor", "qa", "merchant_staff"])
 def test_only_the_phone_system_and_admins_report_calls(make_user: Callable[..., User], role: str) -> None:
     assert start(logged_in(make_user(role))).status_code == 403
+
+
+def broken(**kwargs: Any) -> None:
+    raise RuntimeError("the database refused the row")
+
+
+def test_a_call_event_that_fails_to_store_is_quarantined_and_stored_on_retry(
+        phone_system: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(calls, "call_start", broken)
+    response = start(phone_system, call_id="C-77", ended_at="2026-11-23T10:05:00+08:00")
+    held = QuarantinedMessage.objects.get()
+    assert (response.status_code, response.json()) == (202, {"quarantine_id": held.pk})
+    assert held.channel == channel_intake.CALLS
+
+    monkeypatch.undo()
+    quarantine.retry(message_id=held.pk)
+    call = CallRecord.objects.get(call_id="C-77")
+    assert call.ended_at is not None and call.ticket is not None
+    assert post_json(phone_system, "/api/v1/calls/", {"call_id": "C-77", "phone": "13900139000",
+                                                      "started_at": "2026-11-23T10:00:00+08:00"}).status_code == 200
+
+
+def test_a_call_end_that_fails_to_store_is_quarantined_and_stored_on_retry(
+        phone_system: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    start(phone_system, call_id="C-78")
+    monkeypatch.setattr(calls, "call_update", broken)
+    response = phone_system.patch("/api/v1/calls/C-78/", {"ended_at": "2026-11-23T10:07:00+08:00"},
+                                  content_type="application/json")
+    held = QuarantinedMessage.objects.get()
+    assert (response.status_code, response.json()) == (202, {"quarantine_id": held.pk})
+    assert held.context["call_id"] == "C-78"
+
+    monkeypatch.undo()
+    quarantine.retry(message_id=held.pk)
+    assert CallRecord.objects.get(call_id="C-78").ended_at is not None

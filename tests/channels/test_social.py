@@ -10,13 +10,15 @@ from django.test import Client
 from django.test.utils import override_settings
 
 from profiles.models import ChannelIdentity, User
-from service_center.core import webhooks
+from service_center.core import quarantine, webhooks
+from service_center.core.models import QuarantinedMessage
 from service_center.core.sms import FakeSms, sms
 from tests.api.helpers import assert_error
 from tests.channels.conftest import Provider, json_body
 from tests.factories import CustomerProfileFactory
 from tickets import services
 from tickets.models import Channel, OutboundMessage, SocialSource, Ticket, TicketMessage
+from tickets.services import channels
 
 pytestmark = pytest.mark.django_db
 SECRET = "weibo-relay-secret"
@@ -138,3 +140,25 @@ def test_the_http_sms_adapter_posts_to_the_provider(provider: Provider) -> None:
     request = provider.calls_to("/sms/send")[0]
     assert json_body(request) == {"phone": "13800138000", "text": "您的退款已到账", "sign": "服务中心"}
     assert request["headers"]["authorization"] == "Bearer k3y"
+
+
+def broken(**kwargs: Any) -> None:
+    raise RuntimeError("the database refused the row")
+
+
+def test_social_and_sms_messages_that_fail_to_store_are_202_with_the_quarantine_id(
+        deliver: Callable[..., Any], weibo: SocialSource, sms_source: SocialSource,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(channels, "social_receive", broken)
+    response = deliver("weibo", dm("w9"))
+    text = deliver("sms-replies", {"message_id": "s9", "sender": {"phone": "13800138000"}, "text": "退款"})
+    by_channel = {held.channel: held for held in QuarantinedMessage.objects.all()}
+    assert set(by_channel) == {"weibo", "sms"}
+    assert response.status_code == 202 and response.json() == {"stored": False,
+                                                               "quarantine_id": by_channel["weibo"].pk}
+    assert text.json()["quarantine_id"] == by_channel["sms"].pk
+
+    monkeypatch.undo()
+    _message, stored = quarantine.retry(message_id=by_channel["weibo"].pk)
+    assert stored and deliver("weibo", dm("w9")).json() == {"stored": False}
+    assert "quarantine_id" not in deliver("weibo", dm("w9")).json()

@@ -1,5 +1,6 @@
 """WeChat Official Account: signature and encrypted mode, messages onto tickets once, replies back out."""
 
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -8,11 +9,13 @@ import pytest
 from django.test import Client
 
 from profiles.models import ChannelIdentity, User
+from service_center.core import quarantine
+from service_center.core.models import QuarantinedMessage
 from tests.channels.conftest import Provider, json_body
 from tests.clients import logged_in
 from tickets import services, wechat
 from tickets.models import Channel, InboundMessage, OutboundMessage, Ticket, TicketMessage, WeChatAccount
-from tickets.services import delivery
+from tickets.services import channels, delivery
 
 pytestmark = pytest.mark.django_db
 APP_ID = "wx1234567890abcdef"
@@ -38,7 +41,8 @@ TOKEN = "tok3n"
 
 
 def signed_query(token: str = TOKEN, timestamp: int | None = None, extra: str | None = None) -> str:
-    stamp, nonce = str(timestamp or int(time.time())), "n0nce"
+    # A fresh nonce per request, as WeChat sends: the same timestamp and nonce twice is a replay.
+    stamp, nonce = str(timestamp or int(time.time())), secrets.token_hex(8)
     if extra is None:
         return f"?timestamp={stamp}&nonce={nonce}&signature={wechat.signature(token, stamp, nonce)}"
     return (f"?timestamp={stamp}&nonce={nonce}&encrypt_type=aes"
@@ -86,7 +90,7 @@ def test_a_redelivered_message_is_stored_once(post: Callable[..., Any], account:
     signed_query(token="wrong"),
     signed_query(timestamp=int(time.time()) - 3600),  # a captured request replayed an hour later
     "?timestamp=&nonce=&signature=",
-])
+], ids=["wrong-token", "an-hour-old", "empty"])  # fixed ids: xdist workers must collect the same names
 def test_bad_signatures_are_refused_and_nothing_is_stored(post: Callable[..., Any], account: WeChatAccount,
                                                           query: str, caplog: pytest.LogCaptureFixture) -> None:
     assert post(xml(Content="你好"), query).status_code == 403
@@ -95,8 +99,7 @@ def test_bad_signatures_are_refused_and_nothing_is_stored(post: Callable[..., An
 
 
 @pytest.mark.parametrize("body", ["<xml><MsgType>text", "not xml at all", "<other/>",
-                                  '<!DOCTYPE x [<!ENTITY a "aaaa">]><xml>&a;</xml>',
-                                  "<xml><MsgType>text</MsgType></xml>"])
+                                  '<!DOCTYPE x [<!ENTITY a "aaaa">]><xml>&a;</xml>'])
 def test_malformed_xml_is_a_400_and_nothing_is_stored(post: Callable[..., Any], account: WeChatAccount,
                                                       body: str) -> None:
     assert post(body).status_code == 400
@@ -187,3 +190,51 @@ def test_a_reply_wechat_refuses_is_retried_then_reported_on_the_ticket(
     assert (row.status, row.attempts) == (OutboundMessage.Status.FAILED, delivery.MAX_ATTEMPTS)
     note = ticket.messages.filter(kind=TicketMessage.Kind.NOTE).last()
     assert note is not None and "45015" in note.body
+
+
+# --- stored or quarantined, never lost ---
+
+
+def broken(**kwargs: Any) -> None:
+    raise RuntimeError("the database refused the row")
+
+
+def test_a_wechat_message_that_fails_to_store_is_quarantined_answered_and_stored_on_retry(
+        post: Callable[..., Any], account: WeChatAccount, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(channels, "wechat_receive", broken)
+    response = post(xml(Content="我的快递丢了", msg_id="7001"))
+    assert (response.status_code, response.content) == (200, b"success")
+    held = QuarantinedMessage.objects.get()
+    assert (held.channel, held.key, held.context) == ("wechat", f"{account.app_id}:7001", {"app_id": account.app_id})
+    assert held.reason == "RuntimeError: the database refused the row" and b"7001" in bytes(held.raw)
+    # WeChat delivers it again (it retries until it hears success): still one row.
+    post(xml(Content="我的快递丢了", msg_id="7001"))
+    assert QuarantinedMessage.objects.get().attempts == 2
+
+    monkeypatch.undo()
+    quarantine.retry(message_id=held.pk)
+    assert TicketMessage.objects.get().body == "我的快递丢了"
+    post(xml(Content="我的快递丢了", msg_id="7001"))  # and once stored, a redelivery stores nothing new
+    assert TicketMessage.objects.count() == 1
+
+
+def test_a_signed_wechat_message_missing_its_sender_is_quarantined_not_refused(
+        post: Callable[..., Any], account: WeChatAccount) -> None:
+    response = post("<xml><MsgType>text</MsgType><Content>hi</Content></xml>")
+    assert response.content == b"success"
+    assert "FromUserName and MsgType are required" in QuarantinedMessage.objects.get().reason
+
+
+def test_the_same_signed_request_sent_again_is_refused_in_plain_and_encrypted_mode(
+        post: Callable[..., Any], account: WeChatAccount) -> None:
+    plain_query = signed_query()
+    assert post(xml(Content="第一次", msg_id="8001"), plain_query).content == b"success"
+    # In plain mode the signature does not cover the body: a captured query with another body is refused too.
+    assert post(xml(Content="换了内容", msg_id="8002"), plain_query).status_code == 403
+
+    ciphertext = wechat.encrypt(account, xml(Content="加密的", msg_id="8003"))
+    envelope = f"<xml><Encrypt><![CDATA[{ciphertext}]]></Encrypt></xml>"
+    encrypted_query = signed_query(extra=ciphertext)
+    assert post(envelope, encrypted_query).content == b"success"
+    assert post(envelope, encrypted_query).status_code == 403
+    assert sorted(TicketMessage.objects.values_list("body", flat=True)) == ["加密的", "第一次"]

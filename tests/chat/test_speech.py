@@ -6,10 +6,11 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from chat import realtime, services
+from chat import services
 from chat.models import Attachment
 from chat.tasks import transcribe_voice
 from profiles.models import User
+from service_center.core.models import OutboxMessage
 from tests.chat.factories import start_chat
 from tests.chat.test_pages import wav_bytes
 
@@ -21,6 +22,11 @@ class FakeSpeech:
         return f" 我想查一下订单 ({content_type}, {len(data)} bytes) "
 
 
+def queued() -> list[int]:
+    return [message.kwargs["attachment_id"]
+            for message in OutboxMessage.objects.filter(task_name="chat.tasks.transcribe_voice")]
+
+
 def upload_voice(customer: User) -> Attachment:
     conversation = start_chat(customer)
     return services.attachment_upload(
@@ -29,26 +35,21 @@ def upload_voice(customer: User) -> Attachment:
 
 
 def test_no_adapter_by_default_means_no_transcription(
-    make_user: Callable[..., User], django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
+    make_user: Callable[..., User], django_capture_on_commit_callbacks: Any
 ) -> None:
-    queued: list[int] = []
-    monkeypatch.setattr(realtime.transcribe_voice, "delay", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
         attachment = upload_voice(make_user("customer"))
-    assert queued == []
+    assert queued() == []
     assert transcribe_voice.apply(args=(attachment.pk,)).get() is False
 
 
 def test_configured_adapter_transcribes_once(
-    make_user: Callable[..., User], django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch,
-    settings: Any,
+    make_user: Callable[..., User], django_capture_on_commit_callbacks: Any, settings: Any,
 ) -> None:
     settings.CHAT_SPEECH_TO_TEXT = "tests.chat.test_speech.FakeSpeech"
-    queued: list[int] = []
-    monkeypatch.setattr(realtime.transcribe_voice, "delay", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
         attachment = upload_voice(make_user("customer"))
-    assert queued == [attachment.pk]
+    assert queued() == [attachment.pk]
 
     assert transcribe_voice.apply(args=(attachment.pk,)).get() is True
     attachment.refresh_from_db()

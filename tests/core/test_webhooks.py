@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from service_center.core import events, tasks, webhooks
+from service_center.core import events, webhooks
 from service_center.core.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
@@ -61,10 +61,9 @@ def endpoint(receiver: Receiver) -> WebhookEndpoint:
 
 
 @pytest.fixture
-def publish(django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
-    """Publish a domain event and run its on-commit subscribers (and the queued task, eagerly)."""
-    # The queued task runs in place, as a worker would run it.
-    monkeypatch.setattr(tasks.deliver_webhook, "delay", webhooks.deliver)
+def publish(django_capture_on_commit_callbacks: Any, celery_eager: None) -> Callable[..., None]:
+    """Publish a domain event and run its on-commit subscribers (and the queued task, eagerly, as a worker
+    would run it)."""
     webhooks.register_events(["ticket.created", "ticket.replied"])
 
     def publish_(name: str, **payload: Any) -> None:

@@ -47,9 +47,9 @@ def test_a_redelivery_answers_200_and_stores_nothing_new(integrator_client: Clie
     assert EmailMessage.objects.count() == 1 and Ticket.objects.count() == 1
 
 
-@pytest.mark.parametrize("body", [b"", b"not a mail", b"Subject: nobody sent this\r\n\r\nx"])
-def test_malformed_mime_is_a_400_naming_the_problem_and_stores_nothing(integrator_client: Client,
-                                                                        body: bytes) -> None:
+@pytest.mark.parametrize("body", [b"", b"not a mail"])
+def test_a_body_that_is_not_a_mail_is_a_400_naming_the_problem_and_stores_nothing(integrator_client: Client,
+                                                                                   body: bytes) -> None:
     users = User.objects.count()
 
     response = post(integrator_client, body)

@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from service_center.core.models import QuarantinedMessage
 from tests.tickets.mails import MAILBOX, raw
 from tests.tickets.mailservers import ImapServer
 from tickets.email import imap
@@ -48,32 +49,17 @@ def test_a_mail_stored_before_but_still_unseen_is_only_marked_seen(imap_server: 
     assert "\\Seen" in imap_server.flags()[0]
 
 
-def test_a_mail_that_fails_to_store_stays_unseen_for_the_next_poll(imap_server: ImapServer, mailbox: Mailbox,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    imap_server.deliver(raw())
-
-    def database_down(**kwargs: Any) -> None:
-        raise RuntimeError("database went away")
-
-    monkeypatch.setattr(imap, "email_receive", database_down)
-    with pytest.raises(RuntimeError):
-        imap.mailbox_poll(mailbox=mailbox)
-
-    assert "\\Seen" not in imap_server.flags()[0]
-    monkeypatch.undo()
-    assert imap.mailbox_poll(mailbox=mailbox).stored == 1 and Ticket.objects.count() == 1
-
-
-def test_an_unreadable_mail_is_flagged_and_the_rest_are_read(imap_server: ImapServer, mailbox: Mailbox) -> None:
+def test_an_unreadable_mail_is_quarantined_and_flagged_and_the_rest_are_read(imap_server: ImapServer,
+                                                                            mailbox: Mailbox) -> None:
     imap_server.deliver(b"Subject: nobody sent this\r\n\r\nno sender\r\n")
     imap_server.deliver(raw())
 
     result = imap.mailbox_poll(mailbox=mailbox)
 
-    assert (result.malformed, result.stored) == (1, 1)
+    assert (result.quarantined, result.stored) == (1, 1)
     bad, good = imap_server.flags()
     assert "\\Flagged" in bad and "\\Seen" in bad and "\\Seen" in good
-    assert EmailMessage.objects.count() == 1
+    assert EmailMessage.objects.count() == 1 and QuarantinedMessage.objects.get().channel == "email"
 
 
 def test_a_wrong_password_is_recorded_on_the_mailbox_and_other_mailboxes_still_poll(

@@ -10,9 +10,9 @@ import pytest
 from django.conf import settings
 from django.core import mail as django_mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from kombu.exceptions import OperationalError
 
 from profiles.models import Team, User
+from tests.broker import broker_down
 from tests.clients import logged_in
 from tests.factories import TeamFactory
 from tests.tickets.mails import MAILBOX, bounce_for, png_bytes, raw
@@ -120,12 +120,9 @@ def test_an_unreachable_smtp_server_is_retried_by_the_sweep_with_backoff_then_ma
 
 def test_a_reply_the_broker_refused_stays_queued_and_the_sweep_sends_it_once(
         email_ticket: Ticket, make_agent: Callable[..., User], django_capture_on_commit_callbacks: Any,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    def broker_down(*args: Any) -> None:
-        raise OperationalError("[Errno 111] Connection refused")
-
-    monkeypatch.setattr(send_email, "delay", broker_down)
-    message = reply(email_ticket, make_agent(), django_capture_on_commit_callbacks)
+) -> None:
+    with broker_down():
+        message = reply(email_ticket, make_agent(), django_capture_on_commit_callbacks)
 
     record = EmailMessage.objects.get(ticket_message=message)
     assert record.outcome == Outcome.QUEUED and record.attempts == 0 and django_mail.outbox == []

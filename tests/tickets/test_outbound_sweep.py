@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 from django.core import mail as django_mail
-from kombu.exceptions import OperationalError
 
 from profiles.models import Team, User
 from service_center.core.sms import FakeSms, sms
+from tests.broker import broker_down
 from tests.factories import CustomerProfileFactory
 from tests.tickets.mails import MAILBOX, png_bytes, raw
 from tests.tickets.mailservers import free_port
@@ -16,7 +16,7 @@ from tickets import services
 from tickets.email.intake import email_receive
 from tickets.models import Channel, EmailMessage, Mailbox, OutboundMessage, Ticket, TicketMessage
 from tickets.services.delivery import send_due
-from tickets.tasks import send_due_outbound, send_email, send_outbound
+from tickets.tasks import send_due_outbound
 
 pytestmark = pytest.mark.django_db
 
@@ -41,15 +41,10 @@ def test_email_and_sms_replies_the_broker_never_took_go_out_in_one_sweep(
         email_ticket: Ticket, make_ticket: Callable[..., Ticket], make_agent: Callable[..., User],
         fake_sms: FakeSms, celery_eager: None, monkeypatch: pytest.MonkeyPatch,
         django_capture_on_commit_callbacks: Any) -> None:
-    def broker_down(*args: Any) -> None:
-        raise OperationalError("[Errno 111] Connection refused")
-
-    monkeypatch.setattr(send_email, "delay", broker_down)
-    monkeypatch.setattr(send_outbound, "delay", broker_down)
     texter = CustomerProfileFactory.create(user__phone="13800138000").user
     sms_ticket = make_ticket(customer=texter, channel=Channel.SMS)
     agent = make_agent()
-    with django_capture_on_commit_callbacks(execute=True):
+    with broker_down(), django_capture_on_commit_callbacks(execute=True):
         by_mail = services.ticket_reply(ticket=email_ticket, author=agent, body="已为您催促仓库发货")
         by_sms = services.ticket_reply(ticket=sms_ticket, author=agent, body="已为您加急处理")
     assert django_mail.outbox == [] and fake_sms.sent == []

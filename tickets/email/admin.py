@@ -41,11 +41,12 @@ class MailboxForm(forms.ModelForm):
 @admin.register(Mailbox)
 class MailboxAdmin(HistoryAdmin):
     form = MailboxForm
-    list_display = ("address", "team", "imap_host", "is_active", "last_polled_at", "last_poll_error")
+    list_display = ("address", "team", "imap_host", "is_active", "last_polled_at", "last_poll_error", "last_error_at",
+                    "quarantined_count")
     list_filter = ("is_active",)
     list_select_related = ("team",)
     search_fields = ("address",)
-    readonly_fields = ("last_polled_at", "last_poll_error")
+    readonly_fields = ("last_polled_at", "last_poll_error", "last_error_at", "quarantined_count")
 
 
 @admin.register(EmailMessage)

@@ -23,9 +23,10 @@ from rest_framework.views import APIView
 from profiles.roles import Role
 from profiles.selectors import user_has_role
 from service_center.core.api import ApplicationError
+from service_center.core.quarantine import Quarantined
 from service_center.core.serializers import ErrorSerializer
-from tickets.email.intake import email_receive
-from tickets.email.parsing import MalformedEmail
+from tickets.email import quarantine
+from tickets.email.errors import NotAMail
 from tickets.models import EmailMessage
 
 
@@ -52,6 +53,12 @@ class InboundResultSerializer(serializers.ModelSerializer[EmailMessage]):
         return bool(self.context.get("duplicate"))
 
 
+class QuarantinedResultSerializer(serializers.Serializer[Any]):
+    quarantine_id = serializers.IntegerField(source="message.pk")
+    reason = serializers.CharField(source="message.reason")
+    outcome = serializers.CharField(default="quarantined")
+
+
 class InboundEmailView(APIView):
     permission_classes = [IntegratorOnly]
     parser_classes = [RawMimeParser]
@@ -59,12 +66,17 @@ class InboundEmailView(APIView):
     @extend_schema(
         request={"message/rfc822": OpenApiTypes.BINARY},
         responses={201: InboundResultSerializer, 200: OpenApiResponse(InboundResultSerializer, description=_(
-            "The same Message-ID was delivered before: nothing new stored.")), 400: ErrorSerializer,
+            "The same Message-ID was delivered before: nothing new stored.")),
+            202: OpenApiResponse(QuarantinedResultSerializer, description=_(
+                "A mail that could not be read or stored: kept in quarantine for a supervisor, with the reason.")),
+            400: ErrorSerializer,
             401: ErrorSerializer, 403: ErrorSerializer, 413: ErrorSerializer},
         summary=_("Receive one raw e-mail"),
         description=_("Body: the raw MIME message (Content-Type message/rfc822). `outcome` says what became of "
                       "it: on a ticket, ignored as automatic mail, held (sender over the hourly limit), a bounce "
-                      "recorded on the mail it bounces, or refused (attachment too large; the sender is told)."),
+                      "recorded on the mail it bounces, or refused (attachment too large; the sender is told). "
+                      "A mail that cannot be read is kept in quarantine (202 with its id); only a body that is not "
+                      "a mail at all (no header fields) is a 400."),
     )
     def post(self, request: Request) -> Response:
         limit = settings.EMAIL_INBOUND_MAX_BYTES
@@ -75,9 +87,12 @@ class InboundEmailView(APIView):
                 "limit": round(limit / 1024 / 1024, 1)}, code="too_large",
                 status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         try:
-            received = email_receive(raw=raw)
-        except MalformedEmail as exc:
+            received = quarantine.receive(raw=raw, refuse=(NotAMail,))
+        except NotAMail:
+            reason = gettext("The body has no header fields: it is not an e-mail message.")
             raise ApplicationError(gettext("The body is not a readable MIME message (%(reason)s).") % {
-                "reason": exc}, code="malformed_mime", fields={"message": [str(exc)]}) from exc
+                "reason": reason}, code="malformed_mime", fields={"message": [reason]}) from None
+        if isinstance(received, Quarantined):
+            return Response(QuarantinedResultSerializer(received).data, status=status.HTTP_202_ACCEPTED)
         body = InboundResultSerializer(received.email, context={"duplicate": received.duplicate}).data
         return Response(body, status=status.HTTP_200_OK if received.duplicate else status.HTTP_201_CREATED)

@@ -1,9 +1,12 @@
 """IMAP polling: fetch the UNSEEN mail of each active mailbox, store it, and only then mark it seen.
 
-A mail is fetched with BODY.PEEK so that reading it does not set \\Seen; the flag is set after
-`email_receive` committed. A crash between the two leaves the mail unseen, and the next poll finds it
-stored already (same Message-ID) and just marks it. A mail we cannot parse is marked seen and
-flagged, so one bad mail does not come back every minute, and an operator can find it in the folder.
+A mail is fetched with BODY.PEEK so that reading it does not set \\Seen; the flag is set after the mail
+is stored or kept in quarantine (tickets/email/quarantine.py). Any failure of one mail, of whatever
+kind, quarantines that mail (marked seen and flagged, so an operator also finds it in the folder) and
+the poll goes on with the next mail and the next mailbox. Only when even the quarantine cannot be
+written (the database is down) does the mail stay unseen for the next poll. A crash between storing
+and flagging leaves the mail unseen, and the next poll finds it stored already (same Message-ID).
+Each mailbox records its last error, when it happened, and how many of its mails were quarantined.
 """
 
 import imaplib
@@ -13,10 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 
-from tickets.email.intake import email_receive
-from tickets.email.parsing import MalformedEmail
+from service_center.core.quarantine import Quarantined, describe
+from tickets.email import quarantine
 from tickets.models import Mailbox
 
 logger = logging.getLogger(__name__)
@@ -27,7 +31,10 @@ class PollResult:
     fetched: int = 0
     stored: int = 0
     duplicates: int = 0
-    malformed: int = 0
+    quarantined: int = 0
+    # New quarantine rows (a poison mail seen again only bumps its row) and the last reason.
+    newly_quarantined: int = 0
+    last_error: str = ""
 
 
 def _connect(mailbox: Mailbox) -> imaplib.IMAP4:
@@ -62,11 +69,13 @@ def mailbox_poll(*, mailbox: Mailbox, batch: int | None = None) -> PollResult:
             data = _check(client.uid("FETCH", uid, "(BODY.PEEK[])"))
             raw = next((part[1] for part in data if isinstance(part, tuple)), b"")
             result.fetched += 1
-            try:
-                received = email_receive(raw=raw, mailbox=mailbox)
-            except MalformedEmail as exc:
-                logger.warning("mailbox %s: uid %s is not a readable mail (%s); flagged", mailbox, uid, exc)
-                result.malformed += 1
+            received = quarantine.receive(raw=raw, mailbox=mailbox)
+            if isinstance(received, Quarantined):
+                logger.warning("mailbox %s: uid %s quarantined (#%s): %s", mailbox, uid, received.message.pk,
+                               received.message.reason)
+                result.quarantined += 1
+                result.newly_quarantined += received.created
+                result.last_error = received.message.reason
                 _check(client.uid("STORE", uid, "+FLAGS", "(\\Seen \\Flagged)"))
                 continue
             result.duplicates += received.duplicate
@@ -86,12 +95,18 @@ def poll_all() -> dict[str, PollResult | str]:
     """Poll every active mailbox with an IMAP host; one mailbox's failure is recorded, the others go on."""
     results: dict[str, PollResult | str] = {}
     for mailbox in Mailbox.objects.filter(is_active=True).exclude(imap_host="").order_by("pk"):
-        error = ""
+        now = timezone.now()
         try:
-            results[mailbox.address] = mailbox_poll(mailbox=mailbox)
-        except (OSError, imaplib.IMAP4.error) as exc:
-            error = f"{type(exc).__name__}: {exc}"[:300]
+            result = mailbox_poll(mailbox=mailbox)
+        except Exception as exc:  # whatever one mailbox does, the others are still polled
+            error = describe(exc)[:300]
             logger.warning("mailbox %s: poll failed: %s", mailbox, error)
             results[mailbox.address] = error
-        Mailbox.objects.filter(pk=mailbox.pk).update(last_polled_at=timezone.now(), last_poll_error=error)
+            Mailbox.objects.filter(pk=mailbox.pk).update(last_polled_at=now, last_poll_error=error, last_error_at=now)
+            continue
+        results[mailbox.address] = result
+        error_fields = {"last_error_at": now} if result.last_error else {}
+        Mailbox.objects.filter(pk=mailbox.pk).update(
+            last_polled_at=now, last_poll_error=result.last_error[:300], **error_fields,
+            quarantined_count=F("quarantined_count") + result.newly_quarantined)
     return results

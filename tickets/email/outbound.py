@@ -40,10 +40,7 @@ def _new_message_id(mailbox: Mailbox | None) -> str:
 
 
 def _queue(email: EmailMessage) -> None:
-    from tickets.tasks import send_email
-
-    # A broker outage leaves the row queued and due: the beat sweep sends it.
-    transaction.on_commit(lambda: enqueue(send_email, email.pk))
+    enqueue("tickets.tasks.send_email", email_id=email.pk)
 
 
 def queue_reply(*, message: TicketMessage) -> EmailMessage | None:

@@ -27,8 +27,11 @@ class Mailbox(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True, editable=False)
     last_poll_error = models.CharField(_("last poll error"), max_length=300, blank=True, editable=False)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True, editable=False)
+    quarantined_count = models.PositiveIntegerField(_("mails quarantined"), default=0, editable=False)
     # Who changed a mailbox and when; the password stays out of the history table, and polls are not changes.
-    history = HistoricalRecords(excluded_fields=["imap_password", "last_polled_at", "last_poll_error"])
+    history = HistoricalRecords(excluded_fields=["imap_password", "last_polled_at", "last_poll_error", "last_error_at",
+                                                "quarantined_count"])
 
     class Meta:
         verbose_name = _("mailbox")

@@ -82,14 +82,8 @@ def call_update(*, call: CallRecord, actor: User, ended_at: datetime | None = No
             "Call %(call_id)s ended after %(minutes)d:%(seconds)02d. IVR: %(ivr)s.") % {
             "call_id": call.call_id, "minutes": minutes, "seconds": seconds, "ivr": _ivr_text(call.ivr_path)})
     if recording_url and not call.recording:
-        transaction.on_commit(lambda: _queue_recording_fetch(call.pk))
+        enqueue("tickets.tasks.fetch_call_recording", call_pk=call.pk)
     return call
-
-
-def _queue_recording_fetch(call_pk: int) -> None:
-    from tickets.tasks import fetch_call_recording
-
-    enqueue(fetch_call_recording, call_pk)
 
 
 @transaction.atomic

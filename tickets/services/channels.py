@@ -45,14 +45,8 @@ def wechat_receive(*, account: WeChatAccount, message: wechat.WeChatMessage) -> 
                                          customer=customer, body=body, source=account.app_id)
         if is_new and message.media_id:
             InboundMessage.objects.filter(message=stored).update(media_id=message.media_id)
-            transaction.on_commit(lambda: _queue_media(stored.pk))
+            enqueue("tickets.tasks.fetch_wechat_media", message_id=stored.pk)
     return stored
-
-
-def _queue_media(message_id: int) -> None:
-    from tickets.tasks import fetch_wechat_media
-
-    enqueue(fetch_wechat_media, message_id)
 
 
 def wechat_fetch_media(*, message_id: int) -> bool:

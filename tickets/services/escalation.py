@@ -1,7 +1,6 @@
 """Escalation (by SLA breach, by customer nudges, by hand) and the SLA sweep that announces warnings and breaches."""
 
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -10,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from profiles.models import User
+from service_center.core.queueing import enqueue
 from tickets import routing, sla
 from tickets.errors import NotAllowed
 from tickets.models import (
@@ -179,11 +179,9 @@ def _sweep_batch(*, now: datetime, batch_size: int, skip_ids: list[int]) -> dict
         )
     # Escalation is heavier (reassign, notify, mail) and runs in its own task after commit, keyed by the
     # level seen here: a redelivered or duplicate task finds the step taken and does nothing.
-    from tickets.tasks import escalate_ticket
-
     for ticket in breached:
-        transaction.on_commit(partial(escalate_ticket.delay, ticket.pk, Escalation.Reason.SLA_BREACH,
-                                      ticket.escalation_level))
+        enqueue("tickets.tasks.escalate_ticket", ticket_id=ticket.pk, reason=Escalation.Reason.SLA_BREACH,
+                from_level=ticket.escalation_level)
     return {
         "checked": len(tickets),
         "warnings": sum(event.kind == SlaEvent.Kind.WARNING for event in new_events),

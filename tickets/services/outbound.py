@@ -11,7 +11,6 @@ Senders are registered per channel (`register_sender`).
 from collections.abc import Callable
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import QuerySet
 
 from service_center.core.queueing import enqueue
@@ -31,17 +30,10 @@ def has_sender(channel: str) -> bool:
 
 
 def outbound_create(*, message: TicketMessage) -> OutboundMessage:
-    """Called inside the reply's transaction; the task is queued only once it commits."""
+    """Called inside the reply's transaction; the outbox sends it once that commits."""
     outbound = OutboundMessage.objects.create(message=message, channel=message.ticket.channel)
-    transaction.on_commit(lambda: _queue(outbound.pk))
+    enqueue("tickets.tasks.send_outbound", outbound_id=outbound.pk)
     return outbound
-
-
-def _queue(outbound_id: int) -> None:
-    from tickets.tasks import send_outbound
-
-    # A broker outage leaves the row pending and due: the beat sweep sends it.
-    enqueue(send_outbound, outbound_id)
 
 
 def _pending() -> QuerySet[OutboundMessage]:

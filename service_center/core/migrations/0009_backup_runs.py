@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0005_desk_suggestions_flag'),
+        ('core', '0008_quarantined_message'),
     ]
 
     operations = [
