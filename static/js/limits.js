@@ -12,7 +12,10 @@
   }
 
   function counterFor(field) {
-    var existing = field.id ? document.querySelector('[data-limit-for="' + field.id + '"]') : null;
+    // The field's own container first: a page may hold two forms whose fields share an id.
+    var box = field.closest(".field");
+    var existing = (box && box.querySelector("[data-limit-for]")) ||
+      (field.id ? document.querySelector('[data-limit-for="' + field.id + '"]') : null);
     if (existing) {
       return existing;
     }

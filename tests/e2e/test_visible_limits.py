@@ -5,6 +5,7 @@ shows "used / limit", says when the text is too long, keeps every character, and
 names the field.
 """
 
+import re
 from typing import Any
 
 import pytest
@@ -43,6 +44,8 @@ def test_a_paste_over_the_limit_is_kept_flagged_and_refused_by_field(
     body = chromium_page.locator("#id_body")
     counter = chromium_page.locator('[data-limit-for="id_body"]')
     assert counter.inner_text() == f"0 / {LIMIT} 字"
+    # Every limited field on the page got its live counter (none left at the server's static hint).
+    assert all(re.fullmatch(r"\d+ / \d+ 字", text) for text in chromium_page.locator(".field__limit").all_inner_texts())
     body.focus()
     chromium_page.keyboard.insert_text("退" * (LIMIT + 1))  # what a paste does; maxlength would cut it
     assert body.evaluate("node => node.value.length") == LIMIT + 1
