@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from profiles.models import User
 from tests.clients import logged_in
 from tests.tickets.factories import SlaPolicyFactory
-from tickets import services, sla
+from tickets import selectors, services, sla
 from tickets.models import SlaEvent, SlaPolicy, Ticket
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -62,6 +62,10 @@ def queue_clock(agent: User, ticket: Ticket) -> tuple[str, str]:
     return state, text
 
 
+def reports_breached(now: datetime) -> int:
+    return sum(row["breached"] for row in selectors.sla_risk_by_team(now=now))
+
+
 def api_clocks(agent: User, ticket: Ticket) -> dict[str, dict[str, object]]:
     client = APIClient()
     client.force_authenticate(agent)
@@ -89,6 +93,7 @@ def test_page_api_queue_and_sweep_agree_across_a_weekend_and_a_make_up_day(
     assert (api["first_response"]["state"], api["first_response"]["remaining_seconds"]) == ("running", 30 * 60)
     assert api["resolution"]["remaining_seconds"] == 510 * 60
     assert queue_clock(agent, ticket) == ("running", "剩余 30分钟") and not in_breached_view(agent, ticket)
+    assert reports_breached(at(9, 27, 12)) == 0
 
     # Answered on the make-up Sunday at 9:20, ten minutes before the first-response target.
     services.ticket_reply(ticket=ticket, author=agent, body="您好，已为您催促仓库发货。", now=at(9, 28, 9, 20))  # noqa: RUF001
@@ -109,6 +114,7 @@ def test_page_api_queue_and_sweep_agree_across_a_weekend_and_a_make_up_day(
     assert api["first_response"]["state"] == "met" and api["first_response"]["overdue_seconds"] == 0
     assert (api["resolution"]["state"], api["resolution"]["overdue_seconds"]) == ("breached", 90 * 60)
     assert queue_clock(agent, ticket) == ("breached", "已超时 1小时30分钟") and in_breached_view(agent, ticket)
+    assert reports_breached(now) == 1  # the live board's count, read by reports
     # The one function the three read from says the same.
     by_target = {clock.target: clock for clock in sla.clocks(ticket, now=now)}
     assert by_target["first_response"].state == sla.ClockState.MET
