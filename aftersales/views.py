@@ -161,7 +161,8 @@ def _act(request: HttpRequest, after_sales: AfterSalesRequest, actor: Actor) -> 
         actions.perform(after_sales, request.POST.get("action", ""), user=request.user, actors={actor},
                         data=request.POST.dict())
     except ApplicationError as exc:
-        details = [error for errors in exc.fields.values() for error in errors if exc.code != "invalid_transition"]
+        details = [error for errors in exc.fields.values() for error in errors
+                   if exc.code != "invalid_transition" and error != exc.message]
         messages.error(request, " ".join([exc.message, *details]))
     else:
         messages.success(request, _("Done."))

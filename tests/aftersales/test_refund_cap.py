@@ -166,3 +166,18 @@ def test_the_api_names_the_amount_fen_field(customer: Any, store_and_staff: Any,
     assert not AfterSalesRequest.objects.exists()
     if amount_fen == 2 * PHONE_FEN:
         assert_error(response, 400, "amount_exceeds_refundable")
+
+
+def test_merchant_page_and_api_approval_are_refused_over_the_cap(customer: Any, store_and_staff: Any) -> None:
+    store, staff = store_and_staff
+    order = two_phones(customer, store)
+    request = refund_only(order, quantity=2, amount_fen=2 * PHONE_FEN)
+    order.items.update(paid_fen=PHONE_FEN)
+    client = logged_in(staff)
+    response = client.post(f"/merchant/requests/{request.number}/action/", {"action": "approve"}, follow=True)
+    assert response.status_code == 200 and "¥1,299.00" in page_text(response)
+    api = post_json(client, f"/api/v1/aftersales-requests/{request.number}/transition/", {"action": "approve"})
+    error = assert_error(api, 400, "amount_exceeds_refundable")
+    assert list(error["fields"]) == ["amount_fen"]
+    request.refresh_from_db()
+    assert request.status == Status.MERCHANT_REVIEW and not Refund.objects.exists()
