@@ -4,9 +4,10 @@
 (function () {
   "use strict";
 
-  var root = document.documentElement;
-  var countPattern = root.dataset.limitCount || "%(count)s / %(limit)s";
-  var overPattern = root.dataset.limitOver || "Too long: at most %(limit)s characters.";
+  // The page's translations ride on this script's own tag.
+  var strings = document.currentScript ? document.currentScript.dataset : {};
+  var countPattern = strings.count || "%(count)s / %(limit)s";
+  var overPattern = strings.over || "Too long: at most %(limit)s characters.";
   function fill(pattern, count, limit) {
     return pattern.replace("%(count)s", String(count)).replace("%(limit)s", String(limit));
   }
