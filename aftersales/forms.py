@@ -44,13 +44,14 @@ class ApplyForm(forms.Form):
         self.fields["quantity"].widget.attrs["max"] = item.quantity
         self.fields["quantity"].initial = item.quantity
         # What every unit still unclaimed may get back; a part of the quantity gets its share (refund_cap).
-        self.refund_cap = refund_cap.refund_cap(item, quantity=item.quantity)
-        self.fields["amount"].initial = Decimal(self.refund_cap.cap_fen) / 100
-        self.fields["amount"].widget.attrs["max"] = str(Decimal(self.refund_cap.cap_fen) / 100)
+        line = refund_cap.line_refunds(item)
+        self.refund_cap_fen = line.cap_for(item.quantity)
+        # The page's script puts the cap of the chosen quantity in the amount (the server checks again).
+        self.caps_by_quantity = {quantity: line.cap_for(quantity) for quantity in range(1, min(item.quantity, 100) + 1)}
+        self.fields["amount"].initial = Decimal(self.refund_cap_fen).scaleb(-2)  # fen to yuan, exactly
         self.fields["amount"].help_text = _(
             "Only for refunds: at most %(all)s for all %(quantity)d, %(unit)s for one."
-        ) % {"all": yuan(self.refund_cap.cap_fen), "quantity": item.quantity,
-             "unit": yuan(refund_cap.refund_cap(item, quantity=1).cap_fen)}
+        ) % {"all": yuan(self.refund_cap_fen), "quantity": item.quantity, "unit": yuan(line.cap_for(1))}
         reason_field = self.fields["reason"]
         assert isinstance(reason_field, forms.ChoiceField)
         reason_field.choices = [("", "—")] + [

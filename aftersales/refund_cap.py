@@ -36,16 +36,27 @@ AMOUNT_FIELD = "amount_fen"
 
 
 @dataclass(frozen=True)
-class RefundCap:
+class LineRefunds:
+    """What a line has paid and given back so far: enough to answer the cap for any quantity."""
+
     paid_fen: int
     bought: int
     refunded_fen: int  # refunded or in flight on the line
     claimed_units: int  # units covered by refunds that did not fail
-    cap_fen: int  # the most this request may ask for
+    order_left_fen: int  # the order's paid total minus every refund on it
 
     @property
     def remaining_fen(self) -> int:
         return max(self.paid_fen - self.refunded_fen, 0)
+
+    def cap_for(self, quantity: int) -> int:
+        """The most a request for `quantity` units may refund (the rule in the module docstring)."""
+        quantity = max(quantity, 0)
+        if quantity >= self.bought - self.claimed_units:
+            share = self.remaining_fen
+        else:
+            share = self.paid_fen * quantity // self.bought
+        return min(share, self.remaining_fen, self.order_left_fen)
 
 
 def _moving(item: OrderItem, excluding: AfterSalesRequest | None) -> Q:
@@ -56,32 +67,32 @@ def _moving(item: OrderItem, excluding: AfterSalesRequest | None) -> Q:
     return condition
 
 
-def refund_cap(item: OrderItem, *, quantity: int, excluding: AfterSalesRequest | None = None) -> RefundCap:
-    """The most a request for `quantity` units of `item` may refund (`excluding`: the request being paid)."""
+def line_refunds(item: OrderItem, *, excluding: AfterSalesRequest | None = None) -> LineRefunds:
+    """The line's refunds so far (`excluding`: the request being paid, whose own row does not count)."""
     line = Refund.objects.filter(_moving(item, excluding)).aggregate(
         fen=Sum("amount_fen", default=0), units=Sum("request__quantity", default=0))
     order_refunds = Refund.objects.filter(item__order_id=item.order_id).exclude(status=Refund.Status.FAILED)
     if excluding is not None and excluding.pk is not None:
         order_refunds = order_refunds.exclude(request_id=excluding.pk)
     order_refunded = int(order_refunds.aggregate(fen=Sum("amount_fen", default=0))["fen"])
-    refunded, claimed = int(line["fen"]), int(line["units"])
-    paid, bought = item.paid_fen, max(item.quantity, 1)
-    remaining = max(paid - refunded, 0)
-    quantity = max(quantity, 0)
-    share = remaining if quantity >= bought - claimed else paid * quantity // bought
-    order_left = max(item.order.amount_fen - order_refunded, 0)
-    return RefundCap(paid_fen=paid, bought=bought, refunded_fen=refunded, claimed_units=claimed,
-                     cap_fen=min(share, remaining, order_left))
+    return LineRefunds(paid_fen=item.paid_fen, bought=max(item.quantity, 1), refunded_fen=int(line["fen"]),
+                       claimed_units=int(line["units"]),
+                       order_left_fen=max(item.order.amount_fen - order_refunded, 0))
 
 
-def amount_problem(cap: RefundCap, amount_fen: int) -> str | None:
-    """Why `amount_fen` may not be refunded under `cap`, or None when it may."""
-    if 1 <= amount_fen <= cap.cap_fen:
+def refund_cap(item: OrderItem, *, quantity: int, excluding: AfterSalesRequest | None = None) -> int:
+    """The most a request for `quantity` units of `item` may refund, in fen."""
+    return line_refunds(item, excluding=excluding).cap_for(quantity)
+
+
+def amount_problem(cap_fen: int, amount_fen: int) -> str | None:
+    """Why `amount_fen` may not be refunded under a cap of `cap_fen`, or None when it may."""
+    if 1 <= amount_fen <= cap_fen:
         return None
-    if cap.cap_fen < 1:
+    if cap_fen < 1:
         return _("Nothing is left to refund on this item.")
     return _("The refund must be between ¥0.01 and the refundable %(max)s for this quantity.") % {
-        "max": yuan(cap.cap_fen)}
+        "max": yuan(cap_fen)}
 
 
 def assert_within_cap(request: AfterSalesRequest) -> None:

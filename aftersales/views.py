@@ -74,7 +74,8 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
             messages.success(request, _("Request %(number)s submitted.") % {"number": created.number})
             return redirect("aftersales:request", number=created.number)
     context = {
-        "item": item, "order": item.order, "form": form, "refundable_fen": form.refund_cap.cap_fen,
+        "item": item, "order": item.order, "form": form, "refundable_fen": form.refund_cap_fen,
+        "caps_by_quantity": form.caps_by_quantity,
         "reason_types": form.reason_types,
     }
     return render(request, "aftersales/apply.html", context, status=400 if form.errors else 200)
