@@ -9,10 +9,10 @@ from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.models import AfterSalesRequest, CategoryPolicy, Order, OrderItem, Reason, Refund, RequestType
+from aftersales import refund_cap
+from aftersales.models import AfterSalesRequest, CategoryPolicy, Order, OrderItem, Reason, RequestType
 
 
 @dataclass(frozen=True)
@@ -43,16 +43,6 @@ def policy_for(category_code: str) -> CategoryPolicy:
     )
 
 
-def refunded_fen(item: OrderItem) -> int:
-    """Money already refunded or on its way for this item (declined refunds moved nothing)."""
-    total = Refund.objects.filter(item=item).exclude(status=Refund.Status.FAILED).aggregate(total=Sum("amount_fen"))
-    return int(total["total"] or 0)
-
-
-def refundable_fen(item: OrderItem) -> int:
-    return max(item.paid_fen - refunded_fen(item), 0)
-
-
 def is_auto_refund(order: Order, request_type: str) -> bool:
     """A refund of an order that has not shipped is approved at once."""
     return request_type == RequestType.REFUND_ONLY and not order.is_shipped
@@ -77,10 +67,13 @@ def check(item: OrderItem, application: Application, *, now: datetime) -> list[P
             _("Choose between 1 and %(max)d.") % {"max": item.quantity})
 
     moves_money = application.request_type in (RequestType.REFUND_ONLY, RequestType.RETURN_REFUND)
-    refundable = refundable_fen(item)
-    if moves_money and not 1 <= application.amount_fen <= refundable:
-        add("amount_exceeds_refundable", "amount",
-            _("The refund must be between ¥0.01 and the refundable ¥%(max).2f.") % {"max": refundable / 100})
+    if moves_money:
+        # An impossible quantity is reported above; the amount is still checked, against the nearest possible one.
+        quantity = min(max(application.quantity, 1), item.quantity)
+        amount_problem = refund_cap.amount_problem(refund_cap.refund_cap(item, quantity=quantity),
+                                                   application.amount_fen)
+        if amount_problem is not None:
+            add("amount_exceeds_refundable", refund_cap.AMOUNT_FIELD, amount_problem)
 
     problems.extend(_time_rules(order, item, application, now=now))
 

@@ -6,7 +6,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aftersales import refund_cap
 from aftersales.models import Courier, OrderItem, Reason, RequestType
+from aftersales.templatetags.aftersales_tags import yuan
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -27,8 +29,7 @@ class ApplyForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"))
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
     amount = forms.DecimalField(label=_("Refund amount (¥)"), min_value=Decimal("0"), decimal_places=2,
-                                max_digits=12, required=False,
-                                help_text=_("Only for refunds; at most the refundable amount."))
+                                max_digits=12, required=False)
     description = forms.CharField(label=_("Describe the problem"), max_length=1000, required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
     package_opened = forms.BooleanField(label=_("The package has been opened"), required=False)
@@ -42,7 +43,15 @@ class ApplyForm(forms.Form):
         # The limits themselves are checked by the eligibility rules; these only help the browser.
         self.fields["quantity"].widget.attrs["max"] = item.quantity
         self.fields["quantity"].initial = item.quantity
-        self.fields["amount"].initial = Decimal(item.paid_fen) / 100
+        # What every unit still unclaimed may get back; a part of the quantity gets its share (refund_cap).
+        line = refund_cap.line_refunds(item)
+        self.refund_cap_fen = line.cap_for(item.quantity)
+        # The page's script puts the cap of the chosen quantity in the amount (the server checks again).
+        self.caps_by_quantity = {quantity: line.cap_for(quantity) for quantity in range(1, min(item.quantity, 100) + 1)}
+        self.fields["amount"].initial = Decimal(self.refund_cap_fen).scaleb(-2)  # fen to yuan, exactly
+        self.fields["amount"].help_text = _(
+            "Only for refunds: at most %(all)s for all %(quantity)d, %(unit)s for one."
+        ) % {"all": yuan(self.refund_cap_fen), "quantity": item.quantity, "unit": yuan(line.cap_for(1))}
         reason_field = self.fields["reason"]
         assert isinstance(reason_field, forms.ChoiceField)
         reason_field.choices = [("", "—")] + [
@@ -64,6 +73,7 @@ class ApplyForm(forms.Form):
     @property
     def amount_fen(self) -> int:
         amount = self.cleaned_data.get("amount")
+        # The field allows two decimal places, so this is exact: yuan in, integer fen out.
         return int(amount * 100) if amount is not None else 0
 
 

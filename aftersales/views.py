@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aftersales import actions, eligibility, selectors
+from aftersales import actions, selectors
 from aftersales.forms import ApplyForm, EvaluationForm, MessageForm, TrackingForm
 from aftersales.models import AfterSalesRequest, Status
 from aftersales.services import repairs, ticketing
@@ -25,7 +25,7 @@ from service_center.core.api import ApplicationError
 
 PAGE = 20
 # Where each eligibility problem is shown on the apply form (None: above the form).
-FORM_FIELDS = {"reason": "reason", "amount": "amount", "quantity": "quantity", "images": "images",
+FORM_FIELDS = {"reason": "reason", "amount_fen": "amount", "quantity": "quantity", "images": "images",
                "package_opened": "package_opened", "request_type": "request_type"}
 
 
@@ -74,7 +74,8 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
             messages.success(request, _("Request %(number)s submitted.") % {"number": created.number})
             return redirect("aftersales:request", number=created.number)
     context = {
-        "item": item, "order": item.order, "form": form, "refundable_fen": eligibility.refundable_fen(item),
+        "item": item, "order": item.order, "form": form, "refundable_fen": form.refund_cap_fen,
+        "caps_by_quantity": form.caps_by_quantity,
         "reason_types": form.reason_types,
     }
     return render(request, "aftersales/apply.html", context, status=400 if form.errors else 200)
@@ -161,7 +162,8 @@ def _act(request: HttpRequest, after_sales: AfterSalesRequest, actor: Actor) -> 
         actions.perform(after_sales, request.POST.get("action", ""), user=request.user, actors={actor},
                         data=request.POST.dict())
     except ApplicationError as exc:
-        details = [error for errors in exc.fields.values() for error in errors if exc.code != "invalid_transition"]
+        details = [error for errors in exc.fields.values() for error in errors
+                   if exc.code != "invalid_transition" and error != exc.message]
         messages.error(request, " ".join([exc.message, *details]))
     else:
         messages.success(request, _("Done."))

@@ -70,6 +70,11 @@ def agent_users() -> QuerySet[User]:
     return User.objects.filter(agent_profile__isnull=False)
 
 
+def agent_ids_among(user_ids: Iterable[int]) -> set[int]:
+    """Which of `user_ids` are agents (have an agent profile): the people agent reports measure."""
+    return set(agent_users().filter(pk__in=list(user_ids)).values_list("pk", flat=True))
+
+
 # --- Start pages (appended by the pages helper) ---
 
 

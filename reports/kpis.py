@@ -118,11 +118,13 @@ class KpiRow:
 
 
 def agent_figures(*, first: date, last: date) -> list[AgentFigures]:
-    """One `AgentFigures` per agent with any fact in the range, by name."""
+    """One `AgentFigures` per agent (a user with an agent profile) with any fact in the range, by name."""
     tickets = totals(TicketDaily, first=first, last=last, by=("agent_id",))
     chats = totals(ChatDaily, first=first, last=last, by=("agent_id",))
     activity = totals(AgentActivityDaily, first=first, last=last, by=("agent_id",))
-    agent_ids = {key[0] for source in (tickets, chats, activity) for key in source if key[0] is not None}
+    # Only agents are listed: a supervisor who assigned, noted or stepped in is not measured as one.
+    agent_ids = profile_selectors.agent_ids_among(
+        {key[0] for source in (tickets, chats, activity) for key in source if key[0] is not None})
     # QA results feed the KPIs: the average score of each agent's reviews scored in the range.
     qa_scores = quality_selectors.agent_qa_scores(sorted(agent_ids), first, last)
     names = profile_selectors.user_names(agent_ids)

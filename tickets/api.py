@@ -5,13 +5,20 @@ through `tickets.services`, whose refusals map to the shared error shape (409 fo
 transition, with `fields.allowed`).
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
@@ -26,8 +33,18 @@ from profiles.roles import Role
 from profiles.selectors import agent_users, user_has_role
 from service_center.core.idempotency import idempotent
 from service_center.core.serializers import ErrorSerializer
-from tickets import channel_api, desk_selectors, services
-from tickets.models import Category, Channel, Priority, Status, Ticket, TicketMessage, TicketType
+from tickets import channel_api, desk_selectors, services, sla
+from tickets.models import (
+    Category,
+    Channel,
+    DeskSettings,
+    Priority,
+    SlaEvent,
+    Status,
+    Ticket,
+    TicketMessage,
+    TicketType,
+)
 
 _ERRORS = {401: ErrorSerializer, 403: ErrorSerializer}
 _NOT_FOUND = {404: ErrorSerializer}
@@ -62,6 +79,15 @@ class TicketAttachmentSerializer(serializers.Serializer[Any]):
     size = serializers.IntegerField()
 
 
+class SlaClockSerializer(serializers.Serializer[Any]):
+    target = serializers.ChoiceField(choices=SlaEvent.Target.choices)
+    state = serializers.ChoiceField(choices=sla.ClockState.choices)
+    due_at = serializers.DateTimeField()
+    remaining_seconds = serializers.IntegerField(help_text=_("Business time left (running or paused)."))
+    overdue_seconds = serializers.IntegerField(help_text=_("Business time past the due time (breached)."))
+    warning = serializers.BooleanField()
+
+
 class TicketSerializer(serializers.ModelSerializer[Ticket]):
     customer_id = serializers.IntegerField(read_only=True)
     customer_name = serializers.CharField(source="customer.get_full_name", read_only=True)
@@ -73,9 +99,11 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
                                           default=None)
     parent_id = serializers.IntegerField(read_only=True, allow_null=True)
     merged_into_id = serializers.IntegerField(read_only=True, allow_null=True)
+    sla = serializers.SerializerMethodField(help_text=_("The SLA clocks now, in business time: the same figures as "
+                                                        "the desk pages and the sweep."))
 
     # Routing and escalation details are the desk's business; a customer gets the rest.
-    DESK_ONLY = ("tags", "team_id", "team_name", "escalation_level", "nudge_count", "source", "region")
+    DESK_ONLY = ("tags", "team_id", "team_name", "escalation_level", "nudge_count", "source", "region", "sla")
 
     class Meta:
         model = Ticket
@@ -83,8 +111,24 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
                   "priority", "status", "tags", "region", "team_id", "team_name", "assignee_id", "assignee_name",
                   "parent_id", "merged_into_id", "order_number", "first_response_due_at", "next_response_due_at",
                   "resolution_due_at", "first_responded_at", "solved_at", "closed_at", "nudge_count",
-                  "escalation_level", "created_at", "updated_at"]
+                  "escalation_level", "created_at", "updated_at", "sla"]
         read_only_fields = fields
+
+    @extend_schema_field(SlaClockSerializer(many=True))
+    def get_sla(self, obj: Ticket) -> list[dict[str, Any]]:
+        # One calendar cache and one "now" per response, shared by every ticket of a list.
+        shared = cast(dict[str, Any], self.context)  # the list serializer's children share their parent's dict
+        calendars = shared.setdefault("sla_calendars", sla.CalendarCache())
+        now = shared.setdefault("sla_now", timezone.now())
+        if "sla_warning_percent" not in shared:
+            shared["sla_warning_percent"] = DeskSettings.load().sla_warning_percent
+        calendar = calendars.get(obj.sla_policy.calendar_id) if obj.sla_policy else None
+        return [
+            {"target": clock.target, "state": clock.state, "due_at": clock.due_at,
+             "remaining_seconds": int(clock.remaining.total_seconds()),
+             "overdue_seconds": int(clock.overdue.total_seconds()), "warning": clock.warning}
+            for clock in sla.clocks(obj, now=now, calendar=calendar, warning_percent=shared["sla_warning_percent"])
+        ]
 
     def to_representation(self, instance: Ticket) -> dict[str, Any]:
         data = super().to_representation(instance)

@@ -4,7 +4,7 @@ canned responses, and about forty tickets with conversations. Idempotent: rows a
 tickets by (customer, subject), so a second run creates nothing.
 """
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, NamedTuple
 
 from django.db import transaction
@@ -26,6 +26,7 @@ from tickets.models import (
     Status,
     TeamSettings,
     Ticket,
+    TicketMessage,
 )
 
 CATEGORIES = {"refund": "退款售后", "logistics": "物流配送", "payment": "支付发票", "product": "商品咨询",
@@ -186,19 +187,35 @@ def _ticket(scenario: DemoTicket, customer: User, users: dict[str, User], hours_
         customer=customer, subject=scenario.subject, body=scenario.body, channel=scenario.channel,
         source="demo", region=scenario.region, order_number=scenario.order, now=created_at,
     )
+    _backdate(ticket, created_at)
     if not scenario.agent:
         return True
     agent = users[scenario.agent]
     services.ticket_assign(ticket=ticket, assignee=agent, actor=users["supervisor"], force=True)
-    services.ticket_reply(ticket=ticket, author=agent, body=scenario.reply, now=created_at + timedelta(minutes=12))
+    reply = services.ticket_reply(ticket=ticket, author=agent, body=scenario.reply,
+                                  now=created_at + timedelta(minutes=12))
+    _dated(reply, created_at + timedelta(minutes=12))
     if scenario.status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED):
         services.ticket_transition(ticket=ticket, target=scenario.status, actor=agent,
                                    now=created_at + timedelta(minutes=15))
-    if scenario.status == Status.CLOSED:
-        return True
     if scenario.status == Status.OPEN:
-        services.ticket_add_note(ticket=ticket, author=agent, body="@supervisor 客户比较着急，请关注进度。")
+        note = services.ticket_add_note(ticket=ticket, author=agent, body="@supervisor 客户比较着急，请关注进度。")
+        _dated(note, created_at + timedelta(minutes=13))
     return True
+
+
+def _backdate(ticket: Ticket, created_at: datetime) -> None:
+    """The demo replays the past: the ticket and its opening message were written now but happened then.
+
+    Without this the rows say created now, answered hours ago, and every report duration is negative.
+    """
+    Ticket.objects.filter(pk=ticket.pk).update(created_at=created_at)
+    TicketMessage.objects.filter(ticket=ticket, from_customer=True).update(created_at=created_at)
+    ticket.history.filter(history_type="+").update(history_date=created_at)
+
+
+def _dated(message: TicketMessage, when: datetime) -> None:
+    TicketMessage.objects.filter(pk=message.pk).update(created_at=when)
 
 
 @transaction.atomic

@@ -20,7 +20,7 @@ def is_desk(user: Any) -> bool:
 
 def ticket_list_for(user: Any) -> QuerySet[Ticket]:
     """API list rows: the ticket with its people, team and category in one query."""
-    return selectors.visible_tickets(user).select_related("customer", "team", "assignee", "category")
+    return selectors.visible_tickets(user).select_related("customer", "team", "assignee", "category", "sla_policy")
 
 
 def ticket_by_key(user: Any, key: str | int) -> Ticket:
@@ -40,7 +40,7 @@ def ticket_by_key(user: Any, key: str | int) -> Ticket:
 
 def ticket_just_written(pk: int) -> Ticket:
     """A ticket the caller has just written: shown to them even if routing moved it out of their sight."""
-    return Ticket.objects.select_related("customer", "team", "assignee", "category").get(pk=pk)
+    return Ticket.objects.select_related("customer", "team", "assignee", "category", "sla_policy").get(pk=pk)
 
 
 def messages_for(ticket: Ticket, *, include_notes: bool) -> QuerySet[TicketMessage]:

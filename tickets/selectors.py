@@ -165,9 +165,8 @@ def queue_queryset(user: Any, view: QueueView | str, *, filters: QueueFilters | 
         tickets = tickets.extra(where=['("tickets_ticket"."due_at", "tickets_ticket"."id") > (%s, %s)'],
                                 params=[after[0], after[1]])
     # Encrypted contact fields are not shown in a queue; deferring them saves a decryption per row.
-    return tickets.select_related("customer", "team", "assignee", "category").defer(*_user_pii("customer"),
-                                                                                    *_user_pii("assignee")
-                                                                                    ).order_by("due_at", "id")
+    return (tickets.select_related("customer", "team", "assignee", "category", "sla_policy")
+            .defer(*_user_pii("customer"), *_user_pii("assignee")).order_by("due_at", "id"))
 
 
 def queue(user: Any, view: QueueView | str, *, filters: QueueFilters | None = None, cursor: str | None = None,

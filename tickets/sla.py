@@ -6,11 +6,16 @@ writes again) and resolution. Each due time is business time on the policy's cal
 """
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 
+from django.db import models
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrPromise
 
-from service_center.core.business_hours import Calendar, add_business_time, business_time_between
+from service_center.core.business_hours import Calendar, add_business_time, business_time_between, is_open_at
 from tickets.models import NO_DUE, BusinessCalendar, BusinessHours, DeskSettings, SlaEvent, SlaPolicy, Ticket
 
 Target = SlaEvent.Target
@@ -167,20 +172,144 @@ class Alarm:
 
 
 def evaluate(ticket: Ticket, *, now: datetime, calendar: Calendar, warning_percent: int) -> list[Alarm]:
-    """What is due to be announced now (a breach past the due time, else a warning past 80 %), with the
-    queue key and next check recomputed in the same pass over the targets (the sweep's hot loop)."""
+    """What is due to be announced now (a breach past the due time, else a warning past 80 %) on the live,
+    unpaused clocks, read from `clocks` like every page; the queue key and next check are recomputed too."""
     found = []
-    checks = []
-    targets = _targets(ticket)
-    for target, due, minutes in targets:
-        warn = _warn_at(due, minutes, calendar, warning_percent)
-        if now >= due:
-            found.append(Alarm(target, Kind.BREACH, due))
-        elif now >= warn:
-            found.append(Alarm(target, Kind.WARNING, due))
-            checks.append(due)
-        else:
-            checks.append(warn)
-    ticket.due_at = min((due for _, due, _ in targets), default=NO_DUE)
-    ticket.next_sla_check_at = min(checks, default=None)
+    for clock in clocks(ticket, now=now, calendar=calendar, warning_percent=warning_percent):
+        if not clock.live or clock.state == ClockState.PAUSED:
+            continue
+        if clock.state == ClockState.BREACHED:
+            found.append(Alarm(clock.target, Kind.BREACH, clock.due_at))
+        elif clock.warning:
+            found.append(Alarm(clock.target, Kind.WARNING, clock.due_at))
+    refresh(ticket, now=now, calendar=calendar, warning_percent=warning_percent)
     return found
+
+
+class ClockState(models.TextChoices):
+    RUNNING = "running", gettext_lazy("Running")
+    PAUSED = "paused", gettext_lazy("Paused")
+    MET = "met", gettext_lazy("Met")
+    BREACHED = "breached", gettext_lazy("Breached")
+
+
+TARGET_LABELS: dict[str, StrPromise] = {
+    Target.FIRST_RESPONSE: gettext_lazy("First response"),
+    Target.NEXT_RESPONSE: gettext_lazy("Next response"),
+    Target.RESOLUTION: gettext_lazy("Resolution"),
+}
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One SLA target of a ticket at a moment, in business time on the policy's calendar.
+
+    `remaining`: business time left (running or paused, else zero). `overdue`: business time past
+    the due time (breached, else zero); for a target answered late, how late it was answered.
+    `live`: the target is still open (a breach on a live clock keeps growing; the sweep announces it).
+    The durations are measured when first read: the sweep needs only the states, pages the figures.
+    """
+
+    target: str
+    state: ClockState
+    due_at: datetime
+    warning: bool
+    live: bool
+    now: datetime
+    # The span the figure measures: (now or pause, due) while time is left, (due, now or stop) once overdue.
+    span: tuple[datetime, datetime] | None
+    calendar: Calendar = dataclass_field(repr=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        return str(TARGET_LABELS[self.target])
+
+    @cached_property
+    def _measured(self) -> timedelta:
+        return business_time_between(*self.span, self.calendar) if self.span else timedelta(0)
+
+    @property
+    def remaining(self) -> timedelta:
+        return self._measured if self.state in (ClockState.RUNNING, ClockState.PAUSED) else timedelta(0)
+
+    @property
+    def overdue(self) -> timedelta:
+        return self._measured if self.state == ClockState.BREACHED else timedelta(0)
+
+    @property
+    def seconds(self) -> int:
+        """Signed business seconds: left when positive, overdue when negative (the desk script counts from it)."""
+        return int((self.remaining - self.overdue).total_seconds())
+
+    @property
+    def ticking(self) -> bool:
+        """Running or overdue while the desk is open: the page may count on by itself."""
+        return self.live and self.state != ClockState.PAUSED and is_open_at(self.calendar, self.now)
+
+
+def _clock(target: str, due: datetime, minutes: int, *, now: datetime, stopped_at: datetime | None,
+           paused_at: datetime | None, calendar: Calendar, warning_percent: int) -> Clock:
+    def make(state: ClockState, span: tuple[datetime, datetime] | None, *, live: bool,
+             warning: bool = False) -> Clock:
+        return Clock(target, state, due, warning, live, now, span, calendar)
+
+    if stopped_at is not None:  # answered / solved: the clock froze at that moment
+        if stopped_at <= due:
+            return make(ClockState.MET, None, live=False)
+        return make(ClockState.BREACHED, (due, stopped_at), live=False)
+    if paused_at is not None:
+        # Waiting on the customer: the due time moves on resume by the paused time, so what is left stays.
+        if paused_at < due:
+            return make(ClockState.PAUSED, (paused_at, due), live=True)
+        return make(ClockState.BREACHED, (due, paused_at), live=True)
+    if now >= due:
+        return make(ClockState.BREACHED, (due, now), live=True)
+    return make(ClockState.RUNNING, (now, due), live=True,
+                warning=now >= _warn_at(due, minutes, calendar, warning_percent))
+
+
+def clocks(ticket: Ticket, *, now: datetime, calendar: Calendar | None = None,
+           warning_percent: int | None = None) -> list[Clock]:
+    """The ticket's SLA targets at `now`: the one answer for the sweep, the desk pages, the API and reports.
+
+    First response stops at `first_responded_at` (met or breached, never overdue afterwards);
+    resolution stops when the ticket is solved or closed; next response runs only while the
+    customer waits for an answer. A paused ticket (waiting on the customer) keeps what it had left.
+    """
+    policy = ticket.sla_policy
+    if policy is None:
+        return []
+    calendar = calendar or load_calendar(policy.calendar_id)
+    if warning_percent is None:
+        warning_percent = DeskSettings.load().sla_warning_percent
+    ended = None if ticket.is_open else (ticket.solved_at or ticket.closed_at or now)
+    paused = ticket.sla_paused_at if ticket.is_open else None
+    targets = [
+        (Target.FIRST_RESPONSE, ticket.first_response_due_at, policy.first_response_minutes,
+         ticket.first_responded_at or ended),
+        (Target.NEXT_RESPONSE, ticket.next_response_due_at if ticket.is_open else None,
+         policy.next_response_minutes, None),
+        (Target.RESOLUTION, ticket.resolution_due_at, policy.resolution_minutes, ended),
+    ]
+    return [
+        _clock(target, due, minutes, now=now, stopped_at=stopped, paused_at=paused if stopped is None else None,
+               calendar=calendar, warning_percent=warning_percent)
+        for target, due, minutes, stopped in targets if due is not None
+    ]
+
+
+def most_urgent(ticket_clocks: list[Clock]) -> Clock | None:
+    """The live clock with the least time left (the most overdue first): what a queue row shows."""
+    live = [clock for clock in ticket_clocks if clock.live]
+    return min(live, key=lambda clock: clock.seconds, default=None)
+
+
+def clocks_for_many(tickets: list[Ticket], *, now: datetime) -> dict[int, list[Clock]]:
+    """`clocks` for a page of tickets (sla_policy selected): each calendar and the desk settings read once."""
+    calendars = CalendarCache()
+    warning_percent = DeskSettings.load().sla_warning_percent
+    return {
+        ticket.pk: clocks(ticket, now=now, warning_percent=warning_percent,
+                          calendar=calendars.get(ticket.sla_policy.calendar_id) if ticket.sla_policy else None)
+        for ticket in tickets
+    }

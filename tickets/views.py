@@ -5,7 +5,6 @@ Thin adapters: reads come from `tickets.selectors` (access, queues, detail), wri
 """
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from django import forms as django_forms
@@ -23,8 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from profiles.models import User
 from service_center.core import customer_context, flags
 from service_center.core.api import ApplicationError
+from service_center.core.durations import duration_units
 from service_center.core.forms import add_refusal
-from tickets import desk_selectors, links, selectors, services
+from tickets import desk_selectors, links, selectors, services, sla
 from tickets.forms import (
     AssignForm,
     EscalateForm,
@@ -36,7 +36,7 @@ from tickets.forms import (
     SubTicketForm,
     TransferForm,
 )
-from tickets.models import DeskSettings, Ticket, TicketMessage
+from tickets.models import Ticket, TicketMessage
 from tickets.workflow import allowed_targets
 
 # The knowledge suggestions panel, rolled out by a canary flag (see service_center/core/flags.py).
@@ -50,8 +50,10 @@ DESK_STRINGS = {
     "closed": _("Reconnecting…"),
     "refused": _("Live updates are off"),
     "new_activity": _("New activity on this ticket"),
-    "overdue": _("overdue"),
-    "left": _("left"),
+    # Whole phrases, so each language places the duration itself ("剩余 1小时1分钟", not "1h 1m 剩余").
+    "left": _("%(left)s left"),
+    "overdue": _("%(ago)s overdue"),
+    "units": duration_units(),
 }
 
 
@@ -98,13 +100,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     view = _queue_view(request)
     form, filters = _filters(request)
     page = selectors.queue(request.user, view, filters=filters, cursor=request.GET.get("after") or None)
+    clocks = sla.clocks_for_many(page.tickets, now=timezone.now())
     counts = selectors.queue_counts(request.user, filters=filters) if not request.headers.get("HX-Request") else {}
     context = {
         "view": view,
         "views": [(str(v), label, counts.get(str(v), "")) for v, label in selectors.QUEUE_VIEW_LABELS.items()],
         "form": form,
         "page": page,
-        "now": timezone.now(),
+        "rows": [(ticket, sla.most_urgent(clocks.get(ticket.pk, []))) for ticket in page.tickets],
         "filter_query": _query_without(request, "view", "after"),
         "rows_query": _query_without(request, "after"),
         "team_ids": selectors.team_ids_for(request.user),
@@ -147,21 +150,6 @@ def take_next(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("desk_tickets:ticket", args=[ticket.pk]))
 
 
-def _sla_clocks(ticket: Ticket, now: datetime) -> list[dict[str, Any]]:
-    warning = DeskSettings.load().sla_warning_percent / 100
-    clocks = []
-    for label, due in ((_("First response"), ticket.first_response_due_at),
-                       (_("Next response"), ticket.next_response_due_at),
-                       (_("Resolution"), ticket.resolution_due_at)):
-        if due is None or not ticket.is_open:
-            continue
-        total = (due - ticket.created_at).total_seconds() or 1
-        used = (now - ticket.created_at).total_seconds() / total
-        state = "breached" if now >= due else "warning" if used >= warning else "ok"
-        clocks.append({"label": label, "due": due, "state": state, "paused": ticket.sla_paused_at is not None})
-    return clocks
-
-
 def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200, **bound: django_forms.Form
                  ) -> HttpResponse:
     user = _user(request)
@@ -192,7 +180,7 @@ def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200, **b
         "facts": customer_context.facts_for(ticket.customer_id),
         "related_links": links.links_for(ticket, user),
         "canned": canned,
-        "clocks": _sla_clocks(ticket, now),
+        "clocks": sla.clocks(ticket, now=now),
         "now": now,
         "desk_strings": DESK_STRINGS,
         "suggestions_text": _suggestions_text(detail) if flags.flag_active(request, SUGGESTIONS_FLAG) else "",

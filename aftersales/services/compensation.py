@@ -9,9 +9,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from rest_framework import status
 
-from aftersales import eligibility
+from aftersales import refund_cap
 from aftersales.models import AdvanceCompensation, AfterSalesRequest, Cause, CompensationRule, RequestType, Status
 from aftersales.services import refunds
+from aftersales.templatetags.aftersales_tags import yuan
 from aftersales.workflow import Actor, apply_transition, lock
 from profiles.models import User
 from service_center.core import events
@@ -34,11 +35,10 @@ def compensate_in_advance(*, request: AfterSalesRequest, user: User, note: str) 
         raise _refuse(_("Advance compensation covers quality and logistics claims only."), "not_compensable")
     rule = CompensationRule.objects.filter(cause=reason.cause, active=True).first()
     if rule is None or request.amount_fen > rule.max_amount_fen:
-        limit = rule.max_amount_fen / 100 if rule else 0
-        raise _refuse(_("Above the advance compensation limit of ¥%(limit).2f.") % {"limit": limit},
+        raise _refuse(_("Above the advance compensation limit of %(limit)s.") % {
+            "limit": yuan(rule.max_amount_fen if rule else 0)},
                       "over_compensation_limit")
-    if request.amount_fen > eligibility.refundable_fen(request.item):
-        raise _refuse(_("More than the refundable amount."), "amount_exceeds_refundable")
+    refund_cap.assert_within_cap(request)
     shipment = request.order.shipments.order_by("-signed_at", "-pk").first()
     by_courier = reason.cause == Cause.LOGISTICS and shipment is not None
     try:

@@ -16,8 +16,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from aftersales import payments
+from aftersales import payments, refund_cap
 from aftersales.models import AfterSalesRequest, Refund, Status
+from aftersales.templatetags.aftersales_tags import yuan
 from aftersales.workflow import Actor, apply_transition
 from service_center.core import events
 from service_center.core.queueing import enqueue
@@ -37,6 +38,9 @@ def _row(request: AfterSalesRequest) -> Refund:
     refund = Refund.objects.filter(idempotency_key=key).first()
     if refund is not None:
         return refund
+    # Every way a request comes to be paid (approval, arbitration, the deadline sweep, inspection,
+    # advance compensation) creates its row here, so this is where the line's cap is enforced.
+    refund_cap.assert_within_cap(request)
     try:
         with transaction.atomic():
             return Refund.objects.create(
@@ -108,7 +112,7 @@ def _settle(refund_id: int, result: payments.GatewayResult) -> Refund:
     refund.save(update_fields=["status", "gateway_reference", "last_error", "updated_at"])
     request = refund.request
     if refund.status == Refund.Status.SUCCEEDED and request.status == Status.REFUNDING:
-        note = f"¥{refund.amount_fen / 100:.2f} · {refund.gateway_reference}"
+        note = f"{yuan(refund.amount_fen)} · {refund.gateway_reference}"
         request = apply_transition(request, Status.REFUNDED, actor=Actor.SYSTEM, note=note)
         apply_transition(request, Status.CLOSED, actor=Actor.SYSTEM)
     events.publish(f"aftersales.refund_{refund.status}", refund_id=refund.pk, request_id=refund.request_id)
@@ -131,10 +135,16 @@ def refund_reconcile(*, refund_id: int) -> Refund:
 
 
 def refund_retry(*, refund_id: int) -> Refund:
-    """Send a declined refund again (same key: the gateway allows a retry after a decline)."""
-    Refund.objects.filter(pk=refund_id, status=Refund.Status.FAILED).update(
-        status=Refund.Status.PENDING, updated_at=timezone.now()
-    )
+    """Send a declined refund again (same key: the gateway allows a retry after a decline).
+
+    A declined refund held no money, so the line may have been refunded since: the cap is checked again.
+    """
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().select_related("request").get(pk=refund_id)
+        if refund.status == Refund.Status.FAILED:
+            refund_cap.assert_within_cap(refund.request)
+            refund.status = Refund.Status.PENDING
+            refund.save(update_fields=["status", "updated_at"])
     return refund_execute(refund_id=refund_id)
 
 

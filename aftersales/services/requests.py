@@ -276,8 +276,12 @@ def requests_sweep_due(*, now: datetime | None = None, batch: int = 500) -> int:
             if request is None:
                 continue
             if request.status == Status.MERCHANT_REVIEW and request.request_type == RequestType.REFUND_ONLY:
-                request_approve(request=request, user=None, actor=Actor.SYSTEM,
-                                note=_("The store did not answer in time: approved automatically."))
+                try:
+                    request_approve(request=request, user=None, actor=Actor.SYSTEM,
+                                    note=_("The store did not answer in time: approved automatically."))
+                except ApplicationError as refused:
+                    # The line has less left than asked (refunded meanwhile): a person decides, not the sweep.
+                    apply_transition(request, Status.ARBITRATION, actor=Actor.SYSTEM, note=refused.message)
             elif request.status == Status.MERCHANT_REVIEW:
                 apply_transition(request, Status.ARBITRATION, actor=Actor.SYSTEM,
                                  note=_("The store did not answer in time: passed to the platform."))

@@ -2,28 +2,14 @@
 
 from django import template
 from django.utils.formats import number_format
-from django.utils.translation import gettext as _
 
 from aftersales.templatetags.aftersales_tags import yuan
+from service_center.core.durations import MISSING, humanize_duration
 
 register = template.Library()
 
-MISSING = "—"
 
-
-@register.filter
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return MISSING
-    minutes = round(seconds / 60)
-    if seconds < 60:
-        return _("%(seconds)d s") % {"seconds": round(seconds)}
-    if minutes < 60:
-        return _("%(minutes)d min") % {"minutes": minutes}
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
-    return _("%(days)d d %(hours)d h") % {"days": hours // 24, "hours": hours % 24}
+register.filter("duration", humanize_duration)
 
 
 @register.filter
@@ -37,7 +23,7 @@ def kpi(value: float | int | None, kind: str) -> str:
     if value is None:
         return MISSING
     if kind == "seconds":
-        return duration(value)
+        return humanize_duration(value)
     if kind == "percent":
         return percent(value)
     if kind == "fen":

@@ -58,7 +58,9 @@ def local_day(column: str) -> str:
 
 
 def seconds_between(start: str, end: str) -> str:
-    return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+    """Seconds from `start` to `end`, never negative: an end recorded before its start (an import, a
+    skewed clock) counts as no time rather than pulling an average below zero (NULL stays NULL)."""
+    return f"CASE WHEN {end} < {start} THEN 0 ELSE EXTRACT(EPOCH FROM ({end} - {start})) END"
 
 
 def _union(keys: Sequence[str], measures: Sequence[str], branches: Sequence[Branch], *, daily: bool) -> str:

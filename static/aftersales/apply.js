@@ -22,3 +22,22 @@
   });
   filter();
 })();
+
+// The refund amount follows the quantity (its share of the line, in fen from the server's one rule)
+// until the customer types an amount of their own.
+(function () {
+  "use strict";
+  var data = document.getElementById("refund-caps");
+  var quantity = document.getElementById("id_quantity");
+  var amount = document.getElementById("id_amount");
+  if (!data || !quantity || !amount) return;
+  var caps = JSON.parse(data.textContent);
+  var typed = false;
+  amount.addEventListener("input", function () { typed = true; });
+  quantity.addEventListener("input", function () {
+    var cap = caps[String(Number(quantity.value))];
+    if (!typed && cap !== undefined) {
+      amount.value = (Math.floor(cap / 100)) + "." + String(cap % 100).padStart(2, "0");
+    }
+  });
+})();

@@ -128,26 +128,43 @@
     };
   }
 
-  function formatSpan(ms) {
-    var minutes = Math.max(1, Math.round(Math.abs(ms) / 60000));
-    var days = Math.floor(minutes / 1440);
-    var hours = Math.floor((minutes % 1440) / 60);
-    var rest = minutes % 60;
-    if (days) {
-      return days + "d " + hours + "h";
-    }
-    return hours ? hours + "h " + rest + "m" : rest + "m";
+  // The same units and rounding as service_center/core/durations.py, from the page's own translations.
+  function fill(pattern, values) {
+    return pattern.replace(/%\((\w+)\)[ds]/g, function (_, name) { return values[name]; });
   }
 
+  function formatSpan(seconds) {
+    var units = strings.units || {};
+    seconds = Math.abs(seconds);
+    if (seconds < 60) {
+      return fill(units.seconds, { seconds: Math.round(seconds) });
+    }
+    var minutes = Math.round(seconds / 60);
+    if (minutes < 60) {
+      return fill(units.minutes, { minutes: minutes });
+    }
+    var hours = Math.floor(minutes / 60);
+    minutes = minutes % 60;
+    if (hours < 48) {
+      return minutes ? fill(units.hours_minutes, { hours: hours, minutes: minutes }) : fill(units.hours, { hours: hours });
+    }
+    var days = Math.floor(hours / 24);
+    hours = hours % 24;
+    return hours ? fill(units.days_hours, { days: days, hours: hours }) : fill(units.days, { days: days });
+  }
+
+  // Only clocks the server marked as ticking (running while the desk is open) count on between page loads;
+  // business time stands still out of hours, so the others keep the server's figure.
   function tick() {
     var now = Date.now();
-    document.querySelectorAll("time[data-due]").forEach(function (node) {
-      var due = Date.parse(node.dataset.due);
-      if (isNaN(due)) {
-        return;
+    document.querySelectorAll("time[data-sla-seconds][data-ticking]").forEach(function (node) {
+      // Rows swapped in later carry figures from their own fetch: count from when each was first seen.
+      if (!node.dataset.seenAt) {
+        node.dataset.seenAt = String(now);
       }
-      var left = due - now;
-      node.textContent = formatSpan(left) + " " + (left < 0 ? strings.overdue : strings.left);
+      var left = Number(node.dataset.slaSeconds) - (now - Number(node.dataset.seenAt)) / 1000;
+      var text = formatSpan(left);
+      node.textContent = left < 0 ? fill(strings.overdue, { ago: text }) : fill(strings.left, { left: text });
       node.classList.toggle("tk-due--breached", left < 0);
     });
   }

@@ -90,7 +90,7 @@ def test_amount_and_quantity_limits(customer: Any) -> None:
     with pytest.raises(NotEligible) as caught:
         apply(order, amount_fen=10_001, quantity=3)
     assert [p.code for p in caught.value.problems] == ["quantity_exceeds", "amount_exceeds_refundable"]
-    assert caught.value.fields.keys() == {"quantity", "amount"}
+    assert caught.value.fields.keys() == {"quantity", "amount_fen"}
     assert not order.requests.exists()
 
 

@@ -63,7 +63,7 @@ def test_dashboards_draw_their_charts(world: tuple[ServiceDay, Any], asgi_live_s
     page.screenshot(path=str(ARTIFACTS / "reports-aftersales.png"), full_page=True)
 
     page.goto(f"{base}/reports/agents/?date_from={first}&date_to={day.day.isoformat()}")
-    assert "20 分钟" in page.locator(f"tr[data-agent='{day.agent_a.pk}']").inner_text()
+    assert "20分钟" in page.locator(f"tr[data-agent='{day.agent_a.pk}']").inner_text()
     page.screenshot(path=str(ARTIFACTS / "reports-agents.png"), full_page=True)
 
     page.goto(f"{base}/reports/builder/?source=aftersales&dimension=type&measures=requests&measures=refund_fen"

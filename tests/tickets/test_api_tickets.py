@@ -117,11 +117,11 @@ def test_list_query_count_is_constant(
 ) -> None:
     client = api(make_user("supervisor"))
     make_ticket()
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         client.get(URL)
     for _ in range(10):
         make_ticket()
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert len(client.get(URL).json()["results"]) == 11
 
 
