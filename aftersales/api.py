@@ -41,7 +41,7 @@ from profiles.roles import Role
 from profiles.selectors import user_has_role
 from service_center.core.api import ApplicationError
 from service_center.core.idempotency import idempotent
-from service_center.core.serializers import ErrorSerializer
+from service_center.core.serializers import DateTimeField, ErrorSerializer
 from service_center.core.throttling import ScopedRateThrottle
 from tickets.models import Channel
 
@@ -96,8 +96,8 @@ class ItemInSerializer(serializers.Serializer[Any]):
 class ShipmentInSerializer(serializers.Serializer[Any]):
     courier = serializers.ChoiceField(choices=Courier.choices)
     tracking_number = serializers.RegexField(r"^[A-Za-z0-9]{6,40}$", max_length=40)
-    shipped_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    signed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    shipped_at = DateTimeField(required=False, allow_null=True, default=None)
+    signed_at = DateTimeField(required=False, allow_null=True, default=None)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["signed_at"] and (attrs["shipped_at"] is None or attrs["signed_at"] < attrs["shipped_at"]):
@@ -112,8 +112,8 @@ class OrderUpsertSerializer(serializers.Serializer[Any]):
     store_code = serializers.SlugField(max_length=40)
     amount_fen = serializers.IntegerField(min_value=0, max_value=10**12, help_text=_("Paid amount in fen."))
     status = serializers.ChoiceField(choices=Order.Status.choices)
-    paid_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    created_at = serializers.DateTimeField()
+    paid_at = DateTimeField(required=False, allow_null=True, default=None)
+    created_at = DateTimeField()
     items = ItemInSerializer(many=True, allow_empty=False)
     shipments = ShipmentInSerializer(many=True, required=False, default=list)
 
@@ -338,7 +338,7 @@ class TrackingEventSerializer(serializers.Serializer[Any]):
     courier = serializers.ChoiceField(choices=Courier.choices)
     tracking_number = serializers.RegexField(r"^[A-Za-z0-9]{6,40}$", max_length=40)
     kind = serializers.ChoiceField(choices=TrackingEvent.Kind.choices)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = DateTimeField()
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 

@@ -31,6 +31,7 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
 ]
 
+handler400 = "service_center.core.views.bad_request"
 handler403 = "service_center.core.views.permission_denied"
 handler404 = "service_center.core.views.page_not_found"
 handler500 = "service_center.core.views.server_error"

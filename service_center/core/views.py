@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -47,6 +48,13 @@ def _redis_ok() -> bool:
         return bool(Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping())
     except (RedisError, OSError):
         return False
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A refused request (e.g. `BadRequest` raised for a forged cursor) names what was wrong with it."""
+    # Only our own BadRequest messages are shown; Django's SuspiciousOperation texts are for the log.
+    message = str(exception.args[0]) if isinstance(exception, BadRequest) and exception.args else ""
+    return HttpResponse(loader.get_template("400.html").render({"message": message}), status=400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -21,7 +21,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "service_center.core.admin_site.ServiceCenterAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Control characters, oversized and over-deep JSON: refused before any view (and CSRF) reads the body.
+    "service_center.core.input_guard.InputGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -201,6 +203,11 @@ PII_ENCRYPTION_KEYS = env.list(
 PII_BLIND_INDEX_KEY = env.str("PII_BLIND_INDEX_KEY", default="dev-only-blind-index-key")
 PII_VIEW_PERMISSION = "profiles.view_pii"
 
+# The input guard (service_center/core/input_guard.py): JSON bodies above this size are a 413, deeper
+# nesting a 400, both judged before parsing. Our largest documents (orders with items) nest 4 deep.
+JSON_BODY_MAX_BYTES = env.int("JSON_BODY_MAX_BYTES", default=1024 * 1024)
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -212,6 +219,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "service_center.core.api.exception_handler",
+    # Form and multipart bodies refused by the input guard's rule, with the field named (core/input_guard.py).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "service_center.core.parsing.CheckedContentNegotiation",
     # These classes read the rates per request, so settings overrides apply without a restart.
     "DEFAULT_THROTTLE_CLASSES": [
         "service_center.core.throttling.AnonRateThrottle",
