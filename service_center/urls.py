@@ -9,7 +9,7 @@ from service_center.core.api import api_not_found
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("", include("django_prometheus.urls")),
+    path("metrics", core_views.metrics, name="prometheus-django-metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("profiles.urls")),
     path("help/chat/", include("chat.customer_urls")),

@@ -3,6 +3,7 @@
 `production.py` adds the HTTPS hardening on top; `make run` sets DEBUG=1 for local work.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -202,6 +203,13 @@ PII_ENCRYPTION_KEYS = env.list(
 )
 PII_BLIND_INDEX_KEY = env.str("PII_BLIND_INDEX_KEY", default="dev-only-blind-index-key")
 PII_VIEW_PERMISSION = "profiles.view_pii"
+
+# Who may scrape /metrics: a bearer token, or peers in these addresses / networks (e.g. 10.0.0.0/8).
+# Neither set: nobody (403).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Parsed here so a typo stops the start-up instead of failing each scrape.
+METRICS_ALLOWED_IPS = [str(ipaddress.ip_network(value, strict=False))
+                       for value in env.list("METRICS_ALLOWED_IPS", default=[])]
 
 # The input guard (service_center/core/input_guard.py): JSON bodies above this size are a 413, deeper
 # nesting a 400, both judged before parsing. Our largest documents (orders with items) nest 4 deep.
