@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Early, so it sees every response on the way out: no-store unless a public help-center page.
+    "service_center.core.caching.PrivateByDefaultCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Control characters, oversized and over-deep JSON: refused before any view (and CSRF) reads the body.
