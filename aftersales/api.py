@@ -212,6 +212,8 @@ class RequestSerializer(serializers.ModelSerializer[AfterSalesRequest]):
     reason = serializers.CharField(source="reason.code", read_only=True)
     reason_name = serializers.CharField(source="reason.name", read_only=True)
     product_name = serializers.CharField(source="item.product_name", read_only=True)
+    # "" until the customer ships the return: the schema's enum must list it.
+    return_courier = serializers.ChoiceField(choices=Courier.choices, read_only=True, allow_blank=True)
 
     class Meta:
         model = AfterSalesRequest

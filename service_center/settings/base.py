@@ -253,6 +253,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "tickets.api.desk_only_fields_optional"],
     # Group operations by resource ("customers", "me") rather than by the version segment.
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
 }
