@@ -42,7 +42,7 @@ from profiles.selectors import user_has_role
 from service_center.core.api import ApplicationError
 from service_center.core.idempotency import idempotent
 from service_center.core.quarantine import Quarantined
-from service_center.core.serializers import ErrorSerializer
+from service_center.core.serializers import DateTimeField, ErrorSerializer
 from service_center.core.throttling import ScopedRateThrottle
 from tickets.models import Channel
 
@@ -97,8 +97,8 @@ class ItemInSerializer(serializers.Serializer[Any]):
 class ShipmentInSerializer(serializers.Serializer[Any]):
     courier = serializers.ChoiceField(choices=Courier.choices)
     tracking_number = serializers.RegexField(r"^[A-Za-z0-9]{6,40}$", max_length=40)
-    shipped_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    signed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    shipped_at = DateTimeField(required=False, allow_null=True, default=None)
+    signed_at = DateTimeField(required=False, allow_null=True, default=None)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["signed_at"] and (attrs["shipped_at"] is None or attrs["signed_at"] < attrs["shipped_at"]):
@@ -113,8 +113,8 @@ class OrderUpsertSerializer(serializers.Serializer[Any]):
     store_code = serializers.SlugField(max_length=40)
     amount_fen = serializers.IntegerField(min_value=0, max_value=10**12, help_text=_("Paid amount in fen."))
     status = serializers.ChoiceField(choices=Order.Status.choices)
-    paid_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    created_at = serializers.DateTimeField()
+    paid_at = DateTimeField(required=False, allow_null=True, default=None)
+    created_at = DateTimeField()
     items = ItemInSerializer(many=True, allow_empty=False)
     shipments = ShipmentInSerializer(many=True, required=False, default=list)
 
@@ -213,6 +213,8 @@ class RequestSerializer(serializers.ModelSerializer[AfterSalesRequest]):
     reason = serializers.CharField(source="reason.code", read_only=True)
     reason_name = serializers.CharField(source="reason.name", read_only=True)
     product_name = serializers.CharField(source="item.product_name", read_only=True)
+    # "" until the customer ships the return: the schema's enum must list it.
+    return_courier = serializers.ChoiceField(choices=Courier.choices, read_only=True, allow_blank=True)
 
     class Meta:
         model = AfterSalesRequest
@@ -339,7 +341,7 @@ class TrackingEventSerializer(serializers.Serializer[Any]):
     courier = serializers.ChoiceField(choices=Courier.choices)
     tracking_number = serializers.RegexField(r"^[A-Za-z0-9]{6,40}$", max_length=40)
     kind = serializers.ChoiceField(choices=TrackingEvent.Kind.choices)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = DateTimeField()
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +22,7 @@ from aftersales.services import requests as request_services
 from aftersales.workflow import Actor
 from profiles import selectors as profile_selectors
 from service_center.core.api import ApplicationError
+from service_center.core.serializers import DateTimeField
 
 PAGE = 20
 # Where each eligibility problem is shown on the apply form (None: above the form).
@@ -187,10 +188,24 @@ def evidence_image(request: HttpRequest, evidence_id: int) -> HttpResponse:
 # --- Merchant staff -------------------------------------------------------------------------------
 
 
+BIGINT_MAX = 2**63 - 1
+
+
 def _keyset(request: HttpRequest) -> tuple[datetime, int] | None:
-    due, _sep, pk = request.GET.get("after", "").partition(",")
-    moment = parse_datetime(due.replace(" ", "+")) if due else None
-    return (moment, int(pk)) if moment is not None and pk.isdigit() else None
+    """The queue's `after=<due_at>,<id>` cursor, checked: it comes back from the browser, so an impossible
+    date or an id past bigint is a 400 naming it, not a database error."""
+    cursor = request.GET.get("after", "")
+    if not cursor:
+        return None
+    due, _sep, pk = cursor.partition(",")
+    try:
+        moment = parse_datetime(due.replace(" ", "+"))
+    except ValueError:
+        moment = None
+    if (moment is None or moment.tzinfo is None or not pk.isdigit() or int(pk) > BIGINT_MAX
+            or not DateTimeField.MIN_YEAR <= moment.year <= DateTimeField.MAX_YEAR):
+        raise BadRequest(_("The page cursor “after” is not valid; go back to the first page."))
+    return moment, int(pk)
 
 
 @login_required

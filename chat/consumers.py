@@ -2,7 +2,6 @@
 (an agent console's live nudges). The protocol is documented in chat/PROTOCOL.md."""
 
 import asyncio
-import json
 import logging
 import time
 from collections import deque
@@ -19,7 +18,7 @@ from chat.errors import ChatError
 from chat.payloads import conversation_payload, message_payload
 from chat.realtime import DESK_GROUP, Push, agent_group, collecting_pushes, conversation_group
 from profiles import selectors as profile_selectors
-from service_center.core.consumers import DirectDispatch
+from service_center.core.consumers import DirectDispatch, FrameRefused, decode_json_frame
 
 logger = logging.getLogger(__name__)
 
@@ -97,16 +96,10 @@ class _JsonFrames(DirectDispatch, AsyncJsonWebsocketConsumer):
         if not self._within_rate():
             await self.send_json(ChatError("rate_limited", _("Too many messages; slow down.")).as_frame())
             return
-        if not text_data:
-            await self.send_json(ChatError("invalid_json", _("Send a JSON text frame.")).as_frame())
-            return
-        if len(text_data.encode()) > settings.CHAT_SOCKET_MAX_FRAME_BYTES:
-            await self.send_json(ChatError("too_large", _("The frame is too large.")).as_frame())
-            return
         try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self.send_json(ChatError("invalid_json", _("The message is not valid JSON.")).as_frame())
+            content = decode_json_frame(text_data, max_bytes=settings.CHAT_SOCKET_MAX_FRAME_BYTES)
+        except FrameRefused as refused:
+            await self.send_json(refused.as_frame())
             return
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             await self.send_json(ChatError("unknown_type", _("Every frame needs a type.")).as_frame())

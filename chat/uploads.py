@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from chat.errors import ChatError
 from chat.models import Attachment
+from service_center.core.filenames import stored_file_name
 from service_center.core.images import ImageRefused, reencode_image
 
 IMAGE_MAX_SIDE = 1920
@@ -74,8 +75,7 @@ def _read_capped(upload: UploadedFile, limit: int) -> bytes:
 
 
 def _base_name(upload: UploadedFile) -> str:
-    name = (upload.name or "upload").replace("\\", "/").rsplit("/", 1)[-1]
-    return name[-150:] or "upload"
+    return stored_file_name(upload.name, fallback="upload", max_length=150)
 
 
 def check_image(data: bytes, name: str) -> Checked:

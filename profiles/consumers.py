@@ -1,23 +1,21 @@
 """`/ws/presence/`: an agent's workbench keeps this socket open; it drives their presence."""
 
-import json
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from profiles import selectors, services
 from profiles.models import AgentProfile
 from profiles.realtime import PRESENCE_GROUP
-from service_center.core.consumers import DirectDispatch
+from service_center.core.consumers import DirectDispatch, GuardedJsonFrames
 
 # Application close codes (4000-4999) mirror HTTP so the workbench knows not to retry blindly.
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 
 
-class PresenceConsumer(DirectDispatch, AsyncJsonWebsocketConsumer):
+class PresenceConsumer(DirectDispatch, GuardedJsonFrames):
     """Online on connect, offline on disconnect; `{"type": "presence", "presence": "away"}` to
     change it, `{"type": "heartbeat"}` to stay fresh. Everyone connected hears every change,
     broadcast by `profiles.realtime` once the change is committed."""
@@ -47,16 +45,7 @@ class PresenceConsumer(DirectDispatch, AsyncJsonWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         if self.agent is None:
             return  # a refused socket may still deliver frames sent before our close reached it
-        # The base class raises on binary or malformed frames, which would kill the socket.
-        if not text_data:
-            await self._send_error("invalid_json", _("Send a JSON text frame."))
-            return
-        try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self._send_error("invalid_json", _("The message is not valid JSON."))
-            return
-        await self.receive_json(content, **kwargs)
+        await super().receive(text_data, bytes_data, **kwargs)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import CharField, F, Func, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django_stubs_ext import StrOrPromise
 
@@ -32,6 +33,7 @@ from profiles import customers
 from profiles import services as profile_services
 from profiles.models import AuditEntry, CustomerProfile
 from reports import kpis
+from reports.cells import spreadsheet_row
 from reports.models import ExportJob
 from reports.rollups import day_bounds
 from reports.xlsx import streaming_workbook
@@ -194,14 +196,16 @@ def _progress(job: ExportJob, done: int) -> None:
 def _write(job: ExportJob, path: Path, dataset: Dataset, batch: int) -> int:
     columns = dataset.columns()
     rows = dataset.rows(job.date_from, job.date_to, batch)
-    prepare: Callable[[Row], Sequence[Any]] = (lambda row: row) if job.include_pii else (
-        lambda row: _masked(row, columns))
+    # Every cell is made spreadsheet-safe (reports.cells) on the one way into both formats and both of
+    # the XLSX writer's paths (its raw text rows and openpyxl's cells).
+    prepare: Callable[[Row], list[Any]] = spreadsheet_row if job.include_pii else (
+        lambda row: spreadsheet_row(_masked(row, columns)))
     done = 0
     if job.file_format == ExportJob.Format.CSV:
         # utf-8-sig: Excel opens a CSV with a byte-order mark as UTF-8, so Chinese text survives.
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow([str(column.header) for column in columns])
+            writer.writerow(spreadsheet_row(str(column.header) for column in columns))
             for row in rows:
                 writer.writerow(prepare(row))
                 done += 1
@@ -209,9 +213,9 @@ def _write(job: ExportJob, path: Path, dataset: Dataset, batch: int) -> int:
                     _progress(job, done)
     else:
         workbook, sheet = streaming_workbook(str(dataset.label)[:31])
-        sheet.append([str(column.header) for column in columns])
+        sheet.append(spreadsheet_row(str(column.header) for column in columns))
         for row in rows:
-            sheet.append(list(prepare(row)))
+            sheet.append(prepare(row))
             done += 1
             if done % batch == 0:
                 _progress(job, done)
@@ -228,7 +232,7 @@ def export_run(*, job_id: int) -> ExportJob | None:
     dataset = DATASETS[job.dataset]
     batch = settings.REPORTS_EXPORT_BATCH
     ExportJob.objects.filter(pk=job.pk).update(rows_total=dataset.count(job.date_from, job.date_to))
-    name = f"{job.dataset}-{job.date_from:%Y%m%d}-{job.date_to:%Y%m%d}-{job.pk}.{job.file_format}"
+    name = get_valid_filename(f"{job.dataset}-{job.date_from:%Y%m%d}-{job.date_to:%Y%m%d}-{job.pk}.{job.file_format}")
     try:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / name

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reports.builder import ReportSpec, build
+from reports.cells import spreadsheet_row
 from reports.models import SavedReport
 
 SEND_AT_HOUR = 8  # Beijing time: the report is in the inbox when the shift starts.
@@ -69,9 +70,9 @@ def report_csv(report: SavedReport, *, first: date, last: date) -> str:
     built = build(ReportSpec(**report.spec), first=first, last=last)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([str(built.dimension), *(str(measure.label) for _key, measure in built.columns)])
+    writer.writerow(spreadsheet_row([str(built.dimension), *(str(measure.label) for _key, measure in built.columns)]))
     for label, values in built.rows:
-        writer.writerow([label, *("" if value is None else value for _measure, value in values)])
+        writer.writerow(spreadsheet_row([label, *("" if value is None else value for _measure, value in values)]))
     return buffer.getvalue()
 
 

@@ -9,7 +9,7 @@ from service_center.core.api import api_not_found
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("", include("django_prometheus.urls")),
+    path("metrics", core_views.metrics, name="prometheus-django-metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("profiles.urls")),
     path("help/chat/", include("chat.customer_urls")),
@@ -32,6 +32,7 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
 ]
 
+handler400 = "service_center.core.views.bad_request"
 handler403 = "service_center.core.views.permission_denied"
 handler404 = "service_center.core.views.page_not_found"
 handler500 = "service_center.core.views.server_error"

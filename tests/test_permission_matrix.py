@@ -258,7 +258,8 @@ _TICKET_ACTION_DATA: dict[str, Callable[[World], dict[str, Any]]] = {
 ROUTES: dict[str, Route] = {
     "": Route("GET", fixed("/"), expect("ok")),
     "healthz": Route("GET", fixed("/healthz"), EVERYONE),
-    "metrics": Route("GET", fixed("/metrics"), EVERYONE),
+    # Scrapers only, by bearer token or allowed address (tests/pages/test_ops_endpoints.py): no role opens it.
+    "metrics": Route("GET", fixed("/metrics"), expect("403")),
     "i18n/setlang/": Route("POST", fixed("/i18n/setlang/"), EVERYONE, data=lambda w: {"language": "en"}),
     "accounts/login/": Route("GET", fixed("/accounts/login/"), EVERYONE),
     "accounts/2fa/": Route("GET", fixed("/accounts/2fa/"), SIGNED_IN),

@@ -139,6 +139,16 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
         return data
 
 
+def desk_only_fields_optional(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular post-processing hook: the desk-only ticket fields are left out for customers, so the
+    schema must not call them required (a schema-checking client would reject the customer's answer)."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name in ("Ticket", "TicketDetail") and "required" in component:
+            component["required"] = [field for field in component["required"]
+                                     if field not in TicketSerializer.DESK_ONLY]
+    return result
+
+
 class TicketDetailSerializer(TicketSerializer):
     allowed_statuses = serializers.SerializerMethodField(help_text=_("Statuses the ticket may move to now."))
 

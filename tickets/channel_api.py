@@ -30,7 +30,7 @@ from service_center.core import webhooks
 from service_center.core.api import ApplicationError
 from service_center.core.permissions import MethodPermission
 from service_center.core.quarantine import Quarantined
-from service_center.core.serializers import ErrorSerializer
+from service_center.core.serializers import DateTimeField, ErrorSerializer
 from tickets import channel_intake, selectors, wechat
 from tickets.errors import ChannelRefused
 from tickets.models import CallRecord
@@ -130,6 +130,8 @@ class CallRecordSerializer(serializers.ModelSerializer[CallRecord]):
     phone = serializers.CharField(write_only=True, max_length=20, help_text=_("The customer's phone number."))
     agent = _agent_field()
     ivr_path = serializers.ListField(child=serializers.CharField(max_length=60), required=False, max_length=30)
+    started_at = DateTimeField()
+    ended_at = DateTimeField(required=False, allow_null=True)
     ticket_number = serializers.CharField(source="ticket.number", read_only=True)
     ticket_id = serializers.IntegerField(read_only=True)
     duration_seconds = serializers.IntegerField(read_only=True)
@@ -148,7 +150,7 @@ class CallRecordSerializer(serializers.ModelSerializer[CallRecord]):
 
 
 class CallUpdateSerializer(serializers.Serializer[Any]):
-    ended_at = serializers.DateTimeField(required=False)
+    ended_at = DateTimeField(required=False)
     ivr_path = serializers.ListField(child=serializers.CharField(max_length=60), required=False, max_length=30)
     agent = _agent_field()
     recording_url = serializers.URLField(required=False, max_length=500)

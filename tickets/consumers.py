@@ -7,10 +7,9 @@ changed. Access is decided by `tickets.selectors`; the consumers never touch the
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
-from service_center.core.consumers import DirectDispatch
+from service_center.core.consumers import DirectDispatch, GuardedJsonFrames
 from tickets import realtime, selectors
 
 # Application close codes mirror HTTP, so the page knows not to retry (as profiles.consumers).
@@ -37,7 +36,7 @@ def customer_group_for(user: Any, ticket_id: int) -> str | None:
     return realtime.customer_group(ticket.pk) if ticket.customer_id == user.pk else None
 
 
-class _ListeningConsumer(DirectDispatch, AsyncJsonWebsocketConsumer):
+class _ListeningConsumer(DirectDispatch, GuardedJsonFrames):
     groups_joined: list[str]
 
     async def connect(self) -> None:

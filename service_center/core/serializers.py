@@ -1,6 +1,7 @@
 """Serializer pieces shared by every app's API: masked PII and the documented error envelope."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -59,6 +60,25 @@ class ErrorDetailSerializer(serializers.Serializer[Any]):
             help_text=_('Validation messages by field, `{"field": ["message"]}`; empty for other errors.'),
         )
         return fields
+
+
+class DateTimeField(serializers.DateTimeField):
+    """DRF's date-time field, refusing years a Python datetime cannot shift across time zones.
+
+    0001-01-01 parses, but turning it into Beijing or UTC time overflows (a 500); and before 1901
+    Asia/Shanghai had local mean time (+08:05:43), which no business record of ours predates.
+    """
+
+    MIN_YEAR = 1901
+    MAX_YEAR = 9998
+    default_error_messages = {
+        "out_of_range": _("Date and time must fall between the years {min_year} and {max_year}."),
+    }
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        if not self.MIN_YEAR <= value.year <= self.MAX_YEAR:
+            self.fail("out_of_range", min_year=self.MIN_YEAR, max_year=self.MAX_YEAR)
+        return super().enforce_timezone(value)
 
 
 class ErrorSerializer(serializers.Serializer[Any]):

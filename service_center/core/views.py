@@ -1,14 +1,18 @@
 """Project-wide pages: the role-aware home redirect, health check and error pages."""
 
+import hmac
+import ipaddress
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django_prometheus.exports import ExportToDjangoView
 from redis import Redis
 from redis.exceptions import RedisError
 
@@ -33,6 +37,30 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if healthy else 503)
 
 
+def metrics_allowed(request: HttpRequest) -> bool:
+    """A scraper may read /metrics with `Authorization: Bearer <METRICS_TOKEN>` or from an address in
+    METRICS_ALLOWED_IPS (addresses or networks, as Daphne sees the peer: behind a proxy that is the
+    proxy's, so use the token there)."""
+    token = settings.METRICS_TOKEN
+    scheme, _space, offered = request.headers.get("Authorization", "").partition(" ")
+    if token and scheme.lower() == "bearer" and hmac.compare_digest(offered.strip().encode(), token.encode()):
+        return True
+    try:
+        peer = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(peer in ipaddress.ip_network(allowed) for allowed in settings.METRICS_ALLOWED_IPS)
+
+
+@never_cache
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus figures (django-prometheus' exporter), for allowed scrapers only: they count business
+    activity, which is nobody else's to read."""
+    if not metrics_allowed(request):
+        raise PermissionDenied
+    return ExportToDjangoView(request)
+
+
 def _database_ok() -> bool:
     try:
         with connection.cursor() as cursor:
@@ -47,6 +75,13 @@ def _redis_ok() -> bool:
         return bool(Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping())
     except (RedisError, OSError):
         return False
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A refused request (e.g. `BadRequest` raised for a forged cursor) names what was wrong with it."""
+    # Only our own BadRequest messages are shown; Django's SuspiciousOperation texts are for the log.
+    message = str(exception.args[0]) if isinstance(exception, BadRequest) and exception.args else ""
+    return HttpResponse(loader.get_template("400.html").render({"message": message}), status=400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

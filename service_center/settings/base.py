@@ -3,6 +3,7 @@
 `production.py` adds the HTTPS hardening on top; `make run` sets DEBUG=1 for local work.
 """
 
+import ipaddress
 import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -25,7 +26,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "service_center.core.admin_site.ServiceCenterAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,8 +61,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Early, so it sees every response on the way out: no-store unless a public help-center page.
+    "service_center.core.caching.PrivateByDefaultCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Control characters, oversized and over-deep JSON: refused before any view (and CSRF) reads the body.
+    "service_center.core.input_guard.InputGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -215,6 +220,18 @@ PII_ENCRYPTION_KEYS = env.list(
 PII_BLIND_INDEX_KEY = env.str("PII_BLIND_INDEX_KEY", default="dev-only-blind-index-key")
 PII_VIEW_PERMISSION = "profiles.view_pii"
 
+# Who may scrape /metrics: a bearer token, or peers in these addresses / networks (e.g. 10.0.0.0/8).
+# Neither set: nobody (403).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Parsed here so a typo stops the start-up instead of failing each scrape.
+METRICS_ALLOWED_IPS = [str(ipaddress.ip_network(value, strict=False))
+                       for value in env.list("METRICS_ALLOWED_IPS", default=[])]
+
+# The input guard (service_center/core/input_guard.py): JSON bodies above this size are a 413, deeper
+# nesting a 400, both judged before parsing. Our largest documents (orders with items) nest 4 deep.
+JSON_BODY_MAX_BYTES = env.int("JSON_BODY_MAX_BYTES", default=1024 * 1024)
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -226,6 +243,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "service_center.core.api.exception_handler",
+    # Form and multipart bodies refused by the input guard's rule, with the field named (core/input_guard.py).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "service_center.core.parsing.CheckedContentNegotiation",
     # These classes read the rates per request, so settings overrides apply without a restart.
     "DEFAULT_THROTTLE_CLASSES": [
         "service_center.core.throttling.AnonRateThrottle",
@@ -248,6 +267,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "tickets.api.desk_only_fields_optional"],
     # Group operations by resource ("customers", "me") rather than by the version segment.
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
 }

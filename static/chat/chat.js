@@ -111,7 +111,10 @@
       } else {
         var file = document.createElement("a");
         file.href = attachment.url;
-        file.textContent = "📎 " + attachment.name;
+        // Isolated: a right-to-left override in the name must not reorder what surrounds it.
+        var fileName = document.createElement("bdi");
+        fileName.textContent = attachment.name;
+        file.append("📎 ", fileName);
         bubble.appendChild(file);
       }
     }

@@ -24,8 +24,13 @@ def metric(text: str, name: str, **labels: str) -> float | None:
     return float(found.group(1)) if found else None
 
 
+@pytest.fixture(autouse=True)
+def _scrape_token(settings: Any) -> None:
+    settings.METRICS_TOKEN = "scrape-token"
+
+
 def scrape() -> str:
-    response = Client().get("/metrics")
+    response = Client(HTTP_AUTHORIZATION="Bearer scrape-token").get("/metrics")
     assert response.status_code == 200
     return response.content.decode()
 

@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
+from service_center.core.filenames import stored_file_name
 from tickets.models import TicketAttachment, TicketMessage
 
 # Leading bytes → the type we store. Anything else is refused, whatever its extension claims.
@@ -70,7 +71,7 @@ def attach(*, message: TicketMessage, uploads: Iterable[UploadedFile]) -> list[T
     checked = [(upload, *check(upload)) for upload in uploads]
     stored = []
     for upload, data, content_type in checked:
-        name = (upload.name or "file").rsplit("/", 1)[-1][:200]
+        name = stored_file_name(upload.name, fallback="file", max_length=200)
         attachment = TicketAttachment(message=message, filename=name, content_type=content_type, size=len(data),
                                       sha256=hashlib.sha256(data).hexdigest())
         attachment.file.save(name, ContentFile(data), save=False)
