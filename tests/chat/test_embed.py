@@ -84,7 +84,7 @@ def test_the_ordinary_widget_stays_unframable_without_an_allow_list(
     signing.dumps({"customer": "C-NOBODY"}, salt=SALT),  # well signed, names nobody
     signing.dumps({"customer": "C000001"}, salt="another-purpose"),  # signed for something else
     signing.dumps(["C000001"], salt=SALT),  # not the payload's shape
-])
+], ids=["empty", "unsigned", "names-nobody", "other-salt", "wrong-shape"])  # xdist: same names in every worker
 def test_a_bad_token_is_refused_and_signs_nobody_in(token: str) -> None:
     client = Client()
     response = client.get("/help/chat/embed/", {"token": token})
