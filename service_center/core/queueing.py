@@ -19,6 +19,7 @@ Task names are Celery's registered names (module path + function), checked when 
 import inspect
 import json
 import logging
+import threading
 import traceback
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -74,9 +75,28 @@ def enqueue(task_name: str, **kwargs: Any) -> OutboxMessage:
     except (TypeError, ValueError) as error:
         raise TypeError(f"{task_name}: task arguments must be JSON values: {error}") from None
     message = OutboxMessage.objects.create(task_name=task_name, kwargs=kwargs, available_at=timezone.now())
+    _written.ids.append(message.pk)
     # robust: a relay that fails for any reason leaves the row to the sweep, never fails the caller's commit.
-    transaction.on_commit(partial(relay, [message.pk]), robust=True)
+    transaction.on_commit(_relay_written, robust=True)
     return message
+
+
+class _Written(threading.local):
+    """Rows this thread wrote since its last relay. Transactions in a thread follow one another, so the first
+    on-commit callback of a commit relays every row of that transaction in one batch and the others find the
+    list empty. Rows of a rolled-back transaction are never found by the relay (ids are not reused)."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+
+_written = _Written()
+
+
+def _relay_written() -> None:
+    ids, _written.ids = _written.ids, []
+    if ids:
+        relay(ids)
 
 
 def _sendable(now: datetime) -> Q:

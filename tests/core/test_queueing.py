@@ -273,7 +273,8 @@ def test_admin_lists_by_state_shows_the_payload_and_retries_or_discards(
     assert queueing.sweep(now=now + timedelta(days=1))["sent"] == 0
 
 
-def test_outbox_counts_by_state_are_a_metric() -> None:
+def test_outbox_counts_by_state_are_a_metric(settings: Any) -> None:
+    settings.METRICS_TOKEN = "scrape-token"  # what scrape() sends once /metrics wants a scraper's token
     now = timezone.now()
     OutboxMessage.objects.create(task_name="tests.core.record_run", available_at=now)
     OutboxMessage.objects.create(task_name="tests.core.record_run", available_at=now)
