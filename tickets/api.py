@@ -27,6 +27,7 @@ from profiles.selectors import agent_users, user_has_role
 from service_center.core.idempotency import idempotent
 from service_center.core.serializers import ErrorSerializer
 from tickets import channel_api, desk_selectors, services
+from tickets import search as ticket_search
 from tickets.models import Category, Channel, Priority, Status, Ticket, TicketMessage, TicketType
 
 _ERRORS = {401: ErrorSerializer, 403: ErrorSerializer}
@@ -197,13 +198,23 @@ class TicketFilter(filters.FilterSet):
     team = filters.NumberFilter(field_name="team_id")
     assignee = filters.NumberFilter(field_name="assignee_id")
     tag = filters.CharFilter(method="filter_tag", max_length=30)
+    # No max_length: any text is a query (the first 200 characters count), never a 400.
+    q = filters.CharFilter(method="filter_search", help_text=_(
+        "Search: ticket number (or its beginning), subject, messages (internal notes for the desk only), customer "
+        "name, order number, tag; an exact phone number or e-mail address finds the customer's tickets. Every "
+        "word must match; combines with the other filters; newest first."))
 
     class Meta:
         model = Ticket
-        fields = ["status", "channel", "priority", "team", "assignee", "tag"]
+        fields = ["status", "channel", "priority", "team", "assignee", "tag", "q"]
 
     def filter_tag(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         return queryset.filter(tags__contains=[value])
+
+    def filter_search(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        request = self.request
+        return ticket_search.search(queryset, ticket_search.parse(value), user=request.user,
+                                    include_notes=not _is_customer_view(request))
 
 
 class MessagePagination(CursorPagination):

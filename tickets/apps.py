@@ -17,7 +17,7 @@ class TicketsConfig(AppConfig):
         from tickets import realtime
         from tickets.customer_merge import HANDLER
         from tickets.email import outbound as email_outbound
-        from tickets.services import channels, delivery, outbound
+        from tickets.services import channels, delivery, outbound, search_index
         from tickets.timeline import contact_entries, ticket_entries
 
         realtime.subscribe()
@@ -30,6 +30,7 @@ class TicketsConfig(AppConfig):
         customer_timeline.register(ticket_entries)
         customer_timeline.register(contact_entries)
         customer_merge.register(HANDLER)
+        search_index.subscribe()
 
     def seed_demo(self, stdout: Any) -> None:
         from tickets.demo import seed
