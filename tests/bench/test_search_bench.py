@@ -133,6 +133,10 @@ def test_ticket_search_at_scale(report: Any) -> None:
         "rare_word": RARE_WORD,
         "number_exact": sample.number,
         "number_prefix": sample.number[:-2],
+        # Numbers are 'B' + 10 digits: from 100,000 tickets up these prefixes match 1,000 tickets (from the index and
+        # sorted) and 10,000 (at COMMON_MATCHES: found by walking the newest tickets).
+        "number_prefix_1000": sample.number[:-3],
+        "number_prefix_10000": sample.number[:-4],
         "phone": PHONE,
         "no_match": "不存在的词语组合",
     }
