@@ -36,6 +36,8 @@ from tickets.models import (
 )
 from tickets.services import search_index
 
+ADMIN_SEARCH_ROWS = 1000
+
 
 @admin.register(Category)
 class CategoryAdmin(HistoryAdmin):
@@ -171,8 +173,9 @@ class TicketAdmin(HistoryAdmin):
                            ) -> tuple[QuerySet[Ticket], bool]:
         if not search_term.strip():
             return queryset, False
+        # The admin pages by OFFSET: its search shows the newest ADMIN_SEARCH_ROWS matches.
         return ticket_search.search(queryset, ticket_search.parse(search_term), user=request.user,
-                                    include_notes=True), False
+                                    include_notes=True, limit=ADMIN_SEARCH_ROWS), False
 
     def save_model(self, request: HttpRequest, obj: Ticket, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)

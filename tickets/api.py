@@ -20,10 +20,12 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+from rest_framework.settings import api_settings
 
 from profiles.models import CustomerProfile, User
 from profiles.roles import Role
 from profiles.selectors import agent_users, user_has_role
+from service_center.core.api import DefaultCursorPagination
 from service_center.core.idempotency import idempotent
 from service_center.core.serializers import ErrorSerializer
 from tickets import channel_api, desk_selectors, services
@@ -213,8 +215,19 @@ class TicketFilter(filters.FilterSet):
 
     def filter_search(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         request = self.request
-        return ticket_search.search(queryset, ticket_search.parse(value), user=request.user,
-                                    include_notes=not _is_customer_view(request))
+        paginator = DefaultCursorPagination()
+        # Search returns only the rows one page needs, so it has to know where the cursor stands: below
+        # its id going forward; going back, every match above it (at most the pages already seen).
+        cursor = paginator.decode_cursor(request)
+        # The stubs call the position an int; DRF decodes it from the cursor as text.
+        text = str(cursor.position) if cursor and cursor.position is not None else ""
+        position = int(text) if text.isdigit() else None
+        reverse = bool(cursor and cursor.reverse)
+        page = int(paginator.get_page_size(request) or api_settings.PAGE_SIZE or 0) + 1
+        return ticket_search.search(
+            queryset, ticket_search.parse(value), user=request.user, include_notes=not _is_customer_view(request),
+            before=None if reverse else position, after=position if reverse else None,
+            limit=ticket_search.MAX_LIMIT if reverse else page)
 
 
 class MessagePagination(CursorPagination):

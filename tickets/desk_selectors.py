@@ -119,7 +119,7 @@ def search_page(user: Any, query: search.TicketQuery, *, filters: selectors.Queu
     """
     include_notes = is_desk(user)
     rows = list(search.search(searchable_tickets(user, filters), query, user=user, include_notes=include_notes,
-                              before=before)[: limit + 1])
+                              before=before, limit=limit + 1)[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     return SearchPage(hits=search.hits(rows, query, include_notes=include_notes),

@@ -8,14 +8,11 @@ Results are the newest first, paged by id (a keyset, never OFFSET), after the ca
 queue filters: the caller passes the tickets the user may see, and search only narrows them.
 """
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.safestring import SafeString
 
@@ -32,14 +29,17 @@ MAX_TERMS = 12
 PREFIX_MIN_CHARS = 4
 PHONE_MIN_DIGITS = 7
 SNIPPET_BEFORE, SNIPPET_AFTER = 30, 110
-# A query matching at least this many tickets is "common": results are found by walking the newest
-# tickets rather than by collecting every match from the index and sorting them.
-COMMON_MATCHES = 10_000
-MATCH_COUNT_TTL = 600
-_WALK = ("COALESCE((SELECT {} @@ to_tsquery('simple', %s) FROM tickets_ticketsearch s "
-         'WHERE s.ticket_id = "tickets_ticket"."id"), false)')
-_WALK_STAFF = _WALK.format("(s.head || s.replies || s.notes)")
-_WALK_PUBLIC = _WALK.format("(s.head || s.replies)")
+# The newest visible tickets checked one by one (cheap while a word is common); older matches come
+# from the GIN index, restricted to ids below them (cheap while a word is rare).
+WALK_ROWS = 2000
+# Rows a search may return when the caller gives no limit (the API's largest page, plus one).
+DEFAULT_LIMIT = 201
+MAX_LIMIT = 5000
+_MATCHES = ("COALESCE((SELECT {document} @@ to_tsquery('simple', %s) FROM tickets_ticketsearch s "
+            "WHERE s.ticket_id = {ticket}), false)")
+_DOCUMENTS = {True: "(s.head || s.replies || s.notes)", False: "(s.head || s.replies)"}
+# ((head || replies) || notes) is the `ticket_search_staff` GIN index's expression
+# (tickets.models.search.staff_document), written out so PostgreSQL matches it to the index.
 _FROM_INDEX = ('"tickets_ticket"."id" = ANY(ARRAY(SELECT ticket_id FROM tickets_ticketsearch '
                "WHERE ((head || replies) || notes) @@ to_tsquery('simple', %s)))")
 
@@ -84,30 +84,6 @@ def parse(text: str) -> TicketQuery:
     return TicketQuery(text=text, terms=tuple(terms[:MAX_TERMS]))
 
 
-def match_count_key(tsquery: str) -> str:
-    return f"tickets:search:n:{hashlib.blake2b(tsquery.encode(), digest_size=12).hexdigest()}"
-
-
-def match_count(tsquery: str, *, cap: int = COMMON_MATCHES) -> int:
-    """How many tickets match, counted through the GIN index up to `cap`, and cached briefly.
-
-    ((head || replies) || notes) here and in _FROM_INDEX is the `ticket_search_staff` index's expression
-    (tickets.models.search.staff_document), written out so PostgreSQL matches it to the index.
-    """
-    key = match_count_key(tsquery)
-    count = cache.get(key)
-    if count is None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM tickets_ticketsearch "
-                "WHERE ((head || replies) || notes) @@ to_tsquery('simple', %s) LIMIT %s) found",
-                [tsquery, cap],
-            )
-            (count,) = cursor.fetchone()
-        cache.set(key, count, MATCH_COUNT_TTL)
-    return int(count)
-
-
 def contact_customers(query: TicketQuery, user: Any) -> list[int] | None:
     """Customers whose phone or e-mail is exactly the query, for the desk (which already finds a caller by
     number when opening a ticket) and people allowed to see contact details; None when the query is no
@@ -120,10 +96,14 @@ def contact_customers(query: TicketQuery, user: Any) -> list[int] | None:
 
 
 def search(tickets: QuerySet[Ticket], query: TicketQuery, *, user: Any, include_notes: bool,
-           before: int | None = None) -> QuerySet[Ticket]:
-    """`tickets` (already limited to what `user` may see) that match, newest first, ids below `before`."""
+           before: int | None = None, after: int | None = None, limit: int = DEFAULT_LIMIT) -> QuerySet[Ticket]:
+    """The newest `limit` of `tickets` (already limited to what `user` may see) that match, newest first,
+    ids below `before` and above `after`."""
+    limit = max(1, min(limit, MAX_LIMIT))
     if before is not None:
         tickets = tickets.filter(pk__lt=before)
+    if after is not None:
+        tickets = tickets.filter(pk__gt=after)
     if query.is_empty:
         return tickets.none()
     customers = contact_customers(query, user)
@@ -135,17 +115,37 @@ def search(tickets: QuerySet[Ticket], query: TicketQuery, *, user: Any, include_
         from tickets import elastic
 
         matching = tickets.filter(pk__in=elastic.search_ids(query, include_notes=include_notes, before=before))
-    elif not include_notes or match_count(query.tsquery()) >= COMMON_MATCHES:
-        # Common words (and a customer's few tickets): walk the newest visible tickets and check each
-        # one's document, stopping at the page's end. A correlated subquery, because as a join the
-        # planner may misjudge how many match and sort every match instead.
-        walk = _WALK_STAFF if include_notes else _WALK_PUBLIC
-        matching = tickets.extra(where=[walk], params=[query.tsquery()])  # noqa: S610 (constant SQL, bound value)
     else:
-        # Rarer words: every match through the GIN index (an InitPlan the planner cannot turn into a walk
-        # of the whole table), then the visible ones among them, newest first.
-        matching = tickets.extra(where=[_FROM_INDEX], params=[query.tsquery()])  # noqa: S610 (constant SQL, bound value)
+        ids_sql, ids_params = _newest_matches(tickets, query.tsquery(), include_notes=include_notes, limit=limit)
+        matching = tickets.extra(where=[f'"tickets_ticket"."id" = ANY({ids_sql})'], params=ids_params)  # noqa: S610 (SQL compiled from querysets and constants, values bound)
     return matching.order_by("-pk")
+
+
+def _newest_matches(tickets: QuerySet[Ticket], tsquery: str, *, include_notes: bool, limit: int
+                    ) -> tuple[str, list[Any]]:
+    """An ARRAY(...) of the ids of the newest `limit` matches among `tickets`, in one statement.
+
+    Two ordered parts joined by UNION ALL under one LIMIT, which PostgreSQL runs lazily: first the
+    WALK_ROWS newest visible tickets, each checked against its document (a correlated subquery, so the
+    planner cannot swap it for "every match, then sort"); only if they hold too few matches, the older
+    matches from the GIN index. A common word fills the page in the first part; a rare word or a number
+    prefix (whose matches sit together in one stretch of ids) costs the walk plus an index lookup.
+    """
+    document = _DOCUMENTS[include_notes]
+    newest = tickets.order_by("-pk").values_list("pk", flat=True)[:WALK_ROWS]
+    recent_sql, recent_params = newest.query.sql_with_params()
+    checked = _MATCHES.format(document=document, ticket="r.id")
+    recent_matches = f"SELECT r.id FROM ({recent_sql}) r(id) WHERE {checked} ORDER BY r.id DESC LIMIT {int(limit)}"  # noqa: S608 (compiled queryset and constants)
+    below_recent = f'"tickets_ticket"."id" < (SELECT min(w.id) FROM ({recent_sql}) w(id))'  # noqa: S608 (compiled queryset)
+    where, params = [_FROM_INDEX, below_recent], [tsquery, *recent_params]
+    if not include_notes:
+        # The index covers notes too: a customer's match is checked again against the public part.
+        where.append(_MATCHES.format(document=document, ticket='"tickets_ticket"."id"'))
+        params.append(tsquery)
+    older = tickets.extra(where=where, params=params)  # noqa: S610 (constants and a compiled queryset, values bound)
+    older_sql, older_params = older.order_by("-pk").values_list("pk", flat=True)[:limit].query.sql_with_params()
+    sql = f"ARRAY(SELECT u.id FROM (({recent_matches}) UNION ALL ({older_sql})) u LIMIT {int(limit)})"  # noqa: S608 (compiled querysets)
+    return sql, [*recent_params, tsquery, *older_params]
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ every write path keeping the index, the desk page, the API, the admin, and any t
 from collections.abc import Callable
 from io import StringIO
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.core.management import call_command
@@ -270,15 +271,38 @@ def test_any_text_is_a_query(text: str, agent: User) -> None:
     assert isinstance(found(agent, text), list)
 
 
-@pytest.mark.parametrize("common", [1, 10**9])
-def test_walk_and_index_strategies_find_the_same(common: int, monkeypatch: Any, make_ticket: Callable[..., Ticket],
-                                                 agent: User, make_user: Callable[..., User]) -> None:
-    monkeypatch.setattr(search, "COMMON_MATCHES", common)
-    monkeypatch.setattr(search, "match_count", lambda tsquery, cap=0: 5)
+@pytest.mark.parametrize("walk_rows", [1, 10**6])
+def test_walk_and_index_parts_find_the_same(walk_rows: int, monkeypatch: Any, make_ticket: Callable[..., Ticket],
+                                            agent: User, make_user: Callable[..., User]) -> None:
+    # 1: only the newest ticket is walked, the rest come from the index; 10**6: everything is walked.
+    monkeypatch.setattr(search, "WALK_ROWS", walk_rows)
     other_team = TeamFactory.create()
     tickets = [make_ticket(subject=f"换货申请 {i}") for i in range(3)]
-    make_ticket(subject="换货申请", team=other_team)
+    theirs = make_ticket(subject="换货申请", team=other_team)
     services.ticket_add_note(ticket=tickets[0], author=agent, body="仓库缺货")
     assert found(agent, "换货") == [ticket.pk for ticket in reversed(tickets)]
     assert found(agent, "缺货 换货") == [tickets[0].pk]
     assert len(found(make_user("supervisor"), "换货")) == 4
+    # The customer owns all four, and never finds one by the internal note.
+    customer = tickets[0].customer
+    assert found(customer, "换货") == [theirs.pk, *(ticket.pk for ticket in reversed(tickets))]
+    assert found(customer, "缺货") == []
+
+
+def test_api_pages_through_search_results_both_ways(make_ticket: Callable[..., Ticket], agent: User,
+                                                    monkeypatch: Any) -> None:
+    monkeypatch.setattr(search, "WALK_ROWS", 2)
+    tickets = [make_ticket(subject=f"物流查询 {i}") for i in range(7)]
+    api = APIClient()
+    api.force_authenticate(agent)
+    seen: list[int] = []
+    url: str | None = "/api/v1/tickets/?" + urlencode({"q": "物流", "page_size": 3})
+    pages = []
+    while url:
+        body = api.get(url).json()
+        pages.append(body)
+        seen += [row["id"] for row in body["results"]]
+        url = body["next"]
+    assert seen == sorted((ticket.pk for ticket in tickets), reverse=True)
+    back = api.get(pages[-1]["previous"]).json()
+    assert [row["id"] for row in back["results"]] == [row["id"] for row in pages[-2]["results"]]
