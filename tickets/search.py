@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import QuerySet
 from django.utils.safestring import SafeString
 
 from profiles.models import User
@@ -21,7 +22,7 @@ from service_center.core.crypto import blind_index
 from service_center.core.highlight import highlight_terms, mark_terms, snippet
 from service_center.core.masking import can_view_pii
 from service_center.core.segmentation import MAX_QUERY_CHARS, segment
-from tickets.models import Ticket, TicketMessage
+from tickets.models import Ticket
 
 # More words than this add nothing but work: the rest of a pasted paragraph is ignored.
 MAX_TERMS = 12
@@ -160,13 +161,17 @@ def hits(tickets: Sequence[Ticket], query: TicketQuery, *, include_notes: bool) 
     marks = query.marks
     found: dict[int, str] = {}
     if tickets and marks:
-        matches = Q()
-        for term in marks:
-            matches |= Q(body__icontains=term)
-        messages = TicketMessage.objects.filter(matches, ticket_id__in=[ticket.pk for ticket in tickets])
-        if not include_notes:
-            messages = messages.filter(kind=TicketMessage.Kind.REPLY)
-        found = dict(messages.order_by("ticket_id", "id").distinct("ticket_id").values_list("ticket_id", "body"))
+        with connection.cursor() as cursor:
+            # Per ticket, its thread in order through the (ticket, created_at, id) index, stopping at the
+            # first message holding a query word: bounded by the page, never a scan of the messages table.
+            cursor.execute(
+                "SELECT t.id, m.body FROM unnest(%s::int[]) AS t(id) CROSS JOIN LATERAL ("
+                "SELECT body FROM tickets_ticketmessage WHERE ticket_id = t.id AND (%s OR kind = 'reply') "
+                "AND EXISTS (SELECT 1 FROM unnest(%s::text[]) AS q(term) WHERE strpos(lower(body), q.term) > 0) "
+                "ORDER BY created_at, id LIMIT 1) m",
+                [[ticket.pk for ticket in tickets], include_notes, [mark.lower() for mark in marks]],
+            )
+            found = dict(cursor.fetchall())
     return [
         Hit(ticket=ticket, subject_html=mark_terms(ticket.subject, marks),
             snippet_html=snippet(" ".join(found[ticket.pk].split()), marks, before=SNIPPET_BEFORE,

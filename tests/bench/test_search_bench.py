@@ -100,8 +100,14 @@ def _measure(user: User, text: str) -> dict[str, Any]:
     reset_queries()
     with CaptureQueriesContext(connection) as queries:
         call()
+    timings = {}
+    for captured in queries.captured_queries:
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + captured["sql"])
+            timings[captured["sql"][:60]] = round(cursor.fetchone()[0][0]["Execution Time"], 2)
     return {"query": text, "rows": len(first.hits), "more": first.next_before is not None,
-            "queries": len(queries), **percentiles(timed(RUNS, call)), "plan": _plan(user, text)}
+            "queries": len(queries), **percentiles(timed(RUNS, call)), "plan": _plan(user, text),
+            "query_ms": timings}
 
 
 def _size() -> dict[str, Any]:
