@@ -14,9 +14,9 @@ from knowledge import recommend, selectors
 from knowledge.models import Article
 from knowledge.rendering import render_markdown
 from knowledge.search import SearchHit, search_articles
-from knowledge.segmentation import MAX_QUERY_CHARS
 from service_center.core.api import ApplicationError
 from service_center.core.permissions import MethodPermission
+from service_center.core.segmentation import MAX_QUERY_CHARS
 
 MAX_RESULTS = 20
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from knowledge import services
 from knowledge.models import Article, Category, UnansweredQuestion
-from knowledge.segmentation import segment
+from service_center.core.segmentation import segment
 
 SIMILARITY = 0.35
 MIN_CLUSTER = 3

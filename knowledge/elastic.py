@@ -17,7 +17,7 @@ from elasticsearch.dsl import connections
 
 from knowledge.models import Article
 from knowledge.search import ParsedQuery, visible_articles
-from knowledge.segmentation import index_text
+from service_center.core.segmentation import index_text
 
 INDEX = "knowledge_articles"
 FIELD_BOOSTS = ("title_tokens^10", "question_tokens^4", "body_tokens")

@@ -6,7 +6,7 @@ from collections import Counter
 from knowledge import selectors
 from knowledge.models import Article
 from knowledge.search import SearchHit, search_articles
-from knowledge.segmentation import segment
+from service_center.core.segmentation import segment
 
 MAX_TEXT_CHARS = 2000
 KEY_TERMS = 8

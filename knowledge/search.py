@@ -16,11 +16,12 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import F, QuerySet
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from knowledge.models import Article, Synonym
-from knowledge.segmentation import MAX_QUERY_CHARS, index_text, segment
+from service_center.core.highlight import highlight_terms, mark_terms
+from service_center.core.highlight import snippet as highlight_snippet
+from service_center.core.segmentation import MAX_QUERY_CHARS, index_text, segment
 
 # ts_rank weights for D, C, B, A: a title hit counts ten times a body hit.
 RANK_WEIGHTS = [0.05, 0.2, 0.5, 1.0]
@@ -236,39 +237,15 @@ def plain_text(markdown_text: str) -> str:
     return " ".join(_MARKDOWN_NOISE.sub(" ", markdown_text).split())
 
 
-def _mark(text: str, terms: Sequence[str]) -> SafeString:
-    """`text` escaped, with every occurrence of a term wrapped in <mark>."""
-    if not terms:
-        return escape(text)
-    pattern = re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
-    pieces: list[str] = []
-    last = 0
-    for match in pattern.finditer(text):
-        pieces.append(escape(text[last : match.start()]))
-        pieces.append(f"<mark>{escape(match.group())}</mark>")
-        last = match.end()
-    pieces.append(escape(text[last:]))
-    return mark_safe("".join(pieces))  # noqa: S308  (every piece was escaped above)
-
-
 def _highlight_terms(parsed: ParsedQuery) -> list[str]:
-    # Single characters would light up half a Chinese sentence; highlight words only.
-    return [term for term in parsed.terms if len(term) > 1] or list(parsed.terms)
+    return highlight_terms(sorted(parsed.terms))
 
 
 def highlight(text: str, parsed: ParsedQuery) -> SafeString:
-    return _mark(text, _highlight_terms(parsed))
+    return mark_terms(text, _highlight_terms(parsed))
 
 
 def snippet(markdown_text: str, parsed: ParsedQuery) -> SafeString:
     """A short window of the body around the first query word, escaped, query words in <mark>."""
-    text = plain_text(markdown_text)
-    terms = _highlight_terms(parsed)
-    lowered = text.lower()
-    positions = [lowered.find(term) for term in terms]
-    first = min((position for position in positions if position >= 0), default=0)
-    start = max(0, first - SNIPPET_BEFORE)
-    end = min(len(text), first + SNIPPET_AFTER)
-    window = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
-    return _mark(window, terms)
-
+    return highlight_snippet(plain_text(markdown_text), _highlight_terms(parsed), before=SNIPPET_BEFORE,
+                             after=SNIPPET_AFTER)

@@ -13,8 +13,8 @@ from knowledge.forms import FeedbackForm
 from knowledge.models import Article
 from knowledge.rendering import render_markdown
 from knowledge.search import search_articles
-from knowledge.segmentation import MAX_QUERY_CHARS
 from knowledge.workflow import EDIT_PERMISSION
+from service_center.core.segmentation import MAX_QUERY_CHARS
 
 SEARCH_RESULTS = 20
 SUGGESTIONS = 6

@@ -33,7 +33,7 @@ from profiles.models import (
     Team,
     User,
 )
-from service_center.core import customer_tags
+from service_center.core import customer_tags, events
 from service_center.core.crypto import blind_index
 from service_center.core.fields import BlindIndexField, EncryptedTextField
 from service_center.core.masking import MASKERS, PiiKind, can_view_pii
@@ -178,6 +178,12 @@ class UserAdmin(PiiMaskingMixin, HistoryAdmin, DjangoUserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
     search_fields = ("username", "display_name")
     ordering = ("username",)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "display_name" in form.changed_data:
+            # Tickets are found by their customer's name; their search documents follow a rename.
+            events.publish("user.renamed", user_id=obj.pk)
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[User], search_term: str) -> Any:
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)

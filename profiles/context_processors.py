@@ -12,6 +12,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user: Any = getattr(request, "user", None)
     items: list[tuple[str, Any]] = [(reverse("help:home"), _("Help center"))]
     roles: list[Any] = []
+    search_url = ""
     if user is not None and user.is_authenticated:
         role_names = user.role_names  # one query for the groups, read twice below
         roles = [ROLE_LABELS[Role(name)] for name in sorted(role_names) if name in Role._value2member_map_]
@@ -20,6 +21,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append((reverse("preferences"), _("My preferences")))
         if user.has_perm("profiles.use_desk"):
             items.append((reverse("desk:home"), _("Workbench")))
+            # The global ticket search box in the top bar of every page, for people who work the desk.
+            search_url = reverse("desk_tickets:search")
         if user.has_perm("profiles.use_merchant_portal") or user.is_superuser:
             items.append((reverse("merchant:home"), _("Merchant")))
         if user.has_perm("core.change_quarantinedmessage"):
@@ -28,4 +31,4 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append((reverse("reports:home"), _("Reports")))
         if user.is_staff:
             items.append((reverse("admin:index"), _("Admin")))
-    return {"nav_items": items, "nav_roles": roles}
+    return {"nav_items": items, "nav_roles": roles, "desk_search_url": search_url}

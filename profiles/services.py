@@ -82,8 +82,11 @@ def customer_upsert(
         profile = CustomerProfile(user=user, external_id=external_id)
     else:
         user = profile.user
+        renamed = user.display_name != display_name
         user.display_name, user.phone, user.email = display_name, phone, email
         user.save(update_fields=["display_name", "phone", "phone_index", "email", "email_index"])
+        if renamed:
+            events.publish("user.renamed", user_id=user.pk)
     profile.vip_level = vip_level
     profile.tags = tags or []
     profile.address = address

@@ -367,6 +367,8 @@ ROUTES: dict[str, Route] = {
                                                        data=lambda w: {"reason": "spam"}),
     "desk/tickets/": Route("GET", fixed("/desk/tickets/"), DESK),
     "desk/tickets/new/": Route("GET", fixed("/desk/tickets/new/"), DESK),
+    # Which tickets each desk role finds (never another team's) is asserted in tests/tickets/test_search.py.
+    "desk/tickets/search/": Route("GET", fixed("/desk/tickets/search/?q=%E9%80%80%E6%AC%BE"), DESK),
     "desk/tickets/next/": Route("POST", fixed("/desk/tickets/next/"), DESK),
     # The customer downloads their own files here too; anyone else without access finds nothing.
     # A call that does not exist: the desk may look (404), nobody else gets that far; own and other calls

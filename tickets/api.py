@@ -27,13 +27,16 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+from rest_framework.settings import api_settings
 
 from profiles.models import CustomerProfile, User
 from profiles.roles import Role
 from profiles.selectors import agent_users, user_has_role
+from service_center.core.api import DefaultCursorPagination
 from service_center.core.idempotency import idempotent
 from service_center.core.serializers import ErrorSerializer
 from tickets import channel_api, desk_selectors, services, sla
+from tickets import search as ticket_search
 from tickets.models import (
     Category,
     Channel,
@@ -251,13 +254,34 @@ class TicketFilter(filters.FilterSet):
     team = filters.NumberFilter(field_name="team_id")
     assignee = filters.NumberFilter(field_name="assignee_id")
     tag = filters.CharFilter(method="filter_tag", max_length=30)
+    # No max_length: any text is a query (the first 200 characters count), never a 400.
+    q = filters.CharFilter(method="filter_search", help_text=_(
+        "Search: ticket number (or its beginning), subject, messages (internal notes for the desk only), customer "
+        "name, order number, tag; an exact phone number or e-mail address finds the customer's tickets. Every "
+        "word must match; combines with the other filters; newest first."))
 
     class Meta:
         model = Ticket
-        fields = ["status", "channel", "priority", "team", "assignee", "tag"]
+        fields = ["status", "channel", "priority", "team", "assignee", "tag", "q"]
 
     def filter_tag(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         return queryset.filter(tags__contains=[value])
+
+    def filter_search(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        request = self.request
+        paginator = DefaultCursorPagination()
+        # Search returns only the rows one page needs, so it has to know where the cursor stands: below
+        # its id going forward; going back, every match above it (at most the pages already seen).
+        cursor = paginator.decode_cursor(request)
+        # The stubs call the position an int; DRF decodes it from the cursor as text.
+        text = str(cursor.position) if cursor and cursor.position is not None else ""
+        position = int(text) if text.isdigit() else None
+        reverse = bool(cursor and cursor.reverse)
+        page = int(paginator.get_page_size(request) or api_settings.PAGE_SIZE or 0) + 1
+        return ticket_search.search(
+            queryset, ticket_search.parse(value), user=request.user, include_notes=not _is_customer_view(request),
+            before=None if reverse else position, after=position if reverse else None,
+            limit=ticket_search.MAX_LIMIT if reverse else page)
 
 
 class MessagePagination(CursorPagination):

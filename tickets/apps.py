@@ -18,7 +18,7 @@ class TicketsConfig(AppConfig):
         from tickets.customer_merge import HANDLER
         from tickets.email import outbound as email_outbound
         from tickets.email import quarantine as email_quarantine
-        from tickets.services import channels, delivery, outbound
+        from tickets.services import channels, delivery, outbound, search_index
         from tickets.timeline import contact_entries, ticket_entries
 
         realtime.subscribe()
@@ -34,6 +34,7 @@ class TicketsConfig(AppConfig):
         # A supervisor's retry of a quarantined message runs the channel's own intake again.
         email_quarantine.register()
         channel_intake.register()
+        search_index.subscribe()
 
     def seed_demo(self, stdout: Any) -> None:
         from tickets.demo import seed

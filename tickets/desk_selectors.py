@@ -3,15 +3,24 @@
 Everything here starts from `selectors.visible_tickets`, so the access rule stays in one place.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from tickets import selectors
+from tickets import search, selectors
 from tickets.models import CallRecord, Ticket, TicketAttachment, TicketMessage
 
 RECENT_TICKETS = 5
+SEARCH_PAGE = 25
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[search.Hit]
+    # The id to page on from (`?before=`), None on the last page.
+    next_before: int | None
 
 
 def is_desk(user: Any) -> bool:
@@ -92,3 +101,26 @@ def recent_tickets_for_customer(customer_id: int, *, limit: int = RECENT_TICKETS
         tickets = tickets.exclude(pk=exclude_id)
     return list(tickets.only("pk", "number", "subject", "status", "channel", "created_at")
                 .order_by("-created_at")[:limit])
+
+
+def searchable_tickets(user: Any, filters: selectors.QueueFilters | None = None) -> QuerySet[Ticket]:
+    """What `user` may find, narrowed by the queue filters, with the columns a result row shows."""
+    tickets = selectors.apply_queue_filters(selectors.visible_tickets(user), filters or selectors.QueueFilters())
+    # Contact fields are not shown in results; deferring them saves a decryption per row.
+    return tickets.select_related("customer", "team", "assignee").defer(
+        "customer__phone", "customer__email", "assignee__phone", "assignee__email")
+
+
+def search_page(user: Any, query: search.TicketQuery, *, filters: selectors.QueueFilters | None = None,
+                before: int | None = None, limit: int = SEARCH_PAGE) -> SearchPage:
+    """One page of search results with highlighted snippets, in a constant number of queries.
+
+    Internal notes are searched and shown to the desk only.
+    """
+    include_notes = is_desk(user)
+    rows = list(search.search(searchable_tickets(user, filters), query, user=user, include_notes=include_notes,
+                              before=before, limit=limit + 1)[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return SearchPage(hits=search.hits(rows, query, include_notes=include_notes),
+                      next_before=rows[-1].pk if more and rows else None)

@@ -61,6 +61,13 @@ class QueueFilterForm(forms.Form):
                           widget=forms.TextInput(attrs={"class": "input", "placeholder": _("Tag")}))
 
 
+class SearchFilterForm(QueueFilterForm):
+    """The queue filters beside a search, which also finds solved and closed tickets."""
+
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=_blank(Status.choices, _("Any status")),
+                               widget=forms.Select(attrs={"class": "select"}))
+
+
 class MessageForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=TicketMessage.Kind.choices, initial=TicketMessage.Kind.REPLY,
                              widget=forms.RadioSelect)

@@ -130,7 +130,7 @@ def _queue_base(user: Any, view: QueueView, now: datetime) -> QuerySet[Ticket]:
     return tickets
 
 
-def _filtered(tickets: QuerySet[Ticket], filters: QueueFilters) -> QuerySet[Ticket]:
+def apply_queue_filters(tickets: QuerySet[Ticket], filters: QueueFilters) -> QuerySet[Ticket]:
     if filters.channel:
         tickets = tickets.filter(channel=filters.channel)
     if filters.priority:
@@ -158,7 +158,7 @@ def queue_queryset(user: Any, view: QueueView | str, *, filters: QueueFilters | 
                    cursor: str | None = None, now: datetime | None = None) -> QuerySet[Ticket]:
     """The rows of a queue view after `cursor`, most urgent first (for `queue` and EXPLAIN in the bench)."""
     now = now or timezone.now()
-    tickets = _filtered(_queue_base(user, QueueView(view), now), filters or QueueFilters())
+    tickets = apply_queue_filters(_queue_base(user, QueueView(view), now), filters or QueueFilters())
     after = decode_cursor(cursor) if cursor else None
     if after is not None:
         # A row comparison the (..., due_at, id) indexes can seek to directly.
@@ -184,7 +184,7 @@ def queue_counts(user: Any, *, filters: QueueFilters | None = None, now: datetim
     now = now or timezone.now()
     counts = {}
     for view in QueueView:
-        tickets = _filtered(_queue_base(user, view, now), filters or QueueFilters())
+        tickets = apply_queue_filters(_queue_base(user, view, now), filters or QueueFilters())
         n = tickets.order_by()[: cap + 1].count()
         counts[str(view)] = f"{cap:,}+" if n > cap else str(n)
     return counts

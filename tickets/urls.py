@@ -6,6 +6,7 @@ app_name = "desk_tickets"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("new/", views.new_ticket, name="new"),
+    path("search/", views.search_results, name="search"),
     path("next/", views.take_next, name="take_next"),
     path("<int:ticket_id>/", views.ticket_page, name="ticket"),
     path("<int:ticket_id>/reply/", views.reply, name="reply"),

@@ -25,6 +25,7 @@ from service_center.core.api import ApplicationError
 from service_center.core.durations import duration_units
 from service_center.core.forms import add_refusal
 from tickets import desk_selectors, links, selectors, services, sla
+from tickets import search as ticket_search
 from tickets.forms import (
     AssignForm,
     EscalateForm,
@@ -32,6 +33,7 @@ from tickets.forms import (
     MessageForm,
     NewTicketForm,
     QueueFilterForm,
+    SearchFilterForm,
     StatusForm,
     SubTicketForm,
     TransferForm,
@@ -71,8 +73,9 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def _filters(request: HttpRequest) -> tuple[QueueFilterForm, selectors.QueueFilters]:
-    form = QueueFilterForm(request.GET)
+def _filters(request: HttpRequest, form_class: type[QueueFilterForm] = QueueFilterForm
+             ) -> tuple[QueueFilterForm, selectors.QueueFilters]:
+    form = form_class(request.GET)
     # A bad filter value is shown as a form error and ignored, not a 500 or an empty queue.
     data = form.cleaned_data if form.is_valid() else {
         name: form.cleaned_data.get(name, "") for name in form.fields if name not in form.errors
@@ -115,6 +118,17 @@ def queue(request: HttpRequest) -> HttpResponse:
     }
     template = "tickets/_queue_rows.html" if request.headers.get("HX-Request") else "tickets/queue.html"
     return render(request, template, context)
+
+
+@_desk
+@require_GET
+def search_results(request: HttpRequest) -> HttpResponse:
+    """The desk's global search: any text, results or an empty page, never an error; combines with the filters."""
+    form, filters = _filters(request, SearchFilterForm)
+    query = ticket_search.parse(request.GET.get("q", ""))
+    page = desk_selectors.search_page(request.user, query, filters=filters, before=_int(request.GET.get("before")))
+    context = {"query": query, "page": page, "form": form, "more_query": _query_without(request, "before")}
+    return render(request, "tickets/search.html", context)
 
 
 @_desk

@@ -25,5 +25,6 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
     return {
         "p50_ms": round(statistics.median(ordered), 2),
         "p95_ms": round(nearest_rank(ordered, 0.95), 2),
+        "p99_ms": round(nearest_rank(ordered, 0.99), 2),
         "max_ms": round(ordered[-1], 2),
     }

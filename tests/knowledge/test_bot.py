@@ -64,7 +64,7 @@ def test_similar_unanswered_questions_become_one_draft_faq() -> None:
 
 
 def test_tfidf_clustering_groups_paraphrases() -> None:
-    from knowledge.segmentation import segment
+    from service_center.core.segmentation import segment
 
     texts = ["退款多久到账", "退款几天到账", "发票怎么开", "怎么开发票"]
     groups = drafts.cluster(drafts.tfidf([segment(t) for t in texts]))

@@ -8,7 +8,7 @@ from knowledge import services
 from knowledge.models import Article, Synonym
 from knowledge.search import parse_query, search_articles
 from knowledge.seed import seed_knowledge
-from knowledge.segmentation import MAX_QUERY_CHARS, segment
+from service_center.core.segmentation import MAX_QUERY_CHARS, segment
 from tests.knowledge.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db

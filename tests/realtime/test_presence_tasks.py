@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_received
+from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
@@ -91,7 +92,9 @@ def test_a_real_worker_runs_the_sweep_from_the_broker(
 
     task_received.connect(record, weak=False)
     try:
-        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        # The task's named queue, as make run's worker consumes it (settings.TASK_QUEUES).
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30,
+                          queues=list(settings.TASK_QUEUES)):
             sent = mark_stale_agents_away.delay()
             # Polling the effect, since no result backend is configured.
             deadline = time.monotonic() + 20

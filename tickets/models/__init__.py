@@ -22,6 +22,7 @@ from tickets.models.config import (
     TeamSettings,
 )
 from tickets.models.email import EmailMessage, Mailbox
+from tickets.models.search import TicketSearch
 from tickets.models.tickets import (
     NO_DUE,
     Escalation,
@@ -67,6 +68,7 @@ __all__ = [
     "TicketAttachment",
     "TicketCounter",
     "TicketMessage",
+    "TicketSearch",
     "TicketType",
     "WeChatAccount",
 ]

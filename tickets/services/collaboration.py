@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from profiles.models import User
 from tickets.errors import NotAllowed
 from tickets.models import CannedResponse, Status, Ticket, TicketMessage
+from tickets.services import search_index
 from tickets.services.common import is_desk_user, publish, save
 from tickets.services.tickets import ticket_create
 from tickets.workflow import apply_transition
@@ -53,6 +54,8 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
     if source.status != Status.CLOSED:
         source = apply_transition(ticket=source, target=Status.CLOSED, actor=actor,
                                   reason=f"merged into {target.number}")
+    # The source's messages and tags now belong to the target: both documents are rebuilt from their rows.
+    search_index.rebuild([source.pk, target.pk])
     publish("ticket.merged", target, source_ticket_id=source.pk, source_number=source.number, moved=moved)
     publish("ticket.status_changed", source, previous_status="merged", actor_id=actor.pk)
     return target

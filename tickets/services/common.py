@@ -7,7 +7,8 @@ from django.db import connection
 from profiles.roles import Role
 from profiles.selectors import user_has_role
 from service_center.core import events
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketMessage
+from tickets.services import search_index
 
 
 def lock(ticket: Ticket | int) -> Ticket:
@@ -23,6 +24,14 @@ def save(ticket: Ticket, *, actor: Any, reason: str, update_fields: list[str] | 
     if update_fields is not None:
         update_fields = [*update_fields, "updated_at"]
     ticket.save(update_fields=update_fields)
+
+
+def add_message(*, ticket: Ticket, kind: str, author: Any, body: str, from_customer: bool = False) -> TicketMessage:
+    """Every message after a ticket's first goes through here, so the search document hears of it."""
+    message = TicketMessage.objects.create(ticket=ticket, kind=kind, author=author, from_customer=from_customer,
+                                           body=body)
+    search_index.index_message(message)
+    return message
 
 
 def payload(ticket: Ticket, **extra: Any) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from tickets.models import (
     TicketMessage,
 )
 from tickets.services import notifications
-from tickets.services.common import is_desk_user, lock, publish, save
+from tickets.services.common import add_message, is_desk_user, lock, publish, save
 
 NUDGE_BODY = "【催单】"
 
@@ -110,8 +110,7 @@ def ticket_nudge(*, ticket: Ticket, customer: User, now: datetime | None = None)
         raise NotAllowed(_("You may not nudge this ticket."))
     if ticket.status not in OPEN_STATUSES:
         raise ValidationError({"status": _("Only open tickets can be nudged.")})
-    TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.REPLY, author=customer, from_customer=True,
-                                 body=NUDGE_BODY)
+    add_message(ticket=ticket, kind=TicketMessage.Kind.REPLY, author=customer, from_customer=True, body=NUDGE_BODY)
     ticket.nudge_count += 1
     ticket.last_nudged_at = now
     save(ticket, actor=customer, reason="nudged", update_fields=["nudge_count", "last_nudged_at"])

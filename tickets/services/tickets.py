@@ -26,8 +26,8 @@ from tickets.models import (
     TicketType,
 )
 from tickets.services import attachments as attachment_service
-from tickets.services import notifications, outbound
-from tickets.services.common import is_desk_user, is_supervisor, lock, next_number, publish, save
+from tickets.services import notifications, outbound, search_index
+from tickets.services.common import add_message, is_desk_user, is_supervisor, lock, next_number, publish, save
 from tickets.services.escalation import check_nudges
 from tickets.workflow import apply_transition
 
@@ -120,6 +120,7 @@ def ticket_create(
     save(ticket, actor=actor, reason="created")
     message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.REPLY, author=customer,
                                            from_customer=True, body=body)
+    search_index.index_created(ticket=ticket, message=message)
     attachment_service.attach(message=message, uploads=uploads)
     publish("ticket.created", ticket, channel=ticket.channel, message_id=message.pk)
     if ticket.assignee_id:
@@ -151,8 +152,8 @@ def ticket_reply(*, ticket: Ticket, author: User, body: str, uploads: Sequence[U
         ticket = apply_transition(ticket=ticket, target=Status.OPEN, actor=author, reason="customer replied", now=now)
     elif not from_customer and ticket.status == Status.NEW:
         ticket = apply_transition(ticket=ticket, target=Status.OPEN, actor=author, reason="agent replied", now=now)
-    message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.REPLY, author=author,
-                                           from_customer=from_customer, body=body)
+    message = add_message(ticket=ticket, kind=TicketMessage.Kind.REPLY, author=author, from_customer=from_customer,
+                          body=body)
     attachment_service.attach(message=message, uploads=uploads)
     if not from_customer and outbound.has_sender(ticket.channel):
         outbound.outbound_create(message=message)
@@ -176,7 +177,7 @@ def ticket_add_note(*, ticket: Ticket, author: User, body: str, uploads: Sequenc
         raise NotAllowed(_("Only the service desk can add internal notes."))
     body = _clean_text(body, "body", BODY_MAX)
     ticket = lock(ticket)
-    message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.NOTE, author=author, body=body)
+    message = add_message(ticket=ticket, kind=TicketMessage.Kind.NOTE, author=author, body=body)
     attachment_service.attach(message=message, uploads=uploads)
     mentioned = notifications.mentioned_users(body, exclude=author)
     notifications.notify(
@@ -197,7 +198,7 @@ def ticket_add_system_note(*, ticket: Ticket, author: User, body: str) -> Ticket
     """
     body = _clean_text(body, "body", BODY_MAX)
     ticket = lock(ticket)
-    message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.NOTE, author=author, body=body)
+    message = add_message(ticket=ticket, kind=TicketMessage.Kind.NOTE, author=author, body=body)
     publish("ticket.note_added", ticket, message_id=message.pk, author_id=author.pk)
     return message
 
@@ -284,8 +285,8 @@ def ticket_transfer(*, ticket: Ticket, actor: User, reason: str, to_team: Team |
     else:
         ticket.team, ticket.assignee = to_team, None
     save(ticket, actor=actor, reason=f"transfer: {reason}")
-    TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.NOTE, author=actor,
-                                 body=_("Transferred: %(reason)s") % {"reason": reason})
+    add_message(ticket=ticket, kind=TicketMessage.Kind.NOTE, author=actor,
+                body=_("Transferred: %(reason)s") % {"reason": reason})
     publish("ticket.transferred", ticket, previous_team_id=previous_team, previous_assignee_id=previous_assignee,
             reason=reason, actor_id=actor.pk)
     if ticket.assignee_id != previous_assignee:

@@ -1,4 +1,5 @@
-"""Chinese word segmentation with jieba, shared by the index, the queries and the FAQ drafts.
+"""Chinese word segmentation with jieba, shared by the knowledge and ticket search indexes, their queries and
+the FAQ drafts: one function, so a word is cut the same way wherever it is stored or looked up.
 
 PostgreSQL's parsers treat a run of Chinese characters as one word, so text is segmented here
 and stored as space-joined tokens under the 'simple' configuration (no stemming, no stop list).

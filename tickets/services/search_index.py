@@ -1,0 +1,138 @@
+"""Keeps `TicketSearch` in step with tickets: every write that changes what a ticket is found by calls here.
+
+Text is segmented with the knowledge search's jieba function (`service_center.core.segmentation`) and
+stored under the 'simple' configuration, so a word is cut the same way in articles, tickets and queries.
+Each function is one SQL statement per call or per batch: a new message appends its tokens to the
+document (`||`) instead of re-reading the thread.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from service_center.core import events
+from service_center.core.events import DomainEvent
+from service_center.core.segmentation import index_text
+from tickets.models import Ticket, TicketMessage
+
+# The backfill and the merge rebuild this many tickets per statement.
+BATCH = 500
+
+_UPSERT = (
+    "INSERT INTO tickets_ticketsearch (ticket_id, head, replies, notes) "
+    "SELECT v.id, to_tsvector('simple', v.head), to_tsvector('simple', v.replies), to_tsvector('simple', v.notes) "
+    "FROM unnest(%s::int[], %s::text[], %s::text[], %s::text[]) AS v(id, head, replies, notes) "
+)
+
+
+def head_text(*, number: str, subject: str, customer_name: str, order_number: str, tags: Sequence[str]) -> str:
+    return index_text(number, subject, customer_name, order_number, " ".join(tags))
+
+
+def _head_of(ticket: Ticket) -> str:
+    return head_text(number=ticket.number, subject=ticket.subject, customer_name=str(ticket.customer),
+                     order_number=ticket.order_number, tags=ticket.tags)
+
+
+def index_created(*, ticket: Ticket, message: TicketMessage) -> None:
+    """A new ticket and its first message, in one statement (part of `ticket_create`'s transaction)."""
+    _append(ticket.pk, message, head=_head_of(ticket))
+
+
+def index_message(message: TicketMessage) -> None:
+    """Append one message's words to its ticket's public or internal part."""
+    _append(message.ticket_id, message, head=None)
+
+
+def _append(ticket_id: int, message: TicketMessage, *, head: str | None) -> None:
+    tokens = index_text(message.body)
+    replies, notes = ("", tokens) if message.kind == TicketMessage.Kind.NOTE else (tokens, "")
+    # A ticket from before the backfill has no row yet: it gets one, with an empty head if none is given,
+    # which the backfill fills.
+    keep_head = "EXCLUDED.head" if head is not None else "tickets_ticketsearch.head"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _UPSERT + f"ON CONFLICT (ticket_id) DO UPDATE SET head = {keep_head}, "
+            "replies = tickets_ticketsearch.replies || EXCLUDED.replies, "
+            "notes = tickets_ticketsearch.notes || EXCLUDED.notes",
+            [[ticket_id], [head or ""], [replies], [notes]],
+        )
+    _sync_elastic([ticket_id])
+
+
+def refresh_heads(ticket_ids: Iterable[int]) -> int:
+    """Recompute number / subject / customer name / order number / tags of these tickets (after a rename,
+    a customer merge, a tag change), in batches, without touching their message parts."""
+    ids = sorted(set(ticket_ids))
+    for start in range(0, len(ids), BATCH):
+        rows = list(
+            Ticket.objects.filter(pk__in=ids[start : start + BATCH])
+            .values_list("pk", "number", "subject", "customer__display_name", "customer__username", "order_number",
+                         "tags")
+        )
+        heads = [head_text(number=number, subject=subject, customer_name=name or username, order_number=order,
+                           tags=tags) for _pk, number, subject, name, username, order, tags in rows]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _UPSERT + "ON CONFLICT (ticket_id) DO UPDATE SET head = EXCLUDED.head",
+                [[row[0] for row in rows], heads, [""] * len(rows), [""] * len(rows)],
+            )
+    _sync_elastic(ids)
+    return len(ids)
+
+
+def refresh_customer(customer_id: int) -> int:
+    """Every ticket of a customer whose name changed or who was merged into another."""
+    return refresh_heads(Ticket.objects.filter(customer_id=customer_id).values_list("pk", flat=True))
+
+
+def rebuild(ticket_ids: Iterable[int]) -> int:
+    """The whole document of these tickets from their rows and every message (merge, admin edit, backfill)."""
+    ids = sorted(set(ticket_ids))
+    for start in range(0, len(ids), BATCH):
+        _rebuild_batch(ids[start : start + BATCH])
+    _sync_elastic(ids)
+    return len(ids)
+
+
+def _rebuild_batch(ids: list[int]) -> None:
+    replies: dict[int, list[str]] = defaultdict(list)
+    notes: dict[int, list[str]] = defaultdict(list)
+    messages = (TicketMessage.objects.filter(ticket_id__in=ids).order_by("ticket_id", "id")
+                .values_list("ticket_id", "kind", "body"))
+    for ticket_id, kind, body in messages.iterator(chunk_size=2000):
+        (notes if kind == TicketMessage.Kind.NOTE else replies)[ticket_id].append(index_text(body))
+    rows = list(
+        Ticket.objects.filter(pk__in=ids)
+        .values_list("pk", "number", "subject", "customer__display_name", "customer__username", "order_number", "tags")
+    )
+    heads = [head_text(number=number, subject=subject, customer_name=name or username, order_number=order, tags=tags)
+             for _pk, number, subject, name, username, order, tags in rows]
+    found = [row[0] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _UPSERT + "ON CONFLICT (ticket_id) DO UPDATE SET head = EXCLUDED.head, replies = EXCLUDED.replies, "
+            "notes = EXCLUDED.notes",
+            [found, heads, [" ".join(replies[pk]) for pk in found], [" ".join(notes[pk]) for pk in found]],
+        )
+
+
+def _sync_elastic(ticket_ids: Sequence[int]) -> None:
+    """With Elasticsearch configured, the same tickets are re-sent to it once the transaction commits."""
+    if not settings.ELASTICSEARCH_URL or not ticket_ids:
+        return
+    from tickets import elastic
+
+    ids = list(ticket_ids)
+    transaction.on_commit(lambda: elastic.index_tickets(ids))
+
+
+def _on_user_renamed(event: DomainEvent) -> None:
+    refresh_customer(int(event.payload["user_id"]))
+
+
+def subscribe() -> None:
+    # Heard by name: profiles publishes the rename and never imports tickets.
+    events.subscribe("user.renamed", _on_user_renamed)
