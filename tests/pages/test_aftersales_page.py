@@ -27,7 +27,7 @@ def test_customer_sees_their_name_vip_level_and_empty_lists(db: None) -> None:
     client = Client()
     client.force_login(customer.user)
     text = page_text(client.get(AFTERSALES))
-    assert 'id="me-title">张小明</h2>' in text
+    assert 'id="me-title"><bdi>张小明</bdi></h2>' in text
     assert "会员等级：铂金会员" in text  # noqa: RUF001 (the Chinese full-width colon is right here)
     assert "SHOP-C00001" in text
     assert "暂无售后申请" in text and "暂无订单" in text
