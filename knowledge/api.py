@@ -12,7 +12,6 @@ from rest_framework.routers import DefaultRouter
 
 from knowledge import recommend, selectors
 from knowledge.models import Article
-from knowledge.rendering import render_markdown
 from knowledge.search import SearchHit, search_articles
 from service_center.core.api import ApplicationError
 from service_center.core.permissions import MethodPermission
@@ -50,7 +49,7 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
                   "helpful_yes", "helpful_no"]
 
     def get_body_html(self, article: Article) -> str:
-        return str(render_markdown(article.body))
+        return str(article.body_html)
 
 
 class TextSerializer(serializers.Serializer[Any]):

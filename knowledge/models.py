@@ -8,8 +8,11 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from knowledge.rendering import validate_article_markdown
 
 
 def _localized(zh: str, en: str) -> str:
@@ -78,8 +81,11 @@ class Article(models.Model):
     # Other ways customers ask the same thing, one per line: searched with weight B.
     question_zh = models.TextField(_("questions (Chinese)"), blank=True)
     question_en = models.TextField(_("questions (English)"), blank=True)
-    body_zh = models.TextField(_("body (Chinese, Markdown)"))
-    body_en = models.TextField(_("body (English, Markdown)"), blank=True)
+    body_zh = models.TextField(_("body (Chinese, Markdown)"), validators=[validate_article_markdown])
+    body_en = models.TextField(_("body (English, Markdown)"), blank=True, validators=[validate_article_markdown])
+    # The bodies rendered and sanitised once when saved (knowledge.services): a page view never renders.
+    body_html_zh = models.TextField(_("body (Chinese, HTML)"), editable=False, default="")
+    body_html_en = models.TextField(_("body (English, HTML)"), editable=False, default="")
     tags = ArrayField(models.CharField(max_length=30), verbose_name=_("tags"), default=list, blank=True)
     related = models.ManyToManyField("self", verbose_name=_("related articles"), blank=True)
     author = models.ForeignKey(
@@ -103,7 +109,8 @@ class Article(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(
-        excluded_fields=["search_vector", "view_count", "click_count", "helpful_yes", "helpful_no"]
+        excluded_fields=["search_vector", "body_html_zh", "body_html_en", "view_count", "click_count", "helpful_yes",
+                         "helpful_no"]
     )
 
     class Meta:
@@ -132,6 +139,11 @@ class Article(models.Model):
     @property
     def body(self) -> str:
         return _localized(self.body_zh, self.body_en)
+
+    @property
+    def body_html(self) -> SafeString:
+        # Sanitised by nh3 when it was stored (knowledge.rendering).
+        return mark_safe(_localized(self.body_html_zh, self.body_html_en))  # noqa: S308
 
 
 class ArticleVersion(models.Model):

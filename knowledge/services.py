@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils import timezone
 from knowledge import search
 from knowledge.images import CleanImage
 from knowledge.models import Article, ArticleFeedback, ArticleImage, ArticleVersion, Category, ReviewTask
+from knowledge.rendering import MarkdownRefused, render_markdown
 from knowledge.workflow import Action, apply_transition
 from profiles.models import User
 from service_center.core import events
@@ -23,6 +25,16 @@ EDITABLE_FIELDS = (
     *CONTENT_FIELDS, "category", "slug", "kind", "audience", "publish_at", "expires_at",
 )
 MAX_FEEDBACK_COMMENT = 500
+_RENDERED = {"body_zh": "body_html_zh", "body_en": "body_html_en"}
+
+
+def _render_bodies(article: Article) -> None:
+    """Store each body's HTML: the one place articles are rendered, so page views only read."""
+    for source_field, html_field in _RENDERED.items():
+        try:
+            setattr(article, html_field, str(render_markdown(getattr(article, source_field))))
+        except MarkdownRefused as refused:
+            raise ValidationError({source_field: [str(refused)]}, code="markdown_refused") from None
 
 
 def _after_content_change(article: Article, editor: User | None) -> ArticleVersion:
@@ -47,9 +59,9 @@ def article_create(
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
     related = fields.pop("related", [])
-    article = Article.objects.create(
-        category=category, slug=slug, title_zh=title_zh, body_zh=body_zh, author=author, **fields
-    )
+    article = Article(category=category, slug=slug, title_zh=title_zh, body_zh=body_zh, author=author, **fields)
+    _render_bodies(article)
+    article.save(force_insert=True)
     if related:
         article.related.set(related)
     _after_content_change(article, author)
@@ -67,6 +79,8 @@ def article_update(*, article: Article, editor: User | None, **changes: Any) -> 
     content_changed = any(getattr(locked, name) != value for name, value in changes.items() if name in CONTENT_FIELDS)
     for name, value in changes.items():
         setattr(locked, name, value)
+    if any(name in _RENDERED for name in changes):
+        _render_bodies(locked)
     locked.save()
     if content_changed:
         _after_content_change(locked, editor)

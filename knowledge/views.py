@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from knowledge import recommend, selectors, services
 from knowledge.forms import FeedbackForm
 from knowledge.models import Article
-from knowledge.rendering import render_markdown
+from knowledge.rendering import MarkdownRefused, render_markdown
 from knowledge.search import search_articles
 from knowledge.workflow import EDIT_PERMISSION
 from service_center.core.segmentation import MAX_QUERY_CHARS
@@ -103,7 +104,7 @@ def _article_page(
 ) -> HttpResponse:
     return render(request, "knowledge/article.html", {
         "article": found,
-        "body_html": render_markdown(found.body),
+        "body_html": found.body_html,
         "related": recommend.related_questions(found, audience=selectors.audience_for(request.user)),
         "form": form,
         "voted": voted,
@@ -146,7 +147,10 @@ def preview(request: HttpRequest) -> HttpResponse:
         return HttpResponseForbidden()
     # The admin script posts `body`; the editor page's htmx posts the textarea by its own name.
     source = next((request.POST[name] for name in ("body", "body_zh", "body_en") if name in request.POST), "")
-    return HttpResponse(render_markdown(source))
+    try:
+        return HttpResponse(render_markdown(source))
+    except MarkdownRefused as refused:
+        return HttpResponse(format_html('<p class="errornote">{}</p>', refused), status=400)
 
 
 @require_GET

@@ -36,7 +36,9 @@
   });
 
   document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.xhr.status === 400 && event.detail.target && event.detail.target.id === "kb-images") {
+    // A refused upload and a refused preview (a body over a limit) answer 400 with the reason to show.
+    var target = event.detail.target;
+    if (event.detail.xhr.status === 400 && target && (target.id === "kb-images" || target.id.indexOf("preview-") === 0)) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }

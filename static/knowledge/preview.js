@@ -24,7 +24,8 @@
       var body = new FormData();
       body.append("body", textarea.value);
       fetch(PREVIEW_URL, { method: "POST", body: body, headers: { "X-CSRFToken": csrfToken() }, credentials: "same-origin" })
-        .then(function (response) { return response.ok ? response.text() : ""; })
+        // 400: the body is over a limit, and the answer names it.
+        .then(function (response) { return response.ok || response.status === 400 ? response.text() : ""; })
         .then(function (html) {
           // Only the answer to the latest keystroke is shown; older, slower answers are dropped.
           if (ticket === sent) { box.innerHTML = html; }

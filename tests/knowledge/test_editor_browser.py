@@ -111,6 +111,11 @@ def test_an_agent_editor_works_through_review_tasks_and_adds_an_image(
     expect(page.locator("#preview-body_zh img")).to_have_js_property("naturalWidth", 720)
     # Each preview renders its own textarea (htmx would otherwise post the whole form, Chinese first).
     expect(page.locator("#preview-body_en")).to_have_text("Body text.")
+    # A body over a limit: the preview says which limit instead of going blank.
+    page.fill("#id_body_en", "`" * 40)
+    expect(page.locator("#preview-body_en .errornote")).to_contain_text("32")
+    page.fill("#id_body_en", "Body text.")
+    expect(page.locator("#preview-body_en")).to_have_text("Body text.")
     page.screenshot(path=str(ARTIFACTS / "knowledge-editor-image.png"), full_page=True)
     saved = in_thread(lambda: Article.objects.get(slug="return-faq").body_zh)
     assert f"/help/images/{image.pk}/return-flow.jpg" in saved
