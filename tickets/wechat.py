@@ -209,7 +209,8 @@ def send_text(account: WeChatAccount, *, openid: str, text: str) -> str:
 
 def download_media(account: WeChatAccount, media_id: str) -> tuple[bytes, str]:
     """The file's bytes and content type. WeChat answers an error as a JSON errcode with status 200:
-    that is a ProviderError (the token is dropped first when it was the token), never the file."""
+    that is a ProviderError (the token is dropped first when it was the token), never the file. A video
+    comes as JSON too, `{"video_url": …}`, the address to download it from."""
     token = access_token(account)
     content, content_type = request_bytes(
         f"{account.api_base.rstrip('/')}/cgi-bin/media/get?access_token={token}&media_id={quote(media_id)}",
@@ -223,4 +224,6 @@ def download_media(account: WeChatAccount, media_id: str) -> tuple[bytes, str]:
             if answer["errcode"] in TOKEN_EXPIRED_CODES:
                 cache.delete(_token_key(account))
             raise ProviderError(f"WeChat error {answer['errcode']}: {str(answer.get('errmsg', ''))[:200]}")
+        if isinstance(answer, dict) and isinstance(answer.get("video_url"), str):
+            return request_bytes(answer["video_url"], limit=MEDIA_MAX_BYTES)
     return content, content_type

@@ -317,7 +317,9 @@ def test_videos_are_stored_and_fetched_like_voice(post: Callable[..., Any], acco
                                                   provider: Provider, make_user: Callable[..., User],
                                                   celery_eager: None, name: str) -> None:
     provider.routes["/cgi-bin/token"] = {"access_token": "AT1"}
-    provider.routes["/cgi-bin/media/get"] = (200, MP4, "video/mp4")
+    # WeChat's media API answers a video with the address to download it from.
+    provider.routes["/cgi-bin/media/get"] = {"video_url": f"{provider.url}/video/download"}
+    provider.routes["/video/download"] = (200, MP4, "video/mp4")
     post(sample(name))
     message = TicketMessage.objects.get()
     assert message.body == {"video": "[视频]", "shortvideo": "[小视频]"}[name]
