@@ -394,3 +394,25 @@ def test_media_that_is_not_what_the_message_says_is_failed_at_once(post: Callabl
     inbound = InboundMessage.objects.get()
     assert inbound.media_error and inbound.media_attempts == 0  # the reason Pillow gave, not retried
     assert not inbound.message.attachments.exists()
+
+
+def test_the_ticket_page_reads_channel_messages_in_a_constant_number_of_queries(
+        post: Callable[..., Any], account: WeChatAccount, provider: Provider, make_user: Callable[..., User],
+        celery_eager: None, django_assert_max_num_queries: Any) -> None:
+    provider.routes["/cgi-bin/token"] = {"access_token": "AT1"}
+    provider.routes["/cgi-bin/media/get"] = (200, picture("BMP"), "image/bmp")
+    post(xml("location", "9000", Location_X="23.1", Location_Y="113.3", Label="起点"))
+    client = logged_in(make_user("supervisor"))
+    ticket_url = f"/desk/tickets/{Ticket.objects.get().pk}/"
+    client.get(ticket_url)  # warm the caches (feature flags, permissions)
+    with django_assert_max_num_queries(60) as few:
+        assert client.get(ticket_url).status_code == 200
+    baseline = len(few.captured_queries)  # now: every later request resets the connection's query log
+    for n in range(5):
+        post(xml("location", f"910{n}", Location_X="23.1", Location_Y="113.3", Label=f"地点{n}"))
+        post(xml("link", f"920{n}", Title=f"链接{n}", Url="https://shop.example/"))
+        post(xml("file", f"930{n}", Title=f"发票{n}.pdf", FileTotalLen="2048"))
+        post(xml("image", f"940{n}", MediaId=f"M{n}"))
+    with django_assert_max_num_queries(baseline):
+        page = client.get(ticket_url).content.decode()
+    assert page.count('class="tk-card"') == 5 and page.count("uri.amap.com") == 6
