@@ -33,6 +33,7 @@ from tickets.models import (
     Ticket,
     TicketMessage,
     WeChatAccount,
+    WeChatEvent,
 )
 from tickets.services import search_index
 
@@ -218,6 +219,22 @@ class WeChatAccountAdmin(admin.ModelAdmin):
     @admin.display(description=_("server URL (set it on the WeChat platform)"))
     def server_url(self, account: WeChatAccount) -> str:
         return f"/api/v1/channels/wechat/{account.app_id}/"
+
+
+@admin.register(WeChatEvent)
+class WeChatEventAdmin(admin.ModelAdmin):
+    """Follows, menu clicks, scans and reported locations, as WeChat sent them: a record, never edited."""
+
+    list_display = ("received_at", "event", "event_key", "openid", "account")
+    list_filter = ("event", "account")
+    search_fields = ("=openid", "event_key")
+    date_hierarchy = "received_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(SocialSource)

@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_datetime
 from profiles.models import User
 from service_center.core.quarantine import Quarantined, receive_or_quarantine, register_intake
 from tickets import wechat
-from tickets.models import CallRecord, Channel, InboundMessage, SocialSource, TicketMessage, WeChatAccount
+from tickets.models import CallRecord, Channel, SocialSource, TicketMessage, WeChatAccount, WeChatEvent
 from tickets.services import calls, channels
 
 WECHAT = "wechat"
@@ -25,7 +25,7 @@ CALLS = "call"
 _WECHAT_MSG_ID = re.compile(rb"<MsgId>\s*(\d{1,64})\s*</MsgId>")
 
 
-def _wechat_store(account: WeChatAccount, plaintext: bytes) -> InboundMessage | TicketMessage | None:
+def _wechat_store(account: WeChatAccount, plaintext: bytes) -> TicketMessage | WeChatEvent | None:
     return channels.wechat_receive(account=account, message=wechat.read_message(wechat.parse_xml(plaintext)))
 
 

@@ -56,7 +56,7 @@ def messages_for(ticket: Ticket, *, include_notes: bool) -> QuerySet[TicketMessa
     """The whole thread oldest first (for cursor paging) with authors and attachments."""
     messages = (
         TicketMessage.objects.filter(ticket_id=ticket.pk)
-        .select_related("author")
+        .select_related("author", "inbound")
         .prefetch_related(Prefetch("attachments", queryset=TicketAttachment.objects.order_by("pk")))
         .order_by("id")
     )

@@ -206,7 +206,7 @@ def ticket_detail(user: Any, ticket_id: int, *, before_id: int | None = None, li
         raise Http404("ticket not found")
     messages = (
         # How each message travelled by e-mail or another channel (if it did), without the stored raw mail.
-        TicketMessage.objects.filter(ticket_id=ticket.pk).select_related("author", "email", "outbound")
+        TicketMessage.objects.filter(ticket_id=ticket.pk).select_related("author", "email", "outbound", "inbound")
         .defer(*_user_pii("author"), "email__raw", "email__references", "email__counterpart")
         .prefetch_related(Prefetch("attachments", queryset=TicketAttachment.objects.order_by("pk")))
         .order_by("-id")

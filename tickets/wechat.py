@@ -14,10 +14,12 @@ protocol has been stable for years.
 import base64
 import hashlib
 import hmac
+import json
 import secrets
 import struct
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import quote
 from xml.etree.ElementTree import Element, ParseError
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -46,6 +48,23 @@ class WeChatMessage:
     media_id: str = ""
     voice_format: str = ""
     recognition: str = ""  # WeChat's own speech-to-text of a voice message, when switched on
+    event: str = ""  # subscribe, unsubscribe, CLICK, VIEW, SCAN, LOCATION … (MsgType "event")
+    event_key: str = ""
+    # What the desk shows for the types that are not text or media: location, link, file, and an event's fields.
+    details: dict[str, str] = field(default_factory=dict)
+
+
+# The fields kept per type, as WeChat names them (mp.weixin.qq.com "接收普通消息" / "接收事件推送").
+DETAIL_FIELDS = {
+    "location": ("Location_X", "Location_Y", "Scale", "Label"),
+    "link": ("Title", "Description", "Url"),
+    "file": ("Title", "Description", "FileKey", "FileMd5", "FileTotalLen"),
+    "video": ("ThumbMediaId",),
+    "shortvideo": ("ThumbMediaId",),
+    "event": ("Ticket", "Latitude", "Longitude", "Precision"),
+}
+MEDIA_TYPES = frozenset({"image", "voice", "video", "shortvideo"})
+DETAIL_MAX_CHARS = 2000
 
 
 def signature(*parts: str) -> str:
@@ -124,20 +143,29 @@ def _field(root: Element, name: str) -> str:
     return (root.findtext(name) or "").strip()
 
 
+def _details(root: Element, msg_type: str) -> dict[str, str]:
+    found = ((name, _field(root, name)[:DETAIL_MAX_CHARS]) for name in DETAIL_FIELDS.get(msg_type, ()))
+    return {name: value for name, value in found if value}
+
+
 def read_message(root: Element) -> WeChatMessage:
     message = WeChatMessage(
         to_user=_field(root, "ToUserName"), openid=_field(root, "FromUserName"), msg_type=_field(root, "MsgType"),
-        # Events carry no MsgId; the sender and time identify a redelivery of one.
-        msg_id=_field(root, "MsgId") or f"{_field(root, 'FromUserName')}:{_field(root, 'CreateTime')}",
+        # Events carry no MsgId; the sender, time and event identify a redelivery of one.
+        msg_id=_field(root, "MsgId")
+        or f"{_field(root, 'FromUserName')}:{_field(root, 'CreateTime')}:{_field(root, 'Event')}"[:128],
         content=_field(root, "Content"), media_id=_field(root, "MediaId"), voice_format=_field(root, "Format"),
-        recognition=_field(root, "Recognition"),
+        recognition=_field(root, "Recognition"), event=_field(root, "Event")[:40],
+        event_key=_field(root, "EventKey")[:DETAIL_MAX_CHARS], details=_details(root, _field(root, "MsgType")),
     )
     if not message.openid or not message.msg_type:
         raise ChannelRefused(400, "FromUserName and MsgType are required")
     if message.msg_type == "text" and not message.content:
         raise ChannelRefused(400, "a text message needs Content")
-    if message.msg_type in ("image", "voice") and not message.media_id:
-        raise ChannelRefused(400, "an image or voice message needs MediaId")
+    if message.msg_type in MEDIA_TYPES and not message.media_id:
+        raise ChannelRefused(400, f"a {message.msg_type} message needs MediaId")
+    if message.msg_type == "event" and not message.event:
+        raise ChannelRefused(400, "an event needs Event")
     return message
 
 
@@ -180,6 +208,22 @@ def send_text(account: WeChatAccount, *, openid: str, text: str) -> str:
 
 
 def download_media(account: WeChatAccount, media_id: str) -> tuple[bytes, str]:
+    """The file's bytes and content type. WeChat answers an error as a JSON errcode with status 200:
+    that is a ProviderError (the token is dropped first when it was the token), never the file. A video
+    comes as JSON too, `{"video_url": …}`, the address to download it from."""
     token = access_token(account)
-    return request_bytes(f"{account.api_base.rstrip('/')}/cgi-bin/media/get?access_token={token}&media_id={media_id}",
-                         limit=MEDIA_MAX_BYTES)
+    content, content_type = request_bytes(
+        f"{account.api_base.rstrip('/')}/cgi-bin/media/get?access_token={token}&media_id={quote(media_id)}",
+        limit=MEDIA_MAX_BYTES)
+    if content[:1] == b"{" or content_type in ("application/json", "text/plain"):
+        try:
+            answer = json.loads(content)
+        except ValueError:
+            answer = None
+        if isinstance(answer, dict) and "errcode" in answer:
+            if answer["errcode"] in TOKEN_EXPIRED_CODES:
+                cache.delete(_token_key(account))
+            raise ProviderError(f"WeChat error {answer['errcode']}: {str(answer.get('errmsg', ''))[:200]}")
+        if isinstance(answer, dict) and isinstance(answer.get("video_url"), str):
+            return request_bytes(answer["video_url"], limit=MEDIA_MAX_BYTES)
+    return content, content_type

@@ -36,10 +36,10 @@ class ReencodedImage:
     thumbnail: bytes | None = None  # same format, when a thumbnail side was asked for
 
 
-def _decode(raw: bytes, max_pixels: int) -> Image.Image:
+def _decode(raw: bytes, max_pixels: int, formats: frozenset[str] | None) -> Image.Image:
     try:
         with Image.open(io.BytesIO(raw)) as probe:
-            if probe.format not in ACCEPTED_FORMATS:
+            if formats is not None and probe.format not in formats:
                 raise ImageRefused("unsupported_format", _("Upload a JPEG, PNG, WebP or GIF image."))
             if probe.width * probe.height > max_pixels:
                 raise ImageRefused("too_many_pixels", _(
@@ -57,11 +57,14 @@ def _decode(raw: bytes, max_pixels: int) -> Image.Image:
 
 def reencode_image(
     raw: bytes, *, box: tuple[int, int], max_pixels: int = DEFAULT_MAX_PIXELS, keep_transparency: bool = True,
-    jpeg_quality: int = 85, thumbnail_side: int | None = None,
+    jpeg_quality: int = 85, thumbnail_side: int | None = None, formats: frozenset[str] | None = ACCEPTED_FORMATS,
 ) -> ReencodedImage:
     """Decode `raw`, shrink it to fit `box` (never enlarge) and encode it afresh as JPEG, or as PNG when it
-    is transparent and `keep_transparency` is set. Raises `ImageRefused`."""
-    image = _decode(raw, max_pixels)
+    is transparent and `keep_transparency` is set. Raises `ImageRefused`.
+
+    `formats=None` takes any format Pillow reads (BMP, TIFF …): pictures a provider sends, converted so
+    every browser shows them."""
+    image = _decode(raw, max_pixels, formats)
     transparent = keep_transparency and (
         image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info))
     image = image.convert("RGBA" if transparent else "RGB")

@@ -1,20 +1,32 @@
 """WeChat Official Account: signature and encrypted mode, messages onto tickets once, replies back out."""
 
+import io
 import secrets
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
+from PIL import Image
 
 from profiles.models import ChannelIdentity, User
 from service_center.core import quarantine
-from service_center.core.models import QuarantinedMessage
+from service_center.core.http import ProviderError
+from service_center.core.models import OutboxMessage, QuarantinedMessage
 from tests.channels.conftest import Provider, json_body
 from tests.clients import logged_in
 from tickets import services, wechat
-from tickets.models import Channel, InboundMessage, OutboundMessage, Ticket, TicketMessage, WeChatAccount
+from tickets.models import (
+    Channel,
+    InboundMessage,
+    OutboundMessage,
+    Ticket,
+    TicketMessage,
+    WeChatAccount,
+    WeChatEvent,
+)
 from tickets.services import channels, delivery
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +50,19 @@ def xml(msg_type: str = "text", msg_id: str = "1001", **fields: str) -> str:
 
 
 TOKEN = "tok3n"
+SAMPLES = Path(__file__).resolve().parent.parent / "data" / "wechat"
+MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
+
+
+def sample(name: str) -> str:
+    """A published sample (tests/data/wechat/SOURCES) as WeChat would post it now."""
+    return (SAMPLES / f"{name}.xml").read_text()
+
+
+def picture(image_format: str) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(out, image_format)
+    return out.getvalue()
 
 
 def signed_query(token: str = TOKEN, timestamp: int | None = None, extra: str | None = None) -> str:
@@ -130,7 +155,7 @@ def test_encrypted_mode_refuses_tampering_and_other_accounts(post: Callable[...,
 
 def test_pictures_and_voice_are_fetched_from_wechat_onto_the_message(
         post: Callable[..., Any], account: WeChatAccount, provider: Provider, celery_eager: None) -> None:
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    png = picture("PNG")
     provider.routes["/cgi-bin/token"] = {"access_token": "AT1", "expires_in": 7200}
     provider.routes["/cgi-bin/media/get"] = lambda request: (
         200, png if request["query"]["media_id"] == ["M1"] else b"#!AMR\n" + b"\x00" * 32, "application/octet-stream")
@@ -138,16 +163,11 @@ def test_pictures_and_voice_are_fetched_from_wechat_onto_the_message(
     post(xml("voice", "2002", MediaId="M2", Format="amr", Recognition="我要退货"))
     image, voice = TicketMessage.objects.order_by("pk")
     assert image.body == "[图片]" and voice.body == "[语音] 我要退货"
-    assert [a.content_type for a in image.attachments.all()] == ["image/png"]
+    assert [a.content_type for a in image.attachments.all()] == ["image/jpeg"]  # re-encoded, metadata dropped
     assert [a.content_type for a in voice.attachments.all()] == ["audio/amr"]
     assert provider.calls_to("/cgi-bin/media/get")[0]["query"]["access_token"] == ["AT1"]
     assert len(provider.calls_to("/cgi-bin/token")) == 1  # the token is cached
     assert InboundMessage.objects.filter(media_fetched=True).count() == 2
-
-
-def test_events_like_follow_are_answered_but_make_no_ticket(post: Callable[..., Any], account: WeChatAccount) -> None:
-    assert post(xml("event", Event="subscribe")).content == b"success"
-    assert not Ticket.objects.exists()
 
 
 def test_an_agent_reply_goes_out_through_the_customer_service_api(
@@ -238,3 +258,161 @@ def test_the_same_signed_request_sent_again_is_refused_in_plain_and_encrypted_mo
     assert post(envelope, encrypted_query).content == b"success"
     assert post(envelope, encrypted_query).status_code == 403
     assert sorted(TicketMessage.objects.values_list("body", flat=True)) == ["加密的", "第一次"]
+
+
+# --- every message type, from published samples ---
+
+
+def desk_page(make_user: Callable[..., User]) -> str:
+    return logged_in(make_user("supervisor")).get(f"/desk/tickets/{Ticket.objects.get().pk}/").content.decode()
+
+
+def test_a_location_is_stored_and_shown_as_a_map_link_with_its_label(
+        post: Callable[..., Any], account: WeChatAccount, make_user: Callable[..., User]) -> None:
+    assert post(sample("location")).content == b"success"
+    message = TicketMessage.objects.get()
+    assert message.body == "[位置] 位置信息"
+    assert message.inbound.details == {"Location_X": "23.134521", "Location_Y": "113.358803", "Scale": "20",
+                                       "Label": "位置信息"}
+    page = desk_page(make_user)
+    # AMap takes longitude first, and WeChat's GCJ-02 coordinates as they are.
+    assert ('href="https://uri.amap.com/marker?position=113.358803%2C23.134521&amp;'
+            'name=%E4%BD%8D%E7%BD%AE%E4%BF%A1%E6%81%AF"') in page
+    assert "位置信息" in page
+
+
+def test_a_link_is_stored_and_shown_as_a_card(post: Callable[..., Any], account: WeChatAccount,
+                                              make_user: Callable[..., User]) -> None:
+    post(sample("link"))
+    assert TicketMessage.objects.get().body == "[链接] 公众平台官网链接"
+    page = desk_page(make_user)
+    assert 'class="tk-card"' in page and page.count("公众平台官网链接") >= 2  # title and description
+    # The sample's Url is the word "url": shown as text, never made a link.
+    assert 'href="url"' not in page
+
+
+def test_a_hostile_link_card_is_escaped_and_a_script_url_is_not_a_link(
+        post: Callable[..., Any], account: WeChatAccount, make_user: Callable[..., User]) -> None:
+    post(xml("link", "3001", Title="<script>alert(1)</script>", Description="<img src=x onerror=alert(2)>",
+             Url="javascript:alert(3)"))
+    post(xml("link", "3002", Title="订单详情", Description="点击查看", Url="https://shop.example/o?id=1&x=<b>"))
+    page = desk_page(make_user)
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page and 'href="javascript:' not in page
+    assert 'href="https://shop.example/o?id=1&amp;x=&lt;b&gt;"' in page
+
+
+def test_a_file_is_stored_with_a_named_placeholder(post: Callable[..., Any], account: WeChatAccount,
+                                                   make_user: Callable[..., User]) -> None:
+    post(sample("file"))
+    message = TicketMessage.objects.get()
+    assert message.body == "[文件] test.zip"
+    assert message.inbound.details["FileMd5"] == "95d98d3bf1b251a9e4a40f3bd88eef29"
+    page = desk_page(make_user)
+    assert "通过微信发送的文件" in page and "<bdi>test.zip</bdi>" in page and "222\xa0字节" in page
+
+
+@pytest.mark.parametrize("name", ["video", "shortvideo"])
+def test_videos_are_stored_and_fetched_like_voice(post: Callable[..., Any], account: WeChatAccount,
+                                                  provider: Provider, make_user: Callable[..., User],
+                                                  celery_eager: None, name: str) -> None:
+    provider.routes["/cgi-bin/token"] = {"access_token": "AT1"}
+    # WeChat's media API answers a video with the address to download it from.
+    provider.routes["/cgi-bin/media/get"] = {"video_url": f"{provider.url}/video/download"}
+    provider.routes["/video/download"] = (200, MP4, "video/mp4")
+    post(sample(name))
+    message = TicketMessage.objects.get()
+    assert message.body == {"video": "[视频]", "shortvideo": "[小视频]"}[name]
+    assert provider.calls_to("/cgi-bin/media/get")[0]["query"]["media_id"] == ["media_id"]
+    assert [a.content_type for a in message.attachments.all()] == ["video/mp4"]
+    assert message.inbound.details == {"ThumbMediaId": "thumb_media_id"}
+    assert "<video controls" in desk_page(make_user)
+
+
+@pytest.mark.parametrize(("name", "event", "key"), [
+    ("event_subscribe", "subscribe", ""), ("event_unsubscribe", "unsubscribe", ""),
+    ("event_click", "CLICK", "EVENTKEY"), ("event_view", "VIEW", "www.qq.com"),
+    ("event_scan", "SCAN", "123123"), ("event_location", "LOCATION", ""),
+])
+def test_events_are_recorded_once_and_open_no_ticket(post: Callable[..., Any], account: WeChatAccount,
+                                                     name: str, event: str, key: str) -> None:
+    for _delivery in range(2):  # WeChat redelivers an event it heard no answer to
+        assert post(sample(name)).content == b"success"
+    recorded = WeChatEvent.objects.get()
+    assert (recorded.account, recorded.openid, recorded.event, recorded.event_key) == (APP_ID, "FromUser"
+                                                                                       if name != "event_location"
+                                                                                       else "fromUser", event, key)
+    if name == "event_location":
+        assert recorded.details == {"Latitude": "23.137466", "Longitude": "113.352425", "Precision": "119.385040"}
+    if name == "event_scan":
+        assert recorded.details == {"Ticket": "TICKET"}
+    assert not Ticket.objects.exists() and not TicketMessage.objects.exists()
+
+
+def test_an_errcode_answer_is_retried_then_shown_as_failed_never_stored_as_a_picture(
+        post: Callable[..., Any], account: WeChatAccount, provider: Provider, make_user: Callable[..., User],
+        celery_eager: None) -> None:
+    provider.routes["/cgi-bin/token"] = {"access_token": "AT1"}
+    # WeChat answers a media error with status 200 and a JSON body (sometimes labelled text/plain).
+    provider.routes["/cgi-bin/media/get"] = (200, b'{"errcode":40007,"errmsg":"invalid media_id"}', "text/plain")
+    post(sample("image"))
+    inbound = InboundMessage.objects.get()
+    # The webhook queued the download through the outbox; its first run failed and the outbox will retry.
+    row = OutboxMessage.objects.get(task_name="tickets.tasks.fetch_wechat_media")
+    assert row.state == OutboxMessage.State.PENDING and "40007" in row.last_error
+    assert inbound.media_attempts == 1 and not inbound.media_error
+    assert "正在获取媒体文件" in desk_page(make_user)
+    with pytest.raises(ProviderError, match="40007"):
+        channels.wechat_fetch_media(message_id=inbound.message_id)
+    assert channels.wechat_fetch_media(message_id=inbound.message_id) is False  # the last attempt: failed
+    inbound.refresh_from_db()
+    assert (inbound.media_attempts, inbound.media_fetched) == (channels.MEDIA_MAX_ATTEMPTS, False)
+    assert inbound.media_error == "WeChat error 40007: invalid media_id"
+    assert not inbound.message.attachments.exists()
+    page = desk_page(make_user)
+    assert "tk-media--failed" in page and "invalid media_id" in page
+    assert channels.wechat_fetch_media(message_id=inbound.message_id) is False  # and it stays failed
+    assert len(provider.calls_to("/cgi-bin/media/get")) == channels.MEDIA_MAX_ATTEMPTS
+
+
+def test_a_bmp_picture_is_converted_for_display(post: Callable[..., Any], account: WeChatAccount,
+                                                provider: Provider, celery_eager: None) -> None:
+    provider.routes["/cgi-bin/token"] = {"access_token": "AT1"}
+    provider.routes["/cgi-bin/media/get"] = (200, picture("BMP"), "image/bmp")
+    post(sample("image"))
+    attachment = TicketMessage.objects.get().attachments.get()
+    assert (attachment.content_type, attachment.filename) == ("image/jpeg", "wechat-media_id.jpg")
+    with attachment.file.open("rb") as stored, Image.open(stored) as shown:
+        assert (shown.format, shown.size) == ("JPEG", (40, 30))
+
+
+def test_media_that_is_not_what_the_message_says_is_failed_at_once(post: Callable[..., Any], account: WeChatAccount,
+                                                                   provider: Provider, celery_eager: None) -> None:
+    provider.routes["/cgi-bin/token"] = {"access_token": "AT1"}
+    provider.routes["/cgi-bin/media/get"] = (200, b"<html>not a picture</html>", "text/html")
+    post(sample("image"))
+    inbound = InboundMessage.objects.get()
+    assert inbound.media_error and inbound.media_attempts == 0  # the reason Pillow gave, not retried
+    assert not inbound.message.attachments.exists()
+
+
+def test_the_ticket_page_reads_channel_messages_in_a_constant_number_of_queries(
+        post: Callable[..., Any], account: WeChatAccount, provider: Provider, make_user: Callable[..., User],
+        celery_eager: None, django_assert_max_num_queries: Any) -> None:
+    provider.routes["/cgi-bin/token"] = {"access_token": "AT1"}
+    provider.routes["/cgi-bin/media/get"] = (200, picture("BMP"), "image/bmp")
+    post(xml("location", "9000", Location_X="23.1", Location_Y="113.3", Label="起点"))
+    client = logged_in(make_user("supervisor"))
+    ticket_url = f"/desk/tickets/{Ticket.objects.get().pk}/"
+    client.get(ticket_url)  # warm the caches (feature flags, permissions)
+    with django_assert_max_num_queries(60) as few:
+        assert client.get(ticket_url).status_code == 200
+    baseline = len(few.captured_queries)  # now: every later request resets the connection's query log
+    for n in range(5):
+        post(xml("location", f"910{n}", Location_X="23.1", Location_Y="113.3", Label=f"地点{n}"))
+        post(xml("link", f"920{n}", Title=f"链接{n}", Url="https://shop.example/"))
+        post(xml("file", f"930{n}", Title=f"发票{n}.pdf", FileTotalLen="2048"))
+        post(xml("image", f"940{n}", MediaId=f"M{n}"))
+    with django_assert_max_num_queries(baseline):
+        page = client.get(ticket_url).content.decode()
+    assert page.count('class="tk-card"') == 5 and page.count("uri.amap.com") == 6

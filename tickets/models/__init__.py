@@ -1,4 +1,11 @@
-from tickets.models.channels import CallRecord, InboundMessage, OutboundMessage, SocialSource, WeChatAccount
+from tickets.models.channels import (
+    CallRecord,
+    InboundMessage,
+    OutboundMessage,
+    SocialSource,
+    WeChatAccount,
+    WeChatEvent,
+)
 from tickets.models.choices import (
     OPEN_STATUSES,
     PAUSED_STATUSES,
@@ -71,4 +78,5 @@ __all__ = [
     "TicketSearch",
     "TicketType",
     "WeChatAccount",
+    "WeChatEvent",
 ]

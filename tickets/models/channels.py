@@ -5,6 +5,8 @@ provider id (a redelivery finds the row and stores nothing), and each desk reply
 an outbound row that the sender task works off, so a provider outage never loses a reply.
 """
 
+from urllib.parse import urlencode, urlsplit
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -76,6 +78,13 @@ class InboundMessage(models.Model):
     # A picture or voice clip the provider keeps until a task fetches it onto the message.
     media_id = models.CharField(_("media id"), max_length=128, blank=True)
     media_fetched = models.BooleanField(_("media fetched"), default=False)
+    media_attempts = models.PositiveSmallIntegerField(_("media download attempts"), default=0)
+    # Set once the download has failed for good: the desk shows the file as failed, with this reason.
+    media_error = models.CharField(_("media error"), max_length=300, blank=True)
+    # The provider's type (WeChat MsgType) and its fields the desk shows: a location's label and
+    # coordinates, a link's title, description and URL, a file's name and size.
+    msg_type = models.CharField(_("message type"), max_length=20, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
 
     class Meta:
@@ -86,6 +95,46 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.external_id}"
+
+    @property
+    def map_url(self) -> str:
+        """A shared location on AMap, which takes WeChat's GCJ-02 coordinates as they are; "" if not numbers."""
+        try:
+            latitude, longitude = float(self.details["Location_X"]), float(self.details["Location_Y"])
+        except (KeyError, TypeError, ValueError):
+            return ""
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            return ""
+        return "https://uri.amap.com/marker?" + urlencode(
+            {"position": f"{longitude},{latitude}", "name": self.details.get("Label", "")})
+
+    @property
+    def link_url(self) -> str:
+        """A shared link's URL when it is http(s); anything else (javascript: …) is not made a link."""
+        url = str(self.details.get("Url", ""))
+        return url if urlsplit(url).scheme.lower() in ("http", "https") else ""
+
+
+class WeChatEvent(models.Model):
+    """A WeChat event (follow, unfollow, menu click or view, QR scan, reported location): recorded, no ticket."""
+
+    account = models.CharField(_("account"), max_length=64)
+    openid = models.CharField(_("openid"), max_length=128)
+    event = models.CharField(_("event"), max_length=40)
+    event_key = models.TextField(_("event key"), blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    # openid:CreateTime:Event, as WeChat gives events no id: a redelivery finds the row.
+    external_id = models.CharField(_("provider event id"), max_length=128)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("WeChat event")
+        verbose_name_plural = _("WeChat events")
+        constraints = [models.UniqueConstraint(fields=["account", "external_id"], name="wechat_event_once")]
+        indexes = [models.Index(fields=["account", "openid", "-received_at"], name="wechat_event_openid")]
+
+    def __str__(self) -> str:
+        return f"{self.event}:{self.openid}"
 
 
 class OutboundMessage(DeliveryState):

@@ -19,7 +19,7 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"GIF87a", "image/gif"),
     (b"GIF89a", "image/gif"),
     (b"%PDF-", "application/pdf"),
-    # Voice messages (WeChat sends AMR and Speex in Ogg) and call recordings.
+    # Voice messages (WeChat sends AMR and Speex in Ogg) and call recordings; MP4 video below.
     (b"#!AMR", "audio/amr"),
     (b"OggS", "audio/ogg"),
     (b"ID3", "audio/mpeg"),
@@ -39,8 +39,8 @@ def sniff(data: bytes) -> str | None:
         return "image/webp"
     if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
         return "audio/wav"
-    if data[4:8] == b"ftyp" and data[8:11] == b"M4A":
-        return "audio/mp4"
+    if data[4:8] == b"ftyp":  # ISO media: WeChat's videos are MP4
+        return "audio/mp4" if data[8:11] == b"M4A" else "video/mp4"
     if b"\x00" not in data:
         try:
             data.decode("utf-8")

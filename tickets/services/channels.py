@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -16,52 +17,105 @@ from django.utils.translation import gettext as _
 from profiles.identities import customer_for_contact
 from profiles.models import ChannelIdentity, User
 from service_center.core import webhooks
-from service_center.core.http import request_json
+from service_center.core.http import ProviderError, request_json
+from service_center.core.images import ImageRefused, reencode_image
 from service_center.core.queueing import enqueue
 from service_center.core.sms import sms
 from tickets import wechat
 from tickets.errors import ChannelRefused
-from tickets.models import Channel, InboundMessage, SocialSource, TicketMessage, WeChatAccount
+from tickets.models import Channel, InboundMessage, SocialSource, TicketMessage, WeChatAccount, WeChatEvent
 from tickets.services import attachments as attachment_service
 from tickets.services.intake import inbound_message
 from tickets.services.outbound import register_sender
 
-WECHAT_PLACEHOLDERS = {"image": "[图片]", "voice": "[语音]"}
+WECHAT_PLACEHOLDERS = {"image": "[图片]", "voice": "[语音]", "video": "[视频]", "shortvideo": "[小视频]",
+                       "location": "[位置]", "link": "[链接]", "file": "[文件]"}
+# The title-like field each type adds after its placeholder, so the thread, search and previews read well.
+_WECHAT_CAPTIONS = {"voice": "Recognition", "location": "Label", "link": "Title", "file": "Title"}
+# A download that fails this often is shown to the agent as failed (the outbox allows more runs).
+MEDIA_MAX_ATTEMPTS = 3
+MEDIA_IMAGE_BOX = (4096, 4096)
 
 
-def wechat_receive(*, account: WeChatAccount, message: wechat.WeChatMessage) -> TicketMessage | None:
-    """A text, picture or voice message → the customer's WeChat ticket; events (follow, menu) → None.
+def _wechat_body(message: wechat.WeChatMessage) -> str:
+    if message.msg_type == "text":
+        return message.content
+    caption_field = _WECHAT_CAPTIONS.get(message.msg_type, "")
+    caption = message.recognition if caption_field == "Recognition" else message.details.get(caption_field, "")
+    return " ".join(part for part in (WECHAT_PLACEHOLDERS[message.msg_type], caption) if part)
 
-    Pictures and voice clips stay on WeChat's media store until `wechat_fetch_media` (a task) brings them
-    onto the message: WeChat waits only five seconds for the endpoint's answer."""
-    if message.msg_type not in ("text", *WECHAT_PLACEHOLDERS):
+
+def wechat_receive(*, account: WeChatAccount, message: wechat.WeChatMessage) -> TicketMessage | WeChatEvent | None:
+    """Every message type → the customer's WeChat ticket; an event (follow, menu, scan …) → a WeChatEvent row
+    and no ticket; a type this code does not know yet → None.
+
+    Media stays on WeChat's store until `wechat_fetch_media` (a task) brings it onto the message: WeChat
+    waits only five seconds for the endpoint's answer."""
+    if message.msg_type == "event":
+        event, _created = WeChatEvent.objects.get_or_create(
+            account=account.app_id, external_id=message.msg_id,
+            defaults={"openid": message.openid, "event": message.event, "event_key": message.event_key,
+                      "details": message.details})
+        return event
+    if message.msg_type != "text" and message.msg_type not in WECHAT_PLACEHOLDERS:
         return None
     with transaction.atomic():
         customer, _created = customer_for_contact(kind=ChannelIdentity.Kind.WECHAT, account=account.app_id,
                                                   external_id=message.openid)
-        body = message.content or " ".join(
-            part for part in (WECHAT_PLACEHOLDERS[message.msg_type], message.recognition) if part)
         stored, is_new = inbound_message(channel=Channel.WECHAT, account=account.app_id, external_id=message.msg_id,
-                                         customer=customer, body=body, source=account.app_id)
-        if is_new and message.media_id:
-            InboundMessage.objects.filter(message=stored).update(media_id=message.media_id)
-            enqueue("tickets.tasks.fetch_wechat_media", message_id=stored.pk)
+                                         customer=customer, body=_wechat_body(message), source=account.app_id)
+        if is_new:
+            media_id = message.media_id if message.msg_type in wechat.MEDIA_TYPES else ""
+            InboundMessage.objects.filter(message=stored).update(media_id=media_id, msg_type=message.msg_type,
+                                                                 details=message.details)
+            if media_id:
+                enqueue("tickets.tasks.fetch_wechat_media", message_id=stored.pk)
     return stored
 
 
+def _media_upload(inbound: InboundMessage, content: bytes) -> SimpleUploadedFile:
+    """The file as the desk stores it: a picture in any format is re-encoded so every browser shows it."""
+    name = f"wechat-{inbound.media_id[:40]}"
+    if inbound.msg_type == "image":
+        picture = reencode_image(content, box=MEDIA_IMAGE_BOX, formats=None)
+        return SimpleUploadedFile(f"{name}.{picture.extension}", picture.data)
+    return SimpleUploadedFile(name, content)
+
+
+def _media_failed(inbound: InboundMessage, reason: str) -> bool:
+    InboundMessage.objects.filter(pk=inbound.pk).update(media_error=reason[:300])
+    return False
+
+
 def wechat_fetch_media(*, message_id: int) -> bool:
-    """Bring a message's picture or voice clip from WeChat onto it; True once it is there."""
+    """Bring a message's picture, voice clip or video from WeChat onto it; True once it is there.
+
+    A provider error (WeChat's errcode JSON, a timeout) raises, so the outbox runs it again with backoff;
+    the MEDIA_MAX_ATTEMPTS-th failure, or bytes that are not what the message says, mark the media failed
+    for the desk to show. Nothing but a checked file is ever attached."""
     inbound = InboundMessage.objects.select_related("message").filter(message_id=message_id).first()
-    if inbound is None or not inbound.media_id or inbound.media_fetched:
+    if inbound is None or not inbound.media_id or inbound.media_fetched or inbound.media_error:
         return inbound is not None and inbound.media_fetched
     account = WeChatAccount.objects.get(app_id=inbound.account)
-    content, _type = wechat.download_media(account, inbound.media_id)
+    try:
+        content, _type = wechat.download_media(account, inbound.media_id)
+        upload = _media_upload(inbound, content)
+    except ProviderError as error:
+        attempts = inbound.media_attempts + 1
+        InboundMessage.objects.filter(pk=inbound.pk).update(media_attempts=attempts)
+        if attempts < MEDIA_MAX_ATTEMPTS:
+            raise
+        return _media_failed(inbound, str(error))
+    except ImageRefused as error:
+        return _media_failed(inbound, error.message)
     with transaction.atomic():
         locked = InboundMessage.objects.select_for_update().get(pk=inbound.pk)
         if locked.media_fetched:
             return True
-        upload = SimpleUploadedFile(f"wechat-{inbound.media_id[:40]}", content)
-        attachment_service.attach(message=inbound.message, uploads=[upload])
+        try:
+            attachment_service.attach(message=inbound.message, uploads=[upload])
+        except ValidationError as error:
+            return _media_failed(inbound, "; ".join(error.messages))
         locked.media_fetched = True
         locked.save(update_fields=["media_fetched"])
     return True
