@@ -19,7 +19,7 @@ def test_the_icon_is_an_svg_the_static_files_serve() -> None:
     path = finders.find("favicon.svg")
     assert path is not None
     root = ElementTree.parse(path).getroot()
-    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert root is not None and root.tag == "{http://www.w3.org/2000/svg}svg"
 
 
 @pytest.mark.parametrize("url", ["/", "/help/", "/accounts/login/"])
