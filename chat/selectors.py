@@ -108,7 +108,7 @@ def _waiting() -> QuerySet[Any]:
 
 
 def waiting_queue(limit: int = 50) -> list[Conversation]:
-    return list(_waiting().select_related("customer").order_by(*QUEUE_ORDER)[:limit])
+    return list(_waiting().select_related("customer", "customer__customer_profile").order_by(*QUEUE_ORDER)[:limit])
 
 
 def queue_position(conversation: Conversation) -> int | None:

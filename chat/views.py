@@ -37,6 +37,7 @@ CHAT_STRINGS = {
     "edited": _("edited"),
     "sending": _("Sending…"),
     "sent": _("Sent"),
+    "failed": _("Failed to send"),
     "read": _("Read"),
     "typing": _("typing…"),
     "connecting": _("Connecting…"),

@@ -8,6 +8,7 @@ from service_center.core.api import api_not_found
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("healthz", core_views.healthz, name="healthz"),
     path("metrics", core_views.metrics, name="prometheus-django-metrics"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -257,6 +257,7 @@ _TICKET_ACTION_DATA: dict[str, Callable[[World], dict[str, Any]]] = {
 
 ROUTES: dict[str, Route] = {
     "": Route("GET", fixed("/"), expect("ok")),
+    "favicon.ico": Route("GET", fixed("/favicon.ico"), EVERYONE),
     "healthz": Route("GET", fixed("/healthz"), EVERYONE),
     # Scrapers only, by bearer token or allowed address (tests/pages/test_ops_endpoints.py): no role opens it.
     "metrics": Route("GET", fixed("/metrics"), expect("403")),

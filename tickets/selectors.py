@@ -164,9 +164,12 @@ def queue_queryset(user: Any, view: QueueView | str, *, filters: QueueFilters | 
         # A row comparison the (..., due_at, id) indexes can seek to directly.
         tickets = tickets.extra(where=['("tickets_ticket"."due_at", "tickets_ticket"."id") > (%s, %s)'],
                                 params=[after[0], after[1]])
-    # Encrypted contact fields are not shown in a queue; deferring them saves a decryption per row.
-    return (tickets.select_related("customer", "team", "assignee", "category", "sla_policy")
-            .defer(*_user_pii("customer"), *_user_pii("assignee")).order_by("due_at", "id"))
+    # Encrypted contact fields are not shown in a queue; deferring them saves a decryption per row. The
+    # customer's profile comes in the same query for the VIP badge.
+    return (tickets.select_related("customer", "customer__customer_profile", "team", "assignee", "category",
+                                   "sla_policy")
+            .defer(*_user_pii("customer"), *_user_pii("assignee"), "customer__customer_profile__id_number",
+                   "customer__customer_profile__address").order_by("due_at", "id"))
 
 
 def queue(user: Any, view: QueueView | str, *, filters: QueueFilters | None = None, cursor: str | None = None,

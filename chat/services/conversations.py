@@ -16,6 +16,7 @@ from chat import bot, selectors, uploads
 from chat.errors import ChatError
 from chat.models import Attachment, ChatMessage, ChatSettings, Conversation, ReadReceipt
 from chat.payloads import conversation_payload, message_payload
+from chat.text import clean_message_text
 from chat.workflow import InvalidTransition, apply_transition
 from profiles.models import AgentProfile, User
 from service_center.core import events
@@ -198,7 +199,7 @@ def message_send(
 ) -> SendResult:
     """Store a message from the customer or the assigned agent. A repeated `client_id` returns the
     first message (created=False) so a client can retry a send whose ack it never saw."""
-    body = body.strip()
+    body = clean_message_text(body)
     if len(body) > settings.CHAT_MESSAGE_MAX_CHARS:
         raise ChatError("too_long", _("A message can be at most %(count)d characters.")
                         % {"count": settings.CHAT_MESSAGE_MAX_CHARS})
@@ -304,7 +305,7 @@ def _record_original(message: ChatMessage) -> None:
 @transaction.atomic
 def message_edit(*, message_id: int, user: User, body: str) -> ChatMessage:
     limits = ChatSettings.load()
-    body = body.strip()
+    body = clean_message_text(body)
     if not body:
         raise ChatError("empty", _("Type a message or attach a file."))
     if len(body) > settings.CHAT_MESSAGE_MAX_CHARS:
@@ -442,7 +443,7 @@ def conversation_rate(*, conversation_id: int, customer: User, rating: int, comm
     if not 1 <= rating <= 5:
         raise ChatError("invalid_rating", _("Choose between 1 and 5 stars."))
     conversation.rating = rating
-    conversation.rating_comment = comment.strip()[:500]
+    conversation.rating_comment = clean_message_text(comment)[:500]
     conversation.save(update_fields=["rating", "rating_comment"])
     _conversation_changed(conversation)
     return conversation

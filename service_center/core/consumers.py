@@ -8,7 +8,12 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils.translation import gettext
 
-from service_center.core.input_rules import control_character_path, control_message, json_too_deep
+from service_center.core.input_rules import (
+    control_character_path,
+    control_message,
+    has_control_character,
+    json_too_deep,
+)
 
 
 class DirectDispatch(AsyncConsumer):
@@ -31,13 +36,17 @@ class DirectDispatch(AsyncConsumer):
 class FrameRefused(Exception):
     """A frame the socket will not act on; answered with an error frame, the socket stays open."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, client_id: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.client_id = client_id
 
     def as_frame(self) -> dict[str, Any]:
-        return {"type": "error", "code": self.code, "message": self.message}
+        frame = {"type": "error", "code": self.code, "message": self.message}
+        if self.client_id is not None:
+            frame["client_id"] = self.client_id
+        return frame
 
 
 def decode_json_frame(text_data: str | None, *, max_bytes: int) -> Any:
@@ -57,7 +66,11 @@ def decode_json_frame(text_data: str | None, *, max_bytes: int) -> Any:
         raise FrameRefused("invalid_json", gettext("The message is not valid JSON.")) from error
     path = control_character_path(content)
     if path is not None:
-        raise FrameRefused("invalid_frame", f"{path}: {control_message()}")
+        # Name the frame that was refused, so a client can mark that one send failed instead of
+        # retrying it for ever; only a client_id that is itself clean is echoed.
+        client_id = content.get("client_id") if isinstance(content, dict) else None
+        echoed = client_id if isinstance(client_id, str) and not has_control_character(client_id) else None
+        raise FrameRefused("invalid_frame", f"{path}: {control_message()}", client_id=echoed)
     return content
 
 

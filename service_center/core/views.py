@@ -7,9 +7,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django_prometheus.exports import ExportToDjangoView
@@ -27,6 +28,11 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.has_perm("profiles.use_merchant_portal"):
         return HttpResponseRedirect(reverse("merchant:home"))
     return HttpResponseRedirect(reverse("help:home"))
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers and crawlers ask for /favicon.ico whatever the page links; send them to the icon."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 @never_cache

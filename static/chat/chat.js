@@ -1,6 +1,7 @@
 // One live conversation over /ws/chat/<id>/ (protocol: chat/PROTOCOL.md), shared by the customer
 // widget and the agent console. Messages are ordered by seq and de-duplicated by id; a send shows
-// at once as "sending" and is retried with the same client_id until the server acks it. Resuming
+// at once as "sending" and is retried with the same client_id until the server acks it or refuses it
+// (an error frame naming its client_id: then it is shown as failed, with the reason). Resuming
 // asks for everything after the highest seq held WITHOUT a gap, never the highest seen: holding 5
 // and 7 resumes from 5, so 6 comes too.
 (function () {
@@ -146,7 +147,9 @@
     if (message.edited && !message.recalled) {
       parts.push(t("edited"));
     }
-    if (isMine(message) && !message.recalled) {
+    if (message.failed) {
+      parts.push(t("failed") + ": " + message.failed);
+    } else if (isMine(message) && !message.recalled) {
       parts.push(message.seq && message.seq <= otherRead ? t("read") : message.seq ? t("sent") : t("sending"));
     }
     line.appendChild(document.createTextNode(parts.join(" · ")));
@@ -429,8 +432,13 @@
         break;
       case "error":
         if (frame.client_id && pending[frame.client_id]) {
-          pending[frame.client_id].element.remove();
+          // Refused, not lost: the server stored nothing and would refuse it again, so the line
+          // stays on screen marked failed with the reason, and leaves the retry list for good.
+          var refused = pending[frame.client_id].element;
           delete pending[frame.client_id];
+          refused.classList.add("msg--failed");
+          refused._message.failed = frame.message;
+          renderStatus(refused, refused._message);
         }
         showError(frame.message);
         break;
