@@ -6,6 +6,7 @@ from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from chat.models import ChatMessage, ChatSettings, Conversation
+from service_center.core.admin_mixins import ReadOnlyAdminMixin
 
 
 @admin.register(ChatSettings)
@@ -38,15 +39,9 @@ class ConversationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ChatMessage)
-class ChatMessageAdmin(SimpleHistoryAdmin):
+class ChatMessageAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("conversation", "seq", "sender", "author", "kind", "created_at", "edit_count", "recalled_at")
     list_filter = ("sender", "kind")
     list_select_related = ("conversation", "author")
     raw_id_fields = ("conversation", "author", "attachment")
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -34,6 +34,7 @@ from profiles.models import (
     User,
 )
 from service_center.core import customer_tags, events
+from service_center.core.admin_mixins import ReadOnlyAdminMixin
 from service_center.core.crypto import blind_index
 from service_center.core.fields import BlindIndexField, EncryptedTextField
 from service_center.core.masking import MASKERS, PiiKind, can_view_pii
@@ -308,7 +309,7 @@ class CustomerProfileAdmin(PiiMaskingMixin, HistoryAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the log is evidence, so nobody edits or deletes it from the admin."""
 
     list_display = ["created_at", "action", "username", "subject", "ip_address"]
@@ -316,15 +317,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["username", "subject"]
     date_hierarchy = "created_at"
     list_select_related = ["actor"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    deletable = False
 
 
 @admin.register(SegmentPolicy)

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from profiles.admin import HistoryAdmin
+from service_center.core.admin_mixins import ReadOnlyAdminMixin
 from tickets import search as ticket_search
 from tickets.email import admin as email_admin  # noqa: F401  (registers the e-mail channel's admin)
 from tickets.models import (
@@ -185,34 +186,26 @@ class TicketAdmin(HistoryAdmin):
 
 
 @admin.register(Escalation)
-class EscalationAdmin(HistoryAdmin):
+class EscalationAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     list_display = ("ticket", "level", "reason", "to_team", "to_user", "actor", "created_at")
     list_filter = ("reason", "level")
     list_select_related = ("ticket", "to_team", "to_user", "actor")
     search_fields = ("=ticket__number",)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(SatisfactionSurvey)
-class SatisfactionSurveyAdmin(HistoryAdmin):
+
+
+class SatisfactionSurveyAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     list_display = ("ticket", "attitude", "speed", "result", "sent_at", "submitted_at")
     list_filter = ("attitude", "speed", "result")
     list_select_related = ("ticket",)
     search_fields = ("=ticket__number",)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(WeChatAccount)
+
+
 class WeChatAccountAdmin(admin.ModelAdmin):
     list_display = ("name", "app_id", "server_url", "is_active")
 
@@ -222,19 +215,13 @@ class WeChatAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(WeChatEvent)
-class WeChatEventAdmin(admin.ModelAdmin):
+class WeChatEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Follows, menu clicks, scans and reported locations, as WeChat sent them: a record, never edited."""
 
     list_display = ("received_at", "event", "event_key", "openid", "account")
     list_filter = ("event", "account")
     search_fields = ("=openid", "event_key")
     date_hierarchy = "received_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(SocialSource)
@@ -247,18 +234,8 @@ class SocialSourceAdmin(admin.ModelAdmin):
         return f"/api/v1/channels/social/{source.slug}/"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows providers and the desk write; admin only looks."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(CallRecord)
-class CallRecordAdmin(ReadOnlyAdmin):
+class CallRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("call_id", "ticket", "direction", "agent", "started_at", "ended_at")
     list_filter = ("direction",)
     list_select_related = ("ticket", "agent")
@@ -266,13 +243,13 @@ class CallRecordAdmin(ReadOnlyAdmin):
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(ReadOnlyAdmin):
+class InboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("channel", "account", "external_id", "message", "received_at")
     list_filter = ("channel",)
     search_fields = ("=external_id",)
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(ReadOnlyAdmin):
+class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("message", "channel", "status", "attempts", "next_attempt_at", "sent_at", "error")
     list_filter = ("channel", "status")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from service_center.core import quarantine, queueing, webhooks
+from service_center.core.admin_mixins import ReadOnlyAdminMixin
 from service_center.core.models import (
     BackupRun,
     OutboxMessage,
@@ -72,7 +73,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Background work waiting, running, done or given up; a person retries or discards what is stuck."""
 
     list_display = ["created_at", "task_name", "state", "attempts", "available_at", "lease_until", "finished_at"]
@@ -83,15 +84,8 @@ class OutboxMessageAdmin(admin.ModelAdmin):
                                 "created_at", "finished_at", "last_error")
     actions = ["retry_now", "discard"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Rows change only through the actions below; the change page is the payload view.
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    # Rows change only through the actions below; the change page is the payload view.
+    deletable = False
 
     @admin.display(description=_("arguments"))
     def payload(self, message: OutboxMessage) -> str:
@@ -173,16 +167,10 @@ class QuarantinedMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(BackupRun)
-class BackupRunAdmin(admin.ModelAdmin):
+class BackupRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every backup attempt, newest first: whether last night's backup ran, and why one failed."""
 
     list_display = ["started_at", "trigger", "succeeded", "file_name", "size_bytes", "pruned", "finished_at"]
     list_filter = ["succeeded", "trigger"]
     readonly_fields = ["trigger", "started_at", "finished_at", "succeeded", "file_name", "size_bytes", "pruned",
                        "error"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
