@@ -18,6 +18,7 @@ DOMAIN_APPS = ["profiles", "tickets", "chat", "aftersales", "knowledge", "report
 EXEMPT: dict[str, str] = {
     "tickets.TicketCounter": "a number allocator bumped on every ticket; the tickets carry the history",
     "aftersales.RequestNumberCounter": "a number allocator bumped on every request; the requests carry the history",
+    "tickets.WeChatEvent": "append-only: an event WeChat sent (follow, menu click, scan), recorded once, never edited",
     "tickets.TicketSearch": "derived search text, rebuilt from the ticket and its messages, which carry the history",
     "tickets.SlaEvent": "append-only: records that a warning or breach was announced, never edited",
     "tickets.Notification": "a per-user inbox item; only its read flag changes, which is not an audit fact",
