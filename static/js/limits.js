@@ -54,7 +54,8 @@
   }
 
   function scan(scope) {
-    scope.querySelectorAll("textarea[maxlength], input[maxlength]").forEach(watch);
+    // Search boxes keep the browser's own cap: a query has no room for a counter, and the server reads any length.
+    scope.querySelectorAll("textarea[maxlength], input[maxlength]:not([type=search])").forEach(watch);
   }
 
   document.addEventListener("DOMContentLoaded", function () { scan(document); });
