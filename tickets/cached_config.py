@@ -104,7 +104,9 @@ def calendar(calendar_id: int) -> Calendar:
 
 
 def sla_warning_percent() -> int:
-    return cached(SLA_WARNING_PERCENT, lambda: DeskSettings.load().sla_warning_percent)
+    # Read without `DeskSettings.load()`: its get_or_create would write (and drop this key) on a fresh desk.
+    return cached(SLA_WARNING_PERCENT, lambda: (DeskSettings.objects.filter(pk=1).first() or DeskSettings())
+                  .sla_warning_percent)
 
 
 def register() -> None:
