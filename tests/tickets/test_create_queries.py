@@ -138,6 +138,7 @@ def test_a_configuration_write_is_seen_by_the_next_create(
     policy.first_response_minutes = 10
     policy.save()
     second = services.ticket_create(customer=customer, subject="二", body="二")
+    assert second.first_response_due_at and first.first_response_due_at
     assert second.first_response_due_at < first.first_response_due_at
     other = Team.objects.create(name="售后组")
     rule = RoutingRule.objects.get()
@@ -154,6 +155,7 @@ def test_a_configuration_write_is_seen_by_the_next_create(
     BusinessHours.objects.filter(calendar=calendar).delete()
     BusinessHours.objects.create(calendar=calendar, weekday=0, opens_at=time(9), closes_at=time(10))
     later = services.ticket_create(customer=customer, subject="五", body="五")
+    assert later.first_response_due_at is not None
     assert later.first_response_due_at > second.first_response_due_at
 
 
