@@ -28,7 +28,7 @@ ROUTING_RULES = "tickets:routing_rules"
 TEAM_STRATEGIES = "tickets:team_strategies"
 SLA_POLICIES = "tickets:sla_policies"
 CALENDARS = "tickets:calendars"
-SLA_WARNING_PERCENT = "tickets:sla_warning_percent"
+DESK_SETTINGS = "tickets:desk_settings"
 
 
 @dataclass(frozen=True)
@@ -103,10 +103,13 @@ def calendar(calendar_id: int) -> Calendar:
     return found
 
 
-def sla_warning_percent() -> int:
+def desk_settings() -> DeskSettings:
     # Read without `DeskSettings.load()`: its get_or_create would write (and drop this key) on a fresh desk.
-    return cached(SLA_WARNING_PERCENT, lambda: (DeskSettings.objects.filter(pk=1).first() or DeskSettings())
-                  .sla_warning_percent)
+    return cached(DESK_SETTINGS, lambda: DeskSettings.objects.filter(pk=1).first() or DeskSettings(pk=1))
+
+
+def sla_warning_percent() -> int:
+    return desk_settings().sla_warning_percent
 
 
 def register() -> None:
@@ -116,4 +119,4 @@ def register() -> None:
     invalidate_on_write(TEAM_STRATEGIES, TeamSettings)
     invalidate_on_write(SLA_POLICIES, SlaPolicy)
     invalidate_on_write(CALENDARS, BusinessCalendar, BusinessHours, CalendarOverride)
-    invalidate_on_write(SLA_WARNING_PERCENT, DeskSettings)
+    invalidate_on_write(DESK_SETTINGS, DeskSettings)

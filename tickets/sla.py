@@ -271,7 +271,7 @@ def clocks(ticket: Ticket, *, now: datetime, calendar: Calendar | None = None,
     policy = ticket.sla_policy
     if policy is None:
         return []
-    calendar = calendar or load_calendar(policy.calendar_id)
+    calendar = calendar or cached_config.calendar(policy.calendar_id)
     if warning_percent is None:
         warning_percent = cached_config.sla_warning_percent()
     ended = None if ticket.is_open else (ticket.solved_at or ticket.closed_at or now)
