@@ -5,7 +5,8 @@ calendar with an override) apply as in production; the configuration cache is wa
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import time as clock
 from typing import Any
 
@@ -73,13 +74,12 @@ class QueryCounter:
         self.count += 1
         return execute(sql, params, many, context)
 
-    def __enter__(self) -> "QueryCounter":
-        self._wrapper = connection.execute_wrapper(self)
-        self._wrapper.__enter__()
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._wrapper.__exit__(*exc)
+@contextmanager
+def counting() -> Iterator[QueryCounter]:
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter):
+        yield counter
 
 
 def _measure(name: str, report: Any, create: Callable[[int], None]) -> None:
@@ -89,17 +89,17 @@ def _measure(name: str, report: Any, create: Callable[[int], None]) -> None:
     original = services.ticket_create
 
     def counted(**kwargs: Any) -> Ticket:
-        with QueryCounter() as queries:
+        with counting() as queries:
             ticket = original(**kwargs)
         create_queries.append(queries.count)
         return ticket
 
-    services.ticket_create = counted  # type: ignore[assignment]
+    services.ticket_create = counted
     try:
-        with QueryCounter() as request_queries:
+        with counting() as request_queries:
             create(1)
     finally:
-        services.ticket_create = original  # type: ignore[assignment]
+        services.ticket_create = original
     samples = []
     started = time.perf_counter()
     for n in range(2, CREATES + 2):
@@ -162,7 +162,7 @@ def test_ticket_page(report: Any) -> None:
         )
         url = f"/desk/tickets/{ticket.pk}/"
         assert client.get(url).status_code == 200
-        with QueryCounter() as queries:
+        with counting() as queries:
             client.get(url)
         samples = []
         for _ in range(DETAIL_RUNS):
