@@ -104,8 +104,8 @@ def calendar(calendar_id: int) -> Calendar:
 
 
 def desk_settings() -> DeskSettings:
-    # Read without `DeskSettings.load()`: its get_or_create would write (and drop this key) on a fresh desk.
-    return cached(DESK_SETTINGS, lambda: DeskSettings.objects.filter(pk=1).first() or DeskSettings(pk=1))
+    # `load()` creates the singleton on a fresh desk, so no later `load()` elsewhere creates it and drops this key.
+    return cached(DESK_SETTINGS, DeskSettings.load)
 
 
 def sla_warning_percent() -> int:
