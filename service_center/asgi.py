@@ -13,6 +13,7 @@ from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from profiles.two_factor import TwoFactorSocketMiddleware  # noqa: E402
+from service_center.core.gc_tuning import tune_after_startup  # noqa: E402
 from service_center.websocket_urls import websocket_urlpatterns  # noqa: E402
 
 # Under `make run` (DEBUG) Daphne serves /static/ itself; production puts a web server in front.
@@ -26,3 +27,6 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything the server needs is loaded now: freeze it out of the collector's way (core/gc_tuning.py).
+tune_after_startup()

@@ -6,8 +6,10 @@ django-celery-beat (`CELERY_BEAT_SCHEDULER`); periodic tasks are rows registered
 """
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "service_center.settings.base")
 
@@ -15,3 +17,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "service_center.settings.base")
 app = Celery("service_center", task_cls="service_center.core.outbox_task:OutboxTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def _tune_gc(**_kwargs: Any) -> None:
+    """Each worker process, once it has loaded Django and the tasks, freezes them out of the collector's way."""
+    from service_center.core.gc_tuning import tune_after_startup
+
+    tune_after_startup()

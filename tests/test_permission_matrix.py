@@ -371,6 +371,7 @@ ROUTES: dict[str, Route] = {
     # Which tickets each desk role finds (never another team's) is asserted in tests/tickets/test_search.py.
     "desk/tickets/search/": Route("GET", fixed("/desk/tickets/search/?q=%E9%80%80%E6%AC%BE"), DESK),
     "desk/tickets/next/": Route("POST", fixed("/desk/tickets/next/"), DESK),
+    "desk/tickets/lookup/<str:kind>/": Route("GET", fixed("/desk/tickets/lookup/agent/?q=a"), DESK),
     # The customer downloads their own files here too; anyone else without access finds nothing.
     # A call that does not exist: the desk may look (404), nobody else gets that far; own and other calls
     # are probed in tests/channels/test_calls.py.

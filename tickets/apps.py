@@ -14,7 +14,7 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         # Live pushes and webhooks hear ticket events in every process (web, worker).
         from service_center.core import customer_merge, customer_timeline
-        from tickets import channel_intake, realtime
+        from tickets import cached_config, channel_intake, realtime
         from tickets.customer_merge import HANDLER
         from tickets.email import outbound as email_outbound
         from tickets.email import quarantine as email_quarantine
@@ -22,6 +22,8 @@ class TicketsConfig(AppConfig):
         from tickets.timeline import contact_entries, ticket_entries
 
         realtime.subscribe()
+        # The configuration every create reads is cached; a write to it drops the cached copy.
+        cached_config.register()
         # The desk's replies on e-mail tickets go out by mail; on WeChat, Weibo and SMS through their senders;
         # both kinds of outgoing row through the one delivery skeleton and its sweep.
         email_outbound.subscribe()

@@ -9,6 +9,8 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from profiles.models import Team
+from profiles.selectors import agent_users
 from tickets import search, selectors
 from tickets.models import CallRecord, Ticket, TicketAttachment, TicketMessage
 
@@ -124,3 +126,22 @@ def search_page(user: Any, query: search.TicketQuery, *, filters: selectors.Queu
     rows = rows[:limit]
     return SearchPage(hits=search.hits(rows, query, include_notes=include_notes),
                       next_before=rows[-1].pk if more and rows else None)
+
+
+LOOKUP_LIMIT = 20
+
+
+def lookup(kind: str, text: str) -> list[dict[str, str]]:
+    """Agents (by username or display name) or teams (by name) whose name holds `text`: the suggestions the
+    ticket page's assign / transfer / sub-ticket fields show while one types, at most LOOKUP_LIMIT."""
+    text = text.strip()[:60]
+    if kind == "team":
+        teams = Team.objects.filter(name__icontains=text) if text else Team.objects.all()
+        return [{"value": name, "label": name} for name in teams.order_by("name").values_list("name", flat=True)[
+            :LOOKUP_LIMIT]]
+    agents = agent_users()
+    if text:
+        agents = agents.filter(Q(username__icontains=text) | Q(display_name__icontains=text))
+    return [{"value": username, "label": f"{display_name or username} ({username})"}
+            for username, display_name in agents.order_by("username").values_list("username", "display_name")[
+                :LOOKUP_LIMIT]]

@@ -75,24 +75,50 @@ class MessageForm(forms.Form):
     attachments = MultipleFileField(label=_("Attachments"))
 
 
-class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(label=_("Agent"), queryset=User.objects.none(), required=False,
-                                      empty_label=_("Nobody (back to the queue)"),
-                                      widget=forms.Select(attrs={"class": "select"}))
-    force = forms.BooleanField(label=_("Force (supervisors: even if offline or full)"), required=False)
+class LookupChoiceField(forms.ModelChoiceField):
+    """A person or team typed by name (the page suggests names as one types, from `views.lookup`), so the
+    page never lists every agent and team. The id is accepted too (the API, older pages)."""
 
-    def __init__(self, *args: Any, agents: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = (  # type: ignore[attr-defined]
-            agents if agents is not None else agent_users().order_by("username"))
+    def __init__(self, *, kind: str, name_field: str, **kwargs: Any) -> None:
+        self.name_field = name_field
+        kwargs.setdefault("widget", forms.TextInput(attrs={
+            "class": "input", "autocomplete": "off", "list": f"lookup-{kind}", "data-lookup": kind,
+            "placeholder": _("Type a name"),
+        }))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        value = str(value or "").strip()
+        if value in self.empty_values:
+            return None
+        key = "pk" if value.isdigit() else self.name_field
+        found = self.queryset.filter(**{key: value}).first()  # type: ignore[union-attr]
+        if found is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return found
+
+    def prepare_value(self, value: Any) -> Any:
+        return getattr(value, self.name_field, value)
+
+
+def agent_field(label: Any, help_text: Any = "") -> LookupChoiceField:
+    return LookupChoiceField(kind="agent", name_field="username", label=label, required=False,
+                             queryset=agent_users(), help_text=help_text)
+
+
+def team_field(label: Any) -> LookupChoiceField:
+    return LookupChoiceField(kind="team", name_field="name", label=label, required=False,
+                             queryset=Team.objects.all())
+
+
+class AssignForm(forms.Form):
+    assignee = agent_field(_("Agent"), help_text=_("Leave empty to put it back in the queue."))
+    force = forms.BooleanField(label=_("Force (supervisors: even if offline or full)"), required=False)
 
 
 class TransferForm(forms.Form):
-    to_team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.order_by("name"), required=False,
-                                     widget=forms.Select(attrs={"class": "select"}))
-    to_agent = forms.ModelChoiceField(label=_("or agent"), required=False,
-                                      queryset=agent_users().order_by("username"),
-                                      widget=forms.Select(attrs={"class": "select"}))
+    to_team = team_field(_("Team"))
+    to_agent = agent_field(_("or agent"))
     reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.TextInput(attrs={"class": "input"}))
 
     def clean(self) -> dict[str, Any]:
@@ -124,8 +150,7 @@ class SubTicketForm(forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200, widget=forms.TextInput(attrs={"class": "input"}))
     body = forms.CharField(label=_("What is needed"), max_length=20000,
                            widget=forms.Textarea(attrs={"class": "input", "rows": 2}))
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.order_by("name"), required=False,
-                                  widget=forms.Select(attrs={"class": "select"}))
+    team = team_field(_("Team"))
 
 
 class ContactForm(forms.Form):

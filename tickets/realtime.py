@@ -10,10 +10,7 @@ views, so access checks and rendering stay in one place. Groups:
 
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-
-from service_center.core import events, webhooks
+from service_center.core import channel_push, events, webhooks
 
 ALL_GROUP = "tickets.all"
 TICKET_EVENTS = (
@@ -55,17 +52,17 @@ def desk_groups(payload: dict[str, Any]) -> set[str]:
 
 
 def push_ticket_event(event: events.DomainEvent) -> None:
-    channel_layer = get_channel_layer()
-    if channel_layer is None:
-        return
+    """One message per group, all in one round trip (core.channel_push), after commit (core.events)."""
     payload = event.payload
+    if event.name == "ticket.assigned" and payload.get("at_creation"):
+        # A new ticket's first assignee: the ticket.created push reached the same groups a moment ago.
+        return
     message = {"type": "ticket.event", "event": event.name, "ticket_id": payload["ticket_id"],
                "number": payload.get("number", ""), "status": payload.get("status", "")}
-    send = async_to_sync(channel_layer.group_send)
-    for group in sorted(desk_groups(payload)):
-        send(group, message)
+    groups = sorted(desk_groups(payload))
     if event.name in CUSTOMER_EVENTS:
-        send(customer_group(payload["ticket_id"]), message)
+        groups.append(customer_group(payload["ticket_id"]))
+    channel_push.send_to_groups([(group, message) for group in groups])
 
 
 def subscribe() -> None:

@@ -4,15 +4,17 @@ strategy then picks an online agent under capacity (or leaves it in the team que
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from profiles.models import AgentProfile, CustomerProfile, Team, User
+from tickets import cached_config
 from tickets.models import (
     OPEN_STATUSES,
     PRIORITY_ORDER,
     AgentRegions,
     Priority,
-    RoutingRule,
     TeamSettings,
     Ticket,
 )
@@ -20,6 +22,8 @@ from tickets.models import (
 # Gold members and above, the high-value segment and customers tagged high-value jump one priority step.
 VIP_BOOST_LEVEL = CustomerProfile.VipLevel.GOLD
 HIGH_VALUE_TAGS = frozenset({"高价值", "high-value"})
+# First key of the per-team advisory lock taken while an agent is picked ("RT" in ASCII).
+ROUTING_LOCK_NAMESPACE = 0x5254
 
 
 @dataclass
@@ -27,7 +31,7 @@ class Decision:
     team: Team | None = None
     skill_ids: set[int] = field(default_factory=set)
     priority: str = Priority.NORMAL
-    rule: RoutingRule | None = None
+    rule: cached_config.Rule | None = None
 
 
 def boost_priority(priority: str, customer: CustomerProfile | None) -> str:
@@ -40,15 +44,14 @@ def boost_priority(priority: str, customer: CustomerProfile | None) -> str:
     return priority
 
 
-def _matches(rule: RoutingRule, ticket: Ticket, customer: CustomerProfile | None) -> bool:
+def _matches(rule: cached_config.Rule, ticket: Ticket, customer: CustomerProfile | None) -> bool:
     tags = set(customer.tags) if customer else set()
     vip = customer.vip_level if customer else 0
-    category_ids = {category.pk for category in rule.categories.all()}
     return (
         (not rule.channels or ticket.channel in rule.channels)
         and (not rule.types or ticket.type in rule.types)
-        and (not category_ids or ticket.category_id in category_ids)
-        and (not rule.customer_tags or bool(tags & set(rule.customer_tags)))
+        and (not rule.category_ids or ticket.category_id in rule.category_ids)
+        and (not rule.customer_tags or bool(tags & rule.customer_tags))
         and (not rule.regions or ticket.region in rule.regions)
         and (rule.min_vip_level is None or vip >= rule.min_vip_level)
     )
@@ -56,15 +59,12 @@ def _matches(rule: RoutingRule, ticket: Ticket, customer: CustomerProfile | None
 
 def decide(ticket: Ticket, customer: CustomerProfile | None) -> Decision:
     """Team, skills and priority for an unsaved ticket (its channel, type, category, region are set)."""
-    rules = RoutingRule.objects.filter(is_active=True).select_related("team").prefetch_related(
-        "categories", "required_skills"
-    )
     decision = Decision(team=ticket.team, priority=ticket.priority)
-    for rule in rules:
+    for rule in cached_config.routing_rules():
         if _matches(rule, ticket, customer):
             decision.rule = rule
             decision.team = decision.team or rule.team
-            decision.skill_ids = {skill.pk for skill in rule.required_skills.all()}
+            decision.skill_ids = set(rule.skill_ids)
             if rule.set_priority:
                 decision.priority = rule.set_priority
             break
@@ -72,10 +72,14 @@ def decide(ticket: Ticket, customer: CustomerProfile | None) -> Decision:
     return decision
 
 
+def _open_statuses() -> list[str]:
+    return [str(status) for status in OPEN_STATUSES]
+
+
 def agent_loads(user_ids: list[int]) -> dict[int, int]:
     """Open tickets per agent, in one query."""
     rows = (
-        Ticket.objects.filter(assignee_id__in=user_ids, status__in=[str(s) for s in OPEN_STATUSES])
+        Ticket.objects.filter(assignee_id__in=user_ids, status__in=_open_statuses())
         .values("assignee_id").annotate(n=Count("id"))
     )
     loads = dict.fromkeys(user_ids, 0)
@@ -84,37 +88,61 @@ def agent_loads(user_ids: list[int]) -> dict[int, int]:
 
 
 def available_agents(team: Team, skill_ids: set[int] | None = None) -> list[tuple[AgentProfile, int]]:
-    """Online agents of `team` holding every required skill and under capacity, with their load."""
+    """Online agents of `team` holding every required skill and under capacity, with their load (one query)."""
+    open_load = (
+        Ticket.objects.filter(assignee_id=OuterRef("user_id"), status__in=_open_statuses()).order_by()
+        .values("assignee_id").annotate(n=Count("id")).values("n")
+    )
     agents = AgentProfile.objects.filter(teams=team, presence=AgentProfile.Presence.ONLINE, user__is_active=True)
     if skill_ids:
         agents = agents.annotate(
             matched=Count("skills", filter=Q(skills__in=skill_ids), distinct=True)
         ).filter(matched=len(skill_ids))
-    profiles = list(agents.select_related("user").order_by("user_id"))
-    loads = agent_loads([profile.user_id for profile in profiles])
-    return [(profile, loads[profile.user_id]) for profile in profiles if loads[profile.user_id] < profile.capacity]
+    profiles = agents.annotate(load=Coalesce(Subquery(open_load), 0)).select_related("user").order_by("user_id")
+    return [(profile, profile.load) for profile in profiles if profile.load < profile.capacity]
 
 
 def _least_loaded(candidates: list[tuple[AgentProfile, int]]) -> AgentProfile:
     return min(candidates, key=lambda pair: (pair[1] / max(pair[0].capacity, 1), pair[1], pair[0].user_id))[0]
 
 
+def _lock_team_routing(team_id: int) -> None:
+    """One ticket at a time per team picks its agent, until the transaction ends, so the loads each pick
+    counts include the previous pick. A transaction-level advisory lock: it needs no row (a team may have
+    no settings) and writes nothing (a row lock plus a save used to write a history row per ticket)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ROUTING_LOCK_NAMESPACE, team_id])
+
+
+def _round_robin_next(team_id: int, candidate_ids: list[int]) -> int:
+    """Move the team's round-robin pointer to the first candidate after it (wrapping) and return that agent.
+
+    One UPDATE ... RETURNING reads and moves the pointer under the row lock, so concurrent creates never
+    hand out the same turn. The pointer is not audited (excluded from history), so no history row is written.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_teamsettings SET last_assigned_agent_id = COALESCE("
+            "(SELECT min(c) FROM unnest(%s::int[]) AS c WHERE c > COALESCE(last_assigned_agent_id, 0)), %s) "
+            "WHERE team_id = %s RETURNING last_assigned_agent_id",
+            [candidate_ids, candidate_ids[0], team_id],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else candidate_ids[0]
+
+
 def choose_agent(*, team: Team, skill_ids: set[int], region: str) -> User | None:
     """The team strategy's pick, or None to leave the ticket in the team queue."""
-    settings = TeamSettings.objects.select_for_update().filter(team=team).first()
-    strategy = settings.strategy if settings else TeamSettings.Strategy.SKILL_LOAD
+    strategy = cached_config.team_strategy(team.pk)
     if strategy == TeamSettings.Strategy.MANUAL:
         return None
+    _lock_team_routing(team.pk)
     candidates = available_agents(team, skill_ids)
     if not candidates:
         return None
     if strategy == TeamSettings.Strategy.ROUND_ROBIN:
-        last = settings.last_assigned_agent_id if settings else None
-        chosen = next((p for p, _ in candidates if last is None or p.user_id > last), candidates[0][0])
-        if settings is not None:
-            settings.last_assigned_agent_id = chosen.user_id
-            settings.save(update_fields=["last_assigned_agent"])
-        return chosen.user
+        chosen_id = _round_robin_next(team.pk, [profile.user_id for profile, _ in candidates])
+        return next(profile.user for profile, _ in candidates if profile.user_id == chosen_id)
     if strategy == TeamSettings.Strategy.REGION and region:
         local = set(
             AgentRegions.objects.filter(agent_id__in=[p.user_id for p, _ in candidates], regions__contains=[region])

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -101,7 +101,9 @@ def visible_tickets(user: Any) -> QuerySet[Ticket]:
     if sees_all_tickets(user):
         return tickets
     if user.has_perm("profiles.use_desk"):
-        return tickets.filter(Q(team_id__in=team_ids_for(user)) | Q(assignee_id=user.pk))
+        # The teams as a subquery, not a list read first: one query less on every ticket page.
+        teams = Team.objects.filter(agents__user_id=user.pk).values("pk")
+        return tickets.filter(Q(team_id__in=teams) | Q(assignee_id=user.pk))
     return tickets.filter(customer_id=user.pk)
 
 
@@ -221,8 +223,15 @@ def ticket_detail(user: Any, ticket_id: int, *, before_id: int | None = None, li
     page = list(messages[: limit + 1])
     older = page[limit - 1].pk if len(page) > limit else None
     page = list(reversed(page[:limit]))
-    children = list(Ticket.objects.filter(parent_id=ticket.pk).select_related("assignee").order_by("pk"))
-    linked = list(ticket.linked.order_by("pk"))
+    # Sub-tickets and linked tickets in one query, told apart by their parent.
+    related: list[Ticket] = list(
+        Ticket.objects.filter(Q(parent_id=ticket.pk) | Q(linked=ticket.pk)).select_related("assignee")
+        .annotate(is_linked=Exists(Ticket.linked.through.objects.filter(from_ticket_id=ticket.pk,
+                                                                        to_ticket_id=OuterRef("pk"))))
+        .distinct().order_by("pk")
+    )
+    children = [other for other in related if other.parent_id == ticket.pk]
+    linked = [other for other in related if getattr(other, "is_linked", False)]
     calls = list(ticket.calls.select_related("agent").defer(*_user_pii("agent")).order_by("started_at"))
     return TicketDetail(ticket=ticket, messages=page, older_cursor=older, children=children, linked=linked,
                         calls=calls)

@@ -7,34 +7,25 @@ writes again) and resolution. Each due time is business time on the policy's cal
 
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 
 from django.db import models
-from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrPromise
 
 from service_center.core.business_hours import Calendar, add_business_time, business_time_between, is_open_at
-from tickets.models import NO_DUE, BusinessCalendar, BusinessHours, DeskSettings, SlaEvent, SlaPolicy, Ticket
+from tickets import cached_config
+from tickets.models import NO_DUE, BusinessCalendar, SlaEvent, SlaPolicy, Ticket
 
 Target = SlaEvent.Target
 Kind = SlaEvent.Kind
 
 
 def load_calendar(calendar_id: int) -> Calendar:
-    row = BusinessCalendar.objects.prefetch_related(
-        Prefetch("hours", queryset=BusinessHours.objects.order_by("weekday", "opens_at")), "overrides"
-    ).get(pk=calendar_id)
-    weekly: dict[int, list[tuple[time, time]]] = {}
-    for hours in row.hours.all():
-        weekly.setdefault(hours.weekday, []).append((hours.opens_at, hours.closes_at))
-    overrides: dict[date, list[tuple[time, time]]] = {}
-    for override in row.overrides.all():
-        opens, closes = override.opens_at, override.closes_at
-        # The check constraint guarantees both times on an open day.
-        overrides[override.date] = [(opens, closes)] if override.is_open and opens and closes else []
-    return Calendar(weekly=weekly, overrides=overrides, use_statutory_holidays=row.use_statutory_holidays)
+    """The calendar as stored now (sweeps and pages); a new ticket's clocks use the cached copy instead."""
+    return cached_config.calendar_of(
+        BusinessCalendar.objects.prefetch_related("hours", "overrides").get(pk=calendar_id))
 
 
 class CalendarCache:
@@ -51,7 +42,8 @@ class CalendarCache:
 
 def policy_for(*, channel: str, priority: str) -> SlaPolicy | None:
     """The channel-and-priority policy, else the any-channel policy for the priority."""
-    policies = list(SlaPolicy.objects.filter(is_active=True, priority=priority, channel__in=[channel, ""]))
+    policies = [policy for policy in cached_config.sla_policies()
+                if policy.priority == priority and policy.channel in (channel, "")]
     return next((p for p in policies if p.channel == channel), None) or next(iter(policies), None)
 
 
@@ -83,7 +75,7 @@ def refresh(ticket: Ticket, *, now: datetime, calendar: Calendar | None = None,
         return
     assert ticket.sla_policy is not None
     calendar = calendar or load_calendar(ticket.sla_policy.calendar_id)
-    warning_percent = warning_percent or DeskSettings.load().sla_warning_percent
+    warning_percent = warning_percent or cached_config.sla_warning_percent()
     ticket.due_at = min(due for _, due, _ in targets)
     checks = []
     for _, due, minutes in targets:
@@ -102,7 +94,7 @@ def start(ticket: Ticket, *, now: datetime) -> None:
     if policy is None:
         refresh(ticket, now=now)
         return
-    calendar = load_calendar(policy.calendar_id)
+    calendar = cached_config.calendar(policy.calendar_id)
     ticket.first_response_due_at = add_business_time(now, timedelta(minutes=policy.first_response_minutes), calendar)
     ticket.resolution_due_at = add_business_time(now, timedelta(minutes=policy.resolution_minutes), calendar)
     refresh(ticket, now=now, calendar=calendar)
@@ -279,9 +271,9 @@ def clocks(ticket: Ticket, *, now: datetime, calendar: Calendar | None = None,
     policy = ticket.sla_policy
     if policy is None:
         return []
-    calendar = calendar or load_calendar(policy.calendar_id)
+    calendar = calendar or cached_config.calendar(policy.calendar_id)
     if warning_percent is None:
-        warning_percent = DeskSettings.load().sla_warning_percent
+        warning_percent = cached_config.sla_warning_percent()
     ended = None if ticket.is_open else (ticket.solved_at or ticket.closed_at or now)
     paused = ticket.sla_paused_at if ticket.is_open else None
     targets = [
@@ -307,7 +299,7 @@ def most_urgent(ticket_clocks: list[Clock]) -> Clock | None:
 def clocks_for_many(tickets: list[Ticket], *, now: datetime) -> dict[int, list[Clock]]:
     """`clocks` for a page of tickets (sla_policy selected): each calendar and the desk settings read once."""
     calendars = CalendarCache()
-    warning_percent = DeskSettings.load().sla_warning_percent
+    warning_percent = cached_config.sla_warning_percent()
     return {
         ticket.pk: clocks(ticket, now=now, warning_percent=warning_percent,
                           calendar=calendars.get(ticket.sla_policy.calendar_id) if ticket.sla_policy else None)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.new_ticket, name="new"),
     path("search/", views.search_results, name="search"),
     path("next/", views.take_next, name="take_next"),
+    path("lookup/<str:kind>/", views.lookup, name="lookup"),
     path("<int:ticket_id>/", views.ticket_page, name="ticket"),
     path("<int:ticket_id>/reply/", views.reply, name="reply"),
     path("<int:ticket_id>/pick/", views.pick, name="pick"),

@@ -4,6 +4,7 @@ Thin adapters: reads come from `tickets.selectors` (access, queues, detail), wri
 `tickets.services`; a refused action re-renders the page with the error on the form (400).
 """
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +12,8 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import prefetch_related_objects
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
@@ -64,8 +66,15 @@ PLAYS_INLINE = ("image/", "audio/")
 
 
 def _desk(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in, and allowed to work in the desk (403 otherwise)."""
-    return login_required(permission_required("profiles.use_desk", raise_exception=True)(view))
+    """Signed in, and allowed to work in the desk (403 otherwise). The user's roles (groups) are read once
+    here: the navigation, the access checks and the page's panels all ask for them."""
+
+    @functools.wraps(view)
+    def with_roles(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        prefetch_related_objects([_user(request)], "groups")
+        return view(request, *args, **kwargs)
+
+    return login_required(permission_required("profiles.use_desk", raise_exception=True)(with_roles))
 
 
 def _user(request: HttpRequest) -> User:
@@ -151,6 +160,15 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                 "number": ticket.number, "customer": data["customer"]})
             return HttpResponseRedirect(reverse("desk_tickets:ticket", args=[ticket.pk]))
     return render(request, "tickets/desk_new_ticket.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@_desk
+@require_GET
+def lookup(request: HttpRequest, kind: str) -> HttpResponse:
+    """Name suggestions for the ticket page's agent and team fields (the page no longer lists them all)."""
+    if kind not in ("agent", "team"):
+        raise Http404("unknown lookup")
+    return JsonResponse({"results": desk_selectors.lookup(kind, request.GET.get("q", ""))})
 
 
 @_desk

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
 from service_center.core.api import ApplicationError
-from tickets import sla
+from tickets import cached_config, sla
 from tickets.models import PAUSED_STATUSES, DeskSettings, Status, Ticket
 
 
@@ -69,7 +69,7 @@ def _reopen_deadline(ticket: Ticket, settings: DeskSettings) -> datetime | None:
 
 def allowed_targets(ticket: Ticket, *, now: datetime | None = None, settings: DeskSettings | None = None) -> list[str]:
     now = now or timezone.now()
-    settings = settings or DeskSettings.load()
+    settings = settings or cached_config.desk_settings()
     targets = []
     for transition in transitions_from(ticket.status):
         if transition.reopen:

@@ -10,4 +10,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the PII key system check and the key-ring reset on settings changes.
-        from service_center.core import crypto  # noqa: F401
+        from service_center.core import crypto, webhooks  # noqa: F401
+
+        webhooks.watch_endpoints()

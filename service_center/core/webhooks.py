@@ -26,7 +26,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from service_center.core import events
+from service_center.core import config_cache, events
 from service_center.core.backoff import exponential_backoff
 from service_center.core.models import WebhookDelivery, WebhookEndpoint
 from service_center.core.queueing import enqueue
@@ -40,6 +40,7 @@ DELIVERY_HEADER = "X-SC-Delivery"
 ERROR_LIMIT = 500
 # Event names apps have offered for webhooks (shown as a hint in admin).
 REGISTERED_EVENTS: set[str] = set()
+ENDPOINTS_CACHE_KEY = "core:webhook_endpoints"
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -68,21 +69,32 @@ def register_events(names: Iterable[str]) -> None:
         events.subscribe(name, enqueue_event)
 
 
-def _subscribed(name: str) -> list[WebhookEndpoint]:
-    return [endpoint for endpoint in WebhookEndpoint.objects.filter(is_active=True).order_by("pk")
-            if name in endpoint.events or "*" in endpoint.events]
+def _active_endpoints() -> list[tuple[int, frozenset[str]]]:
+    """(id, subscribed event names) of every active endpoint: read on every event, cached until one is written."""
+    return config_cache.cached(ENDPOINTS_CACHE_KEY, lambda: [
+        (pk, frozenset(names)) for pk, names in
+        WebhookEndpoint.objects.filter(is_active=True).order_by("pk").values_list("pk", "events")])
+
+
+def watch_endpoints() -> None:
+    """Called once per process (CoreConfig.ready): an endpoint's save or delete reaches the next event."""
+    config_cache.invalidate_on_write(ENDPOINTS_CACHE_KEY, WebhookEndpoint)
+
+
+def _subscribed(name: str) -> list[int]:
+    return [pk for pk, names in _active_endpoints() if name in names or "*" in names]
 
 
 def enqueue_event(event: events.DomainEvent) -> None:
     """Write one pending delivery per subscribed endpoint and try each right after commit."""
-    endpoints = _subscribed(event.name)
-    if not endpoints:
+    endpoint_ids = _subscribed(event.name)
+    if not endpoint_ids:
         return
     now = timezone.now()
     with transaction.atomic():
         deliveries = []
-        for endpoint in endpoints:
-            delivery = WebhookDelivery(endpoint=endpoint, event=event.name, next_attempt_at=now, payload={})
+        for endpoint_id in endpoint_ids:
+            delivery = WebhookDelivery(endpoint_id=endpoint_id, event=event.name, next_attempt_at=now, payload={})
             delivery.payload = {"id": str(delivery.event_id), "event": event.name, "created_at": now.isoformat(),
                                 "data": json.loads(json.dumps(event.payload, cls=DjangoJSONEncoder))}
             deliveries.append(delivery)

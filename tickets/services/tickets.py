@@ -11,13 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from profiles.models import AgentProfile, CustomerProfile, Team, User
-from tickets import routing, sla
+from tickets import cached_config, routing, sla
 from tickets.errors import AgentUnavailable, NotAllowed, TicketTaken
 from tickets.models import (
     OPEN_STATUSES,
     Category,
     Channel,
-    KeywordRule,
     Notification,
     Priority,
     Status,
@@ -48,7 +47,7 @@ def apply_keyword_rules(ticket: Ticket, text: str, *, set_type: bool, set_catego
                         ) -> None:
     """The first matching keyword rule fills the type, category and priority the creator did not choose."""
     lowered = text.lower()
-    for rule in KeywordRule.objects.filter(is_active=True).select_related("set_category"):
+    for rule in cached_config.keyword_rules():
         if any(keyword.lower() in lowered for keyword in rule.keywords if keyword):
             if rule.set_type and set_type:
                 ticket.type = rule.set_type
@@ -124,7 +123,8 @@ def ticket_create(
     attachment_service.attach(message=message, uploads=uploads)
     publish("ticket.created", ticket, channel=ticket.channel, message_id=message.pk)
     if ticket.assignee_id:
-        publish("ticket.assigned", ticket, previous_assignee_id=None)
+        # `at_creation`: the live push of ticket.created already told the same desk groups (realtime.py).
+        publish("ticket.assigned", ticket, previous_assignee_id=None, at_creation=True)
     return ticket
 
 

@@ -1,0 +1,105 @@
+"""The desk's ticket page in at most 15 queries, with one message or 500; agents and teams are suggested by
+name as one types instead of being listed in full."""
+
+from collections.abc import Callable
+from datetime import time
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from profiles.models import Team, User
+from tests.factories import TeamFactory
+from tickets.models import (
+    BusinessCalendar,
+    BusinessHours,
+    CannedResponse,
+    DeskSettings,
+    SlaPolicy,
+    Ticket,
+    TicketMessage,
+)
+
+DETAIL_QUERIES = 15
+
+
+def login(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def ticket(make_ticket: Callable[..., Ticket]) -> Ticket:
+    return make_ticket()
+
+
+@pytest.fixture
+def ticket_with_sla(make_ticket: Callable[..., Ticket]) -> Ticket:
+    calendar = BusinessCalendar.objects.create(name="全周", use_statutory_holidays=False)
+    BusinessHours.objects.bulk_create(BusinessHours(calendar=calendar, weekday=day, opens_at=time(0),
+                                                    closes_at=time(23, 59)) for day in range(7))
+    SlaPolicy.objects.create(name="普通", priority="normal", first_response_minutes=60, next_response_minutes=120,
+                             resolution_minutes=1440, calendar=calendar)
+    DeskSettings.load()
+    CannedResponse.objects.create(title="问候", body="您好 {{ customer.name }}")
+    return make_ticket()
+
+
+@pytest.mark.parametrize("messages", [1, 500])
+def test_ticket_page_in_fifteen_queries(messages: int, ticket_with_sla: Ticket, customer: User,
+                                        make_agent: Callable[..., User], django_assert_max_num_queries: Any) -> None:
+    agent = make_agent()
+    TicketMessage.objects.bulk_create(
+        TicketMessage(ticket=ticket_with_sla, author=agent if n % 2 else customer, from_customer=not n % 2,
+                      kind="note" if n % 25 == 0 else "reply", body=f"第{n}条消息")
+        for n in range(messages - 1)
+    )
+    client = login(agent)
+    client.get(f"/desk/tickets/{ticket_with_sla.pk}/")  # warms the configuration cache
+    with django_assert_max_num_queries(DETAIL_QUERIES):
+        response = client.get(f"/desk/tickets/{ticket_with_sla.pk}/")
+    assert response.status_code == 200
+    assert response.context["clocks"]  # the SLA clocks are on the page
+
+
+def test_page_lists_no_agents_or_teams_and_suggests_them_by_name(
+    ticket: Ticket, make_agent: Callable[..., User], team: Team
+) -> None:
+    agent = make_agent(user__display_name="李娜")
+    bystander = make_agent(user__display_name="王芳")
+    TeamFactory.create(name="发票组")
+    client = login(agent)
+    html = client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    assert 'data-lookup="agent"' in html and 'data-lookup="team"' in html
+    assert "<option" not in html.split('id="assign-form"')[1].split("</form>")[0]
+    assert bystander.username not in html
+    found = client.get("/desk/tickets/lookup/agent/", {"q": "王"}).json()["results"]
+    assert found == [{"value": bystander.username, "label": f"王芳 ({bystander.username})"}]
+    assert client.get("/desk/tickets/lookup/team/", {"q": "发票"}).json()["results"] == [
+        {"value": "发票组", "label": "发票组"}]
+    assert client.get("/desk/tickets/lookup/store/").status_code == 404
+
+
+def test_assign_and_transfer_by_typed_name(ticket: Ticket, make_agent: Callable[..., User]) -> None:
+    agent = make_agent()
+    other = make_agent()
+    client = login(agent)
+    assert client.post(f"/desk/tickets/{ticket.pk}/assign/", {"assignee": other.username}).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.assignee_id == other.pk
+    refused = client.post(f"/desk/tickets/{ticket.pk}/assign/", {"assignee": "nobody-by-that-name"})
+    assert refused.status_code == 400
+    assert "assignee" in refused.context["assign_form"].errors
+    elsewhere = TeamFactory.create(name="售后组")
+    response = client.post(f"/desk/tickets/{ticket.pk}/transfer/", {"to_team": "售后组", "reason": "售后问题"})
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.team_id == elsewhere.pk
+
+
+def test_lookup_suggests_at_most_twenty(make_agent: Callable[..., User]) -> None:
+    agents = [make_agent() for _ in range(21)]
+    found = login(agents[0]).get("/desk/tickets/lookup/agent/").json()["results"]
+    assert len(found) == 20
+

@@ -1,0 +1,122 @@
+"""The desk configuration every ticket create reads, from the shared cache (service_center.core.config_cache).
+
+Keyword and routing rules, each team's strategy, SLA policies, business calendars and the desk settings
+change a few times a day and are read on every create; `register()` (TicketsConfig.ready) drops each
+key when one of its rows is written, so the next create after an admin's save sees the change.
+"""
+
+from dataclasses import dataclass
+from datetime import date, time
+
+from profiles.models import Team
+from service_center.core.business_hours import Calendar
+from service_center.core.config_cache import cached, invalidate_on_write
+from tickets.models import (
+    BusinessCalendar,
+    BusinessHours,
+    CalendarOverride,
+    Category,
+    DeskSettings,
+    KeywordRule,
+    RoutingRule,
+    SlaPolicy,
+    TeamSettings,
+)
+
+KEYWORD_RULES = "tickets:keyword_rules"
+ROUTING_RULES = "tickets:routing_rules"
+TEAM_STRATEGIES = "tickets:team_strategies"
+SLA_POLICIES = "tickets:sla_policies"
+CALENDARS = "tickets:calendars"
+DESK_SETTINGS = "tickets:desk_settings"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What routing needs of one active routing rule, its categories and skills as ids."""
+
+    team: Team
+    channels: tuple[str, ...]
+    types: tuple[str, ...]
+    category_ids: frozenset[int]
+    customer_tags: frozenset[str]
+    regions: tuple[str, ...]
+    min_vip_level: int | None
+    skill_ids: frozenset[int]
+    set_priority: str
+
+
+def keyword_rules() -> list[KeywordRule]:
+    return cached(KEYWORD_RULES, lambda: list(
+        KeywordRule.objects.filter(is_active=True).select_related("set_category")))
+
+
+def _load_routing_rules() -> list[Rule]:
+    rules = RoutingRule.objects.filter(is_active=True).select_related("team").prefetch_related(
+        "categories", "required_skills")
+    return [
+        Rule(team=rule.team, channels=tuple(rule.channels), types=tuple(rule.types),
+             category_ids=frozenset(category.pk for category in rule.categories.all()),
+             customer_tags=frozenset(rule.customer_tags), regions=tuple(rule.regions),
+             min_vip_level=rule.min_vip_level, skill_ids=frozenset(skill.pk for skill in rule.required_skills.all()),
+             set_priority=rule.set_priority)
+        for rule in rules
+    ]
+
+
+def routing_rules() -> list[Rule]:
+    """Active routing rules in their order (the model's Meta ordering)."""
+    return cached(ROUTING_RULES, _load_routing_rules)
+
+
+def team_strategy(team_id: int) -> str:
+    """The team's hand-out strategy; a team without settings uses skill match then least load."""
+    strategies: dict[int, str] = cached(TEAM_STRATEGIES, lambda: dict(
+        TeamSettings.objects.values_list("team_id", "strategy")))
+    return strategies.get(team_id, TeamSettings.Strategy.SKILL_LOAD)
+
+
+def sla_policies() -> list[SlaPolicy]:
+    return cached(SLA_POLICIES, lambda: list(SlaPolicy.objects.filter(is_active=True)))
+
+
+def calendar_of(row: BusinessCalendar) -> Calendar:
+    """The calendar arithmetic's view of a row whose `hours` and `overrides` are prefetched."""
+    weekly: dict[int, list[tuple[time, time]]] = {}
+    for hours in sorted(row.hours.all(), key=lambda hours: (hours.weekday, hours.opens_at)):
+        weekly.setdefault(hours.weekday, []).append((hours.opens_at, hours.closes_at))
+    overrides: dict[date, list[tuple[time, time]]] = {}
+    for override in row.overrides.all():
+        opens, closes = override.opens_at, override.closes_at
+        # The check constraint guarantees both times on an open day.
+        overrides[override.date] = [(opens, closes)] if override.is_open and opens and closes else []
+    return Calendar(weekly=weekly, overrides=overrides, use_statutory_holidays=row.use_statutory_holidays)
+
+
+def calendar(calendar_id: int) -> Calendar:
+    """One calendar; every calendar is loaded on a miss (there are a handful), in three queries."""
+    calendars: dict[int, Calendar] = cached(CALENDARS, lambda: {
+        row.pk: calendar_of(row) for row in BusinessCalendar.objects.prefetch_related("hours", "overrides")})
+    found = calendars.get(calendar_id)
+    if found is None:
+        raise BusinessCalendar.DoesNotExist(calendar_id)
+    return found
+
+
+def desk_settings() -> DeskSettings:
+    # `load()` creates the singleton on a fresh desk, so no later `load()` elsewhere creates it and drops this key.
+    return cached(DESK_SETTINGS, DeskSettings.load)
+
+
+def sla_warning_percent() -> int:
+    return desk_settings().sla_warning_percent
+
+
+def register() -> None:
+    invalidate_on_write(KEYWORD_RULES, KeywordRule, Category)
+    invalidate_on_write(ROUTING_RULES, RoutingRule, Team,
+                        m2m=(RoutingRule.categories.through, RoutingRule.required_skills.through))
+    invalidate_on_write(TEAM_STRATEGIES, TeamSettings)
+    invalidate_on_write(SLA_POLICIES, SlaPolicy)
+    invalidate_on_write(CALENDARS, BusinessCalendar, BusinessHours, CalendarOverride)
+    invalidate_on_write(DESK_SETTINGS, DeskSettings)
