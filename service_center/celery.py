@@ -6,8 +6,10 @@ django-celery-beat (`CELERY_BEAT_SCHEDULER`); periodic tasks are rows registered
 """
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "service_center.settings.base")
 
@@ -15,3 +17,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "service_center.settings.base")
 app = Celery("service_center", task_cls="service_center.core.outbox_task:OutboxTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _warm_search(**kwargs: Any) -> None:
+    """Tasks index and search text too (ticket and article indexes): load the segmentation once as the
+    worker starts, before it forks its pool, rather than in the first task."""
+    from service_center.core.segmentation import warm_up
+
+    warm_up()
