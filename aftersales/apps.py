@@ -24,9 +24,12 @@ class AftersalesConfig(AppConfig):
         from aftersales import customer_merge as aftersales_merge
         from aftersales import notifications, ticket_hooks
         from aftersales.customer_facts import customer_facts
+        from aftersales.models import RequestType
         from aftersales.services import logistics
+        from aftersales.services.ticketing import SOURCE
         from aftersales.timeline import aftersales_entries
         from service_center.core import customer_context, customer_merge, customer_tags, customer_timeline
+        from tickets import tag_labels
 
         notifications.subscribe()
         ticket_hooks.subscribe()
@@ -36,6 +39,8 @@ class AftersalesConfig(AppConfig):
         logistics.register()  # a supervisor's retry of a quarantined parcel scan
         for kind in aftersales_merge.TAG_KINDS:
             customer_tags.register(kind)
+        # The tags after-sales puts on its tickets read as words, not codes.
+        tag_labels.register({SOURCE: _("After-sales"), **dict(RequestType.choices)})
 
     def seed_demo(self, stdout: Any) -> None:
         from aftersales import demo

@@ -15,6 +15,8 @@ from knowledge.models import Article
 from knowledge.rendering import MarkdownRefused, render_markdown
 from knowledge.search import search_articles
 from knowledge.workflow import EDIT_PERMISSION
+from profiles.roles import Role
+from profiles.selectors import user_has_role
 from service_center.core.segmentation import MAX_QUERY_CHARS
 
 SEARCH_RESULTS = 20
@@ -36,6 +38,15 @@ def _chat_url() -> str:
         return "/help/chat/"
 
 
+def _customer_links(request: HttpRequest) -> dict[str, str]:
+    """Chat and the contact form serve customers (a visitor signs in on the way); staff and merchants are
+    refused there, so they are not offered them."""
+    user = request.user
+    if user.is_authenticated and (user.is_superuser or not user_has_role(user, Role.CUSTOMER)):
+        return {"chat_url": "", "contact_url": ""}
+    return {"chat_url": _chat_url(), "contact_url": _contact_url()}
+
+
 def _contact_url() -> str:
     # The tickets app's contact form; the link is left out where that app does not provide it.
     try:
@@ -52,7 +63,7 @@ def help_home(request: HttpRequest) -> HttpResponse:
         "categories": selectors.category_tree(audience),
         "top_questions": selectors.top_questions(audience),
         "agents_online": selectors.agents_online_count(),
-        "chat_url": _chat_url(), "contact_url": _contact_url(),
+        **_customer_links(request),
     })
 
 
@@ -64,7 +75,7 @@ def search(request: HttpRequest) -> HttpResponse:
         limit=SEARCH_RESULTS,
     ) if query else []
     return render(request, "knowledge/search.html", {
-        "query": query, "hits": hits, "chat_url": _chat_url(), "contact_url": _contact_url(),
+        "query": query, "hits": hits, **_customer_links(request),
     })
 
 
@@ -108,7 +119,7 @@ def _article_page(
         "related": recommend.related_questions(found, audience=selectors.audience_for(request.user)),
         "form": form,
         "voted": voted,
-        "chat_url": _chat_url(), "contact_url": _contact_url(),
+        **_customer_links(request),
     }, status=status)
 
 

@@ -31,4 +31,20 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append((reverse("reports:home"), _("Reports")))
         if user.is_staff:
             items.append((reverse("admin:index"), _("Admin")))
-    return {"nav_items": items, "nav_roles": roles, "desk_search_url": search_url}
+    main, more = _grouped(items)
+    return {"nav_items": main, "nav_more": more, "nav_roles": roles, "desk_search_url": search_url}
+
+
+# The top bar holds this many sections before the rest go under "More" (it must fit 1280 px with the
+# search box and the account tools).
+NAV_VISIBLE = 4
+# What goes under "More" first: the pages a busy role visits least from the top bar.
+NAV_SECONDARY = ("help:home", "aftersales:home", "quarantine:list", "admin:index")
+
+
+def _grouped(items: list[tuple[str, Any]]) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
+    if len(items) <= NAV_VISIBLE:
+        return items, []
+    secondary = {reverse(name) for name in NAV_SECONDARY}
+    main = [item for item in items if item[0] not in secondary]
+    return main, [item for item in items if item[0] in secondary]

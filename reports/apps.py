@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -19,3 +21,8 @@ class ReportsConfig(AppConfig):
         from reports import metrics, quality_admin  # noqa: F401  (quality_admin registers the QA admin pages)
 
         metrics.register()
+
+    def seed_demo(self, stdout: Any) -> None:
+        from reports import demo
+
+        demo.seed(stdout)

@@ -14,7 +14,11 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 
 from profiles.two_factor import TwoFactorSocketMiddleware  # noqa: E402
 from service_center.core.gc_tuning import tune_after_startup  # noqa: E402
+from service_center.core.segmentation import warm_up  # noqa: E402
 from service_center.websocket_urls import websocket_urlpatterns  # noqa: E402
+
+# The search indexes' word segmentation, loaded before the first request rather than during it.
+warm_up()
 
 # Under `make run` (DEBUG) Daphne serves /static/ itself; production puts a web server in front.
 http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.DEBUG else django_asgi_app

@@ -9,7 +9,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "service_center.settings.base")
 
@@ -25,3 +25,12 @@ def _tune_gc(**_kwargs: Any) -> None:
     from service_center.core.gc_tuning import tune_after_startup
 
     tune_after_startup()
+
+
+@worker_init.connect
+def _warm_search(**kwargs: Any) -> None:
+    """Tasks index and search text too (ticket and article indexes): load the segmentation once as the
+    worker starts, before it forks its pool, rather than in the first task."""
+    from service_center.core.segmentation import warm_up
+
+    warm_up()

@@ -49,6 +49,19 @@ def ticket_by_key(user: Any, key: str | int) -> Ticket:
     return ticket
 
 
+def ticket_out_of_sight(user: Any, ticket_id: int) -> Ticket:
+    """A ticket a desk user may not open (another team's, or transferred away): for a read-only summary of
+    where it is now, so no desk link is a dead end. Nobody else learns that the ticket exists (404)."""
+    ticket = None
+    if is_desk(user):
+        ticket = Ticket.objects.select_related("team", "assignee").only(
+            "pk", "number", "subject", "status", "updated_at", "team__name", "assignee__username",
+            "assignee__display_name").filter(pk=ticket_id).first()
+    if ticket is None:
+        raise Http404("ticket not found")
+    return ticket
+
+
 def ticket_just_written(pk: int) -> Ticket:
     """A ticket the caller has just written: shown to them even if routing moved it out of their sight."""
     return Ticket.objects.select_related("customer", "team", "assignee", "category", "sla_policy").get(pk=pk)

@@ -47,10 +47,11 @@ def policy_for(*, channel: str, priority: str) -> SlaPolicy | None:
     return next((p for p in policies if p.channel == channel), None) or next(iter(policies), None)
 
 
-def _targets(ticket: Ticket) -> list[tuple[str, datetime, int]]:
-    """The running targets: (name, due time, target length in business minutes)."""
+def _targets(ticket: Ticket, *, while_paused: bool = False) -> list[tuple[str, datetime, int]]:
+    """The running targets: (name, due time, target length in business minutes); none while paused unless
+    `while_paused` (the targets the pause holds)."""
     policy = ticket.sla_policy
-    if policy is None or not ticket.is_open or ticket.sla_paused_at is not None:
+    if policy is None or not ticket.is_open or (ticket.sla_paused_at is not None and not while_paused):
         return []
     running: list[tuple[str, datetime, int]] = []
     if ticket.first_responded_at is None and ticket.first_response_due_at:
@@ -66,9 +67,20 @@ def _warn_at(due: datetime, minutes: int, calendar: Calendar, warning_percent: i
     return add_business_time(due, -timedelta(minutes=minutes * (100 - warning_percent) / 100), calendar)
 
 
+def _paused_due(ticket: Ticket) -> datetime:
+    """The queue key of a paused ticket. One paused after a deadline had passed is breached (`clocks` says
+    so on every page), so it keeps that deadline and the breached view lists it; any other waits at the end."""
+    paused_at = ticket.sla_paused_at
+    assert paused_at is not None
+    return min((due for _, due, _ in _targets(ticket, while_paused=True) if due <= paused_at), default=NO_DUE)
+
+
 def refresh(ticket: Ticket, *, now: datetime, calendar: Calendar | None = None,
             warning_percent: int | None = None) -> None:
     """Recompute the queue sort key and the sweep's next check from the running targets."""
+    if ticket.is_open and ticket.sla_paused_at is not None:
+        ticket.due_at, ticket.next_sla_check_at = _paused_due(ticket), None
+        return
     targets = _targets(ticket)
     if not targets:
         ticket.due_at, ticket.next_sla_check_at = NO_DUE, None
@@ -102,7 +114,7 @@ def start(ticket: Ticket, *, now: datetime) -> None:
 
 def pause(ticket: Ticket, *, now: datetime) -> None:
     ticket.sla_paused_at = now
-    ticket.due_at, ticket.next_sla_check_at = NO_DUE, None
+    ticket.due_at, ticket.next_sla_check_at = _paused_due(ticket), None
 
 
 def resume(ticket: Ticket, *, now: datetime) -> None:

@@ -234,8 +234,12 @@ def _int(value: str | None) -> int | None:
 @_desk
 @require_GET
 def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    return _ticket_page(request, ticket_id)
-
+    try:
+        return _ticket_page(request, ticket_id)
+    except Http404:
+        # Out of the viewer's queues (transferred, another team's): where it is now, never a dead end.
+        ticket = desk_selectors.ticket_out_of_sight(request.user, ticket_id)
+        return render(request, "tickets/ticket_summary.html", {"ticket": ticket})
 
 
 def _action(form_name: str, form_class: type[django_forms.Form],
@@ -274,9 +278,11 @@ def _assign(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
 
 
 def _transfer(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
-    services.ticket_transfer(ticket=ticket, actor=_user(request), reason=data["reason"], to_team=data["to_team"],
-                             to_agent=data["to_agent"])
-    return str(_("Transferred."))
+    done = services.ticket_transfer(ticket=ticket, actor=_user(request), reason=data["reason"],
+                                    to_team=data["to_team"], to_agent=data["to_agent"])
+    if done.assignee:
+        return str(_("Transferred to %(name)s.") % {"name": done.assignee})
+    return str(_("Transferred to the team %(team)s.") % {"team": done.team})
 
 
 def _escalate(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:

@@ -97,9 +97,10 @@ def test_agent_kpi_export_carries_the_kpi_columns(day: ServiceDay, django_captur
     job = ExportJob.objects.get(owner=supervisor)
     with job.file.open("rb") as handle:
         rows = list(csv.reader(io.StringIO(handle.read().decode("utf-8-sig"))))
-    assert rows[0][:3] == ["客服", "已解决工单", "首次响应时长"]
+    assert rows[0][:4] == ["客服", "已解决工单", "首次响应时长", "首次响应时长（秒）"]  # noqa: RUF001
     by_agent = {row[0]: row for row in rows[1:]}
-    assert by_agent["甲 Agent A"][2] == "1200.0"
+    # As people read it, and in whole seconds to compute with.
+    assert by_agent["甲 Agent A"][2:4] == ["20分钟", "1200"]
 
 
 def test_only_the_owner_sees_and_downloads_an_export(day: ServiceDay,

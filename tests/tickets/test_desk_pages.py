@@ -25,15 +25,18 @@ def ticket(make_ticket: Callable[..., Ticket]) -> Ticket:
 
 @pytest.mark.parametrize(
     ("role", "queue_status", "ticket_status"),
-    [("anonymous", 302, 302), ("customer", 403, 403), ("merchant_staff", 403, 403), ("agent", 200, 404),
+    [("anonymous", 302, 302), ("customer", 403, 403), ("merchant_staff", 403, 403), ("agent", 200, 200),
      ("supervisor", 200, 200), ("qa", 200, 200), ("admin", 200, 200)],
 )
 def test_access_by_role(role: str, queue_status: int, ticket_status: int, client_for: Callable[[str], Client],
                         ticket: Ticket) -> None:
-    # The plain agent here has no team, so the ticket is another team's: 404.
+    # The plain agent here has no team, so the ticket is another team's: a read-only summary.
     client = client_for(role)
     assert client.get(QUEUE).status_code == queue_status
-    assert client.get(f"{QUEUE}{ticket.pk}/").status_code == ticket_status
+    page = client.get(f"{QUEUE}{ticket.pk}/")
+    assert page.status_code == ticket_status
+    if role == "agent":
+        assert 'id="ticket-summary"' in page.content.decode() and 'id="reply-form"' not in page.content.decode()
 
 
 def test_agent_of_the_team_sees_the_ticket(ticket: Ticket, make_agent: Callable[..., User]) -> None:
@@ -158,9 +161,14 @@ def test_transfer_escalate_subticket_merge(
     merged = client.post(f"{QUEUE}{duplicate.pk}/merge/", {"target": ticket.number})
     assert merged.status_code == 302 and merged["Location"].endswith(f"/{ticket.pk}/")
     assert Ticket.objects.get(pk=duplicate.pk).merged_into_id == ticket.pk
-    assert client.post(f"{QUEUE}{ticket.pk}/transfer/", {"to_team": other_team.pk, "reason": "物流问题"}
-                       ).status_code == 302
+    transferred = client.post(f"{QUEUE}{ticket.pk}/transfer/", {"to_team": other_team.pk, "reason": "物流问题"},
+                              follow=True)
     assert Ticket.objects.get(pk=ticket.pk).team == other_team
+    # Out of the agent's queues now: where it went, not a 404, and nothing to act on.
+    html = transferred.content.decode()
+    assert transferred.status_code == 200 and 'id="ticket-summary"' in html and "物流组" in html
+    assert "已转交给团队 物流组。" in html and 'id="reply-form"' not in html
+    assert client.post(f"{QUEUE}{ticket.pk}/reply/", {"kind": "reply", "body": "x"}).status_code == 404
 
 
 def test_take_next_and_pick(make_ticket: Callable[..., Ticket], make_agent: Callable[..., User]) -> None:

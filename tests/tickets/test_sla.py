@@ -9,7 +9,7 @@ import pytest
 from profiles.models import User
 from service_center.core import events
 from tests.tickets.factories import SlaPolicyFactory, make_calendar
-from tickets import services
+from tickets import selectors, services, sla
 from tickets.models import NO_DUE, SlaEvent, SlaPolicy, Status, Ticket
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -74,6 +74,24 @@ def test_pause_shifts_due_times_by_paused_business_time(policy: SlaPolicy, make_
     assert resumed.first_response_due_at == at(12, 1, 10, 30)
     assert resumed.resolution_due_at == at(12, 2, 9, 30)
     assert resumed.due_at == at(12, 1, 10, 30)
+
+
+def test_ticket_paused_after_its_deadline_stays_in_the_breached_view(
+        policy: SlaPolicy, make_ticket: Callable[..., Ticket], make_agent: Callable[..., User]) -> None:
+    """The page shows 已超时 for a ticket put on hold past its deadline; the breached queue agrees."""
+    agent = make_agent()
+    late = make_ticket(now=at(11, 30, 8, 0))  # first response due Monday 10:00
+    on_time = make_ticket(now=at(11, 30, 8, 0))
+    services.ticket_transition(ticket=on_time, target=Status.PENDING, actor=agent, now=at(11, 30, 9, 30))
+    paused = services.ticket_transition(ticket=late, target=Status.PENDING, actor=agent, now=at(11, 30, 11))
+    assert paused.due_at == at(11, 30, 10) and paused.next_sla_check_at is None
+    now = at(12, 1, 9, 30)
+    for ticket, state in ((late, sla.ClockState.BREACHED), (on_time, sla.ClockState.PAUSED)):
+        ticket = Ticket.objects.get(pk=ticket.pk)
+        assert sla.clocks(ticket, now=now)[0].state == state
+    breached = selectors.queue(agent, selectors.QueueView.BREACHED, now=now).tickets
+    assert [ticket.pk for ticket in breached] == [late.pk]
+    assert on_time.pk not in [t.pk for t in selectors.queue(agent, selectors.QueueView.DUE_SOON, now=now).tickets]
 
 
 def test_replies_meet_and_restart_response_clocks(policy: SlaPolicy, make_ticket: Callable[..., Ticket],
