@@ -83,6 +83,14 @@ def call_update_receive(*, call: CallRecord, data: Mapping[str, Any], raw: bytes
         intake=lambda: calls.call_update(call=call, actor=actor, **data))
 
 
+def call_recording_receive(*, call: CallRecord, content: bytes, actor: User) -> CallRecord | Quarantined:
+    """An uploaded recording: stored, or its bytes quarantined (keyed by their hash, so a repeated upload is one
+    row); a file that is no recording is still the provider's 400."""
+    return receive_or_quarantine(
+        channel=CALLS, raw=content, context={"actor_id": actor.pk, "call_id": call.call_id, "recording": True},
+        refuse=(ValidationError,), intake=lambda: calls.call_recording_store(call=call, content=content))
+
+
 def _call_fields(raw: bytes) -> dict[str, Any]:
     data = dict(json.loads(raw))
     for name in ("started_at", "ended_at"):
@@ -94,6 +102,8 @@ def _call_fields(raw: bytes) -> dict[str, Any]:
 
 
 def _call_retry(raw: bytes, context: Mapping[str, Any]) -> Any:
+    if context.get("recording"):  # the raw bytes are the recording itself
+        return calls.call_recording_store(call=CallRecord.objects.get(call_id=context["call_id"]), content=raw)
     actor = User.objects.get(pk=context["actor_id"])
     data = _call_fields(raw)
     if "call_id" in context:  # a later event of a known call
