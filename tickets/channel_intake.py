@@ -25,7 +25,7 @@ CALLS = "call"
 _WECHAT_MSG_ID = re.compile(rb"<MsgId>\s*(\d{1,64})\s*</MsgId>")
 
 
-def _wechat_store(account: WeChatAccount, plaintext: bytes) -> TicketMessage | WeChatEvent | None:
+def _wechat_store(account: WeChatAccount, plaintext: bytes) -> TicketMessage | WeChatEvent:
     return channels.wechat_receive(account=account, message=wechat.read_message(wechat.parse_xml(plaintext)))
 
 
