@@ -9,7 +9,8 @@
   idempotent by the channel's own id (Message-ID, MsgId), so a retry never stores a message twice.
 - `discard(...)` records a person's decision that the message will not be stored.
 
-Each new row is logged at ERROR (the alert) and counted in `service_center_quarantined_messages`.
+Each new row is logged at ERROR and counted in `service_center_quarantined_messages`; when new rows pass a
+threshold per window, supervisors are mailed once for that window (quarantine_alerts.py).
 """
 
 import hashlib
@@ -22,7 +23,7 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
-from service_center.core import events
+from service_center.core import events, quarantine_alerts
 from service_center.core.models import QuarantinedMessage
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,8 @@ def quarantine(*, channel: str, raw: bytes, reason: str, key: str | None = None,
             QuarantinedMessage.objects.filter(pk=message.pk).update(last_seen_at=now, attempts=F("attempts") + 1,
                                                                     reason=reason)
             message.refresh_from_db()
+        else:
+            quarantine_alerts.note_new_row(now=now)
     if created:
         # The alert: a log line at ERROR (what the log shipper pages on) and an event for in-app notices.
         logger.error("%s message quarantined (#%s, key %s): %s", channel, message.pk, message.key, reason)
