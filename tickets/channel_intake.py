@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
 from profiles.models import User
 from service_center.core.quarantine import Quarantined, receive_or_quarantine, register_intake
@@ -113,7 +114,7 @@ def _call_retry(raw: bytes, context: Mapping[str, Any]) -> Any:
 
 
 def register() -> None:
-    register_intake(WECHAT, _wechat_retry)
+    register_intake(WECHAT, _wechat_retry, label=Channel.WECHAT.label)
     for social_channel in (Channel.WEIBO, Channel.SMS, Channel.APP):  # the channels a SocialSource can be
-        register_intake(str(social_channel), _social_retry)
-    register_intake(CALLS, _call_retry)
+        register_intake(str(social_channel), _social_retry, label=social_channel.label)
+    register_intake(CALLS, _call_retry, label=_("Call events"))

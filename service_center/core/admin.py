@@ -116,8 +116,10 @@ class QuarantinedMessageAdmin(admin.ModelAdmin):
     """Inbound messages intake could not store: supervisors read the raw bytes, retry, or discard with a reason."""
 
     action_form = QuarantineActionForm
-    list_display = ["last_seen_at", "channel", "state", "reason_short", "attempts", "first_seen_at", "key"]
+    list_display = ["last_seen_at", "channel_name", "state", "reason_short", "attempts", "first_seen_at", "key"]
     list_filter = ["state", "channel"]
+    # The per-channel table above the list (held, last error and when): templates/admin/core/quarantinedmessage/.
+    change_list_template = "admin/core/quarantinedmessage/change_list.html"
     search_fields = ["=key", "reason"]
     list_select_related = ["resolved_by"]
     fields = readonly_fields = ("channel", "key", "state", "reason", "attempts", "first_seen_at", "last_seen_at",
@@ -129,6 +131,13 @@ class QuarantinedMessageAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        return super().changelist_view(request, {**(extra_context or {}), "channels": quarantine.channel_status()})
+
+    @admin.display(description=_("channel"), ordering="channel")
+    def channel_name(self, message: QuarantinedMessage) -> str:
+        return quarantine.channel_label(message.channel)
 
     @admin.display(description=_("reason"))
     def reason_short(self, message: QuarantinedMessage) -> str:
