@@ -111,13 +111,26 @@ class QuarantineActionForm(ActionForm):
 RAW_PREVIEW_BYTES = 64 * 1024
 
 
+class QuarantineChannelFilter(admin.SimpleListFilter):
+    """The channel filter with each channel's name for people, not its code."""
+
+    title = _("channel")
+    parameter_name = "channel"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(status.channel, status.label) for status in quarantine.channel_status()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[QuarantinedMessage]) -> QuerySet[QuarantinedMessage]:
+        return queryset.filter(channel=self.value()) if self.value() else queryset
+
+
 @admin.register(QuarantinedMessage)
 class QuarantinedMessageAdmin(admin.ModelAdmin):
     """Inbound messages intake could not store: supervisors read the raw bytes, retry, or discard with a reason."""
 
     action_form = QuarantineActionForm
     list_display = ["last_seen_at", "channel_name", "state", "reason_short", "attempts", "first_seen_at", "key"]
-    list_filter = ["state", "channel"]
+    list_filter = ["state", QuarantineChannelFilter]
     # The per-channel table above the list (held, last error and when): templates/admin/core/quarantinedmessage/.
     change_list_template = "admin/core/quarantinedmessage/change_list.html"
     search_fields = ["=key", "reason"]

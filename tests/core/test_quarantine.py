@@ -143,3 +143,6 @@ def test_every_channel_shows_its_label_held_count_last_error_and_when_on_the_pag
     admin.force_login(make_user("admin"))
     listing = admin.get("/admin/core/quarantinedmessage/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<th scope="row">WeChat</th>' in listing and "ValueError: newest" in listing
+    assert 'title="WeChat">WeChat</a>' in listing or "?channel=wechat\">WeChat</a>" in listing
+    filtered = admin.get("/admin/core/quarantinedmessage/?channel=email", HTTP_ACCEPT_LANGUAGE="en")
+    assert list(filtered.context["cl"].result_list.values_list("channel", flat=True)) == ["email"]
