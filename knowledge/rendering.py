@@ -1,17 +1,19 @@
-"""Article Markdown → HTML that is safe to show: rendered by `markdown`, then cleaned by nh3.
+"""Article Markdown → HTML that is safe to show: rendered by cmark-gfm (cmarkgfm), then cleaned by nh3.
 
-Rendering is bounded, because Python-Markdown is superlinear on some inputs (2,000 "[" take a second,
-deep lists raise RecursionError): a source over the size, nesting or mark-run limits is refused before
-rendering, and what passes is rendered in a child process that is killed after RENDER_TIMEOUT_SECONDS.
+cmark is the CommonMark reference implementation in C, built and fuzzed to run in linear time on every input
+(the pathological cases that make Python-Markdown take minutes run in milliseconds), so with the size limit
+the render time is bounded without a watchdog: tests/bench/test_article_render_bench.py measures the worst
+case. Sources over the size, nesting or mark-run limits are still refused before rendering, naming the limit,
+so no page gets thousands of nested elements. Raw HTML in the source is dropped by cmark (its safe mode):
+only cmark's own well-formed output reaches nh3, whose parser is slow on thousands of unclosed raw tags.
 Articles are rendered once when saved (knowledge.services); a page view reads the stored HTML.
 """
 
-import multiprocessing
 import re
-from multiprocessing.connection import Connection
 
-import markdown
+import cmarkgfm
 import nh3
+from cmarkgfm.cmark import Options
 from django.core.exceptions import ValidationError
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -23,24 +25,20 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align"}, "td": {"align"}}
 MAX_SOURCE_CHARS = 50_000
+# The sanitizer's time grows with the HTML it reads: markup that expands several times over (a table of
+# thousands of rows, thousands of escaped entities) is refused. An ordinary full-length article makes ~80,000.
+MAX_HTML_CHARS = 3 * MAX_SOURCE_CHARS
 # Quote markers plus 4-space indents at a line's start: real articles stay far below this.
 MAX_NESTING = 16
 # Runs of inline marks in any mix (`[[[`, `*_*_`, a backtick fence): a horizontal rule or fence needs a few.
 MAX_MARK_RUN = 32
-# An ordinary 50,000-character article renders in 0.1-0.2 s: this leaves room on a busy machine.
-RENDER_TIMEOUT_SECONDS = 1.0
-# Below this size even the worst input we know renders in a few tens of milliseconds (the slow cases grow
-# about quadratically), less than starting a child costs: such sources are rendered in this process.
-SMALL_SOURCE_CHARS = 500
 # Only the knowledge base's own images (knowledge.urls, name "image"): the Content-Security-Policy
 # refuses remote images anyway, and a remote URL would tell another site who reads which article.
 OWN_IMAGE_SRC = re.compile(r"/help/images/[0-9]+/[a-z0-9-]+\.(?:jpg|png)")
 _LINE_PREFIX = re.compile(r"^[ \t>]*", re.MULTILINE)
 _MARK_RUN = re.compile(rf"[\[\]*_`<]{{{MAX_MARK_RUN + 1},}}")
-# A forkserver child starts from a clean single-threaded process (no locks of the web server's threads),
-# and forking it is cheap once the server has imported this module.
-_CHILDREN = multiprocessing.get_context("forkserver")
-_CHILDREN.set_forkserver_preload([__name__])
+# Invalid UTF-8 (a lone surrogate pasted in) becomes U+FFFD instead of failing the render.
+_CMARK_OPTIONS = Options.CMARK_OPT_VALIDATE_UTF8
 
 
 class MarkdownRefused(ValueError):
@@ -55,17 +53,14 @@ def _nesting(source: str) -> int:
     return deepest
 
 
-def _too_deep() -> str:
-    return _("Lists and quotes may be nested at most %(limit)d levels deep.") % {"limit": MAX_NESTING}
-
-
 def check_source(source: str) -> None:
-    """Refuse what cannot be rendered within bounds, naming the limit. Cheap: linear in the source."""
+    """Refuse what is over a limit, naming it. Cheap: linear in the source."""
     if len(source) > MAX_SOURCE_CHARS:
         raise MarkdownRefused(_("An article body may have at most %(limit)d characters (this one has %(count)d).")
                               % {"limit": MAX_SOURCE_CHARS, "count": len(source)})
     if _nesting(source) > MAX_NESTING:
-        raise MarkdownRefused(_too_deep())
+        raise MarkdownRefused(_("Lists and quotes may be nested at most %(limit)d levels deep.")
+                              % {"limit": MAX_NESTING})
     if _MARK_RUN.search(source):
         raise MarkdownRefused(_("At most %(limit)d marks ([ ] * _ ` <) may stand in a row.")
                               % {"limit": MAX_MARK_RUN})
@@ -77,8 +72,16 @@ def _keep_own_images(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
-def _render_unbounded(source: str) -> str:
-    html = markdown.markdown(source, extensions=["tables", "sane_lists"], output_format="html")
+def _render_checked(source: str) -> str:
+    # Python strings may hold lone surrogates that cannot be encoded to UTF-8 for the C library.
+    encodable = source.encode("utf-8", "replace").decode("utf-8")
+    html = cmarkgfm.markdown_to_html_with_extensions(encodable, options=_CMARK_OPTIONS, extensions=["table"])
+    # cmark ends each block with a newline; the stored HTML has none after the last one.
+    html = html.removesuffix("\n")
+    if len(html) > MAX_HTML_CHARS:
+        raise MarkdownRefused(_("This text makes a page of %(count)d characters of HTML; at most %(limit)d are "
+                                "allowed. Shorten its tables or split the article.")
+                              % {"count": len(html), "limit": MAX_HTML_CHARS})
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -89,46 +92,17 @@ def _render_unbounded(source: str) -> str:
     )
 
 
-def _render_in_child(source: str, answer: Connection) -> None:
-    try:
-        answer.send(("ok", _render_unbounded(source)))
-    except RecursionError:
-        answer.send(("too_deep", ""))
-    finally:
-        answer.close()
-
-
 def render_markdown(source: str) -> SafeString:
-    """Sanitised HTML of `source`, or MarkdownRefused naming the limit it is over (size, nesting, time)."""
+    """Sanitised HTML of `source`, or MarkdownRefused naming the limit it is over (size, nesting, mark runs,
+    size of the HTML)."""
     check_source(source)
-    if len(source) <= SMALL_SOURCE_CHARS:
-        try:
-            return mark_safe(_render_unbounded(source))  # noqa: S308  (sanitized by nh3 in _render_unbounded)
-        except RecursionError:
-            raise MarkdownRefused(_too_deep()) from None
-    receiving, sending = _CHILDREN.Pipe(duplex=False)
-    child = _CHILDREN.Process(target=_render_in_child, args=(source, sending), daemon=True)
-    child.start()
-    sending.close()
-    try:
-        outcome, html = receiving.recv() if receiving.poll(RENDER_TIMEOUT_SECONDS) else ("timeout", "")
-    except EOFError:  # the child died without answering
-        outcome, html = "too_deep", ""
-    finally:
-        receiving.close()
-        child.kill()
-        child.join()
-    if outcome == "timeout":
-        raise MarkdownRefused(_("This text is too complex to show: rendering it took over %(seconds)s seconds. "
-                                "Simplify its nesting, brackets or marks.") % {"seconds": RENDER_TIMEOUT_SECONDS})
-    if outcome == "too_deep":
-        raise MarkdownRefused(_too_deep())
-    return mark_safe(html)  # noqa: S308  (sanitized by nh3 in _render_unbounded)
+    return mark_safe(_render_checked(source))  # noqa: S308  (sanitized by nh3 in _render_checked)
 
 
 def validate_article_markdown(source: str) -> None:
-    """The article body fields' validator: a form shows the refusal on the field it concerns."""
+    """The article body fields' validator: a form shows the refusal on the field it concerns. It checks the limits
+    on the source only; the saving service renders, once, and names the HTML size limit on the field if need be."""
     try:
-        render_markdown(source)
+        check_source(source)
     except MarkdownRefused as refused:
         raise ValidationError(str(refused), code="markdown_refused") from None

@@ -210,8 +210,10 @@ class CallRecordViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, view
             return Response({"quarantine_id": received.message.pk}, status=status.HTTP_202_ACCEPTED)
         return Response(CallRecordSerializer(received).data)
 
-    @extend_schema(request={"multipart/form-data": RecordingSerializer},
-                   responses={200: CallRecordSerializer, 400: ErrorSerializer})
+    @extend_schema(request={"multipart/form-data": RecordingSerializer}, responses={
+        200: CallRecordSerializer, 400: ErrorSerializer,
+        202: OpenApiResponse(description=_("`{\"quarantine_id\": …}`: the recording could not be stored and is kept "
+                                           "for a supervisor."))})
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def recording(self, request: Request, call_id: str) -> Response:
         call = selectors.call_by_id(call_id)
@@ -220,5 +222,7 @@ class CallRecordViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, view
         upload = body.validated_data["recording"]
         if upload.size > calls.RECORDING_MAX_BYTES:
             raise ValidationError({"recording": _("The recording is larger than 50 MB.")})
-        call = calls.call_recording_store(call=call, content=upload.read())
-        return Response(CallRecordSerializer(call).data)
+        received = channel_intake.call_recording_receive(call=call, content=upload.read(), actor=_integrator(request))
+        if isinstance(received, Quarantined):
+            return Response({"quarantine_id": received.message.pk}, status=status.HTTP_202_ACCEPTED)
+        return Response(CallRecordSerializer(received).data)

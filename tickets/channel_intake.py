@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
 from profiles.models import User
 from service_center.core.quarantine import Quarantined, receive_or_quarantine, register_intake
@@ -25,7 +26,7 @@ CALLS = "call"
 _WECHAT_MSG_ID = re.compile(rb"<MsgId>\s*(\d{1,64})\s*</MsgId>")
 
 
-def _wechat_store(account: WeChatAccount, plaintext: bytes) -> TicketMessage | WeChatEvent | None:
+def _wechat_store(account: WeChatAccount, plaintext: bytes) -> TicketMessage | WeChatEvent:
     return channels.wechat_receive(account=account, message=wechat.read_message(wechat.parse_xml(plaintext)))
 
 
@@ -83,6 +84,14 @@ def call_update_receive(*, call: CallRecord, data: Mapping[str, Any], raw: bytes
         intake=lambda: calls.call_update(call=call, actor=actor, **data))
 
 
+def call_recording_receive(*, call: CallRecord, content: bytes, actor: User) -> CallRecord | Quarantined:
+    """An uploaded recording: stored, or its bytes quarantined (keyed by their hash, so a repeated upload is one
+    row); a file that is no recording is still the provider's 400."""
+    return receive_or_quarantine(
+        channel=CALLS, raw=content, context={"actor_id": actor.pk, "call_id": call.call_id, "recording": True},
+        refuse=(ValidationError,), intake=lambda: calls.call_recording_store(call=call, content=content))
+
+
 def _call_fields(raw: bytes) -> dict[str, Any]:
     data = dict(json.loads(raw))
     for name in ("started_at", "ended_at"):
@@ -94,6 +103,8 @@ def _call_fields(raw: bytes) -> dict[str, Any]:
 
 
 def _call_retry(raw: bytes, context: Mapping[str, Any]) -> Any:
+    if context.get("recording"):  # the raw bytes are the recording itself
+        return calls.call_recording_store(call=CallRecord.objects.get(call_id=context["call_id"]), content=raw)
     actor = User.objects.get(pk=context["actor_id"])
     data = _call_fields(raw)
     if "call_id" in context:  # a later event of a known call
@@ -103,7 +114,7 @@ def _call_retry(raw: bytes, context: Mapping[str, Any]) -> Any:
 
 
 def register() -> None:
-    register_intake(WECHAT, _wechat_retry)
+    register_intake(WECHAT, _wechat_retry, label=Channel.WECHAT.label)
     for social_channel in (Channel.WEIBO, Channel.SMS, Channel.APP):  # the channels a SocialSource can be
-        register_intake(str(social_channel), _social_retry)
-    register_intake(CALLS, _call_retry)
+        register_intake(str(social_channel), _social_retry, label=social_channel.label)
+    register_intake(CALLS, _call_retry, label=_("Call events"))

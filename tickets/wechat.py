@@ -65,6 +65,12 @@ DETAIL_FIELDS = {
 }
 MEDIA_TYPES = frozenset({"image", "voice", "video", "shortvideo"})
 DETAIL_MAX_CHARS = 2000
+MSG_TYPE_MAX_CHARS = 20
+# A type this code does not know (miniprogrampage, a future one) keeps every field WeChat sent but these,
+# which say who and when, not what; at most this many, so a hostile body cannot make a huge row.
+_ENVELOPE_FIELDS = frozenset({"ToUserName", "FromUserName", "CreateTime", "MsgType", "MsgId"})
+UNKNOWN_TYPE_FIELDS_KEPT = 30
+_KNOWN_TYPES = frozenset({"text", "event", *MEDIA_TYPES, *DETAIL_FIELDS})
 
 
 def signature(*parts: str) -> str:
@@ -144,19 +150,26 @@ def _field(root: Element, name: str) -> str:
 
 
 def _details(root: Element, msg_type: str) -> dict[str, str]:
-    found = ((name, _field(root, name)[:DETAIL_MAX_CHARS]) for name in DETAIL_FIELDS.get(msg_type, ()))
+    if msg_type in _KNOWN_TYPES:
+        found = ((name, _field(root, name)[:DETAIL_MAX_CHARS]) for name in DETAIL_FIELDS.get(msg_type, ()))
+    else:
+        fields = [child for child in root if isinstance(child.tag, str) and child.tag not in _ENVELOPE_FIELDS]
+        found = ((child.tag[:60], "".join(child.itertext()).strip()[:DETAIL_MAX_CHARS])
+                 for child in fields[:UNKNOWN_TYPE_FIELDS_KEPT])
     return {name: value for name, value in found if value}
 
 
 def read_message(root: Element) -> WeChatMessage:
     message = WeChatMessage(
-        to_user=_field(root, "ToUserName"), openid=_field(root, "FromUserName"), msg_type=_field(root, "MsgType"),
+        to_user=_field(root, "ToUserName"), openid=_field(root, "FromUserName"),
+        msg_type=_field(root, "MsgType")[:MSG_TYPE_MAX_CHARS],
         # Events carry no MsgId; the sender, time and event identify a redelivery of one.
         msg_id=_field(root, "MsgId")
         or f"{_field(root, 'FromUserName')}:{_field(root, 'CreateTime')}:{_field(root, 'Event')}"[:128],
         content=_field(root, "Content"), media_id=_field(root, "MediaId"), voice_format=_field(root, "Format"),
         recognition=_field(root, "Recognition"), event=_field(root, "Event")[:40],
-        event_key=_field(root, "EventKey")[:DETAIL_MAX_CHARS], details=_details(root, _field(root, "MsgType")),
+        event_key=_field(root, "EventKey")[:DETAIL_MAX_CHARS],
+        details=_details(root, _field(root, "MsgType")[:MSG_TYPE_MAX_CHARS]),
     )
     if not message.openid or not message.msg_type:
         raise ChannelRefused(400, "FromUserName and MsgType are required")

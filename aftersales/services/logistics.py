@@ -13,6 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aftersales.models import AfterSalesRequest, Shipment, Status, TrackingEvent
 from aftersales.workflow import Actor, apply_transition
@@ -64,4 +65,4 @@ def _retry(raw: bytes, context: Mapping[str, Any]) -> TrackingEvent | None:
 
 
 def register() -> None:
-    register_intake(CHANNEL, _retry)
+    register_intake(CHANNEL, _retry, label=gettext_lazy("Logistics"))

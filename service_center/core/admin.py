@@ -111,13 +111,28 @@ class QuarantineActionForm(ActionForm):
 RAW_PREVIEW_BYTES = 64 * 1024
 
 
+class QuarantineChannelFilter(admin.SimpleListFilter):
+    """The channel filter with each channel's name for people, not its code."""
+
+    title = _("channel")
+    parameter_name = "channel"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(status.channel, status.label) for status in quarantine.channel_status()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[QuarantinedMessage]) -> QuerySet[QuarantinedMessage]:
+        return queryset.filter(channel=self.value()) if self.value() else queryset
+
+
 @admin.register(QuarantinedMessage)
 class QuarantinedMessageAdmin(admin.ModelAdmin):
     """Inbound messages intake could not store: supervisors read the raw bytes, retry, or discard with a reason."""
 
     action_form = QuarantineActionForm
-    list_display = ["last_seen_at", "channel", "state", "reason_short", "attempts", "first_seen_at", "key"]
-    list_filter = ["state", "channel"]
+    list_display = ["last_seen_at", "channel_name", "state", "reason_short", "attempts", "first_seen_at", "key"]
+    list_filter = ["state", QuarantineChannelFilter]
+    # The per-channel table above the list (held, last error and when): templates/admin/core/quarantinedmessage/.
+    change_list_template = "admin/core/quarantinedmessage/change_list.html"
     search_fields = ["=key", "reason"]
     list_select_related = ["resolved_by"]
     fields = readonly_fields = ("channel", "key", "state", "reason", "attempts", "first_seen_at", "last_seen_at",
@@ -129,6 +144,13 @@ class QuarantinedMessageAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        return super().changelist_view(request, {**(extra_context or {}), "channels": quarantine.channel_status()})
+
+    @admin.display(description=_("channel"), ordering="channel")
+    def channel_name(self, message: QuarantinedMessage) -> str:
+        return quarantine.channel_label(message.channel)
 
     @admin.display(description=_("reason"))
     def reason_short(self, message: QuarantinedMessage) -> str:

@@ -9,7 +9,8 @@
   idempotent by the channel's own id (Message-ID, MsgId), so a retry never stores a message twice.
 - `discard(...)` records a person's decision that the message will not be stored.
 
-Each new row is logged at ERROR (the alert) and counted in `service_center_quarantined_messages`.
+Each new row is logged at ERROR and counted in `service_center_quarantined_messages`; when new rows pass a
+threshold per window, supervisors are mailed once for that window (quarantine_alerts.py).
 """
 
 import hashlib
@@ -22,7 +23,7 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
-from service_center.core import events
+from service_center.core import events, quarantine_alerts
 from service_center.core.models import QuarantinedMessage
 
 logger = logging.getLogger(__name__)
@@ -33,11 +34,19 @@ Result = TypeVar("Result")
 REASON_LIMIT = 2000
 KEY_LIMIT = 255
 _intakes: dict[str, Intake] = {}
+_labels: dict[str, Any] = {}
 
 
-def register_intake(channel: str, intake: Intake) -> None:
-    """`intake(raw, context)` stores one message of `channel` (raising when it cannot); used by retry."""
+def register_intake(channel: str, intake: Intake, *, label: Any = None) -> None:
+    """`intake(raw, context)` stores one message of `channel` (raising when it cannot); used by retry.
+    `label`: the channel's name for people (a lazy translation), shown instead of the code."""
     _intakes[channel] = intake
+    if label is not None:
+        _labels[channel] = label
+
+
+def channel_label(channel: str) -> str:
+    return str(_labels.get(channel, channel))
 
 
 def registered_channels() -> list[str]:
@@ -80,6 +89,8 @@ def quarantine(*, channel: str, raw: bytes, reason: str, key: str | None = None,
             QuarantinedMessage.objects.filter(pk=message.pk).update(last_seen_at=now, attempts=F("attempts") + 1,
                                                                     reason=reason)
             message.refresh_from_db()
+        else:
+            quarantine_alerts.note_new_row(now=now)
     if created:
         # The alert: a log line at ERROR (what the log shipper pages on) and an event for in-app notices.
         logger.error("%s message quarantined (#%s, key %s): %s", channel, message.pk, message.key, reason)
@@ -152,6 +163,30 @@ def held_counts() -> dict[str, int]:
     """Held messages per channel (for the metric and the desk page's heading)."""
     return dict(QuarantinedMessage.objects.filter(state=State.HELD).order_by().values("channel")
                 .annotate(total=Count("id")).values_list("channel", "total"))
+
+
+@dataclass(frozen=True)
+class ChannelStatus:
+    """One channel's intake health as the quarantine records it: what is held, and its latest failure."""
+
+    channel: str
+    label: str
+    held: int
+    last_error: str
+    last_error_at: Any
+
+
+def channel_status() -> list[ChannelStatus]:
+    """Every registered channel (and any other that has rows), in two queries whatever the row count: held
+    per channel, and each channel's most recent failure (DISTINCT ON over the last-seen order)."""
+    held = held_counts()
+    latest = {row.channel: row for row in QuarantinedMessage.objects.order_by("channel", "-last_seen_at", "-id")
+              .distinct("channel").only("channel", "reason", "last_seen_at")}
+    channels = sorted(set(_intakes) | set(latest), key=lambda code: (channel_label(code), code))
+    return [ChannelStatus(channel=code, label=channel_label(code), held=held.get(code, 0),
+                          last_error=latest[code].reason if code in latest else "",
+                          last_error_at=latest[code].last_seen_at if code in latest else None)
+            for code in channels]
 
 
 def counts_by_channel_and_state() -> dict[tuple[str, str], int]:

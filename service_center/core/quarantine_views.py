@@ -32,8 +32,8 @@ def quarantine_list(request: HttpRequest) -> HttpResponse:
                 .order_by("-last_seen_at", "-id")[:PAGE_SIZE])
     for message in held:
         message.preview = bytes(message.raw[:PREVIEW_BYTES]).decode("utf-8", "replace")  # type: ignore[attr-defined]
-    return render(request, "core/quarantine.html", {
-        "held": held, "counts": sorted(quarantine.held_counts().items())})
+        message.channel_label = quarantine.channel_label(message.channel)  # type: ignore[attr-defined]
+    return render(request, "core/quarantine.html", {"held": held, "channels": quarantine.channel_status()})
 
 
 @login_required

@@ -32,3 +32,10 @@ def daily_backup() -> str:
 def sweep_outbox() -> dict[str, int]:
     """Beat runs this every 30 seconds: outbox messages never sent, due again, or lost by their worker."""
     return queueing.sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def email_quarantine_alert(window_start: str, count: int) -> int:
+    from service_center.core import quarantine_alerts
+
+    return quarantine_alerts.email_supervisors(window_start=window_start, count=count)

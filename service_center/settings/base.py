@@ -299,7 +299,7 @@ TASK_QUEUES: dict[str, list[str]] = {
         "tickets.tasks.send_email", "tickets.tasks.send_outbound", "tickets.tasks.send_due_outbound",
         "service_center.core.tasks.deliver_webhook", "service_center.core.tasks.sweep_webhooks",
         "aftersales.tasks.notify_customer", "knowledge.tasks.email_review_needed",
-        "reports.tasks.send_scheduled_reports",
+        "reports.tasks.send_scheduled_reports", "service_center.core.tasks.email_quarantine_alert",
     ],
     "sla": [  # timers and the steps they take: SLA, deadlines, escalation, refunds, complaint sync
         "tickets.tasks.sweep_sla", "tickets.tasks.escalate_ticket", "aftersales.tasks.sweep_deadlines",
@@ -384,6 +384,10 @@ EMAIL_INBOUND_MAX_BYTES = env.int("EMAIL_INBOUND_MAX_BYTES", default=40 * 1024 *
 EMAIL_INBOUND_PER_SENDER_PER_HOUR = env.int("EMAIL_INBOUND_PER_SENDER_PER_HOUR", default=20)
 EMAIL_IMAP_TIMEOUT_SECONDS = env.int("EMAIL_IMAP_TIMEOUT_SECONDS", default=30)
 EMAIL_IMAP_BATCH = env.int("EMAIL_IMAP_BATCH", default=200)
+# Quarantine alert (service_center/core/quarantine_alerts.py): supervisors are mailed once per window
+# when at least this many new messages of any channel were quarantined within it.
+QUARANTINE_ALERT_THRESHOLD = env.int("QUARANTINE_ALERT_THRESHOLD", default=10)
+QUARANTINE_ALERT_WINDOW_SECONDS = env.int("QUARANTINE_ALERT_WINDOW_SECONDS", default=3600)
 
 # --- tickets desk: API, workbench, webhooks ---
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {

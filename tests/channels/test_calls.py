@@ -186,3 +186,20 @@ def test_a_call_end_that_fails_to_store_is_quarantined_and_stored_on_retry(
     monkeypatch.undo()
     quarantine.retry(message_id=held.pk)
     assert CallRecord.objects.get(call_id="C-78").ended_at is not None
+
+
+def test_a_recording_that_fails_to_store_is_quarantined_with_its_bytes_and_stored_on_retry(
+        phone_system: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    start(phone_system, call_id="C-79")
+    monkeypatch.setattr(calls, "call_recording_store", broken)
+    audio = wav_bytes()
+    response = phone_system.post("/api/v1/calls/C-79/recording/", {"recording": SimpleUploadedFile("r.wav", audio)})
+    held = QuarantinedMessage.objects.get()
+    assert (response.status_code, response.json()) == (202, {"quarantine_id": held.pk})
+    assert (held.channel, bytes(held.raw), held.context["call_id"]) == (channel_intake.CALLS, audio, "C-79")
+    assert "the database refused the row" in held.reason
+
+    monkeypatch.undo()
+    quarantine.retry(message_id=held.pk)
+    call = CallRecord.objects.get(call_id="C-79")
+    assert call.recording_type == "audio/wav" and call.recording.read() == audio

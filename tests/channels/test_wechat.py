@@ -416,3 +416,19 @@ def test_the_ticket_page_reads_channel_messages_in_a_constant_number_of_queries(
     with django_assert_max_num_queries(baseline):
         page = client.get(ticket_url).content.decode()
     assert page.count('class="tk-card"') == 5 and page.count("uri.amap.com") == 6
+
+
+def test_a_type_the_desk_does_not_know_is_stored_with_its_fields_and_shown_as_a_generic_card(
+        post: Callable[..., Any], account: WeChatAccount, make_user: Callable[..., User]) -> None:
+    assert post(sample("miniprogrampage")).content == b"success"
+    post(xml("hologram", "4002", Shape="<b>立方体</b>", Nested="ignored"))
+    first, future = TicketMessage.objects.order_by("pk")
+    assert first.body == "[暂不支持的消息类型 miniprogrampage] Title"
+    assert first.inbound.details == {"Title": "Title", "AppId": "AppId", "PagePath": "PagePath",
+                                     "ThumbUrl": "ThumbUrl", "ThumbMediaId": "ThumbMediaId"}
+    assert future.inbound.msg_type == "hologram" and future.inbound.details["Shape"] == "<b>立方体</b>"
+    supervisor = logged_in(make_user("supervisor"))
+    page = supervisor.get(f"/desk/tickets/{first.ticket_id}/").content.decode()
+    assert "不支持的消息类型 miniprogrampage" in page and "<dt>PagePath</dt><dd><bdi>PagePath</bdi></dd>" in page
+    page = supervisor.get(f"/desk/tickets/{future.ticket_id}/").content.decode()
+    assert "&lt;b&gt;立方体&lt;/b&gt;" in page and "<b>立方体" not in page

@@ -1,5 +1,7 @@
-"""Markdown that made Python-Markdown take seconds to minutes or raise RecursionError (issue 16), each
-just under the 50,000-character article limit: shared by the bounds tests and the render benchmark."""
+"""Markdown that made Python-Markdown take seconds to minutes or raise RecursionError (issue 16), and the
+known slow shapes of other renderers (reference chains, nested links, backtick pairs, entities, tables, raw
+tags for the sanitizer), each just under the 50,000-character article limit: shared by the bounds tests and
+the render benchmark."""
 
 SIZE = 49_000
 
@@ -23,3 +25,19 @@ PATHOLOGICAL: dict[str, str] = {
     "angle_brackets": "<a " * (SIZE // 3),
     "autolinks": "<http://a" * (SIZE // 9),
 }
+PATHOLOGICAL.update({
+    "link_reference_chain": "".join(f"[r{n}]: /r{n + 1}\n" for n in range(2_000)) + "[r0] " * 1_000,
+    "nested_links": "[a](" * (SIZE // 8) + ")" * (SIZE // 8),
+    "emphasis_in_links": "*[a " * (SIZE // 4),
+    "alternating_emphasis": "*a _a " * (SIZE // 12) + "a_ a* " * (SIZE // 12),
+    "backtick_pairs": "``a` " * (SIZE // 5),
+    "entities": "&#" * (SIZE // 2),
+    "underscores_in_words": "a_" * (SIZE // 2),
+    "unclosed_link_titles": '[a](b "' * (SIZE // 7),
+    "lazy_quote_lines": "> a\n" * (SIZE // 4),
+    "setext_heading_lines": "a\n" * (SIZE // 2) + "===",
+    "long_table": "|a|b|\n|-|-|\n" + "|x|y|\n" * (SIZE // 6),
+    "wide_table": "|" + "a|" * (SIZE // 5) + "\n|" + "-|" * (SIZE // 5) + "\n",
+    "unclosed_raw_tags": "<div>" * (SIZE // 5),
+    "nested_raw_tables": "<table><tr><td>" * (SIZE // 15),
+})

@@ -240,8 +240,8 @@ def test_only_the_knowledge_bases_own_images_survive_rendering() -> None:
     html = render_markdown(f"{image.markdown}\n\n![远程](https://evil.example/x.png)\n\n"
                            "![协议相对](//evil.example/help/images/1/x.jpg)\n\n![内嵌](data:image/png;base64,AAAA)\n\n"
                            '<img src="/help/images/1/a.jpg" onerror="alert(1)">')
-    assert f'<img alt="示意图" src="{image.get_absolute_url()}">' in html
-    assert html.count("src=") == 2  # the stored image and the raw tag's own-image src, nothing remote
+    assert f'<img src="{image.get_absolute_url()}" alt="示意图">' in html
+    assert html.count("src=") == 1  # the stored image: raw HTML is dropped, nothing remote
     assert "evil.example" not in html and "data:" not in html and "onerror" not in html
 
 
@@ -250,7 +250,7 @@ def test_an_article_page_shows_its_image(client: Client) -> None:
     image = stored(article)
     services.article_update(article=article, editor=None, body_zh=f"步骤如下：\n\n{image.markdown}")
     page = client.get("/help/articles/with-picture/").content.decode()
-    assert f'<img alt="示意图" src="/help/images/{image.pk}/diagram.jpg">' in page
+    assert f'<img src="/help/images/{image.pk}/diagram.jpg" alt="示意图">' in page
 
 
 # --- the admin inline ---

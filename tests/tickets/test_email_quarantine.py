@@ -207,3 +207,26 @@ def test_message_ids_that_differ_only_in_undecodable_bytes_are_two_rows() -> Non
     second = email_quarantine.receive(raw=poison(message_id="<id\x81@example.com>"))
     assert isinstance(first, quarantine.Quarantined) and isinstance(second, quarantine.Quarantined)
     assert first.message.pk != second.message.pk
+
+
+def test_a_parse_stuck_in_one_long_call_is_interrupted_and_quarantined_naming_the_limit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    from tickets.email import parsing
+
+    backtracking = re.compile(r"(a+)+$")
+
+    def stuck(*args: Any, **kwargs: Any) -> None:
+        # One C-level regex call that would run for minutes: only an interrupt can stop it.
+        backtracking.match("a" * 64 + "b")
+
+    monkeypatch.setattr(parsing, "find_bounce", stuck)
+    monkeypatch.setattr(parsing, "DEFAULT_LIMITS", parsing.ParseLimits(seconds=0.3))
+    monkeypatch.setattr(parsing.parse, "__kwdefaults__", {"limits": parsing.DEFAULT_LIMITS})
+
+    outcome = email_quarantine.receive(raw=raw(subject="卡住", message_id="<stuck@example.com>"))
+
+    assert isinstance(outcome, quarantine.Quarantined)
+    assert outcome.message.reason == "MailLimitExceeded: over the parse time limit"
+    assert outcome.message.key == "message-id:stuck@example.com" and not EmailMessage.objects.exists()

@@ -19,3 +19,7 @@ class MailLimitExceeded(MalformedEmail):
     def __init__(self, limit: str) -> None:
         super().__init__(f"over the {limit} limit")
         self.limit = limit
+
+    def __reduce__(self) -> tuple[type["MailLimitExceeded"], tuple[str]]:
+        # Rebuilt from the limit, not the message: a parse run in a child process hands its refusal back pickled.
+        return (type(self), (self.limit,))

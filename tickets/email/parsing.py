@@ -5,7 +5,8 @@ Read like a mail client reads: whatever the standard library's parser can make o
 `policy.compat32` so that headers stay raw strings: we decode them ourselves (charsets.py), which
 is faster than `policy.default`'s header classes and cannot raise from inside them (nested comments,
 odd Message-IDs, group addresses). What costs too much is refused with the limit named
-(`MailLimitExceeded`); anything else refused is a `MalformedEmail` with its reason.
+(`MailLimitExceeded`); anything else refused is a `MalformedEmail` with its reason. The parse time limit
+is a real interrupt (core.deadline): a single slow regex or decoder call is stopped too.
 """
 
 import hashlib
@@ -17,6 +18,7 @@ from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses
 
+from service_center.core.deadline import DeadlineExceeded, call_with_deadline, preload_in_children
 from tickets.email.automatic import Bounce, automatic_reason, find_bounce, message_ids
 from tickets.email.charsets import decode_8bit, decode_header_text
 from tickets.email.errors import MailLimitExceeded, MalformedEmail, NotAMail
@@ -35,6 +37,7 @@ _SUBJECT_READ_CHARS = 4000
 _ADDRESSES_READ_CHARS = 32 * 1024
 _REFERENCES_KEPT = 100
 DEFAULT_LIMITS = ParseLimits()
+preload_in_children(__name__)
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _HEADER_LINE = re.compile(rb"[!-9;-~]+:")
 # Generous factors from lines to headers (folded headers) and to parts (text lines that start with "--").
@@ -176,6 +179,13 @@ def parse(raw: bytes, *, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedEmail:
     """The mail in `raw`, read; `MalformedEmail` (or its kinds) when it cannot or may not be read."""
     if not raw.strip():
         raise NotAMail("empty message")
+    try:
+        return call_with_deadline(_parse_within_limits, raw, limits, seconds=limits.seconds)
+    except DeadlineExceeded:
+        raise MailLimitExceeded("parse time") from None
+
+
+def _parse_within_limits(raw: bytes, limits: ParseLimits) -> ParsedEmail:
     budget = Budget(limits)
     _check_raw(raw, limits)
     message = _parse_tree(raw)
@@ -183,7 +193,6 @@ def parse(raw: bytes, *, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedEmail:
         raise NotAMail("no header block")
     _check_headers(message, limits)
     check_structure(message, limits)
-    budget.tick()
     hint = body_charset(message)
     sender_name, sender = _sender(message, hint)
     subject = " ".join(_raw_values(message, "Subject")[:1])[:_SUBJECT_READ_CHARS]

@@ -10,7 +10,7 @@ from typing import Any
 
 from service_center.core import quarantine
 from tickets.email.intake import Received, email_receive
-from tickets.models import Mailbox
+from tickets.models import Channel, Mailbox
 
 CHANNEL = "email"
 # Only the header block is looked at for the key, and only this much of it: the mail may be hostile.
@@ -42,4 +42,4 @@ def _retry(raw: bytes, context: Mapping[str, Any]) -> Received:
 
 
 def register() -> None:
-    quarantine.register_intake(CHANNEL, _retry)
+    quarantine.register_intake(CHANNEL, _retry, label=Channel.EMAIL.label)

@@ -67,6 +67,10 @@ class SocialSource(models.Model):
         return self.name
 
 
+# The types the desk shows with their own card or as text (templates/tickets/_inbound_content.html).
+CARDED_MESSAGE_TYPES = frozenset({"text", "image", "voice", "video", "shortvideo", "location", "link", "file"})
+
+
 class InboundMessage(models.Model):
     """One provider message (WeChat MsgId, SMS id, social message id) and the ticket message it became."""
 
@@ -107,6 +111,12 @@ class InboundMessage(models.Model):
             return ""
         return "https://uri.amap.com/marker?" + urlencode(
             {"position": f"{longitude},{latitude}", "name": self.details.get("Label", "")})
+
+    @property
+    def unsupported_type(self) -> bool:
+        """A provider type the desk has no card for (a WeChat mini-program page, a future type): shown as a
+        generic card with the fields as they came."""
+        return bool(self.msg_type) and self.msg_type not in CARDED_MESSAGE_TYPES
 
     @property
     def link_url(self) -> str:

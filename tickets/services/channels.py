@@ -40,14 +40,17 @@ MEDIA_IMAGE_BOX = (4096, 4096)
 def _wechat_body(message: wechat.WeChatMessage) -> str:
     if message.msg_type == "text":
         return message.content
+    if message.msg_type not in WECHAT_PLACEHOLDERS:  # stored as it came; the desk shows its fields in a card
+        return " ".join(part for part in (f"[暂不支持的消息类型 {message.msg_type}]", message.details.get("Title", ""))
+                        if part)
     caption_field = _WECHAT_CAPTIONS.get(message.msg_type, "")
     caption = message.recognition if caption_field == "Recognition" else message.details.get(caption_field, "")
     return " ".join(part for part in (WECHAT_PLACEHOLDERS[message.msg_type], caption) if part)
 
 
-def wechat_receive(*, account: WeChatAccount, message: wechat.WeChatMessage) -> TicketMessage | WeChatEvent | None:
+def wechat_receive(*, account: WeChatAccount, message: wechat.WeChatMessage) -> TicketMessage | WeChatEvent:
     """Every message type → the customer's WeChat ticket; an event (follow, menu, scan …) → a WeChatEvent row
-    and no ticket; a type this code does not know yet → None.
+    and no ticket; a type this code does not know yet is stored too, with every field WeChat sent.
 
     Media stays on WeChat's store until `wechat_fetch_media` (a task) brings it onto the message: WeChat
     waits only five seconds for the endpoint's answer."""
@@ -57,8 +60,6 @@ def wechat_receive(*, account: WeChatAccount, message: wechat.WeChatMessage) -> 
             defaults={"openid": message.openid, "event": message.event, "event_key": message.event_key,
                       "details": message.details})
         return event
-    if message.msg_type != "text" and message.msg_type not in WECHAT_PLACEHOLDERS:
-        return None
     with transaction.atomic():
         customer, _created = customer_for_contact(kind=ChannelIdentity.Kind.WECHAT, account=account.app_id,
                                                   external_id=message.openid)

@@ -1,0 +1,73 @@
+"""The quarantine's alert: supervisors are mailed once per window when new rows reach the threshold, never a
+storm; a redelivered task sends nothing twice."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+
+from profiles.models import User
+from service_center.core import quarantine, quarantine_alerts
+from service_center.core.models import OutboxMessage, QuarantinedMessage
+
+pytestmark = pytest.mark.django_db
+TASK = quarantine_alerts.ALERT_TASK
+
+
+@pytest.fixture(autouse=True)
+def small_window(settings: Any) -> None:
+    settings.QUARANTINE_ALERT_THRESHOLD = 3
+    settings.QUARANTINE_ALERT_WINDOW_SECONDS = 600
+    cache.clear()
+
+
+def _alerts() -> list[dict[str, Any]]:
+    return list(OutboxMessage.objects.filter(task_name=TASK).values_list("kwargs", flat=True))
+
+
+def test_an_alert_is_queued_once_when_new_rows_reach_the_threshold_in_a_window() -> None:
+    for number in range(2):
+        quarantine.quarantine(channel="email", raw=f"poison {number}".encode(), reason="boom")
+    assert _alerts() == []
+    quarantine.quarantine(channel="wechat", raw=b"poison 2", reason="boom")
+    assert len(_alerts()) == 1 and _alerts()[0]["count"] == 3
+    for number in range(3, 20):  # a flood: still one alert for the window
+        quarantine.quarantine(channel="email", raw=f"poison {number}".encode(), reason="boom")
+    quarantine.quarantine(channel="email", raw=b"poison 0", reason="seen again")  # a repeat is no new row
+    assert len(_alerts()) == 1
+
+
+def test_a_later_window_counts_only_its_own_rows_and_alerts_again() -> None:
+    for number in range(3):
+        quarantine.quarantine(channel="email", raw=f"a {number}".encode(), reason="boom")
+    assert len(_alerts()) == 1
+    later = datetime.now(tz=UTC) + timedelta(seconds=600)
+    assert quarantine_alerts.note_new_row(now=later) is False  # nothing first seen in that window yet
+    QuarantinedMessage.objects.update(first_seen_at=later)
+    assert quarantine_alerts.note_new_row(now=later) is True
+    assert quarantine_alerts.note_new_row(now=later) is False
+    assert len(_alerts()) == 2
+
+
+def test_each_supervisor_gets_one_mail_in_their_language_and_a_redelivery_sends_none(
+        make_user: Callable[..., User]) -> None:
+    zh = make_user("supervisor", email="zh@example.com")
+    en = make_user("supervisor", email="en@example.com")
+    User.objects.filter(pk=zh.pk).update(preferred_language="zh-hans")
+    User.objects.filter(pk=en.pk).update(preferred_language="en")
+    make_user("agent", user__email="agent@example.com")
+    make_user("supervisor", email="")  # no address: nobody to mail
+    quarantine.quarantine(channel="email", raw=b"x", reason="boom")
+    start = quarantine_alerts._window_start(datetime.now(tz=UTC)).isoformat()
+
+    assert quarantine_alerts.email_supervisors(window_start=start, count=12) == 2
+    assert quarantine_alerts.email_supervisors(window_start=start, count=12) == 0
+    by_address = {message.to[0]: message for message in mail.outbox}
+    assert set(by_address) == {zh.email, en.email}
+    assert by_address[zh.email].subject == "[隔离区] 有 12 条新消息未能保存"
+    assert by_address[en.email].subject == "[Quarantine] 12 new messages could not be stored"
+    assert "threshold: 3 per 10 minutes" in by_address[en.email].body
+    assert "/desk/quarantine/" in by_address[en.email].body
