@@ -87,7 +87,8 @@ class Params:
     questions: float = 1.5
     body: float = 0.4
     synonym: float = 0.6
-    duplicate: float = 1.0  # weight of the best stored-question similarity in the score
+    duplicate: float = 0.5  # weight of the best stored-question Dice similarity in the score
+    closeness: float = 1.0  # weight of the best stored-question cosine (rare character pairs weigh more)
     duplicate_wins: float = 0.8  # above this similarity the matching article is ranked first outright
     votes: float = 0.05  # helpfulness prior: weight of the article's smoothed helpful share
 
@@ -143,6 +144,11 @@ class Ranker:
         self._build_questions()
         votes = np.array([(d.helpful_yes + 1) / (d.helpful_yes + d.helpful_no + 2) - 0.5 for d in self.documents])
         self.prior = votes
+
+    def retune(self, params: Params) -> None:
+        """Apply new weights without segmenting the articles again (the tuning script tries many)."""
+        self.params = params
+        self._build_scores()
 
     def _counts(self, field_tokens: list[list[str]]) -> sparse.csr_matrix:
         rows: list[int] = []
@@ -202,6 +208,12 @@ class Ranker:
         )
         self.question_sizes = np.array(sizes, dtype=np.float32)
         self.question_starts = np.array(starts, dtype=np.int64)
+        # Inverse frequency of each character pair among the stored questions, for the cosine: "退款" is in
+        # hundreds of them and says little, "税费" in three and says a lot.
+        frequency = np.asarray((self.question_matrix > 0).sum(axis=0)).ravel()
+        self.gram_idf = np.log((row + 1) / (frequency + 1)) + 1
+        squared = self.question_matrix.multiply(self.gram_idf ** 2)
+        self.question_norms = np.sqrt(np.asarray(squared.sum(axis=1)).ravel()) + 1e-9
 
     def query_weights(self, words: Sequence[str]) -> tuple[list[int], list[float]]:
         """Column ids and weights of the query: each word once, its synonyms (whole words/phrases) lighter."""
@@ -218,15 +230,22 @@ class Ranker:
                         weights[other] = share
         return list(weights), list(weights.values())
 
-    def similarities(self, text: str) -> np.ndarray:
-        """Best stored-question similarity of every document to `text`."""
-        grams = [self.gram_vocabulary[gram] for gram in char_ngrams(text) if gram in self.gram_vocabulary]
-        total = len(char_ngrams(text))
-        if not grams or not total:
-            return np.zeros(len(self.documents))
-        shared = np.asarray(self.question_matrix[:, grams].sum(axis=1)).ravel()
-        dice = 2 * shared / (total + self.question_sizes)
-        return np.maximum.reduceat(dice, self.question_starts)
+    def similarities(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per document, the best stored-question Dice similarity to `text` and the best idf-weighted cosine."""
+        all_grams = char_ngrams(text)
+        grams = [self.gram_vocabulary[gram] for gram in all_grams if gram in self.gram_vocabulary]
+        if not grams:
+            empty = np.zeros(len(self.documents))
+            return empty, empty
+        columns = self.question_matrix[:, grams]
+        shared = np.asarray(columns.sum(axis=1)).ravel()
+        dice = 2 * shared / (len(all_grams) + self.question_sizes)
+        weights = self.gram_idf[grams]
+        # Unknown pairs count in the query's norm at the highest idf: they are what the question is about.
+        unknown = (len(all_grams) - len(grams)) * float(self.gram_idf.max()) ** 2
+        query_norm = math.sqrt(float((weights ** 2).sum()) + unknown)
+        cosine = (columns @ (weights ** 2)) / (self.question_norms * query_norm)
+        return np.maximum.reduceat(dice, self.question_starts), np.maximum.reduceat(cosine, self.question_starts)
 
     def rank(self, text: str, limit: int = 3) -> Ranking:
         text = text[:MAX_QUERY_CHARS]
@@ -236,9 +255,10 @@ class Ranker:
             return Ranking(candidates=[])
         bm25 = self.scores_by_word[:, columns] @ np.array(weights) if columns else np.zeros(len(self.documents))
         top_bm25 = float(bm25.max()) if len(bm25) else 0.0
-        near = self.similarities(text)
+        near, close = self.similarities(text)
         p = self.params
-        score = (bm25 / top_bm25 if top_bm25 > 0 else bm25) + p.duplicate * near + p.votes * self.prior
+        score = ((bm25 / top_bm25 if top_bm25 > 0 else bm25) + p.duplicate * near + p.closeness * close
+                 + p.votes * self.prior)
         count = min(limit + 1, len(score))
         best = np.argpartition(-score, count - 1)[:count]
         order = sorted(best.tolist(), key=lambda index: (-score[index], index))
@@ -246,8 +266,10 @@ class Ranker:
         if near[duplicate] >= p.duplicate_wins:
             order = [duplicate, *[index for index in order if index != duplicate]]
         candidates = [Candidate(index=i, score=float(score[i]), similarity=float(near[i])) for i in order[:limit + 1]]
-        return Ranking(candidates=candidates[:limit],
-                       features=self._features(words, columns, bm25, top_bm25, candidates))
+        features = self._features(words, columns, bm25, top_bm25, candidates)
+        if candidates:
+            features["closeness"] = float(close[candidates[0].index])
+        return Ranking(candidates=candidates[:limit], features=features)
 
     def _features(self, words: Sequence[str], columns: list[int], bm25: np.ndarray, top_bm25: float,
                   candidates: list[Candidate]) -> dict[str, float]:
