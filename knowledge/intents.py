@@ -59,6 +59,11 @@ _STATUS = re.compile(r"到哪|哪一步|进度|状态|怎么样了|什么时候|
                      r"arrived|has my|did you")
 _PROBLEM = re.compile(r"怎么办|怎么弄|能不能|可以吗|能吗|可以.{0,12}吗|谁|为什么|为啥|咋回事|怎么回事|正常吗|\bwhy\b|can i|"
                       r"can you|what can|\bwho\b|should i|\bwill i\b")
+# Asking how far a thing has got ("到哪了", "发货了吗") is about one's own case even without "我的"; "一般几天发货"
+# asks about the rule.
+_PROGRESS_ASPECT = re.compile(r"到哪了|到哪儿了|哪一步了|发货了吗|发了吗|发货了没|发了没|到了吗|到了没|签收了吗|怎么样了|还没到|还没发|"
+                              r"了没有|处理到|审核了吗|通过了吗|到账了吗|到账了没")
+_IN_GENERAL = re.compile(r"一般|通常|多久|几天|规则|政策|流程|usually|normally")
 _NO_LETTERS = re.compile(r"^[\W_\d]*$")
 
 
@@ -109,9 +114,11 @@ def model() -> Pipeline:
 
 
 def _is_own_status(text: str) -> bool:
-    """"我的快递到哪了": the customer's own case, a record subject, a status question, and no "what should I do"."""
-    return bool(_OWN_CASE.search(text) and _RECORD_SUBJECT.search(text) and _STATUS.search(text)
-                and not _PROBLEM.search(text))
+    """"我的快递到哪了", "退款到哪一步了": the customer's own case (said, or implied by asking where a thing has got
+    to), a record subject, a status question, and neither "what should I do" nor "usually"."""
+    own = _OWN_CASE.search(text) or _PROGRESS_ASPECT.search(text)
+    return bool(own and _RECORD_SUBJECT.search(text) and _STATUS.search(text) and not _PROBLEM.search(text)
+                and not _IN_GENERAL.search(text))
 
 
 def by_rules(text: str) -> str | None:

@@ -106,12 +106,20 @@ class Ranking:
     features: dict[str, float] = field(default_factory=dict)
 
 
+def _synonym_member(term: str) -> tuple[str, ...]:
+    """A synonym as the ranking's tokens: the whole word when jieba keeps it whole, else its words in order."""
+    words = tokens(term)
+    whole = term.strip().lower()
+    return (whole,) if whole in words else tuple(words)
+
+
 def _synonym_map(groups: Iterable[Sequence[str]]) -> dict[str, tuple[tuple[str, ...], ...]]:
     """token → the other members of its groups, each as its token sequence (a phrase stays whole)."""
     mapping: dict[str, list[tuple[str, ...]]] = {}
     for group in groups:
-        members = [tuple(tokens(term)) for term in group]
-        members = [member for member in members if member]
+        members = [_synonym_member(term) for term in group]
+        # A single character ("券", or "碎" left of "碎了") would match every word that holds it: left out.
+        members = [member for member in members if len("".join(member)) > 1]
         for member in members:
             if len(member) != 1:
                 continue  # a phrase triggers nothing on its own word pieces, it is only offered as an alternative
@@ -262,13 +270,20 @@ class Ranker:
         count = min(limit + 1, len(score))
         best = np.argpartition(-score, count - 1)[:count]
         order = sorted(best.tolist(), key=lambda index: (-score[index], index))
-        duplicate = int(np.argmax(near))
-        if near[duplicate] >= p.duplicate_wins:
+        near_copies = near >= p.duplicate_wins
+        if near_copies.any():
+            # The best-scored of the articles holding a near-copy of the question goes first.
+            duplicate = int(np.argmax(np.where(near_copies, score, -np.inf)))
             order = [duplicate, *[index for index in order if index != duplicate]]
         candidates = [Candidate(index=i, score=float(score[i]), similarity=float(near[i])) for i in order[:limit + 1]]
         features = self._features(words, columns, bm25, top_bm25, candidates)
         if candidates:
-            features["closeness"] = float(close[candidates[0].index])
+            top = candidates[0].index
+            others = np.delete(close, top)
+            features["closeness"] = float(close[top])
+            features["closeness_margin"] = float(close[top] - (others.max() if len(others) else 0.0))
+            # How many of the independent signals (words, characters) put the same article first.
+            features["agreement"] = float(int(np.argmax(bm25)) == top) + float(int(np.argmax(close)) == top)
         return Ranking(candidates=candidates[:limit], features=features)
 
     def _features(self, words: Sequence[str], columns: list[int], bm25: np.ndarray, top_bm25: float,

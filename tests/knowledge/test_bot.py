@@ -9,6 +9,7 @@ from knowledge.bot import answer_question
 from knowledge.models import Article, UnansweredQuestion
 from knowledge.seed import seed_knowledge
 from knowledge.tasks import draft_faqs_nightly, sweep_article_schedule
+from tests.knowledge.factories import SEARCH_FIXTURE_ARTICLES
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo_kb(make_user) -> None:
     make_user("admin", username="admin")
-    seed_knowledge(io.StringIO())
+    seed_knowledge(io.StringIO(), articles=SEARCH_FIXTURE_ARTICLES)
 
 
 def test_a_clear_question_gets_its_article_with_confidence(demo_kb, make_user) -> None:
