@@ -34,6 +34,8 @@ RANK_STOPWORDS = (STOPWORDS - NEGATIONS) | ENGLISH_STOPWORDS
 _FILLERS = re.compile(r"你好|您好|请问|麻烦|一下|谢谢|hello|hi|please|[啊呀吧呢吗么哈嘛哦呗啦]")
 _NOT_WORD = re.compile(r"[\W_]+")
 MAX_QUERY_CHARS = 300
+# How many of BM25's best documents the character similarities are computed for (see Ranker.rank).
+POOL = 300
 
 
 def _stem(token: str) -> str:
@@ -216,10 +218,12 @@ class Ranker:
         )
         self.question_sizes = np.array(sizes, dtype=np.float32)
         self.question_starts = np.array(starts, dtype=np.int64)
+        self.question_ends = np.array([*starts[1:], row], dtype=np.int64)
         # Inverse frequency of each character pair among the stored questions, for the cosine: "退款" is in
         # hundreds of them and says little, "税费" in three and says a lot.
         frequency = np.asarray((self.question_matrix > 0).sum(axis=0)).ravel()
         self.gram_idf = np.log((row + 1) / (frequency + 1)) + 1
+        self.question_rows = self.question_matrix.tocsr()
         squared = self.question_matrix.multiply(self.gram_idf ** 2)
         self.question_norms = np.sqrt(np.asarray(squared.sum(axis=1)).ravel()) + 1e-9
 
@@ -238,22 +242,27 @@ class Ranker:
                         weights[other] = share
         return list(weights), list(weights.values())
 
-    def similarities(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Per document, the best stored-question Dice similarity to `text` and the best idf-weighted cosine."""
+    def similarities(self, text: str, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each document in `pool`, the best stored-question Dice similarity to `text` and the best
+        idf-weighted cosine. Only the pool's question rows are read, so the cost does not grow with the base."""
         all_grams = char_ngrams(text)
         grams = [self.gram_vocabulary[gram] for gram in all_grams if gram in self.gram_vocabulary]
-        if not grams:
-            empty = np.zeros(len(self.documents))
+        if not grams or not len(pool):
+            empty = np.zeros(len(pool))
             return empty, empty
-        columns = self.question_matrix[:, grams]
+        starts, ends = self.question_starts[pool], self.question_ends[pool]
+        counts = ends - starts
+        offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        rows = np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()))
+        columns = self.question_rows[rows][:, grams]
         shared = np.asarray(columns.sum(axis=1)).ravel()
-        dice = 2 * shared / (len(all_grams) + self.question_sizes)
+        dice = 2 * shared / (len(all_grams) + self.question_sizes[rows])
         weights = self.gram_idf[grams]
         # Unknown pairs count in the query's norm at the highest idf: they are what the question is about.
         unknown = (len(all_grams) - len(grams)) * float(self.gram_idf.max()) ** 2
         query_norm = math.sqrt(float((weights ** 2).sum()) + unknown)
-        cosine = (columns @ (weights ** 2)) / (self.question_norms * query_norm)
-        return np.maximum.reduceat(dice, self.question_starts), np.maximum.reduceat(cosine, self.question_starts)
+        cosine = (columns @ (weights ** 2)) / (self.question_norms[rows] * query_norm)
+        return np.maximum.reduceat(dice, offsets), np.maximum.reduceat(cosine, offsets)
 
     def rank(self, text: str, limit: int = 3) -> Ranking:
         text = text[:MAX_QUERY_CHARS]
@@ -263,27 +272,33 @@ class Ranker:
             return Ranking(candidates=[])
         bm25 = self.scores_by_word[:, columns] @ np.array(weights) if columns else np.zeros(len(self.documents))
         top_bm25 = float(bm25.max()) if len(bm25) else 0.0
-        near, close = self.similarities(text)
+        # The character signals are computed for BM25's best POOL documents only: at demo size that is every
+        # article, at 100k it keeps a question's cost flat. A near-copy of a stored question shares its words,
+        # so it is in the pool.
+        pool = np.argpartition(-bm25, POOL - 1)[:POOL] if len(bm25) > POOL else np.arange(len(bm25))
+        near, close = self.similarities(text, pool)
         p = self.params
-        score = ((bm25 / top_bm25 if top_bm25 > 0 else bm25) + p.duplicate * near + p.closeness * close
-                 + p.votes * self.prior)
+        pool_bm25 = bm25[pool]
+        score = ((pool_bm25 / top_bm25 if top_bm25 > 0 else pool_bm25) + p.duplicate * near + p.closeness * close
+                 + p.votes * self.prior[pool])
         count = min(limit + 1, len(score))
         best = np.argpartition(-score, count - 1)[:count]
-        order = sorted(best.tolist(), key=lambda index: (-score[index], index))
+        order = sorted(best.tolist(), key=lambda at: (-score[at], int(pool[at])))
         near_copies = near >= p.duplicate_wins
         if near_copies.any():
             # The best-scored of the articles holding a near-copy of the question goes first.
             duplicate = int(np.argmax(np.where(near_copies, score, -np.inf)))
-            order = [duplicate, *[index for index in order if index != duplicate]]
-        candidates = [Candidate(index=i, score=float(score[i]), similarity=float(near[i])) for i in order[:limit + 1]]
+            order = [duplicate, *[at for at in order if at != duplicate]]
+        candidates = [Candidate(index=int(pool[at]), score=float(score[at]), similarity=float(near[at]))
+                      for at in order[:limit + 1]]
         features = self._features(words, columns, bm25, top_bm25, candidates)
         if candidates:
-            top = candidates[0].index
-            others = np.delete(close, top)
-            features["closeness"] = float(close[top])
-            features["closeness_margin"] = float(close[top] - (others.max() if len(others) else 0.0))
+            first = order[0]
+            others = np.delete(close, first)
+            features["closeness"] = float(close[first])
+            features["closeness_margin"] = float(close[first] - (others.max() if len(others) else 0.0))
             # How many of the independent signals (words, characters) put the same article first.
-            features["agreement"] = float(int(np.argmax(bm25)) == top) + float(int(np.argmax(close)) == top)
+            features["agreement"] = float(int(np.argmax(pool_bm25)) == first) + float(int(np.argmax(close)) == first)
         return Ranking(candidates=candidates[:limit], features=features)
 
     def _features(self, words: Sequence[str], columns: list[int], bm25: np.ndarray, top_bm25: float,
