@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Max
 
 from knowledge import bot_model
@@ -15,6 +16,8 @@ from knowledge.ranking import Document, Ranker
 
 VERSION_KEY = "knowledge:bot-index-version"
 VERSION_SECONDS = 60
+# Up to this many articles the index is rebuilt before answering (a few seconds); above, in the background.
+SYNC_REBUILD_ARTICLES = 5000
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class BotIndex:
 
 _lock = threading.Lock()
 _current: BotIndex | None = None
+_rebuilding = False
 
 
 def _version() -> str:
@@ -63,10 +67,34 @@ def current() -> BotIndex:
     index = _current
     if index is not None and index.version == version:
         return index
+    if index is not None and len(index.article_ids) > SYNC_REBUILD_ARTICLES:
+        # A large base takes minutes to segment: keep answering from the previous index meanwhile.
+        _rebuild_in_background(version)
+        return index
     with _lock:
         if _current is None or _current.version != version:
             _current = build(version)
         return _current
+
+
+def _rebuild_in_background(version: str) -> None:
+    global _rebuilding
+
+    def run() -> None:
+        global _current, _rebuilding
+        try:
+            fresh = build(version)
+            with _lock:
+                _current = fresh
+        finally:
+            _rebuilding = False
+            connection.close()  # the thread's own database connection
+
+    with _lock:
+        if _rebuilding:
+            return
+        _rebuilding = True
+    threading.Thread(target=run, name="knowledge-bot-index", daemon=True).start()
 
 
 def invalidate() -> None:
