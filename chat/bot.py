@@ -1,7 +1,8 @@
-"""The assistant that greets a new conversation, answers order and refund questions from the customer's
-own records (chat/order_questions.py) and the rest from the knowledge base, and decides when
-a person must take over (asked for, angry wording, or `CHAT_BOT_MAX_MISSES` questions it could not
-answer with confidence; those are logged by the knowledge app for FAQ drafts)."""
+"""The assistant that greets a new conversation and answers by the message's intent (knowledge/intents.py):
+the customer's own orders and refunds from their records (chat/order_questions.py), how-to questions from
+the knowledge base (a confident answer, else "did you mean" with the top three and a person), greetings
+with a greeting. A person takes over when asked for, for a complaint to file, on angry wording, or after
+`CHAT_BOT_MAX_MISSES` questions it could not answer with confidence (logged for the FAQ drafts)."""
 
 import re
 from dataclasses import dataclass
@@ -11,7 +12,8 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from chat import order_questions
-from knowledge.bot import answer_question
+from knowledge import intents
+from knowledge.bot import Answer, answer_question
 from knowledge.models import Article
 from profiles.models import User
 
@@ -20,32 +22,57 @@ from profiles.models import User
 class BotAnswer:
     text: str
     confidence: float
+    # False for a "did you mean" or a greeting: the question itself is still unanswered.
+    answered: bool = True
 
 
-def answer(question: str, customer: User) -> BotAnswer | None:
-    """An answer from the customer's own orders and requests when the question is about them, else a
-    knowledge-base answer the assistant is confident in, as plain text with the article's link."""
-    from_records = order_questions.answer(question, customer.pk)
-    if from_records is not None:
-        return BotAnswer(text=from_records.text, confidence=from_records.confidence)
-    found = answer_question(question, customer)
-    if not found.confident or found.article is None:
-        return None
+def _article_answer(found: Answer) -> BotAnswer:
+    assert found.article is not None
     snippet = strip_tags(str(found.snippet)).strip()
     url = reverse("help:article", args=[found.article.slug])
     lines = [found.article.title, snippet, _("Read more: %(url)s") % {"url": url}]
     return BotAnswer(text="\n".join(line for line in lines if line), confidence=found.confidence)
 
-# Words that ask for a person outright, or say the customer is unhappy enough to need one.
-HANDOFF_KEYWORDS = ("人工", "投诉", "human", "complain")
-ANGRY_PATTERN = re.compile(r"(垃圾|骗子|太差|气死|差评|什么破|[!\uff01]{3})")
+
+def _did_you_mean(found: Answer) -> BotAnswer:
+    lines = [_("I am not sure I understood. Did you mean:")]
+    for number, article in enumerate(found.did_you_mean, start=1):
+        lines.append(f"{number}. {article.title} {reverse('help:article', args=[article.slug])}")
+    lines.append(_("Or press “Talk to a person” and an agent will help you."))
+    return BotAnswer(text="\n".join(lines), confidence=found.confidence, answered=False)
+
+
+def answer(question: str, customer: User) -> BotAnswer | None:
+    """An answer by intent: the customer's own records when they ask where their case stands, else the
+    knowledge base (confident: the article; unsure: "did you mean" the top three plus a person). None when
+    there is nothing to offer at all."""
+    intent = intents.classify(question)
+    if intent.name == intents.CHITCHAT:
+        return BotAnswer(text=greeting(), confidence=intent.probability)
+    if intent.name == intents.MY_RECORDS:
+        from_records = order_questions.answer(question, customer.pk)
+        if from_records is not None:
+            return BotAnswer(text=from_records.text, confidence=from_records.confidence)
+    found = answer_question(question, customer)
+    if found.confident:
+        return _article_answer(found)
+    if found.did_you_mean:
+        return _did_you_mean(found)
+    return None
+
+
+# Wording angry enough that a person should take over whatever was asked.
+ANGRY_PATTERN = re.compile(r"(垃圾|骗子|太差|气死|什么破|[!\uff01]{3})")
 
 
 def wants_human(text: str) -> str | None:
-    """The handoff reason the text gives ("keyword", "angry"), or None."""
-    lowered = text.lower()
-    if any(keyword in lowered for keyword in HANDOFF_KEYWORDS):
+    """The handoff reason the text gives ("keyword" when a person is asked for, "complaint" for a complaint
+    to file, "angry"), or None. "怎么投诉商家" asks how to complain and is answered, not handed off."""
+    intent = intents.classify(text)
+    if intent.name == intents.WANTS_HUMAN:
         return "keyword"
+    if intent.name == intents.COMPLAINT:
+        return "complaint"
     if ANGRY_PATTERN.search(text):
         return "angry"
     return None
@@ -61,6 +88,11 @@ def cannot_answer() -> str:
 
 def handing_over() -> str:
     return _("Let me find an agent for you.")
+
+
+def handing_over_complaint() -> str:
+    return _("I am passing your complaint to an agent, who will file it with you. You can also file it yourself "
+             "from the order on your after-sales page: %(url)s") % {"url": reverse("aftersales:home")}
 
 
 def suggestions(question: str) -> list[Article]:

@@ -1,16 +1,18 @@
 """Questions about the customer's own orders, answered by the assistant from their data before the
 knowledge base is searched: "我的快递到哪了", "订单发货了吗" (logistics) and "退款到哪一步了" (refund).
 
-A question is one of these when it names a subject (parcel, order, refund …) AND asks about progress
-(where, when, yet, status …): "退货运费由谁承担" names 退货 but asks about no progress, so it stays a
-knowledge-base question. The words are data (`INTENTS`), matched lower-cased as substrings; add words
-there, in both languages. The refund intent is tried first, so "退款到哪了" is not read as a parcel.
+Whether a message is about the customer's own case is decided first by the intent classifier
+(knowledge/intents.py: "发货一般要几天" is a policy question and never reaches this module). Here the
+keyword table (`INTENTS`) only tells a refund question from a parcel question; the refund intent is tried
+first, so "退款到哪了" is not read as a parcel. A pasted order or request number is answered for that
+number only if it is the customer's own.
 
 The facts come from `service_center.core.customer_context` for the conversation's customer only, so
 another customer's orders can never be quoted. With nothing to say (no order, no open refund) the
 assistant falls back to the knowledge base exactly as before.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +25,8 @@ from service_center.core.customer_context import CustomerFacts, OrderFact, Reque
 # How sure the assistant is of an answer read from the customer's own records: it matched the question
 # to an intent by keywords, so not certain it understood, but the facts themselves are exact.
 ORDER_ANSWER_CONFIDENCE = 0.9
+# An order number (digits) or an after-sales request number (AS + digits) pasted into the chat.
+PASTED_NUMBER = re.compile(r"\b(?:AS|T)?\d{10,20}\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -104,9 +108,25 @@ def answer_from(intent: str, facts: CustomerFacts) -> OrderAnswer | None:
     return None
 
 
+def _pasted(number: str, facts: CustomerFacts) -> OrderAnswer:
+    """The customer's own order or request with this number; any other number reveals nothing, not even
+    whether it exists."""
+    wanted = number.upper()
+    order = next((order for order in facts.orders if order.number.upper() == wanted), None)
+    if order is not None:
+        return OrderAnswer(_logistics(order), ORDER_ANSWER_CONFIDENCE)
+    request = next((request for request in facts.requests if request.number.upper() == wanted), None)
+    if request is not None:
+        return OrderAnswer(_refund(request), ORDER_ANSWER_CONFIDENCE)
+    return OrderAnswer(_("I cannot find that number among your recent orders and requests. Please check it, "
+                         "or press “Talk to a person”."), ORDER_ANSWER_CONFIDENCE)
+
+
 def answer(text: str, customer_id: int) -> OrderAnswer | None:
-    """An answer from the customer's own records when `text` asks about their order or refund."""
-    intent = intent_of(text)
-    if intent is None:
-        return None
-    return answer_from(intent, customer_context.facts_for(customer_id))
+    """An answer from the customer's own records to a question the bot classified as about their own case:
+    a pasted order or request number, else their latest order or open refund."""
+    facts = customer_context.facts_for(customer_id)
+    pasted = PASTED_NUMBER.search(text)
+    if pasted is not None:
+        return _pasted(pasted.group(0), facts)
+    return answer_from(intent_of(text) or "logistics", facts)

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from knowledge import search
+from knowledge import bot_index, search
 from knowledge.images import CleanImage
 from knowledge.models import Article, ArticleFeedback, ArticleImage, ArticleVersion, Category, ReviewTask
 from knowledge.rendering import MarkdownRefused, render_markdown
@@ -39,6 +39,7 @@ def _render_bodies(article: Article) -> None:
 
 def _after_content_change(article: Article, editor: User | None) -> ArticleVersion:
     search.refresh_search_vectors([article])
+    transaction.on_commit(bot_index.invalidate)
     number = (article.versions.aggregate(last=Max("number"))["last"] or 0) + 1
     version = ArticleVersion.objects.create(
         article=article, number=number, title_zh=article.title_zh, title_en=article.title_en,

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from knowledge import bot_index
 from knowledge.models import Article
 from profiles.models import User
 from service_center.core import events
@@ -124,6 +125,7 @@ def apply_transition(*, article: Article, action: Action, actor: User | None, no
     # simple-history stores this as the history row's change reason.
     locked._change_reason = str(action)  # type: ignore[attr-defined]
     locked.save(update_fields=fields)
+    transaction.on_commit(bot_index.invalidate)
     events.publish(
         "knowledge.article_status_changed",
         article_id=locked.pk, action=str(action), old_status=previous, new_status=locked.status,

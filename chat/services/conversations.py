@@ -183,14 +183,18 @@ def _bot_reply(conversation: Conversation, text: str) -> None:
             found = bot.answer(text, conversation.customer)
         if found is not None:
             _append(conversation, sender=Sender.BOT, body=found.text, bot_confidence=found.confidence)
-            return
+            if found.answered:
+                return
+        else:
+            _system_say(conversation, bot.cannot_answer, sender=Sender.BOT)
+        # A "did you mean" is a miss too: the question itself is still unanswered.
         conversation.bot_misses += 1
         Conversation.objects.filter(pk=conversation.pk).update(bot_misses=conversation.bot_misses)
-        _system_say(conversation, bot.cannot_answer, sender=Sender.BOT)
         if conversation.bot_misses < settings.CHAT_BOT_MAX_MISSES:
             return
         reason = "unanswered"
-    _system_say(conversation, bot.handing_over, sender=Sender.BOT)
+    _system_say(conversation, bot.handing_over_complaint if reason == "complaint" else bot.handing_over,
+                sender=Sender.BOT)
     _handoff(conversation, reason)
 
 

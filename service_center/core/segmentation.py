@@ -17,6 +17,14 @@ DOMAIN_WORDS = (
     "发票", "增值税专用发票", "电子发票", "花呗", "白条", "分期", "免息", "快递", "物流", "签收", "拒收",
     "收货地址", "支付密码", "实名认证", "绑定手机", "注销账号", "投诉", "客服", "售后", "质量问题", "破损",
     "少件", "错发", "漏发", "自提", "上门取件", "运单号", "换绑", "验证码", "国补", "补差价",
+    "货到付款", "代付", "提现", "限额", "对公转账", "抬头", "税号", "纳税人识别号", "专票", "纸质发票",
+    "当日达", "次日达", "送货上门", "送货上楼", "上门安装", "丢件", "确认收货", "延长收货", "追评", "差评", "好评",
+    "缺货", "违约金", "吊牌", "赠品", "验货", "撤销", "部分退款", "正品", "假货", "高仿", "防伪码", "鉴定",
+    "自营", "翻新机", "延迟发货", "描述不符", "先行赔付", "平台介入", "隐私面单", "虚拟号", "异地登录", "冻结",
+    "营销短信", "人工客服", "客服电话", "回电", "留言", "秒杀", "拼团", "新人礼包", "礼品卡", "购物卡", "礼品包装",
+    "海外购", "跨境", "清关", "保税仓", "直邮", "预售", "定金", "尾款", "到货通知", "库存", "坏果", "话费",
+    "充值", "快递柜", "驿站", "取件码", "过保", "入驻", "保证金", "余额", "包邮", "转人工", "真人", "没收到", "未收到",
+    "收到货",
 )
 _STOPWORDS_TEXT = (
     "的 了 吗 呢 吧 啊 呀 么 嘛 我 你 他 她 它 我们 你们 是 在 有 和 与 或 就 都 也 还 又 要 想 请问 请 问 问下 "
@@ -45,14 +53,14 @@ def warm_up() -> None:
     segment("退款多久到账")
 
 
-def segment(text: str) -> list[str]:
-    """Search tokens of `text`, lower-cased, without punctuation or stop words, in order."""
+def segment(text: str, stopwords: frozenset[str] = STOPWORDS) -> list[str]:
+    """Search tokens of `text`, lower-cased, without punctuation or `stopwords`, in order."""
     tokens = []
     # HMM off: unknown words fall apart into characters the same way in articles and in queries,
     # and segmentation runs over twice as fast, which is what bounds the index build.
     for token in _tokenizer().cut_for_search(text.lower(), HMM=False):
         token = token.strip()
-        if token and _WORD.match(token) and token not in STOPWORDS:
+        if token and _WORD.match(token) and token not in stopwords:
             tokens.append(token)
     return tokens
 

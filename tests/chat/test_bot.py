@@ -51,7 +51,8 @@ def test_unanswered_questions_are_logged_and_two_of_them_hand_over(make_user: Ca
 
 
 @pytest.mark.parametrize(
-    ("text", "reason"), [("我要投诉", "keyword"), ("转人工", "keyword"), ("什么破服务!!!", "angry")]
+    ("text", "reason"),
+    [("我要投诉", "complaint"), ("转人工", "keyword"), ("给我转真人", "keyword"), ("什么破服务!!!", "angry")],
 )
 def test_keywords_and_anger_hand_over_at_once(make_user: Callable[..., User], text: str, reason: str) -> None:
     customer = make_user("customer")

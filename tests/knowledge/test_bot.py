@@ -9,6 +9,7 @@ from knowledge.bot import answer_question
 from knowledge.models import Article, UnansweredQuestion
 from knowledge.seed import seed_knowledge
 from knowledge.tasks import draft_faqs_nightly, sweep_article_schedule
+from tests.knowledge.factories import SEARCH_FIXTURE_ARTICLES
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo_kb(make_user) -> None:
     make_user("admin", username="admin")
-    seed_knowledge(io.StringIO())
+    seed_knowledge(io.StringIO(), articles=SEARCH_FIXTURE_ARTICLES)
 
 
 def test_a_clear_question_gets_its_article_with_confidence(demo_kb, make_user) -> None:
@@ -85,3 +86,28 @@ def test_ticket_subjects_feed_the_drafts_through_the_event_bus(django_capture_on
     assert UnansweredQuestion.objects.filter(source="ticket").count() == 3
     (draft,) = drafts.draft_faqs_from_questions()
     assert "英文" in draft.title_zh
+
+
+def test_a_large_base_keeps_answering_from_the_old_index_while_one_rebuild_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from knowledge import bot_index
+
+    before = bot_index.current()
+    started: list[object] = []
+
+    class RecordedThread:
+        def __init__(self, target: object, **_kwargs: object) -> None:
+            started.append(target)
+
+        def start(self) -> None:
+            """Not run: the test only checks the rebuild is started once and does not block."""
+
+    monkeypatch.setattr(bot_index, "SYNC_REBUILD_ARTICLES", -1)
+    monkeypatch.setattr(bot_index.threading, "Thread", RecordedThread)
+    monkeypatch.setattr(bot_index, "_rebuilding", False)
+    bot_index.invalidate()
+    monkeypatch.setattr(bot_index, "_version", lambda: "changed")
+    assert bot_index.current() is before
+    assert bot_index.current() is before
+    assert len(started) == 1

@@ -11,6 +11,7 @@ from knowledge.seed import seed_knowledge
 from profiles.roles import Role
 from tests.browser import ARTIFACTS
 from tests.factories import PASSWORD, UserFactory
+from tests.knowledge.factories import SEARCH_FIXTURE_ARTICLES
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def demo_kb(transactional_db: None) -> None:
     UserFactory.create(username="admin", roles=(Role.ADMIN,), is_superuser=True)
-    seed_knowledge(io.StringIO())
+    seed_knowledge(io.StringIO(), articles=SEARCH_FIXTURE_ARTICLES)
 
 
 def test_search_suggests_as_you_type_and_leads_to_the_answer(demo_kb, asgi_live_server, chromium_page) -> None:

@@ -9,7 +9,7 @@ from knowledge.models import Article, Synonym
 from knowledge.search import parse_query, search_articles
 from knowledge.seed import seed_knowledge
 from service_center.core.segmentation import MAX_QUERY_CHARS, segment
-from tests.knowledge.factories import ArticleFactory
+from tests.knowledge.factories import SEARCH_FIXTURE_ARTICLES, ArticleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo_kb(make_user) -> None:
     make_user("admin", username="admin")
-    seed_knowledge(io.StringIO())
+    seed_knowledge(io.StringIO(), articles=SEARCH_FIXTURE_ARTICLES)
 
 
 def top(query: str, **kwargs) -> list[str]:

@@ -1,0 +1,333 @@
+"""The bot's article ranking, in memory: BM25F over jieba tokens, a near-duplicate match against the
+articles' stored questions, whole-word synonyms and a small helpfulness prior.
+
+Pure Python + numpy/scipy, no ORM: `knowledge.bot_index` builds a `Ranker` from the published articles, and
+the bench and the tuning script build one from the demo data files, so what is measured is what runs.
+
+Why not PostgreSQL's ts_rank: it has no notion of how rare a word is and no per-field length
+normalisation, which is what let generic words outweigh the ones that carry the meaning. BM25 is written
+here (a few sparse-matrix lines) rather than taken from rank_bm25 because that package scores every
+document in a Python loop (seconds at 100k articles) and knows no fields.
+"""
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+
+from service_center.core.segmentation import STOPWORDS, segment
+
+# Negation changes the meaning ("没收到货" is not "收到货"), so it is never dropped as a stop word.
+NEGATIONS = frozenset({"不", "没", "没有", "无", "未", "别", "非", "不能", "不是", "没收到", "未收到"})
+_ENGLISH_STOPWORDS_TEXT = (
+    "a an the is are was were be been am of to i my me we our us you your do does did can could how what why when "
+    "where which who whom for on in it its this that these those and or with from at by as if will would should "
+    "please hi hello there any some have has had get got just still so but about into then than too very"
+)
+ENGLISH_STOPWORDS = frozenset(_ENGLISH_STOPWORDS_TEXT.split())
+RANK_STOPWORDS = (STOPWORDS - NEGATIONS) | ENGLISH_STOPWORDS
+# Words customers wrap questions in; they say nothing about the topic, so the near-duplicate match drops them.
+_FILLERS = re.compile(r"你好|您好|请问|麻烦|一下|谢谢|hello|hi|please|[啊呀吧呢吗么哈嘛哦呗啦]")
+_NOT_WORD = re.compile(r"[\W_]+")
+MAX_QUERY_CHARS = 300
+# How many of BM25's best documents the character similarities are computed for (see Ranker.rank).
+POOL = 300
+
+
+def _stem(token: str) -> str:
+    # English plurals only: "refunds" and "refund" are one word; anything cleverer mis-stems more than it helps.
+    if len(token) > 3 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
+        return token[:-1]
+    return token
+
+
+def tokens(text: str) -> list[str]:
+    """Ranking tokens: the shared jieba segmentation with negation kept and English plurals folded."""
+    return [_stem(token) if token.isascii() else token for token in segment(text, stopwords=RANK_STOPWORDS)]
+
+
+def char_ngrams(text: str) -> frozenset[str]:
+    """Character bigrams (and lone characters) of `text` without punctuation and filler words."""
+    normal = _FILLERS.sub(" ", unicodedata.normalize("NFKC", text).lower())
+    grams: set[str] = set()
+    for part in _NOT_WORD.sub(" ", normal).split():
+        if len(part) == 1:
+            grams.add(part)
+        grams.update(part[index:index + 2] for index in range(len(part) - 1))
+    return frozenset(grams)
+
+
+def similarity(first: str, second: str) -> float:
+    """Dice coefficient of the two texts' character bigrams (0 to 1): the near-duplicate measure."""
+    a, b = char_ngrams(first), char_ngrams(second)
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+
+
+@dataclass(frozen=True)
+class Document:
+    key: str
+    title: str
+    questions: tuple[str, ...]
+    body: str
+    helpful_yes: int = 0
+    helpful_no: int = 0
+
+
+@dataclass(frozen=True)
+class Params:
+    """Every weight of the ranking; the tuned values are committed in knowledge/data/bot_model.json."""
+
+    k1: float = 1.2
+    b: float = 0.75
+    title: float = 2.0
+    questions: float = 1.5
+    body: float = 0.4
+    synonym: float = 0.6
+    duplicate: float = 0.5  # weight of the best stored-question Dice similarity in the score
+    closeness: float = 1.0  # weight of the best stored-question cosine (rare character pairs weigh more)
+    duplicate_wins: float = 0.8  # above this similarity the matching article is ranked first outright
+    votes: float = 0.05  # helpfulness prior: weight of the article's smoothed helpful share
+
+
+@dataclass(frozen=True)
+class Candidate:
+    index: int
+    score: float
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Ranking:
+    candidates: list[Candidate]
+    features: dict[str, float] = field(default_factory=dict)
+
+
+def _synonym_member(term: str) -> tuple[str, ...]:
+    """A synonym as the ranking's tokens: the whole word when jieba keeps it whole, else its words in order."""
+    words = tokens(term)
+    whole = term.strip().lower()
+    return (whole,) if whole in words else tuple(words)
+
+
+def _synonym_map(groups: Iterable[Sequence[str]]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """token → the other members of its groups, each as its token sequence (a phrase stays whole)."""
+    mapping: dict[str, list[tuple[str, ...]]] = {}
+    for group in groups:
+        members = [_synonym_member(term) for term in group]
+        # A single character ("券", or "碎" left of "碎了") would match every word that holds it: left out.
+        members = [member for member in members if len("".join(member)) > 1]
+        for member in members:
+            if len(member) != 1:
+                continue  # a phrase triggers nothing on its own word pieces, it is only offered as an alternative
+            others = [other for other in members if other != member]
+            mapping.setdefault(member[0], []).extend(others)
+    return {token: tuple(dict.fromkeys(others)) for token, others in mapping.items()}
+
+
+class Ranker:
+    def __init__(self, documents: Sequence[Document], synonyms: Iterable[Sequence[str]] = (),
+                 params: Params | None = None) -> None:
+        self.documents = list(documents)
+        self.params = params or Params()
+        self.synonyms = _synonym_map(synonyms)
+        self.vocabulary: dict[str, int] = {}
+        fields = (
+            [tokens(document.title) for document in self.documents],
+            [tokens(" ".join(document.questions)) for document in self.documents],
+            [tokens(document.body) for document in self.documents],
+        )
+        matrices = [self._counts(field_tokens) for field_tokens in fields]
+        size = len(self.vocabulary)
+        matrices = [matrix_ if matrix_.shape[1] == size else _widen(matrix_, size) for matrix_ in matrices]
+        present = sum((matrix_ > 0).astype(np.float64) for matrix_ in matrices)
+        document_frequency = np.asarray((present > 0).sum(axis=0)).ravel()
+        count = max(1, len(self.documents))
+        self.idf = np.log(1 + (count - document_frequency + 0.5) / (document_frequency + 0.5))
+        self._field_matrices = matrices
+        self._build_scores()
+        self._build_questions()
+        votes = np.array([(d.helpful_yes + 1) / (d.helpful_yes + d.helpful_no + 2) - 0.5 for d in self.documents])
+        self.prior = votes
+
+    def retune(self, params: Params) -> None:
+        """Apply new weights without segmenting the articles again (the tuning script tries many)."""
+        self.params = params
+        self._build_scores()
+
+    def _counts(self, field_tokens: list[list[str]]) -> sparse.csr_matrix:
+        rows: list[int] = []
+        cols: list[int] = []
+        values: list[int] = []
+        for row, words in enumerate(field_tokens):
+            counts: dict[int, int] = {}
+            for word in words:
+                column = self.vocabulary.setdefault(word, len(self.vocabulary))
+                counts[column] = counts.get(column, 0) + 1
+            rows.extend([row] * len(counts))
+            cols.extend(counts)
+            values.extend(counts.values())
+        return sparse.csr_matrix((values, (rows, cols)), shape=(len(field_tokens), len(self.vocabulary)),
+                                 dtype=np.float64)
+
+    def _build_scores(self) -> None:
+        """One matrix of BM25F weights, documents by words, so a query is a sum of a few columns."""
+        p = self.params
+        combined = None
+        for weight, matrix_ in zip((p.title, p.questions, p.body), self._field_matrices, strict=True):
+            lengths = np.asarray(matrix_.sum(axis=1)).ravel()
+            average = lengths.mean() if len(lengths) and lengths.mean() > 0 else 1.0
+            coo = matrix_.tocoo()
+            tf = coo.data
+            norm = p.k1 * (1 - p.b + p.b * lengths[coo.row] / average)
+            values = weight * self.idf[coo.col] * tf * (p.k1 + 1) / (tf + norm)
+            part = sparse.csr_matrix((values, (coo.row, coo.col)), shape=matrix_.shape)
+            combined = part if combined is None else combined + part
+        assert combined is not None
+        self.scores_by_word = combined.tocsc()
+        self.scores_by_document = combined.tocsr()
+
+    def _build_questions(self) -> None:
+        """Stored questions (and titles) as binary bigram rows, contiguous per document."""
+        self.gram_vocabulary: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        starts: list[int] = []
+        sizes: list[int] = []
+        row = 0
+        for document in self.documents:
+            starts.append(row)
+            for question in (document.title, *document.questions):
+                grams = char_ngrams(question)
+                if not grams:
+                    continue
+                cols.extend(self.gram_vocabulary.setdefault(gram, len(self.gram_vocabulary)) for gram in grams)
+                rows.extend([row] * len(grams))
+                sizes.append(len(grams))
+                row += 1
+            if row == starts[-1]:  # every document owns at least one (empty) row, so reduceat stays aligned
+                sizes.append(10**9)
+                row += 1
+        self.question_matrix = sparse.csc_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(row, len(self.gram_vocabulary))
+        )
+        self.question_sizes = np.array(sizes, dtype=np.float32)
+        self.question_starts = np.array(starts, dtype=np.int64)
+        self.question_ends = np.array([*starts[1:], row], dtype=np.int64)
+        # Inverse frequency of each character pair among the stored questions, for the cosine: "退款" is in
+        # hundreds of them and says little, "税费" in three and says a lot.
+        frequency = np.asarray((self.question_matrix > 0).sum(axis=0)).ravel()
+        self.gram_idf = np.log((row + 1) / (frequency + 1)) + 1
+        self.question_rows = self.question_matrix.tocsr()
+        squared = self.question_matrix.multiply(self.gram_idf ** 2)
+        self.question_norms = np.sqrt(np.asarray(squared.sum(axis=1)).ravel()) + 1e-9
+
+    def query_weights(self, words: Sequence[str]) -> tuple[list[int], list[float]]:
+        """Column ids and weights of the query: each word once, its synonyms (whole words/phrases) lighter."""
+        weights: dict[int, float] = {}
+        for word in dict.fromkeys(words):
+            column = self.vocabulary.get(word)
+            if column is not None:
+                weights[column] = max(weights.get(column, 0.0), 1.0)
+            for alternative in self.synonyms.get(word, ()):
+                share = self.params.synonym / len(alternative)
+                for piece in alternative:
+                    other = self.vocabulary.get(piece)
+                    if other is not None and other not in weights:
+                        weights[other] = share
+        return list(weights), list(weights.values())
+
+    def similarities(self, text: str, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each document in `pool`, the best stored-question Dice similarity to `text` and the best
+        idf-weighted cosine. Only the pool's question rows are read, so the cost does not grow with the base."""
+        all_grams = char_ngrams(text)
+        grams = [self.gram_vocabulary[gram] for gram in all_grams if gram in self.gram_vocabulary]
+        if not grams or not len(pool):
+            empty = np.zeros(len(pool))
+            return empty, empty
+        starts, ends = self.question_starts[pool], self.question_ends[pool]
+        counts = ends - starts
+        offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        rows = np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()))
+        columns = self.question_rows[rows][:, grams]
+        shared = np.asarray(columns.sum(axis=1)).ravel()
+        dice = 2 * shared / (len(all_grams) + self.question_sizes[rows])
+        weights = self.gram_idf[grams]
+        # Unknown pairs count in the query's norm at the highest idf: they are what the question is about.
+        unknown = (len(all_grams) - len(grams)) * float(self.gram_idf.max()) ** 2
+        query_norm = math.sqrt(float((weights ** 2).sum()) + unknown)
+        cosine = (columns @ (weights ** 2)) / (self.question_norms[rows] * query_norm)
+        return np.maximum.reduceat(dice, offsets), np.maximum.reduceat(cosine, offsets)
+
+    def rank(self, text: str, limit: int = 3) -> Ranking:
+        text = text[:MAX_QUERY_CHARS]
+        words = tokens(text)
+        columns, weights = self.query_weights(words)
+        if not self.documents:
+            return Ranking(candidates=[])
+        bm25 = self.scores_by_word[:, columns] @ np.array(weights) if columns else np.zeros(len(self.documents))
+        top_bm25 = float(bm25.max()) if len(bm25) else 0.0
+        # The character signals are computed for BM25's best POOL documents only: at demo size that is every
+        # article, at 100k it keeps a question's cost flat. A near-copy of a stored question shares its words,
+        # so it is in the pool.
+        pool = np.argpartition(-bm25, POOL - 1)[:POOL] if len(bm25) > POOL else np.arange(len(bm25))
+        near, close = self.similarities(text, pool)
+        p = self.params
+        pool_bm25 = bm25[pool]
+        score = ((pool_bm25 / top_bm25 if top_bm25 > 0 else pool_bm25) + p.duplicate * near + p.closeness * close
+                 + p.votes * self.prior[pool])
+        count = min(limit + 1, len(score))
+        best = np.argpartition(-score, count - 1)[:count]
+        order = sorted(best.tolist(), key=lambda at: (-score[at], int(pool[at])))
+        near_copies = near >= p.duplicate_wins
+        if near_copies.any():
+            # The best-scored of the articles holding a near-copy of the question goes first.
+            duplicate = int(np.argmax(np.where(near_copies, score, -np.inf)))
+            order = [duplicate, *[at for at in order if at != duplicate]]
+        candidates = [Candidate(index=int(pool[at]), score=float(score[at]), similarity=float(near[at]))
+                      for at in order[:limit + 1]]
+        features = self._features(words, columns, bm25, top_bm25, candidates)
+        if candidates:
+            first = order[0]
+            others = np.delete(close, first)
+            features["closeness"] = float(close[first])
+            features["closeness_margin"] = float(close[first] - (others.max() if len(others) else 0.0))
+            # How many of the independent signals (words, characters) put the same article first.
+            features["agreement"] = float(int(np.argmax(pool_bm25)) == first) + float(int(np.argmax(close)) == first)
+        return Ranking(candidates=candidates[:limit], features=features)
+
+    def _features(self, words: Sequence[str], columns: list[int], bm25: np.ndarray, top_bm25: float,
+                  candidates: list[Candidate]) -> dict[str, float]:
+        """What the calibrated confidence is computed from (see knowledge.confidence)."""
+        if not candidates:
+            return {}
+        first = candidates[0]
+        second = candidates[1].score if len(candidates) > 1 else 0.0
+        known = [self.vocabulary[word] for word in dict.fromkeys(words) if word in self.vocabulary]
+        unknown = len(set(words)) - len(known)
+        idf_total = float(self.idf[known].sum()) if known else 0.0
+        row = self.scores_by_document[first.index]
+        present = set(row.indices.tolist())
+        covered = float(sum(self.idf[column] for column in known if column in present))
+        return {
+            "score": first.score,
+            "margin": first.score - second,
+            "similarity": first.similarity,
+            "coverage": covered / idf_total if idf_total else 0.0,
+            "unknown": unknown / max(1, len(set(words))),
+            "bm25": math.log1p(float(bm25[first.index])),
+            "words": math.log1p(len(set(words))),
+            "matched": 1.0 if columns else 0.0,
+            "top_bm25": math.log1p(top_bm25),
+        }
+
+
+def _widen(matrix_: sparse.csr_matrix, columns: int) -> sparse.csr_matrix:
+    matrix_ = matrix_.tocsr()
+    matrix_.resize((matrix_.shape[0], columns))
+    return matrix_

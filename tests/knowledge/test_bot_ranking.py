@@ -1,0 +1,78 @@
+# Chinese test data uses full-width punctuation, one article per line.
+# ruff: noqa: RUF001, E501
+"""The bot's in-memory ranking on a handful of articles (no database): negation, whole-word synonyms, the
+near-duplicate rule, field weights, the helpfulness prior, and odd input."""
+
+import math
+
+import pytest
+
+from knowledge.ranking import Document, Params, Ranker, similarity, tokens
+
+DOCUMENTS = [
+    Document("refund-time", "退款多久到账 How long does a refund take",
+             ("退款什么时候到账", "钱多久能退回来", "When will the refund arrive"), "商家同意退款后原路退回，1-3个工作日到账。"),
+    Document("return-fee", "退货运费谁承担 Who pays return shipping", ("退货邮费谁出", "寄回去的运费谁付"),
+             "质量问题退货由商家承担运费。"),
+    Document("not-received", "没收到货怎么申请仅退款", ("没收到货可以直接退款吗", "货一直没到能退钱吗"), "未收到货可申请仅退款。"),
+    Document("received-damaged", "收到货发现破损怎么办", ("收到的东西碎了", "快递压坏了"), "签收后发现破损请拍照申请售后。"),
+    Document("coupon", "优惠券怎么用", ("领的券用不了", "结算时怎么用券"), "结算时勾选优惠券即可抵扣。"),
+]
+SYNONYMS = [("退款", "退钱"), ("优惠券", "红包"), ("破损", "碎了", "压坏"), ("券", "优惠券")]
+
+
+def top(ranker: Ranker, text: str) -> str:
+    return ranker.documents[ranker.rank(text).candidates[0].index].key
+
+
+@pytest.fixture(scope="module")
+def ranker() -> Ranker:
+    return Ranker(DOCUMENTS, SYNONYMS)
+
+
+def test_negation_is_kept_and_changes_the_answer(ranker: Ranker) -> None:
+    assert set(tokens("没收到货")) != set(tokens("收到货"))
+    assert top(ranker, "一直没收到货怎么办") == "not-received"
+    assert top(ranker, "收到货了但是碎了") == "received-damaged"
+
+
+def test_synonyms_are_whole_words_and_never_single_characters(ranker: Ranker) -> None:
+    assert all(len(word) > 1 for word in ranker.synonyms)
+    assert all(len("".join(alternative)) > 1 for group in ranker.synonyms.values() for alternative in group)
+    assert top(ranker, "退钱几天能到账") == "refund-time"
+    assert top(ranker, "红包怎么抵扣") == "coupon"
+
+
+def test_a_near_duplicate_of_a_stored_question_wins_outright() -> None:
+    # Weights that favour the body would rank otherwise; the stored question's near-copy still wins.
+    tilted = Ranker(DOCUMENTS, SYNONYMS, Params(title=0.1, questions=0.1, body=5.0, duplicate_wins=0.75))
+    ranking = tilted.rank("寄回去的运费谁来付")
+    assert tilted.documents[ranking.candidates[0].index].key == "return-fee"
+    assert ranking.candidates[0].similarity >= 0.75
+
+
+def test_title_outweighs_body() -> None:
+    documents = [Document("in-body", "常见问题", (), "这里顺带提到发票。"), Document("in-title", "发票说明", (), "正文。")]
+    assert top(Ranker(documents), "发票") == "in-title"
+
+
+def test_helpfulness_votes_are_a_small_prior() -> None:
+    same = {"title": "发票怎么开", "questions": ("怎么开发票",), "body": "在订单详情申请发票。"}
+    voted = [Document("unloved", **same, helpful_no=40), Document("loved", **same, helpful_yes=40)]  # type: ignore[arg-type]
+    assert top(Ranker(voted), "发票怎么开") == "loved"
+    better_text = [Document("loved", "退货说明", (), "退货。", helpful_yes=500), Document("plain", "发票怎么开", (), "发票。")]
+    assert top(Ranker(better_text), "发票怎么开") == "plain"
+
+
+def test_similarity_ignores_fillers_and_punctuation() -> None:
+    assert similarity("请问退款多久到账啊？", "退款多久到账") == 1.0
+    assert similarity("退款", "发票") == 0.0
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "😀😀😀", "？？！", "x" * 2000, "退款refund怎么弄？？", "T2026112200001", "a\x00b\u202ec", "退" * 2000]
+)
+def test_odd_input_never_raises(ranker: Ranker, text: str) -> None:
+    ranking = ranker.rank(text)
+    assert len(ranking.candidates) <= 3
+    assert all(math.isfinite(value) for value in ranking.features.values())
