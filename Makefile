@@ -1,6 +1,7 @@
 # Service Center. With no DATABASE_URL / REDIS_URL in the environment, the launcher
 # (service_center/launcher.py) starts an embedded PostgreSQL and Redis under var/.
 #   make run     migrate, seed demo data, serve on http://127.0.0.1:8000/ (or $PORT); Ctrl-C stops all
+#   make run-cluster   the same behind nginx: WEB_PROCESSES Daphne, a Celery worker per queue, one beat
 #   make test    lint, then the whole test suite on TEST_WORKERS processes (PYTEST_ARGS="-k chat -x" to narrow it)
 #   make test-server-kind   only the tests whose outcome depends on which PostgreSQL / Redis serve them
 #   make bench   benchmark tests, which print JSON lines
@@ -14,7 +15,7 @@ TEST_WORKERS ?= auto
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 LAUNCH := python -m service_center.launcher
 
-.PHONY: venv system-deps messages run lint servers test test-server-kind bench clean-data
+.PHONY: venv system-deps messages run run-cluster lint servers test test-server-kind bench clean-data
 
 venv: .venv/.installed
 
@@ -25,12 +26,15 @@ venv: .venv/.installed
 
 # Chromium drives the browser tests (skipped without it); a CJK font lets it draw Chinese (the
 # screenshots show boxes without one); gettext compiles the translations; Dovecot is the real IMAP
-# server the e-mail intake tests start on a free port (skipped without it).
+# server the e-mail intake tests start on a free port (skipped without it); nginx fronts `make run-cluster`
+# and redis-sentinel serves the Sentinel test (skipped without them); neither is started as a system service.
 system-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	[ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
+	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	command -v redis-sentinel >/dev/null || missing="$$missing redis-sentinel"; \
 	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-wqy-microhei"; \
 	[ -n "$$missing" ] || exit 0; \
 	if [ "$$(id -u)" = 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; else sudo=no; fi; \
@@ -49,6 +53,9 @@ messages: venv
 
 run: venv system-deps messages
 	DEBUG=1 $(LAUNCH) run
+
+run-cluster: venv system-deps messages
+	DEBUG=1 $(LAUNCH) run-cluster
 
 lint: venv
 	ruff check .

@@ -2,6 +2,7 @@
 
     python -m service_center.launcher exec -- CMD [ARGS...]   # e.g. pytest; exits with CMD's status
     python -m service_center.launcher run                     # migrate, seed_demo, honcho start (PORT=8000)
+    python -m service_center.launcher run-cluster             # the same behind nginx (service_center/cluster.py)
 
 Django settings need DATABASE_URL to load, so nothing here imports Django. Data lives in var/ (or
 $SERVICE_CENTER_VAR_DIR). Launchers on one var dir share its servers; the last to exit stops them.
@@ -27,6 +28,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
+
+from service_center import cluster as cluster_layout
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RELAYED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -274,12 +277,28 @@ def main(argv: Sequence[str]) -> int:
     if argv[:1] == ["exec"] and command:
         with services(env):
             return _run(command, env)[0]
-    if list(argv) != ["run"]:
+    if list(argv) not in (["run"], ["run-cluster"]):
         print(__doc__, file=sys.stderr)
         return 2
+    cluster = argv[0] == "run-cluster"
     port, python = env.setdefault("PORT", "8000"), sys.executable
+    procfile = REPO_ROOT / "Procfile"
+    if cluster:
+        try:
+            layout = cluster_layout.Layout.from_env(env, var_dir())
+        except cluster_layout.LayoutError as error:
+            print(f"run-cluster: {error}", file=sys.stderr)
+            return 2
+        if shutil.which("nginx", path=f"{env['PATH']}{os.pathsep}/usr/sbin") is None:
+            print("run-cluster: nginx is not installed (make system-deps installs Debian's)", file=sys.stderr)
+            return 2
+        env["PATH"] = f"{env['PATH']}{os.pathsep}/usr/sbin"
+        procfile = cluster_layout.write(layout)  # before the servers start: a bad template fails at once
+        env.setdefault("STATIC_ROOT", str(layout.static_root))
+        env.setdefault("MEDIA_ROOT", str(layout.media_root))
     with services(env):
-        for step in (["migrate", "--noinput"], ["seed_demo"]):
+        steps = [["migrate", "--noinput"], ["seed_demo"]] + ([["collectstatic", "--noinput", "-v0"]] if cluster else [])
+        for step in steps:
             status, stop = _run([python, "manage.py", *step], env, REPO_ROOT)
             if status or stop:
                 return status or 130
@@ -288,9 +307,9 @@ def main(argv: Sequence[str]) -> int:
             f"Demo logins, all with password demo12345: {', '.join(DEMO_LOGINS)}",
             f"DATABASE_URL={env['DATABASE_URL']}", f"REDIS_URL={env['REDIS_URL']}", "Ctrl-C stops everything.", "",
         ]), flush=True)
-        status, stop = _run([python, "-m", "honcho", "start", "-f", "Procfile", "-p", port], env, REPO_ROOT)
+        status, stop = _run([python, "-m", "honcho", "start", "-f", str(procfile), "-d", str(REPO_ROOT), "-p", port],
+                            env, REPO_ROOT)
         return 0 if stop else status
-
 
 if __name__ == "__main__":
     try:

@@ -210,6 +210,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "var" / "static"))
+# Public media only (nginx serves it under `make run-cluster`); private uploads have their own roots below.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media" / "public"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # PII encryption (service_center.core.crypto). The first key encrypts; every key decrypts.
