@@ -91,8 +91,10 @@ def render_template(template: str, values: Mapping[str, str]) -> str:
     return re.sub(r"\{\{ *(\w+) *\}\}", field, template)
 
 
-def nginx_conf(layout: Layout) -> str:
-    servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in layout.web_ports)
+def nginx_conf(layout: Layout, upstream_ports: list[int] | None = None) -> str:
+    """The config for layout; upstream_ports replaces its Daphne ports (tests start Daphne on free ports)."""
+    servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;"
+                         for port in upstream_ports or layout.web_ports)
     return render_template(NGINX_TEMPLATE.read_text(), {
         **RATE_LIMITS,
         "run_dir": str(layout.run_dir), "listen": f"127.0.0.1:{layout.port}", "upstream_servers": servers,
@@ -116,11 +118,11 @@ def procfile(layout: Layout) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(layout: Layout) -> Path:
+def write(layout: Layout, upstream_ports: list[int] | None = None) -> Path:
     """Write nginx.conf and the Procfile under var/cluster/; returns the Procfile's path."""
     layout.run_dir.mkdir(parents=True, exist_ok=True)
     layout.media_root.mkdir(parents=True, exist_ok=True)
-    (layout.run_dir / "nginx.conf").write_text(nginx_conf(layout))
+    (layout.run_dir / "nginx.conf").write_text(nginx_conf(layout, upstream_ports))
     path = layout.run_dir / "Procfile"
     path.write_text(procfile(layout))
     return path
