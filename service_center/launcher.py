@@ -221,6 +221,9 @@ class Replica(Postgres):
                                    f"{self.log}")
             for copied in scratch.glob(".s.PGSQL.*"):  # the embedded primary keeps its socket's lock file here
                 copied.unlink()
+            # Long report and export queries must not be cancelled by the primary's vacuum of rows they read.
+            with (scratch / "postgresql.auto.conf").open("a") as conf:
+                conf.write("hot_standby_feedback = on\n")
             scratch.rename(self.dir)
         super().start()
 

@@ -91,6 +91,7 @@ class ReplicaHealth:
         self._lock = threading.Lock()
         self._checked_at: float | None = None
         self._problem: str | None = "unchecked"
+        self.recoveries = 0  # times the replica came back; connections opened before then are dead
 
     def problem(self) -> str | None:
         """None when reads may go to the replica, else why not ('lag', 'unreachable', 'not_a_replica')."""
@@ -124,6 +125,7 @@ class ReplicaHealth:
             problem = None
             if before not in (None, "unchecked"):
                 logger.warning("replica back (%.1f s behind): reads return to it", lag)
+                self.recoveries += 1
         return problem
 
 
@@ -141,6 +143,11 @@ class ReplicaRouter:
         if (problem := health.problem()) is not None:
             FALLBACKS.labels(reason=problem).inc()
             return PRIMARY
+        replica_connection = connections[REPLICA]
+        if getattr(replica_connection, "recoveries_seen", 0) != health.recoveries:
+            # Opened before the replica went away: its server session is gone even if Django still holds it.
+            replica_connection.close()
+            replica_connection.recoveries_seen = health.recoveries  # type: ignore[attr-defined]
         return REPLICA
 
     def db_for_write(self, model: type[Any], **hints: Any) -> str:

@@ -147,6 +147,8 @@ if _replica_url := env.str("DATABASE_REPLICA_URL", default=""):
         **database_from_url(_replica_url, setting="DATABASE_REPLICA_URL"),
         "ENGINE": DATABASES["default"]["ENGINE"], "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
         "ATOMIC_REQUESTS": False,
+        # A persistent connection to a replica that restarted is dead: test it before reusing it.
+        "CONN_HEALTH_CHECKS": True,
         # Tests see the primary through it: a test database is never replicated.
         "TEST": {"MIRROR": "default"},
     }

@@ -3,10 +3,11 @@ transactions, a lagging or unreachable replica, and a user who has just written 
 
 import logging
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import psycopg
 import pytest
-from django.db import transaction
+from django.db import connections, transaction
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory, override_settings
 
@@ -20,6 +21,11 @@ class FakeReplica:
         self.lag: float | Exception = 0.0
         self.now = 1000.0
         self.probes = 0
+        self.connection = SimpleNamespace(close=self.close_connection)
+        self.closed = 0
+
+    def close_connection(self) -> None:
+        self.closed += 1
 
     def probe(self) -> float:
         self.probes += 1
@@ -33,6 +39,8 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeReplica]:
     fake = FakeReplica()
     monkeypatch.setattr(replica, "replica_configured", lambda: True)
     monkeypatch.setattr(replica, "health", ReplicaHealth(probe=fake.probe, clock=lambda: fake.now))
+    # The router closes a replica connection opened before the replica went away; no server stands behind it here.
+    monkeypatch.setattr(replica, "connections", {PRIMARY: connections[PRIMARY], REPLICA: fake.connection})
     with override_settings(REPLICA_MAX_LAG_S=5.0, REPLICA_CHECK_INTERVAL_S=2.0, REPLICA_STICKY_S=5):
         yield fake
 
@@ -80,6 +88,8 @@ def test_lag_beyond_the_limit_falls_back_logged_and_counted_then_returns(fake: F
         assert fake.probes == 1  # checked at most every REPLICA_CHECK_INTERVAL_S
         fake.lag, fake.now = 0.5, fake.now + 2.0
         assert _read_db() == REPLICA
+        assert fake.closed == 1  # the connection from before it went away is not reused
+        assert _read_db() == REPLICA and fake.closed == 1
     assert _fallbacks("lag") == before + 2
     assert "9.0 s behind" in caplog.text and "reads return to it" in caplog.text
 
