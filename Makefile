@@ -4,7 +4,9 @@
 #   make run-cluster   the same behind nginx: WEB_PROCESSES Daphne, a Celery worker per queue, one beat
 #   make test    lint, then the whole test suite on TEST_WORKERS processes (PYTEST_ARGS="-k chat -x" to narrow it)
 #   make test-server-kind   only the tests whose outcome depends on which PostgreSQL / Redis serve them
+#   make test-cluster    the fault tests on real processes (nginx, two Daphne, a replica, workers; marker `cluster`)
 #   make bench   benchmark tests, which print JSON lines
+#   make bench-cluster   capacity figures of the scale-out layout (JSON lines)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -15,7 +17,7 @@ TEST_WORKERS ?= auto
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 LAUNCH := python -m service_center.launcher
 
-.PHONY: venv system-deps messages run run-cluster lint servers test test-server-kind bench clean-data
+.PHONY: venv system-deps messages run run-cluster lint servers test test-server-kind test-cluster bench bench-cluster clean-data
 
 venv: .venv/.installed
 
@@ -73,6 +75,10 @@ test: servers venv system-deps messages lint
 
 test-server-kind: servers venv system-deps messages
 	$(LAUNCH) exec -- pytest -n $(TEST_WORKERS) -m server_kind $(PYTEST_ARGS)
+
+# One process: the tests start their own servers and kill them; in parallel they would only fight for the cores.
+test-cluster: servers venv system-deps messages
+	$(LAUNCH) exec -- pytest -p no:randomly -m cluster $(PYTEST_ARGS) tests/cluster
 
 # -m bench overrides the -m "not bench" that pyproject.toml adds for ordinary runs.
 bench: venv
