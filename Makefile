@@ -84,5 +84,11 @@ test-cluster: servers venv system-deps messages
 bench: venv
 	$(LAUNCH) exec -- pytest tests/bench -q -p no:cacheprovider -s -m bench
 
+# The capacity figures of the scale-out layout, and the fault tests at bench size (10,000 chat messages, 30 s outage).
+bench-cluster: venv system-deps
+	CLUSTER_CHAT_MESSAGES=10000 CLUSTER_CHAT_CONVERSATIONS=50 CLUSTER_BROKER_OUTAGE_S=30 \
+		$(LAUNCH) exec -- pytest tests/bench/test_cluster_bench.py tests/cluster -q -p no:cacheprovider -p no:randomly -s \
+		-m "bench or cluster"
+
 clean-data:
 	rm -rf var/

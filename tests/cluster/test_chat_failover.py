@@ -165,7 +165,8 @@ def run_failover(pairs: list[tuple[int, Login, Login]], tmp_path: Path) -> dict[
 def test_killing_one_daphne_loses_and_duplicates_nothing(
         chat_pairs: Callable[[int], list[tuple[int, Login, Login]]], tmp_path: Path) -> None:  # noqa: F811
     figures = run_failover(chat_pairs(CONVERSATIONS), tmp_path)
-    print("chat_failover", figures)  # noqa: T201 (shown with -s; the assertions below are the test)
+    # One JSON line, shown with -s (make bench-cluster reads it); the assertions below are the test.
+    print(json.dumps({"bench": "chat_failover", **figures}))  # noqa: T201
     assert figures["settled"], figures
     assert figures["customer_reconnects"] >= CONVERSATIONS, "every customer was on A and had to move to B"
     assert figures["lost"] == 0 and figures["duplicated"] == 0, figures
