@@ -1,9 +1,12 @@
 # Service Center. With no DATABASE_URL / REDIS_URL in the environment, the launcher
 # (service_center/launcher.py) starts an embedded PostgreSQL and Redis under var/.
 #   make run     migrate, seed demo data, serve on http://127.0.0.1:8000/ (or $PORT); Ctrl-C stops all
+#   make run-cluster   the same behind nginx: WEB_PROCESSES Daphne, a Celery worker per queue, one beat
 #   make test    lint, then the whole test suite on TEST_WORKERS processes (PYTEST_ARGS="-k chat -x" to narrow it)
 #   make test-server-kind   only the tests whose outcome depends on which PostgreSQL / Redis serve them
+#   make test-cluster    the fault tests on real processes (nginx, two Daphne, a replica, workers; marker `cluster`)
 #   make bench   benchmark tests, which print JSON lines
+#   make bench-cluster   capacity figures of the scale-out layout (JSON lines)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -14,7 +17,7 @@ TEST_WORKERS ?= auto
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 LAUNCH := python -m service_center.launcher
 
-.PHONY: venv system-deps messages run lint servers test test-server-kind bench clean-data
+.PHONY: venv system-deps messages run run-cluster lint servers test test-server-kind test-cluster bench bench-cluster clean-data
 
 venv: .venv/.installed
 
@@ -25,12 +28,15 @@ venv: .venv/.installed
 
 # Chromium drives the browser tests (skipped without it); a CJK font lets it draw Chinese (the
 # screenshots show boxes without one); gettext compiles the translations; Dovecot is the real IMAP
-# server the e-mail intake tests start on a free port (skipped without it).
+# server the e-mail intake tests start on a free port (skipped without it); nginx fronts `make run-cluster`
+# and redis-sentinel serves the Sentinel test (skipped without them); neither is started as a system service.
 system-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	[ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
+	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	command -v redis-sentinel >/dev/null || missing="$$missing redis-sentinel"; \
 	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-wqy-microhei"; \
 	[ -n "$$missing" ] || exit 0; \
 	if [ "$$(id -u)" = 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; else sudo=no; fi; \
@@ -50,6 +56,9 @@ messages: venv
 run: venv system-deps messages
 	DEBUG=1 $(LAUNCH) run
 
+run-cluster: venv system-deps messages
+	DEBUG=1 $(LAUNCH) run-cluster
+
 lint: venv
 	ruff check .
 	mypy .
@@ -67,9 +76,19 @@ test: servers venv system-deps messages lint
 test-server-kind: servers venv system-deps messages
 	$(LAUNCH) exec -- pytest -n $(TEST_WORKERS) -m server_kind $(PYTEST_ARGS)
 
+# One process: the tests start their own servers and kill them; in parallel they would only fight for the cores.
+test-cluster: servers venv system-deps messages
+	$(LAUNCH) exec -- pytest -p no:randomly -m cluster $(PYTEST_ARGS) tests/cluster
+
 # -m bench overrides the -m "not bench" that pyproject.toml adds for ordinary runs.
 bench: venv
 	$(LAUNCH) exec -- pytest tests/bench -q -p no:cacheprovider -s -m bench
+
+# The capacity figures of the scale-out layout, and the fault tests at bench size (10,000 chat messages, 30 s outage).
+bench-cluster: venv system-deps
+	CLUSTER_CHAT_MESSAGES=10000 CLUSTER_CHAT_CONVERSATIONS=50 CLUSTER_BROKER_OUTAGE_S=30 \
+		$(LAUNCH) exec -- pytest tests/bench/test_cluster_bench.py tests/cluster -q -p no:cacheprovider -p no:randomly -s \
+		-m "bench or cluster"
 
 clean-data:
 	rm -rf var/

@@ -40,6 +40,7 @@ from reports.xlsx import streaming_workbook
 from service_center.core.durations import humanize_duration
 from service_center.core.masking import MASKERS, PiiKind, can_view_pii
 from service_center.core.queueing import enqueue
+from service_center.core.replica import replica_reads
 from tickets import selectors as ticket_selectors
 from tickets.models import Channel, Priority, Status, TicketType
 
@@ -244,12 +245,15 @@ def export_run(*, job_id: int) -> ExportJob | None:
         return None
     dataset = DATASETS[job.dataset]
     batch = settings.REPORTS_EXPORT_BATCH
-    ExportJob.objects.filter(pk=job.pk).update(rows_total=dataset.count(job.date_from, job.date_to))
+    # The rows come from the read replica when one is configured and current (service_center/core/replica.py).
+    with replica_reads():
+        ExportJob.objects.filter(pk=job.pk).update(rows_total=dataset.count(job.date_from, job.date_to))
     name = get_valid_filename(f"{job.dataset}-{job.date_from:%Y%m%d}-{job.date_to:%Y%m%d}-{job.pk}.{job.file_format}")
     try:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / name
-            written = _write(job, path, dataset, batch)
+            with replica_reads():
+                written = _write(job, path, dataset, batch)
             if job.file:
                 job.file.delete(save=False)
             with path.open("rb") as handle:

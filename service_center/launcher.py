@@ -2,6 +2,7 @@
 
     python -m service_center.launcher exec -- CMD [ARGS...]   # e.g. pytest; exits with CMD's status
     python -m service_center.launcher run                     # migrate, seed_demo, honcho start (PORT=8000)
+    python -m service_center.launcher run-cluster             # the same behind nginx (service_center/cluster.py)
 
 Django settings need DATABASE_URL to load, so nothing here imports Django. Data lives in var/ (or
 $SERVICE_CENTER_VAR_DIR). Launchers on one var dir share its servers; the last to exit stops them.
@@ -27,6 +28,11 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import quote
+
+from psycopg.conninfo import conninfo_to_dict
+
+from service_center import cluster as cluster_layout
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RELAYED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -170,6 +176,66 @@ class Postgres(Service):
         return f"postgresql://postgres:@/service_center?host={sockets}"
 
 
+class Replica(Postgres):
+    """A hot standby streaming from the primary at DATABASE_URL (embedded or external): pg_basebackup -R makes it.
+
+    The server binaries must match the primary's major version: pgserver's for its own PostgreSQL 16, Debian's
+    /usr/lib/postgresql/<major>/bin for an external one. The primary must allow a replication connection.
+    """
+
+    name, env_key = "postgres-replica", "DATABASE_REPLICA_URL"
+
+    def __init__(self, root: Path, primary_url: str) -> None:
+        super().__init__(root)
+        self.primary_url = primary_url
+        self.bin = self._matching_bin()
+
+    def _matching_bin(self) -> Path:
+        version = subprocess.run([Postgres.bin / "psql", "-X", "-tA", "-d", self.primary_url, "-c",
+                                  "SHOW server_version_num"], capture_output=True, text=True, timeout=30)
+        if version.returncode:
+            raise RuntimeError(f"replica: cannot reach the primary: {version.stderr.strip()}")
+        major = int(version.stdout.strip()) // 10000
+        for candidate in (Postgres.bin, Path(f"/usr/lib/postgresql/{major}/bin")):
+            probe = subprocess.run([candidate / "postgres", "--version"], capture_output=True, text=True, check=False) \
+                if (candidate / "postgres").exists() else None
+            if probe is not None and f" {major}." in probe.stdout:
+                return candidate
+        raise RuntimeError(f"replica: no PostgreSQL {major} server binaries (pgserver or postgresql-{major})")
+
+    def start(self) -> None:
+        account = self._account()
+        if not (self.dir / "PG_VERSION").exists():
+            scratch = self.root / ".postgres-replica-init"
+            shutil.rmtree(scratch, ignore_errors=True)
+            self._private_dir(scratch, account)
+            shutil.rmtree(self.dir, ignore_errors=True)
+            # -R writes standby.signal and primary_conninfo; -X stream carries the WAL written meanwhile.
+            with self.log.open("ab") as log:
+                done = subprocess.run(
+                    [self.bin / "pg_basebackup", "-d", self.primary_url, "-D", scratch, "-R", "-X", "stream",
+                     "-c", "fast"],
+                    cwd=scratch, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, **account)
+            if done.returncode:
+                raise RuntimeError(f"replica: pg_basebackup failed (does the primary allow replication?); see "
+                                   f"{self.log}")
+            for copied in scratch.glob(".s.PGSQL.*"):  # the embedded primary keeps its socket's lock file here
+                copied.unlink()
+            # Long report and export queries must not be cancelled by the primary's vacuum of rows they read.
+            with (scratch / "postgresql.auto.conf").open("a") as conf:
+                conf.write("hot_standby_feedback = on\n")
+            scratch.rename(self.dir)
+        super().start()
+
+    def ready_url(self) -> str:
+        self._wait(lambda: self.pid() is not None and self._postmaster()[7:8] in (["ready"], ["standby"]))
+        # The primary's user, password and database, on the replica's socket folder.
+        params = {key: quote(str(value or ""), safe="") for key, value in conninfo_to_dict(self.primary_url).items()}
+        user, password, name = params.get("user", ""), params.get("password", ""), params.get("dbname", "")
+        credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
+        return f"postgresql://{credentials}/{name}?host={self._postmaster()[4]}"
+
+
 class Redis(Service):
     name, env_key, pidfile = "redis", "REDIS_URL", "redis.pid"
     stop_steps = ((signal.SIGTERM, 30.0), (signal.SIGKILL, 5.0))  # SIGTERM writes dump.rdb before exiting
@@ -212,13 +278,18 @@ def _users(service: Service, *, join: bool) -> Iterator[list[int]]:
 
 
 @contextlib.contextmanager
-def services(env: dict[str, str]) -> Iterator[dict[str, str]]:
-    """Fill in whichever of DATABASE_URL / REDIS_URL env lacks with an embedded server."""
+def services(env: dict[str, str], *, replica: bool = False) -> Iterator[dict[str, str]]:
+    """Fill in whichever of DATABASE_URL / REDIS_URL env lacks with an embedded server, and with replica=True
+    DATABASE_REPLICA_URL with a streaming replica of the primary (var/postgres-replica)."""
     root = var_dir()
     root.mkdir(parents=True, exist_ok=True)
     joined: list[Service] = []
+    wanted_services: list[Callable[[], Postgres | Redis]] = [lambda: Postgres(root), lambda: Redis(root)]
+    if replica:
+        wanted_services.append(lambda: Replica(root, env["DATABASE_URL"]))
     try:
-        for wanted in (Postgres(root), Redis(root)):
+        for make in wanted_services:
+            wanted = make()
             if not env.get(wanted.env_key):
                 with _users(wanted, join=True):
                     joined.append(wanted)
@@ -274,23 +345,41 @@ def main(argv: Sequence[str]) -> int:
     if argv[:1] == ["exec"] and command:
         with services(env):
             return _run(command, env)[0]
-    if list(argv) != ["run"]:
+    if list(argv) not in (["run"], ["run-cluster"]):
         print(__doc__, file=sys.stderr)
         return 2
+    cluster = argv[0] == "run-cluster"
     port, python = env.setdefault("PORT", "8000"), sys.executable
-    with services(env):
-        for step in (["migrate", "--noinput"], ["seed_demo"]):
+    procfile = REPO_ROOT / "Procfile"
+    if cluster:
+        try:
+            layout = cluster_layout.Layout.from_env(env, var_dir())
+        except cluster_layout.LayoutError as error:
+            print(f"run-cluster: {error}", file=sys.stderr)
+            return 2
+        if shutil.which("nginx", path=f"{env['PATH']}{os.pathsep}/usr/sbin") is None:
+            print("run-cluster: nginx is not installed (make system-deps installs Debian's)", file=sys.stderr)
+            return 2
+        env["PATH"] = f"{env['PATH']}{os.pathsep}/usr/sbin"
+        procfile = cluster_layout.write(layout)  # before the servers start: a bad template fails at once
+        env.setdefault("STATIC_ROOT", str(layout.static_root))
+        env.setdefault("MEDIA_ROOT", str(layout.media_root))
+    # run-cluster adds a streaming replica unless DATABASE_REPLICA_URL names one (or CLUSTER_REPLICA=0).
+    with services(env, replica=cluster and env.get("CLUSTER_REPLICA", "1") != "0"):
+        steps = [["migrate", "--noinput"], ["seed_demo"]] + ([["collectstatic", "--noinput", "-v0"]] if cluster else [])
+        for step in steps:
             status, stop = _run([python, "manage.py", *step], env, REPO_ROOT)
             if status or stop:
                 return status or 130
         print("\n".join([
             "", "Service Center:", *(f"  http://127.0.0.1:{port}/{page}" for page in PAGES),
             f"Demo logins, all with password demo12345: {', '.join(DEMO_LOGINS)}",
-            f"DATABASE_URL={env['DATABASE_URL']}", f"REDIS_URL={env['REDIS_URL']}", "Ctrl-C stops everything.", "",
+            *(f"{key}={env[key]}" for key in ("DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL") if key in env),
+            "Ctrl-C stops everything.", "",
         ]), flush=True)
-        status, stop = _run([python, "-m", "honcho", "start", "-f", "Procfile", "-p", port], env, REPO_ROOT)
+        status, stop = _run([python, "-m", "honcho", "start", "-f", str(procfile), "-d", str(REPO_ROOT), "-p", port],
+                            env, REPO_ROOT)
         return 0 if stop else status
-
 
 if __name__ == "__main__":
     try:

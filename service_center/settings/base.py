@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from service_center.core import redis_config
 from service_center.core.database import database_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -70,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication (a session is read on the primary), before the views: marks report / search reads.
+    "service_center.core.replica.ReplicaReadsMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "profiles.two_factor.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -131,6 +134,28 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A streaming replica (pg_basebackup from the primary) for reads that tolerate a little lag: reports, exports,
+# search (service_center/core/replica.py). Without DATABASE_REPLICA_URL there is one database and no change.
+# connect_timeout bounds a replica that does not answer; the router then reads from the primary (logged,
+# counted) and does not ask again for REPLICA_CHECK_INTERVAL_S.
+REPLICA_MAX_LAG_S = env.float("REPLICA_MAX_LAG_S", default=5.0)
+REPLICA_STICKY_S = env.int("REPLICA_STICKY_S", default=5)
+REPLICA_CHECK_INTERVAL_S = env.float("REPLICA_CHECK_INTERVAL_S", default=2.0)
+REPLICA_READ_PATHS = env.list("REPLICA_READ_PATHS", default=["/reports/", "/help/search/", "/desk/tickets/search/"])
+if _replica_url := env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **database_from_url(_replica_url, setting="DATABASE_REPLICA_URL"),
+        "ENGINE": DATABASES["default"]["ENGINE"], "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "ATOMIC_REQUESTS": False,
+        # A persistent connection to a replica that restarted is dead: test it before reusing it.
+        "CONN_HEALTH_CHECKS": True,
+        # Tests see the primary through it: a test database is never replicated.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("REPLICA_CONNECT_TIMEOUT_S",
+                                                                                         default=2))
+DATABASE_ROUTERS = ["service_center.core.replica.ReplicaRouter"]
+
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CHANNEL_PREFIX = env.str("CHANNEL_PREFIX", default="sc-asgi")
 # pytest-xdist gives each worker (PYTEST_XDIST_WORKER=gw<N>) its own test database; its Redis must be its own
@@ -141,11 +166,17 @@ if _XDIST_WORKER is not None:
     REDIS_URL = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{int(_XDIST_WORKER.group(1)) % 15 + 1}"))
     CHANNEL_PREFIX = f"{CHANNEL_PREFIX}-{_XDIST_WORKER.group(0)}"
 
+# Several channel-layer hosts (sharded) or a Sentinel-managed master: service_center/core/redis_config.py.
+REDIS_SENTINELS = redis_config.parse_sentinels(env.str("REDIS_SENTINELS", default=""))
+REDIS_SENTINEL_MASTER = env.str("REDIS_SENTINEL_MASTER", default="mymaster")
+CHANNEL_REDIS_URLS = env.list("CHANNEL_REDIS_URLS", default=[])
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="sc"),
+        "OPTIONS": redis_config.cache_options(REDIS_SENTINELS, REDIS_SENTINEL_MASTER),
     }
 }
 
@@ -162,7 +193,8 @@ CHANNEL_LAYERS = {
             # No socket timeout: redis-py 8's default (5 s) routes each call through Python 3.11's
             # asyncio.wait_for, which can swallow the cancel of a closing consumer; chat's consumers bound
             # their layer calls themselves (chat/consumers.py, LAYER_TIMEOUT_SECONDS).
-            "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+            "hosts": redis_config.channel_layer_hosts(REDIS_URL, CHANNEL_REDIS_URLS, REDIS_SENTINELS,
+                                                      REDIS_SENTINEL_MASTER),
             "prefix": CHANNEL_PREFIX,
         },
     }
@@ -210,6 +242,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "var" / "static"))
+# Public media only (nginx serves it under `make run-cluster`); private uploads have their own roots below.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media" / "public"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # PII encryption (service_center.core.crypto). The first key encrypts; every key decrypts.
@@ -273,7 +308,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
 }
 
-CELERY_BROKER_URL = REDIS_URL
+CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = redis_config.celery_broker(
+    REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTER)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
