@@ -44,7 +44,7 @@ from tests.factories import AgentProfileFactory, CustomerProfileFactory, StoreFa
 from tests.knowledge.factories import ArticleFactory
 from tests.reports.quality_factories import finished_ticket, make_scorecard, queued_review
 from tickets import services as ticket_services
-from tickets.models import Ticket, TicketAttachment
+from tickets.models import Macro, MacroAction, Ticket, TicketAttachment
 from tickets.services.surveys import survey_create, survey_token
 
 ROLES = ["anonymous", "customer", "agent", "supervisor", "qa", "merchant_staff", "admin", "integrator"]
@@ -95,6 +95,7 @@ class World:
     survey_token: str
     public_article: Article
     internal_article: Article
+    macro: Macro
     clients: dict[str, Client] = field(default_factory=dict)
 
     def client(self, role: str) -> Client:
@@ -110,6 +111,12 @@ def _png(name: str = "photo.png") -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), (10, 120, 200)).save(buffer, format="PNG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def _shared_macro() -> Macro:
+    macro = Macro.objects.create(title="记录")
+    MacroAction.objects.create(macro=macro, kind=MacroAction.Kind.NOTE, text="已查看")
+    return macro
 
 
 @pytest.fixture
@@ -163,6 +170,7 @@ def world(db: None, settings: Any, tmp_path: Any) -> World:
         other_chat_attachment=chat_services.attachment_upload(conversation_id=other_conversation.pk,
                                                               user=other_customer, kind="image", upload=_png()),
         request=request, other_request=other_request, survey_token=survey_token(survey),
+        macro=_shared_macro(),
         public_article=ArticleFactory.create(slug="public-guide"),
         internal_article=ArticleFactory.create(slug="internal-guide", audience=Article.Audience.INTERNAL),
     )
@@ -388,8 +396,13 @@ ROUTES: dict[str, Route] = {
             DESK,
             other_url=(lambda a: lambda w: f"/desk/tickets/{w.other_ticket.pk}/{a}")(action),
             other=expect("403", anonymous="login", agent="404", supervisor="ok", qa="ok", admin="ok"))
-        for action in ("", "reply/", "pick/", "assign/", "transfer/", "escalate/", "status/", "merge/", "subticket/")
+        for action in ("", "reply/", "pick/", "assign/", "transfer/", "escalate/", "status/", "merge/", "subticket/",
+                       "macros/apply/")
     },
+    "desk/tickets/<int:ticket_id>/macros/preview/": Route(
+        "GET", lambda w: f"/desk/tickets/{w.ticket.pk}/macros/preview/?macro={w.macro.pk}", DESK,
+        other_url=lambda w: f"/desk/tickets/{w.other_ticket.pk}/macros/preview/?macro={w.macro.pk}",
+        other=expect("403", anonymous="login", agent="404", supervisor="ok", qa="ok", admin="ok")),
     # After-sales: customers, merchants, arbitration.
     "aftersales/": Route("GET", fixed("/aftersales/"), SIGNED_IN),
     "aftersales/orders/<int:order_id>/": Route(

@@ -4,6 +4,7 @@ keyword rules, canned responses, desk settings; tickets read-mostly (status move
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from profiles.admin import HistoryAdmin
 from service_center.core.admin_mixins import ReadOnlyAdminMixin
+from tickets import macro_articles
 from tickets import search as ticket_search
 from tickets.email import admin as email_admin  # noqa: F401  (registers the e-mail channel's admin)
 from tickets.models import (
@@ -25,6 +27,8 @@ from tickets.models import (
     Escalation,
     InboundMessage,
     KeywordRule,
+    Macro,
+    MacroAction,
     OutboundMessage,
     RoutingRule,
     SatisfactionSurvey,
@@ -120,6 +124,45 @@ class CannedResponseAdmin(HistoryAdmin):
     list_select_related = ("owner", "category")
     search_fields = ("title", "shortcut")
     autocomplete_fields = ("owner", "category")
+
+
+class MacroActionFormSet(forms.BaseInlineFormSet):
+    """An article link goes out with a reply, so a macro that links one needs a reply step; the article must
+    be published."""
+
+    def clean(self) -> None:
+        super().clean()
+        kept = [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        kinds = {form.cleaned_data.get("kind") for form in kept}
+        if MacroAction.Kind.ARTICLE in kinds and MacroAction.Kind.REPLY not in kinds:
+            raise forms.ValidationError(_("An article link goes out with a reply: add a reply step."))
+        language = self.instance.language if self.instance else ""
+        for form in kept:
+            article_id = form.cleaned_data.get("article_id")
+            if (form.cleaned_data.get("kind") == MacroAction.Kind.ARTICLE and article_id
+                    and article_id not in macro_articles.resolve([article_id], language)):
+                form.add_error("article_id", _("No published article has this id."))
+
+
+class MacroActionInline(admin.StackedInline):
+    model = MacroAction
+    formset = MacroActionFormSet
+    extra = 1
+    fields = ("position", "kind", "text", "status", "priority", "ticket_type", "category", "tags", "team", "agent",
+              "article_id")
+    autocomplete_fields = ("category", "team", "agent")
+
+
+@admin.register(Macro)
+class MacroAdmin(HistoryAdmin):
+    list_display = ("title", "language", "owner", "team", "active", "usage_count", "last_used_at")
+    list_filter = ("active", "language", ("owner", admin.EmptyFieldListFilter), "team")
+    list_select_related = ("owner", "team")
+    search_fields = ("title", "description")
+    autocomplete_fields = ("owner", "team")
+    readonly_fields = ("usage_count", "last_used_at")
+    inlines = (MacroActionInline,)
+    ordering = ("-usage_count", "title")
 
 
 @admin.register(DeskSettings)

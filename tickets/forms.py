@@ -189,3 +189,7 @@ class NewTicketForm(forms.Form):
         if customer is None:
             raise forms.ValidationError(_("No customer has this username, id, phone or e-mail."))
         return customer
+
+
+class MacroForm(forms.Form):
+    macro = forms.IntegerField(label=_("Macro"), min_value=1, widget=forms.HiddenInput)

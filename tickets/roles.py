@@ -5,7 +5,7 @@ from profiles.roles import Role
 CONFIG_MODELS = (
     "category", "businesscalendar", "businesshours", "calendaroverride", "slapolicy", "teamsettings",
     "agentregions", "routingrule", "keywordrule", "cannedresponse", "desksettings", "mailbox", "wechataccount",
-    "socialsource",
+    "socialsource", "macro", "macroaction",
 )
 _MANAGE = [f"{action}_{model}" for model in CONFIG_MODELS for action in ("view", "add", "change", "delete")]
 _WORK = ["view_ticket", "add_ticket", "change_ticket", "view_ticketmessage", "add_ticketmessage"]

@@ -23,6 +23,7 @@ from tickets.models import (
     OPEN_STATUSES,
     CallRecord,
     CannedResponse,
+    Macro,
     Notification,
     SatisfactionSurvey,
     SlaEvent,
@@ -368,3 +369,25 @@ TICKET_EXPORT_FIELDS = (
 def tickets_created_between(start: datetime, end: datetime) -> QuerySet[Ticket]:
     """Tickets created in a window, oldest first, for exports (which stream it with values_list().iterator())."""
     return Ticket.objects.filter(created_at__gte=start, created_at__lt=end).order_by("created_at", "id")
+
+
+def _usable_macros(user: Any) -> QuerySet[Macro]:
+    """Active macros `user` may apply: their own, and shared ones for every team or for one of theirs."""
+    teams = Team.objects.filter(agents__user=user).values("pk")
+    return (
+        Macro.objects.filter(active=True)
+        .filter(Q(owner_id=user.pk) | Q(owner__isnull=True))
+        .filter(Q(team__isnull=True) | Q(team__in=teams))
+    )
+
+
+def macros_for(user: Any) -> list[Macro]:
+    return list(_usable_macros(user).order_by("title", "pk"))
+
+
+def macro_for(user: Any, macro_id: int) -> Macro:
+    """One macro `user` may apply, or 404 (someone else's personal macro is not there for them)."""
+    macro = _usable_macros(user).filter(pk=macro_id).first()
+    if macro is None:
+        raise Http404
+    return macro

@@ -17,6 +17,8 @@ urlpatterns = [
     path("<int:ticket_id>/status/", views.change_status, name="status"),
     path("<int:ticket_id>/merge/", views.merge, name="merge"),
     path("<int:ticket_id>/subticket/", views.subticket, name="subticket"),
+    path("<int:ticket_id>/macros/preview/", views.macro_preview, name="macro_preview"),
+    path("<int:ticket_id>/macros/apply/", views.apply_macro, name="apply_macro"),
     path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("calls/<int:call_id>/recording/", views.call_recording, name="call_recording"),
 ]

@@ -29,6 +29,7 @@ from tickets import search as ticket_search
 from tickets.forms import (
     AssignForm,
     EscalateForm,
+    MacroForm,
     MergeForm,
     MessageForm,
     NewTicketForm,
@@ -177,7 +178,7 @@ def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200, **b
     forms = {
         "message_form": MessageForm(), "assign_form": AssignForm(), "transfer_form": TransferForm(),
         "escalate_form": EscalateForm(), "status_form": StatusForm(), "merge_form": MergeForm(),
-        "subticket_form": SubTicketForm(), **bound,
+        "subticket_form": SubTicketForm(), "macro_form": MacroForm(), **bound,
     }
     allowed = allowed_targets(ticket)
     forms["status_form"].fields["status"].choices = [  # type: ignore[attr-defined]
@@ -194,6 +195,7 @@ def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200, **b
         "facts": customer_context.facts_for(ticket.customer_id),
         "related_links": links.links_for(ticket, user),
         "canned": canned,
+        "macros": selectors.macros_for(user),
         "clocks": sla.clocks(ticket, now=now),
         "now": now,
         "desk_strings": DESK_STRINGS,
@@ -289,6 +291,29 @@ def _subticket(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> st
     return str(_("Sub-ticket %(number)s created.") % {"number": child.number})
 
 
+def _apply_macro(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
+    try:
+        macro = selectors.macro_for(request.user, data["macro"])
+    except Http404:
+        raise ValidationError({"macro": _("No such macro for you.")}) from None
+    services.macro_apply(macro=macro, ticket=ticket, actor=_user(request))
+    return str(_("Macro “%(macro)s” applied.") % {"macro": macro.title})
+
+
+@_desk
+@require_GET
+def macro_preview(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """What a macro would do to this ticket: a fragment for the ticket page (htmx), else a page of its own."""
+    ticket = selectors.ticket_for_user(request.user, ticket_id)
+    macro_id = _int(request.GET.get("macro"))
+    if macro_id is None:
+        raise Http404
+    macro = selectors.macro_for(request.user, macro_id)
+    plan = services.macro_plan(macro=macro, ticket=ticket, actor=_user(request))
+    template = "tickets/_macro_preview.html" if request.headers.get("HX-Request") else "tickets/macro_preview.html"
+    return render(request, template, {"plan": plan, "ticket": ticket})
+
+
 reply = _action("message_form", MessageForm, _write_message)
 assign = _action("assign_form", AssignForm, _assign)
 transfer = _action("transfer_form", TransferForm, _transfer)
@@ -296,6 +321,7 @@ escalate = _action("escalate_form", EscalateForm, _escalate)
 change_status = _action("status_form", StatusForm, _status)
 merge = _action("merge_form", MergeForm, _merge)
 subticket = _action("subticket_form", SubTicketForm, _subticket)
+apply_macro = _action("macro_form", MacroForm, _apply_macro)
 
 
 @_desk

@@ -29,6 +29,7 @@ from tickets.models.config import (
     TeamSettings,
 )
 from tickets.models.email import EmailMessage, Mailbox
+from tickets.models.macros import Macro, MacroAction
 from tickets.models.search import TicketSearch
 from tickets.models.tickets import (
     NO_DUE,
@@ -60,6 +61,8 @@ __all__ = [
     "Escalation",
     "InboundMessage",
     "KeywordRule",
+    "Macro",
+    "MacroAction",
     "Mailbox",
     "Notification",
     "OutboundMessage",

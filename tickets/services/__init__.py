@@ -11,6 +11,8 @@ from tickets.services.collaboration import (
     ticket_merge,
 )
 from tickets.services.escalation import check_nudges, sla_sweep, ticket_escalate, ticket_nudge
+from tickets.services.macros import MacroPlan, MacroRefused, macro_apply, macro_plan
+from tickets.services.properties import ticket_update_properties
 from tickets.services.surveys import (
     SurveyTokenInvalid,
     survey_create,
@@ -34,6 +36,8 @@ from tickets.workflow import InvalidTransition
 __all__ = [
     "AgentUnavailable",
     "InvalidTransition",
+    "MacroPlan",
+    "MacroRefused",
     "NotAllowed",
     "SurveyTokenInvalid",
     "TicketError",
@@ -42,6 +46,8 @@ __all__ = [
     "canned_response_fill",
     "canned_response_render",
     "check_nudges",
+    "macro_apply",
+    "macro_plan",
     "sla_sweep",
     "survey_create",
     "survey_for_token",
@@ -61,4 +67,5 @@ __all__ = [
     "ticket_take_next",
     "ticket_transfer",
     "ticket_transition",
+    "ticket_update_properties",
 ]
