@@ -44,7 +44,7 @@ from tests.factories import AgentProfileFactory, CustomerProfileFactory, StoreFa
 from tests.knowledge.factories import ArticleFactory
 from tests.reports.quality_factories import finished_ticket, make_scorecard, queued_review
 from tickets import services as ticket_services
-from tickets.models import Macro, MacroAction, Ticket, TicketAttachment
+from tickets.models import BulkJob, Macro, MacroAction, Ticket, TicketAttachment
 from tickets.services.surveys import survey_create, survey_token
 
 ROLES = ["anonymous", "customer", "agent", "supervisor", "qa", "merchant_staff", "admin", "integrator"]
@@ -96,6 +96,7 @@ class World:
     public_article: Article
     internal_article: Article
     macro: Macro
+    bulk_job: BulkJob
     clients: dict[str, Client] = field(default_factory=dict)
 
     def client(self, role: str) -> Client:
@@ -171,6 +172,8 @@ def world(db: None, settings: Any, tmp_path: Any) -> World:
                                                               user=other_customer, kind="image", upload=_png()),
         request=request, other_request=other_request, survey_token=survey_token(survey),
         macro=_shared_macro(),
+        bulk_job=BulkJob.objects.create(actor=agent, action=BulkJob.Action.TAG, params={"tag": "x"},
+                                        ticket_ids=[ticket.pk]),
         public_article=ArticleFactory.create(slug="public-guide"),
         internal_article=ArticleFactory.create(slug="internal-guide", audience=Article.Audience.INTERNAL),
     )
@@ -379,6 +382,12 @@ ROUTES: dict[str, Route] = {
     # Which tickets each desk role finds (never another team's) is asserted in tests/tickets/test_search.py.
     "desk/tickets/search/": Route("GET", fixed("/desk/tickets/search/?q=%E9%80%80%E6%AC%BE"), DESK),
     "desk/tickets/next/": Route("POST", fixed("/desk/tickets/next/"), DESK),
+    # An empty bulk form: refused with a message and sent back to the queue (302) for the desk.
+    "desk/tickets/bulk/": Route("POST", fixed("/desk/tickets/bulk/"), DESK),
+    # Another agent's job is hidden (404); supervisors, QA and admins see every job.
+    "desk/tickets/bulk/<int:job_id>/": Route(
+        "GET", lambda w: f"/desk/tickets/bulk/{w.bulk_job.pk}/",
+        expect("403", anonymous="login", agent="ok", supervisor="ok", qa="ok", admin="ok")),
     # The customer downloads their own files here too; anyone else without access finds nothing.
     # A call that does not exist: the desk may look (404), nobody else gets that far; own and other calls
     # are probed in tests/channels/test_calls.py.

@@ -21,6 +21,7 @@ from profiles.selectors import user_has_role
 from service_center.core.facts import Branch, FactQuery, grouped_facts, in_window, seconds_between
 from tickets.models import (
     OPEN_STATUSES,
+    BulkJob,
     CallRecord,
     CannedResponse,
     Macro,
@@ -391,3 +392,19 @@ def macro_for(user: Any, macro_id: int) -> Macro:
     if macro is None:
         raise Http404
     return macro
+
+
+def queue_ticket_ids(user: Any, view: QueueView | str, *, filters: QueueFilters | None = None,
+                     limit: int = COUNT_CAP) -> list[int]:
+    """The ids of a queue view's tickets, most urgent first, at most `limit` (a bulk action's "all matching")."""
+    tickets = apply_queue_filters(_queue_base(user, QueueView(view), timezone.now()), filters or QueueFilters())
+    return list(tickets.order_by("due_at", "id").values_list("pk", flat=True)[:limit])
+
+
+def bulk_job_for(user: Any, job_id: int) -> BulkJob:
+    """A bulk action's progress: for the agent who started it, and for supervisors."""
+    jobs = BulkJob.objects.all() if sees_all_tickets(user) else BulkJob.objects.filter(actor_id=user.pk)
+    job = jobs.filter(pk=job_id).first()
+    if job is None:
+        raise Http404
+    return job

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from tickets.services import calls, channels, delivery, escalation, outbound
+from tickets.services import bulk, calls, channels, delivery, escalation, outbound
 
 
 # No result backend is configured and beat never reads the counts: don't store them.
@@ -57,3 +57,9 @@ def fetch_wechat_media(message_id: int) -> bool:
 @shared_task(acks_late=True, ignore_result=True)
 def fetch_call_recording(call_pk: int) -> bool:
     return calls.call_recording_fetch(call_pk=call_pk)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def run_bulk_job(job_id: int) -> None:
+    """A bulk action of more than a hundred tickets; a redelivery resumes where the job stands."""
+    bulk.bulk_job_run(job_id=job_id)

@@ -11,7 +11,7 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from profiles.models import User
+from profiles.selectors import agent_users
 from service_center.core import customer_context, flags
 from service_center.core.api import ApplicationError
 from service_center.core.durations import duration_units
@@ -28,6 +29,7 @@ from tickets import desk_selectors, links, selectors, services, sla
 from tickets import search as ticket_search
 from tickets.forms import (
     AssignForm,
+    BulkForm,
     EscalateForm,
     MacroForm,
     MergeForm,
@@ -39,7 +41,8 @@ from tickets.forms import (
     SubTicketForm,
     TransferForm,
 )
-from tickets.models import Ticket, TicketMessage
+from tickets.models import BulkJob, Ticket, TicketMessage
+from tickets.services import bulk as bulk_service
 from tickets.workflow import allowed_targets
 
 # The knowledge suggestions panel, rolled out by a canary flag (see service_center/core/flags.py).
@@ -76,7 +79,12 @@ def _user(request: HttpRequest) -> User:
 
 def _filters(request: HttpRequest, form_class: type[QueueFilterForm] = QueueFilterForm
              ) -> tuple[QueueFilterForm, selectors.QueueFilters]:
-    form = form_class(request.GET)
+    return _filters_from(request.GET, form_class)
+
+
+def _filters_from(query: QueryDict, form_class: type[QueueFilterForm] = QueueFilterForm
+                  ) -> tuple[QueueFilterForm, selectors.QueueFilters]:
+    form = form_class(query)
     # A bad filter value is shown as a form error and ignored, not a 500 or an empty queue.
     data = form.cleaned_data if form.is_valid() else {
         name: form.cleaned_data.get(name, "") for name in form.fields if name not in form.errors
@@ -117,6 +125,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         "team_ids": selectors.team_ids_for(request.user),
         "desk_strings": DESK_STRINGS,
     }
+    if not request.headers.get("HX-Request"):
+        context["bulk_form"] = _bulk_form(request, initial={"view": view, "filters": context["filter_query"]})
+        context["bulk_strings"] = {"selected": _("%(n)s selected")}
     template = "tickets/_queue_rows.html" if request.headers.get("HX-Request") else "tickets/queue.html"
     return render(request, template, context)
 
@@ -354,3 +365,61 @@ def call_recording(request: HttpRequest, call_id: int) -> HttpResponseBase:
     call = desk_selectors.call_with_recording(request.user, call_id)
     return FileResponse(call.recording.open("rb"), content_type=call.recording_type,
                         filename=(call.recording.name or "recording").rsplit("/", 1)[-1])
+
+
+def _bulk_form(request: HttpRequest, data: Any = None, initial: dict[str, Any] | None = None) -> BulkForm:
+    team_ids = selectors.team_ids_for(request.user)
+    agents = agent_users().order_by("username")
+    if team_ids:  # an agent hands work to colleagues in their teams
+        agents = agents.filter(agent_profile__teams__in=team_ids).distinct()
+    return BulkForm(data, agents=agents, macros=selectors.macros_for(request.user), initial=initial)
+
+
+def _bulk_ticket_ids(request: HttpRequest, data: dict[str, Any]) -> list[int]:
+    if data["scope"] == "selected":
+        return [int(value) for value in request.POST.getlist("ticket") if value.isdigit()]
+    view_form = QueryDict(data["filters"])
+    _form, filters = _filters_from(view_form)
+    try:
+        view = selectors.QueueView(data["view"] or selectors.QueueView.TEAM)
+    except ValueError:
+        raise ValidationError({"view": _("Unknown queue view.")}) from None
+    return selectors.queue_ticket_ids(request.user, view, filters=filters, limit=bulk_service.MAX_TICKETS + 1)
+
+
+@_desk
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Start a bulk action from the queue, then show its progress (at once complete for a hundred or fewer)."""
+    form = _bulk_form(request, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            ids = _bulk_ticket_ids(request, data)
+            target_id = None
+            if data["action"] == BulkJob.Action.MERGE:
+                target_id = desk_selectors.ticket_by_key(request.user, data["target"].strip()).pk
+            params = {"assignee_id": data["assignee"].pk if data["assignee"] else None, "status": data["status"],
+                      "priority": data["priority"], "tag": data["tag"], "macro_id": data["macro"],
+                      "target_id": target_id}
+            job = services.bulk_job_create(actor=_user(request), action=data["action"], params=params,
+                                           ticket_ids=[*ids, target_id] if target_id else ids)
+        except Http404:
+            form.add_error("target", _("No ticket with this number in your queues."))
+        except (ValidationError, ApplicationError) as error:
+            add_refusal(form, error)
+        else:
+            return HttpResponseRedirect(reverse("desk_tickets:bulk_job", args=[job.pk]))
+    for field, refusals in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for refusal in refusals:
+            messages.error(request, f"{label}: {refusal}" if label else str(refusal))
+    return HttpResponseRedirect(f"{reverse('desk_tickets:queue')}?{form.data.get('filters', '')}")
+
+
+@_desk
+@require_GET
+def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = selectors.bulk_job_for(request.user, job_id)
+    template = "tickets/_bulk_progress.html" if request.headers.get("HX-Request") else "tickets/bulk_job.html"
+    return render(request, template, {"job": job})

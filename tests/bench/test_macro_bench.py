@@ -28,7 +28,7 @@ def test_macro_apply_bench(report: Any) -> None:
     SlaPolicyFactory.create(priority=Priority.NORMAL, first_response_minutes=60, resolution_minutes=480)
     SlaPolicyFactory.create(priority=Priority.URGENT, first_response_minutes=30, resolution_minutes=240)
     macro = Macro.objects.create(title="催发货")
-    steps = [
+    steps: list[dict[str, Any]] = [
         {"kind": Kind.REPLY, "text": "{{ customer.name }} 您好，{{ ticket.number }} 已为您催促。"},  # noqa: RUF001
         {"kind": Kind.NOTE, "text": "已联系仓库"},
         {"kind": Kind.PRIORITY, "priority": Priority.URGENT},

@@ -1,3 +1,4 @@
+from tickets.models.bulk import BulkJob
 from tickets.models.channels import (
     CallRecord,
     InboundMessage,
@@ -49,6 +50,7 @@ __all__ = [
     "PAUSED_STATUSES",
     "PRIORITY_ORDER",
     "AgentRegions",
+    "BulkJob",
     "BusinessCalendar",
     "BusinessHours",
     "CalendarOverride",

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 
 from tickets.errors import AgentUnavailable, NotAllowed, TicketError, TicketTaken
+from tickets.services.bulk import bulk_job_create, bulk_job_run
 from tickets.services.collaboration import (
     canned_response_fill,
     canned_response_render,
@@ -43,6 +44,8 @@ __all__ = [
     "TicketError",
     "TicketTaken",
     "ValidationError",
+    "bulk_job_create",
+    "bulk_job_run",
     "canned_response_fill",
     "canned_response_render",
     "check_nudges",
