@@ -372,7 +372,9 @@ def _bulk_form(request: HttpRequest, data: Any = None, initial: dict[str, Any] |
     agents = agent_users().order_by("username")
     if team_ids:  # an agent hands work to colleagues in their teams
         agents = agents.filter(agent_profile__teams__in=team_ids).distinct()
-    return BulkForm(data, agents=agents, macros=selectors.macros_for(request.user), initial=initial)
+    # Its own ids: the queue's filter form beside it has fields of the same names.
+    return BulkForm(data, agents=agents, macros=selectors.macros_for(request.user), initial=initial,
+                    auto_id="bulk_%s")
 
 
 def _bulk_ticket_ids(request: HttpRequest, data: dict[str, Any]) -> list[int]:
