@@ -382,6 +382,10 @@ ROUTES: dict[str, Route] = {
     # Which tickets each desk role finds (never another team's) is asserted in tests/tickets/test_search.py.
     "desk/tickets/search/": Route("GET", fixed("/desk/tickets/search/?q=%E9%80%80%E6%AC%BE"), DESK),
     "desk/tickets/next/": Route("POST", fixed("/desk/tickets/next/"), DESK),
+    # An empty saved-view form is refused with a message (302 back to the queue) for the desk.
+    "desk/tickets/views/": Route("POST", fixed("/desk/tickets/views/"), DESK),
+    # A view that is not theirs: refused with a message and sent back to the queue (302) for the desk.
+    "desk/tickets/views/<int:view_id>/<str:change>/": Route("POST", fixed("/desk/tickets/views/999999/up/"), DESK),
     # An empty bulk form: refused with a message and sent back to the queue (302) for the desk.
     "desk/tickets/bulk/": Route("POST", fixed("/desk/tickets/bulk/"), DESK),
     # Another agent's job is hidden (404); supervisors, QA and admins see every job.

@@ -225,3 +225,16 @@ class BulkForm(forms.Form):
             agents if agents is not None else agent_users().order_by("username"))
         self.fields["macro"].choices = [  # type: ignore[attr-defined]
             ("", "---------"), *((macro.pk, macro.title) for macro in macros)]
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60, widget=forms.TextInput(attrs={"class": "input"}))
+    team = forms.ModelChoiceField(label=_("Share with team"), queryset=Team.objects.none(), required=False,
+                                  empty_label=_("Only me"), widget=forms.Select(attrs={"class": "select"}))
+    queue_view = forms.CharField(max_length=12, required=False, widget=forms.HiddenInput)
+    terms = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
+    filters = forms.CharField(max_length=500, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams if teams is not None else Team.objects.none()  # type: ignore[attr-defined]

@@ -187,12 +187,18 @@ def queue_counts(user: Any, *, filters: QueueFilters | None = None, now: datetim
                  cap: int = COUNT_CAP) -> dict[str, str]:
     """Per view: the count up to `cap`, then "1,000+" — a bounded scan, never a full COUNT(*)."""
     now = now or timezone.now()
-    counts = {}
-    for view in QueueView:
-        tickets = apply_queue_filters(_queue_base(user, view, now), filters or QueueFilters())
-        n = tickets.order_by()[: cap + 1].count()
-        counts[str(view)] = f"{cap:,}+" if n > cap else str(n)
-    return counts
+    return {str(view): queue_count(user, view, filters=filters, now=now, cap=cap) for view in QueueView}
+
+
+def capped_count(tickets: QuerySet[Ticket], cap: int = COUNT_CAP) -> str:
+    n = tickets.order_by()[: cap + 1].count()
+    return f"{cap:,}+" if n > cap else str(n)
+
+
+def queue_count(user: Any, view: QueueView | str, *, filters: QueueFilters | None = None,
+                now: datetime | None = None, cap: int = COUNT_CAP) -> str:
+    tickets = apply_queue_filters(_queue_base(user, QueueView(view), now or timezone.now()), filters or QueueFilters())
+    return capped_count(tickets, cap)
 
 
 def ticket_detail(user: Any, ticket_id: int, *, before_id: int | None = None, limit: int = MESSAGE_PAGE

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from profiles.models import User
+from profiles.models import Team, User
 from profiles.selectors import agent_users
 from service_center.core import customer_context, flags
 from service_center.core.api import ApplicationError
@@ -36,6 +36,7 @@ from tickets.forms import (
     MessageForm,
     NewTicketForm,
     QueueFilterForm,
+    SavedViewForm,
     SearchFilterForm,
     StatusForm,
     SubTicketForm,
@@ -114,20 +115,22 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = selectors.queue(request.user, view, filters=filters, cursor=request.GET.get("after") or None)
     clocks = sla.clocks_for_many(page.tickets, now=timezone.now())
     counts = selectors.queue_counts(request.user, filters=filters) if not request.headers.get("HX-Request") else {}
+    filter_query = _query_without(request, "view", "after")
     context = {
         "view": view,
         "views": [(str(v), label, counts.get(str(v), "")) for v, label in selectors.QUEUE_VIEW_LABELS.items()],
         "form": form,
         "page": page,
         "rows": [(ticket, sla.most_urgent(clocks.get(ticket.pk, []))) for ticket in page.tickets],
-        "filter_query": _query_without(request, "view", "after"),
+        "filter_query": filter_query,
         "rows_query": _query_without(request, "after"),
         "team_ids": selectors.team_ids_for(request.user),
         "desk_strings": DESK_STRINGS,
     }
     if not request.headers.get("HX-Request"):
-        context["bulk_form"] = _bulk_form(request, initial={"view": view, "filters": context["filter_query"]})
+        context["bulk_form"] = _bulk_form(request, initial={"view": view, "filters": filter_query})
         context["bulk_strings"] = {"selected": _("%(n)s selected")}
+        context.update(_saved_views_context(request, queue_view=str(view), terms="", filters=filter_query))
     template = "tickets/_queue_rows.html" if request.headers.get("HX-Request") else "tickets/queue.html"
     return render(request, template, context)
 
@@ -139,7 +142,9 @@ def search_results(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request, SearchFilterForm)
     query = ticket_search.parse(request.GET.get("q", ""))
     page = desk_selectors.search_page(request.user, query, filters=filters, before=_int(request.GET.get("before")))
-    context = {"query": query, "page": page, "form": form, "more_query": _query_without(request, "before")}
+    context = {"query": query, "page": page, "form": form, "more_query": _query_without(request, "before"),
+               **_saved_views_context(request, queue_view="", terms=request.GET.get("q", "")[:200],
+                                      filters=_query_without(request, "before", "q"))}
     return render(request, "tickets/search.html", context)
 
 
@@ -425,3 +430,48 @@ def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
     job = selectors.bulk_job_for(request.user, job_id)
     template = "tickets/_bulk_progress.html" if request.headers.get("HX-Request") else "tickets/bulk_job.html"
     return render(request, template, {"job": job})
+
+
+def _saved_views_context(request: HttpRequest, *, queue_view: str, terms: str, filters: str) -> dict[str, Any]:
+    form = SavedViewForm(initial={"queue_view": queue_view, "terms": terms, "filters": filters},
+                         teams=Team.objects.filter(agents__user=_user(request)).order_by("name"), auto_id="saved_%s")
+    return {"saved_views": desk_selectors.saved_views_for(request.user), "saved_view_form": form}
+
+
+@_desk
+@require_POST
+def saved_view_create(request: HttpRequest) -> HttpResponse:
+    form = SavedViewForm(request.POST, teams=Team.objects.filter(agents__user=_user(request)))
+    if form.is_valid():
+        data = form.cleaned_data
+        query = QueryDict(data["filters"])
+        filters = {name: query.get(name, "") for name in services.SAVED_VIEW_FILTERS}
+        try:
+            saved = services.saved_view_create(owner=_user(request), name=data["name"], team=data["team"],
+                                               queue_view=data["queue_view"], terms=data["terms"], filters=filters)
+        except (ValidationError, ApplicationError) as error:
+            add_refusal(form, error)
+        else:
+            messages.success(request, _("View “%(name)s” saved.") % {"name": saved.name})
+            return HttpResponseRedirect(desk_selectors.saved_view_url(saved))
+    for field, refusals in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for refusal in refusals:
+            messages.error(request, f"{label}: {refusal}" if label else str(refusal))
+    return HttpResponseRedirect(reverse("desk_tickets:queue"))
+
+
+@_desk
+@require_POST
+def saved_view_change(request: HttpRequest, view_id: int, change: str) -> HttpResponse:
+    """Delete a saved view, or move it up or down the owner's list."""
+    if change not in ("delete", "up", "down"):
+        raise Http404
+    try:
+        if change == "delete":
+            services.saved_view_delete(owner=_user(request), view_id=view_id)
+        else:
+            services.saved_view_move(owner=_user(request), view_id=view_id, up=change == "up")
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return HttpResponseRedirect(reverse("desk_tickets:queue"))

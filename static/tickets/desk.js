@@ -42,7 +42,7 @@
       var ticked = Array.from(document.querySelectorAll('input[name="ticket"]:checked')).map(function (box) {
         return box.value;
       });
-      ["queue-tabs", "queue-body"].forEach(function (id) {
+      ["queue-tabs", "queue-body", "saved-views-list"].forEach(function (id) {
         var fresh = doc.getElementById(id);
         var current = document.getElementById(id);
         if (fresh && current) {

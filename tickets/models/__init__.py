@@ -31,6 +31,7 @@ from tickets.models.config import (
 )
 from tickets.models.email import EmailMessage, Mailbox
 from tickets.models.macros import Macro, MacroAction
+from tickets.models.saved_views import SavedView
 from tickets.models.search import TicketSearch
 from tickets.models.tickets import (
     NO_DUE,
@@ -71,6 +72,7 @@ __all__ = [
     "Priority",
     "RoutingRule",
     "SatisfactionSurvey",
+    "SavedView",
     "SlaEvent",
     "SlaPolicy",
     "SocialSource",

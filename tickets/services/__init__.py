@@ -14,6 +14,8 @@ from tickets.services.collaboration import (
 from tickets.services.escalation import check_nudges, sla_sweep, ticket_escalate, ticket_nudge
 from tickets.services.macros import MacroPlan, MacroRefused, macro_apply, macro_plan
 from tickets.services.properties import ticket_update_properties
+from tickets.services.saved_views import FILTER_NAMES as SAVED_VIEW_FILTERS
+from tickets.services.saved_views import saved_view_create, saved_view_delete, saved_view_move
 from tickets.services.surveys import (
     SurveyTokenInvalid,
     survey_create,
@@ -35,6 +37,7 @@ from tickets.services.tickets import (
 from tickets.workflow import InvalidTransition
 
 __all__ = [
+    "SAVED_VIEW_FILTERS",
     "AgentUnavailable",
     "InvalidTransition",
     "MacroPlan",
@@ -51,6 +54,9 @@ __all__ = [
     "check_nudges",
     "macro_apply",
     "macro_plan",
+    "saved_view_create",
+    "saved_view_delete",
+    "saved_view_move",
     "sla_sweep",
     "survey_create",
     "survey_for_token",
