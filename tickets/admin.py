@@ -17,6 +17,8 @@ from tickets import search as ticket_search
 from tickets.email import admin as email_admin  # noqa: F401  (registers the e-mail channel's admin)
 from tickets.models import (
     AgentRegions,
+    Automation,
+    AutomationRun,
     BusinessCalendar,
     BusinessHours,
     CalendarOverride,
@@ -163,6 +165,36 @@ class MacroAdmin(HistoryAdmin):
     readonly_fields = ("usage_count", "last_used_at")
     inlines = (MacroActionInline,)
     ordering = ("-usage_count", "title")
+
+
+@admin.register(Automation)
+class AutomationAdmin(HistoryAdmin):
+    list_display = ("name", "active", "position", "anchor", "hours", "macro", "max_per_run")
+    list_filter = ("active", "anchor")
+    list_select_related = ("macro",)
+    search_fields = ("name",)
+    autocomplete_fields = ("team", "macro")
+    readonly_fields = ("matching_now",)
+
+    @admin.display(description=_("Would change now (dry run)"))
+    def matching_now(self, automation: Automation) -> str:
+        if automation.pk is None:
+            return "-"
+        from tickets.services.automations import matching_now
+
+        rows, count = matching_now(automation)
+        numbers = ", ".join(ticket.number for ticket in rows)
+        shown = _("%(count)s ticket(s) match before the business-hours check: %(numbers)s") % {
+            "count": "1,000+" if count > 1000 else count, "numbers": numbers or "-"}
+        return str(shown)
+
+
+@admin.register(AutomationRun)
+class AutomationRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("automation", "ticket", "anchor_at", "ran_at", "error")
+    list_filter = ("automation",)
+    list_select_related = ("automation", "ticket")
+    search_fields = ("ticket__number",)
 
 
 @admin.register(DeskSettings)

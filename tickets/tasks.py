@@ -2,14 +2,15 @@
 
 from celery import shared_task
 
-from tickets.services import bulk, calls, channels, delivery, escalation, outbound
+from tickets.services import automations, bulk, calls, channels, delivery, escalation, outbound
 
 
 # No result backend is configured and beat never reads the counts: don't store them.
 @shared_task(acks_late=True, ignore_result=True)
 def sweep_sla() -> dict[str, int]:
-    """Beat runs this every minute over the indexed `next_sla_check_at`; each alarm fires once."""
-    return escalation.sla_sweep()
+    """Beat runs this every minute over the indexed `next_sla_check_at`; each alarm fires once. The
+    automations follow on the same beat, each firing once per ticket and window."""
+    return {**escalation.sla_sweep(), **automations.automations_sweep()}
 
 
 @shared_task(acks_late=True, ignore_result=True)

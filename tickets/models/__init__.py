@@ -1,3 +1,4 @@
+from tickets.models.automations import Automation, AutomationRun
 from tickets.models.bulk import BulkJob
 from tickets.models.channels import (
     CallRecord,
@@ -51,6 +52,8 @@ __all__ = [
     "PAUSED_STATUSES",
     "PRIORITY_ORDER",
     "AgentRegions",
+    "Automation",
+    "AutomationRun",
     "BulkJob",
     "BusinessCalendar",
     "BusinessHours",
