@@ -6,6 +6,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 from simple_history.models import HistoricalRecords
 
 from profiles.models import Team
@@ -60,7 +61,7 @@ class Automation(models.Model):
         return not (self.priority or self.channel or self.team_id or self.tag or self.vip_only or self.untouched)
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         if not self.statuses:
             errors["statuses"] = _("Choose at least one status.")
         if self.hours is not None and self.hours < 1:
