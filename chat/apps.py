@@ -17,12 +17,15 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         from chat import realtime  # noqa: F401  (subscribes the live chat broadcasts)
+        from chat.article_links import linked_articles
         from chat.customer_merge import HANDLER
         from chat.timeline import chat_entries
         from service_center.core import customer_merge, customer_timeline
+        from tickets import macro_articles
 
         customer_timeline.register(chat_entries)
         customer_merge.register(HANDLER)
+        macro_articles.register(linked_articles)
 
     def seed_demo(self, stdout: Any) -> None:
         from chat.demo_data import seed

@@ -160,3 +160,8 @@ def editors() -> list[User]:
         .distinct()
         .order_by("pk")
     )
+
+
+def public_articles_by_id(article_ids: list[int]) -> list[Article]:
+    """Published articles a customer may read, among these ids (what a reply may link to)."""
+    return list(_listed(Article.Audience.PUBLIC).filter(pk__in=article_ids))

@@ -44,7 +44,7 @@ from tests.factories import AgentProfileFactory, CustomerProfileFactory, StoreFa
 from tests.knowledge.factories import ArticleFactory
 from tests.reports.quality_factories import finished_ticket, make_scorecard, queued_review
 from tickets import services as ticket_services
-from tickets.models import Ticket, TicketAttachment
+from tickets.models import BulkJob, Macro, MacroAction, Ticket, TicketAttachment
 from tickets.services.surveys import survey_create, survey_token
 
 ROLES = ["anonymous", "customer", "agent", "supervisor", "qa", "merchant_staff", "admin", "integrator"]
@@ -95,6 +95,8 @@ class World:
     survey_token: str
     public_article: Article
     internal_article: Article
+    macro: Macro
+    bulk_job: BulkJob
     clients: dict[str, Client] = field(default_factory=dict)
 
     def client(self, role: str) -> Client:
@@ -110,6 +112,12 @@ def _png(name: str = "photo.png") -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), (10, 120, 200)).save(buffer, format="PNG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def _shared_macro() -> Macro:
+    macro = Macro.objects.create(title="记录")
+    MacroAction.objects.create(macro=macro, kind=MacroAction.Kind.NOTE, text="已查看")
+    return macro
 
 
 @pytest.fixture
@@ -163,6 +171,9 @@ def world(db: None, settings: Any, tmp_path: Any) -> World:
         other_chat_attachment=chat_services.attachment_upload(conversation_id=other_conversation.pk,
                                                               user=other_customer, kind="image", upload=_png()),
         request=request, other_request=other_request, survey_token=survey_token(survey),
+        macro=_shared_macro(),
+        bulk_job=BulkJob.objects.create(actor=agent, action=BulkJob.Action.TAG, params={"tag": "x"},
+                                        ticket_ids=[ticket.pk]),
         public_article=ArticleFactory.create(slug="public-guide"),
         internal_article=ArticleFactory.create(slug="internal-guide", audience=Article.Audience.INTERNAL),
     )
@@ -372,6 +383,16 @@ ROUTES: dict[str, Route] = {
     "desk/tickets/search/": Route("GET", fixed("/desk/tickets/search/?q=%E9%80%80%E6%AC%BE"), DESK),
     "desk/tickets/next/": Route("POST", fixed("/desk/tickets/next/"), DESK),
     "desk/tickets/lookup/<str:kind>/": Route("GET", fixed("/desk/tickets/lookup/agent/?q=a"), DESK),
+    # An empty saved-view form is refused with a message (302 back to the queue) for the desk.
+    "desk/tickets/views/": Route("POST", fixed("/desk/tickets/views/"), DESK),
+    # A view that is not theirs: refused with a message and sent back to the queue (302) for the desk.
+    "desk/tickets/views/<int:view_id>/<str:change>/": Route("POST", fixed("/desk/tickets/views/999999/up/"), DESK),
+    # An empty bulk form: refused with a message and sent back to the queue (302) for the desk.
+    "desk/tickets/bulk/": Route("POST", fixed("/desk/tickets/bulk/"), DESK),
+    # Another agent's job is hidden (404); supervisors, QA and admins see every job.
+    "desk/tickets/bulk/<int:job_id>/": Route(
+        "GET", lambda w: f"/desk/tickets/bulk/{w.bulk_job.pk}/",
+        expect("403", anonymous="login", agent="ok", supervisor="ok", qa="ok", admin="ok")),
     # The customer downloads their own files here too; anyone else without access finds nothing.
     # A call that does not exist: the desk may look (404), nobody else gets that far; own and other calls
     # are probed in tests/channels/test_calls.py.
@@ -391,8 +412,13 @@ ROUTES: dict[str, Route] = {
             # Another team's ticket: the page is a read-only summary of where it is; every action is refused.
             other=expect("403", anonymous="login", agent="ok" if action == "" else "404", supervisor="ok", qa="ok",
                          admin="ok"))
-        for action in ("", "reply/", "pick/", "assign/", "transfer/", "escalate/", "status/", "merge/", "subticket/")
+        for action in ("", "reply/", "pick/", "assign/", "transfer/", "escalate/", "status/", "merge/", "subticket/",
+                       "macros/apply/")
     },
+    "desk/tickets/<int:ticket_id>/macros/preview/": Route(
+        "GET", lambda w: f"/desk/tickets/{w.ticket.pk}/macros/preview/?macro={w.macro.pk}", DESK,
+        other_url=lambda w: f"/desk/tickets/{w.other_ticket.pk}/macros/preview/?macro={w.macro.pk}",
+        other=expect("403", anonymous="login", agent="404", supervisor="ok", qa="ok", admin="ok")),
     # After-sales: customers, merchants, arbitration.
     "aftersales/": Route("GET", fixed("/aftersales/"), SIGNED_IN),
     "aftersales/orders/<int:order_id>/": Route(

@@ -4,6 +4,7 @@ keyword rules, canned responses, desk settings; tickets read-mostly (status move
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -11,10 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from profiles.admin import HistoryAdmin
 from service_center.core.admin_mixins import ReadOnlyAdminMixin
+from tickets import macro_articles
 from tickets import search as ticket_search
 from tickets.email import admin as email_admin  # noqa: F401  (registers the e-mail channel's admin)
 from tickets.models import (
     AgentRegions,
+    Automation,
+    AutomationRun,
     BusinessCalendar,
     BusinessHours,
     CalendarOverride,
@@ -25,6 +29,8 @@ from tickets.models import (
     Escalation,
     InboundMessage,
     KeywordRule,
+    Macro,
+    MacroAction,
     OutboundMessage,
     RoutingRule,
     SatisfactionSurvey,
@@ -120,6 +126,75 @@ class CannedResponseAdmin(HistoryAdmin):
     list_select_related = ("owner", "category")
     search_fields = ("title", "shortcut")
     autocomplete_fields = ("owner", "category")
+
+
+class MacroActionFormSet(forms.BaseInlineFormSet):
+    """An article link goes out with a reply, so a macro that links one needs a reply step; the article must
+    be published."""
+
+    def clean(self) -> None:
+        super().clean()
+        kept = [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        kinds = {form.cleaned_data.get("kind") for form in kept}
+        if MacroAction.Kind.ARTICLE in kinds and MacroAction.Kind.REPLY not in kinds:
+            raise forms.ValidationError(_("An article link goes out with a reply: add a reply step."))
+        language = self.instance.language if self.instance else ""
+        for form in kept:
+            article_id = form.cleaned_data.get("article_id")
+            if (form.cleaned_data.get("kind") == MacroAction.Kind.ARTICLE and article_id
+                    and article_id not in macro_articles.resolve([article_id], language)):
+                form.add_error("article_id", _("No published article has this id."))
+
+
+class MacroActionInline(admin.StackedInline):
+    model = MacroAction
+    formset = MacroActionFormSet
+    extra = 1
+    fields = ("position", "kind", "text", "status", "priority", "ticket_type", "category", "tags", "team", "agent",
+              "article_id")
+    autocomplete_fields = ("category", "team", "agent")
+
+
+@admin.register(Macro)
+class MacroAdmin(HistoryAdmin):
+    list_display = ("title", "language", "owner", "team", "active", "usage_count", "last_used_at")
+    list_filter = ("active", "language", ("owner", admin.EmptyFieldListFilter), "team")
+    list_select_related = ("owner", "team")
+    search_fields = ("title", "description")
+    autocomplete_fields = ("owner", "team")
+    readonly_fields = ("usage_count", "last_used_at")
+    inlines = (MacroActionInline,)
+    ordering = ("-usage_count", "title")
+
+
+@admin.register(Automation)
+class AutomationAdmin(HistoryAdmin):
+    list_display = ("name", "active", "position", "anchor", "hours", "macro", "max_per_run")
+    list_filter = ("active", "anchor")
+    list_select_related = ("macro",)
+    search_fields = ("name",)
+    autocomplete_fields = ("team", "macro")
+    readonly_fields = ("matching_now",)
+
+    @admin.display(description=_("Would change now (dry run)"))
+    def matching_now(self, automation: Automation) -> str:
+        if automation.pk is None:
+            return "-"
+        from tickets.services.automations import matching_now
+
+        rows, count = matching_now(automation)
+        numbers = ", ".join(ticket.number for ticket in rows)
+        shown = _("%(count)s ticket(s) match before the business-hours check: %(numbers)s") % {
+            "count": "1,000+" if count > 1000 else count, "numbers": numbers or "-"}
+        return str(shown)
+
+
+@admin.register(AutomationRun)
+class AutomationRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("automation", "ticket", "anchor_at", "ran_at", "error")
+    list_filter = ("automation",)
+    list_select_related = ("automation", "ticket")
+    search_fields = ("ticket__number",)
 
 
 @admin.register(DeskSettings)

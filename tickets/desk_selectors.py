@@ -8,11 +8,13 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from profiles.models import Team
 from profiles.selectors import agent_users
 from tickets import search, selectors
-from tickets.models import CallRecord, Ticket, TicketAttachment, TicketMessage
+from tickets.models import CallRecord, SavedView, Ticket, TicketAttachment, TicketMessage
 
 RECENT_TICKETS = 5
 SEARCH_PAGE = 25
@@ -158,3 +160,45 @@ def lookup(kind: str, text: str) -> list[dict[str, str]]:
     return [{"value": username, "label": f"{display_name or username} ({username})"}
             for username, display_name in agents.order_by("username").values_list("username", "display_name")[
                 :LOOKUP_LIMIT]]
+
+
+@dataclass(frozen=True)
+class SavedViewRow:
+    view: SavedView
+    url: str
+    count: str  # capped like the queue tabs: "1,000+" past the cap
+    own: bool
+
+
+SAVED_VIEWS_SHOWN = 40
+
+
+def saved_view_url(view: SavedView) -> str:
+    if view.terms:
+        return f"{reverse('desk_tickets:search')}?{urlencode({'q': view.terms, **view.filters})}"
+    return f"{reverse('desk_tickets:queue')}?{urlencode({'view': view.queue_view, **view.filters})}"
+
+
+def _saved_view_count(user: Any, view: SavedView) -> str:
+    filters = selectors.QueueFilters(**view.filters)
+    if view.terms:
+        found = search.search(searchable_tickets(user, filters), search.parse(view.terms), user=user,
+                              include_notes=is_desk(user), limit=selectors.COUNT_CAP + 1)
+        n = len(found.values_list("pk", flat=True))
+        return f"{selectors.COUNT_CAP:,}+" if n > selectors.COUNT_CAP else str(n)
+    try:
+        return selectors.queue_count(user, view.queue_view or selectors.QueueView.TEAM, filters=filters)
+    except ValueError:  # a view name that no longer exists counts nothing
+        return "0"
+
+
+def saved_views_for(user: Any) -> list[SavedViewRow]:
+    """The user's own views in their order, then the views colleagues shared with their teams; each with a
+    bounded count (one capped query per view)."""
+    team_ids = selectors.team_ids_for(user)
+    views = sorted(
+        SavedView.objects.filter(Q(owner_id=user.pk) | Q(team_id__in=team_ids)).select_related("owner", "team")
+        [:SAVED_VIEWS_SHOWN],
+        key=lambda view: (view.owner_id != user.pk, view.position if view.owner_id == user.pk else 0, view.name))
+    return [SavedViewRow(view=view, url=saved_view_url(view), count=_saved_view_count(user, view),
+                         own=view.owner_id == user.pk) for view in views]

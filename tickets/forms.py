@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from profiles.models import Team, User
 from profiles.selectors import agent_users
-from tickets.models import Category, Channel, Priority, Status, TicketMessage
+from tickets.models import BulkJob, Category, Channel, Priority, Status, TicketMessage
 
 MAX_UPLOADS = 5
 TEXT = forms.Textarea(attrs={"class": "input", "rows": 4})
@@ -214,3 +214,52 @@ class NewTicketForm(forms.Form):
         if customer is None:
             raise forms.ValidationError(_("No customer has this username, id, phone or e-mail."))
         return customer
+
+
+class MacroForm(forms.Form):
+    macro = forms.IntegerField(label=_("Macro"), min_value=1, widget=forms.HiddenInput)
+
+
+class BulkForm(forms.Form):
+    """A bulk action from the queue: the selected rows, or every ticket the current view and filters match."""
+
+    SCOPES = (("selected", _("Selected tickets")), ("matching", _("Every ticket matching this view")))
+    action = forms.ChoiceField(label=_("Action"), choices=BulkJob.Action.choices,
+                               widget=forms.Select(attrs={"class": "select"}))
+    scope = forms.ChoiceField(label=_("Which tickets"), choices=SCOPES, initial="selected",
+                              widget=forms.RadioSelect)
+    assignee = forms.ModelChoiceField(label=_("Agent"), queryset=User.objects.none(), required=False,
+                                      empty_label=_("Nobody (back to the queue)"),
+                                      widget=forms.Select(attrs={"class": "select"}))
+    status = forms.ChoiceField(label=_("New status"), choices=[("", "---------"), *Status.choices], required=False,
+                               widget=forms.Select(attrs={"class": "select"}))
+    priority = forms.ChoiceField(label=_("Priority"), choices=[("", "---------"), *Priority.choices],
+                                 required=False, widget=forms.Select(attrs={"class": "select"}))
+    tag = forms.CharField(label=_("Tag"), max_length=30, required=False,
+                          widget=forms.TextInput(attrs={"class": "input"}))
+    macro = forms.TypedChoiceField(label=_("Macro"), coerce=int, required=False, empty_value=None,
+                                   widget=forms.Select(attrs={"class": "select"}))
+    target = forms.CharField(label=_("Merge into ticket number"), max_length=20, required=False,
+                             widget=forms.TextInput(attrs={"class": "input", "placeholder": "T2026…"}))
+    view = forms.CharField(max_length=20, required=False, widget=forms.HiddenInput)
+    filters = forms.CharField(max_length=500, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, agents: Any = None, macros: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = (  # type: ignore[attr-defined]
+            agents if agents is not None else agent_users().order_by("username"))
+        self.fields["macro"].choices = [  # type: ignore[attr-defined]
+            ("", "---------"), *((macro.pk, macro.title) for macro in macros)]
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60, widget=forms.TextInput(attrs={"class": "input"}))
+    team = forms.ModelChoiceField(label=_("Share with team"), queryset=Team.objects.none(), required=False,
+                                  empty_label=_("Only me"), widget=forms.Select(attrs={"class": "select"}))
+    queue_view = forms.CharField(max_length=12, required=False, widget=forms.HiddenInput)
+    terms = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
+    filters = forms.CharField(max_length=500, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams if teams is not None else Team.objects.none()  # type: ignore[attr-defined]

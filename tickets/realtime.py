@@ -16,12 +16,13 @@ ALL_GROUP = "tickets.all"
 TICKET_EVENTS = (
     "ticket.created", "ticket.replied", "ticket.note_added", "ticket.assigned", "ticket.status_changed",
     "ticket.transferred", "ticket.escalated", "ticket.merged", "ticket.nudged", "ticket.child_created",
+    "ticket.updated",
 )
 # Integrators may subscribe to these (admin → webhook endpoints); notes and mentions stay internal.
 WEBHOOK_EVENTS = (
     "ticket.created", "ticket.replied", "ticket.assigned", "ticket.status_changed", "ticket.transferred",
     "ticket.escalated", "ticket.merged", "ticket.nudged", "ticket.child_created", "ticket.linked",
-    "ticket.survey_sent", "ticket.survey_submitted",
+    "ticket.survey_sent", "ticket.survey_submitted", "ticket.updated",
 )
 # What the customer's page may hear of: their own conversation and status, never internal work.
 CUSTOMER_EVENTS = frozenset({"ticket.replied", "ticket.status_changed", "ticket.merged"})

@@ -21,8 +21,10 @@ from profiles.selectors import user_has_role
 from service_center.core.facts import Branch, FactQuery, grouped_facts, in_window, seconds_between
 from tickets.models import (
     OPEN_STATUSES,
+    BulkJob,
     CallRecord,
     CannedResponse,
+    Macro,
     Notification,
     SatisfactionSurvey,
     SlaEvent,
@@ -187,12 +189,18 @@ def queue_counts(user: Any, *, filters: QueueFilters | None = None, now: datetim
                  cap: int = COUNT_CAP) -> dict[str, str]:
     """Per view: the count up to `cap`, then "1,000+" — a bounded scan, never a full COUNT(*)."""
     now = now or timezone.now()
-    counts = {}
-    for view in QueueView:
-        tickets = apply_queue_filters(_queue_base(user, view, now), filters or QueueFilters())
-        n = tickets.order_by()[: cap + 1].count()
-        counts[str(view)] = f"{cap:,}+" if n > cap else str(n)
-    return counts
+    return {str(view): queue_count(user, view, filters=filters, now=now, cap=cap) for view in QueueView}
+
+
+def capped_count(tickets: QuerySet[Ticket], cap: int = COUNT_CAP) -> str:
+    n = tickets.order_by()[: cap + 1].count()
+    return f"{cap:,}+" if n > cap else str(n)
+
+
+def queue_count(user: Any, view: QueueView | str, *, filters: QueueFilters | None = None,
+                now: datetime | None = None, cap: int = COUNT_CAP) -> str:
+    tickets = apply_queue_filters(_queue_base(user, QueueView(view), now or timezone.now()), filters or QueueFilters())
+    return capped_count(tickets, cap)
 
 
 def ticket_detail(user: Any, ticket_id: int, *, before_id: int | None = None, limit: int = MESSAGE_PAGE
@@ -377,3 +385,41 @@ TICKET_EXPORT_FIELDS = (
 def tickets_created_between(start: datetime, end: datetime) -> QuerySet[Ticket]:
     """Tickets created in a window, oldest first, for exports (which stream it with values_list().iterator())."""
     return Ticket.objects.filter(created_at__gte=start, created_at__lt=end).order_by("created_at", "id")
+
+
+def _usable_macros(user: Any) -> QuerySet[Macro]:
+    """Active macros `user` may apply: their own, and shared ones for every team or for one of theirs."""
+    teams = Team.objects.filter(agents__user=user).values("pk")
+    return (
+        Macro.objects.filter(active=True)
+        .filter(Q(owner_id=user.pk) | Q(owner__isnull=True))
+        .filter(Q(team__isnull=True) | Q(team__in=teams))
+    )
+
+
+def macros_for(user: Any) -> list[Macro]:
+    return list(_usable_macros(user).order_by("title", "pk"))
+
+
+def macro_for(user: Any, macro_id: int) -> Macro:
+    """One macro `user` may apply, or 404 (someone else's personal macro is not there for them)."""
+    macro = _usable_macros(user).filter(pk=macro_id).first()
+    if macro is None:
+        raise Http404
+    return macro
+
+
+def queue_ticket_ids(user: Any, view: QueueView | str, *, filters: QueueFilters | None = None,
+                     limit: int = COUNT_CAP) -> list[int]:
+    """The ids of a queue view's tickets, most urgent first, at most `limit` (a bulk action's "all matching")."""
+    tickets = apply_queue_filters(_queue_base(user, QueueView(view), timezone.now()), filters or QueueFilters())
+    return list(tickets.order_by("due_at", "id").values_list("pk", flat=True)[:limit])
+
+
+def bulk_job_for(user: Any, job_id: int) -> BulkJob:
+    """A bulk action's progress: for the agent who started it, and for supervisors."""
+    jobs = BulkJob.objects.all() if sees_all_tickets(user) else BulkJob.objects.filter(actor_id=user.pk)
+    job = jobs.filter(pk=job_id).first()
+    if job is None:
+        raise Http404
+    return job

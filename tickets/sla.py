@@ -317,3 +317,22 @@ def clocks_for_many(tickets: list[Ticket], *, now: datetime) -> dict[int, list[C
                           calendar=calendars.get(ticket.sla_policy.calendar_id) if ticket.sla_policy else None)
         for ticket in tickets
     }
+
+
+def retarget(ticket: Ticket, *, now: datetime) -> None:
+    """After a priority change: the policy for the new priority, its targets counted from creation as if it
+    had applied from the start (time paused so far still added); answered and stopped targets stay as they are."""
+    policy = policy_for(channel=ticket.channel, priority=ticket.priority)
+    if policy is None or policy.pk == ticket.sla_policy_id:
+        return
+    ticket.sla_policy = policy
+    calendar = load_calendar(policy.calendar_id)
+    paused = timedelta(seconds=ticket.sla_paused_seconds)
+    if ticket.first_response_due_at is not None and ticket.first_responded_at is None:
+        ticket.first_response_due_at = add_business_time(
+            ticket.created_at, timedelta(minutes=policy.first_response_minutes) + paused, calendar)
+    if ticket.resolution_due_at is not None and ticket.solved_at is None:
+        ticket.resolution_due_at = add_business_time(
+            ticket.created_at, timedelta(minutes=policy.resolution_minutes) + paused, calendar)
+    if ticket.sla_paused_at is None:
+        refresh(ticket, now=now, calendar=calendar)

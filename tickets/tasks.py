@@ -2,14 +2,15 @@
 
 from celery import shared_task
 
-from tickets.services import calls, channels, delivery, escalation, outbound
+from tickets.services import automations, bulk, calls, channels, delivery, escalation, outbound
 
 
 # No result backend is configured and beat never reads the counts: don't store them.
 @shared_task(acks_late=True, ignore_result=True)
 def sweep_sla() -> dict[str, int]:
-    """Beat runs this every minute over the indexed `next_sla_check_at`; each alarm fires once."""
-    return escalation.sla_sweep()
+    """Beat runs this every minute over the indexed `next_sla_check_at`; each alarm fires once. The
+    automations follow on the same beat, each firing once per ticket and window."""
+    return {**escalation.sla_sweep(), **automations.automations_sweep()}
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -57,3 +58,9 @@ def fetch_wechat_media(message_id: int) -> bool:
 @shared_task(acks_late=True, ignore_result=True)
 def fetch_call_recording(call_pk: int) -> bool:
     return calls.call_recording_fetch(call_pk=call_pk)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def run_bulk_job(job_id: int) -> None:
+    """A bulk action of more than a hundred tickets; a redelivery resumes where the job stands."""
+    bulk.bulk_job_run(job_id=job_id)

@@ -13,7 +13,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    QueryDict,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
@@ -21,7 +29,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from profiles.models import User
+from profiles.models import Team, User
+from profiles.selectors import agent_users
 from service_center.core import customer_context, flags
 from service_center.core.api import ApplicationError
 from service_center.core.durations import duration_units
@@ -30,17 +39,21 @@ from tickets import desk_selectors, links, selectors, services, sla
 from tickets import search as ticket_search
 from tickets.forms import (
     AssignForm,
+    BulkForm,
     EscalateForm,
+    MacroForm,
     MergeForm,
     MessageForm,
     NewTicketForm,
     QueueFilterForm,
+    SavedViewForm,
     SearchFilterForm,
     StatusForm,
     SubTicketForm,
     TransferForm,
 )
-from tickets.models import Ticket, TicketMessage
+from tickets.models import BulkJob, Ticket, TicketMessage
+from tickets.services import bulk as bulk_service
 from tickets.workflow import allowed_targets
 
 # The knowledge suggestions panel, rolled out by a canary flag (see service_center/core/flags.py).
@@ -84,7 +97,12 @@ def _user(request: HttpRequest) -> User:
 
 def _filters(request: HttpRequest, form_class: type[QueueFilterForm] = QueueFilterForm
              ) -> tuple[QueueFilterForm, selectors.QueueFilters]:
-    form = form_class(request.GET)
+    return _filters_from(request.GET, form_class)
+
+
+def _filters_from(query: QueryDict, form_class: type[QueueFilterForm] = QueueFilterForm
+                  ) -> tuple[QueueFilterForm, selectors.QueueFilters]:
+    form = form_class(query)
     # A bad filter value is shown as a form error and ignored, not a 500 or an empty queue.
     data = form.cleaned_data if form.is_valid() else {
         name: form.cleaned_data.get(name, "") for name in form.fields if name not in form.errors
@@ -114,17 +132,22 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = selectors.queue(request.user, view, filters=filters, cursor=request.GET.get("after") or None)
     clocks = sla.clocks_for_many(page.tickets, now=timezone.now())
     counts = selectors.queue_counts(request.user, filters=filters) if not request.headers.get("HX-Request") else {}
+    filter_query = _query_without(request, "view", "after")
     context = {
         "view": view,
         "views": [(str(v), label, counts.get(str(v), "")) for v, label in selectors.QUEUE_VIEW_LABELS.items()],
         "form": form,
         "page": page,
         "rows": [(ticket, sla.most_urgent(clocks.get(ticket.pk, []))) for ticket in page.tickets],
-        "filter_query": _query_without(request, "view", "after"),
+        "filter_query": filter_query,
         "rows_query": _query_without(request, "after"),
         "team_ids": selectors.team_ids_for(request.user),
         "desk_strings": DESK_STRINGS,
     }
+    if not request.headers.get("HX-Request"):
+        context["bulk_form"] = _bulk_form(request, initial={"view": view, "filters": filter_query})
+        context["bulk_strings"] = {"selected": _("%(n)s selected")}
+        context.update(_saved_views_context(request, queue_view=str(view), terms="", filters=filter_query))
     template = "tickets/_queue_rows.html" if request.headers.get("HX-Request") else "tickets/queue.html"
     return render(request, template, context)
 
@@ -136,7 +159,9 @@ def search_results(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request, SearchFilterForm)
     query = ticket_search.parse(request.GET.get("q", ""))
     page = desk_selectors.search_page(request.user, query, filters=filters, before=_int(request.GET.get("before")))
-    context = {"query": query, "page": page, "form": form, "more_query": _query_without(request, "before")}
+    context = {"query": query, "page": page, "form": form, "more_query": _query_without(request, "before"),
+               **_saved_views_context(request, queue_view="", terms=request.GET.get("q", "")[:200],
+                                      filters=_query_without(request, "before", "q"))}
     return render(request, "tickets/search.html", context)
 
 
@@ -195,7 +220,7 @@ def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200, **b
     forms = {
         "message_form": MessageForm(), "assign_form": AssignForm(), "transfer_form": TransferForm(),
         "escalate_form": EscalateForm(), "status_form": StatusForm(), "merge_form": MergeForm(),
-        "subticket_form": SubTicketForm(), **bound,
+        "subticket_form": SubTicketForm(), "macro_form": MacroForm(), **bound,
     }
     allowed = allowed_targets(ticket)
     forms["status_form"].fields["status"].choices = [  # type: ignore[attr-defined]
@@ -212,6 +237,7 @@ def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200, **b
         "facts": customer_context.facts_for(ticket.customer_id),
         "related_links": links.links_for(ticket, user),
         "canned": canned,
+        "macros": selectors.macros_for(user),
         "clocks": sla.clocks(ticket, now=now),
         "now": now,
         "desk_strings": DESK_STRINGS,
@@ -313,6 +339,29 @@ def _subticket(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> st
     return str(_("Sub-ticket %(number)s created.") % {"number": child.number})
 
 
+def _apply_macro(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
+    try:
+        macro = selectors.macro_for(request.user, data["macro"])
+    except Http404:
+        raise ValidationError({"macro": _("No such macro for you.")}) from None
+    services.macro_apply(macro=macro, ticket=ticket, actor=_user(request))
+    return str(_("Macro “%(macro)s” applied.") % {"macro": macro.title})
+
+
+@_desk
+@require_GET
+def macro_preview(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """What a macro would do to this ticket: a fragment for the ticket page (htmx), else a page of its own."""
+    ticket = selectors.ticket_for_user(request.user, ticket_id)
+    macro_id = _int(request.GET.get("macro"))
+    if macro_id is None:
+        raise Http404
+    macro = selectors.macro_for(request.user, macro_id)
+    plan = services.macro_plan(macro=macro, ticket=ticket, actor=_user(request))
+    template = "tickets/_macro_preview.html" if request.headers.get("HX-Request") else "tickets/macro_preview.html"
+    return render(request, template, {"plan": plan, "ticket": ticket})
+
+
 reply = _action("message_form", MessageForm, _write_message)
 assign = _action("assign_form", AssignForm, _assign)
 transfer = _action("transfer_form", TransferForm, _transfer)
@@ -320,6 +369,7 @@ escalate = _action("escalate_form", EscalateForm, _escalate)
 change_status = _action("status_form", StatusForm, _status)
 merge = _action("merge_form", MergeForm, _merge)
 subticket = _action("subticket_form", SubTicketForm, _subticket)
+apply_macro = _action("macro_form", MacroForm, _apply_macro)
 
 
 @_desk
@@ -352,3 +402,108 @@ def call_recording(request: HttpRequest, call_id: int) -> HttpResponseBase:
     call = desk_selectors.call_with_recording(request.user, call_id)
     return FileResponse(call.recording.open("rb"), content_type=call.recording_type,
                         filename=(call.recording.name or "recording").rsplit("/", 1)[-1])
+
+
+def _bulk_form(request: HttpRequest, data: Any = None, initial: dict[str, Any] | None = None) -> BulkForm:
+    team_ids = selectors.team_ids_for(request.user)
+    agents = agent_users().order_by("username")
+    if team_ids:  # an agent hands work to colleagues in their teams
+        agents = agents.filter(agent_profile__teams__in=team_ids).distinct()
+    # Its own ids: the queue's filter form beside it has fields of the same names.
+    return BulkForm(data, agents=agents, macros=selectors.macros_for(request.user), initial=initial,
+                    auto_id="bulk_%s")
+
+
+def _bulk_ticket_ids(request: HttpRequest, data: dict[str, Any]) -> list[int]:
+    if data["scope"] == "selected":
+        return [int(value) for value in request.POST.getlist("ticket") if value.isdigit()]
+    view_form = QueryDict(data["filters"])
+    _form, filters = _filters_from(view_form)
+    try:
+        view = selectors.QueueView(data["view"] or selectors.QueueView.TEAM)
+    except ValueError:
+        raise ValidationError({"view": _("Unknown queue view.")}) from None
+    return selectors.queue_ticket_ids(request.user, view, filters=filters, limit=bulk_service.MAX_TICKETS + 1)
+
+
+@_desk
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Start a bulk action from the queue, then show its progress (at once complete for a hundred or fewer)."""
+    form = _bulk_form(request, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            ids = _bulk_ticket_ids(request, data)
+            target_id = None
+            if data["action"] == BulkJob.Action.MERGE:
+                target_id = desk_selectors.ticket_by_key(request.user, data["target"].strip()).pk
+            params = {"assignee_id": data["assignee"].pk if data["assignee"] else None, "status": data["status"],
+                      "priority": data["priority"], "tag": data["tag"], "macro_id": data["macro"],
+                      "target_id": target_id}
+            job = services.bulk_job_create(actor=_user(request), action=data["action"], params=params,
+                                           ticket_ids=[*ids, target_id] if target_id else ids)
+        except Http404:
+            form.add_error("target", _("No ticket with this number in your queues."))
+        except (ValidationError, ApplicationError) as error:
+            add_refusal(form, error)
+        else:
+            return HttpResponseRedirect(reverse("desk_tickets:bulk_job", args=[job.pk]))
+    for field, refusals in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for refusal in refusals:
+            messages.error(request, f"{label}: {refusal}" if label else str(refusal))
+    return HttpResponseRedirect(f"{reverse('desk_tickets:queue')}?{form.data.get('filters', '')}")
+
+
+@_desk
+@require_GET
+def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = selectors.bulk_job_for(request.user, job_id)
+    template = "tickets/_bulk_progress.html" if request.headers.get("HX-Request") else "tickets/bulk_job.html"
+    return render(request, template, {"job": job})
+
+
+def _saved_views_context(request: HttpRequest, *, queue_view: str, terms: str, filters: str) -> dict[str, Any]:
+    form = SavedViewForm(initial={"queue_view": queue_view, "terms": terms, "filters": filters},
+                         teams=Team.objects.filter(agents__user=_user(request)).order_by("name"), auto_id="saved_%s")
+    return {"saved_views": desk_selectors.saved_views_for(request.user), "saved_view_form": form}
+
+
+@_desk
+@require_POST
+def saved_view_create(request: HttpRequest) -> HttpResponse:
+    form = SavedViewForm(request.POST, teams=Team.objects.filter(agents__user=_user(request)))
+    if form.is_valid():
+        data = form.cleaned_data
+        query = QueryDict(data["filters"])
+        filters = {name: query.get(name, "") for name in services.SAVED_VIEW_FILTERS}
+        try:
+            saved = services.saved_view_create(owner=_user(request), name=data["name"], team=data["team"],
+                                               queue_view=data["queue_view"], terms=data["terms"], filters=filters)
+        except (ValidationError, ApplicationError) as error:
+            add_refusal(form, error)
+        else:
+            messages.success(request, _("View “%(name)s” saved.") % {"name": saved.name})
+            return HttpResponseRedirect(desk_selectors.saved_view_url(saved))
+    for field, refusals in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for refusal in refusals:
+            messages.error(request, f"{label}: {refusal}" if label else str(refusal))
+    return HttpResponseRedirect(reverse("desk_tickets:queue"))
+
+
+@_desk
+@require_POST
+def saved_view_change(request: HttpRequest, view_id: int, change: str) -> HttpResponse:
+    """Delete a saved view, or move it up or down the owner's list."""
+    if change not in ("delete", "up", "down"):
+        raise Http404
+    try:
+        if change == "delete":
+            services.saved_view_delete(owner=_user(request), view_id=view_id)
+        else:
+            services.saved_view_move(owner=_user(request), view_id=view_id, up=change == "up")
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return HttpResponseRedirect(reverse("desk_tickets:queue"))

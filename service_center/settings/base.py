@@ -346,7 +346,7 @@ TASK_QUEUES: dict[str, list[str]] = {
     "bulk": [  # long batch work: exports, rollups, segments, nightly jobs, backups
         "reports.tasks.run_export", "reports.tasks.rollup_yesterday", "aftersales.tasks.segment_customers",
         "profiles.tasks.apply_tag_rules", "knowledge.tasks.draft_faqs_nightly",
-        "service_center.core.tasks.daily_backup",
+        "service_center.core.tasks.daily_backup", "tickets.tasks.run_bulk_job",
     ],
 }
 CELERY_TASK_ROUTES = {task: {"queue": queue} for queue, tasks in TASK_QUEUES.items() for task in tasks}

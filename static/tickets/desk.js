@@ -38,11 +38,21 @@
   function refreshQueue() {
     fetchHtml(window.location.href).then(function (html) {
       var doc = new DOMParser().parseFromString(html, "text/html");
-      ["queue-tabs", "queue-body"].forEach(function (id) {
+      // Rows ticked for a bulk action stay ticked when the live queue redraws.
+      var ticked = Array.from(document.querySelectorAll('input[name="ticket"]:checked')).map(function (box) {
+        return box.value;
+      });
+      ["queue-tabs", "queue-body", "saved-views-list"].forEach(function (id) {
         var fresh = doc.getElementById(id);
         var current = document.getElementById(id);
         if (fresh && current) {
           current.innerHTML = fresh.innerHTML;
+        }
+      });
+      ticked.forEach(function (id) {
+        var box = document.querySelector('input[name="ticket"][value="' + id + '"]');
+        if (box) {
+          box.checked = true;
         }
       });
       freshIds.forEach(function (id) {

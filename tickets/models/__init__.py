@@ -1,3 +1,5 @@
+from tickets.models.automations import Automation, AutomationRun
+from tickets.models.bulk import BulkJob
 from tickets.models.channels import (
     CallRecord,
     InboundMessage,
@@ -29,6 +31,8 @@ from tickets.models.config import (
     TeamSettings,
 )
 from tickets.models.email import EmailMessage, Mailbox
+from tickets.models.macros import Macro, MacroAction
+from tickets.models.saved_views import SavedView
 from tickets.models.search import TicketSearch
 from tickets.models.tickets import (
     NO_DUE,
@@ -48,6 +52,9 @@ __all__ = [
     "PAUSED_STATUSES",
     "PRIORITY_ORDER",
     "AgentRegions",
+    "Automation",
+    "AutomationRun",
+    "BulkJob",
     "BusinessCalendar",
     "BusinessHours",
     "CalendarOverride",
@@ -60,12 +67,15 @@ __all__ = [
     "Escalation",
     "InboundMessage",
     "KeywordRule",
+    "Macro",
+    "MacroAction",
     "Mailbox",
     "Notification",
     "OutboundMessage",
     "Priority",
     "RoutingRule",
     "SatisfactionSurvey",
+    "SavedView",
     "SlaEvent",
     "SlaPolicy",
     "SocialSource",

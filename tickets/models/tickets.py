@@ -107,6 +107,10 @@ class Ticket(models.Model):
             models.Index(fields=["solved_at"], condition=models.Q(solved_at__isnull=False), name="ticket_solved_at"),
             models.Index(fields=["first_responded_at"], condition=models.Q(first_responded_at__isnull=False),
                          name="ticket_first_responded_at"),
+            # Automations' anchors that had no index: time since an update (open tickets) and pending since.
+            models.Index(fields=["updated_at"], condition=OPEN_Q, name="ticket_open_updated"),
+            models.Index(fields=["sla_paused_at"], condition=models.Q(sla_paused_at__isnull=False),
+                         name="ticket_paused_since"),
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(parent=models.F("id")), name="ticket_not_own_parent"),
@@ -182,6 +186,7 @@ class Notification(models.Model):
         ESCALATION = "escalation", _("Ticket escalated")
         ASSIGNMENT = "assignment", _("Ticket assigned")
         BOUNCE = "bounce", _("E-mail reply bounced")
+        AUTOMATION = "automation", _("Automation applied")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

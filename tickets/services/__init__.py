@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 
 from tickets.errors import AgentUnavailable, NotAllowed, TicketError, TicketTaken
+from tickets.services.bulk import bulk_job_create, bulk_job_run
 from tickets.services.collaboration import (
     canned_response_fill,
     canned_response_render,
@@ -11,6 +12,10 @@ from tickets.services.collaboration import (
     ticket_merge,
 )
 from tickets.services.escalation import check_nudges, sla_sweep, ticket_escalate, ticket_nudge
+from tickets.services.macros import MacroPlan, MacroRefused, macro_apply, macro_plan
+from tickets.services.properties import ticket_update_properties
+from tickets.services.saved_views import FILTER_NAMES as SAVED_VIEW_FILTERS
+from tickets.services.saved_views import saved_view_create, saved_view_delete, saved_view_move
 from tickets.services.surveys import (
     SurveyTokenInvalid,
     survey_create,
@@ -32,16 +37,26 @@ from tickets.services.tickets import (
 from tickets.workflow import InvalidTransition
 
 __all__ = [
+    "SAVED_VIEW_FILTERS",
     "AgentUnavailable",
     "InvalidTransition",
+    "MacroPlan",
+    "MacroRefused",
     "NotAllowed",
     "SurveyTokenInvalid",
     "TicketError",
     "TicketTaken",
     "ValidationError",
+    "bulk_job_create",
+    "bulk_job_run",
     "canned_response_fill",
     "canned_response_render",
     "check_nudges",
+    "macro_apply",
+    "macro_plan",
+    "saved_view_create",
+    "saved_view_delete",
+    "saved_view_move",
     "sla_sweep",
     "survey_create",
     "survey_for_token",
@@ -61,4 +76,5 @@ __all__ = [
     "ticket_take_next",
     "ticket_transfer",
     "ticket_transition",
+    "ticket_update_properties",
 ]

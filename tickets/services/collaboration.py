@@ -106,13 +106,23 @@ def canned_response_fill(*, response: CannedResponse | str, values: Mapping[str,
     return VARIABLE.sub(lambda match: values.get(match.group(1), match.group(0)), text)
 
 
-def canned_response_render(*, response: CannedResponse | str, ticket: Ticket, user: User | None = None) -> str:
-    """Fill `{{ customer.name }}`, `{{ ticket.number }}`, `{{ order.number }}`, `{{ agent.name }}`."""
-    values = {
+def ticket_variables(ticket: Ticket, user: User | None) -> dict[str, str]:
+    """The values of `{{ customer.name }}`, `{{ ticket.number }}`, `{{ order.number }}` ... for one ticket."""
+    return {
         "customer.name": str(ticket.customer),
         "ticket.number": ticket.number,
         "ticket.subject": ticket.subject,
         "order.number": ticket.order_number,
         "agent.name": str(user) if user is not None else "",
     }
-    return canned_response_fill(response=response, values=values, user=user)
+
+
+def unresolved_variables(text: str, values: Mapping[str, str]) -> list[str]:
+    """Variables in `text` that are unknown or empty for this ticket, in order, each once."""
+    names = dict.fromkeys(match.group(1) for match in VARIABLE.finditer(text))
+    return [name for name in names if not values.get(name)]
+
+
+def canned_response_render(*, response: CannedResponse | str, ticket: Ticket, user: User | None = None) -> str:
+    """Fill `{{ customer.name }}`, `{{ ticket.number }}`, `{{ order.number }}`, `{{ agent.name }}`."""
+    return canned_response_fill(response=response, values=ticket_variables(ticket, user), user=user)
