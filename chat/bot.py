@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
@@ -24,17 +25,40 @@ class BotAnswer:
 
 def answer(question: str, customer: User) -> BotAnswer | None:
     """An answer from the customer's own orders and requests when the question is about them, else a
-    knowledge-base answer the assistant is confident in, as plain text with the article's link."""
+    knowledge-base answer the assistant is confident in, as plain text with the article's link.
+
+    Written in the active language (the caller activates the customer's UI language): in English the
+    article's English text when it has one, else a line saying the answer exists only in Chinese,
+    with its link and the offer of a person."""
     from_records = order_questions.answer(question, customer.pk)
     if from_records is not None:
         return BotAnswer(text=from_records.text, confidence=from_records.confidence)
     found = answer_question(question, customer)
     if not found.confident or found.article is None:
         return None
-    snippet = strip_tags(str(found.snippet)).strip()
-    url = reverse("help:article", args=[found.article.slug])
-    lines = [found.article.title, snippet, _("Read more: %(url)s") % {"url": url}]
+    article = found.article
+    url = reverse("help:article", args=[article.slug])
+    if _reads_english() and not article.body_en:
+        lines = [_("I found an answer, but it is only available in Chinese: “%(title)s” %(url)s")
+                 % {"title": article.title_zh, "url": url},
+                 _("Press “Talk to a person” and an agent will help you in English.")]
+    else:
+        lines = [article.title, _excerpt(article) if _reads_english() else strip_tags(str(found.snippet)).strip(),
+                 _("Read more: %(url)s") % {"url": url}]
     return BotAnswer(text="\n".join(line for line in lines if line), confidence=found.confidence)
+
+
+EXCERPT_CHARS = 200
+
+
+def _reads_english() -> bool:
+    return (translation.get_language() or "").startswith("en")
+
+
+def _excerpt(article: Article) -> str:
+    # The search snippet quotes the Chinese text it matched; an English reader gets the English body's start.
+    text = " ".join(strip_tags(article.body_html_en or article.body_en).split())
+    return text if len(text) <= EXCERPT_CHARS else f"{text[:EXCERPT_CHARS - 1]}…"
 
 # Words that ask for a person outright, or say the customer is unhappy enough to need one.
 HANDOFF_KEYWORDS = ("人工", "投诉", "human", "complain")
