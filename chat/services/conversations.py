@@ -164,10 +164,10 @@ def conversation_start(
     return conversation, True
 
 
-def _handoff(conversation: Conversation, reason: str, language: str) -> None:
+def _handoff(conversation: Conversation, reason: str, language: str, *, announce: bool = False) -> None:
     """Out of hours the assistant points to the leave-a-message form and nothing is queued; otherwise
     the chat waits for its team and goes at once to an agent with room when the team assigns
-    automatically (chat.routing)."""
+    automatically (chat.routing). `announce`: the assistant first says it is finding someone."""
     with translation.override(language):
         if selectors.desk_availability().reason == "off_hours":
             _append(conversation, sender=Sender.BOT, body=_(
@@ -175,6 +175,8 @@ def _handoff(conversation: Conversation, reason: str, language: str) -> None:
                 "form on this page (%(url)s): it becomes a ticket, and an agent answers it on the next "
                 "business day.") % {"url": reverse("chat:widget") + "#leave-message"})
             return
+        if announce:
+            _append(conversation, sender=Sender.BOT, body=bot.handing_over())
         apply_transition(conversation, "handoff")
         decision = ticket_routing.decision_for(channel=Channel.CHAT, customer=conversation.customer)
         conversation.handoff_reason = reason
@@ -253,9 +255,7 @@ def _bot_reply(conversation: Conversation, text: str, language: str) -> None:
         if conversation.bot_misses < settings.CHAT_BOT_MAX_MISSES:
             return
         reason = "unanswered"
-    with translation.override(language):
-        _append(conversation, sender=Sender.BOT, body=bot.handing_over())
-    _handoff(conversation, reason, language)
+    _handoff(conversation, reason, language, announce=True)
 
 
 def message_send(
