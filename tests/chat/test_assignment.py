@@ -4,6 +4,7 @@ The customer's queue position comes with a wait estimate."""
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -96,7 +97,7 @@ def test_round_robin_takes_turns_and_manual_teams_wait_for_an_agent_to_pick(
 
 
 def test_an_agent_coming_online_gets_the_waiting_chats(
-    make_user: Callable[..., User], team: Team, django_capture_on_commit_callbacks: Callable[..., object]
+    make_user: Callable[..., User], team: Team, django_capture_on_commit_callbacks: Any
 ) -> None:
     waiting = hand_off(make_user("customer"))
     assert waiting.status == "waiting"
