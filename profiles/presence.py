@@ -50,15 +50,17 @@ def _locked(user: User) -> AgentProfile:
 
 
 def _settle(profile: AgentProfile, now: datetime, *, chose: bool = False) -> AgentProfile:
-    """Store and announce the effective presence of a profile whose row the caller holds locked
-    (announced also when only the choice changed: the agent's other tabs show it)."""
+    """Store and announce the effective presence of a profile whose row the caller holds locked, with a
+    new choice the caller set on it (`chose`; announced even when the presence stays: the agent's
+    other tabs show the choice). One save, so one history row per change."""
     has_live_tab = _live_tabs(now).filter(agent=profile).exists()
     presence = effective_presence(profile, has_live_tab=has_live_tab, now=now)
     changed = presence != profile.presence
-    if changed:
-        profile.presence = presence
+    profile.presence = presence
+    fields = [*(["presence"] if changed else []), *(["chosen_presence"] if chose else [])]
+    if fields:
         # save() so the change lands in the presence history (the clocks are excluded from it).
-        profile.save(update_fields=["presence"])
+        profile.save(update_fields=fields)
     if changed or chose:
         events.publish(PRESENCE_CHANGED_EVENT, user_id=profile.user_id, presence=presence,
                        chosen=profile.chosen_presence)
@@ -85,12 +87,12 @@ def presence_tab_open(*, user: User, tab: str, now: datetime | None = None) -> A
     """A desk page opened its socket. The first tab of a working session starts it online."""
     now = now or timezone.now()
     profile = _locked(user)
-    if not _live_tabs(now).filter(agent=profile).exists() and profile.chosen_presence != Presence.ONLINE:
+    restart = not _live_tabs(now).filter(agent=profile).exists() and profile.chosen_presence != Presence.ONLINE
+    if restart:
         profile.chosen_presence = Presence.ONLINE
-        profile.save(update_fields=["chosen_presence"])
     _keep_tab(profile, tab, now)
     _touch(profile, now, active=True)
-    return _settle(profile, now)
+    return _settle(profile, now, chose=restart)
 
 
 @transaction.atomic
@@ -111,9 +113,7 @@ def presence_choose(*, user: User, tab: str, presence: str, now: datetime | None
     now = now or timezone.now()
     profile = _locked(user)
     chose = profile.chosen_presence != presence
-    if chose:
-        profile.chosen_presence = presence
-        profile.save(update_fields=["chosen_presence"])
+    profile.chosen_presence = presence
     _keep_tab(profile, tab, now)
     _touch(profile, now, active=True)
     return _settle(profile, now, chose=chose)

@@ -575,11 +575,13 @@
     ratingForm.addEventListener("submit", function (event) {
       event.preventDefault();
       var choice = ratingForm.querySelector("input[name=rating]:checked");
+      // The chat's own error line is hidden with the ended chat's form: the rating has its own.
+      var ratingError = document.getElementById("chat-rating-error");
+      ratingError.textContent = choice ? "" : t("choose_rating");
+      ratingError.hidden = Boolean(choice);
       if (!choice) {
-        showError(t("choose_rating"));
         return;
       }
-      showError("");
       send({ type: "rate", rating: Number(choice.value), comment: document.getElementById("chat-rating-comment").value });
     });
   }
