@@ -17,9 +17,10 @@
   var CLOSE_UNAUTHENTICATED = 4401;
   var CLOSE_FORBIDDEN = 4403;
   // Links in a message: web addresses and this site's own paths (the assistant's "read more" and order
-  // pages), each starting a word (so "1/2" and "and/or" stay text). Captured whole so split() keeps
+  // pages), each starting after a space, an opening bracket or quote, or a colon or comma (so "1/2",
+  // "and/or" and "</b>" stay text). Captured whole so split() keeps
   // them; trailing punctuation is not part of the link.
-  var LINK = /((?<![\w/:])(?:https?:\/\/|\/(?=[A-Za-z0-9]))[^\s<>"'\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]*[^\s<>"'.,;:!?)\]\u3000-\u303f\uff01-\uff0f\uff1a-\uff20])/;
+  var LINK = /((?<=^|[\s(\[\uff08\u3010\u201c\u2018"'\uff1a\uff0c\u3001])(?:https?:\/\/|\/(?=[A-Za-z0-9]))[^\s<>"'\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]*[^\s<>"'.,;:!?)\]\u3000-\u303f\uff01-\uff0f\uff1a-\uff20])/;
 
   var root = document.getElementById("chat");
   if (!root) {

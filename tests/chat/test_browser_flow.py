@@ -11,7 +11,7 @@ from chat import services
 from chat.models import Conversation
 from profiles.models import AgentProfile, User
 from tests.browser import ARTIFACTS, in_thread
-from tests.chat.factories import chat_with_agent
+from tests.chat.factories import chat_with_agent, say
 from tests.chat.test_browser import session_cookie
 from tests.factories import AgentProfileFactory, CustomerProfileFactory
 
@@ -40,7 +40,9 @@ def agent_scene(asgi_live_server: str) -> tuple[User, Any]:
 @pytest.fixture
 def customer_scene(asgi_live_server: str) -> tuple[User, Conversation, Any]:
     customer = CustomerProfileFactory.create(user__display_name="周小芸").user
-    ended = chat_with_agent(customer, AgentProfileFactory.create(user__display_name="王磊").user)
+    agent = AgentProfileFactory.create(user__display_name="王磊").user
+    ended = chat_with_agent(customer, agent)
+    say(ended, agent, "详情：/aftersales/orders/SO123/。<b>粗体</b> javascript:alert(1) 1/2")  # noqa: RUF001
     services.conversation_end(conversation_id=ended.pk, user=customer)
     return customer, ended, session_cookie(customer, asgi_live_server)
 
@@ -92,6 +94,11 @@ def test_the_customer_may_skip_the_rating_and_a_refused_file_says_why(
 
     page.goto(f"{asgi_live_server}/help/chat/")
     page.wait_for_selector("#chat-rating:not([hidden])")
+    # Links in messages are clickable; everything else stays text, markup included.
+    links = page.locator("#chat-log a.msg__link")
+    assert links.count() == 1 and links.first.get_attribute("href") == "/aftersales/orders/SO123/"
+    assert page.locator("#chat-log b").count() == 0
+    assert "<b>粗体</b> javascript:alert(1) 1/2" in page.inner_text("#chat-log")
     assert page.locator("input[name=rating]:checked").count() == 0
     page.click("#chat-rate")  # nothing chosen: asked, not forced
     page.wait_for_selector("#chat-rating-error:not([hidden])")
