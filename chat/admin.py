@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
-from chat.models import ChatMessage, ChatSettings, Conversation
+from chat.models import ChatMessage, ChatSettings, ChatTeamSettings, Conversation
 from service_center.core.admin_mixins import ReadOnlyAdminMixin
 
 
@@ -24,6 +24,13 @@ class ChatSettingsAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(ChatTeamSettings)
+class ChatTeamSettingsAdmin(SimpleHistoryAdmin):
+    list_display = ("team", "strategy")
+    list_filter = ("strategy",)
+    autocomplete_fields = ("team",)
 
 
 @admin.register(Conversation)

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
@@ -27,10 +28,19 @@ class BotAnswer:
 
 
 def _article_answer(found: Answer) -> BotAnswer:
-    assert found.article is not None
-    snippet = strip_tags(str(found.snippet)).strip()
-    url = reverse("help:article", args=[found.article.slug])
-    lines = [found.article.title, snippet, _("Read more: %(url)s") % {"url": url}]
+    """The article in the active language (the caller activates the customer's UI language): in English the
+    article's English text when it has one, else a line saying the answer exists only in Chinese, with its
+    link and the offer of a person."""
+    article = found.article
+    assert article is not None
+    url = reverse("help:article", args=[article.slug])
+    if _reads_english() and not article.body_en:
+        lines = [_("I found an answer, but it is only available in Chinese: “%(title)s” %(url)s")
+                 % {"title": article.title_zh, "url": url},
+                 _("Press “Talk to a person” and an agent will help you in English.")]
+    else:
+        lines = [article.title, _excerpt(article) if _reads_english() else strip_tags(str(found.snippet)).strip(),
+                 _("Read more: %(url)s") % {"url": url}]
     return BotAnswer(text="\n".join(line for line in lines if line), confidence=found.confidence)
 
 
@@ -62,7 +72,22 @@ def answer(question: str, customer: User) -> BotAnswer | None:
 
 
 # Wording angry enough that a person should take over whatever was asked.
-ANGRY_PATTERN = re.compile(r"(垃圾|骗子|太差|气死|什么破|[!\uff01]{3})")
+ANGRY_PATTERN = re.compile(r"(垃圾|骗子|太差|气死|差评|什么破|[!\uff01]{3})")
+
+
+EXCERPT_CHARS = 200
+
+
+def _reads_english() -> bool:
+    return (translation.get_language() or "").startswith("en")
+
+
+def _excerpt(article: Article) -> str:
+    # The search snippet quotes the Chinese text it matched; an English reader gets the English body's start.
+    text = " ".join(strip_tags(article.body_html_en or article.body_en).split())
+    return text if len(text) <= EXCERPT_CHARS else f"{text[:EXCERPT_CHARS - 1]}…"
+
+
 
 
 def wants_human(text: str) -> str | None:

@@ -7,6 +7,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -31,6 +32,12 @@ RATE_WINDOW_SECONDS = 10.0
 LAYER_TIMEOUT_SECONDS = 5.0
 
 
+def _conversation_frame(conversation: Any) -> dict[str, Any]:
+    position = selectors.queue_position(conversation)
+    return conversation_payload(conversation, queue_position=position,
+                                wait_seconds=selectors.estimated_wait_seconds(position))
+
+
 def _join_frame(user: Any, conversation_id: int) -> dict[str, Any]:
     conversation, role = selectors.conversation_for_participant(user, conversation_id)
     messages, has_more = selectors.history_page(conversation_id)
@@ -38,7 +45,7 @@ def _join_frame(user: Any, conversation_id: int) -> dict[str, Any]:
     return {
         "type": "history",
         "role": role,
-        "conversation": conversation_payload(conversation, queue_position=selectors.queue_position(conversation)),
+        "conversation": _conversation_frame(conversation),
         "messages": [message_payload(message) for message in messages],
         "has_more": has_more,
         "read": read,
@@ -57,7 +64,7 @@ def _gap_frame(user: Any, conversation_id: int, last_seq: int) -> dict[str, Any]
     messages, has_more = selectors.history_since(conversation_id, after_seq=last_seq)
     return {
         "type": "gap",
-        "conversation": conversation_payload(conversation, queue_position=selectors.queue_position(conversation)),
+        "conversation": _conversation_frame(conversation),
         "messages": [message_payload(message) for message in messages],
         "has_more": has_more,
     }
@@ -149,6 +156,8 @@ class _JsonFrames(DirectDispatch, AsyncJsonWebsocketConsumer):
 class ChatConsumer(_JsonFrames):
     conversation_id: int = 0
     role: str = ""
+    # The language of the page holding the socket (`?lang=en`): the assistant answers in it.
+    language: str = ""
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -169,6 +178,7 @@ class ChatConsumer(_JsonFrames):
             await self.refuse(CLOSE_FORBIDDEN)
             return
         self.user, self.role = user, join["role"]
+        self.language = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("lang", [""])[0][:10]
         self._last_typing = 0.0
         await self.accept()
         await self.send_json(join)
@@ -219,6 +229,7 @@ class ChatConsumer(_JsonFrames):
         result, pushes = await self._write(
             services.message_send, conversation_id=self.conversation_id, author=self.user, client_id=client_id,
             body=_str_field(content, "body"), attachment_id=_int_field(content, "attachment", required=False),
+            language=self.language,
         )
         message = result.message
         # The ack first: the sender hears "stored" even while the channel layer is slow or down.
@@ -265,7 +276,7 @@ class ChatConsumer(_JsonFrames):
 
     async def _handoff(self, content: dict[str, Any]) -> None:
         _conversation, pushes = await self._write(services.conversation_handoff, conversation_id=self.conversation_id,
-                                                  customer=self.user)
+                                                  customer=self.user, language=self.language)
         await self._push(pushes)
 
     async def _end(self, content: dict[str, Any]) -> None:

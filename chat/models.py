@@ -4,6 +4,7 @@ import os
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.cache import cache
 from django.core.files.storage import FileSystemStorage
 from django.db import models
@@ -57,6 +58,11 @@ class Conversation(models.Model):
     # Set at handoff by the tickets routing rules: "take next" offers it to this team's agents first.
     team = models.ForeignKey("profiles.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                              verbose_name=_("team"))
+    # The skills the routing rule asked for (profiles.Skill ids): automatic assignment picks an agent
+    # holding all of them. Ids rather than a relation: read with the row, never joined.
+    skill_ids = ArrayField(models.PositiveIntegerField(), verbose_name=_("required skills"), default=list, blank=True)
+    # The language of the page the customer chats from: assistant and system lines are written in it.
+    language = models.CharField(_("language"), max_length=10, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.BOT)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB)
     # The sequence of the newest message; the next message takes last_seq + 1 under the row lock.
@@ -236,3 +242,29 @@ class ChatSettings(models.Model):
             cached, _created = cls.objects.get_or_create(pk=1)
             cache.set(cls.CACHE_KEY, cached, 60)
         return cached
+
+
+class ChatTeamSettings(models.Model):
+    """How a team's waiting chats reach its agents. A team without a row gets the least busy agent."""
+
+    class Strategy(models.TextChoices):
+        LEAST_BUSY = "least_busy", _("Automatic: least busy agent")
+        ROUND_ROBIN = "round_robin", _("Automatic: round robin")
+        MANUAL = "manual", _("Manual: agents pick from the queue")
+
+    team = models.OneToOneField("profiles.Team", on_delete=models.CASCADE, related_name="chat_settings",
+                                verbose_name=_("team"))
+    strategy = models.CharField(_("assignment"), max_length=20, choices=Strategy.choices,
+                                default=Strategy.LEAST_BUSY)
+    # The round-robin pointer: the agent who got the team's previous chat.
+    last_assigned_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False,
+    )
+    history = HistoricalRecords(excluded_fields=["last_assigned_agent"])
+
+    class Meta:
+        verbose_name = _("team chat assignment")
+        verbose_name_plural = _("team chat assignment")
+
+    def __str__(self) -> str:
+        return str(self.team)

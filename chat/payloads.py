@@ -44,7 +44,9 @@ def message_payload(message: ChatMessage) -> dict[str, Any]:
     }
 
 
-def conversation_payload(conversation: Conversation, *, queue_position: int | None = None) -> dict[str, Any]:
+def conversation_payload(
+    conversation: Conversation, *, queue_position: int | None = None, wait_seconds: int | None = None
+) -> dict[str, Any]:
     return {
         "id": conversation.pk,
         "status": conversation.status,
@@ -52,5 +54,6 @@ def conversation_payload(conversation: Conversation, *, queue_position: int | No
         "agent_id": conversation.agent_id,
         "last_seq": conversation.last_seq,
         "queue_position": queue_position,
+        "wait_seconds": wait_seconds,
         "rating": conversation.rating,
     }

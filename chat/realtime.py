@@ -14,6 +14,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from chat import selectors, services
+from profiles.models import AgentProfile
+from profiles.presence import PRESENCE_CHANGED_EVENT
 from service_center.core import events
 from service_center.core.queueing import enqueue
 
@@ -108,8 +110,16 @@ def on_conversation(event: events.DomainEvent) -> None:
 def on_queue(event: events.DomainEvent) -> None:
     _send(DESK_GROUP, {"type": "desk.changed"})
     # Everyone still waiting moves up: tell each their new place.
+    per_place = selectors.seconds_per_place()
     for conversation_id, position in selectors.queue_positions().items():
-        _frames(conversation_id, {"type": "queue", "position": position})
+        _frames(conversation_id, {"type": "queue", "position": position,
+                                  "wait_seconds": selectors.estimated_wait_seconds(position, per_place)})
+
+
+def on_agent_presence(event: events.DomainEvent) -> None:
+    # An agent who came online can take waiting chats at once.
+    if event.payload["presence"] == AgentProfile.Presence.ONLINE:
+        enqueue("chat.tasks.assign_waiting")
 
 
 def on_voice_uploaded(event: events.DomainEvent) -> None:
@@ -123,3 +133,4 @@ events.subscribe(services.READ_EVENT, on_read)
 events.subscribe(services.CONVERSATION_EVENT, on_conversation)
 events.subscribe(services.QUEUE_EVENT, on_queue)
 events.subscribe("chat.voice_uploaded", on_voice_uploaded)
+events.subscribe(PRESENCE_CHANGED_EVENT, on_agent_presence)

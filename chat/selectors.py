@@ -1,10 +1,12 @@
 """Reads for chat: participants, message pages, the waiting queue, an agent's open chats."""
 
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.conf import settings
+from django.db.models import Avg, Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -129,6 +131,30 @@ def queue_positions(limit: int = 200) -> dict[int, int]:
     """Position of each waiting conversation (1 = next), for pushing updates as the queue moves."""
     ids = _waiting().order_by(*QUEUE_ORDER).values_list("pk", flat=True)[:limit]
     return {pk: position for position, pk in enumerate(ids, start=1)}
+
+
+# How many recent assignments the wait estimate learns from, and how far back it looks for them.
+WAIT_SAMPLE = 20
+WAIT_SAMPLE_WINDOW = timedelta(hours=24)
+
+
+def seconds_per_place(now: datetime | None = None) -> float:
+    """How long one place in the queue takes: the mean wait of the latest chats agents took (in the last
+    day), else `CHAT_WAIT_PER_PLACE_SECONDS`. An estimate shown as such, never a promise."""
+    since = (now or timezone.now()) - WAIT_SAMPLE_WINDOW
+    recent = (Conversation.objects.filter(assigned_at__gte=since, waiting_since__isnull=False)
+              .order_by("-assigned_at").values("pk")[:WAIT_SAMPLE])
+    mean = (Conversation.objects.filter(pk__in=Subquery(recent))
+            .aggregate(mean=Avg(F("assigned_at") - F("waiting_since")))["mean"])
+    return mean.total_seconds() if mean else float(settings.CHAT_WAIT_PER_PLACE_SECONDS)
+
+
+def estimated_wait_seconds(position: int | None, per_place: float | None = None) -> int | None:
+    """The wait shown to the customer at `position`, in whole minutes (at least one); None when not queued."""
+    if position is None:
+        return None
+    per_place = seconds_per_place() if per_place is None else per_place
+    return max(1, math.ceil(position * per_place / 60)) * 60
 
 
 def agent_conversations(agent: Any) -> list[Conversation]:

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from chat import speech
+from chat import services, speech
 from chat.models import Attachment
 
 
@@ -15,3 +15,9 @@ def transcribe_voice(attachment_id: int) -> bool:
         text = adapter.transcribe(clip.read(), attachment.content_type)
     Attachment.objects.filter(pk=attachment_id).update(transcript=text.strip())
     return True
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def assign_waiting() -> int:
+    """Hand waiting chats to agents with room; safe to run twice (a second run finds nothing to fit)."""
+    return services.assign_waiting()

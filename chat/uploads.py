@@ -2,11 +2,13 @@
 
 Images are re-encoded by core's `reencode_image` (which drops anything hidden in them, EXIF
 included) and shrunk, with a thumbnail. Voice clips are WAV (duration read exactly) or a compressed
-format whose duration is bounded through its size. Video and other files are size-capped.
+format whose duration is bounded through its size. Video and other files are size-capped, and other
+files must be on the allow-list of documents and pictures (`check_file`).
 """
 
 import io
 import wave
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,8 +38,26 @@ _VIDEO_SIGNATURES = [
     (4, b"ftyp", "video/mp4"),
     (0, b"\x1a\x45\xdf\xa3", "video/webm"),
 ]
-# Files a browser could run if served inline are only ever sent as downloads.
-_SAFE_FILE_TYPES = {b"%PDF": "application/pdf", b"PK\x03\x04": "application/zip"}
+# The files a customer or agent may send, recognised by their first bytes, never by their name:
+# documents and pictures. Anything else (programs, scripts, archives, web pages) is refused. Office
+# Open XML files are zip archives, told apart from other archives by their main folder. Signatures are
+# listed here rather than taken from a sniffing library: the allow-list is short and each entry is
+# checked further below. All of them are served as downloads, except PDF (chat.views.attachment).
+_FILE_SIGNATURES = [
+    (0, b"%PDF-", "application/pdf"),
+    (0, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/vnd.ms-office"),  # .doc .xls .ppt
+    (0, b"\xff\xd8\xff", "image/jpeg"),
+    (0, b"\x89PNG\r\n\x1a\n", "image/png"),
+    (0, b"GIF87a", "image/gif"),
+    (0, b"GIF89a", "image/gif"),
+    (8, b"WEBP", "image/webp"),
+]
+_OFFICE_OPEN_XML = {
+    "word/": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ppt/": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+_TEXT_CONTROLS = frozenset(range(32)) - {9, 10, 13}
 
 
 @dataclass(frozen=True)
@@ -127,9 +147,39 @@ def check_video(data: bytes, name: str) -> Checked:
     return Checked(kind=Attachment.Kind.VIDEO, content=data, content_type=content_type, name=name)
 
 
+def _office_open_xml(data: bytes) -> str | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None
+    if "[Content_Types].xml" not in names:
+        return None
+    return next((kind for folder, kind in _OFFICE_OPEN_XML.items() if any(n.startswith(folder) for n in names)), None)
+
+
+def _plain_text(data: bytes) -> str | None:
+    """text/plain for UTF-8 or GB18030 text without control characters; markup (HTML, SVG, XML) is not text here."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if text.lstrip().startswith("<") or any(ord(char) in _TEXT_CONTROLS for char in text):
+            return None
+        return "text/plain"
+    return None
+
+
 def check_file(data: bytes, name: str) -> Checked:
-    content_type = next((kind for magic, kind in _SAFE_FILE_TYPES.items() if data.startswith(magic)),
-                        "application/octet-stream")
+    if data.startswith(b"PK\x03\x04"):
+        content_type = _office_open_xml(data)
+    else:
+        content_type = _sniff(data, _FILE_SIGNATURES) or _plain_text(data)
+    if content_type is None:
+        raise ChatError("file_type_refused", _(
+            "This kind of file cannot be sent. You can send PDF, Word, Excel and PowerPoint documents, plain "
+            "text and pictures."))
     return Checked(kind=Attachment.Kind.FILE, content=data, content_type=content_type, name=name)
 
 

@@ -18,7 +18,7 @@ from chat.models import Attachment, Conversation
 from chat.payloads import attachment_payload
 from chat.services.tickets import TicketLink, auto_reply, transcript_notes
 from profiles import selectors as profile_selectors
-from profiles.models import AgentProfile, User
+from profiles.models import User
 from profiles.roles import Role
 from service_center.core import customer_context
 from service_center.core.api import ApplicationError, error_body
@@ -48,6 +48,8 @@ CHAT_STRINGS = {
     "edit": _("Edit"),
     "edit_prompt": _("Edit your message"),
     "queue": _("You are number %(position)s in the queue."),
+    "wait": _("Estimated wait: about %(minutes)s min."),
+    "choose_rating": _("Choose a number of stars, or simply leave the rating out."),
     "upload_failed": _("Upload failed"),
     "you": _("You"),
     "customer": _("Customer"),
@@ -72,18 +74,6 @@ def desk_home(request: HttpRequest) -> HttpResponse:
         "own_agent": profile_selectors.agent_profile_for(request.user),
         "roster": list(profile_selectors.agents_for_desk(request.user)),
         "recent_customers": profile_selectors.customers_recent(RECENT_CUSTOMERS_SHOWN),
-        # Offline is what closing the workbench means, so it is not offered as a choice.
-        "presence_choices": [
-            (value, label) for value, label in AgentProfile.Presence.choices if value != AgentProfile.Presence.OFFLINE
-        ],
-        # presence.js relabels badges live; it gets its words from the page, already translated.
-        "desk_strings": {
-            "presence": dict(AgentProfile.Presence.choices),
-            "connecting": _("Connecting…"),
-            "open": _("Live"),
-            "closed": _("Reconnecting…"),
-            "refused": _("Live updates are off"),
-        },
     }
     return render(request, "chat/desk_home.html", context)
 
@@ -124,7 +114,8 @@ def _widget(request: HttpRequest, *, leave_form: LeaveMessageForm | None = None,
         leave_form = LeaveMessageForm(customer=_user(request))
     return render(request, "chat/widget.html", {
         "conversation": conversation,
-        # An ended conversation stays on screen until it is rated, then a new one can start.
+        # An ended conversation stays on screen while its (optional) rating is open, with a button to
+        # start a new one beside it; once rated, or with none yet, the page offers a new conversation.
         "can_start": conversation is None or (conversation.status == Conversation.Status.ENDED
                                               and conversation.rating is not None),
         "availability": availability,
@@ -184,7 +175,7 @@ def message_left(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @require_POST
 def start(request: HttpRequest) -> HttpResponse:
     _require_customer(request)
-    services.conversation_start(customer=_user(request))
+    services.conversation_start(customer=_user(request), language=request.LANGUAGE_CODE)
     url = reverse("chat:widget")
     return HttpResponseRedirect(f"{url}?embedded=1" if _embedded(request) else url)
 

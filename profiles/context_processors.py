@@ -4,7 +4,14 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from profiles.models import AgentProfile
 from profiles.roles import ROLE_LABELS, Role
+
+# What static/js/presence.js needs on every desk page; no query: the socket says whose status it is.
+PRESENCE_CONTROL = {
+    "choices": AgentProfile.Presence.choices,
+    "strings": {"presence": dict(AgentProfile.Presence.choices)},
+}
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -13,6 +20,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, Any]] = [(reverse("help:home"), _("Help center"))]
     roles: list[Any] = []
     search_url = ""
+    presence_control: dict[str, Any] | None = None
     if user is not None and user.is_authenticated:
         role_names = user.role_names  # one query for the groups, read twice below
         roles = [ROLE_LABELS[Role(name)] for name in sorted(role_names) if name in Role._value2member_map_]
@@ -23,6 +31,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append((reverse("desk:home"), _("Workbench")))
             # The global ticket search box in the top bar of every page, for people who work the desk.
             search_url = reverse("desk_tickets:search")
+            presence_control = PRESENCE_CONTROL
         if user.has_perm("profiles.use_merchant_portal") or user.is_superuser:
             items.append((reverse("merchant:home"), _("Merchant")))
         if user.has_perm("core.change_quarantinedmessage"):
@@ -32,7 +41,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if user.is_staff:
             items.append((reverse("admin:index"), _("Admin")))
     main, more = _grouped(items)
-    return {"nav_items": main, "nav_more": more, "nav_roles": roles, "desk_search_url": search_url}
+    return {"nav_items": main, "nav_more": more, "nav_roles": roles, "desk_search_url": search_url,
+            "presence_control": presence_control}
 
 
 # The top bar holds this many sections before the rest go under "More" (it must fit 1280 px with the

@@ -151,15 +151,22 @@ class AgentProfile(models.Model):
     class Presence(models.TextChoices):
         ONLINE = "online", _("Online")
         AWAY = "away", _("Away")
+        BUSY = "busy", _("Busy")
         OFFLINE = "offline", _("Offline")
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="agent_profile")
     skills = models.ManyToManyField(Skill, related_name="agents", blank=True)
     teams = models.ManyToManyField(Team, related_name="agents", blank=True)
     capacity = models.PositiveSmallIntegerField(_("concurrent chats"), default=5)
+    # What everyone sees and routing reads, settled by profiles.services from the three fields below.
     presence = models.CharField(_("presence"), max_length=10, choices=Presence.choices, default=Presence.OFFLINE)
+    # The status the agent picked; kept across pages and tabs until all of their tabs are gone.
+    chosen_presence = models.CharField(_("chosen status"), max_length=10, choices=Presence.choices,
+                                       default=Presence.ONLINE)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["last_seen_at"])
+    # The newest keyboard or mouse use any of the agent's tabs reported: "online" turns "away" when it is old.
+    last_active_at = models.DateTimeField(_("last active"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["last_seen_at", "last_active_at"])
 
     class Meta:
         verbose_name = _("agent profile")
@@ -172,6 +179,24 @@ class AgentProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class PresenceTab(models.Model):
+    """One open desk tab (its presence socket) of an agent; the agent is offline once none is live.
+
+    A heartbeat pushes `expires_at` forward by the grace period; closing the socket shortens it to a
+    few seconds, so moving from one desk page to the next never shows the agent offline in between."""
+
+    agent = models.ForeignKey(AgentProfile, on_delete=models.CASCADE, related_name="tabs")
+    key = models.CharField(_("socket"), max_length=100, unique=True)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("open desk tab")
+        verbose_name_plural = _("open desk tabs")
+
+    def __str__(self) -> str:
+        return f"{self.agent_id}:{self.key}"
 
 
 class CustomerProfile(models.Model):

@@ -8,10 +8,10 @@ is broadcast, and only once it is committed.
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from profiles.presence import PRESENCE_CHANGED_EVENT
 from service_center.core import events
 
 PRESENCE_GROUP = "presence"
-PRESENCE_CHANGED_EVENT = "agent.presence_changed"
 
 
 def broadcast_presence_changed(event: events.DomainEvent) -> None:
@@ -20,7 +20,8 @@ def broadcast_presence_changed(event: events.DomainEvent) -> None:
         return
     async_to_sync(channel_layer.group_send)(
         PRESENCE_GROUP,
-        {"type": "presence.changed", "user_id": event.payload["user_id"], "presence": event.payload["presence"]},
+        {"type": "presence.changed", "user_id": event.payload["user_id"], "presence": event.payload["presence"],
+         "chosen": event.payload["chosen"]},
     )
 
 

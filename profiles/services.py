@@ -1,9 +1,7 @@
 """Writes for people and organisations. Keyword-only, one transaction each, events on commit."""
 
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
@@ -93,42 +91,6 @@ def customer_upsert(
     profile.save()
     events.publish("customer.upserted", customer_id=profile.pk, created=created)
     return profile, created
-
-
-@transaction.atomic
-def agent_set_presence(*, user: User, presence: str) -> AgentProfile:
-    profile = AgentProfile.objects.select_for_update().get(user=user)
-    if presence not in AgentProfile.Presence.values:
-        raise ValueError(f"unknown presence {presence!r}")
-    changed = profile.presence != presence
-    profile.presence = presence
-    profile.last_seen_at = timezone.now()
-    profile.save(update_fields=["presence", "last_seen_at"])
-    if changed:
-        events.publish("agent.presence_changed", user_id=user.pk, presence=presence)
-    return profile
-
-
-def agent_heartbeat(*, user: User) -> None:
-    # A heartbeat only moves the clock; no history row and no lock for a write this frequent.
-    AgentProfile.objects.filter(user=user).update(last_seen_at=timezone.now())
-
-
-@transaction.atomic
-def agents_mark_stale_away(*, now: Any = None) -> int:
-    """Online agents whose heartbeat stopped are shown away; returns how many changed."""
-    cutoff = (now or timezone.now()) - timedelta(seconds=settings.PRESENCE_STALE_AFTER_SECONDS)
-    stale = list(
-        AgentProfile.objects.select_for_update(skip_locked=True)
-        .filter(presence=AgentProfile.Presence.ONLINE, last_seen_at__lt=cutoff)
-        .order_by("pk")
-    )
-    for profile in stale:
-        profile.presence = AgentProfile.Presence.AWAY
-        # save() rather than update() so the change lands in the presence history.
-        profile.save(update_fields=["presence"])
-        events.publish("agent.presence_changed", user_id=profile.user_id, presence=profile.presence)
-    return len(stale)
 
 
 @transaction.atomic

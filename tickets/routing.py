@@ -153,8 +153,9 @@ def choose_agent(*, team: Team, skill_ids: set[int], region: str) -> User | None
     return _least_loaded(candidates).user
 
 
-def team_for(*, channel: str, customer: User) -> Team | None:
-    """The team the routing rules send this customer's contact on `channel` to (live chats use this to
-    queue for the same people a ticket would reach); None when no rule names one."""
+def decision_for(*, channel: str, customer: User) -> Decision:
+    """Team and skills the routing rules give this customer's contact on `channel` (live chats use this
+    to reach the same people a ticket would)."""
     profile = CustomerProfile.objects.filter(user=customer).first()
-    return decide(Ticket(customer=customer, channel=channel), profile).team
+    return decide(Ticket(customer=customer, channel=channel), profile)
+

@@ -9,10 +9,12 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from chat import bot, selectors, uploads
+from chat import routing as chat_routing
 from chat.errors import ChatError
 from chat.models import Attachment, ChatMessage, ChatSettings, Conversation, ReadReceipt
 from chat.payloads import conversation_payload, message_payload
@@ -20,7 +22,8 @@ from chat.text import clean_message_text
 from chat.workflow import InvalidTransition, apply_transition
 from profiles.models import AgentProfile, User
 from service_center.core import events
-from tickets import routing
+from service_center.core.queueing import enqueue
+from tickets import routing as ticket_routing
 from tickets.models import Channel
 
 Sender = ChatMessage.Sender
@@ -59,7 +62,13 @@ def _participant(conversation: Conversation, user: Any) -> str:
 
 
 def _customer_language(conversation: Conversation) -> str:
-    return conversation.customer.preferred_language or settings.LANGUAGE_CODE
+    """The language of the customer's chat page when it was opened, else their preference."""
+    return conversation.language or conversation.customer.preferred_language or settings.LANGUAGE_CODE
+
+
+def _page_language(language: str) -> str:
+    """`language` when the site offers it (the socket passes the page's), else "" for the stored default."""
+    return language if language in dict(settings.LANGUAGES) else ""
 
 
 def _append(
@@ -126,16 +135,21 @@ def _mark_read_to(conversation: Conversation, user: User, role: str, seq: int) -
 
 
 def _conversation_changed(conversation: Conversation) -> None:
+    position = selectors.queue_position(conversation)
     events.publish(
         CONVERSATION_EVENT, conversation_id=conversation.pk,
-        conversation=conversation_payload(conversation, queue_position=selectors.queue_position(conversation)),
+        conversation=conversation_payload(conversation, queue_position=position,
+                                          wait_seconds=selectors.estimated_wait_seconds(position)),
         agent_id=conversation.agent_id,
     )
 
 
 @transaction.atomic
-def conversation_start(*, customer: User, channel: str = Conversation.Channel.WEB) -> tuple[Conversation, bool]:
-    """The customer's open conversation, or a new one greeted by the assistant; (conversation, created)."""
+def conversation_start(
+    *, customer: User, channel: str = Conversation.Channel.WEB, language: str = ""
+) -> tuple[Conversation, bool]:
+    """The customer's open conversation, or a new one greeted by the assistant in `language` (the page's);
+    (conversation, created). An ended conversation never blocks a new one, rated or not."""
     # Locking the customer's row makes two tabs starting at once agree on one conversation.
     User.objects.select_for_update().filter(pk=customer.pk).first()
     existing = selectors.open_conversation_for(customer)
@@ -143,20 +157,37 @@ def conversation_start(*, customer: User, channel: str = Conversation.Channel.WE
         return existing, False
     if channel not in Conversation.Channel.values:
         raise ChatError("invalid_channel", _("Unknown channel."))
-    conversation = Conversation.objects.create(customer=customer, channel=channel)
+    conversation = Conversation.objects.create(customer=customer, channel=channel, language=_page_language(language))
     _system_say(conversation, bot.greeting, sender=Sender.BOT)
     events.publish(CONVERSATION_EVENT, conversation_id=conversation.pk,
                    conversation=conversation_payload(conversation), agent_id=None)
     return conversation, True
 
 
-def _handoff(conversation: Conversation, reason: str) -> None:
-    apply_transition(conversation, "handoff")
-    conversation.handoff_reason = reason
-    conversation.team = routing.team_for(channel=Channel.CHAT, customer=conversation.customer)
-    conversation.save(update_fields=["handoff_reason", "team"])
-    position = selectors.queue_position(conversation) or 1
-    with translation.override(_customer_language(conversation)):
+def _handoff(conversation: Conversation, reason: str, language: str, *, announce: bool = False) -> None:
+    """Out of hours the assistant points to the leave-a-message form and nothing is queued; otherwise
+    the chat waits for its team and goes at once to an agent with room when the team assigns
+    automatically (chat.routing). `announce`: the assistant first says it is finding someone."""
+    with translation.override(language):
+        if selectors.desk_availability().reason == "off_hours":
+            _append(conversation, sender=Sender.BOT, body=_(
+                "We are closed right now, so no agent can join this chat. Please leave us a message with the "
+                "form on this page (%(url)s): it becomes a ticket, and an agent answers it on the next "
+                "business day.") % {"url": reverse("chat:widget") + "#leave-message"})
+            return
+        if announce:
+            _append(conversation, sender=Sender.BOT, body=bot.handing_over())
+        apply_transition(conversation, "handoff")
+        decision = ticket_routing.decision_for(channel=Channel.CHAT, customer=conversation.customer)
+        conversation.handoff_reason = reason
+        conversation.team = decision.team
+        conversation.skill_ids = sorted(decision.skill_ids)
+        conversation.save(update_fields=["handoff_reason", "team", "skill_ids"])
+        claimed = chat_routing.claim_agent(conversation)
+        if claimed is not None:
+            _give(conversation, claimed.user)
+            return
+        position = selectors.queue_position(conversation) or 1
         _append(conversation, sender=Sender.SYSTEM, body=_(
             "Connecting you to an agent. You are number %(position)d in the queue."
         ) % {"position": position})
@@ -164,45 +195,83 @@ def _handoff(conversation: Conversation, reason: str) -> None:
     events.publish(QUEUE_EVENT)
 
 
+def _give(conversation: Conversation, agent: User) -> None:
+    """Assign a waiting chat the caller holds locked to `agent`, whose profile row it also holds."""
+    conversation.agent = agent
+    try:
+        apply_transition(conversation, "assign")
+    except InvalidTransition as error:
+        raise ChatError("invalid_state", str(error)) from error
+    with translation.override(_customer_language(conversation)):
+        _append(conversation, sender=Sender.SYSTEM, body=_("%(agent)s is here to help you.") % {"agent": agent})
+    _conversation_changed(conversation)
+    events.publish(QUEUE_EVENT)
+
+
 @transaction.atomic
-def conversation_handoff(*, conversation_id: int, customer: User, reason: str = "requested") -> Conversation:
-    """The customer asks for a person ("转人工"): the conversation joins the waiting queue."""
+def conversation_handoff(
+    *, conversation_id: int, customer: User, reason: str = "requested", language: str = ""
+) -> Conversation:
+    """The customer asks for a person ("转人工"): an agent takes the chat, or it joins the waiting queue."""
     conversation = _lock(conversation_id)
     if _participant(conversation, customer) != "customer":
         raise ChatError("forbidden", _("Only the customer can ask for an agent."))
     if conversation.status != Status.BOT:
         raise ChatError("invalid_state", _("This conversation is already with an agent or waiting for one."))
-    _handoff(conversation, reason)
+    _handoff(conversation, reason, _page_language(language) or _customer_language(conversation))
     return conversation
 
 
-def _bot_reply(conversation: Conversation, text: str) -> None:
+@transaction.atomic
+def assign_waiting(*, limit: int = 50) -> int:
+    """Hand waiting chats, first in queue order, to agents with room (after an agent came online or
+    freed a slot); returns how many were assigned. Chats locked by someone else are left to them."""
+    waiting = list(
+        selectors.with_queue_priority(
+            Conversation.objects.select_for_update(skip_locked=True, of=("self",)).select_related("customer", "agent")
+            .filter(status=Status.WAITING)
+        ).order_by(*selectors.QUEUE_ORDER)[:limit]
+    )
+    assigned = 0
+    for conversation in waiting:
+        claimed = chat_routing.claim_agent(conversation)
+        if claimed is not None:
+            _give(conversation, claimed.user)
+            assigned += 1
+    return assigned
+
+
+def _bot_reply(conversation: Conversation, text: str, language: str) -> None:
     reason = bot.wants_human(text)
     if reason is None:
-        with translation.override(_customer_language(conversation)):
+        with translation.override(language):
             found = bot.answer(text, conversation.customer)
         if found is not None:
             _append(conversation, sender=Sender.BOT, body=found.text, bot_confidence=found.confidence)
             if found.answered:
                 return
         else:
-            _system_say(conversation, bot.cannot_answer, sender=Sender.BOT)
+            with translation.override(language):
+                _append(conversation, sender=Sender.BOT, body=bot.cannot_answer())
         # A "did you mean" is a miss too: the question itself is still unanswered.
         conversation.bot_misses += 1
         Conversation.objects.filter(pk=conversation.pk).update(bot_misses=conversation.bot_misses)
         if conversation.bot_misses < settings.CHAT_BOT_MAX_MISSES:
             return
         reason = "unanswered"
-    _system_say(conversation, bot.handing_over_complaint if reason == "complaint" else bot.handing_over,
-                sender=Sender.BOT)
-    _handoff(conversation, reason)
+    if reason == "complaint":
+        with translation.override(language):
+            _append(conversation, sender=Sender.BOT, body=bot.handing_over_complaint())
+    _handoff(conversation, reason, language, announce=reason != "complaint")
 
 
 def message_send(
-    *, conversation_id: int, author: User, body: str = "", attachment_id: int | None = None, client_id: str = ""
+    *, conversation_id: int, author: User, body: str = "", attachment_id: int | None = None, client_id: str = "",
+    language: str = "",
 ) -> SendResult:
     """Store a message from the customer or the assigned agent. A repeated `client_id` returns the
-    first message (created=False) so a client can retry a send whose ack it never saw."""
+    first message (created=False) so a client can retry a send whose ack it never saw. The assistant
+    answers a customer in `language`, the language of their page (else the conversation's)."""
     body = clean_message_text(body)
     if len(body) > settings.CHAT_MESSAGE_MAX_CHARS:
         raise ChatError("too_long", _("A message can be at most %(count)d characters.")
@@ -213,7 +282,7 @@ def message_send(
         raise ChatError("empty", _("Type a message or attach a file."))
     try:
         return _send_new(conversation_id=conversation_id, author=author, body=body, attachment_id=attachment_id,
-                         client_id=client_id)
+                         client_id=client_id, language=_page_language(language))
     except IntegrityError as error:
         # A retry of a stored send: the unique (conversation, client_id) constraint refused the second
         # row and the whole transaction, its sequence number included, was rolled back.
@@ -224,7 +293,7 @@ def message_send(
 
 @transaction.atomic
 def _send_new(
-    *, conversation_id: int, author: User, body: str, attachment_id: int | None, client_id: str
+    *, conversation_id: int, author: User, body: str, attachment_id: int | None, client_id: str, language: str
 ) -> SendResult:
     # The hot path of chat: one UPDATE takes the row lock, checks membership and status and numbers
     # the message; then the message, its history row and the author's read pointer are written.
@@ -239,7 +308,7 @@ def _send_new(
             raise ChatError("invalid_attachment", _("That upload does not exist or is not yours."))
     message = _store(conversation, sender=role, author=author, body=body, attachment=attachment, client_id=client_id)
     if role == "customer" and conversation.status == Status.BOT and body:
-        _bot_reply(conversation, body)
+        _bot_reply(conversation, body, language or _customer_language(conversation))
     return SendResult(message, created=True)
 
 
@@ -381,15 +450,7 @@ def conversation_assign(*, agent: User, conversation_id: int | None = None) -> C
     conversation = selectors.with_queue_priority(waiting).order_by(*selectors.QUEUE_ORDER).first()
     if conversation is None:
         raise ChatError("not_waiting", _("No chat is waiting for you there: another agent may have taken it."))
-    conversation.agent = agent
-    try:
-        apply_transition(conversation, "assign")
-    except InvalidTransition as error:
-        raise ChatError("invalid_state", str(error)) from error
-    with translation.override(_customer_language(conversation)):
-        _append(conversation, sender=Sender.SYSTEM, body=_("%(agent)s is here to help you.") % {"agent": agent})
-    _conversation_changed(conversation)
-    events.publish(QUEUE_EVENT)
+    _give(conversation, agent)
     return conversation
 
 
@@ -414,8 +475,9 @@ def conversation_transfer(*, conversation_id: int, agent: User, to_agent: User) 
         _append(conversation, sender=Sender.SYSTEM, body=_("%(from)s transferred you to %(to)s.")
                 % {"from": agent, "to": to_agent})
     _conversation_changed(conversation)
-    # The previous agent's console drops the chat.
+    # The previous agent's console drops the chat, and their freed slot can take a waiting one.
     events.publish(CONVERSATION_EVENT, conversation_id=conversation.pk, conversation=None, agent_id=agent.pk)
+    enqueue("chat.tasks.assign_waiting")
     return conversation
 
 
@@ -428,10 +490,13 @@ def conversation_end(*, conversation_id: int, user: User) -> Conversation:
         apply_transition(conversation, "end")
     except InvalidTransition as error:
         raise ChatError("invalid_state", str(error)) from error
-    _system_say(conversation, lambda: _("The conversation has ended. How did we do?"))
+    _system_say(conversation, lambda: _("The conversation has ended. You are welcome to rate it below."))
     _conversation_changed(conversation)
     if was_waiting:
         events.publish(QUEUE_EVENT)
+    elif conversation.agent_id is not None:
+        # The agent has a free slot: the longest-waiting chat that fits them can have it.
+        enqueue("chat.tasks.assign_waiting")
     return conversation
 
 

@@ -324,8 +324,8 @@ CELERY_BEAT_SCHEDULER = "service_center.core.beat:LeaderDatabaseScheduler"
 # sweep or an escalation. Every task has a route (tests/core/test_task_routes.py fails otherwise); a task
 # without one would wait in Celery's default queue, which no worker here consumes.
 TASK_QUEUES: dict[str, list[str]] = {
-    "realtime": [  # seconds matter: presence, and the outbox relay every other task waits on
-        "profiles.tasks.mark_stale_agents_away", "service_center.core.tasks.sweep_outbox",
+    "realtime": [  # seconds matter: presence, chat assignment, and the outbox relay every other task waits on
+        "profiles.tasks.mark_stale_agents_away", "service_center.core.tasks.sweep_outbox", "chat.tasks.assign_waiting",
     ],
     "intake": [  # customers' messages coming in, and their media
         "tickets.tasks.poll_mailboxes", "tickets.tasks.fetch_wechat_media", "tickets.tasks.fetch_call_recording",
@@ -361,8 +361,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")
 BACKUP_RETENTION_DAYS = env.int("BACKUP_RETENTION_DAYS", default=90)
 
-# An agent whose presence heartbeat is older than this is marked away by the beat task.
+# Presence (profiles.services): a desk tab whose heartbeat (every 30 s) is older than this counts as
+# closed; a closed socket lingers this many seconds (a page change reconnects within them); an agent
+# who chose "online" and used no tab for this long is shown away.
 PRESENCE_STALE_AFTER_SECONDS = env.int("PRESENCE_STALE_AFTER_SECONDS", default=120)
+PRESENCE_CLOSE_GRACE_SECONDS = env.int("PRESENCE_CLOSE_GRACE_SECONDS", default=15)
+PRESENCE_IDLE_AWAY_SECONDS = env.int("PRESENCE_IDLE_AWAY_SECONDS", default=600)
 
 # --- After-sales (aftersales app) ---
 # Hours the store has to review a request before it is auto-approved (refund only) or escalated.
@@ -453,6 +457,8 @@ CHAT_SPEECH_TO_TEXT = env.str("CHAT_SPEECH_TO_TEXT", default="")
 CHAT_MESSAGE_MAX_CHARS = 2000
 # The assistant hands a conversation to a person after this many questions it could not answer.
 CHAT_BOT_MAX_MISSES = 2
+# The queue's wait estimate per place until there are assigned chats to learn it from (chat.selectors).
+CHAT_WAIT_PER_PLACE_SECONDS = env.int("CHAT_WAIT_PER_PLACE_SECONDS", default=120)
 # Per WebSocket connection: largest frame, and frames allowed per 10 seconds before error frames.
 CHAT_SOCKET_MAX_FRAME_BYTES = 16 * 1024
 CHAT_SOCKET_FRAMES_PER_10S = env.int("CHAT_SOCKET_FRAMES_PER_10S", default=60)

@@ -16,7 +16,11 @@
   var GAP_WAIT_MS = 1000;
   var CLOSE_UNAUTHENTICATED = 4401;
   var CLOSE_FORBIDDEN = 4403;
-  var HELP_LINK = /(\/help\/articles\/[a-z0-9-]+\/)/;
+  // Links in a message: web addresses and this site's own paths (the assistant's "read more" and order
+  // pages), each starting after a space, an opening bracket or quote, or a colon or comma (so "1/2",
+  // "and/or" and "</b>" stay text). Captured whole so split() keeps
+  // them; trailing punctuation is not part of the link.
+  var LINK = /((?<=^|[\s(\[\uff08\u3010\u201c\u2018"'\uff1a\uff0c\u3001])(?:https?:\/\/|\/(?=[A-Za-z0-9]))[^\s<>"'\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]*[^\s<>"'.,;:!?)\]\u3000-\u303f\uff01-\uff0f\uff1a-\uff20])/;
 
   var root = document.getElementById("chat");
   if (!root) {
@@ -37,6 +41,7 @@
   var endButton = document.getElementById("chat-end");
   var ratingForm = document.getElementById("chat-rating");
   var ratedBox = document.getElementById("chat-rated");
+  var newChatForm = document.getElementById("chat-new");
   var csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
 
   var socket = null;
@@ -122,14 +127,16 @@
     if (message.body) {
       var text = document.createElement("div");
       text.className = "msg__text";
-      // Text nodes, never innerHTML: message text is shown exactly as typed. Only the help
-      // center's own article paths (the assistant's "read more") become links.
-      message.body.split(HELP_LINK).forEach(function (part, index) {
+      // Text nodes, never innerHTML: message text is shown exactly as typed. Web addresses and the
+      // site's own paths become links; the href is the matched text itself, which can only start
+      // with http(s):// or a single "/", so no other scheme (javascript:, data:) ever gets through.
+      message.body.split(LINK).forEach(function (part, index) {
         if (index % 2 === 1) {
           var anchor = document.createElement("a");
           anchor.href = part;
           anchor.target = "_blank";
-          anchor.rel = "noopener";
+          anchor.rel = "noopener noreferrer";
+          anchor.className = "msg__link";
           anchor.textContent = part;
           text.appendChild(anchor);
         } else if (part) {
@@ -308,8 +315,7 @@
     root.dataset.status = status;
     stateBadge.textContent = t("status_" + status);
     if (conversation.queue_position) {
-      queueLine.textContent = t("queue").replace("%(position)s", conversation.queue_position);
-      queueLine.hidden = status !== "waiting";
+      showQueue(conversation.queue_position, conversation.wait_seconds);
     } else {
       queueLine.hidden = true;
     }
@@ -327,6 +333,19 @@
     if (ratedBox) {
       ratedBox.hidden = !(ended && conversation.rating !== null);
     }
+    if (newChatForm) {
+      // Rating is an invitation: a new conversation can start whether or not this one is rated.
+      newChatForm.hidden = !ended;
+    }
+  }
+
+  function showQueue(position, waitSeconds) {
+    var line = t("queue").replace("%(position)s", position);
+    if (waitSeconds) {
+      line += " " + t("wait").replace("%(minutes)s", Math.round(waitSeconds / 60));
+    }
+    queueLine.textContent = line;
+    queueLine.hidden = status !== "waiting";
   }
 
   function send(frame) {
@@ -427,8 +446,7 @@
         applyConversation(frame.conversation);
         break;
       case "queue":
-        queueLine.textContent = t("queue").replace("%(position)s", frame.position);
-        queueLine.hidden = status !== "waiting";
+        showQueue(frame.position, frame.wait_seconds);
         break;
       case "error":
         if (frame.client_id && pending[frame.client_id]) {
@@ -558,6 +576,13 @@
     ratingForm.addEventListener("submit", function (event) {
       event.preventDefault();
       var choice = ratingForm.querySelector("input[name=rating]:checked");
+      // The chat's own error line is hidden with the ended chat's form: the rating has its own.
+      var ratingError = document.getElementById("chat-rating-error");
+      ratingError.textContent = choice ? "" : t("choose_rating");
+      ratingError.hidden = Boolean(choice);
+      if (!choice) {
+        return;
+      }
       send({ type: "rate", rating: Number(choice.value), comment: document.getElementById("chat-rating-comment").value });
     });
   }

@@ -2,8 +2,11 @@
 
 from typing import Any
 
+from django.db import transaction
+
 from chat import services
 from chat.models import ChatMessage, Conversation
+from chat.workflow import apply_transition
 from profiles.models import User
 
 
@@ -13,9 +16,19 @@ def start_chat(customer: User) -> Conversation:
 
 
 def chat_with_agent(customer: User, agent: User) -> Conversation:
-    """A conversation handed to a person and taken by `agent`."""
+    """A conversation handed to a person and taken by `agent`, whoever the router would have picked."""
     conversation = start_chat(customer)
     services.conversation_handoff(conversation_id=conversation.pk, customer=customer)
+    conversation.refresh_from_db()
+    if conversation.status == Conversation.Status.BOT:
+        # Out of hours nothing is queued: this stands for a chat that was waiting from before closing time.
+        with transaction.atomic():
+            apply_transition(Conversation.objects.select_for_update().get(pk=conversation.pk), "handoff")
+    elif conversation.agent_id == agent.pk:
+        return conversation
+    elif conversation.agent is not None:
+        return services.conversation_transfer(conversation_id=conversation.pk, agent=conversation.agent,
+                                              to_agent=agent)
     return services.conversation_assign(agent=agent, conversation_id=conversation.pk)
 
 

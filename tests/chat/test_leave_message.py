@@ -14,7 +14,7 @@ from PIL import Image
 from chat import selectors
 from chat.selectors import Availability
 from profiles.models import AgentProfile, User
-from tests.chat.factories import chat_with_agent, start_chat
+from tests.chat.factories import chat_with_agent, say, start_chat
 from tests.clients import logged_in
 from tests.conftest import ALL_ROLES
 from tests.pages.conftest import Outcome, assert_outcome, page_text
@@ -146,6 +146,27 @@ def test_a_conversation_with_the_assistant_stays_first_with_the_form_below(
     freeze(WEDNESDAY_EVENING)
     text = page_text(logged_in(customer).get(WIDGET))
     assert 0 < text.index("data-chat-socket") < text.index('id="leave-message-form"')
+
+
+@pytest.mark.usefixtures("chat_hours", "online_agent")
+@pytest.mark.parametrize("words", [["转人工"], ["你们支持火星配送吗", "那月球呢"]], ids=["asked", "unanswered"])
+def test_out_of_hours_a_hand_off_points_to_the_form_and_never_queues(
+    make_user: Callable[..., User], freeze: Callable[[datetime], None], words: list[str]
+) -> None:
+    customer = make_user("customer")
+    conversation = start_chat(customer)
+    freeze(WEDNESDAY_EVENING)
+    for text in words:
+        say(conversation, customer, text)
+
+    conversation.refresh_from_db()
+    assert (conversation.status, conversation.waiting_since, conversation.agent_id) == ("bot", None, None)
+    lines = list(conversation.messages.order_by("seq").values_list("body", flat=True))
+    assert "/help/chat/#leave-message" in lines[-1] and "下一个工作日" in lines[-1]
+    assert not any("排队" in line or "正在为您转接" in line for line in lines)
+    assert selectors.queue_positions() == {}
+    page = page_text(logged_in(customer).get(WIDGET))
+    assert 'id="leave-message-form"' in page and 'id="chat-handoff"' not in page
 
 
 @pytest.mark.usefixtures("chat_hours", "online_agent")

@@ -47,10 +47,11 @@ def test_agent_logs_in_goes_live_and_switches_to_english(agent, asgi_live_server
     assert page.locator("#me-title").inner_text() == "王磊"
     assert page.locator(".usercard__roles").inner_text() == "客服"
 
-    # presence.js opens /ws/presence/: the consumer puts the agent online and the badge follows.
+    # presence.js opens /ws/presence/ from the top bar: the agent goes online and the badge follows.
     page.wait_for_selector(own_badge(agent, "online"))
     assert page.locator(own_badge(agent, "online")).inner_text() == "在线"
-    assert page.locator("#live-status").inner_text() == "实时"
+    page.wait_for_selector("#presence-select:enabled")
+    assert page.input_value("#presence-select") == "online"
     page.screenshot(path=str(ARTIFACTS / "desk-zh.png"), full_page=True)
     assert presence_in_db(agent) == AgentProfile.Presence.ONLINE
 
@@ -67,7 +68,9 @@ def test_agent_logs_in_goes_live_and_switches_to_english(agent, asgi_live_server
     assert page.locator("h1").inner_text() == "Workbench"
     assert page.locator(".usercard__roles").inner_text() == "Agent"
     assert page.locator('.langswitch button[aria-pressed="true"]').inner_text() == "English"
-    # Reloading reconnects; the agent is online again, labelled in English.
-    page.wait_for_selector(own_badge(agent, "online"))
-    assert page.locator(own_badge(agent, "online")).inner_text() == "Online"
+    # Reloading reconnects and the chosen status is kept, now labelled in English.
+    page.wait_for_selector("#presence-select:enabled")
+    assert page.input_value("#presence-select") == "away"
+    assert page.locator(own_badge(agent, "away")).inner_text() == "Away"
+    assert presence_in_db(agent) == AgentProfile.Presence.AWAY
     page.screenshot(path=str(ARTIFACTS / "desk-en.png"), full_page=True)

@@ -53,28 +53,25 @@ def test_agent_sees_own_card_and_only_their_teammates(db: None) -> None:
     assert "赵敏" not in text
     assert f'<span class="badge badge--online" data-user-id="{mate.user_id}" data-presence="online">在线</span>' in text
     assert f'data-user-id="{me.user_id}" data-presence="away">离开</span>' in text
-    # The live socket is opened only for someone with an agent profile.
-    assert f'data-own-user-id="{me.user_id}"' in text
+    # The status control is in the top bar of every desk page; the socket says whose status it is.
     assert 'data-presence-socket="/ws/presence/"' in text
     assert "/static/js/presence.js" in text
-    assert '<option value="away" selected>离开</option>' in text
-    assert '<option value="offline"' not in text
+    assert '<option value="busy">忙碌</option>' in text and '<option value="offline">离线</option>' in text
 
 
 def test_presence_labels_for_the_live_script_are_in_the_page_language(client_for) -> None:
     text = page_text(client_for("agent").get(DESK))
-    assert '<script id="desk-strings" type="application/json">' in text
+    assert '<script id="presence-strings" type="application/json">' in text
     assert '"online": "\\u5728\\u7ebf"' in text  # 在线
 
 
-def test_supervisor_without_agent_profile_sees_everyone_but_opens_no_socket(client_for, db: None) -> None:
+def test_supervisor_without_agent_profile_sees_everyone(client_for, db: None) -> None:
     first = AgentProfileFactory.create(user__display_name="甲客服")
     second = AgentProfileFactory.create(user__display_name="乙客服")
     first.teams.add(TeamFactory.create())
     text = page_text(client_for("supervisor").get(DESK))
     assert "甲客服" in text and "乙客服" in text
     assert "您没有客服档案" in text
-    assert "data-own-user-id" not in text
     assert second.user.username in text
 
 

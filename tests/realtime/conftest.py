@@ -13,7 +13,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from profiles.models import AgentProfile, User
+from profiles.models import AgentProfile, PresenceTab, User
 from service_center.asgi import application
 
 # Generous: a 2-core machine shared with other test runs can stall for seconds.
@@ -72,12 +72,26 @@ async def open_socket() -> AsyncIterator[Callable[..., Any]]:
         await communicator.disconnect(timeout=TIMEOUT)
 
 
-def presence_frame(user: User, presence: str) -> dict[str, Any]:
-    return {"type": "presence", "user_id": user.pk, "presence": presence}
+def presence_frame(user: User, presence: str, chosen: str | None = None) -> dict[str, Any]:
+    """A pushed change; `chosen` is included only in the agent's own sockets."""
+    frame: dict[str, Any] = {"type": "presence", "user_id": user.pk, "presence": presence}
+    if chosen is not None:
+        frame["chosen"] = chosen
+    return frame
+
+
+def self_frame(user: User, presence: str = "online", chosen: str = "online") -> dict[str, Any]:
+    """The first frame an agent's socket gets: whose status the page shows."""
+    return {"type": "self", "user_id": user.pk, "agent": True, "presence": presence, "chosen": chosen}
 
 
 def make_online(user: User, *, seen_seconds_ago: float) -> None:
-    """Put an agent online with a heartbeat of the given age (test setup, no event)."""
-    AgentProfile.objects.filter(user=user).update(
-        presence=AgentProfile.Presence.ONLINE, last_seen_at=timezone.now() - timedelta(seconds=seen_seconds_ago)
+    """Put an agent online with one tab whose last heartbeat is this old (test setup, no event)."""
+    seen = timezone.now() - timedelta(seconds=seen_seconds_ago)
+    profile = AgentProfile.objects.get(user=user)
+    AgentProfile.objects.filter(pk=profile.pk).update(
+        presence=AgentProfile.Presence.ONLINE, chosen_presence=AgentProfile.Presence.ONLINE, last_seen_at=seen,
+        last_active_at=seen,
     )
+    PresenceTab.objects.create(agent=profile, key=f"test-tab-{user.pk}",
+                               expires_at=seen + timedelta(seconds=settings.PRESENCE_STALE_AFTER_SECONDS))

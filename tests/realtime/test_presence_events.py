@@ -8,7 +8,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.db import transaction
 
-from profiles import services
+from profiles import presence
 from profiles.models import AgentProfile, User
 from tests.realtime.conftest import TIMEOUT, Login, make_online, presence_frame
 
@@ -25,7 +25,7 @@ class Rollback(Exception):
 def sweep_then_roll_back() -> int:
     try:
         with transaction.atomic():
-            changed = services.agents_mark_stale_away()
+            changed = presence.presence_sweep()
             raise Rollback
     except Rollback:
         return changed
@@ -43,12 +43,13 @@ async def test_committed_sweep_is_pushed_to_connected_sockets(
     stale_agent = await sync_to_async(make_user)("agent")
     await sync_to_async(make_online)(stale_agent, seen_seconds_ago=3600)
     socket, _ = await open_socket(watcher)
-    assert await socket.receive_json_from(timeout=TIMEOUT) == presence_frame(watcher.user, "online")
+    await socket.receive_json_from(timeout=TIMEOUT)
+    assert await socket.receive_json_from(timeout=TIMEOUT) == presence_frame(watcher.user, "online", "online")
 
-    assert await sync_to_async(services.agents_mark_stale_away)() == 1
+    assert await sync_to_async(presence.presence_sweep)() == 1
 
-    assert await socket.receive_json_from(timeout=TIMEOUT) == presence_frame(stale_agent, "away")
-    assert await presence_of(stale_agent) == "away"
+    assert await socket.receive_json_from(timeout=TIMEOUT) == presence_frame(stale_agent, "offline")
+    assert await presence_of(stale_agent) == "offline"
 
 
 async def test_rolled_back_sweep_pushes_nothing(
@@ -59,11 +60,12 @@ async def test_rolled_back_sweep_pushes_nothing(
     await sync_to_async(make_online)(stale_agent, seen_seconds_ago=3600)
     socket, _ = await open_socket(watcher)
     await socket.receive_json_from(timeout=TIMEOUT)
+    await socket.receive_json_from(timeout=TIMEOUT)
 
     assert await sweep_then_roll_back() == 1
     assert await presence_of(stale_agent) == "online"
     # Frames arrive in order, so if the rolled-back change had been pushed it would come first.
-    await sync_to_async(services.agent_set_presence)(user=other_agent, presence="away")
+    await sync_to_async(presence.presence_choose)(user=other_agent, tab="other", presence="away")
 
     assert await socket.receive_json_from(timeout=TIMEOUT) == presence_frame(other_agent, "away")
 
@@ -77,8 +79,9 @@ async def test_socket_idle_longer_than_the_layer_poll_survives(
     other_agent = await sync_to_async(make_user)("agent")
     socket, _ = await open_socket(watcher)
     await socket.receive_json_from(timeout=TIMEOUT)
+    await socket.receive_json_from(timeout=TIMEOUT)
 
     await asyncio.sleep(REDIS_PY_DEFAULT_SOCKET_TIMEOUT + 2)
-    await sync_to_async(services.agent_set_presence)(user=other_agent, presence="online")
+    await sync_to_async(presence.presence_tab_open)(user=other_agent, tab="other")
 
     assert await socket.receive_json_from(timeout=TIMEOUT) == presence_frame(other_agent, "online")

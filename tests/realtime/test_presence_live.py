@@ -23,7 +23,7 @@ from websockets.typing import Origin
 from profiles.consumers import CLOSE_UNAUTHENTICATED
 from profiles.models import AgentProfile, User
 from service_center.core.database import database_url
-from tests.realtime.conftest import PRESENCE_PATH, TIMEOUT, Login, presence_frame
+from tests.realtime.conftest import PRESENCE_PATH, TIMEOUT, Login, presence_frame, self_frame
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.server_kind]
 
@@ -64,7 +64,9 @@ def live_daphne(transactional_db: None) -> Iterator[LiveServer]:
     port = listener.getsockname()[1]
     # The test database pytest-django made (test_<name>, per xdist worker), not the configured one.
     env = {**os.environ, "DATABASE_URL": database_url(settings.DATABASES["default"]), "ALLOWED_HOSTS": "127.0.0.1",
-           "DEBUG": "0"}
+           "DEBUG": "0",
+           # A closed tab counts as gone at once here; the linger is covered in tests/profiles/test_presence.py.
+           "PRESENCE_CLOSE_GRACE_SECONDS": "0"}
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "daphne.log"
         with log.open("wb") as log_file:
@@ -108,15 +110,16 @@ def presence_in_db(user: User) -> str:
 def test_agent_presence_over_a_real_socket(live_daphne: LiveServer, login_as: Callable[[str], Login]) -> None:
     watcher, agent = login_as("agent"), login_as("agent")
     with open_presence(live_daphne, watcher) as watcher_socket:
-        assert next_frame(watcher_socket) == presence_frame(watcher.user, "online")
+        assert next_frame(watcher_socket) == self_frame(watcher.user)
+        assert next_frame(watcher_socket) == presence_frame(watcher.user, "online", "online")
 
         with open_presence(live_daphne, agent) as agent_socket:
             assert next_frame(watcher_socket) == presence_frame(agent.user, "online")
             assert presence_in_db(agent.user) == "online"
 
-            agent_socket.send(json.dumps({"type": "presence", "presence": "away"}))
-            assert next_frame(watcher_socket) == presence_frame(agent.user, "away")
-            assert presence_in_db(agent.user) == "away"
+            agent_socket.send(json.dumps({"type": "presence", "presence": "busy"}))
+            assert next_frame(watcher_socket) == presence_frame(agent.user, "busy")
+            assert presence_in_db(agent.user) == "busy"
 
         assert next_frame(watcher_socket) == presence_frame(agent.user, "offline")
         assert presence_in_db(agent.user) == "offline"

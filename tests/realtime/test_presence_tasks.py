@@ -1,4 +1,4 @@
-"""The stale-presence sweep: what it changes, run eagerly, through a real worker, and on beat's schedule."""
+"""The presence sweep: what it changes, run eagerly, through a real worker, and on beat's schedule."""
 
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
-from profiles.models import AgentProfile, User
+from profiles.models import AgentProfile, PresenceTab, User
 from profiles.tasks import mark_stale_agents_away
 from service_center.celery import app as celery_app
 from tests.migration_replay import replay_schedule
@@ -29,10 +29,6 @@ SCHEDULE_MIGRATION = ("profiles", "0003_presence_schedule")
 
 def profile(user: User) -> AgentProfile:
     return AgentProfile.objects.get(user=user)
-
-
-def away_history_rows(user: User) -> int:
-    return AgentProfile.history.filter(user_id=user.pk, presence=AgentProfile.Presence.AWAY).count()
 
 
 @pytest.fixture
@@ -51,20 +47,37 @@ def not_eager() -> Iterator[None]:
 
 
 @pytest.mark.django_db
-def test_sweep_marks_only_stale_online_agents_away(make_user: Callable[..., User], stale_after: int) -> None:
-    stale, fresh, offline, away = (make_user("agent") for _ in range(4))
+def test_sweep_takes_agents_whose_tabs_all_went_stale_offline(make_user: Callable[..., User], stale_after: int) -> None:
+    stale, fresh, offline = (make_user("agent") for _ in range(3))
     make_online(stale, seen_seconds_ago=stale_after + 30)
     make_online(fresh, seen_seconds_ago=stale_after - 30)
-    long_ago = timezone.now() - timedelta(days=1)
-    AgentProfile.objects.filter(user=offline).update(presence="offline", last_seen_at=long_ago)
-    AgentProfile.objects.filter(user=away).update(presence="away", last_seen_at=long_ago)
+    day_ago = timezone.now() - timedelta(days=1)
+    AgentProfile.objects.filter(user=offline).update(presence="offline", last_seen_at=day_ago)
 
     assert mark_stale_agents_away.apply().get() == 1
 
-    assert [profile(user).presence for user in (stale, fresh, offline, away)] == ["away", "online", "offline", "away"]
+    assert [profile(user).presence for user in (stale, fresh, offline)] == ["offline", "online", "offline"]
     latest = AgentProfile.history.filter(user_id=stale.pk).latest("history_id")
-    assert (latest.presence, latest.history_type) == ("away", "~")
-    assert [away_history_rows(user) for user in (fresh, offline, away)] == [0, 0, 0]
+    assert (latest.presence, latest.history_type) == ("offline", "~")
+    assert not AgentProfile.history.filter(user_id=fresh.pk, history_type="~").exists()
+    assert not PresenceTab.objects.filter(agent__user=stale).exists()
+
+
+@pytest.mark.django_db
+def test_sweep_shows_idle_online_agents_away_but_leaves_busy_ones(
+    make_user: Callable[..., User], stale_after: int, settings: Any
+) -> None:
+    settings.PRESENCE_IDLE_AWAY_SECONDS = 600
+    idle, busy = make_user("agent"), make_user("agent")
+    for user in (idle, busy):
+        make_online(user, seen_seconds_ago=10)
+    AgentProfile.objects.filter(user__in=[idle, busy]).update(last_active_at=timezone.now() - timedelta(seconds=900))
+    AgentProfile.objects.filter(user=busy).update(presence="busy", chosen_presence="busy")
+
+    assert mark_stale_agents_away.apply().get() == 1
+
+    assert [profile(user).presence for user in (idle, busy)] == ["away", "busy"]
+    assert profile(idle).chosen_presence == "online"
 
 
 @pytest.mark.django_db
@@ -75,8 +88,8 @@ def test_sweep_is_idempotent(make_user: Callable[..., User], stale_after: int) -
 
     assert mark_stale_agents_away.apply().get() == 0
 
-    assert profile(stale).presence == "away"
-    assert away_history_rows(stale) == 1
+    assert profile(stale).presence == "offline"
+    assert AgentProfile.history.filter(user_id=stale.pk, history_type="~").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -98,14 +111,14 @@ def test_a_real_worker_runs_the_sweep_from_the_broker(
             sent = mark_stale_agents_away.delay()
             # Polling the effect, since no result backend is configured.
             deadline = time.monotonic() + 20
-            while profile(stale).presence != "away" and time.monotonic() < deadline:
+            while profile(stale).presence != "offline" and time.monotonic() < deadline:
                 time.sleep(0.1)
     finally:
         task_received.disconnect(record)
 
-    assert profile(stale).presence == "away"
+    assert profile(stale).presence == "offline"
     assert received_by_worker == [sent.id]
-    assert away_history_rows(stale) == 1
+    assert AgentProfile.history.filter(user_id=stale.pk, history_type="~").count() == 1
 
 
 @pytest.mark.django_db
