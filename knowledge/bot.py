@@ -8,6 +8,7 @@ from django.utils.safestring import SafeString
 
 from knowledge import search
 from knowledge.models import Article, UnansweredQuestion
+from knowledge.search_query import ParsedQuery
 from profiles.models import User
 
 MAX_QUESTION_CHARS = 500
@@ -29,7 +30,7 @@ def _text(article: Article) -> str:
     return " ".join([article.title_zh, article.title_en, article.question_zh, article.body_zh, *article.tags]).lower()
 
 
-def coverage(parsed: search.ParsedQuery, article: Article, candidates: list[Article]) -> float:
+def coverage(parsed: ParsedQuery, article: Article, candidates: list[Article]) -> float:
     """How much of the question `article` covers (0 to 1), by weighted share of the question's words.
 
     Longer words say more than single characters; a word no candidate article knows at all

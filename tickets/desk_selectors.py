@@ -11,6 +11,7 @@ from django.http import Http404
 
 from tickets import search, selectors
 from tickets.models import CallRecord, Ticket, TicketAttachment, TicketMessage
+from tickets.search_query import TicketQuery
 
 RECENT_TICKETS = 5
 SEARCH_PAGE = 25
@@ -111,7 +112,7 @@ def searchable_tickets(user: Any, filters: selectors.QueueFilters | None = None)
         "customer__phone", "customer__email", "assignee__phone", "assignee__email")
 
 
-def search_page(user: Any, query: search.TicketQuery, *, filters: selectors.QueueFilters | None = None,
+def search_page(user: Any, query: TicketQuery, *, filters: selectors.QueueFilters | None = None,
                 before: int | None = None, limit: int = SEARCH_PAGE) -> SearchPage:
     """One page of search results with highlighted snippets, in a constant number of queries.
 
