@@ -40,10 +40,6 @@ def register_intake(channel: str, intake: Intake) -> None:
     _intakes[channel] = intake
 
 
-def registered_channels() -> list[str]:
-    return sorted(_intakes)
-
-
 def dedupe_key(raw: bytes, key: str | None = None) -> str:
     """The channel's own id when it has one, else a hash of the bytes. Two different ids never share a key:
     NUL is spelled out (PostgreSQL text cannot hold it) and an over-long id keeps a hash of the whole."""
