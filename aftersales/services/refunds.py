@@ -19,7 +19,7 @@ from django.utils import timezone
 from aftersales import payments, refund_cap
 from aftersales.models import AfterSalesRequest, Refund, Status
 from aftersales.templatetags.aftersales_tags import yuan
-from aftersales.workflow import Actor, apply_transition
+from aftersales.workflow import WORKFLOW, Actor
 from service_center.core import events
 from service_center.core.queueing import enqueue
 
@@ -113,8 +113,8 @@ def _settle(refund_id: int, result: payments.GatewayResult) -> Refund:
     request = refund.request
     if refund.status == Refund.Status.SUCCEEDED and request.status == Status.REFUNDING:
         note = f"{yuan(refund.amount_fen)} · {refund.gateway_reference}"
-        request = apply_transition(request, Status.REFUNDED, actor=Actor.SYSTEM, note=note)
-        apply_transition(request, Status.CLOSED, actor=Actor.SYSTEM)
+        request = WORKFLOW.transition(request, to=Status.REFUNDED, by=Actor.SYSTEM, actor=None, reason=note)
+        WORKFLOW.transition(request, to=Status.CLOSED, by=Actor.SYSTEM, actor=None)
     events.publish(f"aftersales.refund_{refund.status}", refund_id=refund.pk, request_id=refund.request_id)
     return refund
 

@@ -17,9 +17,10 @@ from chat.errors import ChatError
 from chat.models import Attachment, ChatMessage, ChatSettings, Conversation, ReadReceipt
 from chat.payloads import conversation_payload, message_payload
 from chat.text import clean_message_text
-from chat.workflow import InvalidTransition, apply_transition
+from chat.workflow import WORKFLOW
 from profiles.models import AgentProfile, User
 from service_center.core import events
+from service_center.core.workflow import TransitionNotAllowed
 from tickets import routing
 from tickets.models import Channel
 
@@ -151,7 +152,7 @@ def conversation_start(*, customer: User, channel: str = Conversation.Channel.WE
 
 
 def _handoff(conversation: Conversation, reason: str) -> None:
-    apply_transition(conversation, "handoff")
+    WORKFLOW.transition(conversation, to=Status.WAITING)
     conversation.handoff_reason = reason
     conversation.team = routing.team_for(channel=Channel.CHAT, customer=conversation.customer)
     conversation.save(update_fields=["handoff_reason", "team"])
@@ -379,8 +380,8 @@ def conversation_assign(*, agent: User, conversation_id: int | None = None) -> C
         raise ChatError("not_waiting", _("No chat is waiting for you there: another agent may have taken it."))
     conversation.agent = agent
     try:
-        apply_transition(conversation, "assign")
-    except InvalidTransition as error:
+        WORKFLOW.transition(conversation, to=Status.ACTIVE)
+    except TransitionNotAllowed as error:
         raise ChatError("invalid_state", str(error)) from error
     with translation.override(_customer_language(conversation)):
         _append(conversation, sender=Sender.SYSTEM, body=_("%(agent)s is here to help you.") % {"agent": agent})
@@ -405,7 +406,7 @@ def conversation_transfer(*, conversation_id: int, agent: User, to_agent: User) 
     if Conversation.objects.filter(agent_id=to_agent.pk, status=Status.ACTIVE).count() >= profile.capacity:
         raise ChatError("at_capacity", _("%(agent)s has no room for another chat.") % {"agent": to_agent})
     conversation.agent = to_agent
-    apply_transition(conversation, "assign")
+    WORKFLOW.transition(conversation, to=Status.ACTIVE)
     with translation.override(_customer_language(conversation)):
         _append(conversation, sender=Sender.SYSTEM, body=_("%(from)s transferred you to %(to)s.")
                 % {"from": agent, "to": to_agent})
@@ -421,8 +422,8 @@ def conversation_end(*, conversation_id: int, user: User) -> Conversation:
     _participant(conversation, user)
     was_waiting = conversation.status == Status.WAITING
     try:
-        apply_transition(conversation, "end")
-    except InvalidTransition as error:
+        WORKFLOW.transition(conversation, to=Status.ENDED)
+    except TransitionNotAllowed as error:
         raise ChatError("invalid_state", str(error)) from error
     _system_say(conversation, lambda: _("The conversation has ended. How did we do?"))
     _conversation_changed(conversation)

@@ -11,6 +11,7 @@ from tickets.services.collaboration import (
     ticket_merge,
 )
 from tickets.services.escalation import check_nudges, sla_sweep, ticket_escalate, ticket_nudge
+from tickets.services.notes import ticket_add_system_note
 from tickets.services.surveys import (
     SurveyTokenInvalid,
     survey_create,
@@ -20,7 +21,6 @@ from tickets.services.surveys import (
 )
 from tickets.services.tickets import (
     ticket_add_note,
-    ticket_add_system_note,
     ticket_assign,
     ticket_create,
     ticket_pick,
@@ -29,11 +29,9 @@ from tickets.services.tickets import (
     ticket_transfer,
     ticket_transition,
 )
-from tickets.workflow import InvalidTransition
 
 __all__ = [
     "AgentUnavailable",
-    "InvalidTransition",
     "NotAllowed",
     "SurveyTokenInvalid",
     "TicketError",
