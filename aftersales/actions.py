@@ -16,8 +16,9 @@ from rest_framework import status
 from aftersales.models import AfterSalesRequest, Courier, RequestType, Status
 from aftersales.services import compensation, repairs
 from aftersales.services import requests as services
-from aftersales.workflow import Actor, InvalidTransition, allowed_targets
+from aftersales.workflow import WORKFLOW, Actor
 from service_center.core.api import ApplicationError
+from service_center.core.workflow import TransitionNotAllowed
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def available(request: AfterSalesRequest, actors: set[Actor]) -> list[Action]:
     return [
         action for action in ACTIONS.values()
         if action.actor in actors and request.request_type in action.types
-        and action.target in allowed_targets(request.status, action.actor, request.request_type)
+        and action.target in WORKFLOW.allowed_targets(request, by=action.actor)
     ]
 
 
@@ -136,17 +137,17 @@ def perform(request: AfterSalesRequest, name: str, *, user: Any, actors: set[Act
                                status_code=status.HTTP_403_FORBIDDEN)
     allowed = [a.name for a in available(request, actors)]
     if name not in allowed:
-        raise _conflict(request, allowed)
+        raise _conflict(request, action, allowed)
     try:
         return HANDLERS[name](request, user, data)
-    except InvalidTransition as exc:
+    except TransitionNotAllowed as exc:
         # Someone else moved the request between our read and our lock.
         request.refresh_from_db()
-        raise _conflict(request, [a.name for a in available(request, actors)]) from exc
+        raise _conflict(request, action, [a.name for a in available(request, actors)]) from exc
 
 
-def _conflict(request: AfterSalesRequest, allowed: list[str]) -> ApplicationError:
+def _conflict(request: AfterSalesRequest, action: Action, allowed: list[str]) -> TransitionNotAllowed:
+    """The workflow's refusal, with the actions (not the states) the user may take instead."""
     message = gettext("This step is not possible while the request is “%(status)s”.") % {
         "status": request.get_status_display()}
-    return ApplicationError(message, code="invalid_transition", fields={"allowed": allowed},
-                            status_code=status.HTTP_409_CONFLICT)
+    return TransitionNotAllowed(current=request.status, target=action.target, allowed=allowed, message=message)

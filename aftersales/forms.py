@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales import refund_cap
 from aftersales.models import Courier, OrderItem, Reason, RequestType
-from aftersales.templatetags.aftersales_tags import yuan
+from service_center.core.money import fen_to_yuan, format_fen, yuan_text, yuan_to_fen
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -47,11 +47,12 @@ class ApplyForm(forms.Form):
         line = refund_cap.line_refunds(item)
         self.refund_cap_fen = line.cap_for(item.quantity)
         # The page's script puts the cap of the chosen quantity in the amount (the server checks again).
-        self.caps_by_quantity = {quantity: line.cap_for(quantity) for quantity in range(1, min(item.quantity, 100) + 1)}
-        self.fields["amount"].initial = Decimal(self.refund_cap_fen).scaleb(-2)  # fen to yuan, exactly
+        self.caps_by_quantity = {quantity: yuan_text(line.cap_for(quantity))
+                                 for quantity in range(1, min(item.quantity, 100) + 1)}
+        self.fields["amount"].initial = fen_to_yuan(self.refund_cap_fen)
         self.fields["amount"].help_text = _(
             "Only for refunds: at most %(all)s for all %(quantity)d, %(unit)s for one."
-        ) % {"all": yuan(self.refund_cap_fen), "quantity": item.quantity, "unit": yuan(line.cap_for(1))}
+        ) % {"all": format_fen(self.refund_cap_fen), "quantity": item.quantity, "unit": format_fen(line.cap_for(1))}
         reason_field = self.fields["reason"]
         assert isinstance(reason_field, forms.ChoiceField)
         reason_field.choices = [("", "—")] + [
@@ -74,7 +75,7 @@ class ApplyForm(forms.Form):
     def amount_fen(self) -> int:
         amount = self.cleaned_data.get("amount")
         # The field allows two decimal places, so this is exact: yuan in, integer fen out.
-        return int(amount * 100) if amount is not None else 0
+        return yuan_to_fen(amount) if amount is not None else 0
 
 
 class TrackingForm(forms.Form):

@@ -7,9 +7,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from aftersales.templatetags.aftersales_tags import yuan
 from profiles.models import Store, User
 from service_center.core.fields import EncryptedTextField
+from service_center.core.money import format_fen
 from tickets.models import Ticket, TicketMessage
 
 
@@ -389,7 +389,7 @@ class CompensationRule(models.Model):
         verbose_name_plural = _("advance compensation rules")
 
     def __str__(self) -> str:
-        return f"{self.get_cause_display()} ≤ {yuan(self.max_amount_fen)}"
+        return f"{self.get_cause_display()} ≤ {format_fen(self.max_amount_fen)}"
 
 
 class AdvanceCompensation(models.Model):
@@ -415,7 +415,7 @@ class AdvanceCompensation(models.Model):
         indexes = [models.Index(fields=["liable", "recovered"], name="compensation_open_claims_idx")]
 
     def __str__(self) -> str:
-        return f"{self.request_id}: {yuan(self.amount_fen)}"
+        return f"{self.request_id}: {format_fen(self.amount_fen)}"
 
 
 class RepairSlot(models.Model):

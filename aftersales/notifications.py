@@ -1,24 +1,18 @@
 """Tell the customer about each step of their request: in-app, by e-mail and by SMS.
 
-SMS goes through core's adapter (`service_center.core.sms`, chosen by the `SMS_BACKEND` setting);
-the default fake keeps messages in memory for the demo and tests. E-mail uses Django's mail backend.
-Sending happens in a Celery task queued after the commit of the step, one message per timeline event.
+The in-app row is written by a Celery task queued (through the outbox) after the commit of the step, one
+per timeline event; the e-mail and the SMS leave through core's messaging (service_center.core.messaging),
+queued in the same transaction as the row, so each is sent once and retried by the outbox when it fails.
 """
 
-import logging
-
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import AfterSalesRequest, Notification, RequestEvent, Status
-from service_center.core import events
+from service_center.core import events, messaging
 from service_center.core.queueing import enqueue
-from service_center.core.sms import sms
-
-logger = logging.getLogger(__name__)
 
 MESSAGES = {
     Status.MERCHANT_REVIEW: _("Your after-sales request %(number)s was submitted; the store will reply within "
@@ -52,18 +46,12 @@ def notify_step(*, event_id: int) -> Notification | None:
     try:
         with transaction.atomic():
             notification = Notification.objects.create(user=customer, request=request, event=step, message=text)
+            if customer.email:
+                messaging.send_email(recipient_ids=[customer.pk], subject=text[:60], body=text)
+            if customer.phone and step.to_status in SMS_STATUSES:
+                messaging.send_sms(recipient_id=customer.pk, text=text)
     except IntegrityError:
         return None  # a concurrent delivery of the same task got there first
-    if customer.email:
-        try:
-            send_mail(subject=text[:60], message=text, from_email=None, recipient_list=[customer.email])
-        except Exception:
-            logger.exception("after-sales e-mail for %s failed", request.number)
-    if customer.phone and step.to_status in SMS_STATUSES:
-        try:
-            sms().send(phone=customer.phone, text=f"【服务中心】{text}")
-        except Exception:
-            logger.exception("after-sales SMS for %s failed", request.number)
     return notification
 
 

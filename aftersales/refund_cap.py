@@ -28,8 +28,8 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from aftersales.models import AfterSalesRequest, OrderItem, Refund
-from aftersales.templatetags.aftersales_tags import yuan
 from service_center.core.api import ApplicationError
+from service_center.core.money import format_fen
 
 # The amount field in the domain (API body, model); the customer form maps it to its `amount` in yuan.
 AMOUNT_FIELD = "amount_fen"
@@ -92,7 +92,7 @@ def amount_problem(cap_fen: int, amount_fen: int) -> str | None:
     if cap_fen < 1:
         return _("Nothing is left to refund on this item.")
     return _("The refund must be between ¥0.01 and the refundable %(max)s for this quantity.") % {
-        "max": yuan(cap_fen)}
+        "max": format_fen(cap_fen)}
 
 
 def assert_within_cap(request: AfterSalesRequest) -> None:

@@ -1,10 +1,8 @@
 """Reads for after-sales: access helpers that fetch and check in one step, lists paged by keyset."""
 
-from datetime import datetime
 from typing import Any
 
-from django.db.models import BooleanField, Prefetch, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from aftersales.models import (
@@ -29,6 +27,7 @@ from profiles.models import Store
 from profiles.roles import DESK_ROLES
 from profiles.selectors import stores_for_user, user_has_role
 from service_center.core.facts import Branch, FactQuery, grouped_facts, seconds_between
+from service_center.core.keyset import Keyset, KeysetPage
 from tickets import desk_selectors as ticket_selectors
 from tickets.models import TicketMessage
 
@@ -144,18 +143,15 @@ def merchant_store_ids(user: Any) -> list[int]:
     return list(stores_for_user(user).values_list("pk", flat=True))
 
 
-def merchant_queue(store_ids: list[int], *, after: tuple[datetime, int] | None = None,
-                   limit: int = 50) -> list[AfterSalesRequest]:
+# The merchant queue's order and page key: soonest deadline first, from the (store, due_at, id) index.
+MERCHANT_QUEUE_KEYSET = Keyset(("due_at", "id"))
+
+
+def merchant_queue(store_ids: list[int], *, after: tuple[Any, ...] | None = None,
+                   limit: int = 50) -> KeysetPage[AfterSalesRequest]:
     """Requests of these stores awaiting review, soonest deadline first, paged by keyset (due_at, id)."""
     queryset = _requests().filter(store_id__in=store_ids, status=Status.MERCHANT_REVIEW, due_at__isnull=False)
-    if after is not None:
-        # A row comparison, which PostgreSQL answers from the (store, due_at, id) index; the equivalent
-        # OR of two conditions makes it filter instead.
-        table = AfterSalesRequest._meta.db_table
-        after_key = RawSQL(f'("{table}"."due_at", "{table}"."id") > (%s, %s)', after,  # noqa: S611
-                           output_field=BooleanField())
-        queryset = queryset.alias(after_key=after_key).filter(after_key=True)
-    return list(queryset.order_by("due_at", "pk")[:limit])
+    return MERCHANT_QUEUE_KEYSET.page(queryset, key=after, limit=limit)
 
 
 def merchant_open_without_deadline(store_ids: list[int], *, limit: int = 50) -> list[AfterSalesRequest]:

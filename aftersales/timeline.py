@@ -8,8 +8,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import AfterSalesRequest, Order
-from aftersales.templatetags.aftersales_tags import yuan
 from service_center.core.customer_timeline import Cursor, TimelineEntry, newest
+from service_center.core.money import format_fen
 
 SUMMARY_CHARS = 140
 
@@ -22,7 +22,7 @@ def aftersales_entries(customer_id: int, before: Cursor | None, limit: int) -> l
     entries = [
         TimelineEntry(
             when=order.created_at, kind="order", pk=order.pk, kind_label=_("Order placed"),
-            title=order.number, summary=f"{yuan(order.amount_fen)} · {order.get_status_display()}",
+            title=order.number, summary=f"{format_fen(order.amount_fen)} · {order.get_status_display()}",
         )
         for order in orders
     ]

@@ -1,6 +1,5 @@
 """After-sales pages for customers (`/aftersales/`), merchant staff (`/merchant/`) and arbitrating agents."""
 
-from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -9,7 +8,6 @@ from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,7 +20,6 @@ from aftersales.services import requests as request_services
 from aftersales.workflow import Actor
 from profiles import selectors as profile_selectors
 from service_center.core.api import ApplicationError
-from service_center.core.serializers import DateTimeField
 
 PAGE = 20
 # Where each eligibility problem is shown on the apply form (None: above the form).
@@ -188,24 +185,16 @@ def evidence_image(request: HttpRequest, evidence_id: int) -> HttpResponse:
 # --- Merchant staff -------------------------------------------------------------------------------
 
 
-BIGINT_MAX = 2**63 - 1
-
-
-def _keyset(request: HttpRequest) -> tuple[datetime, int] | None:
-    """The queue's `after=<due_at>,<id>` cursor, checked: it comes back from the browser, so an impossible
-    date or an id past bigint is a 400 naming it, not a database error."""
+def _keyset(request: HttpRequest) -> tuple[Any, ...] | None:
+    """The queue's `after` cursor, checked: it comes back from the browser, so an impossible date or an id
+    past bigint is a 400 naming it, not a database error."""
     cursor = request.GET.get("after", "")
     if not cursor:
         return None
-    due, _sep, pk = cursor.partition(",")
-    try:
-        moment = parse_datetime(due.replace(" ", "+"))
-    except ValueError:
-        moment = None
-    if (moment is None or moment.tzinfo is None or not pk.isdigit() or int(pk) > BIGINT_MAX
-            or not DateTimeField.MIN_YEAR <= moment.year <= DateTimeField.MAX_YEAR):
+    key = selectors.MERCHANT_QUEUE_KEYSET.decode(AfterSalesRequest, cursor)
+    if key is None:
         raise BadRequest(_("The page cursor “after” is not valid; go back to the first page."))
-    return moment, int(pk)
+    return key
 
 
 @login_required
@@ -213,12 +202,11 @@ def _keyset(request: HttpRequest) -> tuple[datetime, int] | None:
 def merchant_home(request: HttpRequest) -> HttpResponse:
     stores = list(profile_selectors.stores_for_user(request.user))
     store_ids = [store.pk for store in stores]
-    queue = selectors.merchant_queue(store_ids, after=_keyset(request), limit=PAGE + 1)
+    queue = selectors.merchant_queue(store_ids, after=_keyset(request), limit=PAGE)
     context = {
         "stores": stores,
-        "queue": queue[:PAGE],
-        "next_after": f"{queue[PAGE - 1].due_at.isoformat()},{queue[PAGE - 1].pk}"  # type: ignore[union-attr]
-        if len(queue) > PAGE else "",
+        "queue": queue.rows,
+        "next_after": queue.next_cursor or "",
         "waiting": selectors.merchant_open_without_deadline(store_ids, limit=PAGE),
     }
     return render(request, "aftersales/merchant_home.html", context)

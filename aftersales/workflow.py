@@ -1,20 +1,20 @@
-"""The after-sales lifecycle as data: who may move a request from which state to which.
+"""The after-sales lifecycle as a table for the core workflow engine (service_center/core/workflow.py).
 
-`apply_transition` is the only code that changes `AfterSalesRequest.status`. It locks the row,
-checks the move against `TRANSITIONS`, sets the deadline of the new state, saves (a history row
-with the actor) and appends the customer-visible timeline event.
+Who may move a request from which state to which: each transition names the roles that may take it (`by=`)
+and, for a few, the request types it is for. `WORKFLOW.transition` is the only code that changes
+`AfterSalesRequest.status`: it locks the row, checks the move, sets the deadline of the new state, saves
+(a history row with the user) and appends the customer-visible timeline event (the effects below).
 """
 
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
+from django.utils.translation import gettext
 
 from aftersales.models import AfterSalesRequest, RequestEvent, RequestType, Status
+from service_center.core.workflow import Guard, Refusal, Step, Transition, Workflow, move
 
 
 class Actor(StrEnum):
@@ -24,19 +24,27 @@ class Actor(StrEnum):
     SYSTEM = "system"  # deadlines, gateway results
 
 
-@dataclass(frozen=True)
-class Transition:
-    source: Status
-    target: Status
-    actors: frozenset[Actor]
-    types: frozenset[str] = frozenset()  # the request types it is for; empty: every type
+def _taken_by(actors: Iterable[Actor], types: Iterable[str]) -> Guard:
+    roles, request_types = frozenset(actors), frozenset(types)
 
-    def permits(self, actor: Actor, request_type: str) -> bool:
-        return actor in self.actors and (not self.types or request_type in self.types)
+    def guard(request: AfterSalesRequest, step: Step) -> Refusal | None:
+        if step.options.get("by") in roles and (not request_types or request.request_type in request_types):
+            return None
+        return _refused(request, step.target)
+    return guard
+
+
+def _deadline(request: AfterSalesRequest, step: Step) -> None:
+    request.due_at = due_at_for(step.target, step.now)
+
+
+def _timeline(request: AfterSalesRequest, step: Step) -> None:
+    RequestEvent.objects.create(request=request, from_status=step.source, to_status=step.target, actor=step.actor,
+                                actor_kind=step.options["by"], note=step.reason[:500])
 
 
 def _t(source: Status, target: Status, *actors: Actor, types: tuple[str, ...] = ()) -> Transition:
-    return Transition(source, target, frozenset(actors), frozenset(types))
+    return move(source, target, guards=(_taken_by(actors, types),), effects=(_deadline,), after_save=(_timeline,))
 
 
 S, A = Status, Actor
@@ -82,21 +90,9 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 
-class InvalidTransition(Exception):
-    def __init__(self, request: AfterSalesRequest, target: str, actor: Actor) -> None:
-        self.current = request.status
-        self.target = target
-        self.allowed = allowed_targets(request.status, actor, request.request_type)
-        super().__init__(f"{request.number}: {request.status} → {target} is not allowed for {actor}")
-
-
-def allowed_targets(status: str, actor: Actor, request_type: str) -> list[str]:
-    return list(dict.fromkeys(str(t.target) for t in TRANSITIONS
-                              if t.source == status and t.permits(actor, request_type)))
-
-
-def _permitted(status: str, target: str, actor: Actor, request_type: str) -> bool:
-    return any(t.source == status and t.target == target and t.permits(actor, request_type) for t in TRANSITIONS)
+def _refused(request: AfterSalesRequest, target: str) -> Refusal:
+    return Refusal(gettext("This step is not possible while the request is “%(status)s”.") % {
+        "status": request.get_status_display()})
 
 
 def due_at_for(status: str, now: datetime) -> datetime | None:
@@ -112,26 +108,5 @@ def lock(request_id: int) -> AfterSalesRequest:
     return AfterSalesRequest.objects.select_for_update(of=("self",)).get(pk=request_id)
 
 
-@transaction.atomic
-def apply_transition(
-    request: AfterSalesRequest, target: Status, *, actor: Actor, user: Any = None, note: str = "",
-    changes: dict[str, Any] | None = None,
-) -> AfterSalesRequest:
-    """Move `request` (re-read under a row lock) to `target`; raises `InvalidTransition`.
-
-    `changes` are other fields set in the same save, so the history row holds the whole step.
-    """
-    locked = lock(request.pk)
-    if not _permitted(locked.status, target, actor, locked.request_type):
-        raise InvalidTransition(locked, target, actor)
-    source = locked.status
-    for name, value in (changes or {}).items():
-        setattr(locked, name, value)
-    locked.status = target
-    locked.due_at = due_at_for(target, timezone.now())
-    locked._history_user = user  # type: ignore[attr-defined]  # simple-history's per-save actor
-    locked.save()
-    RequestEvent.objects.create(
-        request=locked, from_status=source, to_status=target, actor=user, actor_kind=actor, note=note[:500]
-    )
-    return locked
+WORKFLOW: Workflow[AfterSalesRequest] = Workflow(
+    transitions=TRANSITIONS, refused=_refused, lock=lambda request: lock(request.pk), atomic=True)

@@ -184,13 +184,6 @@ def agent_capacity(agent: Any) -> int | None:
     return AgentProfile.objects.filter(user_id=agent.pk).values_list("capacity", flat=True).first()
 
 
-def message_for_participant(user: Any, message_id: int) -> ChatMessage:
-    message = ChatMessage.objects.select_related("conversation").filter(pk=message_id).first()
-    if message is None or participant_role(message.conversation, user) is None:
-        raise ChatError("not_found", "message not found")
-    return message
-
-
 @dataclass(frozen=True)
 class Availability:
     """Whether a person can take a chat now; when not, why ("off_hours" or "no_agent")."""

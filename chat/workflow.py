@@ -1,42 +1,40 @@
-"""The lifecycle of a conversation: states and allowed transitions as data, applied in one place."""
+"""The lifecycle of a conversation as a table for the core workflow engine (service_center/core/workflow.py).
 
-from django.utils import timezone
+bot → waiting (handed to a person) → active (an agent took it; a transfer stays active) → ended; the caller
+holds the conversation locked (select_for_update), and each move stamps its time.
+"""
+
 from django.utils.translation import gettext_lazy as _
 
 from chat.models import Conversation
+from service_center.core.workflow import Refusal, Step, Workflow, move
 
 Status = Conversation.Status
 
-# action -> (statuses it may start from, status it leads to)
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "handoff": (frozenset({Status.BOT}), Status.WAITING),
-    "assign": (frozenset({Status.WAITING, Status.ACTIVE}), Status.ACTIVE),
-    "end": (frozenset({Status.BOT, Status.WAITING, Status.ACTIVE}), Status.ENDED),
-}
+
+def _waiting_since(conversation: Conversation, step: Step) -> None:
+    conversation.waiting_since = step.now
 
 
-class InvalidTransition(Exception):
-    def __init__(self, action: str, status: str) -> None:
-        label = Status(status).label if status in Status.values else status
-        super().__init__(_("Not possible while the conversation is “%(status)s”.") % {"status": label})
-        self.action = action
-        self.status = status
+def _assigned_at(conversation: Conversation, step: Step) -> None:
+    conversation.assigned_at = step.now
 
 
-def apply_transition(conversation: Conversation, action: str) -> Conversation:
-    """Move a conversation the caller holds locked (select_for_update) and save it; history records it."""
-    if action not in TRANSITIONS:
-        raise InvalidTransition(action, conversation.status)
-    sources, target = TRANSITIONS[action]
-    if conversation.status not in sources:
-        raise InvalidTransition(action, conversation.status)
-    now = timezone.now()
-    conversation.status = target
-    if action == "handoff":
-        conversation.waiting_since = now
-    elif action == "assign":
-        conversation.assigned_at = now
-    elif action == "end":
-        conversation.ended_at = now
-    conversation.save()
-    return conversation
+def _ended_at(conversation: Conversation, step: Step) -> None:
+    conversation.ended_at = step.now
+
+
+TRANSITIONS = (
+    move(Status.BOT, Status.WAITING, "handoff", effects=(_waiting_since,)),
+    move({Status.WAITING, Status.ACTIVE}, Status.ACTIVE, "assign", effects=(_assigned_at,)),
+    move({Status.BOT, Status.WAITING, Status.ACTIVE}, Status.ENDED, "end", effects=(_ended_at,)),
+)
+
+
+def _refused(conversation: Conversation, target: str) -> Refusal:
+    status = conversation.status
+    label = Status(status).label if status in Status.values else status
+    return Refusal(str(_("Not possible while the conversation is “%(status)s”.") % {"status": label}))
+
+
+WORKFLOW: Workflow[Conversation] = Workflow(transitions=TRANSITIONS, refused=_refused)

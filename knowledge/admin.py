@@ -24,7 +24,8 @@ from knowledge.models import (
     UnansweredQuestion,
 )
 from knowledge.search import parse_query
-from knowledge.workflow import ACTION_LABELS, Action, InvalidTransition, apply_transition
+from knowledge.workflow import ACTION_LABELS, WORKFLOW, Action, target_of
+from service_center.core.workflow import TransitionNotAllowed
 
 
 @admin.register(Category)
@@ -102,8 +103,8 @@ def _transition_action(action: Action) -> Any:
         done = 0
         for article in queryset.order_by("pk"):
             try:
-                apply_transition(article=article, action=action, actor=request.user)  # type: ignore[arg-type]
-            except InvalidTransition as error:
+                WORKFLOW.transition(article, to=target_of(action, article), actor=request.user)
+            except TransitionNotAllowed as error:
                 modeladmin.message_user(request, f"{article}: {error}", messages.ERROR)
             else:
                 done += 1

@@ -20,11 +20,12 @@ from knowledge.models import Article
 from knowledge.workflow import (
     ACTION_LABELS,
     EDIT_PERMISSION,
+    WORKFLOW,
     Action,
-    InvalidTransition,
-    apply_transition,
     available_actions,
+    target_of,
 )
+from service_center.core.workflow import TransitionNotAllowed
 
 
 class ArticleForm(forms.ModelForm):
@@ -74,7 +75,7 @@ def editor_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
 def _render_edit(
     request: HttpRequest, article: Article | None, form: ArticleForm, image_form: ImageUploadForm | None = None
 ) -> HttpResponse:
-    actions = available_actions(article, request.user) if article else []  # type: ignore[arg-type]
+    actions = available_actions(article, request.user) if article else []
     context: dict[str, object] = {
         "form": form, "article": article, "actions": [(action, ACTION_LABELS[action]) for action in actions],
     }
@@ -100,10 +101,10 @@ def editor_transition(request: HttpRequest, slug: str) -> HttpResponse:
         action = Action(request.POST.get("action", ""))
         if action not in ACTION_LABELS:
             raise ValueError(action)
-        apply_transition(article=article, action=action, actor=request.user)  # type: ignore[arg-type]
+        WORKFLOW.transition(article, to=target_of(action, article), actor=request.user)
     except ValueError:
         messages.error(request, _("Unknown step."))
-    except InvalidTransition as error:
+    except TransitionNotAllowed as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Done: %(step)s.") % {"step": ACTION_LABELS[action]})

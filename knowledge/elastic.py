@@ -16,7 +16,7 @@ from django_elasticsearch_dsl.registries import registry
 from elasticsearch.dsl import connections
 
 from knowledge.models import Article
-from knowledge.search import ParsedQuery, visible_articles
+from knowledge.search_query import ParsedQuery, visible_articles
 from service_center.core.segmentation import index_text
 
 INDEX = "knowledge_articles"

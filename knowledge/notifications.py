@@ -1,18 +1,20 @@
 """E-mail to knowledge-base editors when an article needs review (expired, or a linked policy changed).
 
 The `knowledge.review_needed` domain event (after the review task is committed) queues a Celery task,
-so the web request that changed a policy never waits on the mail server.
+so the web request that changed a policy never waits on the mail server; the task queues one e-mail per
+editor through core's messaging (service_center.core.messaging).
 """
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import send_mass_mail
+from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from knowledge import selectors
 from knowledge.models import ReviewTask
+from service_center.core import messaging
 from service_center.core.events import DomainEvent
 from service_center.core.queueing import enqueue
 
@@ -56,16 +58,14 @@ def email_editors_review_needed(task_id: int) -> int:
     marker = f"knowledge:review-mail:{task_id}"
     if not cache.add(marker, True, timeout=MAIL_MARKER_SECONDS):
         return 0
-    mails = []
-    for editor in selectors.editors():
-        if not editor.email:
-            continue
-        with translation.override(editor.preferred_language or settings.LANGUAGE_CODE):
-            subject, body = _message(task)
-        mails.append((subject, body, settings.DEFAULT_FROM_EMAIL, [editor.email]))
+    editors = [editor for editor in selectors.editors() if editor.email]
     try:
-        send_mass_mail(mails)
+        with transaction.atomic():
+            for editor in editors:
+                with translation.override(editor.preferred_language or settings.LANGUAGE_CODE):
+                    subject, body = _message(task)
+                messaging.send_email(recipient_ids=[editor.pk], subject=subject, body=body)
     except Exception:
-        cache.delete(marker)  # the mail server refused: let the task's retry send them
+        cache.delete(marker)  # nothing was queued: let the task's retry queue them
         raise
-    return len(mails)
+    return len(editors)

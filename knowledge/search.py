@@ -15,10 +15,11 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.utils.safestring import SafeString
 
 from knowledge.models import Article, Synonym
+from knowledge.search_query import ParsedQuery, visible_articles
 from service_center.core.highlight import highlight_terms, mark_terms
 from service_center.core.highlight import snippet as highlight_snippet
 from service_center.core.segmentation import MAX_QUERY_CHARS, index_text, segment
@@ -49,21 +50,6 @@ class SearchHit:
     snippet_html: SafeString
 
 
-@dataclass(frozen=True)
-class ParsedQuery:
-    """The query's token groups: each group is one token and its synonyms."""
-
-    groups: tuple[frozenset[str], ...]
-
-    @property
-    def terms(self) -> set[str]:
-        return {term for group in self.groups for term in group}
-
-    def tsquery(self) -> str:
-        # Tokens are \w-only (see segment), so quoting them can never break the tsquery syntax.
-        return " | ".join(f"'{term}'" for term in sorted(self.terms))
-
-
 def parse_query(text: str) -> ParsedQuery:
     tokens = list(dict.fromkeys(segment(text[:MAX_QUERY_CHARS])))
     if not tokens:
@@ -76,13 +62,6 @@ def parse_query(text: str) -> ParsedQuery:
                 for term in synonym.terms:
                     expansions[token].update(segment(term) or [term.lower()])
     return ParsedQuery(groups=tuple(frozenset(expansions[token]) for token in tokens))
-
-
-def visible_articles(audience: str) -> QuerySet[Article]:
-    audiences = [Article.Audience.PUBLIC]
-    if audience == Article.Audience.INTERNAL:
-        audiences.append(Article.Audience.INTERNAL)
-    return Article.objects.filter(status=Article.Status.PUBLISHED, audience__in=audiences)
 
 
 def search_articles(

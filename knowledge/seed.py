@@ -5,7 +5,7 @@ from typing import TextIO
 
 from knowledge import demo_data, services
 from knowledge.models import Article, Category, Synonym
-from knowledge.workflow import Action, apply_transition
+from knowledge.workflow import WORKFLOW, Action, target_of
 from profiles.models import User
 
 DEMO_PUBLISHER = "admin"
@@ -40,8 +40,8 @@ def seed_knowledge(stdout: TextIO, articles: Sequence[demo_data.DemoArticle] = d
             body_zh=data.body_zh, body_en=data.body_en, tags=list(data.tags),
         )
         if publisher is not None:
-            apply_transition(article=article, action=Action.SUBMIT, actor=publisher)
-            apply_transition(article=article, action=Action.APPROVE, actor=publisher)
+            for action in (Action.SUBMIT, Action.APPROVE):
+                WORKFLOW.transition(article, to=target_of(action, article), actor=publisher)
         Article.objects.filter(pk=article.pk).update(view_count=data.views)
         created.append((article, data))
     demo_slugs = [data.slug for data in articles]

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Permission
 from django.db.models import Prefetch, Q, QuerySet
 
 from knowledge.models import Article, ArticleImage, Category, ReviewTask
-from knowledge.search import visible_articles
+from knowledge.search_query import visible_articles
 from knowledge.workflow import EDIT_PERMISSION
 from profiles.models import AgentProfile, User
 from profiles.roles import DESK_ROLES

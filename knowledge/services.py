@@ -15,7 +15,7 @@ from knowledge import bot_index, search
 from knowledge.images import CleanImage
 from knowledge.models import Article, ArticleFeedback, ArticleImage, ArticleVersion, Category, ReviewTask
 from knowledge.rendering import MarkdownRefused, render_markdown
-from knowledge.workflow import Action, apply_transition
+from knowledge.workflow import WORKFLOW, Action, target_of
 from profiles.models import User
 from service_center.core import events
 
@@ -144,7 +144,7 @@ def _sweep_one(pk: int, action: Action, now: datetime) -> int:
         Article.Status.SCHEDULED if action is Action.PUBLISH_DUE else Article.Status.PUBLISHED
     ):
         return 0
-    apply_transition(article=article, action=action, actor=None, now=now)
+    WORKFLOW.transition(article, to=target_of(action, article, now), actor=None, now=now)
     if action is Action.EXPIRE:
         _open_review_task(article=article, reason=ReviewTask.Reason.EXPIRED)
     return 1

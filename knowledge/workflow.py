@@ -1,11 +1,10 @@
-"""The article lifecycle as data: draft → in review → (scheduled →) published → offline → draft.
+"""The article lifecycle as a table for the core workflow engine (service_center/core/workflow.py).
 
-`apply_transition` is the only place an article's status changes. It locks the row, checks the
-move and the actor's right to make it (a reviewer never approves their own article), saves
-(so the change lands in the history) and publishes the domain event on commit.
+draft → in review → (scheduled →) published → offline → draft. People take the steps their permission
+allows (a reviewer never approves their own article); the beat sweep alone publishes scheduled articles
+and expires old ones. Each move is saved (so it lands in the history) and announced on commit.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -15,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from knowledge import bot_index
 from knowledge.models import Article
-from profiles.models import User
 from service_center.core import events
+from service_center.core.workflow import Guard, Refusal, Step, Workflow, move
 
 S = Article.Status
 EDIT_PERMISSION = "knowledge.change_article"
@@ -24,6 +23,8 @@ REVIEW_PERMISSION = "knowledge.review_article"
 
 
 class Action(StrEnum):
+    """The steps by name, as the editor's buttons and the admin's actions offer them (transition names)."""
+
     SUBMIT = "submit"
     APPROVE = "approve"
     REJECT = "reject"
@@ -34,22 +35,6 @@ class Action(StrEnum):
     EXPIRE = "expire"
 
 
-@dataclass(frozen=True)
-class Transition:
-    sources: frozenset[str]
-    permission: str | None  # None: the system only (beat sweep)
-    reviewer: bool = False  # the actor must not be the author
-
-
-TRANSITIONS: dict[Action, Transition] = {
-    Action.SUBMIT: Transition(frozenset({S.DRAFT}), EDIT_PERMISSION),
-    Action.APPROVE: Transition(frozenset({S.IN_REVIEW}), REVIEW_PERMISSION, reviewer=True),
-    Action.REJECT: Transition(frozenset({S.IN_REVIEW}), REVIEW_PERMISSION, reviewer=True),
-    Action.TAKE_OFFLINE: Transition(frozenset({S.PUBLISHED, S.SCHEDULED}), REVIEW_PERMISSION),
-    Action.REDRAFT: Transition(frozenset({S.OFFLINE}), EDIT_PERMISSION),
-    Action.PUBLISH_DUE: Transition(frozenset({S.SCHEDULED}), None),
-    Action.EXPIRE: Transition(frozenset({S.PUBLISHED}), None),
-}
 ACTION_LABELS = {
     Action.SUBMIT: _("Submit for review"),
     Action.APPROVE: _("Approve and publish"),
@@ -59,76 +44,101 @@ ACTION_LABELS = {
 }
 
 
-class InvalidTransition(Exception):
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.code = code
+def _allowed(permission: str) -> Guard:
+    def guard(article: Article, step: Step) -> Refusal | None:
+        if step.actor is None or not step.actor.has_perm(permission):
+            return Refusal(str(_("You may not take this step.")), code="forbidden")
+        return None
+    return guard
 
 
-def _target(action: Action, article: Article, now: datetime) -> str:
-    if action is Action.APPROVE:
-        return S.SCHEDULED if article.publish_at and article.publish_at > now else S.PUBLISHED
-    return {
-        Action.SUBMIT: S.IN_REVIEW,
-        Action.REJECT: S.DRAFT,
-        Action.TAKE_OFFLINE: S.OFFLINE,
-        Action.REDRAFT: S.DRAFT,
-        Action.PUBLISH_DUE: S.PUBLISHED,
-        Action.EXPIRE: S.OFFLINE,
-    }[action]
+def _system_only(article: Article, step: Step) -> Refusal | None:
+    if step.actor is not None:
+        return Refusal(str(_("Only the scheduler takes this step.")), code="system_only")
+    return None
 
 
-def check_transition(article: Article, action: Action, actor: User | None) -> None:
-    """Raise InvalidTransition unless `actor` (None: the system) may apply `action` to `article` now."""
-    transition = TRANSITIONS[action]
-    if article.status not in transition.sources:
-        message = _("This article is %(status)s; that step is not possible now.")
-        raise InvalidTransition(
-            str(message) % {"status": article.get_status_display()},
-            code="invalid_state",
-        )
-    if transition.permission is None:
-        if actor is not None:
-            raise InvalidTransition(str(_("Only the scheduler takes this step.")), code="system_only")
-        return
-    if actor is None or not actor.has_perm(transition.permission):
-        raise InvalidTransition(str(_("You may not take this step.")), code="forbidden")
-    if transition.reviewer and article.author_id == actor.pk:
-        raise InvalidTransition(str(_("The reviewer must not be the author.")), code="own_article")
+def _not_the_author(article: Article, step: Step) -> Refusal | None:
+    if article.author_id == step.actor.pk:
+        return Refusal(str(_("The reviewer must not be the author.")), code="own_article")
+    return None
 
 
-def available_actions(article: Article, actor: User) -> list[Action]:
-    allowed = []
-    for action in ACTION_LABELS:
-        try:
-            check_transition(article, action, actor)
-        except InvalidTransition:
-            continue
-        allowed.append(action)
-    return allowed
+def _publish_later(article: Article, now: datetime) -> bool:
+    return bool(article.publish_at and article.publish_at > now)
 
 
-@transaction.atomic
-def apply_transition(*, article: Article, action: Action, actor: User | None, now: datetime | None = None) -> Article:
-    now = now or timezone.now()
-    locked = Article.objects.select_for_update(of=("self",)).get(pk=article.pk)
-    check_transition(locked, action, actor)
-    previous = locked.status
-    locked.status = _target(action, locked, now)
-    fields = ["status", "updated_at"]
-    if action in (Action.APPROVE, Action.REJECT):
-        locked.reviewer = actor
-        fields.append("reviewer")
-    if locked.status == S.PUBLISHED:
-        locked.published_at = now
-        fields.append("published_at")
-    # simple-history stores this as the history row's change reason.
-    locked._change_reason = str(action)  # type: ignore[attr-defined]
-    locked.save(update_fields=fields)
+def _publish_date_passed(article: Article, step: Step) -> Refusal | None:
+    return _refused(article, step.target) if _publish_later(article, step.now) else None
+
+
+def _publish_date_ahead(article: Article, step: Step) -> Refusal | None:
+    return None if _publish_later(article, step.now) else _refused(article, step.target)
+
+
+def _touched(article: Article, step: Step) -> None:
+    step.changed.append("updated_at")
+
+
+def _reviewed(article: Article, step: Step) -> None:
+    article.reviewer = step.actor
+    step.changed.append("reviewer")
+
+
+def _published(article: Article, step: Step) -> None:
+    article.published_at = step.now
+    step.changed.append("published_at")
+
+
+def _announce(article: Article, step: Step) -> None:
+    # The bot answers from an in-memory index of published articles: rebuild it once the move is committed.
     transaction.on_commit(bot_index.invalidate)
     events.publish(
         "knowledge.article_status_changed",
-        article_id=locked.pk, action=str(action), old_status=previous, new_status=locked.status,
-        actor_id=actor.pk if actor else None,
+        article_id=article.pk, action=step.name, old_status=step.source, new_status=article.status,
+        actor_id=step.actor.pk if step.actor else None,
     )
-    return locked
+
+
+_REVIEW = (_allowed(REVIEW_PERMISSION), _not_the_author)
+TRANSITIONS = tuple(
+    move(transition.sources, transition.target, transition.name, guards=transition.guards,
+         effects=(_touched, *transition.effects), after_save=(_announce,))
+    for transition in (
+        move(S.DRAFT, S.IN_REVIEW, Action.SUBMIT, guards=(_allowed(EDIT_PERMISSION),)),
+        move(S.IN_REVIEW, S.PUBLISHED, Action.APPROVE, guards=(*_REVIEW, _publish_date_passed),
+             effects=(_reviewed, _published)),
+        move(S.IN_REVIEW, S.SCHEDULED, Action.APPROVE, guards=(*_REVIEW, _publish_date_ahead), effects=(_reviewed,)),
+        move(S.IN_REVIEW, S.DRAFT, Action.REJECT, guards=_REVIEW, effects=(_reviewed,)),
+        move({S.PUBLISHED, S.SCHEDULED}, S.OFFLINE, Action.TAKE_OFFLINE, guards=(_allowed(REVIEW_PERMISSION),)),
+        move(S.OFFLINE, S.DRAFT, Action.REDRAFT, guards=(_allowed(EDIT_PERMISSION),)),
+        move(S.SCHEDULED, S.PUBLISHED, Action.PUBLISH_DUE, guards=(_system_only,), effects=(_published,)),
+        move(S.PUBLISHED, S.OFFLINE, Action.EXPIRE, guards=(_system_only,)),
+    )
+)
+
+
+def _refused(article: Article, target: str) -> Refusal:
+    message = _("This article is %(status)s; that step is not possible now.")
+    return Refusal(str(message) % {"status": article.get_status_display()}, code="invalid_state")
+
+
+def _lock(article: Article) -> Article:
+    return Article.objects.select_for_update(of=("self",)).get(pk=article.pk)
+
+
+WORKFLOW: Workflow[Article] = Workflow(transitions=TRANSITIONS, refused=_refused, lock=_lock, atomic=True,
+                                       save_changed_only=True)
+
+
+def target_of(action: Action, article: Article, now: datetime | None = None) -> str:
+    """Where `action` takes `article`: approving an article with a future publish date schedules it."""
+    if action is Action.APPROVE:
+        return S.SCHEDULED if _publish_later(article, now or timezone.now()) else S.PUBLISHED
+    return next(str(t.target) for t in TRANSITIONS if t.name == action)
+
+
+def available_actions(article: Article, actor: object) -> list[Action]:
+    """The people's steps `actor` may take on `article` now, in the order of ACTION_LABELS."""
+    open_names = {transition.name for transition in WORKFLOW.allowed_transitions(article, actor=actor)}
+    return [action for action in ACTION_LABELS if action in open_names]

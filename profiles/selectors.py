@@ -57,10 +57,6 @@ def agent_profile_for(user: Any) -> AgentProfile | None:
     )
 
 
-def user_with_roles(user_id: int) -> User:
-    return User.objects.prefetch_related(Prefetch("groups")).get(pk=user_id)
-
-
 def is_agent(user: Any) -> bool:
     return AgentProfile.objects.filter(user_id=user.pk).exists()
 

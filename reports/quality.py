@@ -150,9 +150,9 @@ def review_score(*, review_id: int, reviewer: Any, points: Mapping[int, int], co
         bulk_create_with_history(
             [CriterionScore(review=review, criterion=criterion, points=value) for criterion, value in given],
             CriterionScore, default_user=reviewer)
-        review = workflow.apply_transition(
-            review=review, target=Review.Status.SCORED, actor=reviewer, score=weighted_total(given),
-            comment=comment.strip(), reviewer=reviewer, scored_at=timezone.now())
+        review = workflow.WORKFLOW.transition(review, to=Review.Status.SCORED, actor=reviewer, changes={
+            "score": weighted_total(given), "comment": comment.strip(), "reviewer": reviewer,
+            "scored_at": timezone.now()})
         events.publish("qa.scored", review_id=review.pk, agent_id=review.agent_id)
     return review
 
@@ -166,8 +166,8 @@ def review_appeal(*, review_id: int, agent: Any, reason: str) -> Review:
         review = workflow.locked(review_id)
         if review.agent_id != agent.pk:
             raise ApplicationError(_("Only the agent scored may appeal."), code="not_found", status_code=404)
-        review = workflow.apply_transition(review=review, target=Review.Status.APPEALED, actor=agent,
-                                           appeal_reason=reason)
+        review = workflow.WORKFLOW.transition(review, to=Review.Status.APPEALED, actor=agent,
+                                              changes={"appeal_reason": reason})
         events.publish("qa.appealed", review_id=review.pk, agent_id=review.agent_id)
     return review
 
@@ -187,11 +187,11 @@ def review_resolve_appeal(*, review_id: int, reviewer: Any, upheld: bool, respon
             raise ApplicationError(_("Nobody resolves an appeal of their own."), code="own_review", status_code=403)
         if upheld:
             assert adjusted_score is not None
-            review = workflow.apply_transition(
-                review=review, target=Review.Status.UPHELD, actor=reviewer, appeal_response=response,
-                original_score=review.score, score=adjusted_score.quantize(CENTS, rounding=ROUND_HALF_UP))
+            review = workflow.WORKFLOW.transition(review, to=Review.Status.UPHELD, actor=reviewer, changes={
+                "appeal_response": response, "original_score": review.score,
+                "score": adjusted_score.quantize(CENTS, rounding=ROUND_HALF_UP)})
         else:
-            review = workflow.apply_transition(review=review, target=Review.Status.REJECTED, actor=reviewer,
-                                               appeal_response=response)
+            review = workflow.WORKFLOW.transition(review, to=Review.Status.REJECTED, actor=reviewer,
+                                                  changes={"appeal_response": response})
         events.publish("qa.appeal_resolved", review_id=review.pk, agent_id=review.agent_id, upheld=upheld)
     return review

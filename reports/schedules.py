@@ -1,8 +1,9 @@
 """Saved builder reports and their e-mail delivery.
 
 Delivery is a row sweep, not a countdown task per report: beat runs `send_due` every few minutes; it
-locks due rows with SKIP LOCKED (two workers never send the same report), mails each as CSV to its
-owner and moves `next_run_at` on in the same transaction. A report whose owner may no longer read
+locks due rows with SKIP LOCKED (two workers never send the same report), queues each as a CSV e-mail
+to its owner (service_center.core.messaging, through the outbox) and moves `next_run_at` on in the same
+transaction. A report whose owner may no longer read
 reports, or has no e-mail address, is unscheduled instead of sent.
 """
 
@@ -12,7 +13,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from reports.builder import ReportSpec, build
 from reports.cells import spreadsheet_row
 from reports.models import SavedReport
+from service_center.core import messaging
 
 SEND_AT_HOUR = 8  # Beijing time: the report is in the inbox when the shift starts.
 SEND_BATCH = 100
@@ -89,14 +90,14 @@ def send_due(*, now: datetime | None = None) -> int:
                 report.save(update_fields=["next_run_at"])
                 continue
             first, last = period_before(report.frequency, now)
-            message = EmailMessage(
+            messaging.send_email(
+                recipient_ids=[owner.pk],
                 subject=_("Report “%(name)s”, %(first)s to %(last)s") % {"name": report.name, "first": first,
                                                                           "last": last},
-                body=_("Your scheduled report is attached as CSV."), to=[owner.email],
+                body=_("Your scheduled report is attached as CSV."),
+                attachments=[messaging.Attachment(f"report-{report.pk}-{last:%Y%m%d}.csv",
+                                                  "\ufeff" + report_csv(report, first=first, last=last), "text/csv")],
             )
-            message.attach(f"report-{report.pk}-{last:%Y%m%d}.csv",
-                           "\ufeff" + report_csv(report, first=first, last=last), "text/csv")
-            message.send()
             report.last_sent_at, report.next_run_at = now, next_run(report.frequency, after=now)
             report.save(update_fields=["last_sent_at", "next_run_at"])
             sent += 1

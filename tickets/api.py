@@ -160,9 +160,9 @@ class TicketDetailSerializer(TicketSerializer):
         read_only_fields = fields
 
     def get_allowed_statuses(self, obj: Ticket) -> list[str]:
-        from tickets.workflow import allowed_targets
+        from tickets.workflow import WORKFLOW
 
-        return allowed_targets(obj)
+        return WORKFLOW.allowed_targets(obj)
 
 
 class TicketCreateSerializer(serializers.Serializer[Any]):

@@ -18,7 +18,7 @@ from tickets import selectors, services
 from tickets.forms import ContactForm, CustomerReplyForm, SurveyForm
 from tickets.models import Channel, TicketMessage
 from tickets.views import DESK_STRINGS
-from tickets.workflow import allowed_targets
+from tickets.workflow import WORKFLOW
 
 CUSTOMER_STRINGS = {**DESK_STRINGS, "new_activity": _("The service desk answered")}
 
@@ -74,7 +74,7 @@ def _page(request: HttpRequest, ticket_id: int, *, form: CustomerReplyForm | Non
         "ticket": detail.ticket,
         "form": form or CustomerReplyForm(),
         "can_nudge": detail.ticket.is_open,
-        "can_reply": detail.ticket.is_open or "open" in allowed_targets(detail.ticket),
+        "can_reply": detail.ticket.is_open or "open" in WORKFLOW.allowed_targets(detail.ticket),
         "survey": survey,
         "survey_token": services.survey_token(survey) if survey and survey.submitted_at is None else "",
         "desk_strings": CUSTOMER_STRINGS,

@@ -15,6 +15,7 @@ from profiles.models import Team
 from profiles.selectors import agent_users
 from tickets import search, selectors
 from tickets.models import CallRecord, SavedView, Ticket, TicketAttachment, TicketMessage
+from tickets.search_query import TicketQuery
 
 RECENT_TICKETS = 5
 SEARCH_PAGE = 25
@@ -128,7 +129,7 @@ def searchable_tickets(user: Any, filters: selectors.QueueFilters | None = None)
         "customer__phone", "customer__email", "assignee__phone", "assignee__email")
 
 
-def search_page(user: Any, query: search.TicketQuery, *, filters: selectors.QueueFilters | None = None,
+def search_page(user: Any, query: TicketQuery, *, filters: selectors.QueueFilters | None = None,
                 before: int | None = None, limit: int = SEARCH_PAGE) -> SearchPage:
     """One page of search results with highlighted snippets, in a constant number of queries.
 

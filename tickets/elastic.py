@@ -17,8 +17,7 @@ from elasticsearch.dsl import connections
 
 from service_center.core.segmentation import index_text
 from tickets.models import Ticket, TicketMessage
-from tickets.search import TicketQuery, is_prefix_term
-from tickets.services.search_index import head_text
+from tickets.search_query import TicketQuery, head_text, is_prefix_term
 
 INDEX = "tickets"
 # Newest matches Elasticsearch returns per search; PostgreSQL then applies access and filters to them.

@@ -19,16 +19,14 @@ from django.utils.safestring import SafeString
 
 from profiles.models import User
 from service_center.core.crypto import blind_index
-from service_center.core.highlight import highlight_terms, mark_terms, snippet
+from service_center.core.highlight import mark_terms, snippet
 from service_center.core.masking import can_view_pii
 from service_center.core.segmentation import MAX_QUERY_CHARS, segment
 from tickets.models import Ticket
+from tickets.search_query import TicketQuery
 
 # More words than this add nothing but work: the rest of a pasted paragraph is ignored.
 MAX_TERMS = 12
-# A word with a digit and at least this many characters matches as a prefix (ticket, order, phone numbers).
-PREFIX_MIN_CHARS = 4
-PHONE_MIN_DIGITS = 7
 SNIPPET_BEFORE, SNIPPET_AFTER = 30, 110
 # The newest visible tickets checked one by one (cheap while a word is common); older matches come
 # from the GIN index, restricted to ids below them (cheap while a word is rare).
@@ -43,39 +41,6 @@ _DOCUMENTS = {True: "(s.head || s.replies || s.notes)", False: "(s.head || s.rep
 # (tickets.models.search.staff_document), written out so PostgreSQL matches it to the index.
 _FROM_INDEX = ('"tickets_ticket"."id" = ANY(ARRAY(SELECT ticket_id FROM tickets_ticketsearch '
                "WHERE ((head || replies) || notes) @@ to_tsquery('simple', %s)))")
-
-
-@dataclass(frozen=True)
-class TicketQuery:
-    text: str
-    terms: tuple[str, ...]
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.terms and self.contact_kind is None
-
-    @property
-    def contact_kind(self) -> str | None:
-        """"email" or "phone" when the whole query is one address or number (for the blind index)."""
-        text = self.text.strip()
-        if "@" in text and " " not in text and "." in text.rpartition("@")[2]:
-            return "email"
-        digits = sum(ch.isdigit() for ch in text)
-        if digits >= PHONE_MIN_DIGITS and all(ch.isdigit() or ch in "+-() " for ch in text):
-            return "phone"
-        return None
-
-    def tsquery(self) -> str:
-        # Terms are \w-only (see segment), so quoting them can never break the tsquery syntax.
-        return " & ".join(f"'{term}'" + (":*" if is_prefix_term(term) else "") for term in self.terms)
-
-    @property
-    def marks(self) -> list[str]:
-        return highlight_terms(self.terms)
-
-
-def is_prefix_term(term: str) -> bool:
-    return len(term) >= PREFIX_MIN_CHARS and any(ch.isdigit() for ch in term)
 
 
 def parse(text: str) -> TicketQuery:

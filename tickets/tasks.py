@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from tickets.services import automations, bulk, calls, channels, delivery, escalation, outbound
+from tickets.services import automations, bulk, calls, channels, delivery, escalation, notifications, outbound
 
 
 # No result backend is configured and beat never reads the counts: don't store them.
@@ -26,6 +26,14 @@ def poll_mailboxes() -> None:
     from tickets.email import imap
 
     imap.poll_all()
+
+
+# Started only through the outbox (notifications.notify), which runs each message once.
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_notifications(recipient_ids: list[int], kind: str, ticket_id: int, actor_id: int | None,
+                          text: str) -> int:
+    return len(notifications.deliver(recipient_ids=recipient_ids, kind=kind, ticket_id=ticket_id, actor_id=actor_id,
+                                     text=text))
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -54,7 +54,7 @@ from tickets.forms import (
 )
 from tickets.models import BulkJob, Ticket, TicketMessage
 from tickets.services import bulk as bulk_service
-from tickets.workflow import allowed_targets
+from tickets.workflow import WORKFLOW
 
 # The knowledge suggestions panel, rolled out by a canary flag (see service_center/core/flags.py).
 SUGGESTIONS_FLAG = "desk_ticket_suggestions"
@@ -222,7 +222,7 @@ def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200, **b
         "escalate_form": EscalateForm(), "status_form": StatusForm(), "merge_form": MergeForm(),
         "subticket_form": SubTicketForm(), "macro_form": MacroForm(), **bound,
     }
-    allowed = allowed_targets(ticket)
+    allowed = WORKFLOW.allowed_targets(ticket)
     forms["status_form"].fields["status"].choices = [  # type: ignore[attr-defined]
         (value, label) for value, label in forms["status_form"].fields["status"].choices  # type: ignore[attr-defined]
         if value in allowed

@@ -12,11 +12,11 @@ from rest_framework import status
 from aftersales import refund_cap
 from aftersales.models import AdvanceCompensation, AfterSalesRequest, Cause, CompensationRule, RequestType, Status
 from aftersales.services import refunds
-from aftersales.templatetags.aftersales_tags import yuan
-from aftersales.workflow import Actor, apply_transition, lock
+from aftersales.workflow import WORKFLOW, Actor, lock
 from profiles.models import User
 from service_center.core import events
 from service_center.core.api import ApplicationError
+from service_center.core.money import format_fen
 
 MONEY_TYPES = (RequestType.REFUND_ONLY, RequestType.RETURN_REFUND)
 
@@ -36,7 +36,7 @@ def compensate_in_advance(*, request: AfterSalesRequest, user: User, note: str) 
     rule = CompensationRule.objects.filter(cause=reason.cause, active=True).first()
     if rule is None or request.amount_fen > rule.max_amount_fen:
         raise _refuse(_("Above the advance compensation limit of %(limit)s.") % {
-            "limit": yuan(rule.max_amount_fen if rule else 0)},
+            "limit": format_fen(rule.max_amount_fen if rule else 0)},
                       "over_compensation_limit")
     refund_cap.assert_within_cap(request)
     shipment = request.order.shipments.order_by("-signed_at", "-pk").first()
@@ -52,8 +52,8 @@ def compensate_in_advance(*, request: AfterSalesRequest, user: User, note: str) 
     except IntegrityError as exc:
         raise ApplicationError(_("This request was already compensated."), code="already_compensated",
                                status_code=status.HTTP_409_CONFLICT) from exc
-    request = apply_transition(request, Status.REFUNDING, actor=Actor.PLATFORM, user=user,
-                               note=_("Advance compensation by the platform: %(note)s") % {"note": note})
+    request = WORKFLOW.transition(request, to=Status.REFUNDING, by=Actor.PLATFORM, actor=user,
+                                  reason=_("Advance compensation by the platform: %(note)s") % {"note": note})
     refunds.refund_ensure(request=request)
     events.publish("aftersales.compensated_in_advance", request_id=request.pk, compensation_id=compensation.pk)
     return compensation

@@ -19,9 +19,10 @@ from aftersales import selectors
 from aftersales.models import FINAL_STATUSES, AfterSalesRequest, RequestType, Status
 from aftersales.services.requests import publish_changed, request_evaluate
 from aftersales.services.ticketing import customer_language
-from aftersales.workflow import Actor, InvalidTransition, apply_transition
+from aftersales.workflow import WORKFLOW, Actor
 from profiles.models import User
 from service_center.core.api import ApplicationError
+from service_center.core.workflow import TransitionNotAllowed
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 from tickets.models import Status as TicketStatus
@@ -57,9 +58,9 @@ def complaint_resolve_from_ticket(*, ticket_id: int, actor_id: int | None, reaso
     closed = []
     for request in open_complaints:
         try:
-            request = apply_transition(request, Status.CLOSED, actor=Actor.PLATFORM, user=agent,
-                                       note=_resolution_note(ticket, reason, request.customer))
-        except InvalidTransition:
+            request = WORKFLOW.transition(request, to=Status.CLOSED, by=Actor.PLATFORM, actor=agent,
+                                          reason=_resolution_note(ticket, reason, request.customer))
+        except TransitionNotAllowed:
             logger.warning("complaint %s cannot close from %s", request.number, request.status)
             continue
         publish_changed(request)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aftersales.models import AfterSalesRequest, Shipment, Status, TrackingEvent
-from aftersales.workflow import Actor, apply_transition
+from aftersales.workflow import WORKFLOW, Actor
 from service_center.core import events
 from service_center.core.quarantine import Quarantined, receive_or_quarantine, register_intake
 
@@ -43,8 +43,8 @@ def tracking_record(*, courier: str, tracking_number: str, kind: str, occurred_a
         returns = AfterSalesRequest.objects.filter(return_courier=courier, return_tracking_number=tracking_number,
                                                    status=Status.IN_TRANSIT)
         for request in returns:
-            apply_transition(request, Status.RECEIVED, actor=Actor.SYSTEM,
-                             note=_("The courier reports the return parcel signed for."))
+            WORKFLOW.transition(request, to=Status.RECEIVED, by=Actor.SYSTEM, actor=None,
+                                reason=_("The courier reports the return parcel signed for."))
     events.publish("aftersales.parcel_scanned", courier=courier, tracking_number=tracking_number, kind=kind)
     return scan
 

@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from aftersales import payments, refund_cap
 from aftersales.models import AfterSalesRequest, Refund, Status
-from aftersales.templatetags.aftersales_tags import yuan
-from aftersales.workflow import Actor, apply_transition
+from aftersales.workflow import WORKFLOW, Actor
 from service_center.core import events
+from service_center.core.money import format_fen
 from service_center.core.queueing import enqueue
 
 logger = logging.getLogger(__name__)
@@ -112,9 +112,9 @@ def _settle(refund_id: int, result: payments.GatewayResult) -> Refund:
     refund.save(update_fields=["status", "gateway_reference", "last_error", "updated_at"])
     request = refund.request
     if refund.status == Refund.Status.SUCCEEDED and request.status == Status.REFUNDING:
-        note = f"{yuan(refund.amount_fen)} · {refund.gateway_reference}"
-        request = apply_transition(request, Status.REFUNDED, actor=Actor.SYSTEM, note=note)
-        apply_transition(request, Status.CLOSED, actor=Actor.SYSTEM)
+        note = f"{format_fen(refund.amount_fen)} · {refund.gateway_reference}"
+        request = WORKFLOW.transition(request, to=Status.REFUNDED, by=Actor.SYSTEM, actor=None, reason=note)
+        WORKFLOW.transition(request, to=Status.CLOSED, by=Actor.SYSTEM, actor=None)
     events.publish(f"aftersales.refund_{refund.status}", refund_id=refund.pk, request_id=refund.request_id)
     return refund
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.models import AfterSalesRequest, RepairSlot, RepairVisit, RequestType, Status
-from aftersales.workflow import Actor, apply_transition
+from aftersales.workflow import WORKFLOW, Actor
 from profiles.models import Store, User
 from service_center.core import events
 from service_center.core.api import ApplicationError
@@ -37,8 +37,8 @@ def visit_book(*, request: AfterSalesRequest, user: User, slot_id: int, address:
         raise _invalid("slot", _("Choose one of the times offered."))
     if slot.booked >= slot.capacity:
         raise _invalid("slot", _("This time is fully booked; choose another."))
-    request = apply_transition(request, Status.VISIT_SCHEDULED, actor=Actor.CUSTOMER, user=user,
-                               note=timezone.localtime(slot.starts_at).strftime("%Y-%m-%d %H:%M"))
+    request = WORKFLOW.transition(request, to=Status.VISIT_SCHEDULED, by=Actor.CUSTOMER, actor=user,
+                                  reason=timezone.localtime(slot.starts_at).strftime("%Y-%m-%d %H:%M"))
     slot.booked += 1
     slot.save(update_fields=["booked"])
     visit = RepairVisit.objects.create(request=request, slot=slot, address=address[:300])
@@ -52,8 +52,8 @@ def visit_assign_technician(*, request: AfterSalesRequest, user: User, technicia
     if not technician:
         raise _invalid("technician", _("This field is required."))
     visit = RepairVisit.objects.select_for_update().get(request=request)
-    apply_transition(request, Status.VISIT_SCHEDULED, actor=Actor.MERCHANT, user=user,
-                     note=_("Technician: %(name)s") % {"name": technician})
+    WORKFLOW.transition(request, to=Status.VISIT_SCHEDULED, by=Actor.MERCHANT, actor=user,
+                        reason=_("Technician: %(name)s") % {"name": technician})
     visit.technician = technician[:60]
     visit.save(update_fields=["technician"])
     events.publish("aftersales.visit_assigned", request_id=request.pk)

@@ -1,7 +1,7 @@
 """Writes on after-sales requests: apply, review, appeal, arbitrate, return, inspect, close.
 
 Callers fetch the request through a `selectors.*_request_for` access helper first; every state
-change here goes through `workflow.apply_transition` (row lock, history with the actor, timeline).
+change here goes through `workflow.WORKFLOW.transition` (row lock, history with the actor, timeline).
 """
 
 from dataclasses import dataclass
@@ -26,7 +26,7 @@ from aftersales.models import (
 )
 from aftersales.services import evidence, refunds, ticketing
 from aftersales.services.numbers import next_request_number
-from aftersales.workflow import Actor, apply_transition
+from aftersales.workflow import WORKFLOW, Actor
 from profiles.models import User
 from service_center.core import events
 from service_center.core.api import ApplicationError
@@ -107,28 +107,28 @@ def request_create(*, customer: User, data: ApplicationData, images: list[Any] |
         Evidence(request=request, image=photo.data, width=photo.width, height=photo.height) for photo in photos
     )
     if eligibility.is_auto_refund(item.order, data.request_type):
-        request = apply_transition(request, Status.APPROVED, actor=Actor.SYSTEM,
-                                   note=_("Not shipped yet: approved at once."))
+        request = WORKFLOW.transition(request, to=Status.APPROVED, by=Actor.SYSTEM, actor=None,
+                                      reason=_("Not shipped yet: approved at once."))
         request = _after_approval(request, user=None)
     else:
-        request = apply_transition(request, Status.MERCHANT_REVIEW, actor=Actor.SYSTEM)
+        request = WORKFLOW.transition(request, to=Status.MERCHANT_REVIEW, by=Actor.SYSTEM, actor=None)
     publish_changed(request)
     return request
 
 
 def _after_approval(request: AfterSalesRequest, *, user: User | None) -> AfterSalesRequest:
     if request.request_type == RequestType.REFUND_ONLY:
-        request = apply_transition(request, Status.REFUNDING, actor=Actor.SYSTEM, user=user)
+        request = WORKFLOW.transition(request, to=Status.REFUNDING, by=Actor.SYSTEM, actor=user)
         refunds.refund_ensure(request=request)
     elif request.request_type in RETURN_FIRST:
-        request = apply_transition(request, Status.AWAITING_RETURN, actor=Actor.SYSTEM, user=user)
+        request = WORKFLOW.transition(request, to=Status.AWAITING_RETURN, by=Actor.SYSTEM, actor=user)
     return request
 
 
 @transaction.atomic
 def request_approve(*, request: AfterSalesRequest, user: User | None, actor: Actor = Actor.MERCHANT,
                     note: str = "") -> AfterSalesRequest:
-    request = apply_transition(request, Status.APPROVED, actor=actor, user=user, note=note)
+    request = WORKFLOW.transition(request, to=Status.APPROVED, by=actor, actor=user, reason=note)
     request = _after_approval(request, user=user)
     publish_changed(request)
     return request
@@ -139,8 +139,8 @@ def request_reject(*, request: AfterSalesRequest, user: User, reason: str) -> Af
     reason = reason.strip()
     if not reason:
         raise ApplicationError(_("Say why the request is rejected."), fields={"reason": [_("This field is required.")]})
-    request = apply_transition(request, Status.REJECTED, actor=Actor.MERCHANT, user=user, note=reason,
-                               changes={"rejection_reason": reason[:300]})
+    request = WORKFLOW.transition(request, to=Status.REJECTED, by=Actor.MERCHANT, actor=user, reason=reason,
+                                  changes={"rejection_reason": reason[:300]})
     publish_changed(request)
     return request
 
@@ -151,8 +151,8 @@ def request_appeal(*, request: AfterSalesRequest, user: User, reason: str) -> Af
     if not reason:
         raise ApplicationError(_("Tell the platform why you disagree."),
                                fields={"reason": [_("This field is required.")]})
-    request = apply_transition(request, Status.ARBITRATION, actor=Actor.CUSTOMER, user=user, note=reason,
-                               changes={"appeal_reason": reason[:300]})
+    request = WORKFLOW.transition(request, to=Status.ARBITRATION, by=Actor.CUSTOMER, actor=user, reason=reason,
+                                  changes={"appeal_reason": reason[:300]})
     publish_changed(request)
     return request
 
@@ -161,7 +161,7 @@ def request_appeal(*, request: AfterSalesRequest, user: User, reason: str) -> Af
 def request_arbitrate(*, request: AfterSalesRequest, user: User, approve: bool, note: str) -> AfterSalesRequest:
     if approve:
         return request_approve(request=request, user=user, actor=Actor.PLATFORM, note=note)
-    request = apply_transition(request, Status.CLOSED, actor=Actor.PLATFORM, user=user, note=note)
+    request = WORKFLOW.transition(request, to=Status.CLOSED, by=Actor.PLATFORM, actor=user, reason=note)
     publish_changed(request)
     return request
 
@@ -169,7 +169,7 @@ def request_arbitrate(*, request: AfterSalesRequest, user: User, approve: bool, 
 @transaction.atomic
 def request_resolve(*, request: AfterSalesRequest, user: User, actor: Actor, note: str) -> AfterSalesRequest:
     """Close an approved complaint with what was done about it."""
-    request = apply_transition(request, Status.CLOSED, actor=actor, user=user, note=note)
+    request = WORKFLOW.transition(request, to=Status.CLOSED, by=actor, actor=user, reason=note)
     publish_changed(request)
     return request
 
@@ -181,17 +181,16 @@ def request_ship_return(*, request: AfterSalesRequest, user: User, courier: str,
     if not tracking_number.isalnum() or not 6 <= len(tracking_number) <= 40:
         raise ApplicationError(_("Enter the tracking number on the waybill."),
                                fields={"tracking_number": [_("6 to 40 letters or digits.")]})
-    request = apply_transition(
-        request, Status.IN_TRANSIT, actor=Actor.CUSTOMER, user=user, note=f"{courier} {tracking_number}",
-        changes={"return_courier": courier, "return_tracking_number": tracking_number},
-    )
+    request = WORKFLOW.transition(request, to=Status.IN_TRANSIT, by=Actor.CUSTOMER, actor=user,
+                                  reason=f"{courier} {tracking_number}",
+                                  changes={"return_courier": courier, "return_tracking_number": tracking_number})
     publish_changed(request)
     return request
 
 
 @transaction.atomic
 def request_receive(*, request: AfterSalesRequest, user: User) -> AfterSalesRequest:
-    request = apply_transition(request, Status.RECEIVED, actor=Actor.MERCHANT, user=user)
+    request = WORKFLOW.transition(request, to=Status.RECEIVED, by=Actor.MERCHANT, actor=user)
     publish_changed(request)
     return request
 
@@ -204,16 +203,16 @@ def request_inspect(*, request: AfterSalesRequest, user: User, passed: bool, not
             _("Restock between 0 and %(max)d.") % {"max": request.quantity},
             fields={"restock_quantity": [_("Restock between 0 and %(max)d.") % {"max": request.quantity}]},
         )
-    request = apply_transition(
-        request, Status.INSPECTED, actor=Actor.MERCHANT, user=user,
-        note=(_("Passed") if passed else _("Failed")) + (f" · {notes}" if notes else ""),
+    request = WORKFLOW.transition(
+        request, to=Status.INSPECTED, by=Actor.MERCHANT, actor=user,
+        reason=(_("Passed") if passed else _("Failed")) + (f" · {notes}" if notes else ""),
         changes={"inspection_passed": passed, "inspection_notes": notes[:500], "restock_quantity": restock_quantity},
     )
     if not passed:
-        request = apply_transition(request, Status.REJECTED, actor=Actor.SYSTEM, note=notes,
-                                   changes={"rejection_reason": (notes or _("Failed inspection"))[:300]})
+        request = WORKFLOW.transition(request, to=Status.REJECTED, by=Actor.SYSTEM, actor=None, reason=notes,
+                                      changes={"rejection_reason": (notes or _("Failed inspection"))[:300]})
     elif request.request_type == RequestType.RETURN_REFUND:
-        request = apply_transition(request, Status.REFUNDING, actor=Actor.SYSTEM)
+        request = WORKFLOW.transition(request, to=Status.REFUNDING, by=Actor.SYSTEM, actor=None)
         refunds.refund_ensure(request=request)
     publish_changed(request)
     return request
@@ -226,8 +225,8 @@ def request_ship_replacement(*, request: AfterSalesRequest, user: User, courier:
         raise ApplicationError(_("Only exchanges ship a replacement."), code="wrong_type",
                                status_code=status.HTTP_409_CONFLICT)
     tracking_number = tracking_number.strip().upper()
-    request = apply_transition(
-        request, Status.EXCHANGE_SHIPPED, actor=Actor.MERCHANT, user=user, note=f"{courier} {tracking_number}",
+    request = WORKFLOW.transition(
+        request, to=Status.EXCHANGE_SHIPPED, by=Actor.MERCHANT, actor=user, reason=f"{courier} {tracking_number}",
         changes={"replacement_courier": courier, "replacement_tracking_number": tracking_number},
     )
     publish_changed(request)
@@ -239,7 +238,7 @@ def request_mark_repaired(*, request: AfterSalesRequest, user: User, note: str) 
     if request.request_type != RequestType.REPAIR:
         raise ApplicationError(_("Only repairs can be marked repaired."), code="wrong_type",
                                status_code=status.HTTP_409_CONFLICT)
-    request = apply_transition(request, Status.REPAIRED, actor=Actor.MERCHANT, user=user, note=note)
+    request = WORKFLOW.transition(request, to=Status.REPAIRED, by=Actor.MERCHANT, actor=user, reason=note)
     publish_changed(request)
     return request
 
@@ -247,14 +246,14 @@ def request_mark_repaired(*, request: AfterSalesRequest, user: User, note: str) 
 @transaction.atomic
 def request_confirm(*, request: AfterSalesRequest, user: User) -> AfterSalesRequest:
     """The customer accepts the outcome (a replacement or repair received, or a rejection)."""
-    request = apply_transition(request, Status.CLOSED, actor=Actor.CUSTOMER, user=user)
+    request = WORKFLOW.transition(request, to=Status.CLOSED, by=Actor.CUSTOMER, actor=user)
     publish_changed(request)
     return request
 
 
 @transaction.atomic
 def request_cancel(*, request: AfterSalesRequest, user: User) -> AfterSalesRequest:
-    request = apply_transition(request, Status.CANCELLED, actor=Actor.CUSTOMER, user=user)
+    request = WORKFLOW.transition(request, to=Status.CANCELLED, by=Actor.CUSTOMER, actor=user)
     publish_changed(request)
     return request
 
@@ -281,13 +280,14 @@ def requests_sweep_due(*, now: datetime | None = None, batch: int = 500) -> int:
                                     note=_("The store did not answer in time: approved automatically."))
                 except ApplicationError as refused:
                     # The line has less left than asked (refunded meanwhile): a person decides, not the sweep.
-                    apply_transition(request, Status.ARBITRATION, actor=Actor.SYSTEM, note=refused.message)
+                    WORKFLOW.transition(request, to=Status.ARBITRATION, by=Actor.SYSTEM, actor=None,
+                                        reason=refused.message)
             elif request.status == Status.MERCHANT_REVIEW:
-                apply_transition(request, Status.ARBITRATION, actor=Actor.SYSTEM,
-                                 note=_("The store did not answer in time: passed to the platform."))
+                WORKFLOW.transition(request, to=Status.ARBITRATION, by=Actor.SYSTEM, actor=None,
+                                    reason=_("The store did not answer in time: passed to the platform."))
             elif request.status == Status.AWAITING_RETURN:
-                apply_transition(request, Status.CLOSED, actor=Actor.SYSTEM,
-                                 note=_("No return tracking number in time: closed."))
+                WORKFLOW.transition(request, to=Status.CLOSED, by=Actor.SYSTEM, actor=None,
+                                    reason=_("No return tracking number in time: closed."))
             else:
                 continue
             publish_changed(request)

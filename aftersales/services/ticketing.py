@@ -17,10 +17,11 @@ from rest_framework import status
 
 from aftersales import complaint_priority
 from aftersales.models import AfterSalesRequest, RequestEvent, RequestType, Status
-from aftersales.templatetags.aftersales_tags import ACTOR_LABELS, yuan
+from aftersales.templatetags.aftersales_tags import ACTOR_LABELS
 from profiles import services as profile_services
 from profiles.models import User
 from service_center.core.api import ApplicationError
+from service_center.core.money import format_fen
 from tickets import services as ticket_services
 from tickets.models import Channel, Ticket, TicketMessage, TicketType
 
@@ -46,7 +47,7 @@ def _subject_and_body(request: AfterSalesRequest) -> tuple[str, str]:
             _("Order: %(order)s · %(store)s") % {"order": request.order.number, "store": request.store.name},
         ]
         if request.amount_fen:
-            lines.append(_("Refund amount: %(amount)s") % {"amount": yuan(request.amount_fen)})
+            lines.append(_("Refund amount: %(amount)s") % {"amount": format_fen(request.amount_fen)})
     if request.description:
         lines.append(request.description)
     return subject, "\n".join(lines)

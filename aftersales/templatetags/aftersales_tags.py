@@ -1,15 +1,13 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from service_center.core.money import format_fen
+
 register = template.Library()
 
 
-@register.filter
-def yuan(fen: int | None) -> str:
-    """Integer fen shown as yuan: 329900 → ¥3,299.00."""
-    if fen is None:
-        return ""
-    return f"¥{fen // 100:,}.{fen % 100:02d}"
+# Integer fen shown as yuan: 329900 → ¥3,299.00.
+register.filter("yuan", format_fen)
 
 
 ACTOR_LABELS = {

@@ -19,10 +19,11 @@ from chat.errors import ChatError
 from chat.models import Attachment, ChatMessage, ChatSettings, Conversation, ReadReceipt
 from chat.payloads import conversation_payload, message_payload
 from chat.text import clean_message_text
-from chat.workflow import InvalidTransition, apply_transition
+from chat.workflow import WORKFLOW
 from profiles.models import AgentProfile, User
 from service_center.core import events
 from service_center.core.queueing import enqueue
+from service_center.core.workflow import TransitionNotAllowed
 from tickets import routing as ticket_routing
 from tickets.models import Channel
 
@@ -177,7 +178,7 @@ def _handoff(conversation: Conversation, reason: str, language: str, *, announce
             return
         if announce:
             _append(conversation, sender=Sender.BOT, body=bot.handing_over())
-        apply_transition(conversation, "handoff")
+        WORKFLOW.transition(conversation, to=Status.WAITING)
         decision = ticket_routing.decision_for(channel=Channel.CHAT, customer=conversation.customer)
         conversation.handoff_reason = reason
         conversation.team = decision.team
@@ -199,8 +200,8 @@ def _give(conversation: Conversation, agent: User) -> None:
     """Assign a waiting chat the caller holds locked to `agent`, whose profile row it also holds."""
     conversation.agent = agent
     try:
-        apply_transition(conversation, "assign")
-    except InvalidTransition as error:
+        WORKFLOW.transition(conversation, to=Status.ACTIVE)
+    except TransitionNotAllowed as error:
         raise ChatError("invalid_state", str(error)) from error
     with translation.override(_customer_language(conversation)):
         _append(conversation, sender=Sender.SYSTEM, body=_("%(agent)s is here to help you.") % {"agent": agent})
@@ -470,7 +471,7 @@ def conversation_transfer(*, conversation_id: int, agent: User, to_agent: User) 
     if Conversation.objects.filter(agent_id=to_agent.pk, status=Status.ACTIVE).count() >= profile.capacity:
         raise ChatError("at_capacity", _("%(agent)s has no room for another chat.") % {"agent": to_agent})
     conversation.agent = to_agent
-    apply_transition(conversation, "assign")
+    WORKFLOW.transition(conversation, to=Status.ACTIVE)
     with translation.override(_customer_language(conversation)):
         _append(conversation, sender=Sender.SYSTEM, body=_("%(from)s transferred you to %(to)s.")
                 % {"from": agent, "to": to_agent})
@@ -487,8 +488,8 @@ def conversation_end(*, conversation_id: int, user: User) -> Conversation:
     _participant(conversation, user)
     was_waiting = conversation.status == Status.WAITING
     try:
-        apply_transition(conversation, "end")
-    except InvalidTransition as error:
+        WORKFLOW.transition(conversation, to=Status.ENDED)
+    except TransitionNotAllowed as error:
         raise ChatError("invalid_state", str(error)) from error
     _system_say(conversation, lambda: _("The conversation has ended. You are welcome to rate it below."))
     _conversation_changed(conversation)

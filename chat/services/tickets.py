@@ -24,7 +24,7 @@ from profiles.models import User
 from service_center.core.masking import mask_email, mask_phone
 from tickets import services as ticket_services
 from tickets.models import Category, Channel, Ticket
-from tickets.services.tickets import BODY_MAX
+from tickets.services.common import BODY_MAX
 
 LEAVE_MESSAGE_SOURCE = "leave_message"
 CHAT_SOURCE = "chat"

@@ -3,8 +3,8 @@
 from django import template
 from django.utils.formats import number_format
 
-from aftersales.templatetags.aftersales_tags import yuan
 from service_center.core.durations import MISSING, humanize_duration
+from service_center.core.money import format_fen
 
 register = template.Library()
 
@@ -27,7 +27,7 @@ def kpi(value: float | int | None, kind: str) -> str:
     if kind == "percent":
         return percent(value)
     if kind == "fen":
-        return yuan(int(value))
+        return format_fen(int(value))
     # number_format cuts digits off; round first so 5/3 reads 1.7, not 1.6.
     if kind == "score":
         return number_format(round(value, 2), 2)

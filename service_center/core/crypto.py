@@ -105,10 +105,6 @@ def _forget_keys_on_setting_change(*, setting: str, **kwargs: Any) -> None:
         key_ring.cache_clear()
 
 
-def key_id_of(stored: str) -> str:
-    return stored.partition(SEPARATOR)[0]
-
-
 def blind_index(value: str, *, kind: str) -> str:
     """Deterministic keyed hash of a normalised value; `kind` keeps phone and email hashes apart."""
     normalised = normalise(value, kind=kind)

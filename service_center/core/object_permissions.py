@@ -25,7 +25,3 @@ def objects_for_user(user: Any, permission: str, queryset: QuerySet[M]) -> Query
     if not user.is_authenticated:
         return queryset.none()
     return get_objects_for_user(user, permission, klass=queryset, accept_global_perms=False, with_superuser=True)
-
-
-def has_object_permission(user: Any, permission: str, obj: Model) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or user.has_perm(permission, obj)))

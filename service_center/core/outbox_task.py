@@ -11,13 +11,7 @@ from typing import Any
 
 from celery import Task
 
-OUTBOX_HEADER = "outbox_id"
-
-
-def outbox_message_id(request: Any) -> int | None:
-    """The row id a delivery carries: in its custom headers (eager runs) or as a request attribute (workers)."""
-    value = (getattr(request, "headers", None) or {}).get(OUTBOX_HEADER) or getattr(request, OUTBOX_HEADER, None)
-    return int(value) if value is not None else None
+from service_center.core.outbox_header import outbox_message_id
 
 
 class OutboxTask(Task):

@@ -49,10 +49,6 @@ def channel_label(channel: str) -> str:
     return str(_labels.get(channel, channel))
 
 
-def registered_channels() -> list[str]:
-    return sorted(_intakes)
-
-
 def dedupe_key(raw: bytes, key: str | None = None) -> str:
     """The channel's own id when it has one, else a hash of the bytes. Two different ids never share a key:
     NUL is spelled out (PostgreSQL text cannot hold it) and an over-long id keeps a hash of the whole."""

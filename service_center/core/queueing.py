@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from service_center.core.backoff import exponential_backoff
 from service_center.core.models import OutboxMessage
-from service_center.core.outbox_task import OUTBOX_HEADER
+from service_center.core.outbox_header import OUTBOX_HEADER
 
 logger = logging.getLogger(__name__)
 

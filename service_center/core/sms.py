@@ -1,6 +1,7 @@
 """Outbound text messages through a provider adapter named by the `SMS_BACKEND` setting.
 
-Every app that texts customers (after-sales steps, replies on SMS tickets) goes through `sms()`.
+Texts to a person leave through `service_center.core.messaging.send_sms` (the outbox), replies on SMS tickets
+through their channel sender; both end in `sms()`.
 `FakeSms` keeps what it was given (development and tests); `HttpSms` posts to a provider's HTTP API.
 """
 

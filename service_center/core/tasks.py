@@ -1,13 +1,14 @@
-"""Celery tasks of the core: outgoing webhook attempts, the outbox sweep, backups. Thin wrappers, safe to run twice."""
+"""Celery tasks of the core: outgoing webhook attempts, e-mail and SMS, the outbox sweep, backups. Thin wrappers,
+safe to run twice."""
 
 from typing import Any
 
 from celery import shared_task
 
-from service_center.core import queueing, webhooks
+from service_center.core import messaging, queueing, webhooks
 
 
-# A redelivered task finds its row leased or done and does nothing (see webhooks._lease).
+# A redelivered task finds its row leased or done and does nothing (see service_center.core.backoff.lease).
 @shared_task(acks_late=True, ignore_result=True)
 def deliver_webhook(delivery_id: int) -> str | None:
     return webhooks.deliver(delivery_id)
@@ -39,3 +40,15 @@ def email_quarantine_alert(window_start: str, count: int) -> int:
     from service_center.core import quarantine_alerts
 
     return quarantine_alerts.email_supervisors(window_start=window_start, count=count)
+
+
+# Started only through the outbox (messaging.send_email / send_sms), which runs each row once.
+@shared_task(acks_late=True, ignore_result=True)
+def send_email(recipient_id: int, subject: str, body: str, attachments: list[dict[str, str]]) -> bool:
+    return messaging.deliver_email(recipient_id=recipient_id, subject=subject, body=body,
+                                   attachments=[messaging.Attachment(**attachment) for attachment in attachments])
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_sms(recipient_id: int, text: str) -> bool:
+    return messaging.deliver_sms(recipient_id=recipient_id, text=text)

@@ -24,10 +24,11 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from service_center.core import config_cache, events
-from service_center.core.backoff import exponential_backoff
+from service_center.core.backoff import exponential_backoff, lease
 from service_center.core.models import WebhookDelivery, WebhookEndpoint
 from service_center.core.queueing import enqueue
 
@@ -103,21 +104,6 @@ def enqueue_event(event: events.DomainEvent) -> None:
             enqueue("service_center.core.tasks.deliver_webhook", delivery_id=delivery.pk)
 
 
-def _lease(delivery_id: int, now: datetime) -> WebhookDelivery | None:
-    """Claim a due delivery for one attempt; None if it is not due, done, or another worker holds it."""
-    with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",)).select_related("endpoint")
-            .filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now).first()
-        )
-        if delivery is None:
-            return None
-        delivery.attempts += 1
-        delivery.next_attempt_at = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 2)
-        delivery.save(update_fields=["attempts", "next_attempt_at"])
-        return delivery
-
-
 def _post(delivery: WebhookDelivery, now: datetime) -> tuple[int | None, str]:
     url = delivery.endpoint.url
     # Only web URLs: urllib would also open file: and ftp: addresses.
@@ -145,7 +131,10 @@ def _post(delivery: WebhookDelivery, now: datetime) -> tuple[int | None, str]:
 def deliver(delivery_id: int, *, now: datetime | None = None) -> str | None:
     """One attempt at one delivery; returns its status afterwards (None: nothing to do now)."""
     now = now or timezone.now()
-    delivery = _lease(delivery_id, now)
+    # The hold outlasts the HTTP timeout, so a slow endpoint is never posted to twice at once.
+    delivery = lease(WebhookDelivery.objects.select_related("endpoint").filter(status=WebhookDelivery.Status.PENDING),
+                     delivery_id, due=Q(next_attempt_at__lte=now), now=now,
+                     hold=timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 2))
     if delivery is None:
         return None
     code, error = _post(delivery, now)

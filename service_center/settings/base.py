@@ -333,7 +333,9 @@ TASK_QUEUES: dict[str, list[str]] = {
     ],
     "notify": [  # messages going out: e-mail, channel replies, webhooks, notices
         "tickets.tasks.send_email", "tickets.tasks.send_outbound", "tickets.tasks.send_due_outbound",
+        "tickets.tasks.deliver_notifications",
         "service_center.core.tasks.deliver_webhook", "service_center.core.tasks.sweep_webhooks",
+        "service_center.core.tasks.send_email", "service_center.core.tasks.send_sms",
         "aftersales.tasks.notify_customer", "knowledge.tasks.email_review_needed",
         "reports.tasks.send_scheduled_reports", "service_center.core.tasks.email_quarantine_alert",
     ],

@@ -23,7 +23,7 @@
   filter();
 })();
 
-// The refund amount follows the quantity (its share of the line, in fen from the server's one rule)
+// The refund amount follows the quantity (its share of the line, in yuan from the server's one rule)
 // until the customer types an amount of their own.
 (function () {
   "use strict";
@@ -37,7 +37,7 @@
   quantity.addEventListener("input", function () {
     var cap = caps[String(Number(quantity.value))];
     if (!typed && cap !== undefined) {
-      amount.value = (Math.floor(cap / 100)) + "." + String(cap % 100).padStart(2, "0");
+      amount.value = cap;
     }
   });
 })();

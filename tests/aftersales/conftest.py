@@ -6,7 +6,6 @@ import pytest
 
 from aftersales import payments
 from aftersales.services import setup
-from profiles import services
 from profiles.models import Store, User
 from tests.factories import StoreFactory
 
@@ -47,7 +46,3 @@ def store_and_staff(make_user: Callable[..., User], reference: None) -> tuple[St
 @pytest.fixture
 def other_store(reference: None) -> Store:
     return StoreFactory.create()
-
-
-def add_staff(store: Store, user: User) -> None:
-    services.store_add_staff(store=store, user=user)

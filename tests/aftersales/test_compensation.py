@@ -6,8 +6,8 @@ import pytest
 
 from aftersales.models import AdvanceCompensation, CompensationRule, Refund, Status
 from aftersales.services import compensation, requests
-from aftersales.workflow import InvalidTransition
 from service_center.core.api import ApplicationError
+from service_center.core.workflow import TransitionNotAllowed
 from tests.aftersales.factories import apply, make_order, photo
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def test_quality_claim_is_paid_first_and_the_store_is_liable(
     assert request.status == Status.CLOSED
     assert Refund.objects.get(request=request).status == Refund.Status.SUCCEEDED and len(gateway.calls) == 1
     # The store can no longer approve and pay a second time.
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(TransitionNotAllowed):
         requests.request_approve(request=request, user=staff)
 
 

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from chat import services
 from chat.models import ChatMessage, Conversation
-from chat.workflow import apply_transition
+from chat.workflow import WORKFLOW
 from profiles.models import User
 
 
@@ -23,7 +23,8 @@ def chat_with_agent(customer: User, agent: User) -> Conversation:
     if conversation.status == Conversation.Status.BOT:
         # Out of hours nothing is queued: this stands for a chat that was waiting from before closing time.
         with transaction.atomic():
-            apply_transition(Conversation.objects.select_for_update().get(pk=conversation.pk), "handoff")
+            locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+            WORKFLOW.transition(locked, to=Conversation.Status.WAITING)
     elif conversation.agent_id == agent.pk:
         return conversation
     elif conversation.agent is not None:

@@ -10,9 +10,10 @@ from django.utils import timezone
 from chat import selectors, services
 from chat.errors import ChatError
 from chat.models import ChatMessage, ChatSettings, Conversation, ReadReceipt
-from chat.workflow import InvalidTransition, apply_transition
+from chat.workflow import WORKFLOW
 from profiles.models import AgentProfile, User
 from service_center.core import events
+from service_center.core.workflow import TransitionNotAllowed
 from tests.chat.factories import chat_with_agent, say, start_chat
 
 pytestmark = pytest.mark.django_db
@@ -274,8 +275,9 @@ def test_end_then_rate_once(customer: User, agent: User) -> None:
 
 def test_workflow_refuses_transitions_that_are_not_in_the_table(customer: User) -> None:
     conversation = start_chat(customer)
-    with pytest.raises(InvalidTransition):
-        apply_transition(conversation, "assign")
-    with pytest.raises(InvalidTransition):
-        apply_transition(conversation, "fly")
+    with pytest.raises(TransitionNotAllowed) as caught:
+        WORKFLOW.transition(conversation, to="active")
+    assert caught.value.allowed == ["waiting", "ended"]
+    with pytest.raises(TransitionNotAllowed):
+        WORKFLOW.transition(conversation, to="fly")
     assert Conversation.objects.get(pk=conversation.pk).status == "bot"

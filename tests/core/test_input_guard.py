@@ -1,6 +1,7 @@
 """The input guard: control characters, oversized or deeply nested JSON and impossible dates are a 4xx
 naming the field, on HTML pages and in the API's error shape, never a 500."""
 
+import base64
 import json
 from collections.abc import Callable
 from typing import Any
@@ -124,8 +125,14 @@ def test_nul_in_a_multipart_field_is_400_naming_it(client_for: Callable[[str], C
     assert list(error["fields"]) == ["call_id"]
 
 
-@pytest.mark.parametrize("cursor", ["0001-01-01T00:00:00+14:00,1", "2026-13-45T00:00:00,1",
-                                    "2026-01-01T00:00:00+08:00,99999999999999999999", "garbage"])
+def _cursor(*key: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+
+@pytest.mark.parametrize("cursor", [_cursor("0001-01-01T00:00:00+14:00", 1), _cursor("2026-13-45T00:00:00", 1),
+                                    _cursor("2026-01-01T00:00:00+08:00", 99999999999999999999),
+                                    _cursor("2026-01-01T00:00:00", 1), _cursor(1), "garbage",
+                                    "2026-01-01T00:00:00+08:00,1"])
 def test_merchant_queue_cursor_is_validated(make_user: Callable[..., User], cursor: str) -> None:
     response = logged_in(make_user("merchant_staff")).get("/merchant/", {"after": cursor})
     assert response.status_code == 400
@@ -134,7 +141,7 @@ def test_merchant_queue_cursor_is_validated(make_user: Callable[..., User], curs
 
 def test_a_valid_merchant_cursor_still_pages(make_user: Callable[..., User]) -> None:
     staff = make_user("merchant_staff")
-    response = logged_in(staff).get("/merchant/", {"after": "2026-01-01T00:00:00+08:00,1"})
+    response = logged_in(staff).get("/merchant/", {"after": _cursor("2026-01-01T00:00:00+08:00", 1)})
     assert response.status_code == 200
 
 

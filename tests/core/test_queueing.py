@@ -19,7 +19,7 @@ from django.utils import timezone
 from service_center.celery import app as celery_app
 from service_center.core import queueing
 from service_center.core.models import OutboxMessage
-from service_center.core.outbox_task import OUTBOX_HEADER, outbox_message_id
+from service_center.core.outbox_header import OUTBOX_HEADER, outbox_message_id
 from service_center.core.queueing import UnknownTask, enqueue
 from tests.broker import broker_down
 from tests.pages.test_service_metrics import metric, scrape

@@ -9,9 +9,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from django.db.models import Q
 from django.utils import timezone
 
 from service_center.core import events, webhooks
+from service_center.core.backoff import lease
 from service_center.core.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +155,8 @@ def test_a_leased_delivery_is_not_posted_twice(endpoint: WebhookEndpoint, receiv
     now = timezone.now()
     delivery = WebhookDelivery.objects.create(endpoint=endpoint, event="ticket.created", payload={"id": "x"},
                                               next_attempt_at=now)
-    leased = webhooks._lease(delivery.pk, now)
+    leased = lease(WebhookDelivery.objects.all(), delivery.pk, due=Q(next_attempt_at__lte=now), now=now,
+                   hold=timedelta(seconds=60))
     assert leased is not None
     # While the first worker is posting, a second (a redelivered task, the sweep) finds nothing due.
     assert webhooks.deliver(delivery.pk, now=now) is None

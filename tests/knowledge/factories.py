@@ -36,7 +36,7 @@ class ArticleFactory(DjangoModelFactory[Article]):
     @classmethod
     def _create(cls, model_class: Any, *args: Any, status: str = Article.Status.PUBLISHED, **kwargs: Any) -> Article:
         article = services.article_create(**kwargs)
-        # Tests start from any state; the workflow itself is tested through apply_transition.
+        # Tests start from any state; the workflow itself is tested through WORKFLOW.transition.
         Article.objects.filter(pk=article.pk).update(status=status)
         article.status = status
         return article

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from knowledge import services
 from knowledge.models import Article, ReviewTask
-from knowledge.workflow import Action, InvalidTransition, apply_transition, available_actions
+from knowledge.workflow import WORKFLOW, Action, available_actions, target_of
+from service_center.core.workflow import TransitionNotAllowed
 from tests.knowledge.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,12 +27,12 @@ def reviewer(editor_with):
 
 def test_draft_goes_through_review_to_published_and_back(author, reviewer) -> None:
     article = ArticleFactory.create(status=S.DRAFT, author=author)
-    article = apply_transition(article=article, action=Action.SUBMIT, actor=author)
+    article = WORKFLOW.transition(article, to=target_of(Action.SUBMIT, article), actor=author)
     assert article.status == S.IN_REVIEW
-    article = apply_transition(article=article, action=Action.APPROVE, actor=reviewer)
+    article = WORKFLOW.transition(article, to=target_of(Action.APPROVE, article), actor=reviewer)
     assert (article.status, article.reviewer, article.published_at is not None) == (S.PUBLISHED, reviewer, True)
-    article = apply_transition(article=article, action=Action.TAKE_OFFLINE, actor=reviewer)
-    article = apply_transition(article=article, action=Action.REDRAFT, actor=author)
+    article = WORKFLOW.transition(article, to=target_of(Action.TAKE_OFFLINE, article), actor=reviewer)
+    article = WORKFLOW.transition(article, to=target_of(Action.REDRAFT, article), actor=author)
     assert article.status == S.DRAFT
     reasons = list(article.history.order_by("history_id").values_list("status", "history_change_reason"))
     assert reasons[-4:] == [
@@ -41,8 +42,8 @@ def test_draft_goes_through_review_to_published_and_back(author, reviewer) -> No
 
 def test_the_reviewer_must_not_be_the_author(author) -> None:
     article = ArticleFactory.create(status=S.IN_REVIEW, author=author)
-    with pytest.raises(InvalidTransition) as error:
-        apply_transition(article=article, action=Action.APPROVE, actor=author)
+    with pytest.raises(TransitionNotAllowed) as error:
+        WORKFLOW.transition(article, to=target_of(Action.APPROVE, article), actor=author)
     assert error.value.code == "own_article"
     assert Article.objects.get(pk=article.pk).status == S.IN_REVIEW
     assert Action.APPROVE not in available_actions(article, author)
@@ -51,40 +52,40 @@ def test_the_reviewer_must_not_be_the_author(author) -> None:
 @pytest.mark.parametrize("role", ["customer", "agent", "merchant_staff", "qa"])
 def test_roles_without_the_permission_cannot_review(make_user, role: str) -> None:
     article = ArticleFactory.create(status=S.IN_REVIEW)
-    with pytest.raises(InvalidTransition) as error:
-        apply_transition(article=article, action=Action.APPROVE, actor=make_user(role))
+    with pytest.raises(TransitionNotAllowed) as error:
+        WORKFLOW.transition(article, to=target_of(Action.APPROVE, article), actor=make_user(role))
     assert error.value.code == "forbidden"
 
 
 def test_editor_without_review_permission_can_submit_but_not_approve(editor_with, reviewer) -> None:
     writer = editor_with("change_article")
     article = ArticleFactory.create(status=S.DRAFT, author=reviewer)
-    apply_transition(article=article, action=Action.SUBMIT, actor=writer)
-    with pytest.raises(InvalidTransition):
-        apply_transition(article=article, action=Action.APPROVE, actor=writer)
+    WORKFLOW.transition(article, to=target_of(Action.SUBMIT, article), actor=writer)
+    with pytest.raises(TransitionNotAllowed):
+        WORKFLOW.transition(article, to=target_of(Action.APPROVE, article), actor=writer)
 
 
 def test_impossible_moves_are_refused(reviewer) -> None:
     article = ArticleFactory.create(status=S.DRAFT)
-    with pytest.raises(InvalidTransition) as error:
-        apply_transition(article=article, action=Action.APPROVE, actor=reviewer)
+    with pytest.raises(TransitionNotAllowed) as error:
+        WORKFLOW.transition(article, to=target_of(Action.APPROVE, article), actor=reviewer)
     assert error.value.code == "invalid_state"
-    with pytest.raises(InvalidTransition) as error:
-        apply_transition(article=article, action=Action.PUBLISH_DUE, actor=reviewer)
+    with pytest.raises(TransitionNotAllowed) as error:
+        WORKFLOW.transition(article, to=target_of(Action.PUBLISH_DUE, article), actor=reviewer)
     assert error.value.code == "invalid_state"
 
 
 def test_people_cannot_take_the_schedulers_steps(reviewer) -> None:
     article = ArticleFactory.create(status=S.SCHEDULED)
-    with pytest.raises(InvalidTransition) as error:
-        apply_transition(article=article, action=Action.PUBLISH_DUE, actor=reviewer)
+    with pytest.raises(TransitionNotAllowed) as error:
+        WORKFLOW.transition(article, to=target_of(Action.PUBLISH_DUE, article), actor=reviewer)
     assert error.value.code == "system_only"
 
 
 def test_approval_with_a_future_date_schedules_and_the_sweep_publishes(author, reviewer) -> None:
     later = timezone.now() + timedelta(hours=2)
     article = ArticleFactory.create(status=S.IN_REVIEW, author=author, publish_at=later)
-    assert apply_transition(article=article, action=Action.APPROVE, actor=reviewer).status == S.SCHEDULED
+    assert WORKFLOW.transition(article, to=target_of(Action.APPROVE, article), actor=reviewer).status == S.SCHEDULED
     assert services.sweep_schedule() == {"published": 0, "expired": 0}
     assert services.sweep_schedule(now=later + timedelta(minutes=1)) == {"published": 1, "expired": 0}
     assert Article.objects.get(pk=article.pk).status == S.PUBLISHED

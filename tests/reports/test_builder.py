@@ -98,7 +98,8 @@ def test_next_run_is_eight_in_the_morning_daily_or_on_monday() -> None:
     assert schedules.next_run("", after=wednesday_noon) is None
 
 
-def test_due_reports_are_mailed_once_and_move_on(day: ServiceDay) -> None:
+@pytest.mark.usefixtures("celery_eager")
+def test_due_reports_are_mailed_once_and_move_on(day: ServiceDay, django_capture_on_commit_callbacks: Any) -> None:
     owner = UserFactory.create(roles=(Role.SUPERVISOR,), is_staff=True)
     now = timezone.localtime().replace(hour=8, minute=1, second=0, microsecond=0)
     weekly = schedules.report_save(owner=owner, name="售后周报", shared=False, frequency="weekly",
@@ -106,9 +107,10 @@ def test_due_reports_are_mailed_once_and_move_on(day: ServiceDay) -> None:
                                    now=now - timedelta(days=7))
     SavedReport.objects.filter(pk=weekly.pk).update(next_run_at=now - timedelta(minutes=1))
 
-    assert schedules.send_due(now=now) == 1
-    assert schedules.send_due(now=now) == 0  # moved on: a second sweep sends nothing
-    message = mail.outbox[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert schedules.send_due(now=now) == 1
+        assert schedules.send_due(now=now) == 0  # moved on: a second sweep sends nothing
+    (message,) = mail.outbox
     assert message.to == [owner.email]
     assert "售后周报" in message.subject
     _name, content, _mimetype = message.attachments[0]

@@ -14,8 +14,8 @@ from profiles.models import User
 from reports import quality
 from reports.models import Criterion, Review
 from reports.quality_selectors import agent_qa_scores
-from reports.quality_workflow import InvalidTransition
 from service_center.core.api import ApplicationError
+from service_center.core.workflow import TransitionNotAllowed
 from tests.reports.quality_factories import DAY, finished_chat, finished_ticket, make_scorecard, queued_review
 from tickets.models import SatisfactionSurvey, Status
 from tickets.services.surveys import survey_create
@@ -108,7 +108,7 @@ def test_score_then_appeal_upheld_adjusts_the_score_and_keeps_history(make_user:
 
     appealed = quality.review_appeal(review_id=review.pk, agent=agent, reason="客户问题已经解决")
     assert appealed.status == "appealed"
-    with pytest.raises(InvalidTransition):  # once only
+    with pytest.raises(TransitionNotAllowed):  # once only
         quality.review_appeal(review_id=review.pk, agent=agent, reason="再申诉一次")
 
     upheld = quality.review_resolve_appeal(review_id=review.pk, reviewer=qa, upheld=True, response="同意",
@@ -116,7 +116,7 @@ def test_score_then_appeal_upheld_adjusts_the_score_and_keeps_history(make_user:
     assert (upheld.status, upheld.score, upheld.original_score) == ("upheld", Decimal("90.00"), Decimal("77.50"))
     history = list(upheld.history.order_by("history_date").values_list("status", "history_user_id"))
     assert history == [("pending", None), ("scored", qa.pk), ("appealed", agent.pk), ("upheld", qa.pk)]
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(TransitionNotAllowed):
         quality.review_appeal(review_id=review.pk, agent=agent, reason="还想申诉")
 
 
@@ -141,7 +141,7 @@ def test_scoring_refusals_leave_nothing_half_written(make_user: Callable[..., Us
     assert list(refused.value.fields) == [f"criterion_{second.pk}"]
     with pytest.raises(ApplicationError):  # nobody scores their own work
         quality.review_score(review_id=review.pk, reviewer=agent, points={first.pk: 3, second.pk: 3}, comment="")
-    with pytest.raises(InvalidTransition):  # nothing to appeal before a score
+    with pytest.raises(TransitionNotAllowed):  # nothing to appeal before a score
         quality.review_appeal(review_id=review.pk, agent=agent, reason="?")
     with pytest.raises(ApplicationError):  # someone else's review
         quality.review_appeal(review_id=review.pk, agent=make_user("agent"), reason="?")

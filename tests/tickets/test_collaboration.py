@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from profiles.models import User
+from service_center.core.workflow import TransitionNotAllowed
 from tickets import services
 from tickets.models import CannedResponse, Notification, Status, Ticket
-from tickets.workflow import InvalidTransition
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +54,7 @@ def test_open_child_blocks_solving_parent_unless_supervisor_overrides(
     parent = make_ticket()
     child = services.ticket_create_child(parent=parent, actor=agent, subject="请仓库核实", body="核实出库记录")
     assert child.parent == parent and child.customer_id == parent.customer_id
-    with pytest.raises(InvalidTransition, match="sub-tickets") as caught:
+    with pytest.raises(TransitionNotAllowed, match="sub-tickets") as caught:
         services.ticket_transition(ticket=parent, target=Status.SOLVED, actor=agent)
     assert Status.SOLVED not in caught.value.allowed
     with pytest.raises(services.NotAllowed):

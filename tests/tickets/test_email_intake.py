@@ -19,7 +19,7 @@ from tickets.email import intake
 from tickets.email.intake import email_receive
 from tickets.email.parsing import MalformedEmail
 from tickets.models import Channel, EmailMessage, Mailbox, Ticket, TicketAttachment, TicketMessage
-from tickets.services.tickets import BODY_MAX
+from tickets.services.common import BODY_MAX
 
 pytestmark = pytest.mark.django_db
 Outcome = EmailMessage.Outcome

@@ -35,7 +35,9 @@ def test_manual_escalation_moves_to_senior_team_and_notifies(
     assert (ticket.escalation_level, ticket.team, ticket.assignee) == (1, senior_team, expert)
     assert set(Notification.objects.filter(kind="escalation").values_list("recipient", flat=True)) == {
         expert.pk, supervisor.pk}
-    assert len(mail.outbox) == 1 and ticket.number in mail.outbox[0].subject
+    # One mail to each recipient, never one mail listing them all.
+    assert sorted(sent.to for sent in mail.outbox) == sorted([[expert.email], [supervisor.email]])
+    assert all(ticket.number in sent.subject for sent in mail.outbox)
     assert ticket.history.latest().history_user == agent
     assert "escalated" in ticket.history.latest().history_change_reason
 

@@ -25,8 +25,10 @@ from tickets.email import outbound
 from tickets.email.parsing import ParsedEmail, parse
 from tickets.models import Channel, EmailMessage, Mailbox, Notification, Ticket, TicketMessage
 from tickets.services import attachments as attachment_service
+from tickets.services.common import BODY_MAX
+from tickets.services.notes import ticket_add_system_note
 from tickets.services.notifications import notify
-from tickets.services.tickets import BODY_MAX, SUBJECT_MAX, ticket_add_system_note, ticket_create, ticket_reply
+from tickets.services.tickets import SUBJECT_MAX, ticket_create, ticket_reply
 
 logger = logging.getLogger(__name__)
 Outcome = EmailMessage.Outcome

@@ -13,6 +13,7 @@ from tickets.services.collaboration import (
 )
 from tickets.services.escalation import check_nudges, sla_sweep, ticket_escalate, ticket_nudge
 from tickets.services.macros import MacroPlan, MacroRefused, macro_apply, macro_plan
+from tickets.services.notes import ticket_add_system_note
 from tickets.services.properties import ticket_update_properties
 from tickets.services.saved_views import FILTER_NAMES as SAVED_VIEW_FILTERS
 from tickets.services.saved_views import saved_view_create, saved_view_delete, saved_view_move
@@ -25,7 +26,6 @@ from tickets.services.surveys import (
 )
 from tickets.services.tickets import (
     ticket_add_note,
-    ticket_add_system_note,
     ticket_assign,
     ticket_create,
     ticket_pick,
@@ -34,12 +34,10 @@ from tickets.services.tickets import (
     ticket_transfer,
     ticket_transition,
 )
-from tickets.workflow import InvalidTransition
 
 __all__ = [
     "SAVED_VIEW_FILTERS",
     "AgentUnavailable",
-    "InvalidTransition",
     "MacroPlan",
     "MacroRefused",
     "NotAllowed",

@@ -18,7 +18,8 @@ from service_center.core.queueing import enqueue
 from tickets.models import CallRecord, Channel, Ticket
 from tickets.services.attachments import sniff
 from tickets.services.intake import continuing_ticket
-from tickets.services.tickets import ticket_add_system_note, ticket_create
+from tickets.services.notes import ticket_add_system_note
+from tickets.services.tickets import ticket_create
 
 RECORDING_MAX_BYTES = 50 * 1024 * 1024
 

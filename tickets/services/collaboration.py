@@ -14,7 +14,7 @@ from tickets.models import CannedResponse, Status, Ticket, TicketMessage
 from tickets.services import search_index
 from tickets.services.common import is_desk_user, publish, save
 from tickets.services.tickets import ticket_create
-from tickets.workflow import apply_transition
+from tickets.workflow import WORKFLOW
 
 # Only these names are substituted; anything else in braces stays as typed. No template engine runs,
 # so a canned response cannot reach attributes, filters or tags.
@@ -52,8 +52,8 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
     source.merged_into = target
     save(source, actor=actor, reason=f"merged into {target.number}", update_fields=["merged_into"])
     if source.status != Status.CLOSED:
-        source = apply_transition(ticket=source, target=Status.CLOSED, actor=actor,
-                                  reason=f"merged into {target.number}")
+        source = WORKFLOW.transition(source, to=Status.CLOSED, actor=actor,
+                                     reason=f"merged into {target.number}")
     # The source's messages and tags now belong to the target: both documents are rebuilt from their rows.
     search_index.rebuild([source.pk, target.pk])
     publish("ticket.merged", target, source_ticket_id=source.pk, source_number=source.number, moved=moved)

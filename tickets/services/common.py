@@ -2,13 +2,17 @@
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from profiles.roles import Role
 from profiles.selectors import user_has_role
 from service_center.core import events
 from tickets.models import Ticket, TicketMessage
 from tickets.services import search_index
+
+BODY_MAX = 20000
 
 
 def lock(ticket: Ticket | int) -> Ticket:
@@ -69,3 +73,12 @@ def next_number(day_key: str) -> str:
         )
         (sequence,) = cursor.fetchone()
     return f"T{day_key.replace('-', '')}{sequence:05d}"
+
+
+def clean_text(value: str, field: str, limit: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: _("This field is required.")})
+    if len(value) > limit:
+        raise ValidationError({field: _("At most %(limit)s characters.") % {"limit": limit}})
+    return value

@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from service_center.core.backoff import exponential_backoff, lease
 from tickets.models import TicketMessage
 from tickets.models.delivery import DeliveryState
+from tickets.services.notes import ticket_add_system_note
 
 logger = logging.getLogger(__name__)
 
@@ -66,29 +67,17 @@ def register_outbox(outbox: Outbox[Any]) -> None:
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """Exponential backoff after the `attempts`-th failure, capped."""
-    return timedelta(seconds=min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)))
+    return exponential_backoff(attempts, base_seconds=RETRY_BASE_SECONDS, max_seconds=RETRY_MAX_SECONDS)
 
 
 def _due(now: datetime) -> Q:
     return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
 
 
-def _lease(outbox: Outbox[Row], row_id: int, now: datetime) -> Row | None:
-    with transaction.atomic():
-        row = outbox.pending().select_for_update(of=("self",), skip_locked=True).filter(_due(now), pk=row_id).first()
-        if row is None:
-            return None
-        row.attempts += 1
-        row.next_attempt_at = now + timedelta(seconds=LEASE_SECONDS)
-        row.save(update_fields=["attempts", "next_attempt_at"])
-        return row
-
-
 def deliver(outbox: Outbox[Row], row_id: int, *, now: datetime | None = None) -> Row | None:
     """One attempt at one row; None when it is not due (sent, failed, leased by another or waiting to retry)."""
     now = now or timezone.now()
-    row = _lease(outbox, row_id, now)
+    row = lease(outbox.pending(), row_id, due=_due(now), now=now, hold=timedelta(seconds=LEASE_SECONDS))
     if row is None:
         return None
     try:
@@ -115,9 +104,6 @@ def _failed(outbox: Outbox[Row], row: Row, error: Exception, now: datetime) -> N
 
 
 def _tell_desk(reply: TicketMessage | None, *, attempts: int, detail: str) -> None:
-    # Imported here: tickets.services.tickets imports the outbound registry, which imports this module.
-    from tickets.services.tickets import ticket_add_system_note
-
     if reply is None:
         return
     ticket = reply.ticket

@@ -1,15 +1,20 @@
-"""In-app notifications for desk users, with an e-mail beside each (sent only after commit)."""
+"""In-app notifications for desk users, with an e-mail beside each: an outbox kind like every other message.
+
+`notify` writes one outbox message in the caller's transaction; after the commit a worker writes the
+`Notification` rows and queues the e-mails (service_center.core.messaging), so a broker outage delays
+them and a rollback takes them back.
+"""
 
 import re
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 
 from profiles.models import User
 from profiles.roles import DESK_ROLES
+from service_center.core import messaging
+from service_center.core.queueing import enqueue
 from tickets.models import Notification, Ticket
 
 MENTION = re.compile(r"@([\w.\-]+)")
@@ -26,17 +31,25 @@ def mentioned_users(body: str, *, exclude: Any = None) -> list[User]:
     return list(users.order_by("pk"))
 
 
-def notify(*, recipients: Iterable[User], kind: str, ticket: Ticket, actor: Any, text: str) -> list[Notification]:
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+def notify(*, recipients: Iterable[User], kind: str, ticket: Ticket, actor: Any, text: str) -> None:
+    recipient_ids = [recipient.pk for recipient in recipients]
+    if not recipient_ids:
+        return
+    enqueue("tickets.tasks.deliver_notifications", recipient_ids=recipient_ids, kind=str(kind), ticket_id=ticket.pk,
+            actor_id=actor.pk if getattr(actor, "is_authenticated", False) else None, text=str(text))
+
+
+@transaction.atomic
+def deliver(*, recipient_ids: list[int], kind: str, ticket_id: int, actor_id: int | None,
+            text: str) -> list[Notification]:
+    """The worker's half of `notify`: the rows, and one e-mail to each recipient (run once by the outbox)."""
+    ticket = Ticket.objects.only("pk", "number", "subject").filter(pk=ticket_id).first()
+    if ticket is None:
+        return []
     rows = Notification.objects.bulk_create([
-        Notification(recipient=recipient, kind=kind, ticket=ticket, actor_id=actor_id, text=text[:300])
-        for recipient in recipients
+        Notification(recipient_id=recipient_id, kind=kind, ticket=ticket, actor_id=actor_id, text=text[:300])
+        for recipient_id in recipient_ids
     ])
-    addresses = [row.recipient.email for row in rows if row.recipient.email]
-    if addresses:
-        subject = f"[{ticket.number}] {text}"[:200]
-        transaction.on_commit(lambda: send_mail(
-            subject, f"{text}\n\n{ticket.number} {ticket.subject}", settings.DEFAULT_FROM_EMAIL, addresses,
-            fail_silently=True,
-        ))
+    messaging.send_email(recipient_ids=recipient_ids, subject=f"[{ticket.number}] {text}"[:200],
+                         body=f"{text}\n\n{ticket.number} {ticket.subject}")
     return rows

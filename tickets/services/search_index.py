@@ -16,6 +16,7 @@ from service_center.core import events
 from service_center.core.events import DomainEvent
 from service_center.core.segmentation import index_text
 from tickets.models import Ticket, TicketMessage
+from tickets.search_query import head_text
 
 # The backfill and the merge rebuild this many tickets per statement.
 BATCH = 500
@@ -25,10 +26,6 @@ _UPSERT = (
     "SELECT v.id, to_tsvector('simple', v.head), to_tsvector('simple', v.replies), to_tsvector('simple', v.notes) "
     "FROM unnest(%s::int[], %s::text[], %s::text[], %s::text[]) AS v(id, head, replies, notes) "
 )
-
-
-def head_text(*, number: str, subject: str, customer_name: str, order_number: str, tags: Sequence[str]) -> str:
-    return index_text(number, subject, customer_name, order_number, " ".join(tags))
 
 
 def _head_of(ticket: Ticket) -> str:

@@ -26,21 +26,21 @@ from tickets.models import (
 )
 from tickets.services import attachments as attachment_service
 from tickets.services import notifications, outbound, search_index
-from tickets.services.common import add_message, is_desk_user, is_supervisor, lock, next_number, publish, save
+from tickets.services.common import (
+    BODY_MAX,
+    add_message,
+    clean_text,
+    is_desk_user,
+    is_supervisor,
+    lock,
+    next_number,
+    publish,
+    save,
+)
 from tickets.services.escalation import check_nudges
-from tickets.workflow import apply_transition
+from tickets.workflow import WORKFLOW
 
 SUBJECT_MAX = 200
-BODY_MAX = 20000
-
-
-def _clean_text(value: str, field: str, limit: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field: _("This field is required.")})
-    if len(value) > limit:
-        raise ValidationError({field: _("At most %(limit)s characters.") % {"limit": limit}})
-    return value
 
 
 def apply_keyword_rules(ticket: Ticket, text: str, *, set_type: bool, set_category: bool, set_priority: bool
@@ -102,9 +102,9 @@ def ticket_create(
         customer=customer, channel=channel, source=source[:30], type=type or TicketType.INQUIRY, category=category,
         priority=priority or Priority.NORMAL, tags=sorted({tag.strip()[:30] for tag in tags if tag.strip()}),
         region=region[:20], order_number=order_number.strip()[:40], team=team, parent=parent,
-        subject=_clean_text(subject, "subject", SUBJECT_MAX),
+        subject=clean_text(subject, "subject", SUBJECT_MAX),
     )
-    body = _clean_text(body, "body", BODY_MAX)
+    body = clean_text(body, "body", BODY_MAX)
     apply_keyword_rules(ticket, f"{ticket.subject}\n{body}", set_type=type is None, set_category=category is None,
                         set_priority=priority is None)
     profile = CustomerProfile.objects.filter(user=customer).first()
@@ -142,16 +142,16 @@ def ticket_reply(*, ticket: Ticket, author: User, body: str, uploads: Sequence[U
                  now: datetime | None = None) -> TicketMessage:
     """A public reply. The customer's reply reopens a waiting or solved ticket; the desk's meets the SLA."""
     now = now or timezone.now()
-    body = _clean_text(body, "body", BODY_MAX)
+    body = clean_text(body, "body", BODY_MAX)
     ticket = lock(ticket)
     if ticket.merged_into_id is not None:
         # A reply to a merged ticket belongs on the ticket it was merged into.
         ticket = lock(ticket.merged_into_id)
     from_customer = _check_can_write(ticket, author)
     if from_customer and ticket.status in (Status.PENDING, Status.SOLVED, Status.CLOSED):
-        ticket = apply_transition(ticket=ticket, target=Status.OPEN, actor=author, reason="customer replied", now=now)
+        ticket = WORKFLOW.transition(ticket, to=Status.OPEN, actor=author, reason="customer replied", now=now)
     elif not from_customer and ticket.status == Status.NEW:
-        ticket = apply_transition(ticket=ticket, target=Status.OPEN, actor=author, reason="agent replied", now=now)
+        ticket = WORKFLOW.transition(ticket, to=Status.OPEN, actor=author, reason="agent replied", now=now)
     message = add_message(ticket=ticket, kind=TicketMessage.Kind.REPLY, author=author, from_customer=from_customer,
                           body=body)
     attachment_service.attach(message=message, uploads=uploads)
@@ -175,7 +175,7 @@ def ticket_add_note(*, ticket: Ticket, author: User, body: str, uploads: Sequenc
     """An internal note; `@username` mentions notify those desk users (in-app and e-mail)."""
     if not is_desk_user(author):
         raise NotAllowed(_("Only the service desk can add internal notes."))
-    body = _clean_text(body, "body", BODY_MAX)
+    body = clean_text(body, "body", BODY_MAX)
     ticket = lock(ticket)
     message = add_message(ticket=ticket, kind=TicketMessage.Kind.NOTE, author=author, body=body)
     attachment_service.attach(message=message, uploads=uploads)
@@ -191,18 +191,6 @@ def ticket_add_note(*, ticket: Ticket, author: User, body: str, uploads: Sequenc
 
 
 @transaction.atomic
-def ticket_add_system_note(*, ticket: Ticket, author: User, body: str) -> TicketMessage:
-    """An internal note another app writes for the desk (e.g. an after-sales step), as its service account.
-
-    The caller is code, not a person at the desk, so no desk permission is checked and nobody is mentioned.
-    """
-    body = _clean_text(body, "body", BODY_MAX)
-    ticket = lock(ticket)
-    message = add_message(ticket=ticket, kind=TicketMessage.Kind.NOTE, author=author, body=body)
-    publish("ticket.note_added", ticket, message_id=message.pk, author_id=author.pk)
-    return message
-
-
 def _check_available(agent: User, *, actor: User, force: bool) -> AgentProfile:
     profile = AgentProfile.objects.filter(user=agent).prefetch_related("teams").first()
     if profile is None or not agent.is_active:
@@ -262,7 +250,7 @@ def ticket_transition(*, ticket: Ticket, target: str, actor: User, reason: str =
         raise NotAllowed(_("Only a supervisor can override open sub-tickets."))
     ticket = lock(ticket)
     source = ticket.status
-    ticket = apply_transition(ticket=ticket, target=target, actor=actor, reason=reason, override=override, now=now)
+    ticket = WORKFLOW.transition(ticket, to=target, actor=actor, reason=reason, override=override, now=now)
     publish("ticket.status_changed", ticket, previous_status=source, actor_id=actor.pk, reason=reason)
     if ticket.status == Status.SOLVED:
         survey_create(ticket=ticket)
@@ -275,7 +263,7 @@ def ticket_transfer(*, ticket: Ticket, actor: User, reason: str, to_team: Team |
     """Hand the ticket to another team (back to its queue) or to an agent, with a reason in history."""
     if not is_desk_user(actor):
         raise NotAllowed(_("Only the service desk can transfer tickets."))
-    reason = _clean_text(reason, "reason", 300)
+    reason = clean_text(reason, "reason", 300)
     if (to_team is None) == (to_agent is None):
         raise ValidationError({"to_team": _("Choose either a team or an agent.")})
     ticket = lock(ticket)
