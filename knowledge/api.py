@@ -69,7 +69,7 @@ class ArticleViewSet(viewsets.ViewSet):
         query = request.query_params.get("q", "").strip()[:MAX_QUERY_CHARS]
         if not query:
             raise ApplicationError(
-                gettext("A search needs words."), code="required", fields={"q": [gettext("This field is required.")]}
+                gettext("A search needs words."), code="invalid", fields={"q": [gettext("This field is required.")]}
             )
         try:
             limit = max(1, min(int(request.query_params.get("limit", "10")), MAX_RESULTS))

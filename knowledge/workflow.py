@@ -84,14 +84,14 @@ def check_transition(article: Article, action: Action, actor: User | None) -> No
         message = _("This article is %(status)s; that step is not possible now.")
         raise InvalidTransition(
             str(message) % {"status": article.get_status_display()},
-            code="invalid_state",
+            code="invalid_transition",
         )
     if transition.permission is None:
         if actor is not None:
             raise InvalidTransition(str(_("Only the scheduler takes this step.")), code="system_only")
         return
     if actor is None or not actor.has_perm(transition.permission):
-        raise InvalidTransition(str(_("You may not take this step.")), code="forbidden")
+        raise InvalidTransition(str(_("You may not take this step.")), code="permission_denied")
     if transition.reviewer and article.author_id == actor.pk:
         raise InvalidTransition(str(_("The reviewer must not be the author.")), code="own_article")
 

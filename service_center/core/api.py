@@ -16,6 +16,8 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from service_center.core.errors import code_for, status_for
+
 
 class DefaultCursorPagination(CursorPagination):
     ordering = "-id"
@@ -27,15 +29,17 @@ class ApplicationError(Exception):
     """A business rule refused the request; mapped once to a 4xx with a stable code."""
 
     def __init__(self, message: str, *, code: str = "invalid", fields: dict[str, list[str]] | None = None,
-                 status_code: int = status.HTTP_400_BAD_REQUEST) -> None:
+                 status_code: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.fields = fields or {}
-        self.status_code = status_code
+        # The registry (core/errors.py) gives each code its status; an unregistered code fails here, loudly.
+        self.status_code = status_for(code) if status_code is None else status_code
 
 
 def error_body(*, code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The one error shape of the API. `code` is one of core/errors.py's registry."""
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
@@ -72,7 +76,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = error_body(code="invalid", message=_first_message(fields), fields=fields)
     else:
         codes = exc.get_codes()
-        response.data = error_body(code=codes if isinstance(codes, str) else "error", message=str(exc.detail))
+        code = code_for(codes if isinstance(codes, str) else "", response.status_code)
+        response.data = error_body(code=code, message=str(exc.detail))
     return response
 
 

@@ -10,4 +10,11 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the PII key system check and the key-ring reset on settings changes.
+        # Every model date-time in a ModelSerializer renders through the one core field (whole-minute offsets).
+        from django.db import models
+        from rest_framework.serializers import ModelSerializer
+
         from service_center.core import crypto  # noqa: F401
+        from service_center.core.serializers import DateTimeField
+
+        ModelSerializer.serializer_field_mapping[models.DateTimeField] = DateTimeField

@@ -53,7 +53,7 @@ def test_roles_without_the_permission_cannot_review(make_user, role: str) -> Non
     article = ArticleFactory.create(status=S.IN_REVIEW)
     with pytest.raises(InvalidTransition) as error:
         apply_transition(article=article, action=Action.APPROVE, actor=make_user(role))
-    assert error.value.code == "forbidden"
+    assert error.value.code == "permission_denied"
 
 
 def test_editor_without_review_permission_can_submit_but_not_approve(editor_with, reviewer) -> None:
@@ -68,10 +68,10 @@ def test_impossible_moves_are_refused(reviewer) -> None:
     article = ArticleFactory.create(status=S.DRAFT)
     with pytest.raises(InvalidTransition) as error:
         apply_transition(article=article, action=Action.APPROVE, actor=reviewer)
-    assert error.value.code == "invalid_state"
+    assert error.value.code == "invalid_transition"
     with pytest.raises(InvalidTransition) as error:
         apply_transition(article=article, action=Action.PUBLISH_DUE, actor=reviewer)
-    assert error.value.code == "invalid_state"
+    assert error.value.code == "invalid_transition"
 
 
 def test_people_cannot_take_the_schedulers_steps(reviewer) -> None:
