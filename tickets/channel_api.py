@@ -138,7 +138,8 @@ class CallRecordSerializer(serializers.ModelSerializer[CallRecord]):
     ended_at = DateTimeField(required=False, allow_null=True)
     ticket_number = serializers.CharField(source="ticket.number", read_only=True)
     ticket_id = serializers.IntegerField(read_only=True)
-    duration_seconds = serializers.IntegerField(read_only=True)
+    duration_seconds = serializers.IntegerField(read_only=True, allow_null=True,
+                                                help_text=_("null while the call has not ended."))
     has_recording = serializers.SerializerMethodField()
 
     class Meta:

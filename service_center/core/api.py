@@ -24,6 +24,21 @@ class DefaultCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_size(self, request: Any) -> int | None:
+        """DRF ignores a page_size it cannot read; here it is a 400 naming the parameter."""
+        given = request.query_params.get(self.page_size_query_param)
+        if given is not None and not (given.isascii() and given.isdigit() and 1 <= int(given) <= self.max_page_size):
+            message = gettext("page_size must be a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+            raise ApplicationError(message, code="invalid", fields={self.page_size_query_param: [message]})
+        return super().get_page_size(request)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
+
 
 class ApplicationError(Exception):
     """A business rule refused the request; mapped once to a 4xx with a stable code."""

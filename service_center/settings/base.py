@@ -270,6 +270,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "tickets.api.desk_only_fields_optional",
+                             "service_center.core.schema.refuse_control_characters",
                              "service_center.core.schema.describe_errors"],
     # Group operations by resource ("customers", "me") rather than by the version segment.
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
