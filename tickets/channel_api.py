@@ -192,9 +192,11 @@ class CallRecordViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, view
                               202: OpenApiResponse(description=_("`{\"quarantine_id\": …}`: the event could not be "
                                                                  "stored and is kept for a supervisor."))})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The raw body first: once a multipart body is parsed it can no longer be read (a 500 before).
+        raw = request.body
         body = CallRecordSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        received = channel_intake.call_receive(data=body.validated_data, raw=request.body,
+        received = channel_intake.call_receive(data=body.validated_data, raw=raw,
                                                actor=_integrator(request))
         if isinstance(received, Quarantined):
             return Response({"quarantine_id": received.message.pk}, status=status.HTTP_202_ACCEPTED)

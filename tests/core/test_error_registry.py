@@ -26,7 +26,8 @@ APPS = ("aftersales", "chat", "knowledge", "profiles", "reports", "tickets", "se
 
 def _subclass_names(cls: type) -> set[str]:
     names = {cls.__name__}
-    for subclass in cls.__subclasses__():
+    subclasses: list[type] = cls.__subclasses__()
+    for subclass in subclasses:
         names |= _subclass_names(subclass)
     return names
 
