@@ -38,7 +38,7 @@ from service_center.core.input_rules import CONTROL_IN_NAME
 from tests.factories import UserFactory
 from tests.test_permission_matrix import ROLES
 
-MAX_EXAMPLES = 3
+MAX_EXAMPLES = 2
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 # The e-mail intake takes a raw message (tickets/email/api.py): sent as the text it is.
 schemathesis.serializer.alias("message/rfc822", "text/plain")
