@@ -74,7 +74,7 @@ class ShipmentSerializer(serializers.ModelSerializer[Shipment]):
 class OrderSerializer(serializers.ModelSerializer[Order]):
     customer_id = serializers.IntegerField(read_only=True)
     store_code = serializers.CharField(source="store.code", read_only=True)
-    signed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    signed_at = DateTimeField(read_only=True, allow_null=True)
     items = OrderItemSerializer(many=True, read_only=True)
     shipments = ShipmentSerializer(many=True, read_only=True)
 
@@ -361,7 +361,7 @@ class LogisticsWebhookView(APIView):
         responses={202: OpenApiResponse(description=_("`{\"stored\": false}` for a scan already received, with "
                                                       "`quarantine_id` for one that could not be stored and is "
                                                       "kept for a supervisor.")),
-                   400: ErrorSerializer, 401: ErrorSerializer},
+                   400: ErrorSerializer, 403: ErrorSerializer},
         summary=_("Logistics provider webhook (HMAC-SHA256 signed)"),
         description=_("Header `X-Logistics-Signature: sha256=<hex HMAC-SHA256 of the raw body>`. A signed scan "
                       "of a return parcel marks the request received; of an order shipment, sets its signed-for "
@@ -372,8 +372,7 @@ class LogisticsWebhookView(APIView):
         expected = "sha256=" + hmac.new(secret, request.body, hashlib.sha256).hexdigest()
         given = request.headers.get(SIGNATURE_HEADER, "")
         if not secret or not hmac.compare_digest(expected, given):
-            raise ApplicationError(gettext("Missing or wrong signature."), code="bad_signature",
-                                   status_code=status.HTTP_401_UNAUTHORIZED)
+            raise ApplicationError(gettext("Missing or wrong signature."), code="bad_signature")
         body = TrackingEventSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         scan = logistics.tracking_receive(raw=request.body, scan=body.validated_data)

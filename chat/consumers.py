@@ -101,7 +101,7 @@ class _JsonFrames(DirectDispatch, AsyncJsonWebsocketConsumer):
         if self.user is None:
             return  # a refused socket may still deliver frames sent before our close reached it
         if not self._within_rate():
-            await self.send_json(ChatError("rate_limited", _("Too many messages; slow down.")).as_frame())
+            await self.send_json(ChatError("throttled", _("Too many messages; slow down.")).as_frame())
             return
         try:
             content = decode_json_frame(text_data, max_bytes=settings.CHAT_SOCKET_MAX_FRAME_BYTES)

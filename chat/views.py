@@ -23,6 +23,7 @@ from profiles.roles import Role
 from service_center.core import customer_context
 from service_center.core.api import ApplicationError, error_body
 from service_center.core.customer_context import CustomerFacts
+from service_center.core.errors import status_for
 from service_center.core.forms import add_refusal
 from tickets import desk_selectors as ticket_desk_selectors
 from tickets import selectors as ticket_selectors
@@ -205,8 +206,8 @@ def embed_page(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(f"{reverse('chat:widget')}?embedded=1")
 
 
-def _json_error(error: ChatError, status: int = 400) -> JsonResponse:
-    return JsonResponse(error_body(code=error.code, message=error.message), status=status)
+def _json_error(error: ChatError) -> JsonResponse:
+    return JsonResponse(error_body(code=error.code, message=error.message), status=status_for(error.code))
 
 
 @login_required
@@ -222,7 +223,7 @@ def upload(request: HttpRequest, conversation_id: int) -> JsonResponse:
             conversation_id=conversation_id, user=_user(request), kind=request.POST.get("kind", ""), upload=file
         )
     except ChatError as error:
-        return _json_error(error, status=404 if error.code == "not_found" else 400)
+        return _json_error(error)
     return JsonResponse(attachment_payload(attachment), status=201)
 
 

@@ -15,9 +15,12 @@ from knowledge.models import Article
 from knowledge.search import SearchHit, search_articles
 from service_center.core.api import ApplicationError
 from service_center.core.permissions import MethodPermission
+from service_center.core.schema import NONBLANK_TEXT_PATTERN
 from service_center.core.segmentation import MAX_QUERY_CHARS
 
 MAX_RESULTS = 20
+# Words to search: text (no control character but tab, LF, CR) with at least one character not a space.
+SEARCH_TEXT_SCHEMA = {"type": "string", "pattern": NONBLANK_TEXT_PATTERN}
 
 
 class CanUseDesk(MethodPermission):
@@ -62,14 +65,14 @@ class ArticleViewSet(viewsets.ViewSet):
     lookup_field = "slug"
 
     @extend_schema(
-        parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("limit", int)],
+        parameters=[OpenApiParameter("q", SEARCH_TEXT_SCHEMA, required=True), OpenApiParameter("limit", int)],
         responses=HitSerializer(many=True),
     )
     def list(self, request: Request) -> Response:
         query = request.query_params.get("q", "").strip()[:MAX_QUERY_CHARS]
         if not query:
             raise ApplicationError(
-                gettext("A search needs words."), code="required", fields={"q": [gettext("This field is required.")]}
+                gettext("A search needs words."), code="invalid", fields={"q": [gettext("This field is required.")]}
             )
         try:
             limit = max(1, min(int(request.query_params.get("limit", "10")), MAX_RESULTS))

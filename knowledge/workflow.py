@@ -47,7 +47,7 @@ ACTION_LABELS = {
 def _allowed(permission: str) -> Guard:
     def guard(article: Article, step: Step) -> Refusal | None:
         if step.actor is None or not step.actor.has_perm(permission):
-            return Refusal(str(_("You may not take this step.")), code="forbidden")
+            return Refusal(str(_("You may not take this step.")), code="permission_denied")
         return None
     return guard
 
@@ -120,7 +120,7 @@ TRANSITIONS = tuple(
 
 def _refused(article: Article, target: str) -> Refusal:
     message = _("This article is %(status)s; that step is not possible now.")
-    return Refusal(str(message) % {"status": article.get_status_display()}, code="invalid_state")
+    return Refusal(str(message) % {"status": article.get_status_display()}, code="invalid_transition")
 
 
 def _lock(article: Article) -> Article:

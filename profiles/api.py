@@ -97,11 +97,12 @@ class MeView(APIView):
                    responses={200: MeSerializer, 400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer},
                    summary=_("Change the caller's own settings (customers: marketing consent)"))
     def patch(self, request: Request) -> Response:
-        serializer = MeUpdateSerializer(data=request.data)
+        serializer = MeUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        customers.customer_set_marketing_consent(
-            customer=request.user, consent=serializer.validated_data["marketing_consent"],  # type: ignore[arg-type]
-            source=customers.ConsentSource.API)
+        if "marketing_consent" in serializer.validated_data:  # a PATCH changes only what it names
+            customers.customer_set_marketing_consent(
+                customer=request.user, consent=serializer.validated_data["marketing_consent"],  # type: ignore[arg-type]
+                source=customers.ConsentSource.API)
         return self.get(request)
 
 

@@ -28,7 +28,7 @@ def customer_set_marketing_consent(*, customer: User, consent: bool, source: str
     with transaction.atomic():
         profile = CustomerProfile.objects.select_for_update().filter(user_id=customer.pk).first()
         if profile is None:
-            raise ApplicationError(_("Only customers choose whether to receive marketing."), status_code=403)
+            raise ApplicationError(_("Only customers choose whether to receive marketing."), code="permission_denied")
         profile.marketing_consent = consent
         profile.marketing_consent_at = timezone.now()
         profile.marketing_consent_source = source

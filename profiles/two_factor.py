@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from profiles.roles import DESK_ROLES
+from service_center.core.api import error_body
 
 # Pages a staff member may open before the second step: the step itself, signing out, language,
 # assets and the machine endpoints.
@@ -44,11 +45,8 @@ class StaffTwoFactorMiddleware:
             and not user.is_verified()
         ):
             if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {"code": "two_factor_required",
-                     "detail": gettext("Finish two-factor sign-in at /accounts/2fa/ first.")},
-                    status=403,
-                )
+                message = gettext("Finish two-factor sign-in at /accounts/2fa/ first.")
+                return JsonResponse(error_body(code="two_factor_required", message=message), status=403)
             return redirect(f"{reverse('two_factor')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 

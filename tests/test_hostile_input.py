@@ -1,9 +1,10 @@
 """Hostile input on every route, generated from the URL configuration like the permission matrix.
 
 Each route of the permission matrix, and each admin changelist and add form, gets NUL, over-long,
-deeply nested and out-of-range values in its query parameters; API write operations also get them in
-a JSON body shaped by the operation's own OpenAPI request schema. Supervisors and admins (who reach the
-most pages) send them. Whatever the answer, it must not be a 5xx: a failure names the route.
+deeply nested and out-of-range values in its query parameters and (routes with them) its path
+parameters; API write operations also get them in a JSON body shaped by the operation's own OpenAPI
+request schema. Supervisors and admins (who reach the most pages) send them. Whatever the answer, it
+must not be a 5xx: a failure names the route.
 """
 
 import json
@@ -36,6 +37,26 @@ HOSTILE_VALUES = {
     "negative": "-1",
     "bidi": "invoice\u202efdp.exe",
 }
+
+
+# Path segments: NUL (percent-encoded, as a client sends it), out of every integer column's range,
+# negative, over-long, and a bidi override.
+HOSTILE_PATH_VALUES = {
+    "nul": "a%00b",
+    "huge number": "99999999999999999999999",
+    "negative": "-1",
+    "long": "%E9%95%BF" * 2000,
+    "bidi": "invoice%E2%80%AEfdp.exe",
+}
+_PATH_PARAMETER = re.compile(r"<[^>]+>")
+
+
+def _path_urls(pattern: str) -> Iterator[tuple[str, str]]:
+    """(label, address) with every path parameter of the route pattern set to one hostile value."""
+    if not _PATH_PARAMETER.search(pattern):
+        return
+    for label, value in HOSTILE_PATH_VALUES.items():
+        yield label, "/" + _PATH_PARAMETER.sub(value, pattern)
 
 
 def _query_urls(base: str, names: tuple[str, ...]) -> Iterator[tuple[str, str]]:
@@ -128,6 +149,8 @@ def test_route_survives_hostile_input(world: World, name: str) -> None:  # noqa:
                                         for parameter in operation.get("parameters", []) if parameter["in"] == "query")
         for label, address in _query_urls(base, names):
             _check(client, route.method.lower(), address, f"{role}, query {label}", failures)
+        for label, address in _path_urls(name) if role == "admin" else ():  # a superuser reaches every view
+            _check(client, route.method.lower(), address, f"{role}, path {label}", failures)
         for method, operation in operations:
             if method == "get":
                 continue

@@ -497,7 +497,9 @@ ROUTES: dict[str, Route] = {
     "api/v1/": Route("GET", fixed("/api/v1/"), API_SIGNED_IN),
     "api/v1/me/": Route("GET", fixed("/api/v1/me/"), API_SIGNED_IN),
     # Authenticated by its HMAC signature, not by a session: refused to everyone without one.
-    "api/v1/logistics/webhook/": Route("POST", fixed("/api/v1/logistics/webhook/"), expect("login")),
+    # (JSON 403 in the API's error shape, which the matrix reads as "login" for anonymous callers.)
+    "api/v1/logistics/webhook/": Route("POST", fixed("/api/v1/logistics/webhook/"),
+                                       expect("403", anonymous="login")),
     # Raw MIME from a mail service, with an integrator's token; the probe's "{}" body is a 400 (still "ok").
     "api/v1/email/inbound/": Route("POST", fixed("/api/v1/email/inbound/"), API_INTEGRATOR),
     "api/v1/customers/": Route("GET", fixed("/api/v1/customers/"),
@@ -532,7 +534,8 @@ ROUTES: dict[str, Route] = {
         other=expect("404", anonymous="login", agent="ok", supervisor="ok", qa="ok", admin="ok")),
     "api/v1/tickets/": Route("GET", fixed("/api/v1/tickets/"), {**API_SIGNED_IN, "merchant_staff": "403"}),
     # Channels authenticate by their providers' signatures: without one, everyone is refused.
-    "api/v1/channels/wechat/<str:app_id>/": Route("GET", fixed("/api/v1/channels/wechat/wx-none/"), expect("403")),
+    "api/v1/channels/wechat/<str:app_id>/": Route("GET", fixed("/api/v1/channels/wechat/wx-none/"),
+                                                  expect("403", anonymous="login")),
     "api/v1/channels/social/<slug:slug>/": Route("POST", fixed("/api/v1/channels/social/weibo/"),
                                                  expect("403", anonymous="login")),
     # Call records are the phone system's (an integrator); an empty body is a 400 for them ("ok" here).

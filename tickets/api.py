@@ -34,7 +34,7 @@ from profiles.roles import Role
 from profiles.selectors import agent_users, user_has_role
 from service_center.core.api import DefaultCursorPagination
 from service_center.core.idempotency import idempotent
-from service_center.core.serializers import ErrorSerializer
+from service_center.core.serializers import DateTimeField, ErrorSerializer
 from tickets import channel_api, desk_selectors, services, sla
 from tickets import search as ticket_search
 from tickets.models import (
@@ -85,7 +85,7 @@ class TicketAttachmentSerializer(serializers.Serializer[Any]):
 class SlaClockSerializer(serializers.Serializer[Any]):
     target = serializers.ChoiceField(choices=SlaEvent.Target.choices)
     state = serializers.ChoiceField(choices=sla.ClockState.choices)
-    due_at = serializers.DateTimeField()
+    due_at = DateTimeField()
     remaining_seconds = serializers.IntegerField(help_text=_("Business time left (running or paused)."))
     overdue_seconds = serializers.IntegerField(help_text=_("Business time past the due time (breached)."))
     warning = serializers.BooleanField()

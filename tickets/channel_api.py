@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from profiles import selectors as profile_selectors
 from profiles.models import User
 from service_center.core import webhooks
-from service_center.core.api import ApplicationError
+from service_center.core.api import ApplicationError, error_body
 from service_center.core.permissions import MethodPermission
 from service_center.core.quarantine import Quarantined
 from service_center.core.serializers import DateTimeField, ErrorSerializer
@@ -40,17 +40,21 @@ logger = logging.getLogger(__name__)
 
 
 def _refuse(reason: str, status_code: int, request: HttpRequest) -> HttpResponse:
+    """A refusal in the API's error shape: WeChat's protocol only defines the answers to verified calls."""
     logger.warning("channel request refused (%s): %s %s from %s", status_code, request.method, request.path,
                    request.META.get("REMOTE_ADDR"))
-    response = HttpResponseForbidden if status_code == 403 else HttpResponseBadRequest
-    return response(reason, content_type="text/plain")
+    code = {403: "bad_signature", 405: "method_not_allowed"}.get(status_code, "invalid")
+    return JsonResponse(error_body(code=code, message=reason), status=status_code)
 
 
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
 def wechat_endpoint(request: HttpRequest, app_id: str) -> HttpResponse:
     """The URL set as the Official Account's server address. GET answers WeChat's check with `echostr`;
     POST takes a message (plain or encrypted mode) and answers "success" (WeChat then shows nothing)."""
+    if request.method not in ("GET", "POST"):
+        response = _refuse(gettext("Only GET and POST are offered here."), 405, request)
+        response["Allow"] = "GET, POST"
+        return response
     account = selectors.wechat_account_active(app_id)
     if account is None:
         return _refuse("unknown account", 403, request)
@@ -134,7 +138,8 @@ class CallRecordSerializer(serializers.ModelSerializer[CallRecord]):
     ended_at = DateTimeField(required=False, allow_null=True)
     ticket_number = serializers.CharField(source="ticket.number", read_only=True)
     ticket_id = serializers.IntegerField(read_only=True)
-    duration_seconds = serializers.IntegerField(read_only=True)
+    duration_seconds = serializers.IntegerField(read_only=True, allow_null=True,
+                                                help_text=_("null while the call has not ended."))
     has_recording = serializers.SerializerMethodField()
 
     class Meta:
@@ -187,9 +192,11 @@ class CallRecordViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, view
                               202: OpenApiResponse(description=_("`{\"quarantine_id\": …}`: the event could not be "
                                                                  "stored and is kept for a supervisor."))})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The raw body first: once a multipart body is parsed it can no longer be read (a 500 before).
+        raw = request.body
         body = CallRecordSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        received = channel_intake.call_receive(data=body.validated_data, raw=request.body,
+        received = channel_intake.call_receive(data=body.validated_data, raw=raw,
                                                actor=_integrator(request))
         if isinstance(received, Quarantined):
             return Response({"quarantine_id": received.message.pk}, status=status.HTTP_202_ACCEPTED)

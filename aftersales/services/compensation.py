@@ -21,7 +21,7 @@ from service_center.core.money import format_fen
 MONEY_TYPES = (RequestType.REFUND_ONLY, RequestType.RETURN_REFUND)
 
 
-def _refuse(message: str, code: str) -> ApplicationError:
+def _refuse(message: str, *, code: str) -> ApplicationError:
     return ApplicationError(message, code=code, fields={"action": [message]})
 
 
@@ -30,14 +30,14 @@ def compensate_in_advance(*, request: AfterSalesRequest, user: User, note: str) 
     request = lock(request.pk)
     reason = request.reason
     if request.request_type not in MONEY_TYPES or not request.amount_fen:
-        raise _refuse(_("Only refund requests can be compensated in advance."), "not_compensable")
+        raise _refuse(_("Only refund requests can be compensated in advance."), code="not_compensable")
     if not (reason.is_quality or reason.cause == Cause.LOGISTICS):
-        raise _refuse(_("Advance compensation covers quality and logistics claims only."), "not_compensable")
+        raise _refuse(_("Advance compensation covers quality and logistics claims only."), code="not_compensable")
     rule = CompensationRule.objects.filter(cause=reason.cause, active=True).first()
     if rule is None or request.amount_fen > rule.max_amount_fen:
         raise _refuse(_("Above the advance compensation limit of %(limit)s.") % {
             "limit": format_fen(rule.max_amount_fen if rule else 0)},
-                      "over_compensation_limit")
+                      code="over_compensation_limit")
     refund_cap.assert_within_cap(request)
     shipment = request.order.shipments.order_by("-signed_at", "-pk").first()
     by_courier = reason.cause == Cause.LOGISTICS and shipment is not None

@@ -202,7 +202,7 @@ def _give(conversation: Conversation, agent: User) -> None:
     try:
         WORKFLOW.transition(conversation, to=Status.ACTIVE)
     except TransitionNotAllowed as error:
-        raise ChatError("invalid_state", str(error)) from error
+        raise ChatError("invalid_transition", str(error)) from error
     with translation.override(_customer_language(conversation)):
         _append(conversation, sender=Sender.SYSTEM, body=_("%(agent)s is here to help you.") % {"agent": agent})
     _conversation_changed(conversation)
@@ -216,9 +216,9 @@ def conversation_handoff(
     """The customer asks for a person ("转人工"): an agent takes the chat, or it joins the waiting queue."""
     conversation = _lock(conversation_id)
     if _participant(conversation, customer) != "customer":
-        raise ChatError("forbidden", _("Only the customer can ask for an agent."))
+        raise ChatError("permission_denied", _("Only the customer can ask for an agent."))
     if conversation.status != Status.BOT:
-        raise ChatError("invalid_state", _("This conversation is already with an agent or waiting for one."))
+        raise ChatError("invalid_transition", _("This conversation is already with an agent or waiting for one."))
     _handoff(conversation, reason, _page_language(language) or _customer_language(conversation))
     return conversation
 
@@ -490,7 +490,7 @@ def conversation_end(*, conversation_id: int, user: User) -> Conversation:
     try:
         WORKFLOW.transition(conversation, to=Status.ENDED)
     except TransitionNotAllowed as error:
-        raise ChatError("invalid_state", str(error)) from error
+        raise ChatError("invalid_transition", str(error)) from error
     _system_say(conversation, lambda: _("The conversation has ended. You are welcome to rate it below."))
     _conversation_changed(conversation)
     if was_waiting:
@@ -505,9 +505,9 @@ def conversation_end(*, conversation_id: int, user: User) -> Conversation:
 def conversation_rate(*, conversation_id: int, customer: User, rating: int, comment: str = "") -> Conversation:
     conversation = _lock(conversation_id)
     if _participant(conversation, customer) != "customer":
-        raise ChatError("forbidden", _("Only the customer rates a conversation."))
+        raise ChatError("permission_denied", _("Only the customer rates a conversation."))
     if conversation.status != Status.ENDED:
-        raise ChatError("invalid_state", _("A conversation is rated once it has ended."))
+        raise ChatError("invalid_transition", _("A conversation is rated once it has ended."))
     if conversation.rating is not None:
         raise ChatError("already_rated", _("You have already rated this conversation."))
     if not 1 <= rating <= 5:

@@ -16,26 +16,45 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from service_center.core.errors import code_for, status_for
+
 
 class DefaultCursorPagination(CursorPagination):
     ordering = "-id"
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_size(self, request: Any) -> int | None:
+        """DRF ignores a page_size it cannot read; here it is a 400 naming the parameter."""
+        given = request.query_params.get(self.page_size_query_param)
+        if given is not None and not (given.isascii() and given.isdigit() and 1 <= int(given) <= self.max_page_size):
+            message = gettext("page_size must be a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+            raise ApplicationError(message, code="invalid", fields={self.page_size_query_param: [message]})
+        return super().get_page_size(request)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
+
 
 class ApplicationError(Exception):
     """A business rule refused the request; mapped once to a 4xx with a stable code."""
 
     def __init__(self, message: str, *, code: str = "invalid", fields: dict[str, list[str]] | None = None,
-                 status_code: int = status.HTTP_400_BAD_REQUEST) -> None:
+                 status_code: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.fields = fields or {}
-        self.status_code = status_code
+        # The registry (core/errors.py) gives each code its status; an unregistered code fails here, loudly.
+        self.status_code = status_for(code) if status_code is None else status_code
 
 
 def error_body(*, code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The one error shape of the API. `code` is one of core/errors.py's registry."""
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
@@ -72,7 +91,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = error_body(code="invalid", message=_first_message(fields), fields=fields)
     else:
         codes = exc.get_codes()
-        response.data = error_body(code=codes if isinstance(codes, str) else "error", message=str(exc.detail))
+        code = code_for(codes if isinstance(codes, str) else "", response.status_code)
+        response.data = error_body(code=code, message=str(exc.detail))
     return response
 
 

@@ -10,6 +10,12 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the PII key system check and the key-ring reset on settings changes.
+        from django.db import models
+        from rest_framework.serializers import ModelSerializer
+
         from service_center.core import crypto, webhooks  # noqa: F401
+        from service_center.core.serializers import DateTimeField
 
         webhooks.watch_endpoints()
+        # Every model date-time in a ModelSerializer renders through the one core field (whole-minute offsets).
+        ModelSerializer.serializer_field_mapping[models.DateTimeField] = DateTimeField

@@ -23,7 +23,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -39,7 +38,8 @@ MAX_KEY_LENGTH = 255
 
 HEADER_PARAMETER = OpenApiParameter(
     name=HEADER,
-    type=OpenApiTypes.STR,
+    # What _validated_key accepts: printable ASCII, not only spaces, at most MAX_KEY_LENGTH.
+    type={"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[ -~]*[!-~][ -~]*$"},
     location=OpenApiParameter.HEADER,
     required=False,
     description=gettext_lazy(

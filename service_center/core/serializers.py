@@ -1,11 +1,13 @@
 """Serializer pieces shared by every app's API: masked PII and the documented error envelope."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from service_center.core.masking import PiiKind, display_pii
 
@@ -63,10 +65,13 @@ class ErrorDetailSerializer(serializers.Serializer[Any]):
 
 
 class DateTimeField(serializers.DateTimeField):
-    """DRF's date-time field, refusing years a Python datetime cannot shift across time zones.
+    """DRF's date-time field, refusing years a Python datetime cannot shift across time zones, and
+    rendering every value with an ISO offset of whole minutes.
 
     0001-01-01 parses, but turning it into Beijing or UTC time overflows (a 500); and before 1901
     Asia/Shanghai had local mean time (+08:05:43), which no business record of ours predates.
+    CoreConfig.ready() makes it the field of every model DateTimeField in a ModelSerializer, so this
+    is the one place an API date-time is rendered.
     """
 
     MIN_YEAR = 1901
@@ -79,6 +84,22 @@ class DateTimeField(serializers.DateTimeField):
         if not self.MIN_YEAR <= value.year <= self.MAX_YEAR:
             self.fail("out_of_range", min_year=self.MIN_YEAR, max_year=self.MAX_YEAR)
         return super().enforce_timezone(value)
+
+    def to_representation(self, value: Any) -> Any:
+        """ISO 8601 in Beijing time (+08:00); in UTC (Z) where Beijing time has no whole-minute offset
+        (local mean time before 1901) or would leave the datetime range (year 1 or 9999)."""
+        if not value or isinstance(value, str) or getattr(self, "format", api_settings.DATETIME_FORMAT) != ISO_8601:
+            return super().to_representation(value)
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, UTC)
+        try:
+            local = timezone.localtime(value)
+        except OverflowError:
+            local = None
+        offset = local.utcoffset() if local is not None else None
+        if local is None or offset is None or offset.total_seconds() % 60:
+            return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return local.isoformat()
 
 
 class ErrorSerializer(serializers.Serializer[Any]):

@@ -276,7 +276,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "service_center.core.api.DefaultCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, plus the error responses every operation shares (core/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "service_center.core.schema.ContractAutoSchema",
     "EXCEPTION_HANDLER": "service_center.core.api.exception_handler",
     # Form and multipart bodies refused by the input guard's rule, with the field named (core/input_guard.py).
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "service_center.core.parsing.CheckedContentNegotiation",
@@ -303,7 +304,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "tickets.api.desk_only_fields_optional"],
+                             "tickets.api.desk_only_fields_optional",
+                             "service_center.core.schema.refuse_control_characters",
+                             "service_center.core.schema.describe_errors"],
     # Group operations by resource ("customers", "me") rather than by the version segment.
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
 }

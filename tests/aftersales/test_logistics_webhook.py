@@ -38,10 +38,10 @@ def scan(tracking_number: str, kind: str = "signed", courier: str = "SF") -> dic
 
 
 def test_bad_or_missing_signatures_are_refused(settings: Any) -> None:
-    assert_error(send(scan("SF1234567890"), secret="wrong"), 401, "bad_signature")
-    assert_error(send(scan("SF1234567890"), signature="sha256=00"), 401, "bad_signature")
+    assert_error(send(scan("SF1234567890"), secret="wrong"), 403, "bad_signature")
+    assert_error(send(scan("SF1234567890"), signature="sha256=00"), 403, "bad_signature")
     settings.LOGISTICS_WEBHOOK_SECRET = ""
-    assert_error(send(scan("SF1234567890"), secret=""), 401, "bad_signature")
+    assert_error(send(scan("SF1234567890"), secret=""), 403, "bad_signature")
     assert not TrackingEvent.objects.exists()
 
 

@@ -160,3 +160,16 @@ class TestHandler:
         assert response is not None
         assert response.data["error"] == {"code": "invalid", "message": "Dates overlap.",
                                           "fields": {"non_field_errors": ["Dates overlap."]}}
+
+
+def test_not_acceptable_is_406_in_the_error_shape(client_for: Any) -> None:
+    assert_error(client_for("agent").get("/api/v1/me/", HTTP_ACCEPT="application/xml"), 406, "not_acceptable")
+
+
+def test_wechat_endpoint_refusals_are_in_the_error_shape(client: Client) -> None:
+    # WeChat's protocol fixes only the answers to verified calls ("success", echostr); refusals are ours.
+    url = "/api/v1/channels/wechat/wx-unknown/"
+    assert_error(client.get(url), 403, "bad_signature")
+    response = client.put(url, data="", content_type="text/xml")
+    assert_error(response, 405, "method_not_allowed")
+    assert response["Allow"] == "GET, POST"

@@ -203,3 +203,11 @@ def test_a_recording_that_fails_to_store_is_quarantined_with_its_bytes_and_store
     quarantine.retry(message_id=held.pk)
     call = CallRecord.objects.get(call_id="C-79")
     assert call.recording_type == "audio/wav" and call.recording.read() == audio
+
+
+def test_a_call_reported_as_multipart_is_stored_not_a_500(phone_system: Client) -> None:
+    # The raw body is kept for quarantine; it used to be read after the multipart parse (RawPostDataException).
+    response = phone_system.post("/api/v1/calls/", data={"call_id": "C-M", "phone": "13900139000",
+                                                          "started_at": "2026-11-23T10:00:00+08:00"})
+    assert response.status_code == 201, response.content
+    assert CallRecord.objects.filter(call_id="C-M").exists()

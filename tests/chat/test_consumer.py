@@ -346,7 +346,7 @@ async def test_customer_asks_for_a_person_and_the_bot_hands_over(
     assert changed["conversation"]["status"] == "waiting"
     assert changed["conversation"]["queue_position"] == 1
     await socket.send_json_to({"type": "handoff"})
-    assert (await receive(socket, "error"))["code"] == "invalid_state"
+    assert (await receive(socket, "error"))["code"] == "invalid_transition"
 
 
 # Each frame is refused with its code while the socket stays open (one socket for all: a

@@ -228,7 +228,7 @@ def test_size_caps_and_missing_file(make_user: Callable[..., User], settings) ->
     client = logged_in(customer)
     big = client.post(f"/help/chat/{conversation.pk}/attachments/",
                       {"kind": "file", "file": SimpleUploadedFile("big.pdf", b"%PDF" + b"0" * 2000)})
-    assert big.status_code == 400 and big.json()["error"]["code"] == "file_too_large"
+    assert big.status_code == 413 and big.json()["error"]["code"] == "file_too_large"
     missing = client.post(f"/help/chat/{conversation.pk}/attachments/", {"kind": "file"})
     assert missing.status_code == 400 and "file" in missing.json()["error"]["fields"]
 

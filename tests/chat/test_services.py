@@ -255,7 +255,7 @@ def test_end_then_rate_once(customer: User, agent: User) -> None:
     conversation = chat_with_agent(customer, agent)
     with pytest.raises(ChatError) as early:
         services.conversation_rate(conversation_id=conversation.pk, customer=customer, rating=5)
-    assert early.value.code == "invalid_state"
+    assert early.value.code == "invalid_transition"
     services.conversation_end(conversation_id=conversation.pk, user=agent)
     with pytest.raises(ChatError) as closed:
         say(conversation, customer, "还在吗")

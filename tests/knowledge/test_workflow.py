@@ -54,7 +54,7 @@ def test_roles_without_the_permission_cannot_review(make_user, role: str) -> Non
     article = ArticleFactory.create(status=S.IN_REVIEW)
     with pytest.raises(TransitionNotAllowed) as error:
         WORKFLOW.transition(article, to=target_of(Action.APPROVE, article), actor=make_user(role))
-    assert error.value.code == "forbidden"
+    assert error.value.code == "permission_denied"
 
 
 def test_editor_without_review_permission_can_submit_but_not_approve(editor_with, reviewer) -> None:
@@ -69,10 +69,10 @@ def test_impossible_moves_are_refused(reviewer) -> None:
     article = ArticleFactory.create(status=S.DRAFT)
     with pytest.raises(TransitionNotAllowed) as error:
         WORKFLOW.transition(article, to=target_of(Action.APPROVE, article), actor=reviewer)
-    assert error.value.code == "invalid_state"
+    assert error.value.code == "invalid_transition"
     with pytest.raises(TransitionNotAllowed) as error:
         WORKFLOW.transition(article, to=target_of(Action.PUBLISH_DUE, article), actor=reviewer)
-    assert error.value.code == "invalid_state"
+    assert error.value.code == "invalid_transition"
 
 
 def test_people_cannot_take_the_schedulers_steps(reviewer) -> None:

@@ -37,7 +37,7 @@ def test_staff_pages_wait_for_the_second_step(make_user: Callable[..., User], ro
     assert response["Location"] == "/accounts/2fa/?next=%2Fdesk%2F"
     api = client.get("/api/v1/customers/")
     assert api.status_code == 403
-    assert api.json()["code"] == "two_factor_required"
+    assert api.json()["error"]["code"] == "two_factor_required"
 
 
 @pytest.mark.parametrize(("role", "path"), [("customer", "/help/tickets/"), ("merchant_staff", "/merchant/")])
