@@ -281,7 +281,8 @@ class AfterSalesRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     """After-sales requests: customers see their own, merchant staff their stores', agents all."""
 
     serializer_class = RequestSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    # An application may carry images, which a form-urlencoded body cannot; the steps take every form encoding.
+    parser_classes = [JSONParser, MultiPartParser]
     filterset_class = RequestFilter
     lookup_field = "number"
 
@@ -325,7 +326,7 @@ class AfterSalesRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                                                                         "steps possible now.")), **_ERRORS},
         summary=_("Take a step: approve, reject, ship the return, inspect, cancel …"),
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
     def transition(self, request: Request, number: str) -> Response:
         after_sales = self.get_object()
         body = TransitionSerializer(data=request.data)

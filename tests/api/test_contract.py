@@ -68,9 +68,6 @@ EXCLUDED: dict[str, tuple[Any, str]] = {
         positive_data_acceptance, "an order names its store by a code that must exist (400 naming store_code)"),
     "GET /api/v1/orders/": (
         negative_data_rejection, "an empty filter value (status=) means no filter, as django-filter reads it"),
-    "POST /api/v1/aftersales-requests/": (
-        positive_data_acceptance, "the form encodings are offered for the transitions; an application with images "
-        "sent form-urlencoded cannot carry the files (400 naming images): follow-up, split the parsers per action"),
     "PATCH /api/v1/me/": (
         negative_data_rejection, "a multipart body that is not form fields parses as no fields: a PATCH that "
         "changes nothing (200), as an empty JSON object does"),
