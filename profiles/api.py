@@ -3,6 +3,7 @@
 import re
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.utils import translation
@@ -123,7 +124,10 @@ class CustomerUpsertSerializer(serializers.Serializer[Any]):
     external_id = serializers.CharField(max_length=64, help_text=_("The customer's id in the integrator's system."))
     display_name = serializers.CharField(max_length=100)
     phone = serializers.CharField(
-        required=False, allow_blank=True, max_length=20, help_text=_("Mainland mobile, optionally with +86.")
+        required=False, allow_blank=True, max_length=20, help_text=_("Mainland mobile, optionally with +86."),
+        # The same rule as validate_phone, stated in the schema (empty allowed: no phone).
+        validators=[RegexValidator(r"^(?:(?:\+86[ -]?)?1[3-9]\d{9})?$",
+                                   message=_("Enter a mainland China mobile number, e.g. 13812345678."))],
     )
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     vip_level = serializers.IntegerField(required=False, min_value=0, max_value=4, default=0)

@@ -15,6 +15,7 @@ from tickets.models import (
     BusinessCalendar,
     BusinessHours,
     CalendarOverride,
+    CannedResponse,
     Category,
     DeskSettings,
     KeywordRule,
@@ -29,6 +30,7 @@ TEAM_STRATEGIES = "tickets:team_strategies"
 SLA_POLICIES = "tickets:sla_policies"
 CALENDARS = "tickets:calendars"
 DESK_SETTINGS = "tickets:desk_settings"
+CANNED_RESPONSES = "tickets:canned_responses"
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,11 @@ def sla_warning_percent() -> int:
     return desk_settings().sla_warning_percent
 
 
+def canned_responses() -> list[CannedResponse]:
+    """Every canned response, by title (a few hundred at most); callers keep the ones a user may use."""
+    return cached(CANNED_RESPONSES, lambda: list(CannedResponse.objects.order_by("title")))
+
+
 def register() -> None:
     invalidate_on_write(KEYWORD_RULES, KeywordRule, Category)
     invalidate_on_write(ROUTING_RULES, RoutingRule, Team,
@@ -120,3 +127,4 @@ def register() -> None:
     invalidate_on_write(SLA_POLICIES, SlaPolicy)
     invalidate_on_write(CALENDARS, BusinessCalendar, BusinessHours, CalendarOverride)
     invalidate_on_write(DESK_SETTINGS, DeskSettings)
+    invalidate_on_write(CANNED_RESPONSES, CannedResponse)

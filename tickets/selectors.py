@@ -18,6 +18,7 @@ from profiles.roles import Role
 from profiles.selectors import user_has_role
 from service_center.core.facts import Branch, FactQuery, grouped_facts, in_window, seconds_between
 from service_center.core.keyset import Keyset
+from tickets import cached_config
 from tickets.models import (
     OPEN_STATUSES,
     BulkJob,
@@ -239,11 +240,9 @@ def customer_tickets(user: Any, *, limit: int = 50) -> list[Ticket]:
 
 
 def canned_responses_for(user: Any, *, language: str = "") -> list[CannedResponse]:
-    """Shared responses plus the user's own, in one query."""
-    responses = CannedResponse.objects.filter(Q(owner__isnull=True) | Q(owner_id=user.pk))
-    if language:
-        responses = responses.filter(language=language)
-    return list(responses.order_by("title"))
+    """Shared responses plus the user's own, from the configuration cache (no query once it is warm)."""
+    return [response for response in cached_config.canned_responses()
+            if response.owner_id in (None, user.pk) and (not language or response.language == language)]
 
 
 def unread_notifications(user: Any, *, limit: int = 20) -> list[Notification]:

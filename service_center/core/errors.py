@@ -99,7 +99,7 @@ _CODES = (
     ErrorCode("too_long", 400, "The message is too long.", "消息过长。"),
     ErrorCode("invalid_client_id", 400, "The client id is too long.", "客户端消息编号过长。"),
     ErrorCode("empty", 400, "Type a message or attach a file.", "请输入消息或添加附件。"),
-    ErrorCode("file_type_refused", 415, "This kind of file cannot be sent (checked by its content).",
+    ErrorCode("file_type_refused", 400, "This kind of file cannot be sent (checked by its content).",
               "不支持发送此类文件（按文件内容检查）。"),
     ErrorCode("invalid_attachment", 400, "That upload does not exist or is not yours.", "该上传不存在或不属于您。"),
     ErrorCode("conversation_ended", 409, "The conversation has ended.", "会话已结束。"),

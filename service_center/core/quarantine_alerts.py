@@ -46,7 +46,7 @@ def note_new_row(*, now: datetime | None = None) -> bool:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ALERT_LOCK])
     if OutboxMessage.objects.filter(task_name=ALERT_TASK, kwargs__window_start=start.isoformat()).exists():
         return False
-    enqueue(ALERT_TASK, window_start=start.isoformat(), count=count)
+    enqueue("service_center.core.tasks.email_quarantine_alert", window_start=start.isoformat(), count=count)
     return True
 
 

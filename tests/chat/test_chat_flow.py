@@ -54,8 +54,10 @@ def test_an_ended_chat_invites_a_rating_with_nothing_preselected_and_offers_a_ne
 
 
 def test_the_assistant_answers_in_the_language_of_the_customers_page(make_user: Callable[..., User]) -> None:
+    # The customer's words are one of the article's stored questions, so the assistant is sure of it.
     ArticleFactory.create(slug="return-shipping-fee", title_zh="退货运费由谁承担", body_zh=RETURN_FEE_ZH,
-                          title_en="Who pays return shipping", body_en="The seller pays when the item is faulty.")
+                          question_zh="退货运费由谁承担\n退货的运费谁出", title_en="Who pays return shipping",
+                          body_en="The seller pays when the item is faulty.")
     customer = make_user("customer")
     conversation = start_chat(customer)
 

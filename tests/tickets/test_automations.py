@@ -4,12 +4,15 @@ per run, the confirmation a broad rule needs, and the admin's dry run."""
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from importlib import import_module
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 
 from profiles.models import CustomerProfile, Team, User
+from service_center.core.models import OutboxMessage
 from tests.clients import logged_in as login
 from tests.tickets.factories import SlaPolicyFactory
 from tickets import services
@@ -28,6 +31,14 @@ from tickets.services.automations import automations_sweep
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+DEFAULTS_MIGRATION = "0018_default_automations"
+
+
+@pytest.fixture(autouse=True)
+def default_rules(db: None) -> None:
+    """The rules the data migration ships; a transactional test elsewhere on this worker may have flushed them."""
+    migration = import_module(f"tickets.migrations.{DEFAULTS_MIGRATION}")
+    migration.create(django_apps, None)
 
 
 def _rule(name: str) -> Automation:
@@ -88,7 +99,10 @@ def test_untouched_vip_after_one_business_hour(make_ticket: Callable[..., Ticket
     ticket.refresh_from_db()
     assert ticket.priority == Priority.URGENT
     assert TicketMessage.objects.filter(ticket=ticket, kind=TicketMessage.Kind.NOTE, body__contains="VIP").exists()
-    assert Notification.objects.filter(recipient=teammate, ticket=ticket, kind=Notification.Kind.AUTOMATION).exists()
+    # The team's notice goes out through the outbox (delivered after commit by the worker).
+    notice = OutboxMessage.objects.get(task_name="tickets.tasks.deliver_notifications")
+    assert teammate.pk in notice.kwargs["recipient_ids"] and notice.kwargs["ticket_id"] == ticket.pk
+    assert notice.kwargs["kind"] == Notification.Kind.AUTOMATION
     # Answered tickets and regular customers are not touched.
     answered = make_ticket(now=saturday)
     services.ticket_reply(ticket=answered, author=teammate, body="您好")
