@@ -148,6 +148,7 @@ def test_console_query_count_does_not_grow_with_chats(
     AgentProfile.objects.filter(user=agent).update(capacity=20)
     chat_with_agent(make_user("customer"), agent)
     client = logged_in(agent)
+    client.get(CONSOLE)  # warms the configuration cache, which the writes below may drop again
     with django_assert_max_num_queries(30) as before:
         client.get(CONSOLE)
     for _ in range(4):
@@ -155,6 +156,7 @@ def test_console_query_count_does_not_grow_with_chats(
         say(conversation, conversation.customer, "在吗")
         waiting = start_chat(make_user("customer"))
         say(waiting, waiting.customer, "人工")
+    client.get(CONSOLE)
     with django_assert_max_num_queries(30) as after:
         response = client.get(CONSOLE)
     assert page_text(response).count('class="chat-list__unread"') == 5

@@ -16,6 +16,10 @@ DOMAIN_APPS = ["profiles", "tickets", "chat", "aftersales", "knowledge", "report
 # label -> why it has no history. Keep each reason honest: a model only belongs here when its rows
 # are derived, append-only or pure bookkeeping, so a history table would copy it for nothing.
 EXEMPT: dict[str, str] = {
+    "profiles.PresenceTab": "a heartbeat row per open desk tab, rewritten every 30 s; status changes carry history",
+    "tickets.AutomationRun": "append-only: one row per rule firing on a ticket in a window, never edited",
+    "tickets.BulkJob": "a job's progress counter; each ticket it changes carries the history",
+    "tickets.SavedView": "a desk user's saved filter, a personal preference rather than business data",
     "tickets.TicketCounter": "a number allocator bumped on every ticket; the tickets carry the history",
     "aftersales.RequestNumberCounter": "a number allocator bumped on every request; the requests carry the history",
     "tickets.WeChatEvent": "append-only: an event WeChat sent (follow, menu click, scan), recorded once, never edited",
