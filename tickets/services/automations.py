@@ -15,7 +15,7 @@ from profiles.models import User
 from profiles.roles import Role
 from service_center.core.api import ApplicationError
 from service_center.core.business_hours import business_time_between
-from tickets import sla
+from tickets import selectors, sla
 from tickets.models import Automation, AutomationRun, Notification, Ticket
 from tickets.services import notifications
 from tickets.services.macros import macro_apply
@@ -37,14 +37,11 @@ def candidates(automation: Automation, *, now: datetime) -> QuerySet[Ticket]:
     anchor = automation.anchor
     tickets = Ticket.objects.filter(status__in=automation.statuses, **{
         f"{anchor}__isnull": False, f"{anchor}__lte": now - timedelta(hours=automation.hours)})
-    if automation.priority:
-        tickets = tickets.filter(priority=automation.priority)
-    if automation.channel:
-        tickets = tickets.filter(channel=automation.channel)
+    # Priority, channel and tag narrow it as they narrow a queue.
+    tickets = selectors.apply_queue_filters(tickets, selectors.QueueFilters(
+        channel=automation.channel, priority=automation.priority, tag=automation.tag))
     if automation.team_id:
         tickets = tickets.filter(team_id=automation.team_id)
-    if automation.tag:
-        tickets = tickets.filter(tags__contains=[automation.tag])
     if automation.vip_only:
         tickets = tickets.filter(customer__customer_profile__vip_level__gt=0)
     if automation.untouched:
