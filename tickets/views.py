@@ -404,6 +404,14 @@ def call_recording(request: HttpRequest, call_id: int) -> HttpResponseBase:
                         filename=(call.recording.name or "recording").rsplit("/", 1)[-1])
 
 
+def _flash_errors(request: HttpRequest, form: django_forms.Form) -> None:
+    """A form posted from the queue page and redirected back: its errors as messages, each naming its field."""
+    for field, refusals in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for refusal in refusals:
+            messages.error(request, f"{label}: {refusal}" if label else str(refusal))
+
+
 def _bulk_form(request: HttpRequest, data: Any = None, initial: dict[str, Any] | None = None) -> BulkForm:
     team_ids = selectors.team_ids_for(request.user)
     agents = agent_users().order_by("username")
@@ -449,10 +457,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
             add_refusal(form, error)
         else:
             return HttpResponseRedirect(reverse("desk_tickets:bulk_job", args=[job.pk]))
-    for field, refusals in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for refusal in refusals:
-            messages.error(request, f"{label}: {refusal}" if label else str(refusal))
+    _flash_errors(request, form)
     return HttpResponseRedirect(f"{reverse('desk_tickets:queue')}?{form.data.get('filters', '')}")
 
 
@@ -486,10 +491,7 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("View “%(name)s” saved.") % {"name": saved.name})
             return HttpResponseRedirect(desk_selectors.saved_view_url(saved))
-    for field, refusals in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for refusal in refusals:
-            messages.error(request, f"{label}: {refusal}" if label else str(refusal))
+    _flash_errors(request, form)
     return HttpResponseRedirect(reverse("desk_tickets:queue"))
 
 
