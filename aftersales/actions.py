@@ -17,8 +17,8 @@ from aftersales.models import AfterSalesRequest, Courier, RequestType, Status
 from aftersales.services import compensation, repairs
 from aftersales.services import requests as services
 from aftersales.workflow import WORKFLOW, Actor
-from service_center.core.api import ApplicationError
-from service_center.core.workflow import TransitionNotAllowed
+from core.api import ApplicationError
+from core.workflow import TransitionNotAllowed
 
 
 @dataclass(frozen=True)

@@ -36,14 +36,14 @@ from aftersales.models import Status as RequestStatus
 from aftersales.services import logistics
 from aftersales.services import orders as order_services
 from aftersales.services import requests as request_services
+from core.api import ApplicationError
+from core.idempotency import idempotent
+from core.quarantine import Quarantined
+from core.serializers import DateTimeField, ErrorSerializer
+from core.throttling import ScopedRateThrottle
 from profiles.models import CustomerProfile, Store
 from profiles.roles import Role
 from profiles.selectors import user_has_role
-from service_center.core.api import ApplicationError
-from service_center.core.idempotency import idempotent
-from service_center.core.quarantine import Quarantined
-from service_center.core.serializers import DateTimeField, ErrorSerializer
-from service_center.core.throttling import ScopedRateThrottle
 from tickets.models import Channel
 
 MAX_ITEMS = 200

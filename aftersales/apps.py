@@ -28,7 +28,7 @@ class AftersalesConfig(AppConfig):
         from aftersales.services import logistics
         from aftersales.services.ticketing import SOURCE
         from aftersales.timeline import aftersales_entries
-        from service_center.core import customer_context, customer_merge, customer_tags, customer_timeline
+        from core import customer_context, customer_merge, customer_tags, customer_timeline
         from tickets import tag_labels
 
         notifications.subscribe()

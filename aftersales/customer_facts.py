@@ -1,4 +1,4 @@
-"""After-sales's answer to "what has this customer bought, and what is open?" (service_center.core.customer_context).
+"""After-sales's answer to "what has this customer bought, and what is open?" (core.customer_context).
 
 Registered at start-up so chat can show and talk about orders without importing aftersales. Four
 queries whatever the customer: orders, their parcels, the parcels' latest scans, open requests.
@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from aftersales import selectors
 from aftersales.models import AfterSalesRequest, Courier, Order, RequestType, Shipment, TrackingEvent
-from service_center.core.customer_context import CustomerFacts, OrderFact, RequestFact
+from core.customer_context import CustomerFacts, OrderFact, RequestFact
 
 REFUND_TYPES = frozenset({RequestType.REFUND_ONLY, RequestType.RETURN_REFUND})
 

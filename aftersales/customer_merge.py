@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import AfterSalesRequest, Order, RequestType
-from service_center.core.customer_merge import MergeHandler
-from service_center.core.customer_tags import TagKind
+from core.customer_merge import MergeHandler
+from core.customer_tags import TagKind
 
 RECENT_DAYS = 90
 REFUND_TYPES = (RequestType.REFUND_ONLY, RequestType.RETURN_REFUND)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales import refund_cap
 from aftersales.models import Courier, OrderItem, Reason, RequestType
-from service_center.core.money import fen_to_yuan, format_fen, yuan_text, yuan_to_fen
+from core.money import fen_to_yuan, format_fen, yuan_text, yuan_to_fen
 
 
 class MultipleImageInput(forms.ClearableFileInput):

@@ -7,9 +7,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.fields import EncryptedTextField
+from core.money import format_fen
 from profiles.models import Store, User
-from service_center.core.fields import EncryptedTextField
-from service_center.core.money import format_fen
 from tickets.models import Ticket, TicketMessage
 
 

@@ -1,7 +1,7 @@
 """Tell the customer about each step of their request: in-app, by e-mail and by SMS.
 
 The in-app row is written by a Celery task queued (through the outbox) after the commit of the step, one
-per timeline event; the e-mail and the SMS leave through core's messaging (service_center.core.messaging),
+per timeline event; the e-mail and the SMS leave through core's messaging (core.messaging),
 queued in the same transaction as the row, so each is sent once and retried by the outbox when it fails.
 """
 
@@ -11,8 +11,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import AfterSalesRequest, Notification, RequestEvent, Status
-from service_center.core import events, messaging
-from service_center.core.queueing import enqueue
+from core import events, messaging
+from core.queueing import enqueue
 
 MESSAGES = {
     Status.MERCHANT_REVIEW: _("Your after-sales request %(number)s was submitted; the store will reply within "

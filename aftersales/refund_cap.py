@@ -28,8 +28,8 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from aftersales.models import AfterSalesRequest, OrderItem, Refund
-from service_center.core.api import ApplicationError
-from service_center.core.money import format_fen
+from core.api import ApplicationError
+from core.money import format_fen
 
 # The amount field in the domain (API body, model); the customer form maps it to its `amount` in yuan.
 AMOUNT_FIELD = "amount_fen"

@@ -23,11 +23,11 @@ from aftersales.models import (
     TrackingEvent,
 )
 from aftersales.workflow import Actor
+from core.facts import Branch, FactQuery, grouped_facts, seconds_between
+from core.keyset import Keyset, KeysetPage
 from profiles.models import Store
 from profiles.roles import DESK_ROLES
 from profiles.selectors import stores_for_user, user_has_role
-from service_center.core.facts import Branch, FactQuery, grouped_facts, seconds_between
-from service_center.core.keyset import Keyset, KeysetPage
 from tickets import desk_selectors as ticket_selectors
 from tickets.models import TicketMessage
 

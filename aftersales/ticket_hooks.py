@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from aftersales import selectors
-from service_center.core import events
-from service_center.core.queueing import enqueue
+from core import events
+from core.queueing import enqueue
 from tickets import links
 from tickets.models import Status as TicketStatus
 from tickets.models import Ticket

@@ -1,4 +1,4 @@
-"""Orders and after-sales requests on the customer-360 timeline (service_center.core.customer_timeline).
+"""Orders and after-sales requests on the customer-360 timeline (core.customer_timeline).
 
 Two queries whatever the customer: the orders, and the requests with their reasons joined.
 """
@@ -8,8 +8,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import AfterSalesRequest, Order
-from service_center.core.customer_timeline import Cursor, TimelineEntry, newest
-from service_center.core.money import format_fen
+from core.customer_timeline import Cursor, TimelineEntry, newest
+from core.money import format_fen
 
 SUMMARY_CHARS = 140
 

@@ -18,8 +18,8 @@ from aftersales.models import AfterSalesRequest, Status
 from aftersales.services import repairs, ticketing
 from aftersales.services import requests as request_services
 from aftersales.workflow import Actor
+from core.api import ApplicationError
 from profiles import selectors as profile_selectors
-from service_center.core.api import ApplicationError
 
 PAGE = 20
 # Where each eligibility problem is shown on the apply form (None: above the form).

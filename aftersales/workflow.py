@@ -1,4 +1,4 @@
-"""The after-sales lifecycle as a table for the core workflow engine (service_center/core/workflow.py).
+"""The after-sales lifecycle as a table for the core workflow engine (core/workflow.py).
 
 Who may move a request from which state to which: each transition names the roles that may take it (`by=`)
 and, for a few, the request types it is for. `WORKFLOW.transition` is the only code that changes
@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils.translation import gettext
 
 from aftersales.models import AfterSalesRequest, RequestEvent, RequestType, Status
-from service_center.core.workflow import Guard, Refusal, Step, Transition, Workflow, move
+from core.workflow import Guard, Refusal, Step, Transition, Workflow, move
 
 
 class Actor(StrEnum):

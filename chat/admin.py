@@ -6,7 +6,7 @@ from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from chat.models import ChatMessage, ChatSettings, ChatTeamSettings, Conversation
-from service_center.core.admin_mixins import ReadOnlyAdminMixin
+from core.admin_mixins import ReadOnlyAdminMixin
 
 
 @admin.register(ChatSettings)

@@ -14,9 +14,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import embed, selectors
-from service_center.core.api import ApplicationError
-from service_center.core.permissions import MethodPermission
-from service_center.core.serializers import ErrorSerializer
+from core.api import ApplicationError
+from core.permissions import MethodPermission
+from core.serializers import ErrorSerializer
 
 
 class EmbedTokenRequest(serializers.Serializer[Any]):

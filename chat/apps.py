@@ -20,7 +20,7 @@ class ChatConfig(AppConfig):
         from chat.article_links import linked_articles
         from chat.customer_merge import HANDLER
         from chat.timeline import chat_entries
-        from service_center.core import customer_merge, customer_timeline
+        from core import customer_merge, customer_timeline
         from tickets import macro_articles
 
         customer_timeline.register(chat_entries)

@@ -18,8 +18,8 @@ from chat import metrics, selectors, services
 from chat.errors import ChatError
 from chat.payloads import conversation_payload, message_payload
 from chat.realtime import DESK_GROUP, Push, agent_group, collecting_pushes, conversation_group
+from core.consumers import DirectDispatch, FrameRefused, decode_json_frame
 from profiles import selectors as profile_selectors
-from service_center.core.consumers import DirectDispatch, FrameRefused, decode_json_frame
 
 logger = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@
 from django.utils.translation import gettext as _
 
 from chat.models import Conversation
-from service_center.core.api import ApplicationError
-from service_center.core.customer_merge import MergeHandler
+from core.api import ApplicationError
+from core.customer_merge import MergeHandler
 
 
 def _move(source_id: int, target_id: int) -> dict[str, int]:

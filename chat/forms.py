@@ -6,8 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from chat.services.tickets import Contact
+from core.masking import mask_email, mask_phone
 from profiles.models import User
-from service_center.core.masking import mask_email, mask_phone
 from tickets.forms import MultipleFileField
 from tickets.models import Category, Priority, Ticket
 

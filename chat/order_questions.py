@@ -7,7 +7,7 @@ keyword table (`INTENTS`) only tells a refund question from a parcel question; t
 first, so "退款到哪了" is not read as a parcel. A pasted order or request number is answered for that
 number only if it is the customer's own.
 
-The facts come from `service_center.core.customer_context` for the conversation's customer only, so
+The facts come from `core.customer_context` for the conversation's customer only, so
 another customer's orders can never be quoted. With nothing to say (no order, no open refund) the
 assistant falls back to the knowledge base exactly as before.
 """
@@ -19,8 +19,8 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from service_center.core import customer_context
-from service_center.core.customer_context import CustomerFacts, OrderFact, RequestFact
+from core import customer_context
+from core.customer_context import CustomerFacts, OrderFact, RequestFact
 
 # How sure the assistant is of an answer read from the customer's own records: it matched the question
 # to an intent by keywords, so not certain it understood, but the facts themselves are exact.

@@ -14,10 +14,10 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from chat import selectors, services
+from core import events
+from core.queueing import enqueue
 from profiles.models import AgentProfile
 from profiles.presence import PRESENCE_CHANGED_EVENT
-from service_center.core import events
-from service_center.core.queueing import enqueue
 
 DESK_GROUP = "chat.desk"
 

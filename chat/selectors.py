@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from chat.errors import ChatError
 from chat.models import Attachment, ChatMessage, Conversation, ReadReceipt
+from core import business_hours as calendar_math
+from core.facts import Branch, FactQuery, grouped_facts, in_window, seconds_between
 from profiles.models import AgentProfile, CustomerProfile
 from profiles.roles import Role
 from profiles.selectors import user_has_role
-from service_center.core import business_hours as calendar_math
-from service_center.core.facts import Branch, FactQuery, grouped_facts, in_window, seconds_between
 from tickets import business_hours
 from tickets import selectors as ticket_selectors
 from tickets.models import Channel, Ticket

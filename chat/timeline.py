@@ -1,4 +1,4 @@
-"""Chats on the customer-360 timeline (service_center.core.customer_timeline).
+"""Chats on the customer-360 timeline (core.customer_timeline).
 
 One query whatever the customer: the conversations, each with its first customer message as a subquery.
 """
@@ -9,7 +9,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from chat.models import ChatMessage, Conversation
-from service_center.core.customer_timeline import Cursor, TimelineEntry, newest
+from core.customer_timeline import Cursor, TimelineEntry, newest
 
 SUMMARY_CHARS = 140
 

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from chat.errors import ChatError
 from chat.models import Attachment
-from service_center.core.filenames import stored_file_name
-from service_center.core.images import ImageRefused, reencode_image
+from core.filenames import stored_file_name
+from core.images import ImageRefused, reencode_image
 
 IMAGE_MAX_SIDE = 1920
 THUMBNAIL_SIDE = 320

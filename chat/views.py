@@ -17,14 +17,14 @@ from chat.forms import ChatToTicketForm, LeaveMessageForm
 from chat.models import Attachment, Conversation
 from chat.payloads import attachment_payload
 from chat.services.tickets import TicketLink, auto_reply, transcript_notes
+from core import customer_context
+from core.api import ApplicationError, error_body
+from core.customer_context import CustomerFacts
+from core.errors import status_for
+from core.forms import add_refusal
 from profiles import selectors as profile_selectors
 from profiles.models import User
 from profiles.roles import Role
-from service_center.core import customer_context
-from service_center.core.api import ApplicationError, error_body
-from service_center.core.customer_context import CustomerFacts
-from service_center.core.errors import status_for
-from service_center.core.forms import add_refusal
 from tickets import desk_selectors as ticket_desk_selectors
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services

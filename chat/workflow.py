@@ -1,4 +1,4 @@
-"""The lifecycle of a conversation as a table for the core workflow engine (service_center/core/workflow.py).
+"""The lifecycle of a conversation as a table for the core workflow engine (core/workflow.py).
 
 bot → waiting (handed to a person) → active (an agent took it; a transfer stays active) → ended; the caller
 holds the conversation locked (select_for_update), and each move stamps its time.
@@ -7,7 +7,7 @@ holds the conversation locked (select_for_update), and each move stamps its time
 from django.utils.translation import gettext_lazy as _
 
 from chat.models import Conversation
-from service_center.core.workflow import Refusal, Step, Workflow, move
+from core.workflow import Refusal, Step, Workflow, move
 
 Status = Conversation.Status
 

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.workflow import TransitionNotAllowed
 from knowledge import drafts, services
 from knowledge.forms import ArticleImageAdminForm
 from knowledge.models import (
@@ -25,7 +26,6 @@ from knowledge.models import (
 )
 from knowledge.search import parse_query
 from knowledge.workflow import ACTION_LABELS, WORKFLOW, Action, target_of
-from service_center.core.workflow import TransitionNotAllowed
 
 
 @admin.register(Category)

@@ -10,13 +10,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
+from core.api import ApplicationError
+from core.permissions import MethodPermission
+from core.schema import NONBLANK_TEXT_PATTERN
+from core.segmentation import MAX_QUERY_CHARS
 from knowledge import recommend, selectors
 from knowledge.models import Article
 from knowledge.search import SearchHit, search_articles
-from service_center.core.api import ApplicationError
-from service_center.core.permissions import MethodPermission
-from service_center.core.schema import NONBLANK_TEXT_PATTERN
-from service_center.core.segmentation import MAX_QUERY_CHARS
 
 MAX_RESULTS = 20
 # Words to search: text (no control character but tab, LF, CR) with at least one character not a space.

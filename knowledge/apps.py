@@ -22,9 +22,9 @@ class KnowledgeConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from core import customer_merge
         from knowledge import subscribers
         from knowledge.customer_merge import HANDLER
-        from service_center.core import customer_merge
 
         subscribers.subscribe()
         customer_merge.register(HANDLER)

@@ -1,7 +1,7 @@
 """Questions the assistant could not answer follow a duplicate customer into the one they are merged into."""
 
+from core.customer_merge import MergeHandler
 from knowledge.models import UnansweredQuestion
-from service_center.core.customer_merge import MergeHandler
 
 
 def _move(source_id: int, target_id: int) -> dict[str, int]:

@@ -14,9 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.segmentation import segment
 from knowledge import services
 from knowledge.models import Article, Category, UnansweredQuestion
-from service_center.core.segmentation import segment
 
 SIMILARITY = 0.35
 MIN_CLUSTER = 3

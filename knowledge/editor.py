@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.workflow import TransitionNotAllowed
 from knowledge import selectors, services
 from knowledge.forms import ImageUploadForm
 from knowledge.models import Article
@@ -25,7 +26,6 @@ from knowledge.workflow import (
     available_actions,
     target_of,
 )
-from service_center.core.workflow import TransitionNotAllowed
 
 
 class ArticleForm(forms.ModelForm):

@@ -15,9 +15,9 @@ from django_elasticsearch_dsl import Document, fields
 from django_elasticsearch_dsl.registries import registry
 from elasticsearch.dsl import connections
 
+from core.segmentation import index_text
 from knowledge.models import Article
 from knowledge.search_query import ParsedQuery, visible_articles
-from service_center.core.segmentation import index_text
 
 INDEX = "knowledge_articles"
 FIELD_BOOSTS = ("title_tokens^10", "question_tokens^4", "body_tokens")

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from service_center.core.images import ImageRefused, reencode_image
+from core.images import ImageRefused, reencode_image
 
 MAX_WIDTH = 1600
 # Only the width is capped: a long infographic stays legible at the article's width.

@@ -2,7 +2,7 @@
 
 The `knowledge.review_needed` domain event (after the review task is committed) queues a Celery task,
 so the web request that changed a policy never waits on the mail server; the task queues one e-mail per
-editor through core's messaging (service_center.core.messaging).
+editor through core's messaging (core.messaging).
 """
 
 from django.conf import settings
@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core import messaging
+from core.events import DomainEvent
+from core.queueing import enqueue
 from knowledge import selectors
 from knowledge.models import ReviewTask
-from service_center.core import messaging
-from service_center.core.events import DomainEvent
-from service_center.core.queueing import enqueue
 
 # A review task is mailed about once; a week outlives any redelivery of the task.
 MAIL_MARKER_SECONDS = 7 * 24 * 3600

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
-from service_center.core.segmentation import STOPWORDS, segment
+from core.segmentation import STOPWORDS, segment
 
 # Negation changes the meaning ("没收到货" is not "收到货"), so it is never dropped as a stop word.
 NEGATIONS = frozenset({"不", "没", "没有", "无", "未", "别", "非", "不能", "不是", "没收到", "未收到"})

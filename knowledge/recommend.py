@@ -3,10 +3,10 @@ reading an article. Clicks and "helpful" votes already lift articles in `search_
 
 from collections import Counter
 
+from core.segmentation import segment
 from knowledge import selectors
 from knowledge.models import Article
 from knowledge.search import SearchHit, search_articles
-from service_center.core.segmentation import segment
 
 MAX_TEXT_CHARS = 2000
 KEY_TERMS = 8

@@ -18,11 +18,11 @@ from django.db import connection
 from django.db.models import F
 from django.utils.safestring import SafeString
 
+from core.highlight import highlight_terms, mark_terms
+from core.highlight import snippet as highlight_snippet
+from core.segmentation import MAX_QUERY_CHARS, index_text, segment
 from knowledge.models import Article, Synonym
 from knowledge.search_query import ParsedQuery, visible_articles
-from service_center.core.highlight import highlight_terms, mark_terms
-from service_center.core.highlight import snippet as highlight_snippet
-from service_center.core.segmentation import MAX_QUERY_CHARS, index_text, segment
 
 # ts_rank weights for D, C, B, A: a title hit counts ten times a body hit.
 RANK_WEIGHTS = [0.05, 0.2, 0.5, 1.0]

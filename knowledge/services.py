@@ -11,13 +11,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from core import events
 from knowledge import bot_index, search
 from knowledge.images import CleanImage
 from knowledge.models import Article, ArticleFeedback, ArticleImage, ArticleVersion, Category, ReviewTask
 from knowledge.rendering import MarkdownRefused, render_markdown
 from knowledge.workflow import WORKFLOW, Action, target_of
 from profiles.models import User
-from service_center.core import events
 
 # Edits to these fields are what a reader sees: they make a new version and re-index the article.
 CONTENT_FIELDS = ("title_zh", "title_en", "question_zh", "question_en", "body_zh", "body_en", "tags")

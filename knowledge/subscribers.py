@@ -1,9 +1,9 @@
 """Domain events the knowledge base listens to. Subscribed by name: knowledge never imports the publisher."""
 
+from core import events
+from core.events import DomainEvent
 from knowledge.models import UnansweredQuestion
 from knowledge.notifications import queue_review_mail
-from service_center.core import events
-from service_center.core.events import DomainEvent
 
 MAX_SUBJECT_CHARS = 500
 

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.segmentation import MAX_QUERY_CHARS
 from knowledge import recommend, selectors, services
 from knowledge.forms import FeedbackForm
 from knowledge.models import Article
@@ -17,7 +18,6 @@ from knowledge.search import search_articles
 from knowledge.workflow import EDIT_PERMISSION
 from profiles.roles import Role
 from profiles.selectors import user_has_role
-from service_center.core.segmentation import MAX_QUERY_CHARS
 
 SEARCH_RESULTS = 20
 SUGGESTIONS = 6

@@ -1,4 +1,4 @@
-"""The article lifecycle as a table for the core workflow engine (service_center/core/workflow.py).
+"""The article lifecycle as a table for the core workflow engine (core/workflow.py).
 
 draft → in review → (scheduled →) published → offline → draft. People take the steps their permission
 allows (a reviewer never approves their own article); the beat sweep alone publishes scheduled articles
@@ -12,10 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import events
+from core.workflow import Guard, Refusal, Step, Workflow, move
 from knowledge import bot_index
 from knowledge.models import Article
-from service_center.core import events
-from service_center.core.workflow import Guard, Refusal, Step, Workflow, move
 
 S = Article.Status
 EDIT_PERMISSION = "knowledge.change_article"

@@ -19,6 +19,11 @@ from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from core import customer_tags, events
+from core.admin_mixins import ReadOnlyAdminMixin
+from core.crypto import blind_index
+from core.fields import BlindIndexField, EncryptedTextField
+from core.masking import MASKERS, PiiKind, can_view_pii
 from profiles import services
 from profiles.models import (
     AgentProfile,
@@ -33,11 +38,6 @@ from profiles.models import (
     Team,
     User,
 )
-from service_center.core import customer_tags, events
-from service_center.core.admin_mixins import ReadOnlyAdminMixin
-from service_center.core.crypto import blind_index
-from service_center.core.fields import BlindIndexField, EncryptedTextField
-from service_center.core.masking import MASKERS, PiiKind, can_view_pii
 
 PHONE_MAX_CHARS = 20
 MIN_PHONE_DIGITS = 7  # shorter search terms are order numbers or ids, not phones
@@ -335,7 +335,7 @@ class TagRuleForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The kinds are whatever the apps registered (service_center.core.customer_tags), so a choice
+        # The kinds are whatever the apps registered (core.customer_tags), so a choice
         # list is built per form rather than frozen into a migration.
         self.fields["kind"] = forms.ChoiceField(
             label=_("rule"), choices=[(code, kind.label) for code, kind in sorted(customer_tags.kinds().items())])

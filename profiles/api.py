@@ -19,15 +19,15 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from core.api import ApplicationError
+from core.crypto import blind_index
+from core.idempotency import idempotent
+from core.masking import can_view_pii
+from core.permissions import MethodPermission
+from core.serializers import ErrorSerializer, PiiField
+from core.throttling import ScopedRateThrottle
 from profiles import customers, selectors, services
 from profiles.models import AgentProfile, AuditEntry, CustomerProfile, Skill, Team
-from service_center.core.api import ApplicationError
-from service_center.core.crypto import blind_index
-from service_center.core.idempotency import idempotent
-from service_center.core.masking import can_view_pii
-from service_center.core.permissions import MethodPermission
-from service_center.core.serializers import ErrorSerializer, PiiField
-from service_center.core.throttling import ScopedRateThrottle
 
 # Permissions the UI switches on (menus, unmasked fields); all live on the profiles.User model.
 UI_PERMISSIONS = ("view_pii", "use_desk", "use_merchant_portal", "view_reports")

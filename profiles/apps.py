@@ -24,8 +24,8 @@ class ProfilesConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_roles_after_migrate, dispatch_uid="profiles.sync_roles")
+        from core import customer_merge
         from profiles import audit, customers, identities, realtime  # noqa: F401  (realtime subscribes the live presence broadcast)
-        from service_center.core import customer_merge
 
         audit.subscribe()
         customers.register_tag_kinds()

@@ -7,10 +7,10 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 
+from core.consumers import DirectDispatch, GuardedJsonFrames
 from profiles import presence, selectors
 from profiles.models import AgentProfile
 from profiles.realtime import PRESENCE_GROUP
-from service_center.core.consumers import DirectDispatch, GuardedJsonFrames
 
 # Application close codes (4000-4999) mirror HTTP so the workbench knows not to retry blindly.
 CLOSE_UNAUTHENTICATED = 4401

@@ -8,11 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import customer_merge as merge_registry
+from core import customer_tags, events
+from core.api import ApplicationError
 from profiles import services
 from profiles.models import AuditEntry, CustomerProfile, TagRule, User
-from service_center.core import customer_merge as merge_registry
-from service_center.core import customer_tags, events
-from service_center.core.api import ApplicationError
 
 TAG_MAX = 30
 
@@ -121,7 +121,7 @@ def _refuse(message: str) -> ApplicationError:
 
 
 def customer_merge(*, source: User, target: User, actor: Any, ip_address: str | None = None) -> CustomerProfile:
-    """Merge duplicate `source` into `target`: every app's rows move (service_center.core.customer_merge),
+    """Merge duplicate `source` into `target`: every app's rows move (core.customer_merge),
     tags are unioned, the most recent explicit consent wins, the source account is deactivated and its
     profile marked merged (kept for the audit trail). One transaction, one audit entry."""
     if source.pk == target.pk:

@@ -1,7 +1,7 @@
 """The desk's customer-360 page: who the customer is and everything they did, newest first.
 
 profiles may not import the apps that hold the history, so the timeline comes from the providers
-they register in service_center.core.customer_timeline.
+they register in core.customer_timeline.
 """
 
 from django import forms
@@ -14,14 +14,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from core import customer_timeline
+from core.api import ApplicationError
+from core.forms import add_refusal
+from core.masking import can_view_pii
 from profiles import customers, selectors, services
 from profiles.audit import client_ip
 from profiles.customers import TAG_MAX
 from profiles.models import AuditEntry, CustomerProfile
-from service_center.core import customer_timeline
-from service_center.core.api import ApplicationError
-from service_center.core.forms import add_refusal
-from service_center.core.masking import can_view_pii
 
 # Supervisors (and admins) merge duplicates; agents only read and tag.
 MERGE_PERMISSION = "profiles.change_customerprofile"

@@ -11,11 +11,11 @@ import uuid
 from django.db import connection, transaction
 from django.db.models import Q
 
+from core.crypto import blind_index, normalise
+from core.customer_merge import MergeHandler
 from profiles.models import ChannelIdentity, CustomerProfile, User
 from profiles.roles import Role
 from profiles.services import user_create
-from service_center.core.crypto import blind_index, normalise
-from service_center.core.customer_merge import MergeHandler
 
 
 def _lock(key: str) -> None:

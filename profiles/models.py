@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from service_center.core.crypto import blind_index
-from service_center.core.fields import BlindIndexedModelMixin, BlindIndexField, EncryptedTextField
+from core.crypto import blind_index
+from core.fields import BlindIndexedModelMixin, BlindIndexField, EncryptedTextField
 
 
 class AccountManager(UserManager["User"]):
@@ -337,7 +337,7 @@ class SegmentPolicy(models.Model):
 class TagRule(models.Model):
     """A tag the nightly run puts on every customer matching a rule, and takes off when they stop matching.
 
-    `kind` names a fact some app provides (service_center.core.customer_tags): "vip_level" at least N,
+    `kind` names a fact some app provides (core.customer_tags): "vip_level" at least N,
     "refund_requests_90d" at least N, "segment" equal to a value...
     """
 

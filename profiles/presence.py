@@ -22,8 +22,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from core import events
 from profiles.models import AgentProfile, PresenceTab, User
-from service_center.core import events
 
 Presence = AgentProfile.Presence
 PRESENCE_CHANGED_EVENT = "agent.presence_changed"

@@ -8,8 +8,8 @@ is broadcast, and only once it is committed.
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from core import events
 from profiles.presence import PRESENCE_CHANGED_EVENT
-from service_center.core import events
 
 PRESENCE_GROUP = "presence"
 

@@ -7,9 +7,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.object_permissions import objects_for_user
 from profiles.models import AgentProfile, CustomerProfile, Store, StoreMembership, Team, User
 from profiles.roles import Role
-from service_center.core.object_permissions import objects_for_user
 
 
 def user_has_role(user: Any, *roles: Role) -> bool:

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core import events
+from core.object_permissions import grant_object_permission, revoke_object_permission
 from profiles.models import (
     AgentProfile,
     AuditEntry,
@@ -20,8 +22,6 @@ from profiles.models import (
     User,
 )
 from profiles.roles import Role
-from service_center.core import events
-from service_center.core.object_permissions import grant_object_permission, revoke_object_permission
 
 STORE_OBJECT_PERMISSIONS = ("profiles.view_store",)
 

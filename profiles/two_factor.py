@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from core.api import error_body
 from profiles.roles import DESK_ROLES
-from service_center.core.api import error_body
 
 # Pages a staff member may open before the second step: the step itself, signing out, language,
 # assets and the machine endpoints.

@@ -29,6 +29,10 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django_stubs_ext import StrOrPromise
 
+from core.durations import humanize_duration
+from core.masking import MASKERS, PiiKind, can_view_pii
+from core.queueing import enqueue
+from core.replica import replica_reads
 from profiles import customers
 from profiles import services as profile_services
 from profiles.models import AuditEntry, CustomerProfile
@@ -37,10 +41,6 @@ from reports.cells import spreadsheet_row
 from reports.models import ExportJob
 from reports.rollups import day_bounds
 from reports.xlsx import streaming_workbook
-from service_center.core.durations import humanize_duration
-from service_center.core.masking import MASKERS, PiiKind, can_view_pii
-from service_center.core.queueing import enqueue
-from service_center.core.replica import replica_reads
 from tickets import selectors as ticket_selectors
 from tickets.models import Channel, Priority, Status, TicketType
 
@@ -245,7 +245,7 @@ def export_run(*, job_id: int) -> ExportJob | None:
         return None
     dataset = DATASETS[job.dataset]
     batch = settings.REPORTS_EXPORT_BATCH
-    # The rows come from the read replica when one is configured and current (service_center/core/replica.py).
+    # The rows come from the read replica when one is configured and current (core/replica.py).
     with replica_reads():
         ExportJob.objects.filter(pk=job.pk).update(rows_total=dataset.count(job.date_from, job.date_to))
     name = get_valid_filename(f"{job.dataset}-{job.date_from:%Y%m%d}-{job.date_to:%Y%m%d}-{job.pk}.{job.file_format}")

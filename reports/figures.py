@@ -17,9 +17,9 @@ from django.db.models import Model, Sum
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
+from core.facts import FactQuery
 from reports.models import RollupRun
 from reports.rollups import day_bounds, fact_tables, local_today
-from service_center.core.facts import FactQuery
 
 Key = tuple[Any, ...]
 Measures = dict[str, int]

@@ -13,8 +13,8 @@ from django.conf import settings
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from core import backups, quarantine, queueing
 from profiles import selectors as profile_selectors
-from service_center.core import backups, quarantine, queueing
 from tickets import selectors as ticket_selectors
 
 

@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from chat.models import Conversation
+from core import events
+from core.api import ApplicationError
 from reports import quality_workflow as workflow
 from reports.models import Criterion, CriterionScore, Review, Scorecard
-from service_center.core import events
-from service_center.core.api import ApplicationError
 from tickets.models import Status as TicketStatus
 from tickets.models import Ticket
 

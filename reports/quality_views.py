@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.api import ApplicationError
+from core.forms import add_refusal
 from reports import quality, quality_selectors
 from reports.models import Review
 from reports.quality_forms import AppealForm, ResolveAppealForm, SampleForm, ScoreForm
-from service_center.core.api import ApplicationError
-from service_center.core.forms import add_refusal
 
 SCORE_PERMISSION = "reports.score_review"
 

@@ -1,4 +1,4 @@
-"""The lifecycle of a QA review as a table for the core workflow engine (service_center/core/workflow.py).
+"""The lifecycle of a QA review as a table for the core workflow engine (core/workflow.py).
 
 pending → scored (QA) → appealed (the agent, once) → upheld (score adjusted) / rejected (QA).
 Every move is saved on the row the caller locked (`locked`), so django-simple-history keeps who moved it and when.
@@ -7,8 +7,8 @@ Every move is saved on the row the caller locked (`locked`), so django-simple-hi
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from core.workflow import Refusal, Workflow, move
 from reports.models import Review
-from service_center.core.workflow import Refusal, Workflow, move
 
 Status = Review.Status
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from aftersales import selectors as aftersales_selectors
 from chat import selectors as chat_selectors
+from core.facts import FactQuery, local_day
 from reports.models import AfterSalesDaily, AgentActivityDaily, ChatDaily, DailyRollup, RollupRun, TicketDaily
-from service_center.core.facts import FactQuery, local_day
 from tickets import selectors as ticket_selectors
 
 # An arbitrary constant that keeps this module's advisory locks apart from anyone else's.

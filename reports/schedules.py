@@ -2,7 +2,7 @@
 
 Delivery is a row sweep, not a countdown task per report: beat runs `send_due` every few minutes; it
 locks due rows with SKIP LOCKED (two workers never send the same report), queues each as a CSV e-mail
-to its owner (service_center.core.messaging, through the outbox) and moves `next_run_at` on in the same
+to its owner (core.messaging, through the outbox) and moves `next_run_at` on in the same
 transaction. A report whose owner may no longer read
 reports, or has no e-mail address, is unscheduled instead of sent.
 """
@@ -19,10 +19,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import messaging
 from reports.builder import ReportSpec, build
 from reports.cells import spreadsheet_row
 from reports.models import SavedReport
-from service_center.core import messaging
 
 SEND_AT_HOUR = 8  # Beijing time: the report is in the inbox when the shift starts.
 SEND_BATCH = 100

@@ -5,9 +5,9 @@ from rest_framework.routers import DefaultRouter
 
 from aftersales import api as aftersales_api
 from chat import api as chat_api
+from core.api import api_not_found
 from knowledge import api as knowledge_api
 from profiles import api as profiles_api
-from service_center.core.api import api_not_found
 from tickets import api as tickets_api
 from tickets import channel_api
 from tickets.email import api as email_api

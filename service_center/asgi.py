@@ -12,9 +12,9 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from core.gc_tuning import tune_after_startup  # noqa: E402
+from core.segmentation import warm_up  # noqa: E402
 from profiles.two_factor import TwoFactorSocketMiddleware  # noqa: E402
-from service_center.core.gc_tuning import tune_after_startup  # noqa: E402
-from service_center.core.segmentation import warm_up  # noqa: E402
 from service_center.websocket_urls import websocket_urlpatterns  # noqa: E402
 
 # The search indexes' word segmentation, loaded before the first request rather than during it.

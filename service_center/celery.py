@@ -14,7 +14,7 @@ from celery.signals import worker_init, worker_process_init
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "service_center.settings.base")
 
 # Every task claims its outbox row before it runs (a string: the class loads once Django is set up).
-app = Celery("service_center", task_cls="service_center.core.outbox_task:OutboxTask")
+app = Celery("service_center", task_cls="core.outbox_task:OutboxTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
@@ -22,7 +22,7 @@ app.autodiscover_tasks()
 @worker_process_init.connect
 def _tune_gc(**_kwargs: Any) -> None:
     """Each worker process, once it has loaded Django and the tasks, freezes them out of the collector's way."""
-    from service_center.core.gc_tuning import tune_after_startup
+    from core.gc_tuning import tune_after_startup
 
     tune_after_startup()
 
@@ -31,6 +31,6 @@ def _tune_gc(**_kwargs: Any) -> None:
 def _warm_search(**kwargs: Any) -> None:
     """Tasks index and search text too (ticket and article indexes): load the segmentation once as the
     worker starts, before it forks its pool, rather than in the first task."""
-    from service_center.core.segmentation import warm_up
+    from core.segmentation import warm_up
 
     warm_up()

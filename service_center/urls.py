@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from service_center.core import views as core_views
-from service_center.core.api import api_not_found
+from core import views as core_views
+from core.api import api_not_found
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -18,7 +18,7 @@ urlpatterns = [
     path("help/", include("knowledge.urls")),
     path("desk/tickets/", include("tickets.urls")),
     path("desk/customers/", include("profiles.desk_urls")),
-    path("desk/quarantine/", include("service_center.core.quarantine_urls")),
+    path("desk/quarantine/", include("core.quarantine_urls")),
     path("desk/", include("chat.urls")),
     path("aftersales/", include("aftersales.urls")),
     path("merchant/", include("aftersales.merchant_urls")),
@@ -33,7 +33,7 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
 ]
 
-handler400 = "service_center.core.views.bad_request"
-handler403 = "service_center.core.views.permission_denied"
-handler404 = "service_center.core.views.page_not_found"
-handler500 = "service_center.core.views.server_error"
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

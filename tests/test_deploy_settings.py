@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from service_center.core.crypto import DEV_BLIND_INDEX_KEY, DEV_ENCRYPTION_KEY_MATERIAL
+from core.crypto import DEV_BLIND_INDEX_KEY, DEV_ENCRYPTION_KEY_MATERIAL
 
 REPO = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789"

@@ -29,6 +29,7 @@ from chat import services as chat_services
 from chat.embed import token_for as embed_token_for
 from chat.models import Attachment, Conversation
 from chat.services.tickets import leave_message
+from core import quarantine
 from knowledge import images as knowledge_images
 from knowledge import services as knowledge_services
 from knowledge.models import Article, ReviewTask
@@ -37,7 +38,6 @@ from profiles.models import Store, Team, User
 from profiles.roles import Role
 from reports import quality
 from reports.models import ExportJob, SavedReport, Scorecard
-from service_center.core import quarantine
 from tests.aftersales.factories import apply, make_order, photo
 from tests.chat.factories import chat_with_agent
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, StoreFactory, TeamFactory, UserFactory

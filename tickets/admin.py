@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_mixins import ReadOnlyAdminMixin
 from profiles.admin import HistoryAdmin
-from service_center.core.admin_mixins import ReadOnlyAdminMixin
 from tickets import macro_articles
 from tickets import search as ticket_search
 from tickets.email import admin as email_admin  # noqa: F401  (registers the e-mail channel's admin)

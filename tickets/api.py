@@ -29,12 +29,12 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.settings import api_settings
 
+from core.api import DefaultCursorPagination
+from core.idempotency import idempotent
+from core.serializers import DateTimeField, ErrorSerializer
 from profiles.models import CustomerProfile, User
 from profiles.roles import Role
 from profiles.selectors import agent_users, user_has_role
-from service_center.core.api import DefaultCursorPagination
-from service_center.core.idempotency import idempotent
-from service_center.core.serializers import DateTimeField, ErrorSerializer
 from tickets import channel_api, desk_selectors, services, sla
 from tickets import search as ticket_search
 from tickets.models import (

@@ -13,7 +13,7 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         # Live pushes and webhooks hear ticket events in every process (web, worker).
-        from service_center.core import customer_merge, customer_timeline
+        from core import customer_merge, customer_timeline
         from tickets import cached_config, channel_intake, realtime
         from tickets.customer_merge import HANDLER
         from tickets.email import outbound as email_outbound

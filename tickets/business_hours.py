@@ -4,7 +4,7 @@ The calendar that decides "open" is the one the channel's SLA promises are count
 widget says and when the clock runs agree; without such a policy, the admin's default calendar.
 """
 
-from service_center.core.business_hours import Calendar
+from core.business_hours import Calendar
 from tickets import sla
 from tickets.models import BusinessCalendar, Priority
 

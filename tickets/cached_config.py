@@ -1,4 +1,4 @@
-"""The desk configuration every ticket create reads, from the shared cache (service_center.core.config_cache).
+"""The desk configuration every ticket create reads, from the shared cache (core.config_cache).
 
 Keyword and routing rules, each team's strategy, SLA policies, business calendars and the desk settings
 change a few times a day and are read on every create; `register()` (TicketsConfig.ready) drops each
@@ -8,9 +8,9 @@ key when one of its rows is written, so the next create after an admin's save se
 from dataclasses import dataclass
 from datetime import date, time
 
+from core.business_hours import Calendar
+from core.config_cache import cached, invalidate_on_write
 from profiles.models import Team
-from service_center.core.business_hours import Calendar
-from service_center.core.config_cache import cached, invalidate_on_write
 from tickets.models import (
     BusinessCalendar,
     BusinessHours,

@@ -24,13 +24,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import webhooks
+from core.api import ApplicationError, error_body
+from core.permissions import MethodPermission
+from core.quarantine import Quarantined
+from core.serializers import DateTimeField, ErrorSerializer
 from profiles import selectors as profile_selectors
 from profiles.models import User
-from service_center.core import webhooks
-from service_center.core.api import ApplicationError, error_body
-from service_center.core.permissions import MethodPermission
-from service_center.core.quarantine import Quarantined
-from service_center.core.serializers import DateTimeField, ErrorSerializer
 from tickets import channel_intake, selectors, wechat
 from tickets.errors import ChannelRefused
 from tickets.models import CallRecord

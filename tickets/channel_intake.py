@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from core.quarantine import Quarantined, receive_or_quarantine, register_intake
 from profiles.models import User
-from service_center.core.quarantine import Quarantined, receive_or_quarantine, register_intake
 from tickets import wechat
 from tickets.models import CallRecord, Channel, SocialSource, TicketMessage, WeChatAccount, WeChatEvent
 from tickets.services import calls, channels

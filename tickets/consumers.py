@@ -9,7 +9,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.http import Http404
 
-from service_center.core.consumers import DirectDispatch, GuardedJsonFrames
+from core.consumers import DirectDispatch, GuardedJsonFrames
 from tickets import realtime, selectors
 
 # Application close codes mirror HTTP, so the page knows not to retry (as profiles.consumers).

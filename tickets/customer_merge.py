@@ -1,6 +1,6 @@
 """Tickets and satisfaction surveys follow a duplicate customer into the one they are merged into."""
 
-from service_center.core.customer_merge import MergeHandler
+from core.customer_merge import MergeHandler
 from tickets.models import SatisfactionSurvey, Ticket
 from tickets.services import search_index
 

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.api import ApplicationError
+from core.forms import add_refusal
 from profiles.models import User
-from service_center.core.api import ApplicationError
-from service_center.core.forms import add_refusal
 from tickets import selectors, services
 from tickets.forms import ContactForm, CustomerReplyForm, SurveyForm
 from tickets.models import Channel, TicketMessage

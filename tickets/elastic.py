@@ -15,7 +15,7 @@ from django_elasticsearch_dsl import Document, fields
 from django_elasticsearch_dsl.registries import registry
 from elasticsearch.dsl import connections
 
-from service_center.core.segmentation import index_text
+from core.segmentation import index_text
 from tickets.models import Ticket, TicketMessage
 from tickets.search_query import TicketQuery, head_text, is_prefix_term
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import status
 
-from service_center.core.api import ApplicationError
+from core.api import ApplicationError
 
 
 class TicketError(ApplicationError):

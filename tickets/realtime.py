@@ -10,7 +10,7 @@ views, so access checks and rendering stay in one place. Groups:
 
 from typing import Any
 
-from service_center.core import channel_push, events, webhooks
+from core import channel_push, events, webhooks
 
 ALL_GROUP = "tickets.all"
 TICKET_EVENTS = (

@@ -17,11 +17,11 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils.safestring import SafeString
 
+from core.crypto import blind_index
+from core.highlight import mark_terms, snippet
+from core.masking import can_view_pii
+from core.segmentation import MAX_QUERY_CHARS, segment
 from profiles.models import User
-from service_center.core.crypto import blind_index
-from service_center.core.highlight import mark_terms, snippet
-from service_center.core.masking import can_view_pii
-from service_center.core.segmentation import MAX_QUERY_CHARS, segment
 from tickets.models import Ticket
 from tickets.search_query import TicketQuery
 

@@ -5,8 +5,8 @@ module so the dispatcher, the index writer and the Elasticsearch backend import 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from service_center.core.highlight import highlight_terms
-from service_center.core.segmentation import index_text
+from core.highlight import highlight_terms
+from core.segmentation import index_text
 
 # A word with a digit and at least this many characters matches as a prefix (ticket, order, phone numbers).
 PREFIX_MIN_CHARS = 4

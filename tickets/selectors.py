@@ -13,11 +13,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.facts import Branch, FactQuery, grouped_facts, in_window, seconds_between
+from core.keyset import Keyset
 from profiles.models import Team
 from profiles.roles import Role
 from profiles.selectors import user_has_role
-from service_center.core.facts import Branch, FactQuery, grouped_facts, in_window, seconds_between
-from service_center.core.keyset import Keyset
 from tickets import cached_config
 from tickets.models import (
     OPEN_STATUSES,

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrPromise
 
-from service_center.core.business_hours import Calendar, add_business_time, business_time_between, is_open_at
+from core.business_hours import Calendar, add_business_time, business_time_between, is_open_at
 from tickets import cached_config
 from tickets.models import NO_DUE, BusinessCalendar, SlaEvent, SlaPolicy, Ticket
 

@@ -57,7 +57,7 @@ def send_due_outbound() -> int:
 
 
 # Media and recordings wait on the provider: a ProviderError fails the run and the outbox retries it with
-# backoff (service_center/core/queueing.py); a dead row leaves the placeholder text.
+# backoff (core/queueing.py); a dead row leaves the placeholder text.
 @shared_task(acks_late=True, ignore_result=True)
 def fetch_wechat_media(message_id: int) -> bool:
     return channels.wechat_fetch_media(message_id=message_id)

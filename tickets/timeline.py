@@ -1,5 +1,5 @@
 """Tickets, their messages, phone calls and e-mails on the customer-360 timeline
-(service_center.core.customer_timeline).
+(core.customer_timeline).
 
 Two providers, two queries each whatever the customer: the tickets and the messages (with their tickets
 joined); the calls (with their tickets joined) and the e-mails.
@@ -10,7 +10,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from service_center.core.customer_timeline import Cursor, TimelineEntry, newest
+from core.customer_timeline import Cursor, TimelineEntry, newest
 from tickets.models import CallRecord, Channel, EmailMessage, Ticket, TicketMessage
 
 SUMMARY_CHARS = 140

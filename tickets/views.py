@@ -29,12 +29,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import customer_context, flags
+from core.api import ApplicationError
+from core.durations import duration_units
+from core.forms import add_refusal
 from profiles.models import Team, User
 from profiles.selectors import agent_users
-from service_center.core import customer_context, flags
-from service_center.core.api import ApplicationError
-from service_center.core.durations import duration_units
-from service_center.core.forms import add_refusal
 from tickets import desk_selectors, links, selectors, services, sla
 from tickets import search as ticket_search
 from tickets.forms import (
@@ -56,7 +56,7 @@ from tickets.models import BulkJob, Ticket, TicketMessage
 from tickets.services import bulk as bulk_service
 from tickets.workflow import WORKFLOW
 
-# The knowledge suggestions panel, rolled out by a canary flag (see service_center/core/flags.py).
+# The knowledge suggestions panel, rolled out by a canary flag (see core/flags.py).
 SUGGESTIONS_FLAG = "desk_ticket_suggestions"
 # The knowledge API's own cap on the text it ranks.
 SUGGESTIONS_TEXT_CHARS = 500

@@ -27,7 +27,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from django.core.cache import cache
 
-from service_center.core.http import ProviderError, request_bytes, request_json
+from core.http import ProviderError, request_bytes, request_json
 from tickets.errors import ChannelRefused
 from tickets.models import WeChatAccount
 

@@ -1,4 +1,4 @@
-"""The ticket lifecycle as a table for the core workflow engine (service_center/core/workflow.py).
+"""The ticket lifecycle as a table for the core workflow engine (core/workflow.py).
 
 new → open → pending (waiting on customer) → on_hold (waiting on a third party) → solved → closed;
 solved / closed reopen to open within `DeskSettings.reopen_window_days`. Moving a ticket stamps its
@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from service_center.core.workflow import Refusal, Step, Workflow, move
+from core.workflow import Refusal, Step, Workflow, move
 from tickets import cached_config, sla
 from tickets.models import PAUSED_STATUSES, Status, Ticket
 

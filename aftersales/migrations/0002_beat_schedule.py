@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from service_center.core.beat_schedule import BEAT_MIGRATION, Every, schedule
+from core.beat_schedule import BEAT_MIGRATION, Every, schedule
 
 
 class Migration(migrations.Migration):

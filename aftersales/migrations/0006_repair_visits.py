@@ -6,7 +6,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-import service_center.core.fields
+import core.fields
 
 
 class Migration(migrations.Migration):
@@ -81,7 +81,7 @@ class Migration(migrations.Migration):
             name='HistoricalRepairVisit',
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('address', service_center.core.fields.EncryptedTextField(verbose_name='address')),
+                ('address', core.fields.EncryptedTextField(verbose_name='address')),
                 ('technician', models.CharField(blank=True, max_length=60, verbose_name='technician')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
@@ -103,7 +103,7 @@ class Migration(migrations.Migration):
             name='RepairVisit',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', service_center.core.fields.EncryptedTextField(verbose_name='address')),
+                ('address', core.fields.EncryptedTextField(verbose_name='address')),
                 ('technician', models.CharField(blank=True, max_length=60, verbose_name='technician')),
                 ('request', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='visit', to='aftersales.aftersalesrequest')),
                 ('slot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='aftersales.repairslot')),

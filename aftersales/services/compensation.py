@@ -13,10 +13,10 @@ from aftersales import refund_cap
 from aftersales.models import AdvanceCompensation, AfterSalesRequest, Cause, CompensationRule, RequestType, Status
 from aftersales.services import refunds
 from aftersales.workflow import WORKFLOW, Actor, lock
+from core import events
+from core.api import ApplicationError
+from core.money import format_fen
 from profiles.models import User
-from service_center.core import events
-from service_center.core.api import ApplicationError
-from service_center.core.money import format_fen
 
 MONEY_TYPES = (RequestType.REFUND_ONLY, RequestType.RETURN_REFUND)
 

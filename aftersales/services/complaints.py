@@ -20,9 +20,9 @@ from aftersales.models import FINAL_STATUSES, AfterSalesRequest, RequestType, St
 from aftersales.services.requests import publish_changed, request_evaluate
 from aftersales.services.ticketing import customer_language
 from aftersales.workflow import WORKFLOW, Actor
+from core.api import ApplicationError
+from core.workflow import TransitionNotAllowed
 from profiles.models import User
-from service_center.core.api import ApplicationError
-from service_center.core.workflow import TransitionNotAllowed
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 from tickets.models import Status as TicketStatus

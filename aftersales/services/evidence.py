@@ -6,8 +6,8 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from service_center.core.api import ApplicationError
-from service_center.core.images import ImageRefused, reencode_image
+from core.api import ApplicationError
+from core.images import ImageRefused, reencode_image
 
 MAX_SIDE = 2000
 

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from aftersales.models import AfterSalesRequest, Shipment, Status, TrackingEvent
 from aftersales.workflow import WORKFLOW, Actor
-from service_center.core import events
-from service_center.core.quarantine import Quarantined, receive_or_quarantine, register_intake
+from core import events
+from core.quarantine import Quarantined, receive_or_quarantine, register_intake
 
 CHANNEL = "logistics"
 SCAN_FIELDS = ("courier", "tracking_number", "kind", "occurred_at", "description")

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 
 from aftersales.models import Order, OrderItem, Shipment
+from core import events
+from core.api import ApplicationError
 from profiles.models import Store, User
-from service_center.core import events
-from service_center.core.api import ApplicationError
 
 
 @dataclass(frozen=True)

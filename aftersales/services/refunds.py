@@ -19,9 +19,9 @@ from django.utils import timezone
 from aftersales import payments, refund_cap
 from aftersales.models import AfterSalesRequest, Refund, Status
 from aftersales.workflow import WORKFLOW, Actor
-from service_center.core import events
-from service_center.core.money import format_fen
-from service_center.core.queueing import enqueue
+from core import events
+from core.money import format_fen
+from core.queueing import enqueue
 
 logger = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 
 from aftersales.models import AfterSalesRequest, RepairSlot, RepairVisit, RequestType, Status
 from aftersales.workflow import WORKFLOW, Actor
+from core import events
+from core.api import ApplicationError
 from profiles.models import Store, User
-from service_center.core import events
-from service_center.core.api import ApplicationError
 
 
 def open_slots(store: Store, *, now: datetime | None = None, limit: int = 30) -> QuerySet[RepairSlot]:

@@ -27,9 +27,9 @@ from aftersales.models import (
 from aftersales.services import evidence, refunds, ticketing
 from aftersales.services.numbers import next_request_number
 from aftersales.workflow import WORKFLOW, Actor
+from core import events
+from core.api import ApplicationError
 from profiles.models import User
-from service_center.core import events
-from service_center.core.api import ApplicationError
 from tickets.models import Channel
 
 RETURN_FIRST = (RequestType.RETURN_REFUND, RequestType.EXCHANGE, RequestType.REPAIR)

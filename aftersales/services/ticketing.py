@@ -18,10 +18,10 @@ from rest_framework import status
 from aftersales import complaint_priority
 from aftersales.models import AfterSalesRequest, RequestEvent, RequestType, Status
 from aftersales.templatetags.aftersales_tags import ACTOR_LABELS
+from core.api import ApplicationError
+from core.money import format_fen
 from profiles import services as profile_services
 from profiles.models import User
-from service_center.core.api import ApplicationError
-from service_center.core.money import format_fen
 from tickets import services as ticket_services
 from tickets.models import Channel, Ticket, TicketMessage, TicketType
 

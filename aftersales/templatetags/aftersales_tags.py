@@ -1,7 +1,7 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from service_center.core.money import format_fen
+from core.money import format_fen
 
 register = template.Library()
 

@@ -20,10 +20,10 @@ from chat.models import Attachment, ChatMessage, ChatSettings, Conversation, Rea
 from chat.payloads import conversation_payload, message_payload
 from chat.text import clean_message_text
 from chat.workflow import WORKFLOW
+from core import events
+from core.queueing import enqueue
+from core.workflow import TransitionNotAllowed
 from profiles.models import AgentProfile, User
-from service_center.core import events
-from service_center.core.queueing import enqueue
-from service_center.core.workflow import TransitionNotAllowed
 from tickets import routing as ticket_routing
 from tickets.models import Channel
 

@@ -20,8 +20,8 @@ from chat import selectors
 from chat.errors import ChatError
 from chat.models import ChatMessage, Conversation
 from chat.services.conversations import _lock
+from core.masking import mask_email, mask_phone
 from profiles.models import User
-from service_center.core.masking import mask_email, mask_phone
 from tickets import services as ticket_services
 from tickets.models import Category, Channel, Ticket
 from tickets.services.common import BODY_MAX

@@ -4,7 +4,7 @@ import django.contrib.postgres.fields
 import django.db.models.deletion
 import django.utils.timezone
 import profiles.models
-import service_center.core.fields
+import core.fields
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -64,10 +64,10 @@ class Migration(migrations.Migration):
                 ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
                 ('username', models.CharField(max_length=150, unique=True, verbose_name='username')),
                 ('display_name', models.CharField(blank=True, max_length=100, verbose_name='display name')),
-                ('phone', service_center.core.fields.EncryptedTextField(blank=True, default='', verbose_name='phone')),
-                ('phone_index', service_center.core.fields.BlindIndexField(kind='phone', source='phone')),
-                ('email', service_center.core.fields.EncryptedTextField(blank=True, default='', verbose_name='email')),
-                ('email_index', service_center.core.fields.BlindIndexField(kind='email', source='email')),
+                ('phone', core.fields.EncryptedTextField(blank=True, default='', verbose_name='phone')),
+                ('phone_index', core.fields.BlindIndexField(kind='phone', source='phone')),
+                ('email', core.fields.EncryptedTextField(blank=True, default='', verbose_name='email')),
+                ('email_index', core.fields.BlindIndexField(kind='email', source='email')),
                 ('is_staff', models.BooleanField(default=False, verbose_name='staff status')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
@@ -112,8 +112,8 @@ class Migration(migrations.Migration):
                 ('external_id', models.CharField(blank=True, db_index=True, max_length=64, null=True, verbose_name='external id')),
                 ('vip_level', models.PositiveSmallIntegerField(choices=[(0, 'Regular'), (1, 'Silver'), (2, 'Gold'), (3, 'Platinum'), (4, 'Diamond')], default=0, verbose_name='VIP level')),
                 ('tags', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=30), blank=True, default=list, size=None, verbose_name='tags')),
-                ('id_number', service_center.core.fields.EncryptedTextField(blank=True, default='', verbose_name='ID number')),
-                ('address', service_center.core.fields.EncryptedTextField(blank=True, default='', verbose_name='address')),
+                ('id_number', core.fields.EncryptedTextField(blank=True, default='', verbose_name='ID number')),
+                ('address', core.fields.EncryptedTextField(blank=True, default='', verbose_name='address')),
                 ('created_at', models.DateTimeField(blank=True, editable=False)),
                 ('updated_at', models.DateTimeField(blank=True, editable=False)),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
@@ -198,10 +198,10 @@ class Migration(migrations.Migration):
                 ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
                 ('username', models.CharField(db_index=True, max_length=150, verbose_name='username')),
                 ('display_name', models.CharField(blank=True, max_length=100, verbose_name='display name')),
-                ('phone', service_center.core.fields.EncryptedTextField(blank=True, default='', verbose_name='phone')),
-                ('phone_index', service_center.core.fields.BlindIndexField(kind='phone', source='phone')),
-                ('email', service_center.core.fields.EncryptedTextField(blank=True, default='', verbose_name='email')),
-                ('email_index', service_center.core.fields.BlindIndexField(kind='email', source='email')),
+                ('phone', core.fields.EncryptedTextField(blank=True, default='', verbose_name='phone')),
+                ('phone_index', core.fields.BlindIndexField(kind='phone', source='phone')),
+                ('email', core.fields.EncryptedTextField(blank=True, default='', verbose_name='email')),
+                ('email_index', core.fields.BlindIndexField(kind='email', source='email')),
                 ('is_staff', models.BooleanField(default=False, verbose_name='staff status')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
@@ -316,8 +316,8 @@ class Migration(migrations.Migration):
                 ('external_id', models.CharField(blank=True, max_length=64, null=True, unique=True, verbose_name='external id')),
                 ('vip_level', models.PositiveSmallIntegerField(choices=[(0, 'Regular'), (1, 'Silver'), (2, 'Gold'), (3, 'Platinum'), (4, 'Diamond')], default=0, verbose_name='VIP level')),
                 ('tags', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=30), blank=True, default=list, size=None, verbose_name='tags')),
-                ('id_number', service_center.core.fields.EncryptedTextField(blank=True, default='', verbose_name='ID number')),
-                ('address', service_center.core.fields.EncryptedTextField(blank=True, default='', verbose_name='address')),
+                ('id_number', core.fields.EncryptedTextField(blank=True, default='', verbose_name='ID number')),
+                ('address', core.fields.EncryptedTextField(blank=True, default='', verbose_name='address')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='customer_profile', to=settings.AUTH_USER_MODEL)),

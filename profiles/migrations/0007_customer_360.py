@@ -6,7 +6,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-from service_center.core.beat_schedule import BEAT_MIGRATION, DailyAt, schedule
+from core.beat_schedule import BEAT_MIGRATION, DailyAt, schedule
 
 
 class Migration(migrations.Migration):

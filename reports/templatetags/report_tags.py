@@ -3,8 +3,8 @@
 from django import template
 from django.utils.formats import number_format
 
-from service_center.core.durations import MISSING, humanize_duration
-from service_center.core.money import format_fen
+from core.durations import MISSING, humanize_duration
+from core.money import format_fen
 
 register = template.Library()
 

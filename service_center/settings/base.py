@@ -11,8 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 import environ
 from django.utils.translation import gettext_lazy as _
 
-from service_center.core import redis_config
-from service_center.core.database import database_from_url
+from core import redis_config
+from core.database import database_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -27,7 +27,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
-    "service_center.core.admin_site.ServiceCenterAdminConfig",
+    "core.admin_site.ServiceCenterAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "django_prometheus",
     "csp",
     "waffle",
-    "service_center.core",
+    "core",
     "profiles",
     "tickets",
     "chat",
@@ -63,16 +63,16 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so it sees every response on the way out: no-store unless a public help-center page.
-    "service_center.core.caching.PrivateByDefaultCacheMiddleware",
+    "core.caching.PrivateByDefaultCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Control characters, oversized and over-deep JSON: refused before any view (and CSRF) reads the body.
-    "service_center.core.input_guard.InputGuardMiddleware",
+    "core.input_guard.InputGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After authentication (a session is read on the primary), before the views: marks report / search reads.
-    "service_center.core.replica.ReplicaReadsMiddleware",
+    "core.replica.ReplicaReadsMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "profiles.two_factor.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -135,7 +135,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A streaming replica (pg_basebackup from the primary) for reads that tolerate a little lag: reports, exports,
-# search (service_center/core/replica.py). Without DATABASE_REPLICA_URL there is one database and no change.
+# search (core/replica.py). Without DATABASE_REPLICA_URL there is one database and no change.
 # connect_timeout bounds a replica that does not answer; the router then reads from the primary (logged,
 # counted) and does not ask again for REPLICA_CHECK_INTERVAL_S.
 REPLICA_MAX_LAG_S = env.float("REPLICA_MAX_LAG_S", default=5.0)
@@ -154,7 +154,7 @@ if _replica_url := env.str("DATABASE_REPLICA_URL", default=""):
     }
     DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("REPLICA_CONNECT_TIMEOUT_S",
                                                                                          default=2))
-DATABASE_ROUTERS = ["service_center.core.replica.ReplicaRouter"]
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CHANNEL_PREFIX = env.str("CHANNEL_PREFIX", default="sc-asgi")
@@ -166,7 +166,7 @@ if _XDIST_WORKER is not None:
     REDIS_URL = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{int(_XDIST_WORKER.group(1)) % 15 + 1}"))
     CHANNEL_PREFIX = f"{CHANNEL_PREFIX}-{_XDIST_WORKER.group(0)}"
 
-# Several channel-layer hosts (sharded) or a Sentinel-managed master: service_center/core/redis_config.py.
+# Several channel-layer hosts (sharded) or a Sentinel-managed master: core/redis_config.py.
 REDIS_SENTINELS = redis_config.parse_sentinels(env.str("REDIS_SENTINELS", default=""))
 REDIS_SENTINEL_MASTER = env.str("REDIS_SENTINEL_MASTER", default="mymaster")
 CHANNEL_REDIS_URLS = env.list("CHANNEL_REDIS_URLS", default=[])
@@ -247,7 +247,7 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media" / "public"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
-# PII encryption (service_center.core.crypto). The first key encrypts; every key decrypts.
+# PII encryption (core.crypto). The first key encrypts; every key decrypts.
 # Format: "key_id:base64-of-32-bytes,older_id:base64...". The default is for development only.
 PII_ENCRYPTION_KEYS = env.list(
     "PII_ENCRYPTION_KEYS", default=["dev1:ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE="]
@@ -262,7 +262,7 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_IPS = [str(ipaddress.ip_network(value, strict=False))
                        for value in env.list("METRICS_ALLOWED_IPS", default=[])]
 
-# The input guard (service_center/core/input_guard.py): JSON bodies above this size are a 413, deeper
+# The input guard (core/input_guard.py): JSON bodies above this size are a 413, deeper
 # nesting a 400, both judged before parsing. Our largest documents (orders with items) nest 4 deep.
 JSON_BODY_MAX_BYTES = env.int("JSON_BODY_MAX_BYTES", default=1024 * 1024)
 JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
@@ -273,18 +273,18 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "service_center.core.api.DefaultCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.DefaultCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # drf-spectacular's, plus the error responses every operation shares (core/schema.py).
-    "DEFAULT_SCHEMA_CLASS": "service_center.core.schema.ContractAutoSchema",
-    "EXCEPTION_HANDLER": "service_center.core.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.ContractAutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     # Form and multipart bodies refused by the input guard's rule, with the field named (core/input_guard.py).
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "service_center.core.parsing.CheckedContentNegotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.parsing.CheckedContentNegotiation",
     # These classes read the rates per request, so settings overrides apply without a restart.
     "DEFAULT_THROTTLE_CLASSES": [
-        "service_center.core.throttling.AnonRateThrottle",
-        "service_center.core.throttling.UserRateThrottle",
+        "core.throttling.AnonRateThrottle",
+        "core.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/min"),
@@ -305,8 +305,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "tickets.api.desk_only_fields_optional",
-                             "service_center.core.schema.refuse_control_characters",
-                             "service_center.core.schema.describe_errors"],
+                             "core.schema.refuse_control_characters",
+                             "core.schema.describe_errors"],
     # Group operations by resource ("customers", "me") rather than by the version segment.
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
 }
@@ -321,14 +321,14 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
 # One beat whatever the number of beat processes: the scheduler leads only while it holds a PostgreSQL
 # advisory lock; the others stand by and take over when the leader's connection goes (core/beat.py).
-CELERY_BEAT_SCHEDULER = "service_center.core.beat:LeaderDatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "core.beat:LeaderDatabaseScheduler"
 
 # Named queues, so each can have workers sized on its own and a long export never holds up a presence
 # sweep or an escalation. Every task has a route (tests/core/test_task_routes.py fails otherwise); a task
 # without one would wait in Celery's default queue, which no worker here consumes.
 TASK_QUEUES: dict[str, list[str]] = {
     "realtime": [  # seconds matter: presence, chat assignment, and the outbox relay every other task waits on
-        "profiles.tasks.mark_stale_agents_away", "service_center.core.tasks.sweep_outbox", "chat.tasks.assign_waiting",
+        "profiles.tasks.mark_stale_agents_away", "core.tasks.sweep_outbox", "chat.tasks.assign_waiting",
     ],
     "intake": [  # customers' messages coming in, and their media
         "tickets.tasks.poll_mailboxes", "tickets.tasks.fetch_wechat_media", "tickets.tasks.fetch_call_recording",
@@ -337,10 +337,10 @@ TASK_QUEUES: dict[str, list[str]] = {
     "notify": [  # messages going out: e-mail, channel replies, webhooks, notices
         "tickets.tasks.send_email", "tickets.tasks.send_outbound", "tickets.tasks.send_due_outbound",
         "tickets.tasks.deliver_notifications",
-        "service_center.core.tasks.deliver_webhook", "service_center.core.tasks.sweep_webhooks",
-        "service_center.core.tasks.send_email", "service_center.core.tasks.send_sms",
+        "core.tasks.deliver_webhook", "core.tasks.sweep_webhooks",
+        "core.tasks.send_email", "core.tasks.send_sms",
         "aftersales.tasks.notify_customer", "knowledge.tasks.email_review_needed",
-        "reports.tasks.send_scheduled_reports", "service_center.core.tasks.email_quarantine_alert",
+        "reports.tasks.send_scheduled_reports", "core.tasks.email_quarantine_alert",
     ],
     "sla": [  # timers and the steps they take: SLA, deadlines, escalation, refunds, complaint sync
         "tickets.tasks.sweep_sla", "tickets.tasks.escalate_ticket", "aftersales.tasks.sweep_deadlines",
@@ -351,7 +351,7 @@ TASK_QUEUES: dict[str, list[str]] = {
     "bulk": [  # long batch work: exports, rollups, segments, nightly jobs, backups
         "reports.tasks.run_export", "reports.tasks.rollup_yesterday", "aftersales.tasks.segment_customers",
         "profiles.tasks.apply_tag_rules", "knowledge.tasks.draft_faqs_nightly",
-        "service_center.core.tasks.daily_backup", "tickets.tasks.run_bulk_job",
+        "core.tasks.daily_backup", "tickets.tasks.run_bulk_job",
     ],
 }
 CELERY_TASK_ROUTES = {task: {"queue": queue} for queue, tasks in TASK_QUEUES.items() for task in tasks}
@@ -362,7 +362,7 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Service Center <service@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Nightly `pg_dump` backups (service_center/core/backups.py) and how long they are kept.
+# Nightly `pg_dump` backups (core/backups.py) and how long they are kept.
 BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")
 BACKUP_RETENTION_DAYS = env.int("BACKUP_RETENTION_DAYS", default=90)
 
@@ -385,8 +385,8 @@ PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="aftersales.payments.FakeGa
 # Shared secret of the logistics provider's webhook (HMAC-SHA256 of the body); empty refuses every call.
 LOGISTICS_WEBHOOK_SECRET = env.str("LOGISTICS_WEBHOOK_SECRET", default="")
 # Dotted path of the SMS sender for after-sales notices (an aftersales.notifications.SmsSender).
-SMS_BACKEND = env.str("SMS_BACKEND", default="service_center.core.sms.FakeSms")
-# For SMS_BACKEND=service_center.core.sms.HttpSms: the provider's send endpoint, key and signature name.
+SMS_BACKEND = env.str("SMS_BACKEND", default="core.sms.FakeSms")
+# For SMS_BACKEND=core.sms.HttpSms: the provider's send endpoint, key and signature name.
 SMS_API_URL = env.str("SMS_API_URL", default="")
 SMS_API_KEY = env.str("SMS_API_KEY", default="")
 SMS_SIGN_NAME = env.str("SMS_SIGN_NAME", default="服务中心")
@@ -429,7 +429,7 @@ EMAIL_INBOUND_MAX_BYTES = env.int("EMAIL_INBOUND_MAX_BYTES", default=40 * 1024 *
 EMAIL_INBOUND_PER_SENDER_PER_HOUR = env.int("EMAIL_INBOUND_PER_SENDER_PER_HOUR", default=20)
 EMAIL_IMAP_TIMEOUT_SECONDS = env.int("EMAIL_IMAP_TIMEOUT_SECONDS", default=30)
 EMAIL_IMAP_BATCH = env.int("EMAIL_IMAP_BATCH", default=200)
-# Quarantine alert (service_center/core/quarantine_alerts.py): supervisors are mailed once per window
+# Quarantine alert (core/quarantine_alerts.py): supervisors are mailed once per window
 # when at least this many new messages of any channel were quarantined within it.
 QUARANTINE_ALERT_THRESHOLD = env.int("QUARANTINE_ALERT_THRESHOLD", default=10)
 QUARANTINE_ALERT_WINDOW_SECONDS = env.int("QUARANTINE_ALERT_WINDOW_SECONDS", default=3600)
@@ -440,7 +440,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "TicketStatusEnum": "tickets.models.Status",
     "TicketMessageKindEnum": "tickets.models.TicketMessage.Kind",
 }
-# Outgoing webhooks (service_center/core/webhooks.py): HTTP timeout, attempts before "failed",
+# Outgoing webhooks (core/webhooks.py): HTTP timeout, attempts before "failed",
 # and the exponential backoff between attempts (base doubling per attempt, capped).
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
@@ -487,7 +487,7 @@ LOGGING = {
     "loggers": {"flufl.bounce": {"level": "CRITICAL"}},
 }
 
-# --- Outbox (service_center/core/queueing.py): how background work is retried ---
+# --- Outbox (core/queueing.py): how background work is retried ---
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
@@ -497,7 +497,7 @@ OUTBOX_RUN_LEASE_SECONDS = env.int("OUTBOX_RUN_LEASE_SECONDS", default=2 * 3600)
 OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=500)
 OUTBOX_KEEP_DONE_DAYS = env.int("OUTBOX_KEEP_DONE_DAYS", default=7)
 
-# Garbage collector of the web and worker processes (service_center/core/gc_tuning.py): start-up objects are
+# Garbage collector of the web and worker processes (core/gc_tuning.py): start-up objects are
 # frozen, and a young collection runs every 50,000 net allocations instead of Python's 700; the older
 # generations keep their ratios. "GC_THRESHOLDS=700,10,10" restores Python's defaults.
 GC_THRESHOLDS = tuple(int(part) for part in env.list("GC_THRESHOLDS", default=["50000", "20", "20"]))

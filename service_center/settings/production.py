@@ -6,7 +6,7 @@ forgot to set them fails at start-up instead of encrypting customer data with a 
 
 from django.core.exceptions import ImproperlyConfigured
 
-from service_center.core.crypto import DEV_BLIND_INDEX_KEY, DEV_ENCRYPTION_KEY_MATERIAL, parse_key_ring
+from core.crypto import DEV_BLIND_INDEX_KEY, DEV_ENCRYPTION_KEY_MATERIAL, parse_key_ring
 
 from .base import *  # noqa: F403
 from .base import PII_BLIND_INDEX_KEY, PII_ENCRYPTION_KEYS, SECRET_KEY, env

@@ -138,7 +138,7 @@
     };
   }
 
-  // The same units and rounding as service_center/core/durations.py, from the page's own translations.
+  // The same units and rounding as core/durations.py, from the page's own translations.
   function fill(pattern, values) {
     return pattern.replace(/%\((\w+)\)[ds]/g, function (_, name) { return values[name]; });
   }

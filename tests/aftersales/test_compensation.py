@@ -6,8 +6,8 @@ import pytest
 
 from aftersales.models import AdvanceCompensation, CompensationRule, Refund, Status
 from aftersales.services import compensation, requests
-from service_center.core.api import ApplicationError
-from service_center.core.workflow import TransitionNotAllowed
+from core.api import ApplicationError
+from core.workflow import TransitionNotAllowed
 from tests.aftersales.factories import apply, make_order, photo
 
 pytestmark = pytest.mark.django_db

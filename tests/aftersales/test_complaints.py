@@ -12,9 +12,9 @@ from aftersales import actions, complaint_priority, ticket_hooks
 from aftersales.models import AfterSalesRequest, Evaluation, RequestEvent, Status
 from aftersales.services import complaints, requests
 from aftersales.workflow import WORKFLOW, Actor
+from core import events
+from core.workflow import TransitionNotAllowed
 from profiles.models import User
-from service_center.core import events
-from service_center.core.workflow import TransitionNotAllowed
 from tests.aftersales.factories import apply, make_order
 from tests.clients import logged_in
 from tests.pages.conftest import page_text

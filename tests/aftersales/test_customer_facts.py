@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from aftersales.models import AfterSalesRequest, Status
 from aftersales.services import logistics
+from core import customer_context
 from profiles.models import User
-from service_center.core import customer_context
 from tests.aftersales.factories import apply, make_order
 
 pytestmark = pytest.mark.django_db

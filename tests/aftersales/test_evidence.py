@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from aftersales.services import evidence
-from service_center.core.api import ApplicationError
+from core.api import ApplicationError
 from tests.aftersales.factories import photo
 
 

@@ -7,7 +7,7 @@ import pytest
 from aftersales.models import AfterSalesRequest, Refund, Status
 from aftersales.services import requests
 from aftersales.workflow import WORKFLOW, Actor
-from service_center.core.workflow import TransitionNotAllowed
+from core.workflow import TransitionNotAllowed
 from tests.aftersales.factories import apply, make_order, photo
 
 pytestmark = pytest.mark.django_db

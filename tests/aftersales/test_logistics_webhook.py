@@ -10,8 +10,8 @@ from django.test import Client
 
 from aftersales.models import Shipment, Status, TrackingEvent
 from aftersales.services import logistics, requests
-from service_center.core import quarantine
-from service_center.core.models import QuarantinedMessage
+from core import quarantine
+from core.models import QuarantinedMessage
 from tests.aftersales.factories import apply, make_order
 from tests.api.helpers import assert_error
 

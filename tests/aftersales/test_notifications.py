@@ -9,7 +9,7 @@ from django.test import Client
 from aftersales import notifications
 from aftersales.models import Notification
 from aftersales.services import requests
-from service_center.core.sms import FakeSms, sms
+from core.sms import FakeSms, sms
 from tests.aftersales.factories import apply, make_order
 
 pytestmark = pytest.mark.django_db

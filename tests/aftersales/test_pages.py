@@ -236,7 +236,7 @@ def test_customer_rates_a_closed_request_once(scene: dict[str, Any], make_user: 
 
 def test_out_of_range_scores_are_refused(scene: dict[str, Any]) -> None:
     from aftersales.models import Evaluation
-    from service_center.core.api import ApplicationError
+    from core.api import ApplicationError
 
     request = requests.request_approve(request=scene["request"], user=scene["staff"])
     with pytest.raises(ApplicationError):  # not closed yet

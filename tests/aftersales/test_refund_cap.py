@@ -9,7 +9,7 @@ from aftersales import refund_cap
 from aftersales.models import AfterSalesRequest, Order, Refund, Status
 from aftersales.services import compensation, orders, refunds, requests
 from aftersales.services.requests import NotEligible
-from service_center.core.api import ApplicationError
+from core.api import ApplicationError
 from tests.aftersales.factories import apply, make_order
 from tests.api.helpers import assert_error, post_json
 from tests.clients import logged_in

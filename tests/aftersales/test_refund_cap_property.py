@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from aftersales import payments
 from aftersales.models import AfterSalesRequest, Order, OrderItem, Refund, Status
 from aftersales.services import orders, refunds, requests
-from service_center.core.api import ApplicationError
+from core.api import ApplicationError
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from aftersales.models import RepairSlot, Status
 from aftersales.services import repairs, requests
-from service_center.core.api import ApplicationError
+from core.api import ApplicationError
 from tests.aftersales.factories import apply, make_order
 from tests.clients import logged_in
 

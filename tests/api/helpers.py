@@ -5,7 +5,7 @@ from typing import Any
 
 from django.test import Client
 
-from service_center.core.errors import ERROR_CODES
+from core.errors import ERROR_CODES
 
 API_ROLES = ["anonymous", "customer", "agent", "supervisor", "qa", "merchant_staff", "admin", "integrator"]
 CUSTOMERS_URL = "/api/v1/customers/"
@@ -28,7 +28,7 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     error = body["error"]
     assert set(error) == {"code", "message", "fields"}
     assert error["code"] == code
-    assert code in ERROR_CODES, f"{code} is not in the error registry (service_center/core/errors.py)"
+    assert code in ERROR_CODES, f"{code} is not in the error registry (core/errors.py)"
     assert isinstance(error["message"], str) and error["message"]
     return dict(error)
 

@@ -10,8 +10,8 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
-from service_center.core.permissions import MethodPermission
-from service_center.core.serializers import PiiField
+from core.permissions import MethodPermission
+from core.serializers import PiiField
 
 pytestmark = pytest.mark.django_db
 

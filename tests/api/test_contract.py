@@ -32,9 +32,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from core.errors import ERROR_CODES
+from core.input_rules import CONTROL_IN_NAME
 from profiles.roles import Role
-from service_center.core.errors import ERROR_CODES
-from service_center.core.input_rules import CONTROL_IN_NAME
 from tests.factories import UserFactory
 from tests.test_permission_matrix import ROLES
 
@@ -46,12 +46,12 @@ schemathesis.serializer.alias("message/rfc822", "text/plain")
 
 @schemathesis.check
 def error_code_registered(ctx: Any, response: Any, case: Any) -> bool | None:
-    """Every error body carries a code of the registry (service_center/core/errors.py)."""
+    """Every error body carries a code of the registry (core/errors.py)."""
     if response.status_code < 400 or "json" not in (response.headers.get("content-type") or [""])[0]:
         return None
     code = response.json().get("error", {}).get("code")
     if code not in ERROR_CODES:
-        raise AssertionError(f"error code {code!r} is not in the registry (service_center/core/errors.py)")
+        raise AssertionError(f"error code {code!r} is not in the registry (core/errors.py)")
     return None
 
 

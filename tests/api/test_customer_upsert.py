@@ -6,9 +6,9 @@ import pytest
 from django.db import IntegrityError
 from django.test import Client
 
+from core import events
 from profiles import services
 from profiles.models import CustomerProfile, User
-from service_center.core import events
 from tests.api.helpers import API_ROLES, CUSTOMERS_URL, assert_error, customer_url, post_json, upsert_body
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.test import Client
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
 
+from core.api import ApplicationError, exception_handler
 from profiles.models import CustomerProfile
-from service_center.core.api import ApplicationError, exception_handler
 from tests.api.helpers import CUSTOMERS_URL, assert_error, customer_url, post_json, upsert_body
 
 pytestmark = pytest.mark.django_db

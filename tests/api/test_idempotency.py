@@ -9,8 +9,8 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from core.models import IdempotencyRecord
 from profiles.models import CustomerProfile
-from service_center.core.models import IdempotencyRecord
 from tests.api.helpers import CUSTOMERS_URL, assert_error, post_json, upsert_body
 from tests.factories import UserFactory
 

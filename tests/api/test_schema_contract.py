@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-from service_center.core.schema import NAME_PATTERN, NONBLANK_TEXT_PATTERN, TEXT_PATTERN
+from core.schema import NAME_PATTERN, NONBLANK_TEXT_PATTERN, TEXT_PATTERN
 from tests.api.helpers import assert_error
 
 pytestmark = pytest.mark.django_db

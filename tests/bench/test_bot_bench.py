@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from rank_bm25 import BM25Okapi
 
+from core.segmentation import segment
 from knowledge import bot_model, evaluation, intents
 from knowledge.demo_data import ARTICLES, SYNONYMS
 from knowledge.ranking import Document, Ranker
-from service_center.core.segmentation import segment
 from tests.bench.timing import percentiles
 
 pytestmark = pytest.mark.bench

@@ -36,9 +36,9 @@ from websockets.exceptions import WebSocketException
 from websockets.typing import Origin
 
 from chat.models import ChatMessage
+from core.database import database_url
 from profiles.models import User
 from profiles.roles import Role
-from service_center.core.database import database_url
 from tests.chat.factories import chat_with_agent
 from tests.factories import AgentProfileFactory, CustomerProfileFactory
 from tests.realtime.conftest import Login

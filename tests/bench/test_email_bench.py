@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from service_center.core.segmentation import index_text
+from core.segmentation import index_text
 from tests.bench.timing import percentiles
 from tests.tickets.corpus import CORPUS, corpus_files
 from tests.tickets.mails import MAILBOX, raw

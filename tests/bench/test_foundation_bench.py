@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from core import crypto
 from profiles.models import CustomerProfile, User
-from service_center.core import crypto
 from tests.bench.timing import percentiles, timed
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db]

@@ -9,7 +9,7 @@ import pytest
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 
-from service_center.core.input_guard import InputGuardMiddleware
+from core.input_guard import InputGuardMiddleware
 from tests.bench.timing import percentiles
 
 pytestmark = pytest.mark.bench

@@ -15,9 +15,9 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from core import queueing
+from core.models import OutboxMessage
 from service_center.celery import app as celery_app
-from service_center.core import queueing
-from service_center.core.models import OutboxMessage
 from tests.broker import broker_down
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
@@ -25,7 +25,7 @@ TASK = "tickets.tasks.send_email"
 
 
 def test_outbox_enqueue_relay_and_sweep(report: Any, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.ERROR, logger="service_center.core.queueing")  # one "not sent" line per message
+    caplog.set_level(logging.ERROR, logger="core.queueing")  # one "not sent" line per message
     count = int(os.environ.get("BENCH_SCALE", "2000"))
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False

@@ -1,7 +1,7 @@
 """The first knowledge search after a start against the second (issue 18: 2.9 s, then milliseconds).
 
 Each figure comes from a fresh Python process, as after a boot: Django set up, then, as the web server
-and the workers do (service_center.core.segmentation.warm_up), the segmentation loaded, or not. The
+and the workers do (core.segmentation.warm_up), the segmentation loaded, or not. The
 query is parsed the way every search parses it (segmentation, synonyms left out: no database here).
 Prints one JSON line.
 """
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.bench
 PROBE = """
 import json, time, django
 django.setup()
-from service_center.core import segmentation
+from core import segmentation
 warm = {warm}
 started = time.perf_counter()
 if warm:

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from service_center.core.business_hours import Calendar, add_business_time
+from core.business_hours import Calendar, add_business_time
 from tests.bench.timing import percentiles, timed
 from tickets import sla
 from tickets.models import SlaPolicy, Ticket

@@ -9,10 +9,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from core import quarantine
+from core.models import QuarantinedMessage
 from profiles.models import User
 from profiles.roles import Role
-from service_center.core import quarantine
-from service_center.core.models import QuarantinedMessage
 from tests.api.helpers import assert_error, post_json
 from tests.channels.conftest import Provider
 from tests.clients import logged_in

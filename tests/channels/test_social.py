@@ -9,10 +9,10 @@ import pytest
 from django.test import Client
 from django.test.utils import override_settings
 
+from core import quarantine, webhooks
+from core.models import QuarantinedMessage
+from core.sms import FakeSms, sms
 from profiles.models import ChannelIdentity, User
-from service_center.core import quarantine, webhooks
-from service_center.core.models import QuarantinedMessage
-from service_center.core.sms import FakeSms, sms
 from tests.api.helpers import assert_error
 from tests.channels.conftest import Provider, json_body
 from tests.factories import CustomerProfileFactory
@@ -132,7 +132,7 @@ def test_an_sms_source_needs_the_senders_phone(deliver: Callable[..., Any], sms_
 
 
 def test_the_http_sms_adapter_posts_to_the_provider(provider: Provider) -> None:
-    from service_center.core.sms import HttpSms
+    from core.sms import HttpSms
 
     provider.routes["/sms/send"] = {"id": "sms-9"}
     with override_settings(SMS_API_URL=f"{provider.url}/sms/send", SMS_API_KEY="k3y"):

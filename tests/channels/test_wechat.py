@@ -11,10 +11,10 @@ import pytest
 from django.test import Client
 from PIL import Image
 
+from core import quarantine
+from core.http import ProviderError
+from core.models import OutboxMessage, QuarantinedMessage
 from profiles.models import ChannelIdentity, User
-from service_center.core import quarantine
-from service_center.core.http import ProviderError
-from service_center.core.models import OutboxMessage, QuarantinedMessage
 from tests.channels.conftest import Provider, json_body
 from tests.clients import logged_in
 from tickets import services, wechat

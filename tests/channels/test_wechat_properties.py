@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service_center.core.models import QuarantinedMessage
-from service_center.core.quarantine import Quarantined
+from core.models import QuarantinedMessage
+from core.quarantine import Quarantined
 from tickets import channel_intake, wechat
 from tickets.errors import ChannelRefused
 from tickets.models import TicketMessage, WeChatAccount, WeChatEvent

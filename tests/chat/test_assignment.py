@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from chat import selectors, services
 from chat.models import ChatTeamSettings, Conversation
+from core.models import OutboxMessage
 from profiles import presence
 from profiles.models import AgentProfile, Skill, Team, User
-from service_center.core.models import OutboxMessage
 from tests.chat.factories import start_chat
 from tests.factories import AgentProfileFactory, SkillFactory, TeamFactory
 from tickets.models import RoutingRule

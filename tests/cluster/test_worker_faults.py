@@ -22,11 +22,11 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from core import queueing
+from core.database import database_url, libpq_conninfo
+from core.models import OutboxMessage
+from core.queueing import enqueue
 from service_center.celery import app as celery_app
-from service_center.core import queueing
-from service_center.core.database import database_url, libpq_conninfo
-from service_center.core.models import OutboxMessage
-from service_center.core.queueing import enqueue
 from tests.redis_server import RedisServer
 from tickets import services as ticket_services
 from tickets.models import Escalation, Ticket

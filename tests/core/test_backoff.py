@@ -6,8 +6,8 @@ import pytest
 from django.db.models import Q
 from django.utils import timezone
 
-from service_center.core.backoff import exponential_backoff, lease
-from service_center.core.models import WebhookDelivery, WebhookEndpoint
+from core.backoff import exponential_backoff, lease
+from core.models import WebhookDelivery, WebhookEndpoint
 
 
 def test_backoff_doubles_from_the_base_up_to_the_cap() -> None:

@@ -16,11 +16,11 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from core import backups
+from core.database import database_url, libpq_conninfo
+from core.models import BackupRun
+from core.tasks import daily_backup
 from reports.metrics import ServiceCollector
-from service_center.core import backups
-from service_center.core.database import database_url, libpq_conninfo
-from service_center.core.models import BackupRun
-from service_center.core.tasks import daily_backup
 from tests.factories import AgentProfileFactory, CustomerProfileFactory
 from tests.migration_replay import replay_schedule
 
@@ -107,12 +107,12 @@ def test_the_backup_runs_every_night() -> None:
     assert applied in MigrationRecorder(connection).applied_migrations()
     # A transactional test's flush truncates data rows under --reuse-db, so replay the migration with
     # the models as they were then, exactly as `migrate` runs it (twice: it must not duplicate).
-    module = "service_center.core.migrations.0004_nightly_backup_schedule"
+    module = "core.migrations.0004_nightly_backup_schedule"
     historical_apps = MigrationExecutor(connection).loader.project_state(applied).apps
     replay_schedule(module, historical_apps, reverse=True)
     replay_schedule(module, historical_apps)
     replay_schedule(module, historical_apps)
-    task = PeriodicTask.objects.get(task="service_center.core.tasks.daily_backup")
+    task = PeriodicTask.objects.get(task="core.tasks.daily_backup")
     assert task.enabled and task.crontab is not None
     assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == ("3", "30", "Asia/Shanghai")
 

@@ -1,5 +1,5 @@
 """Two real `celery beat` processes on one database: exactly one sends the schedule, and when it dies the other
-takes over (service_center/core/beat.py)."""
+takes over (core/beat.py)."""
 
 import os
 import signal
@@ -14,8 +14,8 @@ import redis
 from django.conf import settings
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from service_center.core.beat import STANDBY_INTERVAL
-from service_center.core.database import database_url
+from core.beat import STANDBY_INTERVAL
+from core.database import database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.server_kind]
 

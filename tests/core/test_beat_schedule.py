@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps as installed
 from django_celery_beat.models import PeriodicTask, PeriodicTasks
 
-from service_center.core.beat_schedule import DailyAt, Every, schedule, unschedule
+from core.beat_schedule import DailyAt, Every, schedule, unschedule
 from tests.migration_replay import replay_schedule
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +21,9 @@ EXPECTED = {
     "profiles.tasks.apply_tag_rules": DailyAt(3, 0),
     "reports.tasks.rollup_yesterday": DailyAt(1, 30),
     "reports.tasks.send_scheduled_reports": Every(300),
-    "service_center.core.tasks.sweep_webhooks": Every(60),
-    "service_center.core.tasks.daily_backup": DailyAt(3, 30),
-    "service_center.core.tasks.sweep_outbox": Every(30),
+    "core.tasks.sweep_webhooks": Every(60),
+    "core.tasks.daily_backup": DailyAt(3, 30),
+    "core.tasks.sweep_outbox": Every(30),
     "tickets.tasks.sweep_sla": Every(60),
     "tickets.tasks.poll_mailboxes": Every(60),
     "tickets.tasks.send_due_outbound": Every(60),
@@ -45,9 +45,9 @@ SCHEDULE_MIGRATIONS = [
     "aftersales.migrations.0002_beat_schedule", "aftersales.migrations.0011_nightly_segments",
     "knowledge.migrations.0002_beat_schedules", "profiles.migrations.0003_presence_schedule",
     "profiles.migrations.0007_customer_360", "reports.migrations.0002_rollup_schedule",
-    "reports.migrations.0004_report_mail_schedule", "service_center.core.migrations.0003_webhook_sweep_schedule",
-    "service_center.core.migrations.0004_nightly_backup_schedule",
-    "service_center.core.migrations.0007_outbox_sweep_schedule", "tickets.migrations.0002_sla_sweep_schedule",
+    "reports.migrations.0004_report_mail_schedule", "core.migrations.0003_webhook_sweep_schedule",
+    "core.migrations.0004_nightly_backup_schedule",
+    "core.migrations.0007_outbox_sweep_schedule", "tickets.migrations.0002_sla_sweep_schedule",
     "tickets.migrations.0003_email_channel", "tickets.migrations.0005_outbound_schedule",
     "tickets.migrations.0008_email_send_schedule", "tickets.migrations.0010_one_outbound_sweep",
 ]

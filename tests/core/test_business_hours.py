@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from service_center.core.business_hours import (
+from core.business_hours import (
     Calendar,
     add_business_minutes,
     business_minutes_between,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from service_center.core.caching import is_public
+from core.caching import is_public
 from tests.test_permission_matrix import ROLES, ROUTES, World, world  # noqa: F401 (the world fixture)
 
 pytestmark = pytest.mark.django_db

@@ -1,11 +1,11 @@
-"""service_center.core.consumers.DirectDispatch: handlers run without Channels' database-thread hop."""
+"""core.consumers.DirectDispatch: handlers run without Channels' database-thread hop."""
 
 from typing import Any
 
 import channels.consumer
 import pytest
 
-from service_center.core.consumers import DirectDispatch
+from core.consumers import DirectDispatch
 
 pytestmark = pytest.mark.asyncio
 

@@ -4,9 +4,9 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
+from core import crypto
 from profiles import services
 from profiles.models import CustomerProfile, User
-from service_center.core import crypto
 from tests.core.pii import PII_TABLES, ciphertext_pattern, new_key, raw_column, raw_rows
 from tests.factories import UserFactory
 

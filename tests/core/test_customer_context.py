@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from service_center.core import customer_context
-from service_center.core.customer_context import CustomerFacts, OrderFact, RequestFact
+from core import customer_context
+from core.customer_context import CustomerFacts, OrderFact, RequestFact
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.get_fixed_timezone(480))
 

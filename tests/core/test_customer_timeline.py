@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from service_center.core.customer_timeline import Cursor, newest
-from service_center.core.models import IdempotencyRecord
+from core.customer_timeline import Cursor, newest
+from core.models import IdempotencyRecord
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The one translation of the configured database into libpq settings and a URL (service_center.core.database)."""
+"""The one translation of the configured database into libpq settings and a URL (core.database)."""
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from psycopg.conninfo import conninfo_to_dict
 
-from service_center.core.database import client_command_args, database_from_url, database_url, libpq_params
+from core.database import client_command_args, database_from_url, database_url, libpq_params
 
 
 def test_a_tcp_host_with_port_and_credentials() -> None:

@@ -8,7 +8,7 @@ import pytest
 from rest_framework import serializers
 
 from aftersales.api import OrderSerializer
-from service_center.core.serializers import DateTimeField
+from core.serializers import DateTimeField
 
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 

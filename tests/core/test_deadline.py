@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from service_center.core.deadline import DeadlineExceeded, call_with_deadline
+from core.deadline import DeadlineExceeded, call_with_deadline
 
 # Catastrophic backtracking: one C-level `re` call that runs for minutes, unless interrupted.
 _BACKTRACKING = re.compile(r"(a+)+$")

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import translation
 
-from service_center.core.durations import humanize_duration
+from core.durations import humanize_duration
 
 
 @pytest.mark.parametrize(("seconds", "english", "chinese"), [

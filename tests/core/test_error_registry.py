@@ -17,8 +17,8 @@ from django.conf import settings
 from django.test import Client
 from rest_framework import status as http_status
 
-from service_center.core.api import ApplicationError, error_body
-from service_center.core.errors import ERROR_CODES, code_for, markdown_table
+from core.api import ApplicationError, error_body
+from core.errors import ERROR_CODES, code_for, markdown_table
 
 ROOT = Path(settings.BASE_DIR)
 APPS = ("aftersales", "chat", "knowledge", "profiles", "reports", "tickets", "service_center")
@@ -106,7 +106,7 @@ def test_the_scan_finds_the_codes_it_is_meant_to_find() -> None:
 
 def test_every_written_code_is_registered_with_its_status() -> None:
     unknown = sorted(f"{where}: {code}" for where, code, _status in written_codes() if code not in ERROR_CODES)
-    assert not unknown, "codes not in service_center/core/errors.py:\n" + "\n".join(unknown)
+    assert not unknown, "codes not in core/errors.py:\n" + "\n".join(unknown)
     wrong = sorted(f"{where}: {code} with {status}, registry says {ERROR_CODES[code].status}"
                    for where, code, status in written_codes()
                    if status is not None and status != ERROR_CODES[code].status)

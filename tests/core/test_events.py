@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from core import events
 from profiles.models import Team
-from service_center.core import events
 
 EVENT = "test.happened"
 
@@ -74,7 +74,7 @@ def test_failing_handler_is_logged_and_others_still_run(
     events.subscribe(EVENT, broken)
     events.subscribe(EVENT, subscribed_after_the_broken_one)
     try:
-        with caplog.at_level(logging.ERROR, logger="service_center.core.events"), \
+        with caplog.at_level(logging.ERROR, logger="core.events"), \
                 django_capture_on_commit_callbacks(execute=True):
             events.publish(EVENT, n=1)
     finally:

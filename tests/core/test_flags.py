@@ -8,8 +8,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from waffle.models import Flag
 
+from core.flags import canary_bucket, flag_active
 from profiles.models import User
-from service_center.core.flags import canary_bucket, flag_active
 
 pytestmark = pytest.mark.django_db
 

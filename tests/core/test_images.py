@@ -5,7 +5,7 @@ import io
 import pytest
 from PIL import Image
 
-from service_center.core.images import ImageRefused, reencode_image
+from core.images import ImageRefused, reencode_image
 
 
 def encoded(fmt: str = "JPEG", mode: str = "RGB", size: tuple[int, int] = (400, 200), orientation: int = 0) -> bytes:

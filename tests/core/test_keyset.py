@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from service_center.core.keyset import Keyset
-from service_center.core.models import OutboxMessage
+from core.keyset import Keyset
+from core.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 KEYSET = Keyset(("available_at", "id"))

@@ -6,8 +6,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.template import Context, Template
 from django.test import RequestFactory
 
+from core import masking
 from profiles.models import User
-from service_center.core import masking
 
 TEMPLATE = Template(
     '{% load pii %}{% pii phone "phone" owner_id=owner %}|{% pii email "email" owner_id=owner %}|'

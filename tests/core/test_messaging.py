@@ -5,9 +5,9 @@ from typing import Any
 import pytest
 from django.core import mail
 
-from service_center.core import messaging
-from service_center.core.models import OutboxMessage
-from service_center.core.sms import FakeSms, sms
+from core import messaging
+from core.models import OutboxMessage
+from core.sms import FakeSms, sms
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def test_an_email_is_an_outbox_row_per_recipient_that_holds_no_address(make_user
     messaging.send_email(recipient_ids=[first.pk, second.pk, first.pk], subject="主题", body="正文")
     rows = list(OutboxMessage.objects.order_by("pk"))
     assert [(row.task_name, row.kwargs["recipient_id"]) for row in rows] == [
-        ("service_center.core.tasks.send_email", first.pk), ("service_center.core.tasks.send_email", second.pk)]
+        ("core.tasks.send_email", first.pk), ("core.tasks.send_email", second.pk)]
     assert all("example.com" not in str(row.kwargs) for row in rows)
     assert mail.outbox == []  # nothing leaves before the commit
 

@@ -6,7 +6,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from service_center.core.money import fen_to_yuan, format_fen, yuan_text, yuan_to_fen
+from core.money import fen_to_yuan, format_fen, yuan_text, yuan_to_fen
 
 
 @pytest.mark.parametrize(("fen", "shown"), [

@@ -7,9 +7,9 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
+from core import quarantine
+from core.models import OutboxMessage, QuarantinedMessage
 from profiles.models import User
-from service_center.core import quarantine
-from service_center.core.models import OutboxMessage, QuarantinedMessage
 from tests.pages.test_service_metrics import metric, scrape
 
 pytestmark = pytest.mark.django_db

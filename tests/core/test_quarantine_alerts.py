@@ -9,9 +9,9 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 
+from core import quarantine, quarantine_alerts
+from core.models import OutboxMessage, QuarantinedMessage
 from profiles.models import User
-from service_center.core import quarantine, quarantine_alerts
-from service_center.core.models import OutboxMessage, QuarantinedMessage
 
 pytestmark = pytest.mark.django_db
 TASK = quarantine_alerts.ALERT_TASK

@@ -16,11 +16,11 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
+from core import queueing
+from core.models import OutboxMessage
+from core.outbox_header import OUTBOX_HEADER, outbox_message_id
+from core.queueing import UnknownTask, enqueue
 from service_center.celery import app as celery_app
-from service_center.core import queueing
-from service_center.core.models import OutboxMessage
-from service_center.core.outbox_header import OUTBOX_HEADER, outbox_message_id
-from service_center.core.queueing import UnknownTask, enqueue
 from tests.broker import broker_down
 from tests.pages.test_service_metrics import metric, scrape
 
@@ -236,7 +236,7 @@ def test_every_enqueue_call_names_a_registered_task_with_arguments_it_takes() ->
 def test_no_code_starts_a_task_any_other_way() -> None:
     others = [where for where, call in _calls()
               if _name(call) in {"delay", "apply_async", "send_task"} and not where.startswith(
-                  "service_center/core/queueing.py")]
+                  "core/queueing.py")]
     assert others == []
 
 

@@ -1,4 +1,4 @@
-"""The read-replica router (service_center/core/replica.py): marked reads go to a healthy replica; writes,
+"""The read-replica router (core/replica.py): marked reads go to a healthy replica; writes,
 transactions, a lagging or unreachable replica, and a user who has just written stay on the primary."""
 
 import logging
@@ -11,9 +11,9 @@ from django.db import connections, transaction
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory, override_settings
 
+from core import replica
+from core.replica import PRIMARY, REPLICA, ReplicaHealth, ReplicaReadsMiddleware, ReplicaRouter
 from profiles.models import User
-from service_center.core import replica
-from service_center.core.replica import PRIMARY, REPLICA, ReplicaHealth, ReplicaReadsMiddleware, ReplicaRouter
 
 
 class FakeReplica:

@@ -5,9 +5,9 @@ import pytest
 from django.core.checks import run_checks
 from django.core.management import CommandError, call_command
 
+from core import crypto
 from profiles import services
 from profiles.models import CustomerProfile, User
-from service_center.core import crypto
 from tests.core.pii import PII_TABLES, ciphertext_pattern, new_key, raw_column
 
 OLD, NEW = new_key("old2025"), new_key("new2026")

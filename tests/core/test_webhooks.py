@@ -12,9 +12,9 @@ import pytest
 from django.db.models import Q
 from django.utils import timezone
 
-from service_center.core import events, webhooks
-from service_center.core.backoff import lease
-from service_center.core.models import WebhookDelivery, WebhookEndpoint
+from core import events, webhooks
+from core.backoff import lease
+from core.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 SECRET = "whsec-test-0123456789abcdef"

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from service_center.core.api import error_body
-from service_center.core.workflow import Refusal, Step, TransitionNotAllowed, Workflow, move
+from core.api import error_body
+from core.workflow import Refusal, Step, TransitionNotAllowed, Workflow, move
 
 NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 

@@ -65,7 +65,7 @@ def test_similar_unanswered_questions_become_one_draft_faq() -> None:
 
 
 def test_tfidf_clustering_groups_paraphrases() -> None:
-    from service_center.core.segmentation import segment
+    from core.segmentation import segment
 
     texts = ["退款多久到账", "退款几天到账", "发票怎么开", "怎么开发票"]
     groups = drafts.cluster(drafts.tfidf([segment(t) for t in texts]))
@@ -77,7 +77,7 @@ def test_the_sweep_task_runs_the_service() -> None:
 
 
 def test_ticket_subjects_feed_the_drafts_through_the_event_bus(django_capture_on_commit_callbacks) -> None:
-    from service_center.core import events
+    from core import events
 
     with django_capture_on_commit_callbacks(execute=True):
         for subject in ["发票抬头能改成英文吗", "英文发票抬头怎么开", "能开英文抬头的发票吗"]:

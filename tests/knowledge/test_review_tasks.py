@@ -13,10 +13,10 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from core.models import OutboxMessage
 from knowledge import notifications, selectors, services
 from knowledge.models import Article, ReviewTask
 from profiles.models import User
-from service_center.core.models import OutboxMessage
 from tests.conftest import ALL_ROLES
 from tests.knowledge.factories import ArticleFactory
 
@@ -151,7 +151,7 @@ def test_a_redelivered_mail_task_sends_nothing_twice(make_user, django_capture_o
     task_id = ReviewTask.objects.get(status="open").pk
     assert notifications.email_editors_review_needed(task_id) == 1
     assert notifications.email_editors_review_needed(task_id) == 0  # acks_late redelivery
-    assert OutboxMessage.objects.filter(task_name="service_center.core.tasks.send_email").count() == 1
+    assert OutboxMessage.objects.filter(task_name="core.tasks.send_email").count() == 1
 
 
 def test_a_refused_mail_is_retried_by_the_next_delivery(make_user, django_capture_on_commit_callbacks,

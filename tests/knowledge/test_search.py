@@ -4,11 +4,11 @@ import io
 
 import pytest
 
+from core.segmentation import MAX_QUERY_CHARS, segment
 from knowledge import services
 from knowledge.models import Article, Synonym
 from knowledge.search import parse_query, search_articles
 from knowledge.seed import seed_knowledge
-from service_center.core.segmentation import MAX_QUERY_CHARS, segment
 from tests.knowledge.factories import SEARCH_FIXTURE_ARTICLES, ArticleFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.workflow import TransitionNotAllowed
 from knowledge import services
 from knowledge.models import Article, ReviewTask
 from knowledge.workflow import WORKFLOW, Action, available_actions, target_of
-from service_center.core.workflow import TransitionNotAllowed
 from tests.knowledge.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db

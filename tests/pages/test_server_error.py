@@ -17,7 +17,7 @@ urlpatterns = [
     path("broken/", broken_view),
     path("", include("service_center.urls")),
 ]
-handler500 = "service_center.core.views.server_error"
+handler500 = "core.views.server_error"
 
 pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
 

@@ -13,11 +13,11 @@ from django.utils import timezone
 from aftersales.models import AfterSalesRequest, Order
 from aftersales.services import setup as aftersales_setup
 from chat.models import Conversation
+from core import customer_merge
+from core.api import ApplicationError
 from profiles import customers
 from profiles.identities import customer_for_contact
 from profiles.models import AuditEntry, ChannelIdentity, CustomerProfile, User
-from service_center.core import customer_merge
-from service_center.core.api import ApplicationError
 from tests.aftersales.factories import apply, make_order
 from tests.chat.factories import start_chat
 from tests.clients import logged_in

@@ -13,8 +13,8 @@ from django.utils import timezone
 from aftersales.models import AfterSalesRequest, Order
 from aftersales.services import setup as aftersales_setup
 from chat.models import Conversation
+from core.customer_timeline import Cursor, timeline_page
 from profiles.models import AuditEntry, User
-from service_center.core.customer_timeline import Cursor, timeline_page
 from tests.aftersales.factories import apply, make_order
 from tests.chat.factories import start_chat
 from tests.clients import logged_in

@@ -20,9 +20,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
+from core.database import database_url
 from profiles.consumers import CLOSE_UNAUTHENTICATED
 from profiles.models import AgentProfile, User
-from service_center.core.database import database_url
 from tests.realtime.conftest import PRESENCE_PATH, TIMEOUT, Login, presence_frame, self_frame
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.server_kind]

@@ -10,12 +10,12 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.api import ApplicationError
+from core.workflow import TransitionNotAllowed
 from profiles.models import User
 from reports import quality
 from reports.models import Criterion, Review
 from reports.quality_selectors import agent_qa_scores
-from service_center.core.api import ApplicationError
-from service_center.core.workflow import TransitionNotAllowed
 from tests.reports.quality_factories import DAY, finished_chat, finished_ticket, make_scorecard, queued_review
 from tickets.models import SatisfactionSurvey, Status
 from tickets.services.surveys import survey_create

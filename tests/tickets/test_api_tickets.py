@@ -6,11 +6,11 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from core import tasks as core_tasks
+from core import webhooks as core_webhooks
+from core.models import WebhookDelivery, WebhookEndpoint
 from profiles.models import Team, User
 from profiles.roles import Role
-from service_center.core import tasks as core_tasks
-from service_center.core import webhooks as core_webhooks
-from service_center.core.models import WebhookDelivery, WebhookEndpoint
 from tests.factories import CustomerProfileFactory, TeamFactory, UserFactory
 from tickets import services
 from tickets.models import Status, Ticket, TicketMessage

@@ -11,8 +11,8 @@ import pytest
 from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 
+from core.models import OutboxMessage
 from profiles.models import CustomerProfile, Team, User
-from service_center.core.models import OutboxMessage
 from tests.clients import logged_in as login
 from tests.tickets.factories import SlaPolicyFactory
 from tickets import services

@@ -12,8 +12,8 @@ from django.test import Client
 from PIL import Image
 
 from chat import services as chat_services
+from core.filenames import stored_file_name
 from profiles.models import User
-from service_center.core.filenames import stored_file_name
 from tests.browser import ARTIFACTS
 from tests.clients import logged_in
 from tests.factories import TeamFactory

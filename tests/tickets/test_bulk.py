@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from core.models import OutboxMessage
 from profiles.models import User
-from service_center.core.models import OutboxMessage
 from tests.clients import logged_in as login
 from tests.factories import TeamFactory
 from tickets import services

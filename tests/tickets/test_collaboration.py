@@ -5,8 +5,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from core.workflow import TransitionNotAllowed
 from profiles.models import User
-from service_center.core.workflow import TransitionNotAllowed
 from tickets import services
 from tickets.models import CannedResponse, Notification, Status, Ticket
 

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import translation
 
+from core import events
 from profiles.models import Team, User
-from service_center.core import events
 from tests.tickets.factories import CategoryFactory
 from tickets import services
 from tickets.models import KeywordRule, Status, Ticket, TicketAttachment, TicketMessage

@@ -13,9 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from core import channel_push
+from core.models import WebhookEndpoint
 from profiles.models import Team, User
-from service_center.core import channel_push
-from service_center.core.models import WebhookEndpoint
 from tests.tickets.mails import MAILBOX, raw
 from tickets import services
 from tickets.email.intake import email_receive

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from service_center.core.models import QuarantinedMessage
+from core.models import QuarantinedMessage
 from tests.tickets.mails import MAILBOX, raw
 from tests.tickets.mailservers import ImapServer
 from tickets.email import imap

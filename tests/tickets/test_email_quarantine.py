@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 
+from core import quarantine
+from core.models import QuarantinedMessage
 from profiles.models import User
-from service_center.core import quarantine
-from service_center.core.models import QuarantinedMessage
 from tests.tickets.mails import MAILBOX, raw
 from tests.tickets.mailservers import ImapServer
 from tickets.email import imap

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from django.core import mail as django_mail
 
+from core.sms import FakeSms, sms
 from profiles.models import Team, User
-from service_center.core.sms import FakeSms, sms
 from tests.broker import broker_down
 from tests.factories import CustomerProfileFactory
 from tests.tickets.mails import MAILBOX, png_bytes, raw

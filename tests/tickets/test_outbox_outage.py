@@ -12,12 +12,12 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from core import queueing
+from core.models import OutboxMessage
 from profiles.models import Team, User
 from profiles.roles import Role
 from reports import exports
 from reports.models import ExportJob
-from service_center.core import queueing
-from service_center.core.models import OutboxMessage
 from tests.broker import broker_down
 from tests.factories import TeamFactory, UserFactory
 from tests.tickets.factories import SlaPolicyFactory

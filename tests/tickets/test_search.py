@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
+from core import customer_merge
 from profiles import services as profile_services
 from profiles.models import Team, User
 from profiles.roles import Role
-from service_center.core import customer_merge
 from tests.factories import CustomerProfileFactory, TeamFactory
 from tickets import desk_selectors, search, services
 from tickets.models import Ticket, TicketSearch

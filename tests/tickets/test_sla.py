@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core import events
 from profiles.models import User
-from service_center.core import events
 from tests.tickets.factories import SlaPolicyFactory, make_calendar
 from tickets import selectors, services, sla
 from tickets.models import NO_DUE, SlaEvent, SlaPolicy, Status, Ticket

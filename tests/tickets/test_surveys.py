@@ -6,8 +6,8 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from core import events
 from profiles.models import User
-from service_center.core import events
 from tickets import services
 from tickets.models import SatisfactionSurvey, Status, Ticket
 

@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.workflow import TransitionNotAllowed
 from profiles.models import User
-from service_center.core.workflow import TransitionNotAllowed
 from tickets import services
 from tickets.models import DeskSettings, Status, Ticket
 from tickets.workflow import TRANSITIONS, WORKFLOW

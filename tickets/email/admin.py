@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.masking import mask_email
 from profiles.admin import HistoryAdmin
-from service_center.core.masking import mask_email
 from tickets.email import intake
 from tickets.models import EmailMessage, Mailbox
 

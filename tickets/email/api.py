@@ -20,11 +20,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import ApplicationError
+from core.quarantine import Quarantined
+from core.serializers import ErrorSerializer
 from profiles.roles import Role
 from profiles.selectors import user_has_role
-from service_center.core.api import ApplicationError
-from service_center.core.quarantine import Quarantined
-from service_center.core.serializers import ErrorSerializer
 from tickets.email import quarantine
 from tickets.email.errors import NotAMail
 from tickets.models import EmailMessage

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from service_center.core.quarantine import Quarantined, describe
+from core.quarantine import Quarantined, describe
 from tickets.email import quarantine
 from tickets.models import Mailbox
 

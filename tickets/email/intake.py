@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from core.crypto import blind_index
 from profiles.identities import customer_for_contact
 from profiles.models import User
-from service_center.core.crypto import blind_index
 from tickets.email import outbound
 from tickets.email.parsing import ParsedEmail, parse
 from tickets.models import Channel, EmailMessage, Mailbox, Notification, Ticket, TicketMessage

@@ -19,8 +19,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from service_center.core import events
-from service_center.core.queueing import enqueue
+from core import events
+from core.queueing import enqueue
 from tickets.models import Channel, EmailMessage, Mailbox, Ticket, TicketMessage
 from tickets.services import delivery
 

@@ -18,7 +18,7 @@ from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses
 
-from service_center.core.deadline import DeadlineExceeded, call_with_deadline, preload_in_children
+from core.deadline import DeadlineExceeded, call_with_deadline, preload_in_children
 from tickets.email.automatic import Bounce, automatic_reason, find_bounce, message_ids
 from tickets.email.charsets import decode_8bit, decode_header_text
 from tickets.email.errors import MailLimitExceeded, MalformedEmail, NotAMail

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from service_center.core import quarantine
+from core import quarantine
 from tickets.email.intake import Received, email_receive
 from tickets.models import Channel, Mailbox
 

@@ -5,8 +5,8 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-import service_center.core.fields
-from service_center.core.beat_schedule import BEAT_MIGRATION, Every, schedule
+import core.fields
+from core.beat_schedule import BEAT_MIGRATION, Every, schedule
 
 
 class Migration(migrations.Migration):
@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                 ('imap_host', models.CharField(blank=True, max_length=200, verbose_name='IMAP host')),
                 ('imap_port', models.PositiveIntegerField(default=993, verbose_name='IMAP port')),
                 ('imap_user', models.CharField(blank=True, max_length=200, verbose_name='IMAP user')),
-                ('imap_password', service_center.core.fields.EncryptedTextField(blank=True, default='', verbose_name='IMAP password')),
+                ('imap_password', core.fields.EncryptedTextField(blank=True, default='', verbose_name='IMAP password')),
                 ('imap_ssl', models.BooleanField(default=True, verbose_name='IMAP over SSL')),
                 ('imap_folder', models.CharField(default='INBOX', max_length=200, verbose_name='IMAP folder')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
@@ -73,8 +73,8 @@ class Migration(migrations.Migration):
                 ('direction', models.CharField(choices=[('in', 'Inbound'), ('out', 'Outbound')], max_length=3, verbose_name='direction')),
                 ('outcome', models.CharField(choices=[('ticket', 'On a ticket'), ('loop', 'Ignored: automatic mail'), ('held', 'Held: sender over the hourly limit'), ('bounce', 'Bounce'), ('refused', 'Refused: attachment too large'), ('queued', 'Queued to send'), ('sent', 'Sent'), ('failed', 'Not sent')], max_length=10, verbose_name='outcome')),
                 ('message_id', models.CharField(max_length=500, unique=True, verbose_name='Message-ID')),
-                ('counterpart', service_center.core.fields.EncryptedTextField(blank=True, default='', verbose_name='from / to')),
-                ('counterpart_index', service_center.core.fields.BlindIndexField(kind='email', source='counterpart')),
+                ('counterpart', core.fields.EncryptedTextField(blank=True, default='', verbose_name='from / to')),
+                ('counterpart_index', core.fields.BlindIndexField(kind='email', source='counterpart')),
                 ('subject', models.CharField(blank=True, max_length=300, verbose_name='subject')),
                 ('in_reply_to', models.CharField(blank=True, max_length=500, verbose_name='In-Reply-To')),
                 ('references', models.TextField(blank=True, verbose_name='References')),
@@ -93,7 +93,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'e-mails',
                 'indexes': [models.Index(condition=models.Q(('direction', 'in')), fields=['counterpart_index', 'created_at'], name='email_inbound_sender_recent'), models.Index(fields=['ticket', 'created_at'], name='email_ticket_thread')],
             },
-            bases=(service_center.core.fields.BlindIndexedModelMixin, models.Model),
+            bases=(core.fields.BlindIndexedModelMixin, models.Model),
         ),
         schedule({"tickets.tasks.poll_mailboxes": Every(60)}),
     ]

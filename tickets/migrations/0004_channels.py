@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import service_center.core.fields
+import core.fields
 import tickets.models.tickets
 
 
@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=60, verbose_name='name')),
                 ('slug', models.SlugField(max_length=40, unique=True, verbose_name='slug')),
                 ('channel', models.CharField(choices=[('weibo', 'Weibo'), ('sms', 'SMS'), ('app', 'App')], default='weibo', max_length=10, verbose_name='channel')),
-                ('secret', service_center.core.fields.EncryptedTextField(verbose_name='signing secret')),
+                ('secret', core.fields.EncryptedTextField(verbose_name='signing secret')),
                 ('reply_url', models.URLField(blank=True, help_text='Desk replies are posted here, signed like our webhooks. For SMS sources leave it empty: replies go out through the SMS adapter.', max_length=300, verbose_name='reply URL')),
                 ('replay_window_seconds', models.PositiveIntegerField(default=300, verbose_name='replay window (seconds)')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
@@ -39,9 +39,9 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=60, verbose_name='name')),
                 ('app_id', models.CharField(max_length=32, unique=True, verbose_name='AppID')),
-                ('app_secret', service_center.core.fields.EncryptedTextField(verbose_name='AppSecret')),
-                ('token', service_center.core.fields.EncryptedTextField(help_text='The token set on the WeChat server configuration page.', verbose_name='token')),
-                ('encoding_aes_key', service_center.core.fields.EncryptedTextField(blank=True, default='', help_text='43 characters; needed for the encrypted (safe) message mode.', verbose_name='EncodingAESKey')),
+                ('app_secret', core.fields.EncryptedTextField(verbose_name='AppSecret')),
+                ('token', core.fields.EncryptedTextField(help_text='The token set on the WeChat server configuration page.', verbose_name='token')),
+                ('encoding_aes_key', core.fields.EncryptedTextField(blank=True, default='', help_text='43 characters; needed for the encrypted (safe) message mode.', verbose_name='EncodingAESKey')),
                 ('api_base', models.URLField(default='https://api.weixin.qq.com', verbose_name='API base URL')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
             ],

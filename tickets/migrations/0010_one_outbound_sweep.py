@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from service_center.core.beat_schedule import BEAT_MIGRATION, Every, unschedule
+from core.beat_schedule import BEAT_MIGRATION, Every, unschedule
 
 
 class Migration(migrations.Migration):

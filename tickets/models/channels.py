@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from service_center.core.fields import EncryptedTextField
+from core.fields import EncryptedTextField
 from tickets.models.choices import Channel
 from tickets.models.delivery import DeliveryState
 from tickets.models.tickets import Ticket, TicketMessage, attachment_storage

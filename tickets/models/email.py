@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from core.fields import BlindIndexedModelMixin, BlindIndexField, EncryptedTextField
 from profiles.models import Team
-from service_center.core.fields import BlindIndexedModelMixin, BlindIndexField, EncryptedTextField
 from tickets.models.delivery import DeliveryState
 from tickets.models.tickets import Ticket, TicketMessage
 

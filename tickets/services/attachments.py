@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
-from service_center.core.filenames import stored_file_name
+from core.filenames import stored_file_name
 from tickets.models import TicketAttachment, TicketMessage
 
 # Leading bytes → the type we store. Anything else is refused, whatever its extension claims.

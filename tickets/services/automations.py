@@ -10,11 +10,11 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.api import ApplicationError
+from core.business_hours import business_time_between
 from profiles import services as profile_services
 from profiles.models import User
 from profiles.roles import Role
-from service_center.core.api import ApplicationError
-from service_center.core.business_hours import business_time_between
 from tickets import selectors, sla
 from tickets.models import Automation, AutomationRun, Notification, Ticket
 from tickets.services import notifications

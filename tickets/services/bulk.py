@@ -15,9 +15,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.api import ApplicationError
+from core.queueing import enqueue
 from profiles.models import User
-from service_center.core.api import ApplicationError
-from service_center.core.queueing import enqueue
 from tickets import selectors
 from tickets.errors import NotAllowed
 from tickets.models import BulkJob, Priority, Status, Ticket

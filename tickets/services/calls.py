@@ -10,11 +10,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.http import request_bytes
+from core.masking import mask_phone
+from core.queueing import enqueue
 from profiles.identities import customer_for_contact
 from profiles.models import User
-from service_center.core.http import request_bytes
-from service_center.core.masking import mask_phone
-from service_center.core.queueing import enqueue
 from tickets.models import CallRecord, Channel, Ticket
 from tickets.services.attachments import sniff
 from tickets.services.intake import continuing_ticket

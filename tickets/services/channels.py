@@ -14,13 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import webhooks
+from core.http import ProviderError, request_json
+from core.images import ImageRefused, reencode_image
+from core.queueing import enqueue
+from core.sms import sms
 from profiles.identities import customer_for_contact
 from profiles.models import ChannelIdentity, User
-from service_center.core import webhooks
-from service_center.core.http import ProviderError, request_json
-from service_center.core.images import ImageRefused, reencode_image
-from service_center.core.queueing import enqueue
-from service_center.core.sms import sms
 from tickets import wechat
 from tickets.errors import ChannelRefused
 from tickets.models import Channel, InboundMessage, SocialSource, TicketMessage, WeChatAccount, WeChatEvent

@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from core import events
 from profiles.roles import Role
 from profiles.selectors import user_has_role
-from service_center.core import events
 from tickets.models import Ticket, TicketMessage
 from tickets.services import search_index
 

@@ -24,7 +24,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from service_center.core.backoff import exponential_backoff, lease
+from core.backoff import exponential_backoff, lease
 from tickets.models import TicketMessage
 from tickets.models.delivery import DeliveryState
 from tickets.services.notes import ticket_add_system_note

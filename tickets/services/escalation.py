@@ -8,8 +8,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.queueing import enqueue
 from profiles.models import User
-from service_center.core.queueing import enqueue
 from tickets import routing, sla
 from tickets.errors import NotAllowed
 from tickets.models import (

@@ -13,8 +13,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.api import ApplicationError
 from profiles.models import Team, User
-from service_center.core.api import ApplicationError
 from tickets import macro_articles
 from tickets.errors import NotAllowed, TicketError
 from tickets.models import Macro, MacroAction, Ticket

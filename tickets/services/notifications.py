@@ -1,7 +1,7 @@
 """In-app notifications for desk users, with an e-mail beside each: an outbox kind like every other message.
 
 `notify` writes one outbox message in the caller's transaction; after the commit a worker writes the
-`Notification` rows and queues the e-mails (service_center.core.messaging), so a broker outage delays
+`Notification` rows and queues the e-mails (core.messaging), so a broker outage delays
 them and a rollback takes them back.
 """
 
@@ -11,10 +11,10 @@ from typing import Any
 
 from django.db import transaction
 
+from core import messaging
+from core.queueing import enqueue
 from profiles.models import User
 from profiles.roles import DESK_ROLES
-from service_center.core import messaging
-from service_center.core.queueing import enqueue
 from tickets.models import Notification, Ticket
 
 MENTION = re.compile(r"@([\w.\-]+)")

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from service_center.core.queueing import enqueue
+from core.queueing import enqueue
 from tickets.models import OutboundMessage, TicketMessage
 from tickets.services import delivery
 

@@ -1,6 +1,6 @@
 """Keeps `TicketSearch` in step with tickets: every write that changes what a ticket is found by calls here.
 
-Text is segmented with the knowledge search's jieba function (`service_center.core.segmentation`) and
+Text is segmented with the knowledge search's jieba function (`core.segmentation`) and
 stored under the 'simple' configuration, so a word is cut the same way in articles, tickets and queries.
 Each function is one SQL statement per call or per batch: a new message appends its tokens to the
 document (`||`) instead of re-reading the thread.
@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 from django.db import connection, transaction
 
-from service_center.core import events
-from service_center.core.events import DomainEvent
-from service_center.core.segmentation import index_text
+from core import events
+from core.events import DomainEvent
+from core.segmentation import index_text
 from tickets.models import Ticket, TicketMessage
 from tickets.search_query import head_text
 
