@@ -86,7 +86,7 @@ def quarantine(*, channel: str, raw: bytes, reason: str, key: str | None = None,
                                                                     reason=reason)
             message.refresh_from_db()
         else:
-            quarantine_alerts.note_new_row(now=now)
+            quarantine_alerts.note_new_row(message_id=message.pk, now=now)
     if created:
         # The alert: a log line at ERROR (what the log shipper pages on) and an event for in-app notices.
         logger.error("%s message quarantined (#%s, key %s): %s", channel, message.pk, message.key, reason)

@@ -340,7 +340,7 @@ TASK_QUEUES: dict[str, list[str]] = {
         "core.tasks.deliver_webhook", "core.tasks.sweep_webhooks",
         "core.tasks.send_email", "core.tasks.send_sms",
         "aftersales.tasks.notify_customer", "knowledge.tasks.email_review_needed",
-        "reports.tasks.send_scheduled_reports", "core.tasks.email_quarantine_alert",
+        "reports.tasks.send_scheduled_reports",
     ],
     "sla": [  # timers and the steps they take: SLA, deadlines, escalation, refunds, complaint sync
         "tickets.tasks.sweep_sla", "tickets.tasks.escalate_ticket", "aftersales.tasks.sweep_deadlines",
