@@ -21,8 +21,8 @@ from core.segmentation import index_text
 from tests.bench.timing import percentiles
 from tests.tickets.corpus import CORPUS, corpus_files
 from tests.tickets.mails import MAILBOX, raw
-from tickets.email.intake import email_receive
-from tickets.email.parsing import MalformedEmail, parse
+from tickets.channels.email.intake import email_receive
+from tickets.channels.email.parsing import MalformedEmail, parse
 from tickets.models import EmailMessage, Mailbox, Ticket, TicketAttachment
 from tickets.models import TicketMessage as Message
 

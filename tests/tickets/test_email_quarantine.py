@@ -15,8 +15,8 @@ from core.models import QuarantinedMessage
 from profiles.models import User
 from tests.tickets.mails import MAILBOX, raw
 from tests.tickets.mailservers import ImapServer
-from tickets.email import imap
-from tickets.email import quarantine as email_quarantine
+from tickets.channels.email import imap
+from tickets.channels.email import quarantine as email_quarantine
 from tickets.models import EmailMessage, Mailbox, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -213,7 +213,7 @@ def test_a_parse_stuck_in_one_long_call_is_interrupted_and_quarantined_naming_th
         monkeypatch: pytest.MonkeyPatch) -> None:
     import re
 
-    from tickets.email import parsing
+    from tickets.channels.email import parsing
 
     backtracking = re.compile(r"(a+)+$")
 
@@ -230,3 +230,4 @@ def test_a_parse_stuck_in_one_long_call_is_interrupted_and_quarantined_naming_th
     assert isinstance(outcome, quarantine.Quarantined)
     assert outcome.message.reason == "MailLimitExceeded: over the parse time limit"
     assert outcome.message.key == "message-id:stuck@example.com" and not EmailMessage.objects.exists()
+

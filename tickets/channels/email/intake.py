@@ -22,8 +22,8 @@ from core.crypto import blind_index
 from profiles.identities import customer_for_contact
 from profiles.models import User
 from tickets import cached_config
-from tickets.email import outbound
-from tickets.email.parsing import ParsedEmail, parse
+from tickets.channels.email import outbound
+from tickets.channels.email.parsing import ParsedEmail, parse
 from tickets.models import Channel, EmailMessage, Mailbox, Notification, Ticket, TicketMessage
 from tickets.services import attachments as attachment_service
 from tickets.services.common import BODY_MAX
