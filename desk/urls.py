@@ -6,5 +6,8 @@ from desk import views
 app_name = "desk"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
+    path("notifications/<int:notification_id>/read/", views.notification_read, name="notification_read"),
     path("", include("chat.urls")),
 ]

@@ -20,8 +20,6 @@ NAMED_BY_STRING = [
     # SPECTACULAR_SETTINGS hooks (service_center/settings/base.py).
     "desk_only_fields_optional", "refuse_control_characters", "describe_errors",
     "bad_request", "permission_denied", "page_not_found", "server_error",  # handler400… (service_center/urls.py)
-    # Read by the notification bell (issue 19, item 5), built on another branch; remove from here once it lands.
-    "unread_notifications",
 ]
 
 
