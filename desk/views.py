@@ -32,8 +32,11 @@ PAGE_SHOWN = 50
 
 def _notifications_context(request: HttpRequest, where: str) -> dict[str, Any]:
     if where == "menu":
-        return {"notifications": ticket_selectors.unread_notifications(request.user, limit=MENU_SHOWN), "where": "menu"}
-    return {"notifications": ticket_selectors.recent_notifications(request.user, limit=PAGE_SHOWN), "where": "page"}
+        shown = ticket_selectors.unread_notifications(request.user, limit=MENU_SHOWN)
+    else:
+        shown = ticket_selectors.recent_notifications(request.user, limit=PAGE_SHOWN)
+    return {"notifications": shown, "where": where,
+            "any_unread": any(notification.read_at is None for notification in shown)}
 
 
 def _where(request: HttpRequest) -> str:

@@ -62,3 +62,8 @@ def test_count_is_live_and_marking_read_clears_it(agent: User, cookie: str, asgi
     page.wait_for_selector("#bell-menu .notes__empty")
     assert in_thread(lambda: ticket_selectors.unread_notification_count(agent.pk)) == 0
     page.screenshot(path=str(ARTIFACTS / "desk-bell-read.png"))
+
+    # The page lists them all, read ones too; "Open" marks read and goes to the ticket.
+    page.goto(f"{asgi_live_server}/desk/notifications/")
+    expect(page.locator("#notifications .notes__item")).to_have_count(2)
+    page.screenshot(path=str(ARTIFACTS / "desk-notifications.png"), full_page=True)

@@ -93,6 +93,7 @@ def test_mark_all_read(make_user: Callable[..., User], notify: Callable[..., Not
     assert theirs.read_at is None
     page = page_text(logged_in(agent).post(f"{PAGE}read-all/", {"where": "page"}, headers=HTMX))
     assert "is-unread" not in page and "<html" not in page
+    assert 'id="notifications-read-all"' not in page  # nothing left to mark
 
 
 @pytest.mark.parametrize("target", ["someone_elses", "missing", "word"])
