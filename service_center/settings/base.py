@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "chat",
     "aftersales",
     "knowledge",
+    "desk",
     "reports",
 ]
 
@@ -120,7 +121,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "profiles.context_processors.navigation",
+                "desk.context_processors.navigation",
             ],
         },
     },
