@@ -18,7 +18,7 @@ class TicketsConfig(AppConfig):
         from tickets.customer_merge import HANDLER
         from tickets.email import outbound as email_outbound
         from tickets.email import quarantine as email_quarantine
-        from tickets.services import channels, delivery, outbound, search_index
+        from tickets.services import channels, delivery, outbound, search_index, triggers
         from tickets.timeline import contact_entries, ticket_entries
 
         realtime.subscribe()
@@ -37,6 +37,8 @@ class TicketsConfig(AppConfig):
         email_quarantine.register()
         channel_intake.register()
         search_index.subscribe()
+        # Triggers hear ticket (and after-sales) events and queue their run after the commit.
+        triggers.subscribe()
 
     def seed_demo(self, stdout: Any) -> None:
         from tickets.demo import seed
