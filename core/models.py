@@ -103,7 +103,7 @@ class BackupRun(models.Model):
 
     class Trigger(models.TextChoices):
         SCHEDULE = "schedule", _("nightly schedule")
-        COMMAND = "command", _("command")
+        COMMAND = "command", _("command line")
 
     trigger = models.CharField(_("trigger"), max_length=10, choices=Trigger.choices)
     started_at = models.DateTimeField(_("started at"))

@@ -15,6 +15,8 @@ from django.db.models import Model, QuerySet
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp import admin as otp_totp_admin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -353,3 +355,14 @@ class TagRuleAdmin(HistoryAdmin):
     form = TagRuleForm
     list_display = ("tag", "kind", "threshold", "value", "active")
     list_filter = ("active", "kind")
+
+
+class TOTPDeviceAdmin(otp_totp_admin.TOTPDeviceAdmin):
+    """django_otp's, with its search help in the reader's language: django_otp builds that text once at
+    import, from the user fields' names in whatever language is active then."""
+
+    search_help_text = _("Search by the user's username or e-mail")
+
+
+admin.site.unregister(TOTPDevice)
+admin.site.register(TOTPDevice, TOTPDeviceAdmin)

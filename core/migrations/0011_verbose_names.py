@@ -28,4 +28,9 @@ class Migration(migrations.Migration):
             name='url',
             field=models.URLField(max_length=500, verbose_name='webhook URL'),
         ),
+        migrations.AlterField(
+            model_name='backuprun',
+            name='trigger',
+            field=models.CharField(choices=[('schedule', 'nightly schedule'), ('command', 'command line')], max_length=10, verbose_name='trigger'),
+        ),
     ]

@@ -292,4 +292,14 @@ class Migration(migrations.Migration):
             name='ticket',
             field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='search', serialize=False, to='tickets.ticket', verbose_name='ticket'),
         ),
+        migrations.AlterField(
+            model_name='automation',
+            name='anchor',
+            field=models.CharField(choices=[('created_at', 'created'), ('updated_at', 'last updated'), ('sla_paused_at', 'pending or on hold since'), ('solved_at', 'time solved')], max_length=16, verbose_name='hours since'),
+        ),
+        migrations.AlterField(
+            model_name='historicalautomation',
+            name='anchor',
+            field=models.CharField(choices=[('created_at', 'created'), ('updated_at', 'last updated'), ('sla_paused_at', 'pending or on hold since'), ('solved_at', 'time solved')], max_length=16, verbose_name='hours since'),
+        ),
     ]

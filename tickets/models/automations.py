@@ -23,7 +23,7 @@ class Automation(models.Model):
         CREATED = "created_at", _("created")
         UPDATED = "updated_at", _("last updated")
         PAUSED = "sla_paused_at", _("pending or on hold since")
-        SOLVED = "solved_at", _("solved")
+        SOLVED = "solved_at", _("time solved")
 
     name = models.CharField(_("name"), max_length=80)
     active = models.BooleanField(_("active"), default=True)
