@@ -276,6 +276,11 @@ class AgentProfileAdmin(HistoryAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[AgentProfile]:
         return super().get_queryset(request).prefetch_related("teams")
 
+    def save_model(self, request: HttpRequest, obj: AgentProfile, form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "capacity" in form.changed_data:
+            services.agent_capacity_changed(profile=obj, previous=form.initial["capacity"])
+
     @admin.display(description=_("teams"))
     def team_names(self, obj: AgentProfile) -> str:
         return "、".join(team.name for team in obj.teams.all())
