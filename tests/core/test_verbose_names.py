@@ -3,6 +3,7 @@ pages, form errors and exports print them, so an untranslated one leaves English
 
 import pytest
 from django.apps import apps
+from django.db.models import Field
 from django.utils import translation
 
 PROJECT_APPS = {"core", "profiles", "tickets", "chat", "aftersales", "knowledge", "reports"}
@@ -19,7 +20,7 @@ def _names() -> list[tuple[str, object]]:
             continue
         names += [(f"{opts.label} (model)", opts.verbose_name), (f"{opts.label} (plural)", opts.verbose_name_plural)]
         names += [(f"{opts.label}.{field.name}", field.verbose_name) for field in opts.get_fields()
-                  if not (field.auto_created and not field.concrete)]
+                  if isinstance(field, Field)]
     return names
 
 
