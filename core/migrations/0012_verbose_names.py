@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0010_core_top_level_task_names'),
+        ('core', '0011_quarantine_alerted'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
