@@ -51,7 +51,7 @@ class Automation(RuleConditions):
         CREATED = "created_at", _("created")
         UPDATED = "updated_at", _("last updated")
         PAUSED = "sla_paused_at", _("pending or on hold since")
-        SOLVED = "solved_at", _("solved")
+        SOLVED = "solved_at", _("time solved")
 
     name = models.CharField(_("name"), max_length=80)
     active = models.BooleanField(_("active"), default=True)
@@ -91,11 +91,13 @@ class Automation(RuleConditions):
 class AutomationRun(models.Model):
     """One firing of a rule on a ticket in one window (`anchor_at`); unique, so a rule fires once per window."""
 
-    automation = models.ForeignKey(Automation, on_delete=models.CASCADE, related_name="runs")
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="automation_runs")
-    anchor_at = models.DateTimeField()
-    ran_at = models.DateTimeField(auto_now_add=True)
-    error = models.CharField(max_length=500, blank=True)
+    automation = models.ForeignKey(Automation, on_delete=models.CASCADE, related_name="runs",
+                                   verbose_name=_("automation"))
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="automation_runs",
+                               verbose_name=_("ticket"))
+    anchor_at = models.DateTimeField(verbose_name=_("anchor time"))
+    ran_at = models.DateTimeField(auto_now_add=True, verbose_name=_("ran at"))
+    error = models.CharField(max_length=500, blank=True, verbose_name=_("error"))
 
     class Meta:
         verbose_name = _("automation run")
