@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('aftersales', '0011_nightly_segments'),
         ('profiles', '0009_verbose_names'),
-        ('tickets', '0019_verbose_names'),
+        ('tickets', '0020_verbose_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

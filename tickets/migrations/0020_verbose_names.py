@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('profiles', '0009_verbose_names'),
-        ('tickets', '0018_default_automations'),
+        ('tickets', '0019_triggers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
