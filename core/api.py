@@ -1,43 +1,101 @@
-"""API conventions shared by every app: one error shape, cursor pagination, the error type."""
+"""API conventions shared by every app: one error shape, keyset (cursor) pagination, the error type."""
 
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import code_for, status_for
+from core.keyset import Keyset, KeysetPage, Position
 
 
-class DefaultCursorPagination(CursorPagination):
-    ordering = "-id"
+class KeysetPagination(BasePagination):
+    """The API's one paginator, core.keyset's seek method: `?cursor=` (from a `next` / `previous` link) and
+    `?page_size=` (1 to 200); the body is `{"next", "previous", "results"}` with no COUNT(*). A view's own
+    subclass may set `ordering` (all ascending or all descending, the last field unique) and `page_size`."""
+
+    ordering: str | tuple[str, ...] = "-id"
+    page_size: int | None = None  # None: REST_FRAMEWORK["PAGE_SIZE"]
+    cursor_query_param = "cursor"
     page_size_query_param = "page_size"
     max_page_size = 200
 
-    def get_page_size(self, request: Any) -> int | None:
-        """DRF ignores a page_size it cannot read; here it is a 400 naming the parameter."""
+    def __init__(self) -> None:
+        self.page: KeysetPage[Any] | None = None
+        self.base_url = ""
+
+    def keyset(self) -> Keyset:
+        return Keyset((self.ordering,) if isinstance(self.ordering, str) else tuple(self.ordering))
+
+    def get_page_size(self, request: Any) -> int:
+        """A page_size that is not a whole number from 1 to 200 is a 400 naming the parameter."""
         given = request.query_params.get(self.page_size_query_param)
-        if given is not None and not (given.isascii() and given.isdigit() and 1 <= int(given) <= self.max_page_size):
+        if given is None:
+            return int(self.page_size or api_settings.PAGE_SIZE or self.max_page_size)
+        if not (given.isascii() and given.isdigit() and 1 <= int(given) <= self.max_page_size):
             message = gettext("page_size must be a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
             raise ApplicationError(message, code="invalid", fields={self.page_size_query_param: [message]})
-        return super().get_page_size(request)
+        return int(given)
+
+    def position(self, request: Any, model: type[Model]) -> Position | None:
+        """Where the request's cursor stands (None: the first page); a cursor that does not decode is a 400
+        naming the parameter."""
+        cursor = request.query_params.get(self.cursor_query_param, "")
+        if not cursor:
+            return None
+        position = self.keyset().position(model, cursor)
+        if position is None:
+            message = gettext("The cursor is not valid; start again from the first page.")
+            raise ApplicationError(message, code="invalid", fields={self.cursor_query_param: [message]})
+        return position
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any]:
+        limit = self.get_page_size(request)
+        position = self.position(request, queryset.model)
+        self.base_url = request.build_absolute_uri()
+        self.page = self.keyset().page(queryset, key=position.key if position else None, limit=limit,
+                                       backward=bool(position and position.backward))
+        return self.page.rows
+
+    def _link(self, cursor: str | None) -> str | None:
+        return None if cursor is None else replace_query_param(self.base_url, self.cursor_query_param, cursor)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        assert self.page is not None, "paginate_queryset first"
+        return Response({"next": self._link(self.page.next_cursor),
+                         "previous": self._link(self.page.previous_cursor), "results": data})
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        def link(description: str) -> dict[str, Any]:
+            return {"type": "string", "nullable": True, "format": "uri", "description": description,
+                    "example": f"https://example.com/api/v1/tickets/?{self.cursor_query_param}=WzQyXQ%3D%3D"}
+
+        return {"type": "object", "required": ["next", "previous", "results"], "properties": {
+            "next": link(gettext("The next page; null on the last page.")),
+            "previous": link(gettext("The page before; null on the first page.")),
+            "results": schema}}
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
-        parameters = super().get_schema_operation_parameters(view)
-        for parameter in parameters:
-            if parameter["name"] == self.page_size_query_param:
-                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
-        return parameters
+        return [
+            {"name": self.cursor_query_param, "required": False, "in": "query", "schema": {"type": "string"},
+             "description": gettext("The page cursor, from a response's next or previous link.")},
+            {"name": self.page_size_query_param, "required": False, "in": "query",
+             "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+             "description": gettext("Results per page.")},
+        ]
 
 
 class ApplicationError(Exception):

@@ -21,15 +21,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
-from rest_framework.settings import api_settings
 
-from core.api import DefaultCursorPagination
+from core.api import KeysetPagination
 from core.idempotency import idempotent
 from core.serializers import DateTimeField, ErrorSerializer
 from profiles.models import CustomerProfile, User
@@ -270,26 +268,23 @@ class TicketFilter(filters.FilterSet):
 
     def filter_search(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         request = self.request
-        paginator = DefaultCursorPagination()
-        # Search returns only the rows one page needs, so it has to know where the cursor stands: below
-        # its id going forward; going back, every match above it (at most the pages already seen).
-        cursor = paginator.decode_cursor(request)
-        # The stubs call the position an int; DRF decodes it from the cursor as text.
-        text = str(cursor.position) if cursor and cursor.position is not None else ""
-        position = int(text) if text.isdigit() else None
-        reverse = bool(cursor and cursor.reverse)
-        page = int(paginator.get_page_size(request) or api_settings.PAGE_SIZE or 0) + 1
+        paginator = KeysetPagination()
+        # Search returns only the rows one page needs, so it has to know where the cursor stands (the key is
+        # the id, newest first): below its id going forward; going back, every match above it (at most the
+        # pages already seen).
+        cursor = paginator.position(request, queryset.model)
+        position = int(cursor.key[0]) if cursor else None
+        reverse = bool(cursor and cursor.backward)
+        page = paginator.get_page_size(request) + 1
         return ticket_search.search(
             queryset, ticket_search.parse(value), user=request.user, include_notes=not _is_customer_view(request),
             before=None if reverse else position, after=position if reverse else None,
             limit=ticket_search.MAX_LIMIT if reverse else page)
 
 
-class MessagePagination(CursorPagination):
+class MessagePagination(KeysetPagination):
     ordering = "id"
     page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 _TICKET_OUT = {200: TicketDetailSerializer, **_NOT_FOUND, **_ERRORS}
