@@ -156,6 +156,9 @@ def test_cursor_pagination_follows_next(client_for: Any) -> None:
     assert seen == sorted(seen, reverse=True)  # newest first, no repeats
     assert set(seen) == {profile.pk for profile in created}
     assert "count" not in body  # no COUNT(*) over the table
+    assert body["previous"]  # the last page links back to the first
+    back = client.get(urlsplit(body["previous"])._replace(scheme="", netloc="").geturl()).json()
+    assert [row["id"] for row in back["results"]] == seen[:2] and back["previous"] is None and back["next"]
 
 
 @pytest.mark.parametrize("customers", [5, 25])

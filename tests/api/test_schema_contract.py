@@ -64,6 +64,24 @@ def test_a_page_size_in_range_is_used(client_for: Any) -> None:
     assert client_for("agent").get("/api/v1/tickets/", {"page_size": "200"}).status_code == 200
 
 
+@pytest.mark.parametrize("cursor", ["garbage", "WzQyXQ", "eyJiZWZvcmUiOiBbLTFdfQ==",
+                                    "WzEwMDAwMDAwMDAwMDAwMDAwMDAwMF0="])
+def test_a_cursor_the_api_cannot_read_is_a_400_naming_it(client_for: Any, cursor: str) -> None:
+    # Not base64 JSON; missing padding; a backward cursor at id -1; an id past bigint.
+    error = assert_error(client_for("agent").get("/api/v1/tickets/", {"cursor": cursor}), 400, "invalid")
+    assert set(error["fields"]) == {"cursor"}
+
+
+def test_the_pagination_is_written_into_the_schema() -> None:
+    tickets = next(op for path, method, op in _operations() if path == "/api/v1/tickets/" and method == "get")
+    by_name = {p["name"]: p["schema"] for p in tickets["parameters"]}
+    assert by_name["cursor"]["type"] == "string"
+    page = tickets["responses"]["200"]["content"]["application/json"]["schema"]
+    page = _schema()["components"]["schemas"][page["$ref"].rsplit("/", 1)[1]] if "$ref" in page else page
+    assert set(page["properties"]) == {"next", "previous", "results"}
+    assert page["properties"]["next"]["nullable"] and page["properties"]["previous"]["nullable"]
+
+
 def test_patch_me_without_fields_changes_nothing(client_for: Any) -> None:
     client = client_for("customer")
     before = client.get("/api/v1/me/").json()

@@ -76,7 +76,8 @@ def test_a_descending_keyset_pages_newest_first_ties_broken_by_id_and_the_last_p
 def test_previous_cursors_page_back_to_the_page_before(keyset: Keyset) -> None:
     for n in range(7):
         OutboxMessage.objects.create(task_name="t", kwargs={}, available_at=START + timedelta(minutes=n // 2))
-    pages, cursors = [], []
+    pages: list[list[int]] = []
+    cursors: list[str | None] = []
     key = None
     while True:
         page = keyset.page(OutboxMessage.objects.all(), key=key, limit=3)
@@ -87,9 +88,11 @@ def test_previous_cursors_page_back_to_the_page_before(keyset: Keyset) -> None:
         key = keyset.decode(OutboxMessage, page.next_cursor)
     assert cursors[0] is None and all(cursors[1:])
     for index in (2, 1):
-        position = keyset.position(OutboxMessage, cursors[index])
+        cursor = cursors[index]
+        assert cursor is not None
+        position = keyset.position(OutboxMessage, cursor)
         assert position is not None and position.backward
-        assert keyset.decode(OutboxMessage, cursors[index]) is None  # a backward cursor is not a forward key
+        assert keyset.decode(OutboxMessage, cursor) is None  # a backward cursor is not a forward key
         back = keyset.page(OutboxMessage.objects.all(), key=position.key, limit=3, backward=True)
         assert [row.pk for row in back.rows] == pages[index - 1]
         assert (back.previous_cursor is None) == (index == 1)  # back on the first page: nothing before it
