@@ -27,7 +27,7 @@ _DESCRIPTIONS = {
     400: _("Invalid request (`invalid`, `parse_error`, `too_deep` or a business code)."),
     401: _("Not signed in (`not_authenticated`, `authentication_failed`)."),
     403: _("Not allowed (`permission_denied`, `two_factor_required`, `bad_signature`, …)."),
-    404: _("No such object, not the caller's, or an invalid cursor (`not_found`)."),
+    404: _("No such object, or not the caller's (`not_found`)."),
     406: _("Cannot answer in the media type of Accept (`not_acceptable`)."),
     413: _("Body too large (`too_large`)."),
     415: _("Body of a content type not accepted (`unsupported_media_type`)."),
@@ -43,8 +43,8 @@ class ContractAutoSchema(AutoSchema):
         statuses = [400, 403, 406]
         if getattr(view, "authentication_classes", None):
             statuses.append(401)
-        if "{" in self.path or (self._is_list_view() and getattr(view, "pagination_class", None)):
-            statuses.append(404)  # an object named in the path, or a cursor that is not one of ours
+        if "{" in self.path:
+            statuses.append(404)  # an object named in the path (a cursor that is not one of ours is a 400)
         if self.method in _BODY_METHODS:
             statuses += [413, 415]
         if view.get_throttles():
