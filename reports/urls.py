@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import quality_urls, views
+from reports import views
 
 app_name = "reports"
 urlpatterns = [
@@ -14,5 +14,4 @@ urlpatterns = [
     path("exports/", views.export_list, name="exports"),
     path("exports/<int:job_id>/", views.export_status, name="export_status"),
     path("exports/<int:job_id>/download/", views.export_download, name="export_download"),
-    *quality_urls.urlpatterns,
 ]

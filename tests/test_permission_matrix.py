@@ -36,13 +36,14 @@ from knowledge.models import Article, ReviewTask
 from profiles import services as profile_services
 from profiles.models import Store, Team, User
 from profiles.roles import Role
-from reports import quality
-from reports.models import ExportJob, SavedReport, Scorecard
+from quality import services
+from quality.models import Scorecard
+from reports.models import ExportJob, SavedReport
 from tests.aftersales.factories import apply, make_order, photo
 from tests.chat.factories import chat_with_agent
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, StoreFactory, TeamFactory, UserFactory
 from tests.knowledge.factories import ArticleFactory
-from tests.reports.quality_factories import finished_ticket, make_scorecard, queued_review
+from tests.quality.factories import finished_ticket, make_scorecard, queued_review
 from tickets import services as ticket_services
 from tickets.models import BulkJob, Macro, MacroAction, Ticket, TicketAttachment
 from tickets.services.surveys import survey_create, survey_token
@@ -231,8 +232,8 @@ def _qa_review_id(world: World, *, agent: User | None = None) -> int:
     agent = agent or world.users["agent"]
     scorecard = Scorecard.objects.filter(name="matrix").first() or make_scorecard((1, 5, False), name="matrix")
     review = queued_review(scorecard, finished_ticket(world.other_customer, agent))
-    quality.review_score(review_id=review.pk, reviewer=world.users["qa"],
-                         points={criterion.pk: 3 for criterion in scorecard.criteria.all()}, comment="")
+    services.review_score(review_id=review.pk, reviewer=world.users["qa"],
+                          points={criterion.pk: 3 for criterion in scorecard.criteria.all()}, comment="")
     return review.pk
 
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "chat",
     "aftersales",
     "knowledge",
+    "quality",
     "reports",
 ]
 

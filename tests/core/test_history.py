@@ -11,7 +11,7 @@ from simple_history.models import registered_models as models_with_history
 
 from profiles.models import Team, User
 
-DOMAIN_APPS = ["profiles", "tickets", "chat", "aftersales", "knowledge", "reports"]
+DOMAIN_APPS = ["profiles", "tickets", "chat", "aftersales", "knowledge", "quality", "reports"]
 
 # label -> why it has no history. Keep each reason honest: a model only belongs here when its rows
 # are derived, append-only or pure bookkeeping, so a history table would copy it for nothing.

@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
+from quality.models import Review
 from reports import kpis, rollups
-from reports.models import Review
+from tests.quality.factories import finished_ticket, make_scorecard
 from tests.reports.factories import at, service_day
-from tests.reports.quality_factories import finished_ticket, make_scorecard
 
 pytestmark = pytest.mark.django_db
 
