@@ -35,7 +35,7 @@ from core.durations import duration_units
 from core.forms import add_refusal
 from profiles.models import Team, User
 from profiles.selectors import agent_users
-from tickets import desk_selectors, links, selectors, services, sla
+from tickets import links, selectors, services, sla
 from tickets import search as ticket_search
 from tickets.forms import (
     AssignForm,
@@ -158,7 +158,7 @@ def search_results(request: HttpRequest) -> HttpResponse:
     """The desk's global search: any text, results or an empty page, never an error; combines with the filters."""
     form, filters = _filters(request, SearchFilterForm)
     query = ticket_search.parse(request.GET.get("q", ""))
-    page = desk_selectors.search_page(request.user, query, filters=filters, before=_int(request.GET.get("before")))
+    page = selectors.search_page(request.user, query, filters=filters, before=_int(request.GET.get("before")))
     context = {"query": query, "page": page, "form": form, "more_query": _query_without(request, "before"),
                **_saved_views_context(request, queue_view="", terms=request.GET.get("q", "")[:200],
                                       filters=_query_without(request, "before", "q"))}
@@ -193,7 +193,7 @@ def lookup(request: HttpRequest, kind: str) -> HttpResponse:
     """Name suggestions for the ticket page's agent and team fields (the page no longer lists them all)."""
     if kind not in ("agent", "team"):
         raise Http404("unknown lookup")
-    return JsonResponse({"results": desk_selectors.lookup(kind, request.GET.get("q", ""))})
+    return JsonResponse({"results": selectors.lookup(kind, request.GET.get("q", ""))})
 
 
 @_desk
@@ -232,7 +232,7 @@ def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200, **b
         "detail": detail,
         "ticket": ticket,
         "profile": getattr(ticket.customer, "customer_profile", None),
-        "recent": desk_selectors.customer_recent_tickets(ticket),
+        "recent": selectors.customer_recent_tickets(ticket),
         # Orders and after-sales requests come from the apps that own them, through core's registry.
         "facts": customer_context.facts_for(ticket.customer_id),
         "related_links": links.links_for(ticket, user),
@@ -264,7 +264,7 @@ def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
         return _ticket_page(request, ticket_id)
     except Http404:
         # Out of the viewer's queues (transferred, another team's): where it is now, never a dead end.
-        ticket = desk_selectors.ticket_out_of_sight(request.user, ticket_id)
+        ticket = selectors.ticket_out_of_sight(request.user, ticket_id)
         return render(request, "tickets/ticket_summary.html", {"ticket": ticket})
 
 
@@ -325,7 +325,7 @@ def _status(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
 
 def _merge(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
     try:
-        target = desk_selectors.ticket_by_key(request.user, data["target"].strip())
+        target = selectors.ticket_by_key(request.user, data["target"].strip())
     except Http404:
         raise ValidationError({"target": _("No ticket with this number in your queues.")}) from None
     services.ticket_merge(source=ticket, target=target, actor=_user(request))
@@ -389,7 +389,7 @@ def pick(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @require_GET
 def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     """Private files, served only to people who may see the ticket (and notes' files only to the desk)."""
-    found = desk_selectors.attachment_for(request.user, attachment_id)
+    found = selectors.attachment_for(request.user, attachment_id)
     return FileResponse(found.file.open("rb"), as_attachment=not found.content_type.startswith(PLAYS_INLINE),
                         filename=found.filename, content_type=found.content_type)
 
@@ -399,7 +399,7 @@ def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
 @require_GET
 def call_recording(request: HttpRequest, call_id: int) -> HttpResponseBase:
     """A call's recording, for the desk people who may see its ticket; played in the page's audio player."""
-    call = desk_selectors.call_with_recording(request.user, call_id)
+    call = selectors.call_with_recording(request.user, call_id)
     return FileResponse(call.recording.open("rb"), content_type=call.recording_type,
                         filename=(call.recording.name or "recording").rsplit("/", 1)[-1])
 
@@ -445,7 +445,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
             ids = _bulk_ticket_ids(request, data)
             target_id = None
             if data["action"] == BulkJob.Action.MERGE:
-                target_id = desk_selectors.ticket_by_key(request.user, data["target"].strip()).pk
+                target_id = selectors.ticket_by_key(request.user, data["target"].strip()).pk
             params = {"assignee_id": data["assignee"].pk if data["assignee"] else None, "status": data["status"],
                       "priority": data["priority"], "tag": data["tag"], "macro_id": data["macro"],
                       "target_id": target_id}
@@ -472,7 +472,7 @@ def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
 def _saved_views_context(request: HttpRequest, *, queue_view: str, terms: str, filters: str) -> dict[str, Any]:
     form = SavedViewForm(initial={"queue_view": queue_view, "terms": terms, "filters": filters},
                          teams=Team.objects.filter(agents__user=_user(request)).order_by("name"), auto_id="saved_%s")
-    return {"saved_views": desk_selectors.saved_views_for(request.user), "saved_view_form": form}
+    return {"saved_views": selectors.saved_views_for(request.user), "saved_view_form": form}
 
 
 @_desk
@@ -490,7 +490,7 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
             add_refusal(form, error)
         else:
             messages.success(request, _("View “%(name)s” saved.") % {"name": saved.name})
-            return HttpResponseRedirect(desk_selectors.saved_view_url(saved))
+            return HttpResponseRedirect(selectors.saved_view_url(saved))
     _flash_errors(request, form)
     return HttpResponseRedirect(reverse("desk_tickets:queue"))
 

@@ -15,7 +15,7 @@ from tests.clients import logged_in as login
 from tests.factories import AgentProfileFactory, TeamFactory
 from tests.knowledge.factories import ArticleFactory
 from tests.tickets.factories import SlaPolicyFactory
-from tickets import desk_selectors, macro_articles, selectors, services
+from tickets import macro_articles, selectors, services
 from tickets import search as ticket_search
 from tickets.models import Macro, MacroAction, Priority, Status, Ticket, TicketMessage
 
@@ -71,7 +71,7 @@ def test_apply_runs_every_step_through_the_services(ticket: Ticket, agent: User)
 
 
 def services_search(user: User, text: str) -> list[Any]:
-    return desk_selectors.search_page(user, ticket_search.parse(text)).hits
+    return selectors.search_page(user, ticket_search.parse(text)).hits
 
 
 def test_a_refused_step_leaves_the_ticket_as_it_was(ticket: Ticket, agent: User) -> None:
