@@ -10,7 +10,7 @@ from collections.abc import Iterable
 import grimp
 import pytest
 
-PACKAGES = ("service_center", "core", "profiles", "tickets", "chat", "aftersales", "knowledge", "quality", "reports")
+PACKAGES = ("core", "service_center", "profiles", "tickets", "chat", "aftersales", "knowledge", "quality", "reports")
 
 
 @pytest.fixture(scope="module")
