@@ -124,8 +124,8 @@ class Review(models.Model):
 
 
 class CriterionScore(models.Model):
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores")
-    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores", verbose_name=_("review"))
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+", verbose_name=_("criterion"))
     points = models.PositiveSmallIntegerField(_("points"))
     history = HistoricalRecords(table_name="reports_historicalcriterionscore")
 

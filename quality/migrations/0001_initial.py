@@ -3,7 +3,7 @@
 The tables keep the names reports gave them (reports/migrations/0005_quality.py, 0007's history tables), so
 this migration only tells Django's state that quality owns them (SeparateDatabaseAndState: nothing runs on
 the database) and relabels their content types, which keeps every permission, role grant, admin log entry
-and object permission pointing at them. reports/migrations/0008_quality_moved_out.py drops them from
+and object permission pointing at them. reports/migrations/0010_quality_moved_out.py drops them from
 reports' state afterwards.
 """
 
@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('reports', '0007_history'),
+        ('reports', '0009_quality_verbose_names'),
         ('chat', '0005_team_assignment_skills_language'),
         ('tickets', '0018_default_automations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -135,9 +135,9 @@ class Migration(migrations.Migration):
                     ('history_date', models.DateTimeField(db_index=True)),
                     ('history_change_reason', models.CharField(max_length=100, null=True)),
                     ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                    ('criterion', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='quality.criterion')),
+                    ('criterion', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='quality.criterion', verbose_name='criterion')),
                     ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                    ('review', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='quality.review')),
+                    ('review', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='quality.review', verbose_name='review')),
                 ],
                 options={
                     'verbose_name': 'historical criterion score',
@@ -216,8 +216,8 @@ class Migration(migrations.Migration):
                 fields=[
                     ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                     ('points', models.PositiveSmallIntegerField(verbose_name='points')),
-                    ('criterion', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='quality.criterion')),
-                    ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='quality.review')),
+                    ('criterion', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='quality.criterion', verbose_name='criterion')),
+                    ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='quality.review', verbose_name='review')),
                 ],
                 options={
                     'verbose_name': 'criterion score',

@@ -10,7 +10,7 @@ from tests.test_embedded_launcher import REPO_ROOT
 
 QUEUES = {"realtime", "intake", "notify", "sla", "bulk"}
 OUR_PACKAGES = {"core", "service_center", "profiles", "tickets", "chat", "aftersales", "knowledge", "quality",
-                "reports"}
+                "reports", "desk"}
 
 
 def _our_tasks() -> set[str]:

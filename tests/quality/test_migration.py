@@ -2,7 +2,7 @@
 
 The move is state-only (the tables keep their `reports_*` names), so this test puts the database back as
 it was before it (the content types labelled reports), writes QA rows with the models as they were then
-(reports at 0007), applies the two migrations of the move and reads the rows with today's models: rows,
+(reports at 0009), applies the two migrations of the move and reads the rows with today's models: rows,
 history, content type ids and the permissions granted on them all survive. Inside the test's transaction.
 Applying the two migrations directly, rather than `migrate` back and forth, keeps it to seconds: a full
 backwards plan renders the state of every migration of every app.
@@ -39,7 +39,7 @@ def test_qa_rows_history_content_types_and_permissions_survive_the_move(make_use
     scorer.permissions.add(Permission.objects.get(content_type=review_ct, codename="score_review"))
 
     loader = MigrationLoader(connection)
-    state = loader.project_state([("reports", "0007_history")])
+    state = loader.project_state([("reports", "0009_quality_verbose_names")])
     MOVE.content_types_to_reports(state.apps, None)  # what the content types were before the move
     ContentType.objects.clear_cache()
     assert ContentType.objects.get(pk=review_ct.pk).app_label == "reports"
@@ -53,7 +53,7 @@ def test_qa_rows_history_content_types_and_permissions_survive_the_move(make_use
     state.apps.get_model("reports", "CriterionScore").objects.create(review=review, criterion=criterion, points=4)
 
     with CaptureQueriesContext(connection) as queries, connection.schema_editor(atomic=True) as editor:
-        for app, name in [("quality", "0001_initial"), ("reports", "0008_quality_moved_out")]:
+        for app, name in [("quality", "0001_initial"), ("reports", "0010_quality_moved_out")]:
             state = loader.get_migration(app, name).apply(state, editor)
     # Not one statement on the QA tables: the only write is the content types' relabelling.
     written = [query["sql"] for query in queries.captured_queries if not query["sql"].startswith(("SAVEPOINT",

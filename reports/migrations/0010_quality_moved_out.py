@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0007_history'),
+        ('reports', '0009_quality_verbose_names'),
         ('quality', '0001_initial'),
     ]
 
