@@ -73,6 +73,8 @@ class MessageForm(forms.Form):
                              widget=forms.RadioSelect)
     body = forms.CharField(label=_("Message"), max_length=20000, widget=TEXT)
     attachments = MultipleFileField(label=_("Attachments"))
+    # The newest message the page showed: a reply is held while a newer public message is unseen (collision).
+    seen_message = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class LookupChoiceField(forms.ModelChoiceField):

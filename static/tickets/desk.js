@@ -105,6 +105,15 @@
     }
   }
 
+  // Other modules of the page (collision.js) talk over this socket through two document events.
+  function announceSocket(socket) {
+    document.dispatchEvent(new CustomEvent("desk:socket-open", { detail: { send: function (frame) {
+      if (socket.readyState === WebSocket.OPEN) {
+        socket.send(JSON.stringify(frame));
+      }
+    } } }));
+  }
+
   function connect() {
     if (!script || !script.dataset.socket || !window.WebSocket) {
       return;
@@ -115,6 +124,7 @@
     socket.onopen = function () {
       retryMs = RETRY_MIN_MS;
       showConnection("open");
+      announceSocket(socket);
     };
     socket.onmessage = function (message) {
       var data;
@@ -125,6 +135,8 @@
       }
       if (data && data.type === "ticket.event") {
         onEvent(data);
+      } else if (data) {
+        document.dispatchEvent(new CustomEvent("desk:frame", { detail: data }));
       }
     };
     socket.onclose = function (event) {
