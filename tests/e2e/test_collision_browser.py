@@ -51,9 +51,9 @@ def test_two_agents_see_each_other_and_a_stale_reply_is_held(
         b.wait_for_selector("#live-status[data-state=open]")
 
         # Each sees the other on the ticket; B sees A typing.
-        b.wait_for_selector("#collision-viewing >> text=同时在看：李娜")
-        a.wait_for_selector("#collision-viewing >> text=同时在看：王芳")
-        a.type("#id_body", "您好，已为您")
+        b.wait_for_selector("#collision-viewing >> text=同时在看：李娜")  # noqa: RUF001
+        a.wait_for_selector("#collision-viewing >> text=同时在看：王芳")  # noqa: RUF001
+        a.type("#id_body", "您好，已为您")  # noqa: RUF001
         b.wait_for_selector("#collision-typing >> text=李娜 正在输入回复…")
         b.screenshot(path=str(ARTIFACTS / "tickets-collision.png"), full_page=True)
 
