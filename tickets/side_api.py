@@ -8,7 +8,8 @@
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -20,6 +21,9 @@ from tickets import desk_selectors, selectors
 from tickets.models import SideConversation, SideMessage, Ticket
 from tickets.services import side_conversations as side
 
+TICKET = OpenApiParameter("ticket_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("The ticket's id."))
+CONVERSATION = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH,
+                                description=_("The side conversation's id."))
 _ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 
 
@@ -63,13 +67,14 @@ class SideConversationViewSet(viewsets.ViewSet):
 
     permission_classes = [DeskOnly]
 
-    @extend_schema(responses={200: SideConversationSerializer(many=True), **_ERRORS},
+    @extend_schema(parameters=[TICKET], responses={200: SideConversationSerializer(many=True), **_ERRORS},
                    summary=_("A ticket's side conversations (desk only)"))
     def list(self, request: Request, ticket_pk: str) -> Response:
         ticket = selectors.ticket_for_user(request.user, int(ticket_pk))
         return Response(SideConversationSerializer(selectors.side_panel_threads(ticket), many=True).data)
 
-    @extend_schema(request=SideConversationCreateSerializer, responses={201: SideConversationSerializer, **_ERRORS},
+    @extend_schema(parameters=[TICKET], request=SideConversationCreateSerializer,
+                   responses={201: SideConversationSerializer, **_ERRORS},
                    summary=_("Start a side conversation by e-mail (desk only)"))
     def create(self, request: Request, ticket_pk: str) -> Response:
         ticket = selectors.ticket_for_user(request.user, int(ticket_pk))
@@ -79,7 +84,8 @@ class SideConversationViewSet(viewsets.ViewSet):
                                                     **body.validated_data)
         return Response(_one(ticket, conversation.pk), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=SideReplySerializer, responses={201: SideConversationSerializer, **_ERRORS},
+    @extend_schema(parameters=[TICKET, CONVERSATION], request=SideReplySerializer,
+                   responses={201: SideConversationSerializer, **_ERRORS},
                    summary=_("Reply on a side conversation by e-mail (desk only)"))
     @action(detail=True, methods=["post"])
     def reply(self, request: Request, ticket_pk: str, pk: str) -> Response:
