@@ -15,6 +15,9 @@ PYTEST_ARGS ?=
 # pytest-xdist processes; each has its own test database and its own Redis database (settings/base.py).
 TEST_WORKERS ?= auto
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
+# mypy's cache lives outside the checkout, so a fresh clone on the same machine (CI) starts warm: mypy
+# re-checks each cached module against its source's hash, so a stale entry is never trusted.
+export MYPY_CACHE_DIR ?= $(HOME)/.cache/service-center/mypy
 LAUNCH := python -m service_center.launcher
 
 .PHONY: venv system-deps messages run run-cluster lint servers test test-server-kind test-cluster bench bench-cluster clean-data

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from core import quarantine, queueing, webhooks
+from core import channel_registry, quarantine, queueing, webhooks
 from core.admin_mixins import ReadOnlyAdminMixin
 from core.models import (
     BackupRun,
@@ -150,7 +150,7 @@ class QuarantinedMessageAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("channel"), ordering="channel")
     def channel_name(self, message: QuarantinedMessage) -> str:
-        return quarantine.channel_label(message.channel)
+        return channel_registry.label(message.channel)
 
     @admin.display(description=_("reason"))
     def reason_short(self, message: QuarantinedMessage) -> str:

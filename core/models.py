@@ -197,6 +197,9 @@ class QuarantinedMessage(models.Model):
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+", verbose_name=_("resolved by"))
     discard_reason = models.TextField(_("discard reason"), blank=True)
+    # This row reached the alert threshold of its window and queued the supervisors' e-mail
+    # (core/quarantine_alerts.py): the record that the window has had its alert.
+    alerted = models.BooleanField(_("alerted supervisors"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("quarantined message")

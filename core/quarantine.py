@@ -4,8 +4,8 @@
   (a parser limit, RecursionError, a database refusal) rolls that message's writes back and keeps it
   here instead, so the caller can acknowledge it and go on to the next message.
 - `quarantine(...)` writes or bumps the row; one row per channel and dedupe key.
-- `retry(...)` runs the channel's intake again on the stored bytes. Channels register their intake
-  callable by name in their AppConfig.ready (`register_intake`): core imports no app. Intakes are
+- `retry(...)` runs the channel's intake again on the stored bytes: the channel's adapter in the one channel
+  registry (core/channel_registry.py, filled in the apps' AppConfig.ready: core imports no app). Intakes are
   idempotent by the channel's own id (Message-ID, MsgId), so a retry never stores a message twice.
 - `discard(...)` records a person's decision that the message will not be stored.
 
@@ -15,7 +15,7 @@ threshold per window, supervisors are mailed once for that window (quarantine_al
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -23,30 +23,15 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
-from core import events, quarantine_alerts
+from core import channel_registry, events, quarantine_alerts
 from core.models import QuarantinedMessage
 
 logger = logging.getLogger(__name__)
 
 State = QuarantinedMessage.State
-Intake = Callable[[bytes, Mapping[str, Any]], Any]
 Result = TypeVar("Result")
 REASON_LIMIT = 2000
 KEY_LIMIT = 255
-_intakes: dict[str, Intake] = {}
-_labels: dict[str, Any] = {}
-
-
-def register_intake(channel: str, intake: Intake, *, label: Any = None) -> None:
-    """`intake(raw, context)` stores one message of `channel` (raising when it cannot); used by retry.
-    `label`: the channel's name for people (a lazy translation), shown instead of the code."""
-    _intakes[channel] = intake
-    if label is not None:
-        _labels[channel] = label
-
-
-def channel_label(channel: str) -> str:
-    return str(_labels.get(channel, channel))
 
 
 def dedupe_key(raw: bytes, key: str | None = None) -> str:
@@ -86,7 +71,7 @@ def quarantine(*, channel: str, raw: bytes, reason: str, key: str | None = None,
                                                                     reason=reason)
             message.refresh_from_db()
         else:
-            quarantine_alerts.note_new_row(now=now)
+            quarantine_alerts.note_new_row(message_id=message.pk, now=now)
     if created:
         # The alert: a log line at ERROR (what the log shipper pages on) and an event for in-app notices.
         logger.error("%s message quarantined (#%s, key %s): %s", channel, message.pk, message.key, reason)
@@ -123,12 +108,12 @@ def retry(*, message_id: int, actor: Any = None) -> Any:
         message = QuarantinedMessage.objects.select_for_update().filter(pk=message_id, state=State.HELD).first()
         if message is None:
             raise NotHeld(message_id)
-        intake = _intakes.get(message.channel)
-        if intake is None:
+        adapter = channel_registry.adapter(message.channel)
+        if adapter is None:
             raise LookupError(f"no intake is registered for channel {message.channel!r}")
         try:
             with transaction.atomic():
-                result = intake(bytes(message.raw), message.context)
+                result = adapter.retry(bytes(message.raw), message.context)
         except Exception as error:
             # Recorded in the outer transaction, which commits; the error is raised after it.
             failure = error
@@ -170,6 +155,8 @@ class ChannelStatus:
     held: int
     last_error: str
     last_error_at: Any
+    # The channel's own sources (each IMAP mailbox …) with their held counts and last poll errors.
+    sources: Sequence[channel_registry.SourceStatus] = ()
 
 
 def channel_status() -> list[ChannelStatus]:
@@ -178,11 +165,18 @@ def channel_status() -> list[ChannelStatus]:
     held = held_counts()
     latest = {row.channel: row for row in QuarantinedMessage.objects.order_by("channel", "-last_seen_at", "-id")
               .distinct("channel").only("channel", "reason", "last_seen_at")}
-    channels = sorted(set(_intakes) | set(latest), key=lambda code: (channel_label(code), code))
-    return [ChannelStatus(channel=code, label=channel_label(code), held=held.get(code, 0),
+    channels = sorted(set(channel_registry.codes()) | set(latest),
+                      key=lambda code: (channel_registry.label(code), code))
+    return [ChannelStatus(channel=code, label=channel_registry.label(code), held=held.get(code, 0),
                           last_error=latest[code].reason if code in latest else "",
-                          last_error_at=latest[code].last_seen_at if code in latest else None)
+                          last_error_at=latest[code].last_seen_at if code in latest else None,
+                          sources=_sources(code))
             for code in channels]
+
+
+def _sources(code: str) -> Sequence[channel_registry.SourceStatus]:
+    adapter = channel_registry.adapter(code)
+    return adapter.sources() if adapter is not None and adapter.sources is not None else ()
 
 
 def counts_by_channel_and_state() -> dict[tuple[str, str], int]:

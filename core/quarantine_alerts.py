@@ -1,10 +1,10 @@
 """The quarantine's alert: supervisors get an e-mail when it grows fast, at most once per window.
 
 Windows are fixed (QUARANTINE_ALERT_WINDOW_SECONDS from the epoch). When a new row makes the count of rows
-first seen in the current window reach QUARANTINE_ALERT_THRESHOLD, one alert is queued through the outbox
-in the quarantining transaction. The queued outbox row is the record that the window has had its alert
-(outbox rows are kept for days, windows last an hour), checked under a transaction-level advisory lock, so
-a flood of poison messages from many workers at once is one mail, not a storm.
+first seen in the current window reach QUARANTINE_ALERT_THRESHOLD, one e-mail per supervisor is queued through
+core.messaging (the one e-mail path, an outbox row each) in the quarantining transaction, and that row is marked
+`alerted`: the mark is the record that the window has had its alert, checked under a transaction-level
+advisory lock, so a flood of poison messages from many workers at once is one mail each, not a storm.
 Supervisors are the users who may act on the quarantine (its desk page's permission).
 """
 
@@ -12,19 +12,16 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
-from django.core.mail import send_mass_mail
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from core.models import OutboxMessage, QuarantinedMessage
-from core.queueing import enqueue
+from core import messaging
+from core.models import QuarantinedMessage
 
 PERMISSION_APP, PERMISSION_CODENAME = "core", "change_quarantinedmessage"
-ALERT_TASK = "core.tasks.email_quarantine_alert"
 # Serialises "has this window had its alert?" across transactions (any fixed number unique to this use).
 _ALERT_LOCK = 0x5143_414C  # "QCAL"
 
@@ -34,19 +31,21 @@ def _window_start(now: datetime) -> datetime:
     return datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=now.tzinfo)
 
 
-def note_new_row(*, now: datetime | None = None) -> bool:
+def note_new_row(*, message_id: int, now: datetime | None = None) -> bool:
     """Called for each new quarantine row inside its transaction: queue the alert when this row reaches the
-    threshold of its window and no alert of that window was queued. True when it queued one."""
+    threshold of its window and no row of that window has alerted yet. True when it queued one."""
     now = now or timezone.now()
     start = _window_start(now)
-    count = QuarantinedMessage.objects.filter(first_seen_at__gte=start).count()
+    in_window = QuarantinedMessage.objects.filter(first_seen_at__gte=start)
+    count = in_window.count()
     if count < settings.QUARANTINE_ALERT_THRESHOLD:
         return False
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ALERT_LOCK])
-    if OutboxMessage.objects.filter(task_name=ALERT_TASK, kwargs__window_start=start.isoformat()).exists():
+    if in_window.filter(alerted=True).exists():
         return False
-    enqueue("core.tasks.email_quarantine_alert", window_start=start.isoformat(), count=count)
+    QuarantinedMessage.objects.filter(pk=message_id).update(alerted=True)
+    email_supervisors(start=start, count=count)
     return True
 
 
@@ -63,12 +62,12 @@ def _origin() -> str:
     return origins[0].rstrip("/") if origins else ""
 
 
-def email_supervisors(*, window_start: str, count: int) -> int:
-    """One e-mail to each supervisor (never one listing everyone), in their language. Returns how many."""
-    start = datetime.fromisoformat(window_start)
+def email_supervisors(*, start: datetime, count: int) -> int:
+    """One e-mail to each supervisor (never one listing everyone), in their language, through core.messaging
+    (sent after the commit, retried by the outbox). Returns how many were queued."""
     end = start + timedelta(seconds=settings.QUARANTINE_ALERT_WINDOW_SECONDS)
     held = QuarantinedMessage.objects.filter(state=QuarantinedMessage.State.HELD).count()
-    mails = []
+    queued = 0
     for user in supervisors():
         if not user.email:  # encrypted at rest: not filterable in the query
             continue
@@ -85,13 +84,6 @@ def email_supervisors(*, window_start: str, count: int) -> int:
                 "",
                 _("Review them: %(url)s") % {"url": _origin() + reverse("quarantine:list")},
             ])
-        mails.append((subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
-    marker = f"core:quarantine-alert-mailed:{window_start}"
-    if not cache.add(marker, True, timeout=settings.QUARANTINE_ALERT_WINDOW_SECONDS * 2):
-        return 0  # a redelivered task: the mails went out already
-    try:
-        send_mass_mail(mails)
-    except Exception:
-        cache.delete(marker)  # the mail server refused: the outbox's retry sends them
-        raise
-    return len(mails)
+        messaging.send_email(recipient_ids=[user.pk], subject=subject, body=body)
+        queued += 1
+    return queued

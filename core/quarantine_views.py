@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from core import quarantine
+from core import channel_registry, quarantine
 from core.models import QuarantinedMessage
 
 PERMISSION = "core.change_quarantinedmessage"
@@ -32,7 +32,7 @@ def quarantine_list(request: HttpRequest) -> HttpResponse:
                 .order_by("-last_seen_at", "-id")[:PAGE_SIZE])
     for message in held:
         message.preview = bytes(message.raw[:PREVIEW_BYTES]).decode("utf-8", "replace")  # type: ignore[attr-defined]
-        message.channel_label = quarantine.channel_label(message.channel)  # type: ignore[attr-defined]
+        message.channel_label = channel_registry.label(message.channel)  # type: ignore[attr-defined]
     return render(request, "core/quarantine.html", {"held": held, "channels": quarantine.channel_status()})
 
 

@@ -35,13 +35,6 @@ def sweep_outbox() -> dict[str, int]:
     return queueing.sweep()
 
 
-@shared_task(acks_late=True, ignore_result=True)
-def email_quarantine_alert(window_start: str, count: int) -> int:
-    from core import quarantine_alerts
-
-    return quarantine_alerts.email_supervisors(window_start=window_start, count=count)
-
-
 # Started only through the outbox (messaging.send_email / send_sms), which runs each row once.
 @shared_task(acks_late=True, ignore_result=True)
 def send_email(recipient_id: int, subject: str, body: str, attachments: list[dict[str, str]]) -> bool:

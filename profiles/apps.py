@@ -25,8 +25,9 @@ class ProfilesConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(_sync_roles_after_migrate, dispatch_uid="profiles.sync_roles")
         from core import customer_merge
-        from profiles import audit, customers, identities, realtime  # noqa: F401  (realtime subscribes the live presence broadcast)
+        from profiles import audit, customers, identities, realtime, services  # noqa: F401  (realtime subscribes the live presence broadcast)
 
         audit.subscribe()
+        services.register_caches()
         customers.register_tag_kinds()
         customer_merge.register(identities.MERGE_HANDLER)

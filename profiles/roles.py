@@ -103,14 +103,13 @@ def sync_roles(apps: Any) -> None:
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
     from_apps = app_role_permissions()
+    # One read of every permission: this runs after each `migrate` and after every transactional test's flush.
+    permission_ids = {f"{app_label}.{codename}": pk for pk, app_label, codename in
+                      permission_model.objects.values_list("pk", "content_type__app_label", "codename")}
     for role in Role:
         group, _ = group_model.objects.get_or_create(name=str(role))
         if role is Role.ADMIN:
-            group.permissions.set(permission_model.objects.all())
+            group.permissions.set(permission_ids.values())
             continue
-        wanted = [name.split(".", 1) for name in [*ROLE_PERMISSIONS[role], *from_apps[role]]]
-        permissions = [
-            permission_model.objects.filter(content_type__app_label=app_label, codename=codename).first()
-            for app_label, codename in wanted
-        ]
-        group.permissions.set([permission for permission in permissions if permission is not None])
+        wanted = [*ROLE_PERMISSIONS[role], *from_apps[role]]
+        group.permissions.set([permission_ids[name] for name in wanted if name in permission_ids])

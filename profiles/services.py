@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core import events
+from core.config_cache import cached, invalidate_on_write
 from core.object_permissions import grant_object_permission, revoke_object_permission
 from profiles.models import (
     AgentProfile,
@@ -24,6 +25,18 @@ from profiles.models import (
 from profiles.roles import Role
 
 STORE_OBJECT_PERMISSIONS = ("profiles.view_store",)
+ROLE_GROUPS = "profiles:role_groups"
+
+
+def _role_group_ids(roles: list[Role] | tuple[Role, ...]) -> list[int]:
+    """The groups of these roles, by id, from the shared cache: a new customer from every first mail or message
+    would otherwise look the group up each time."""
+    groups: dict[str, int] = cached(ROLE_GROUPS, lambda: dict(Group.objects.values_list("name", "pk")))
+    return [groups[str(role)] for role in roles if str(role) in groups]
+
+
+def register_caches() -> None:
+    invalidate_on_write(ROLE_GROUPS, Group)
 
 
 @transaction.atomic
@@ -48,7 +61,7 @@ def user_create(
     user.set_password(password) if password else user.set_unusable_password()
     user.save()
     if roles:
-        user.groups.set(Group.objects.filter(name__in=[str(role) for role in roles]))
+        user.groups.add(*_role_group_ids(roles))
     events.publish("user.created", user_id=user.pk)
     return user
 

@@ -9,8 +9,8 @@ from core.api import api_not_found
 from knowledge import api as knowledge_api
 from profiles import api as profiles_api
 from tickets import api as tickets_api
-from tickets import channel_api
-from tickets.email import api as email_api
+from tickets.channels import api as channel_api
+from tickets.channels.email import api as email_api
 
 router = DefaultRouter()
 profiles_api.register(router)

@@ -13,8 +13,8 @@ from profiles.roles import Role
 from service_center.celery import app as celery_app
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, StoreFactory, UserFactory
 
-# The live Daphne server and Chromium page of the browser tests, for every app's tests.
-pytest_plugins = ["tests.browser"]
+# The live Daphne server and Chromium page of the browser tests, for every app's tests; DELETE-based flush.
+pytest_plugins = ["tests.browser", "tests.fast_flush"]
 
 ALL_ROLES = ["anonymous", "customer", "agent", "supervisor", "qa", "merchant_staff", "admin"]
 

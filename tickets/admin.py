@@ -14,7 +14,7 @@ from core.admin_mixins import ReadOnlyAdminMixin
 from profiles.admin import HistoryAdmin
 from tickets import macro_articles
 from tickets import search as ticket_search
-from tickets.email import admin as email_admin  # noqa: F401  (registers the e-mail channel's admin)
+from tickets.channels.email import admin as email_admin  # noqa: F401  (registers the e-mail channel's admin)
 from tickets.models import (
     AgentRegions,
     Automation,

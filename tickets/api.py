@@ -35,8 +35,9 @@ from core.serializers import DateTimeField, ErrorSerializer
 from profiles.models import CustomerProfile, User
 from profiles.roles import Role
 from profiles.selectors import agent_users, user_has_role
-from tickets import channel_api, desk_selectors, services, side_api, sla
+from tickets import desk_selectors, services, side_api, sla
 from tickets import search as ticket_search
+from tickets.channels import api as channel_api
 from tickets.models import (
     Category,
     Channel,

@@ -14,11 +14,11 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         # Live pushes and webhooks hear ticket events in every process (web, worker).
         from core import customer_merge, customer_timeline
-        from tickets import cached_config, channel_intake, realtime
+        from tickets import cached_config, realtime
+        from tickets.channels import registry as channels
+        from tickets.channels.email import outbound as email_outbound
         from tickets.customer_merge import HANDLER
-        from tickets.email import outbound as email_outbound
-        from tickets.email import quarantine as email_quarantine
-        from tickets.services import channels, delivery, outbound, search_index
+        from tickets.services import delivery, outbound, search_index
         from tickets.timeline import contact_entries, ticket_entries
 
         realtime.subscribe()
@@ -27,15 +27,14 @@ class TicketsConfig(AppConfig):
         # The desk's replies on e-mail tickets go out by mail; on WeChat, Weibo and SMS through their senders;
         # both kinds of outgoing row through the one delivery skeleton and its sweep.
         email_outbound.subscribe()
-        channels.register_senders()
         delivery.register_outbox(outbound.OUTBOX)
         delivery.register_outbox(email_outbound.OUTBOX)
         customer_timeline.register(ticket_entries)
         customer_timeline.register(contact_entries)
         customer_merge.register(HANDLER)
-        # A supervisor's retry of a quarantined message runs the channel's own intake again.
-        email_quarantine.register()
-        channel_intake.register()
+        # Every inbound channel's adapter in the one registry (a quarantine retry runs the channel's own intake
+        # again), and the senders of the desk's replies on WeChat, Weibo, app and SMS tickets.
+        channels.register()
         search_index.subscribe()
 
     def seed_demo(self, stdout: Any) -> None:

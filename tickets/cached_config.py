@@ -19,6 +19,7 @@ from tickets.models import (
     Category,
     DeskSettings,
     KeywordRule,
+    Mailbox,
     RoutingRule,
     SlaPolicy,
     TeamSettings,
@@ -31,6 +32,7 @@ SLA_POLICIES = "tickets:sla_policies"
 CALENDARS = "tickets:calendars"
 DESK_SETTINGS = "tickets:desk_settings"
 CANNED_RESPONSES = "tickets:canned_responses"
+MAILBOXES = "tickets:mailboxes"
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,13 @@ def canned_responses() -> list[CannedResponse]:
     return cached(CANNED_RESPONSES, lambda: list(CannedResponse.objects.order_by("title")))
 
 
+def mailboxes() -> dict[str, Mailbox]:
+    """Every mailbox by its lower-cased address (inactive ones too), with its team: what inbound mail is routed
+    by. Loaded without the IMAP credentials, which never go to the shared cache."""
+    return cached(MAILBOXES, lambda: {box.address.lower(): box for box in Mailbox.objects.select_related("team").only(
+        "address", "is_active", "team")})
+
+
 def register() -> None:
     invalidate_on_write(KEYWORD_RULES, KeywordRule, Category)
     invalidate_on_write(ROUTING_RULES, RoutingRule, Team,
@@ -128,3 +137,4 @@ def register() -> None:
     invalidate_on_write(CALENDARS, BusinessCalendar, BusinessHours, CalendarOverride)
     invalidate_on_write(DESK_SETTINGS, DeskSettings)
     invalidate_on_write(CANNED_RESPONSES, CannedResponse)
+    invalidate_on_write(MAILBOXES, Mailbox, Team)

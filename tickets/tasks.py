@@ -2,17 +2,9 @@
 
 from celery import shared_task
 
-from tickets.services import (
-    automations,
-    bulk,
-    calls,
-    channels,
-    delivery,
-    escalation,
-    notifications,
-    outbound,
-    side_conversations,
-)
+from tickets.channels import calls
+from tickets.channels.wechat import intake as wechat_intake
+from tickets.services import automations, bulk, delivery, escalation, notifications, outbound, side_conversations
 
 
 # No result backend is configured and beat never reads the counts: don't store them.
@@ -33,7 +25,7 @@ def escalate_ticket(ticket_id: int, reason: str, from_level: int) -> bool:
 @shared_task(acks_late=True, ignore_result=True)
 def poll_mailboxes() -> None:
     """Beat runs this every minute: the UNSEEN mail of every active IMAP mailbox becomes tickets."""
-    from tickets.email import imap
+    from tickets.channels.email import imap
 
     imap.poll_all()
 
@@ -49,7 +41,7 @@ def deliver_notifications(recipient_ids: list[int], kind: str, ticket_id: int, a
 @shared_task(acks_late=True, ignore_result=True)
 def send_email(email_id: int) -> None:
     """One attempt at a queued mail; a failure leaves it due for `send_due_outbound`."""
-    from tickets.email import outbound as email_outbound
+    from tickets.channels.email import outbound as email_outbound
 
     email_outbound.email_send(email_id=email_id)
 
@@ -70,7 +62,7 @@ def send_due_outbound() -> int:
 # backoff (core/queueing.py); a dead row leaves the placeholder text.
 @shared_task(acks_late=True, ignore_result=True)
 def fetch_wechat_media(message_id: int) -> bool:
-    return channels.wechat_fetch_media(message_id=message_id)
+    return wechat_intake.wechat_fetch_media(message_id=message_id)
 
 
 @shared_task(acks_late=True, ignore_result=True)

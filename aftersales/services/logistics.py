@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from aftersales.models import AfterSalesRequest, Shipment, Status, TrackingEvent
 from aftersales.workflow import WORKFLOW, Actor
-from core import events
-from core.quarantine import Quarantined, receive_or_quarantine, register_intake
+from core import channel_registry, events
+from core.quarantine import Quarantined, receive_or_quarantine
 
 CHANNEL = "logistics"
 SCAN_FIELDS = ("courier", "tracking_number", "kind", "occurred_at", "description")
@@ -65,4 +65,5 @@ def _retry(raw: bytes, context: Mapping[str, Any]) -> TrackingEvent | None:
 
 
 def register() -> None:
-    register_intake(CHANNEL, _retry, label=gettext_lazy("Logistics"))
+    channel_registry.register(channel_registry.ChannelAdapter(code=CHANNEL, label=gettext_lazy("Logistics"),
+                                                              retry=_retry))

@@ -340,7 +340,7 @@ TASK_QUEUES: dict[str, list[str]] = {
         "core.tasks.deliver_webhook", "core.tasks.sweep_webhooks",
         "core.tasks.send_email", "core.tasks.send_sms",
         "aftersales.tasks.notify_customer", "knowledge.tasks.email_review_needed",
-        "reports.tasks.send_scheduled_reports", "core.tasks.email_quarantine_alert",
+        "reports.tasks.send_scheduled_reports",
     ],
     "sla": [  # timers and the steps they take: SLA, deadlines, escalation, refunds, complaint sync
         "tickets.tasks.sweep_sla", "tickets.tasks.escalate_ticket", "aftersales.tasks.sweep_deadlines",
@@ -423,7 +423,7 @@ TICKETS_MEDIA_ROOT = env.path("TICKETS_MEDIA_ROOT", default=str(BASE_DIR / "var"
 TICKETS_ATTACHMENT_MAX_BYTES = env.int("TICKETS_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # How long a satisfaction-survey link stays valid, in days.
 TICKETS_SURVEY_LINK_DAYS = env.int("TICKETS_SURVEY_LINK_DAYS", default=30)
-# E-mail channel (tickets/email/): largest raw mail the inbound endpoint reads; mails a sender may
+# E-mail channel (tickets/channels/email/): largest raw mail the inbound endpoint reads; mails a sender may
 # send per hour before further ones are held (not turned into tickets); IMAP poll timeout and batch.
 EMAIL_INBOUND_MAX_BYTES = env.int("EMAIL_INBOUND_MAX_BYTES", default=40 * 1024 * 1024)
 EMAIL_INBOUND_PER_SENDER_PER_HOUR = env.int("EMAIL_INBOUND_PER_SENDER_PER_HOUR", default=20)
@@ -483,7 +483,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # flufl.bounce logs each detector it runs (INFO) and a traceback when one fails on odd mail before it
-    # re-raises; tickets.email.automatic logs that failure once, so the library's own lines are noise.
+    # re-raises; tickets.channels.email.automatic logs that failure once, so the library's own lines are noise.
     "loggers": {"flufl.bounce": {"level": "CRITICAL"}},
 }
 

@@ -40,7 +40,7 @@ from tests.test_permission_matrix import ROLES
 
 MAX_EXAMPLES = 2
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-# The e-mail intake takes a raw message (tickets/email/api.py): sent as the text it is.
+# The e-mail intake takes a raw message (tickets/channels/email/api.py): sent as the text it is.
 schemathesis.serializer.alias("message/rfc822", "text/plain")
 
 

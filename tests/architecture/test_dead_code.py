@@ -10,7 +10,7 @@ from pathlib import Path
 from vulture import Vulture
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("service_center", "profiles", "tickets", "chat", "aftersales", "knowledge", "reports", "tests")
+PACKAGES = ("core", "service_center", "profiles", "tickets", "chat", "aftersales", "knowledge", "reports", "tests")
 CALLED_BY_DECORATOR = [
     "@pytest.fixture", "@shared_task", "@register.*", "@receiver", "@checks.register", "@admin.*", "@*.register",
     "@*.connect",  # Celery and Django signal receivers

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 from tests.bench.timing import percentiles
-from tickets import wechat
+from tickets.channels.wechat import protocol as wechat
 from tickets.models import InboundMessage, Ticket, WeChatAccount
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db]

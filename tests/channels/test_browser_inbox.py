@@ -13,9 +13,9 @@ from profiles.roles import Role
 from tests.browser import ARTIFACTS, in_thread
 from tests.channels.test_calls import wav_bytes
 from tests.factories import CustomerProfileFactory, UserFactory
+from tickets.channels import calls
+from tickets.channels.inbound import inbound_message
 from tickets.models import CallRecord, Channel
-from tickets.services import calls
-from tickets.services.intake import inbound_message
 
 pytestmark = pytest.mark.browser
 

@@ -17,9 +17,8 @@ from tests.api.helpers import assert_error, post_json
 from tests.channels.conftest import Provider
 from tests.clients import logged_in
 from tests.factories import CustomerProfileFactory, UserFactory
-from tickets import channel_intake
+from tickets.channels import calls
 from tickets.models import CallRecord, Channel, Ticket, TicketMessage
-from tickets.services import calls
 
 pytestmark = pytest.mark.django_db
 
@@ -163,7 +162,7 @@ def test_a_call_event_that_fails_to_store_is_quarantined_and_stored_on_retry(
     response = start(phone_system, call_id="C-77", ended_at="2026-11-23T10:05:00+08:00")
     held = QuarantinedMessage.objects.get()
     assert (response.status_code, response.json()) == (202, {"quarantine_id": held.pk})
-    assert held.channel == channel_intake.CALLS
+    assert held.channel == calls.CALLS
 
     monkeypatch.undo()
     quarantine.retry(message_id=held.pk)
@@ -196,7 +195,7 @@ def test_a_recording_that_fails_to_store_is_quarantined_with_its_bytes_and_store
     response = phone_system.post("/api/v1/calls/C-79/recording/", {"recording": SimpleUploadedFile("r.wav", audio)})
     held = QuarantinedMessage.objects.get()
     assert (response.status_code, response.json()) == (202, {"quarantine_id": held.pk})
-    assert (held.channel, bytes(held.raw), held.context["call_id"]) == (channel_intake.CALLS, audio, "C-79")
+    assert (held.channel, bytes(held.raw), held.context["call_id"]) == (calls.CALLS, audio, "C-79")
     assert "the database refused the row" in held.reason
 
     monkeypatch.undo()

@@ -12,8 +12,8 @@ from profiles.models import ChannelIdentity, CustomerProfile, User
 from tests.clients import logged_in
 from tests.factories import CustomerProfileFactory
 from tickets import services
+from tickets.channels.inbound import CONTINUE_DAYS, inbound_message
 from tickets.models import Channel, Ticket
-from tickets.services.intake import CONTINUE_DAYS, inbound_message
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,8 @@ from tests.api.helpers import assert_error
 from tests.channels.conftest import Provider, json_body
 from tests.factories import CustomerProfileFactory
 from tickets import services
+from tickets.channels import social
 from tickets.models import Channel, OutboundMessage, SocialSource, Ticket, TicketMessage
-from tickets.services import channels
 
 pytestmark = pytest.mark.django_db
 SECRET = "weibo-relay-secret"
@@ -149,7 +149,7 @@ def broken(**kwargs: Any) -> None:
 def test_social_and_sms_messages_that_fail_to_store_are_202_with_the_quarantine_id(
         deliver: Callable[..., Any], weibo: SocialSource, sms_source: SocialSource,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(channels, "social_receive", broken)
+    monkeypatch.setattr(social, "social_store", broken)
     response = deliver("weibo", dm("w9"))
     text = deliver("sms-replies", {"message_id": "s9", "sender": {"phone": "13800138000"}, "text": "退款"})
     by_channel = {held.channel: held for held in QuarantinedMessage.objects.all()}

@@ -17,7 +17,9 @@ from core.models import OutboxMessage, QuarantinedMessage
 from profiles.models import ChannelIdentity, User
 from tests.channels.conftest import Provider, json_body
 from tests.clients import logged_in
-from tickets import services, wechat
+from tickets import services
+from tickets.channels.wechat import intake as channels
+from tickets.channels.wechat import protocol as wechat
 from tickets.models import (
     Channel,
     InboundMessage,
@@ -27,7 +29,7 @@ from tickets.models import (
     WeChatAccount,
     WeChatEvent,
 )
-from tickets.services import channels, delivery
+from tickets.services import delivery
 
 pytestmark = pytest.mark.django_db
 APP_ID = "wx1234567890abcdef"
@@ -221,7 +223,7 @@ def broken(**kwargs: Any) -> None:
 
 def test_a_wechat_message_that_fails_to_store_is_quarantined_answered_and_stored_on_retry(
         post: Callable[..., Any], account: WeChatAccount, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(channels, "wechat_receive", broken)
+    monkeypatch.setattr(channels, "wechat_store", broken)
     response = post(xml(Content="我的快递丢了", msg_id="7001"))
     assert (response.status_code, response.content) == (200, b"success")
     held = QuarantinedMessage.objects.get()

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from core.models import QuarantinedMessage
 from core.quarantine import Quarantined
-from tickets import channel_intake, wechat
+from tickets.channels.wechat import intake as channel_intake
+from tickets.channels.wechat import protocol as wechat
 from tickets.errors import ChannelRefused
 from tickets.models import TicketMessage, WeChatAccount, WeChatEvent
 

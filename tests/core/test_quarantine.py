@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from core import quarantine
+from core import channel_registry, quarantine
 from core.models import OutboxMessage, QuarantinedMessage
 from profiles.models import User
 from tests.pages.test_service_metrics import metric, scrape
@@ -25,7 +25,7 @@ def _intake(raw: bytes, context: Mapping[str, Any]) -> str:
 
 @pytest.fixture(autouse=True)
 def test_channel() -> Any:
-    quarantine.register_intake("testchannel", _intake)
+    channel_registry.register(channel_registry.ChannelAdapter(code="testchannel", label="testchannel", retry=_intake))
     STORED.clear()
     yield
     STORED.clear()

@@ -1,5 +1,5 @@
 """The quarantine's alert: supervisors are mailed once per window when new rows reach the threshold, never a
-storm; a redelivered task sends nothing twice."""
+storm, through core.messaging (the one e-mail path: an outbox row per supervisor, run once)."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -14,7 +14,7 @@ from core.models import OutboxMessage, QuarantinedMessage
 from profiles.models import User
 
 pytestmark = pytest.mark.django_db
-TASK = quarantine_alerts.ALERT_TASK
+TASK = "core.tasks.send_email"  # core.messaging's task: the alert has none of its own
 
 
 @pytest.fixture(autouse=True)
@@ -24,36 +24,47 @@ def small_window(settings: Any) -> None:
     cache.clear()
 
 
+@pytest.fixture
+def supervisor(make_user: Callable[..., User]) -> User:
+    user = make_user("supervisor", email="boss@example.com")
+    User.objects.filter(pk=user.pk).update(preferred_language="en")
+    return user
+
+
 def _alerts() -> list[dict[str, Any]]:
     return list(OutboxMessage.objects.filter(task_name=TASK).values_list("kwargs", flat=True))
 
 
-def test_an_alert_is_queued_once_when_new_rows_reach_the_threshold_in_a_window() -> None:
+def test_an_alert_is_queued_once_when_new_rows_reach_the_threshold_in_a_window(supervisor: User) -> None:
     for number in range(2):
         quarantine.quarantine(channel="email", raw=f"poison {number}".encode(), reason="boom")
     assert _alerts() == []
     quarantine.quarantine(channel="wechat", raw=b"poison 2", reason="boom")
-    assert len(_alerts()) == 1 and _alerts()[0]["count"] == 3
+    assert len(_alerts()) == 1 and _alerts()[0]["recipient_id"] == supervisor.pk
+    assert _alerts()[0]["subject"] == "[Quarantine] 3 new messages could not be stored"
     for number in range(3, 20):  # a flood: still one alert for the window
         quarantine.quarantine(channel="email", raw=f"poison {number}".encode(), reason="boom")
     quarantine.quarantine(channel="email", raw=b"poison 0", reason="seen again")  # a repeat is no new row
     assert len(_alerts()) == 1
 
 
-def test_a_later_window_counts_only_its_own_rows_and_alerts_again() -> None:
-    for number in range(3):
-        quarantine.quarantine(channel="email", raw=f"a {number}".encode(), reason="boom")
+def test_a_later_window_counts_only_its_own_rows_and_alerts_again(supervisor: User) -> None:
+    rows = [quarantine.quarantine(channel="email", raw=f"a {number}".encode(), reason="boom").message
+            for number in range(3)]
     assert len(_alerts()) == 1
+    assert [row.pk for row in QuarantinedMessage.objects.filter(alerted=True)] == [rows[2].pk]
     later = datetime.now(tz=UTC) + timedelta(seconds=600)
-    assert quarantine_alerts.note_new_row(now=later) is False  # nothing first seen in that window yet
+    assert quarantine_alerts.note_new_row(message_id=rows[0].pk, now=later) is False  # nothing in that window yet
     QuarantinedMessage.objects.update(first_seen_at=later)
-    assert quarantine_alerts.note_new_row(now=later) is True
-    assert quarantine_alerts.note_new_row(now=later) is False
+    QuarantinedMessage.objects.filter(pk=rows[2].pk).update(alerted=False)
+    assert quarantine_alerts.note_new_row(message_id=rows[0].pk, now=later) is True
+    assert quarantine_alerts.note_new_row(message_id=rows[1].pk, now=later) is False
     assert len(_alerts()) == 2
 
 
-def test_each_supervisor_gets_one_mail_in_their_language_and_a_redelivery_sends_none(
-        make_user: Callable[..., User]) -> None:
+@pytest.mark.usefixtures("celery_eager")
+def test_each_supervisor_gets_one_mail_in_their_language_sent_once_by_the_outbox(
+        make_user: Callable[..., User], django_capture_on_commit_callbacks: Any) -> None:
     zh = make_user("supervisor", email="zh@example.com")
     en = make_user("supervisor", email="en@example.com")
     User.objects.filter(pk=zh.pk).update(preferred_language="zh-hans")
@@ -61,10 +72,11 @@ def test_each_supervisor_gets_one_mail_in_their_language_and_a_redelivery_sends_
     make_user("agent", user__email="agent@example.com")
     make_user("supervisor", email="")  # no address: nobody to mail
     quarantine.quarantine(channel="email", raw=b"x", reason="boom")
-    start = quarantine_alerts._window_start(datetime.now(tz=UTC)).isoformat()
+    start = quarantine_alerts._window_start(datetime.now(tz=UTC))
 
-    assert quarantine_alerts.email_supervisors(window_start=start, count=12) == 2
-    assert quarantine_alerts.email_supervisors(window_start=start, count=12) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert quarantine_alerts.email_supervisors(start=start, count=12) == 2
+    assert len(_alerts()) == 2 and len(mail.outbox) == 2
     by_address = {message.to[0]: message for message in mail.outbox}
     assert set(by_address) == {zh.email, en.email}
     assert by_address[zh.email].subject == "[隔离区] 有 12 条新消息未能保存"

@@ -8,7 +8,7 @@ import json
 import pathlib
 from typing import Any
 
-from tickets.email.parsing import MalformedEmail, ParsedEmail, parse
+from tickets.channels.email.parsing import MalformedEmail, ParsedEmail, parse
 
 CORPUS = pathlib.Path(__file__).resolve().parents[1] / "data" / "mail"
 GOLDEN = CORPUS / "golden.jsonl"

@@ -18,7 +18,7 @@ from core.models import WebhookEndpoint
 from profiles.models import Team, User
 from tests.tickets.mails import MAILBOX, raw
 from tickets import services
-from tickets.email.intake import email_receive
+from tickets.channels.email.intake import email_receive
 from tickets.models import (
     BusinessCalendar,
     BusinessHours,
@@ -67,7 +67,7 @@ def create_queries(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
         return ticket
 
     monkeypatch.setattr(services, "ticket_create", counted)
-    monkeypatch.setattr("tickets.email.intake.ticket_create", counted)
+    monkeypatch.setattr("tickets.channels.email.intake.ticket_create", counted)
     yield counts
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from profiles.models import Team, User
 from tests.clients import logged_in
 from tests.tickets.mails import MAILBOX, raw
-from tickets.email.intake import email_receive
+from tickets.channels.email.intake import email_receive
 from tickets.models import Mailbox
 
 pytestmark = pytest.mark.django_db

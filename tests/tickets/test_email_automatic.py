@@ -8,7 +8,7 @@ import pytest
 from profiles.models import Team
 from tests.tickets.corpus import CORPUS
 from tests.tickets.mails import MAILBOX, bounce_for, mail, png_bytes, raw
-from tickets.email.intake import email_receive
+from tickets.channels.email.intake import email_receive
 from tickets.models import EmailMessage, Mailbox, Ticket, TicketAttachment, TicketMessage
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ import pytest
 
 from tests.tickets.corpus import CORPUS, corpus_files, golden_row, read_golden
 from tests.tickets.mails import MAILBOX
-from tickets.email.intake import email_receive
-from tickets.email.parsing import MalformedEmail, parse
+from tickets.channels.email.intake import email_receive
+from tickets.channels.email.parsing import MalformedEmail, parse
 from tickets.models import EmailMessage, Mailbox, TicketAttachment
 from tickets.services.attachments import sniff
 

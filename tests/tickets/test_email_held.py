@@ -10,8 +10,8 @@ from django.urls import reverse
 from profiles.models import Team, User
 from tests.clients import logged_in
 from tests.tickets.mails import MAILBOX, png_bytes, raw
-from tickets.email import intake
-from tickets.email.intake import email_receive
+from tickets.channels.email import intake
+from tickets.channels.email.intake import email_receive
 from tickets.models import EmailMessage, Mailbox, Ticket
 
 pytestmark = pytest.mark.django_db

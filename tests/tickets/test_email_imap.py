@@ -7,8 +7,8 @@ import pytest
 from core.models import QuarantinedMessage
 from tests.tickets.mails import MAILBOX, raw
 from tests.tickets.mailservers import ImapServer
-from tickets.email import imap
-from tickets.email.intake import email_receive
+from tickets.channels.email import imap
+from tickets.channels.email.intake import email_receive
 from tickets.models import EmailMessage, Mailbox, Ticket
 from tickets.tasks import poll_mailboxes
 

@@ -15,9 +15,9 @@ from profiles.roles import Role
 from tests.factories import CustomerProfileFactory, UserFactory
 from tests.tickets.mails import MAILBOX, bounce_for, png_bytes, raw
 from tickets import services
-from tickets.email import intake
-from tickets.email.intake import email_receive
-from tickets.email.parsing import MalformedEmail
+from tickets.channels.email import intake
+from tickets.channels.email.intake import email_receive
+from tickets.channels.email.parsing import MalformedEmail
 from tickets.models import Channel, EmailMessage, Mailbox, Ticket, TicketAttachment, TicketMessage
 from tickets.services.common import BODY_MAX
 

@@ -18,7 +18,7 @@ from tests.factories import TeamFactory
 from tests.tickets.mails import MAILBOX, bounce_for, png_bytes, raw
 from tests.tickets.mailservers import SmtpInbox, free_port
 from tickets import services
-from tickets.email.intake import email_receive
+from tickets.channels.email.intake import email_receive
 from tickets.models import EmailMessage, Mailbox, Notification, Ticket, TicketMessage
 from tickets.services.delivery import MAX_ATTEMPTS, send_due
 from tickets.tasks import send_due_outbound, send_email

@@ -7,9 +7,9 @@ from email.message import EmailMessage as MimeMessage
 import pytest
 
 from tests.tickets.mails import png_bytes, raw
-from tickets.email.charsets import decode_bytes, decode_header_text
-from tickets.email.mime import safe_filename
-from tickets.email.parsing import MailLimitExceeded, MalformedEmail, NotAMail, ParseLimits, parse
+from tickets.channels.email.charsets import decode_bytes, decode_header_text
+from tickets.channels.email.mime import safe_filename
+from tickets.channels.email.parsing import MailLimitExceeded, MalformedEmail, NotAMail, ParseLimits, parse
 
 
 def mail(headers: str, body: bytes = b"hello") -> bytes:

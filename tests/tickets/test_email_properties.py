@@ -13,8 +13,8 @@ from hypothesis import settings as examples
 from hypothesis import strategies as st
 
 from tests.tickets.mails import MAILBOX
-from tickets.email.intake import email_receive
-from tickets.email.parsing import MalformedEmail, ParsedEmail, parse
+from tickets.channels.email.intake import email_receive
+from tickets.channels.email.parsing import MalformedEmail, ParsedEmail, parse
 from tickets.models import EmailMessage, Mailbox
 
 HEADER_NAMES = ["From", "To", "Cc", "Sender", "Reply-To", "Return-Path", "Subject", "Message-ID", "In-Reply-To",

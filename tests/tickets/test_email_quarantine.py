@@ -15,8 +15,8 @@ from core.models import QuarantinedMessage
 from profiles.models import User
 from tests.tickets.mails import MAILBOX, raw
 from tests.tickets.mailservers import ImapServer
-from tickets.email import imap
-from tickets.email import quarantine as email_quarantine
+from tickets.channels.email import imap
+from tickets.channels.email import quarantine as email_quarantine
 from tickets.models import EmailMessage, Mailbox, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -213,7 +213,7 @@ def test_a_parse_stuck_in_one_long_call_is_interrupted_and_quarantined_naming_th
         monkeypatch: pytest.MonkeyPatch) -> None:
     import re
 
-    from tickets.email import parsing
+    from tickets.channels.email import parsing
 
     backtracking = re.compile(r"(a+)+$")
 
@@ -230,3 +230,36 @@ def test_a_parse_stuck_in_one_long_call_is_interrupted_and_quarantined_naming_th
     assert isinstance(outcome, quarantine.Quarantined)
     assert outcome.message.reason == "MailLimitExceeded: over the parse time limit"
     assert outcome.message.key == "message-id:stuck@example.com" and not EmailMessage.objects.exists()
+
+
+def test_the_quarantine_page_shows_each_imap_mailbox_with_its_held_count_and_last_poll_error(
+        make_user: Callable[..., User], django_assert_max_num_queries: Any) -> None:
+    from django.utils import timezone
+
+    failed_at = timezone.now()
+    sales = Mailbox.objects.create(address="sales@shop.example", imap_host="imap.example",
+                                   last_poll_error="AUTHENTICATIONFAILED", last_error_at=failed_at,
+                                   last_polled_at=failed_at)
+    Mailbox.objects.create(address="help@shop.example", imap_host="imap.example", last_polled_at=failed_at)
+    Mailbox.objects.create(address="api-only@shop.example")  # no IMAP, nothing held: not a source to watch
+    inbound = Mailbox.objects.create(address="inbound@shop.example")  # no IMAP, but mail of it is held
+    for number in range(2):
+        email_quarantine.receive(raw=poison(f"<p{number}@example.com>"), mailbox=sales)
+    email_quarantine.receive(raw=poison("<p9@example.com>"), mailbox=inbound)
+    email_quarantine.receive(raw=poison("<api@example.com>"))  # the inbound endpoint: no mailbox
+    client = Client()
+    client.force_login(make_user("supervisor"))
+
+    with django_assert_max_num_queries(12):
+        page = client.get("/desk/quarantine/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    email = {status.channel: status for status in quarantine.channel_status()}["email"]
+    assert [(source.name, source.held, source.last_error) for source in email.sources] == [
+        ("help@shop.example", 0, ""), ("inbound@shop.example", 1, ""),
+        ("sales@shop.example", 2, "AUTHENTICATIONFAILED")]
+    assert email.held == 4
+    assert "sales@shop.example" in page and "AUTHENTICATIONFAILED" in page and "help@shop.example" in page
+    assert "api-only@shop.example" not in page and "Last poll" in page
+    for number in range(5):  # more mailboxes: the same number of queries
+        Mailbox.objects.create(address=f"box{number}@shop.example", imap_host="imap.example")
+    with django_assert_max_num_queries(12):
+        assert "box4@shop.example" in client.get("/desk/quarantine/").content.decode()

@@ -4,8 +4,8 @@
 
 import pytest
 
-from tickets.email.parsing import html_to_text
-from tickets.email.quotes import strip_quotes
+from tickets.channels.email.parsing import html_to_text
+from tickets.channels.email.quotes import strip_quotes
 
 
 @pytest.mark.parametrize(("text", "reply"), [

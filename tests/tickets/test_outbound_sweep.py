@@ -13,7 +13,7 @@ from tests.factories import CustomerProfileFactory
 from tests.tickets.mails import MAILBOX, png_bytes, raw
 from tests.tickets.mailservers import free_port
 from tickets import services
-from tickets.email.intake import email_receive
+from tickets.channels.email.intake import email_receive
 from tickets.models import Channel, EmailMessage, Mailbox, OutboundMessage, Ticket, TicketMessage
 from tickets.services.delivery import send_due
 from tickets.tasks import send_due_outbound

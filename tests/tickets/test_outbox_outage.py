@@ -23,7 +23,7 @@ from tests.factories import TeamFactory, UserFactory
 from tests.tickets.factories import SlaPolicyFactory
 from tests.tickets.mails import MAILBOX, raw
 from tickets import services
-from tickets.email.intake import email_receive
+from tickets.channels.email.intake import email_receive
 from tickets.models import Escalation, Mailbox, Notification, TeamSettings, Ticket
 
 pytestmark = pytest.mark.django_db

@@ -21,7 +21,7 @@ from profiles.roles import Role
 from tests.factories import TeamFactory, UserFactory
 from tests.tickets.mails import MAILBOX, raw
 from tickets import services
-from tickets.email.intake import email_receive
+from tickets.channels.email.intake import email_receive
 from tickets.models import EmailMessage, Mailbox, SideConversation, SideMessage, Ticket
 from tickets.services import side_conversations as side
 

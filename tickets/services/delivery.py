@@ -2,7 +2,7 @@
 
 Two kinds of row wait to be sent: an `OutboundMessage` (a reply on WeChat, Weibo, the app or SMS; see
 `tickets.services.outbound`) and an outgoing `EmailMessage` (a reply or an automatic refusal, which is also
-the mail's record with its threading headers; see `tickets.email.outbound`). Each kind is an `Outbox`
+the mail's record with its threading headers; see `tickets.channels.email.outbound`). Each kind is an `Outbox`
 registered here, and the delivery skeleton is shared:
 
 - an attempt first leases its row in a short transaction (`select_for_update(skip_locked)`, one more

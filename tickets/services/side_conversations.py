@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from core.queueing import enqueue
 from profiles.models import User
-from tickets.email.parsing import ParsedEmail
+from tickets.channels.email.parsing import ParsedEmail
 from tickets.errors import NotAllowed
 from tickets.models import SideConversation, SideMessage, Ticket
 from tickets.services.common import BODY_MAX, clean_text, is_desk_user
@@ -131,8 +131,8 @@ def _conversation_for(parsed: ParsedEmail) -> SideConversation | None:
 
 
 def side_mail_receive(*, parsed: ParsedEmail) -> SideMessage | None:
-    """Mail intake's first question (tickets.email.intake): is this an answer on a side conversation? Then it is
-    stored there (the reply without the quoted thread) and never reaches the ticket or its customer."""
+    """Mail intake's first question (tickets.channels.email.intake): is this an answer on a side conversation?
+    Then it is stored there (the reply without the quoted thread) and never reaches the ticket or its customer."""
     conversation = _conversation_for(parsed)
     if conversation is None:
         return None

@@ -14,9 +14,9 @@ from email.generator import BytesGenerator
 from email.message import Message
 from io import BytesIO
 
-from tickets.email.charsets import decode_8bit, decode_bytes, decode_header_text
-from tickets.email.errors import MailLimitExceeded
-from tickets.email.html import html_to_text
+from tickets.channels.email.charsets import decode_8bit, decode_bytes, decode_header_text
+from tickets.channels.email.errors import MailLimitExceeded
+from tickets.channels.email.html import html_to_text
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 from core.crypto import blind_index
 from profiles.identities import customer_for_contact
 from profiles.models import User
-from tickets.email import outbound
-from tickets.email.parsing import ParsedEmail, parse
+from tickets import cached_config
+from tickets.channels.email import outbound
+from tickets.channels.email.parsing import ParsedEmail, parse
 from tickets.models import Channel, EmailMessage, Mailbox, Notification, Ticket, TicketMessage
 from tickets.services import attachments as attachment_service
 from tickets.services.common import BODY_MAX
@@ -45,11 +46,6 @@ BOUNCE_MATCH_WINDOW = timedelta(days=7)
 class Received:
     email: EmailMessage
     duplicate: bool
-
-
-def _mailboxes() -> dict[str, Mailbox]:
-    """Every mailbox by its lower-cased address (inactive ones too: their mail is still our own)."""
-    return {box.address.lower(): box for box in Mailbox.objects.select_related("team")}
 
 
 def _our_addresses(mailboxes: dict[str, Mailbox]) -> set[str]:
@@ -262,7 +258,7 @@ def email_receive(*, raw: bytes, mailbox: Mailbox | None = None, now: datetime |
     existing = EmailMessage.objects.filter(message_id=parsed.message_id).first()
     if existing is not None:
         return Received(email=existing, duplicate=True)
-    mailboxes = _mailboxes()
+    mailboxes = cached_config.mailboxes()  # inactive ones too: their mail is still our own
     mailbox = mailbox or _mailbox_for(parsed, mailboxes)
     try:
         with transaction.atomic():

@@ -1,33 +1,33 @@
-"""Intake and replies per outside channel: WeChat, signed social webhooks (Weibo, SMS gateways), calls.
+"""The WeChat channel's adapter: every message type stored (or quarantined, keyed by its MsgId), media fetched
+after the answer, replies sent back through the customer-service message API.
 
-The endpoints (tickets/channel_api.py) only check signatures and parse; everything that writes is here.
+The endpoint (tickets/channels/api.py) checks the signature and decrypts; everything that writes is here. The
+protocol itself (signatures, AES, XML, API calls) is protocol.py.
 """
 
-import json
-from dataclasses import dataclass
-from datetime import datetime
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from core import webhooks
-from core.http import ProviderError, request_json
+from core import channel_registry
+from core.http import ProviderError
 from core.images import ImageRefused, reencode_image
+from core.quarantine import receive_or_quarantine
 from core.queueing import enqueue
-from core.sms import sms
 from profiles.identities import customer_for_contact
-from profiles.models import ChannelIdentity, User
-from tickets import wechat
-from tickets.errors import ChannelRefused
-from tickets.models import Channel, InboundMessage, SocialSource, TicketMessage, WeChatAccount, WeChatEvent
+from profiles.models import ChannelIdentity
+from tickets.channels.inbound import inbound_message
+from tickets.channels.wechat import protocol as wechat
+from tickets.models import Channel, InboundMessage, TicketMessage, WeChatAccount, WeChatEvent
 from tickets.services import attachments as attachment_service
-from tickets.services.intake import inbound_message
 from tickets.services.outbound import register_sender
 
+WECHAT = "wechat"
+_WECHAT_MSG_ID = re.compile(rb"<MsgId>\s*(\d{1,64})\s*</MsgId>")
 WECHAT_PLACEHOLDERS = {"image": "[图片]", "voice": "[语音]", "video": "[视频]", "shortvideo": "[小视频]",
                        "location": "[位置]", "link": "[链接]", "file": "[文件]"}
 # The title-like field each type adds after its placeholder, so the thread, search and previews read well.
@@ -48,7 +48,7 @@ def _wechat_body(message: wechat.WeChatMessage) -> str:
     return " ".join(part for part in (WECHAT_PLACEHOLDERS[message.msg_type], caption) if part)
 
 
-def wechat_receive(*, account: WeChatAccount, message: wechat.WeChatMessage) -> TicketMessage | WeChatEvent:
+def wechat_store(*, account: WeChatAccount, message: wechat.WeChatMessage) -> TicketMessage | WeChatEvent:
     """Every message type → the customer's WeChat ticket; an event (follow, menu, scan …) → a WeChatEvent row
     and no ticket; a type this code does not know yet is stored too, with every field WeChat sent.
 
@@ -132,89 +132,24 @@ def _send_wechat(message: TicketMessage) -> str:
     return wechat.send_text(account, openid=identity.external_id, text=message.body)
 
 
-# --- signed social webhooks (Weibo DMs, SMS gateways' inbound replies, other channels) ---
+def _wechat_store(account: WeChatAccount, plaintext: bytes) -> TicketMessage | WeChatEvent:
+    return wechat_store(account=account, message=wechat.read_message(wechat.parse_xml(plaintext)))
 
 
-@dataclass(frozen=True)
-class SocialMessage:
-    message_id: str
-    sender_id: str  # the channel's id for the person ("" for SMS, which names them by phone)
-    sender_name: str
-    phone: str
-    text: str
+def wechat_receive(*, account: WeChatAccount, plaintext: bytes) -> Any:
+    """One verified (and decrypted) WeChat message: stored, or quarantined keyed by its MsgId."""
+    found = _WECHAT_MSG_ID.search(plaintext[:64 * 1024])
+    return receive_or_quarantine(
+        channel=WECHAT, raw=plaintext, key=f"{account.app_id}:{found.group(1).decode()}" if found else None,
+        context={"app_id": account.app_id}, intake=lambda: _wechat_store(account, plaintext))
 
 
-def social_verify(source: SocialSource, *, timestamp: str, signature: str, body: bytes,
-                  now: datetime | None = None) -> None:
-    if not webhooks.verify(source.secret, timestamp, body, signature, now=now,
-                           tolerance_seconds=source.replay_window_seconds):
-        raise ChannelRefused(403, "bad signature or a timestamp outside the replay window")
+def _wechat_retry(raw: bytes, context: Mapping[str, Any]) -> Any:
+    return _wechat_store(WeChatAccount.objects.get(app_id=context["app_id"]), raw)
 
 
-def social_parse(source: SocialSource, payload: Any) -> SocialMessage:
-    if not isinstance(payload, dict):
-        raise ChannelRefused(400, "the body must be a JSON object")
-    given_sender = payload.get("sender")
-    sender: dict[str, Any] = given_sender if isinstance(given_sender, dict) else {}
-    message = SocialMessage(
-        message_id=str(payload.get("message_id") or "").strip()[:128], sender_id=str(sender.get("id") or "")[:128],
-        sender_name=str(sender.get("name") or "")[:60], phone=str(sender.get("phone") or "").strip()[:20],
-        text=str(payload.get("text") or "").strip(),
-    )
-    missing = [name for name, value in (("message_id", message.message_id), ("text", message.text)) if not value]
-    if source.channel == Channel.SMS and not message.phone:
-        missing.append("sender.phone")
-    elif source.channel != Channel.SMS and not message.sender_id:
-        missing.append("sender.id")
-    if missing:
-        raise ChannelRefused(400, "missing: " + ", ".join(missing))
-    return message
-
-
-def _identity_kind(source: SocialSource) -> str:
-    return ChannelIdentity.Kind.WEIBO if source.channel == Channel.WEIBO else ChannelIdentity.Kind.SOCIAL
-
-
-def social_receive(*, source: SocialSource, message: SocialMessage) -> tuple[TicketMessage, bool]:
-    with transaction.atomic():
-        if source.channel == Channel.SMS:
-            customer, _created = customer_for_contact(phone=message.phone, display_name=message.sender_name)
-        else:
-            customer, _created = customer_for_contact(
-                kind=_identity_kind(source), account=source.slug, external_id=message.sender_id,
-                display_name=message.sender_name)
-        return inbound_message(channel=source.channel, account=source.slug, external_id=message.message_id,
-                               customer=customer, body=message.text, source=source.slug)
-
-
-def _send_social(message: TicketMessage) -> str:
-    ticket = message.ticket
-    source = SocialSource.objects.get(slug=ticket.source)
-    if not source.reply_url:
-        raise LookupError(f"the source {source.slug} has no reply URL")
-    identity = ChannelIdentity.objects.filter(customer_id=ticket.customer_id, kind=_identity_kind(source),
-                                              account=source.slug).first()
-    if identity is None:
-        raise LookupError("the customer has no id on this source")
-    payload = {"recipient_id": identity.external_id, "text": message.body, "reply_to_ticket": ticket.number}
-    timestamp = str(int(timezone.now().timestamp()))
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    answer = request_json("POST", source.reply_url, body=body, headers={
-        webhooks.TIMESTAMP_HEADER: timestamp, webhooks.SIGNATURE_HEADER: webhooks.sign(source.secret, timestamp, body)})
-    return str(answer.get("id", ""))
-
-
-def _send_sms(message: TicketMessage) -> str:
-    customer: User = message.ticket.customer
-    if not customer.phone:
-        raise LookupError("the customer has no phone number")
-    return sms().send(phone=customer.phone, text=_("%(body)s (reply to this message to answer %(number)s)") % {
-        "body": message.body, "number": message.ticket.number})
-
-
-def register_senders() -> None:
-    """Called from TicketsConfig.ready(): replies on these channels go back the way they came."""
+def register() -> None:
+    """Called from TicketsConfig.ready(): the channel's adapter, and its replies' sender."""
+    channel_registry.register(channel_registry.ChannelAdapter(code=WECHAT, label=Channel.WECHAT.label,
+                                                              retry=_wechat_retry))
     register_sender(Channel.WECHAT, _send_wechat)
-    register_sender(Channel.WEIBO, _send_social)
-    register_sender(Channel.APP, _send_social)
-    register_sender(Channel.SMS, _send_sms)

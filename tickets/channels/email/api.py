@@ -25,8 +25,8 @@ from core.quarantine import Quarantined
 from core.serializers import ErrorSerializer
 from profiles.roles import Role
 from profiles.selectors import user_has_role
-from tickets.email import quarantine
-from tickets.email.errors import NotAMail
+from tickets.channels.email import quarantine
+from tickets.channels.email.errors import NotAMail
 from tickets.models import EmailMessage
 
 

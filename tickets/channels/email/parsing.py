@@ -19,12 +19,20 @@ from email.parser import BytesParser
 from email.utils import getaddresses
 
 from core.deadline import DeadlineExceeded, call_with_deadline, preload_in_children
-from tickets.email.automatic import Bounce, automatic_reason, find_bounce, message_ids
-from tickets.email.charsets import decode_8bit, decode_header_text
-from tickets.email.errors import MailLimitExceeded, MalformedEmail, NotAMail
-from tickets.email.html import html_to_text
-from tickets.email.mime import Attachment, Budget, ParseLimits, TreeReader, body_charset, check_structure, clean_text
-from tickets.email.quotes import strip_quotes
+from tickets.channels.email.automatic import Bounce, automatic_reason, find_bounce, message_ids
+from tickets.channels.email.charsets import decode_8bit, decode_header_text
+from tickets.channels.email.errors import MailLimitExceeded, MalformedEmail, NotAMail
+from tickets.channels.email.html import html_to_text
+from tickets.channels.email.mime import (
+    Attachment,
+    Budget,
+    ParseLimits,
+    TreeReader,
+    body_charset,
+    check_structure,
+    clean_text,
+)
+from tickets.channels.email.quotes import strip_quotes
 
 __all__ = ["Attachment", "Bounce", "MailLimitExceeded", "MalformedEmail", "NotAMail", "ParseLimits", "ParsedEmail",
            "html_to_text", "message_ids", "parse"]

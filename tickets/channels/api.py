@@ -1,7 +1,7 @@
 """Endpoints of the outside channels: the WeChat server endpoint, signed social webhooks, call records.
 
 They check who is calling (signature, or an integrator's token), parse, and hand over to
-`tickets.services.channels` / `tickets.services.calls`. Refusals are logged: a bad signature is either
+each channel's adapter (tickets/channels/wechat/, social.py, calls.py). Refusals are logged: a bad signature is either
 a misconfiguration or someone probing.
 """
 
@@ -31,10 +31,12 @@ from core.quarantine import Quarantined
 from core.serializers import DateTimeField, ErrorSerializer
 from profiles import selectors as profile_selectors
 from profiles.models import User
-from tickets import channel_intake, selectors, wechat
+from tickets import selectors
+from tickets.channels import calls, social
+from tickets.channels.wechat import intake as wechat_intake
+from tickets.channels.wechat import protocol as wechat
 from tickets.errors import ChannelRefused
 from tickets.models import CallRecord
-from tickets.services import calls, channels
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +82,7 @@ def wechat_endpoint(request: HttpRequest, app_id: str) -> HttpResponse:
     except ValidationError as invalid:
         return _refuse("; ".join(invalid.messages), 400, request)
     # Verified: from here the message is stored or quarantined, and WeChat is told "success" either way.
-    channel_intake.wechat_receive(account=account, plaintext=plaintext)
+    wechat_intake.wechat_receive(account=account, plaintext=plaintext)
     return HttpResponse("success", content_type="text/plain")
 
 
@@ -110,14 +112,14 @@ class SocialWebhookView(APIView):
         try:
             if source is None:
                 raise ChannelRefused(403, "unknown source")
-            channels.social_verify(source, timestamp=request.headers.get(webhooks.TIMESTAMP_HEADER, ""),
+            social.social_verify(source, timestamp=request.headers.get(webhooks.TIMESTAMP_HEADER, ""),
                                    signature=request.headers.get(webhooks.SIGNATURE_HEADER, ""), body=request.body)
-            message = channels.social_parse(source, request.data)
+            message = social.social_parse(source, request.data)
         except ChannelRefused as refused:
             logger.warning("social webhook %s refused: %s", slug, refused.reason)
             raise ApplicationError(refused.reason, code="bad_signature" if refused.status == 403 else "invalid",
                                    status_code=refused.status) from refused
-        received = channel_intake.social_receive(source=source, raw=request.body, message=message)
+        received = social.social_receive(source=source, raw=request.body, message=message)
         if isinstance(received, Quarantined):
             return Response({"stored": False, "quarantine_id": received.message.pk}, status=status.HTTP_202_ACCEPTED)
         _message, stored = received
@@ -196,7 +198,7 @@ class CallRecordViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, view
         raw = request.body
         body = CallRecordSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        received = channel_intake.call_receive(data=body.validated_data, raw=raw,
+        received = calls.call_receive(data=body.validated_data, raw=raw,
                                                actor=_integrator(request))
         if isinstance(received, Quarantined):
             return Response({"quarantine_id": received.message.pk}, status=status.HTTP_202_ACCEPTED)
@@ -211,7 +213,7 @@ class CallRecordViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, view
         call = selectors.call_by_id(call_id)
         body = CallUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        received = channel_intake.call_update_receive(call=call, data=body.validated_data, raw=request.body,
+        received = calls.call_update_receive(call=call, data=body.validated_data, raw=request.body,
                                                       actor=_integrator(request))
         if isinstance(received, Quarantined):
             return Response({"quarantine_id": received.message.pk}, status=status.HTTP_202_ACCEPTED)
@@ -229,7 +231,7 @@ class CallRecordViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, view
         upload = body.validated_data["recording"]
         if upload.size > calls.RECORDING_MAX_BYTES:
             raise ValidationError({"recording": _("The recording is larger than 50 MB.")})
-        received = channel_intake.call_recording_receive(call=call, content=upload.read(), actor=_integrator(request))
+        received = calls.call_recording_receive(call=call, content=upload.read(), actor=_integrator(request))
         if isinstance(received, Quarantined):
             return Response({"quarantine_id": received.message.pk}, status=status.HTTP_202_ACCEPTED)
         return Response(CallRecordSerializer(received).data)

@@ -1,7 +1,7 @@
 """IMAP polling: fetch the UNSEEN mail of each active mailbox, store it, and only then mark it seen.
 
 A mail is fetched with BODY.PEEK so that reading it does not set \\Seen; the flag is set after the mail
-is stored or kept in quarantine (tickets/email/quarantine.py). Any failure of one mail, of whatever
+is stored or kept in quarantine (tickets/channels/email/quarantine.py). Any failure of one mail, of whatever
 kind, quarantines that mail (marked seen and flagged, so an operator also finds it in the folder) and
 the poll goes on with the next mail and the next mailbox. Only when even the quarantine cannot be
 written (the database is down) does the mail stay unseen for the next poll. A crash between storing
@@ -20,7 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.quarantine import Quarantined, describe
-from tickets.email import quarantine
+from tickets.channels.email import quarantine
 from tickets.models import Mailbox
 
 logger = logging.getLogger(__name__)

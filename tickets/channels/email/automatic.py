@@ -14,7 +14,7 @@ from email.message import Message
 
 from flufl.bounce import all_failures
 
-from tickets.email.mime import children, raw_header
+from tickets.channels.email.mime import children, raw_header
 
 logger = logging.getLogger(__name__)
 

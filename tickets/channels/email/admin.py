@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.masking import mask_email
 from profiles.admin import HistoryAdmin
-from tickets.email import intake
+from tickets.channels.email import intake
 from tickets.models import EmailMessage, Mailbox
 
 

@@ -1,6 +1,9 @@
-"""Phone calls reported by the CTI / IVR provider: each call record opens or continues the caller's
-phone ticket, and its start, end and recording are written on that ticket for the desk."""
+"""The call channel's adapter: phone calls reported by the CTI / IVR provider. Each call record opens or
+continues the caller's phone ticket, and its start, end and recording are written on that ticket for the desk;
+an event that cannot be stored is quarantined, and a quarantine retry runs the same store again."""
 
+import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -8,19 +11,24 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core import channel_registry
 from core.http import request_bytes
 from core.masking import mask_phone
+from core.quarantine import Quarantined, receive_or_quarantine
 from core.queueing import enqueue
 from profiles.identities import customer_for_contact
 from profiles.models import User
+from tickets.channels.inbound import continuing_ticket
 from tickets.models import CallRecord, Channel, Ticket
 from tickets.services.attachments import sniff
-from tickets.services.intake import continuing_ticket
 from tickets.services.notes import ticket_add_system_note
 from tickets.services.tickets import ticket_create
 
+CALLS = "call"
 RECORDING_MAX_BYTES = 50 * 1024 * 1024
 
 
@@ -111,3 +119,67 @@ def call_recording_fetch(*, call_pk: int) -> bool:
     content, _type = request_bytes(call.recording_url, limit=RECORDING_MAX_BYTES)
     call_recording_store(call=call, content=content)
     return True
+
+
+# --- store or quarantine: what the endpoints call, and the quarantine's retry ---
+
+
+def call_store(*, data: Mapping[str, Any], actor: User) -> tuple[CallRecord, bool]:
+    """A call event as the CTI provider reports it: opens or continues the call, then its end or recording."""
+    call, created = call_start(
+        call_id=data["call_id"], phone=data["phone"], started_at=data["started_at"], actor=actor,
+        direction=data.get("direction", CallRecord.Direction.INBOUND), ivr_path=data.get("ivr_path"),
+        agent=data.get("agent"))
+    if data.get("ended_at") or data.get("recording_url"):
+        call = call_update(call=call, actor=actor, ended_at=data.get("ended_at"),
+                                 recording_url=data.get("recording_url", ""))
+    return call, created
+
+
+def call_receive(*, data: Mapping[str, Any], raw: bytes, actor: User) -> tuple[CallRecord, bool] | Quarantined:
+    """A new call event: stored, or quarantined; a field the provider got wrong is still its 400."""
+    return receive_or_quarantine(channel=CALLS, raw=raw, context={"actor_id": actor.pk}, refuse=(ValidationError,),
+                                 intake=lambda: call_store(data=data, actor=actor))
+
+
+def call_update_receive(*, call: CallRecord, data: Mapping[str, Any], raw: bytes,
+                        actor: User) -> CallRecord | Quarantined:
+    """A later event of a known call (its end, IVR path, agent, recording URL): stored, or quarantined."""
+    return receive_or_quarantine(
+        channel=CALLS, raw=raw, context={"actor_id": actor.pk, "call_id": call.call_id}, refuse=(ValidationError,),
+        intake=lambda: call_update(call=call, actor=actor, **data))
+
+
+def call_recording_receive(*, call: CallRecord, content: bytes, actor: User) -> CallRecord | Quarantined:
+    """An uploaded recording: stored, or its bytes quarantined (keyed by their hash, so a repeated upload is one
+    row); a file that is no recording is still the provider's 400."""
+    return receive_or_quarantine(
+        channel=CALLS, raw=content, context={"actor_id": actor.pk, "call_id": call.call_id, "recording": True},
+        refuse=(ValidationError,), intake=lambda: call_recording_store(call=call, content=content))
+
+
+def _call_fields(raw: bytes) -> dict[str, Any]:
+    data = dict(json.loads(raw))
+    for name in ("started_at", "ended_at"):
+        if isinstance(data.get(name), str):
+            data[name] = parse_datetime(data[name])
+    if data.get("agent"):
+        data["agent"] = User.objects.get(username=data["agent"])
+    return data
+
+
+def _call_retry(raw: bytes, context: Mapping[str, Any]) -> Any:
+    if context.get("recording"):  # the raw bytes are the recording itself
+        return call_recording_store(call=CallRecord.objects.get(call_id=context["call_id"]), content=raw)
+    actor = User.objects.get(pk=context["actor_id"])
+    data = _call_fields(raw)
+    if "call_id" in context:  # a later event of a known call
+        fields = {name: data[name] for name in ("ended_at", "ivr_path", "agent", "recording_url") if name in data}
+        return call_update(call=CallRecord.objects.get(call_id=context["call_id"]), actor=actor, **fields)
+    return call_store(data=data, actor=actor)
+
+
+def register() -> None:
+    """Called from TicketsConfig.ready(): the call channel's adapter."""
+    channel_registry.register(channel_registry.ChannelAdapter(code=CALLS, label=gettext_lazy("Call events"),
+                                                              retry=_call_retry))
