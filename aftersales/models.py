@@ -62,7 +62,7 @@ class Order(models.Model):
 
 
 class OrderItem(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items", verbose_name=_("order"))
     sku = models.CharField(_("SKU"), max_length=64)
     product_name = models.CharField(_("product name"), max_length=200)
     category_code = models.SlugField(_("category code"), max_length=40)
@@ -81,7 +81,7 @@ class OrderItem(models.Model):
 
 
 class Shipment(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments", verbose_name=_("order"))
     courier = models.CharField(_("courier"), max_length=8, choices=Courier.choices)
     tracking_number = models.CharField(_("tracking number"), max_length=40)
     shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
@@ -168,7 +168,8 @@ class Reason(models.Model):
 
 
 class ReturnAddress(models.Model):
-    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="return_address")
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="return_address",
+                                 verbose_name=_("store"))
     recipient = models.CharField(_("recipient"), max_length=60)
     phone = EncryptedTextField(_("phone"))
     address = EncryptedTextField(_("address"))
@@ -206,13 +207,15 @@ FINAL_STATUSES = (Status.CLOSED, Status.CANCELLED)
 
 class AfterSalesRequest(models.Model):
     number = models.CharField(_("number"), max_length=20, unique=True)
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="requests")
-    item = models.ForeignKey(OrderItem, on_delete=models.PROTECT, related_name="requests")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="requests", verbose_name=_("order"))
+    item = models.ForeignKey(OrderItem, on_delete=models.PROTECT, related_name="requests", verbose_name=_("order item"))
     # Copied from the order so the merchant queue and the customer list filter one table.
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="aftersales_requests")
-    customer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="aftersales_requests")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="aftersales_requests",
+                              verbose_name=_("store"))
+    customer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="aftersales_requests",
+                                 verbose_name=_("customer"))
     request_type = models.CharField(_("type"), max_length=20, choices=RequestType.choices)
-    reason = models.ForeignKey(Reason, on_delete=models.PROTECT, related_name="requests")
+    reason = models.ForeignKey(Reason, on_delete=models.PROTECT, related_name="requests", verbose_name=_("reason"))
     quantity = models.PositiveIntegerField(_("quantity"))
     amount_fen = models.PositiveBigIntegerField(_("refund amount (fen)"), default=0)
     description = models.TextField(_("description"), max_length=1000, blank=True)
@@ -266,16 +269,18 @@ class AfterSalesRequest(models.Model):
 class RequestEvent(models.Model):
     """The customer-visible timeline (operation log) of a request: one row per step."""
 
-    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="events")
+    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="events",
+                                verbose_name=_("after-sales request"))
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
-    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("actor"))
     actor_kind = models.CharField(_("actor kind"), max_length=20)
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
     # The internal note this step left on the request's ticket: set once, so a redelivered task adds none.
     ticket_note = models.OneToOneField(TicketMessage, on_delete=models.SET_NULL, null=True, blank=True,
-                                       related_name="+")
+                                       related_name="+", verbose_name=_("ticket note"))
 
     class Meta:
         verbose_name = _("request event")
@@ -289,11 +294,12 @@ class RequestEvent(models.Model):
 class Evidence(models.Model):
     """A photo the customer uploaded, stored re-encoded as JPEG (the original bytes are never kept)."""
 
-    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="evidence")
+    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="evidence",
+                                verbose_name=_("after-sales request"))
     image = models.BinaryField(_("image"))
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    width = models.PositiveIntegerField(verbose_name=_("width"))
+    height = models.PositiveIntegerField(verbose_name=_("height"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("evidence photo")
@@ -307,8 +313,8 @@ class Evidence(models.Model):
 class RequestNumberCounter(models.Model):
     """Last number handed out per day; incremented with one atomic upsert (see services.numbers)."""
 
-    day = models.DateField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
+    day = models.DateField(primary_key=True, verbose_name=_("day"))
+    last = models.PositiveIntegerField(default=0, verbose_name=_("last number"))
 
     class Meta:
         verbose_name = _("request number counter")
@@ -326,16 +332,17 @@ class Refund(models.Model):
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Declined")
 
-    request = models.ForeignKey(AfterSalesRequest, on_delete=models.PROTECT, related_name="refunds")
-    item = models.ForeignKey(OrderItem, on_delete=models.PROTECT, related_name="refunds")
+    request = models.ForeignKey(AfterSalesRequest, on_delete=models.PROTECT, related_name="refunds",
+                                verbose_name=_("after-sales request"))
+    item = models.ForeignKey(OrderItem, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("order item"))
     amount_fen = models.PositiveBigIntegerField(_("amount (fen)"))
     idempotency_key = models.CharField(_("idempotency key"), max_length=80, unique=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     gateway_reference = models.CharField(_("gateway reference"), max_length=80, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     history = HistoricalRecords()
 
     class Meta:
@@ -354,12 +361,13 @@ class Refund(models.Model):
 class Evaluation(models.Model):
     """The customer's rating of a finished request (1 to 5 each), given once."""
 
-    request = models.OneToOneField(AfterSalesRequest, on_delete=models.CASCADE, related_name="evaluation")
+    request = models.OneToOneField(AfterSalesRequest, on_delete=models.CASCADE, related_name="evaluation",
+                                   verbose_name=_("after-sales request"))
     attitude = models.PositiveSmallIntegerField(_("service attitude"))
     speed = models.PositiveSmallIntegerField(_("handling speed"))
     result = models.PositiveSmallIntegerField(_("satisfaction with the result"))
     suggestion = models.CharField(_("suggestion"), max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     history = HistoricalRecords()
 
     class Meta:
@@ -399,14 +407,16 @@ class AdvanceCompensation(models.Model):
         MERCHANT = "merchant", _("Merchant")
         COURIER = "courier", _("Courier")
 
-    request = models.OneToOneField(AfterSalesRequest, on_delete=models.PROTECT, related_name="compensation")
+    request = models.OneToOneField(AfterSalesRequest, on_delete=models.PROTECT, related_name="compensation",
+                                   verbose_name=_("after-sales request"))
     amount_fen = models.PositiveBigIntegerField(_("amount (fen)"))
     liable = models.CharField(_("liable party"), max_length=20, choices=Liable.choices)
-    liable_store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    liable_store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                     verbose_name=_("liable store"))
     liable_courier = models.CharField(_("liable courier"), max_length=8, choices=Courier.choices, blank=True)
     recovered = models.BooleanField(_("recovered from the liable party"), default=False)
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     history = HistoricalRecords()
 
     class Meta:
@@ -421,7 +431,7 @@ class AdvanceCompensation(models.Model):
 class RepairSlot(models.Model):
     """A time window in which a store's technicians visit customers (上门维修)."""
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="repair_slots")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="repair_slots", verbose_name=_("store"))
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     capacity = models.PositiveSmallIntegerField(_("visits"), default=3)
@@ -442,8 +452,9 @@ class RepairSlot(models.Model):
 
 
 class RepairVisit(models.Model):
-    request = models.OneToOneField(AfterSalesRequest, on_delete=models.CASCADE, related_name="visit")
-    slot = models.ForeignKey(RepairSlot, on_delete=models.PROTECT, related_name="visits")
+    request = models.OneToOneField(AfterSalesRequest, on_delete=models.CASCADE, related_name="visit",
+                                   verbose_name=_("after-sales request"))
+    slot = models.ForeignKey(RepairSlot, on_delete=models.PROTECT, related_name="visits", verbose_name=_("slot"))
     address = EncryptedTextField(_("address"))
     technician = models.CharField(_("technician"), max_length=60, blank=True)
     history = HistoricalRecords()
@@ -469,7 +480,7 @@ class TrackingEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     description = models.CharField(_("description"), max_length=200, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"))
-    received_at = models.DateTimeField(auto_now_add=True)
+    received_at = models.DateTimeField(auto_now_add=True, verbose_name=_("received at"))
     history = HistoricalRecords()
 
     class Meta:
@@ -489,12 +500,15 @@ class TrackingEvent(models.Model):
 class Notification(models.Model):
     """An in-app message to the customer about a step of their request (also sent by e-mail and SMS)."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="aftersales_notifications")
-    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="aftersales_notifications",
+                             verbose_name=_("user"))
+    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="notifications",
+                                verbose_name=_("after-sales request"))
     # One message per timeline step: a redelivered task sends nothing twice.
-    event = models.OneToOneField(RequestEvent, on_delete=models.CASCADE, related_name="notification")
+    event = models.OneToOneField(RequestEvent, on_delete=models.CASCADE, related_name="notification",
+                                 verbose_name=_("event"))
     message = models.CharField(_("message"), max_length=300)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     history = HistoricalRecords()
 

@@ -120,19 +120,21 @@ class Attachment(models.Model):
         FILE = "file", _("File")
         VIDEO = "video", _("Video")
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="attachments")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="attachments",
+                                     verbose_name=_("conversation"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("uploaded by"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     file = models.FileField(_("file"), storage=chat_storage, upload_to="chat/%Y/%m/")
     thumbnail = models.FileField(_("thumbnail"), storage=chat_storage, upload_to="chat/%Y/%m/", blank=True)
     content_type = models.CharField(_("content type"), max_length=100)
     original_name = models.CharField(_("original name"), max_length=200)
     size = models.PositiveIntegerField(_("size in bytes"))
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("width"))
+    height = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("height"))
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
     transcript = models.TextField(_("transcript"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("attachment")
@@ -156,15 +158,18 @@ class ChatMessage(models.Model):
         FILE = "file", _("File")
         VIDEO = "video", _("Video")
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages",
+                                     verbose_name=_("conversation"))
     seq = models.PositiveIntegerField(_("sequence"))
     sender = models.CharField(_("sender"), max_length=10, choices=Sender.choices)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("author"),
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
     body = models.TextField(_("body"), blank=True)
-    attachment = models.ForeignKey(Attachment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    attachment = models.ForeignKey(Attachment, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                   verbose_name=_("attachment"))
     # The sender's own id for this message: a retried send with the same id is answered, not stored twice.
     client_id = models.CharField(_("client id"), max_length=64, blank=True)
     # How sure the assistant was of a knowledge-base answer (0 to 1); empty for everything else.
@@ -198,10 +203,12 @@ class ChatMessage(models.Model):
 class ReadReceipt(models.Model):
     """How far one participant has read; unread = conversation.last_seq - last_read_seq."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="read_receipts")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    last_read_seq = models.PositiveIntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="read_receipts",
+                                     verbose_name=_("conversation"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("user"))
+    last_read_seq = models.PositiveIntegerField(default=0, verbose_name=_("last read message number"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("read receipt")
@@ -259,6 +266,7 @@ class ChatTeamSettings(models.Model):
     # The round-robin pointer: the agent who got the team's previous chat.
     last_assigned_agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False,
+        verbose_name=_("last assigned agent"),
     )
     history = HistoricalRecords(excluded_fields=["last_assigned_agent"])
 

@@ -18,6 +18,7 @@ from core import events
 from core.queueing import enqueue
 from profiles.models import AgentProfile
 from profiles.presence import PRESENCE_CHANGED_EVENT
+from profiles.services import AGENT_CAPACITY_RAISED_EVENT
 
 DESK_GROUP = "chat.desk"
 
@@ -122,6 +123,11 @@ def on_agent_presence(event: events.DomainEvent) -> None:
         enqueue("chat.tasks.assign_waiting")
 
 
+def on_agent_capacity_raised(event: events.DomainEvent) -> None:
+    # An agent with room for more chats can take waiting ones at once.
+    enqueue("chat.tasks.assign_waiting")
+
+
 def on_voice_uploaded(event: events.DomainEvent) -> None:
     enqueue("chat.tasks.transcribe_voice", attachment_id=event.payload["attachment_id"])
 
@@ -134,3 +140,4 @@ events.subscribe(services.CONVERSATION_EVENT, on_conversation)
 events.subscribe(services.QUEUE_EVENT, on_queue)
 events.subscribe("chat.voice_uploaded", on_voice_uploaded)
 events.subscribe(PRESENCE_CHANGED_EVENT, on_agent_presence)
+events.subscribe(AGENT_CAPACITY_RAISED_EVENT, on_agent_capacity_raised)

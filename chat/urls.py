@@ -2,9 +2,8 @@ from django.urls import path
 
 from chat import views
 
-app_name = "desk"
+# No namespace of its own: desk.urls includes these under "desk:" beside the shell's pages.
 urlpatterns = [
-    path("", views.desk_home, name="home"),
     path("chats/", views.console, name="chats"),
     path("chats/lists/", views.console_lists, name="chat_lists"),
     path("chats/accept/", views.accept, name="chat_accept_next"),

@@ -29,9 +29,6 @@ from tickets import desk_selectors as ticket_desk_selectors
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 
-# Recent customers are a glance, not a list to work through; the queue comes with the tickets.
-RECENT_CUSTOMERS_SHOWN = 10
-
 # Words the chat scripts show, translated on the page they load in.
 CHAT_STRINGS = {
     "recalled": _("Message recalled"),
@@ -66,17 +63,6 @@ CHAT_STRINGS = {
 # The emoji row under the chat box. Faces only: every common font set (DejaVu included) draws them,
 # where hands and objects (👍 🙏 🎉) need a colour emoji font that many Linux desktops lack.
 CHAT_EMOJI = ["😀", "😂", "😊", "😍", "😉", "😘", "😭", "😢", "😡", "❤️"]
-
-
-@login_required
-@permission_required("profiles.use_desk", raise_exception=True)
-def desk_home(request: HttpRequest) -> HttpResponse:
-    context = {
-        "own_agent": profile_selectors.agent_profile_for(request.user),
-        "roster": list(profile_selectors.agents_for_desk(request.user)),
-        "recent_customers": profile_selectors.customers_recent(RECENT_CUSTOMERS_SHOWN),
-    }
-    return render(request, "chat/desk_home.html", context)
 
 
 def _user(request: HttpRequest) -> User:

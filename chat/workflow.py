@@ -1,7 +1,8 @@
 """The lifecycle of a conversation as a table for the core workflow engine (core/workflow.py).
 
-bot → waiting (handed to a person) → active (an agent took it; a transfer stays active) → ended; the caller
-holds the conversation locked (select_for_update), and each move stamps its time.
+bot → waiting (handed to a person; back to bot when the service hours end first) → active (an agent took
+it; a transfer stays active) → ended; the caller holds the conversation locked (select_for_update), and each
+move stamps its time.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +27,8 @@ def _ended_at(conversation: Conversation, step: Step) -> None:
 
 TRANSITIONS = (
     move(Status.BOT, Status.WAITING, "handoff", effects=(_waiting_since,)),
+    # The service hours ended before an agent was free: back to the assistant and its leave-a-message offer.
+    move(Status.WAITING, Status.BOT, "closed"),
     move({Status.WAITING, Status.ACTIVE}, Status.ACTIVE, "assign", effects=(_assigned_at,)),
     move({Status.BOT, Status.WAITING, Status.ACTIVE}, Status.ENDED, "end", effects=(_ended_at,)),
 )

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "core"
     label = "core"
-    verbose_name = "Core"
+    verbose_name = _("System")
     # Role name → codenames (profiles.roles.sync_roles reads these; core cannot import the Role enum).
     role_permissions = {"supervisor": ["view_quarantinedmessage", "change_quarantinedmessage"]}
 

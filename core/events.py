@@ -8,7 +8,9 @@ and a broker round-trip is not wanted for in-process fan-out.
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +23,22 @@ logger = logging.getLogger(__name__)
 class DomainEvent:
     name: str
     payload: dict[str, Any] = field(default_factory=dict)
+    # What the publishing code was doing (see `cause`); not part of the payload webhooks forward.
+    cause: dict[str, Any] = field(default_factory=dict)
+
+
+_cause: ContextVar[dict[str, Any]] = ContextVar("event_cause", default={})  # noqa: B039  (never mutated)
+
+
+@contextmanager
+def cause(**values: Any) -> Iterator[None]:
+    """Events published inside this block carry `values` as their cause (e.g. the trigger whose change
+    they report), taken when published, so it holds however late the commit dispatches them."""
+    token = _cause.set({**_cause.get(), **values})
+    try:
+        yield
+    finally:
+        _cause.reset(token)
 
 
 Handler = Callable[[DomainEvent], None]
@@ -38,7 +56,7 @@ def unsubscribe(name: str, handler: Handler) -> None:
 
 
 def publish(name: str, **payload: Any) -> None:
-    event = DomainEvent(name=name, payload=payload)
+    event = DomainEvent(name=name, payload=payload, cause=_cause.get())
     transaction.on_commit(lambda: _dispatch(event))
 
 

@@ -19,7 +19,8 @@ class IdempotencyRecord(models.Model):
     blocks on the unique constraint until the first attempt commits or rolls back.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("user"))
     key = models.CharField(_("idempotency key"), max_length=255)
     request_fingerprint = models.CharField(_("request fingerprint"), max_length=64)
     status_code = models.PositiveSmallIntegerField(_("status code"), null=True)
@@ -41,7 +42,7 @@ class WebhookEndpoint(models.Model):
     """An integrator's URL that receives signed JSON for the events it subscribes to (edited in admin)."""
 
     name = models.CharField(_("name"), max_length=80)
-    url = models.URLField(_("URL"), max_length=500)
+    url = models.URLField(_("webhook URL"), max_length=500)
     # Encrypted at rest: whoever reads the database must not be able to forge signatures.
     secret = EncryptedTextField(_("signing secret"))
     events = ArrayField(models.CharField(max_length=60), verbose_name=_("events"), default=list,
@@ -102,7 +103,7 @@ class BackupRun(models.Model):
 
     class Trigger(models.TextChoices):
         SCHEDULE = "schedule", _("nightly schedule")
-        COMMAND = "command", _("command")
+        COMMAND = "command", _("command line")
 
     trigger = models.CharField(_("trigger"), max_length=10, choices=Trigger.choices)
     started_at = models.DateTimeField(_("started at"))

@@ -104,7 +104,7 @@ class Article(models.Model):
     click_count = models.PositiveIntegerField(_("search clicks"), default=0)
     helpful_yes = models.PositiveIntegerField(_("helpful"), default=0)
     helpful_no = models.PositiveIntegerField(_("not helpful"), default=0)
-    search_vector = SearchVectorField(null=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False, verbose_name=_("search vector"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -15,6 +15,8 @@ from django.db.models import Model, QuerySet
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp import admin as otp_totp_admin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -274,6 +276,11 @@ class AgentProfileAdmin(HistoryAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[AgentProfile]:
         return super().get_queryset(request).prefetch_related("teams")
 
+    def save_model(self, request: HttpRequest, obj: AgentProfile, form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "capacity" in form.changed_data:
+            services.agent_capacity_changed(profile=obj, previous=form.initial["capacity"])
+
     @admin.display(description=_("teams"))
     def team_names(self, obj: AgentProfile) -> str:
         return "、".join(team.name for team in obj.teams.all())
@@ -353,3 +360,14 @@ class TagRuleAdmin(HistoryAdmin):
     form = TagRuleForm
     list_display = ("tag", "kind", "threshold", "value", "active")
     list_filter = ("active", "kind")
+
+
+class TOTPDeviceAdmin(otp_totp_admin.TOTPDeviceAdmin):
+    """django_otp's, with its search help in the reader's language: django_otp builds that text once at
+    import, from the user fields' names in whatever language is active then."""
+
+    search_help_text = _("Search by the user's username or e-mail")
+
+
+admin.site.unregister(TOTPDevice)
+admin.site.register(TOTPDevice, TOTPDeviceAdmin)

@@ -41,11 +41,16 @@ class PresenceConsumer(DirectDispatch, GuardedJsonFrames):
         # Join before the tab counts so this socket also hears its own change confirmed.
         await self.channel_layer.group_add(PRESENCE_GROUP, self.channel_name)
         if not self.is_agent:
-            await self.send_json({"type": "self", "user_id": user.pk, "agent": False})
+            await self.send_json({"type": "self", "user_id": user.pk, "agent": False,
+                                  **await self.first_frame_extras()})
             return
-        profile = await self._call(presence.presence_tab_open)
+        profile = await self._call(presence.presence_tab_open)  # first: the tab counts from the accept on
         await self.send_json({"type": "self", "user_id": user.pk, "agent": True, "presence": profile.presence,
-                              "chosen": profile.chosen_presence})
+                              "chosen": profile.chosen_presence, **await self.first_frame_extras()})
+
+    async def first_frame_extras(self) -> dict[str, Any]:
+        """What the page shell wearing this socket adds to the first frame (desk.consumers: the bell's count)."""
+        return {}
 
     async def disconnect(self, code: int) -> None:
         if self.user is None:

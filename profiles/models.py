@@ -26,9 +26,9 @@ class User(BlindIndexedModelMixin, AbstractBaseUser, PermissionsMixin):
     username = models.CharField(_("username"), max_length=150, unique=True)
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     phone = EncryptedTextField(_("phone"), blank=True, default="")
-    phone_index = BlindIndexField(source="phone", kind="phone")
+    phone_index = BlindIndexField(source="phone", kind="phone", verbose_name=_("phone index"))
     email = EncryptedTextField(_("email"), blank=True, default="")
-    email_index = BlindIndexField(source="email", kind="email")
+    email_index = BlindIndexField(source="email", kind="email", verbose_name=_("email index"))
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -69,7 +69,7 @@ class User(BlindIndexedModelMixin, AbstractBaseUser, PermissionsMixin):
 
 class Merchant(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     history = HistoricalRecords()
 
     class Meta:
@@ -81,10 +81,11 @@ class Merchant(models.Model):
 
 
 class Store(models.Model):
-    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="stores")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="stores", verbose_name=_("merchant"))
     name = models.CharField(_("name"), max_length=100)
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    staff = models.ManyToManyField(User, through="StoreMembership", related_name="stores", blank=True)
+    staff = models.ManyToManyField(User, through="StoreMembership", related_name="stores", blank=True,
+                                   verbose_name=_("staff"))
     history = HistoricalRecords()
 
     class Meta:
@@ -101,8 +102,8 @@ class StoreMembership(models.Model):
         MANAGER = "manager", _("Manager")
         STAFF = "staff", _("Staff")
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="store_memberships")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("store"))
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="store_memberships", verbose_name=_("user"))
     role = models.CharField(_("role"), max_length=20, choices=StoreRole.choices, default=StoreRole.STAFF)
     history = HistoricalRecords()
 
@@ -154,9 +155,9 @@ class AgentProfile(models.Model):
         BUSY = "busy", _("Busy")
         OFFLINE = "offline", _("Offline")
 
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="agent_profile")
-    skills = models.ManyToManyField(Skill, related_name="agents", blank=True)
-    teams = models.ManyToManyField(Team, related_name="agents", blank=True)
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="agent_profile", verbose_name=_("user"))
+    skills = models.ManyToManyField(Skill, related_name="agents", blank=True, verbose_name=_("skills"))
+    teams = models.ManyToManyField(Team, related_name="agents", blank=True, verbose_name=_("teams"))
     capacity = models.PositiveSmallIntegerField(_("concurrent chats"), default=5)
     # What everyone sees and routing reads, settled by profiles.services from the three fields below.
     presence = models.CharField(_("presence"), max_length=10, choices=Presence.choices, default=Presence.OFFLINE)
@@ -187,7 +188,7 @@ class PresenceTab(models.Model):
     A heartbeat pushes `expires_at` forward by the grace period; closing the socket shortens it to a
     few seconds, so moving from one desk page to the next never shows the agent offline in between."""
 
-    agent = models.ForeignKey(AgentProfile, on_delete=models.CASCADE, related_name="tabs")
+    agent = models.ForeignKey(AgentProfile, on_delete=models.CASCADE, related_name="tabs", verbose_name=_("agent"))
     key = models.CharField(_("socket"), max_length=100, unique=True)
     expires_at = models.DateTimeField(_("expires"), db_index=True)
 
@@ -213,7 +214,7 @@ class CustomerProfile(models.Model):
         PLATINUM = 3, _("Platinum")
         DIAMOND = 4, _("Diamond")
 
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="customer_profile")
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="customer_profile", verbose_name=_("user"))
     external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
     vip_level = models.PositiveSmallIntegerField(_("VIP level"), choices=VipLevel.choices, default=VipLevel.REGULAR)
     tags = ArrayField(models.CharField(max_length=30), verbose_name=_("tags"), default=list, blank=True)
@@ -232,8 +233,8 @@ class CustomerProfile(models.Model):
     # A duplicate merged into another customer keeps its row (and history) for the audit trail.
     merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                     verbose_name=_("merged into"))
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     history = HistoricalRecords()
 
     class Meta:
@@ -262,7 +263,7 @@ class ChannelIdentity(models.Model):
     # The account it belongs to: openids differ per Official Account, uids per social source.
     account = models.CharField(_("account"), max_length=64)
     external_id = models.CharField(_("id on the channel"), max_length=128)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("channel identity")

@@ -131,6 +131,7 @@ def store_remove_staff(*, store: Store, user: User) -> None:
 # --- Organisation set-up, shared by the admin and `seed_demo`: each call is safe to repeat. ---
 
 AGENT_MAX_CAPACITY = 100  # mirrors the agent_capacity_max_100 check constraint
+AGENT_CAPACITY_RAISED_EVENT = "agent.capacity_raised"
 
 
 def _save_changes(instance: Any, values: dict[str, Any]) -> None:
@@ -203,6 +204,13 @@ def team_ensure(*, name: str, description: str = "") -> Team:
     return team
 
 
+def agent_capacity_changed(*, profile: AgentProfile, previous: int) -> None:
+    """After an agent's chat capacity was saved (here or in admin): room for more chats is published as
+    `AGENT_CAPACITY_RAISED_EVENT`, on which chat hands them waiting chats through its outbox task."""
+    if profile.capacity > previous:
+        events.publish(AGENT_CAPACITY_RAISED_EVENT, user_id=profile.user_id, capacity=profile.capacity)
+
+
 @transaction.atomic
 def agent_profile_set(*, user: User, skills: list[Skill], teams: list[Team], capacity: int) -> AgentProfile:
     if not 1 <= capacity <= AGENT_MAX_CAPACITY:
@@ -211,7 +219,9 @@ def agent_profile_set(*, user: User, skills: list[Skill], teams: list[Team], cap
         user=user, defaults={"capacity": capacity}
     )
     if not created:
+        previous = profile.capacity
         _save_changes(profile, {"capacity": capacity})
+        agent_capacity_changed(profile=profile, previous=previous)
     profile.skills.set(skills)
     profile.teams.set(teams)
     if created:

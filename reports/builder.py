@@ -134,7 +134,11 @@ def build(spec: ReportSpec, *, first: date, last: date) -> BuiltReport:
         figures = totals(source.model, first=first, last=last, grain=Grain(spec.grain))
     labels = source.labels(spec.dimension)
     if spec.dimension == "agent":
-        labels = profile_selectors.user_names(key[0] for key in figures if key[0] is not None)
+        # Only agents are rows, as on the KPI page: a supervisor's or the automation account's replies are not
+        # an agent's work (the automation account has the agent role but no agent profile).
+        agent_ids = profile_selectors.agent_ids_among(key[0] for key in figures if key[0] is not None)
+        figures = {key: measures for key, measures in figures.items() if key[0] is None or key[0] in agent_ids}
+        labels = profile_selectors.user_names(agent_ids)
     merged: dict[str, Measures] = {}
     for (key,), measures in figures.items():
         # Stores of one merchant fold into one row, as on the after-sales page.

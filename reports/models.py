@@ -43,10 +43,11 @@ class TeamChannelAgentDaily(DailyRollup):
 
     Each table declares its own unique constraint on these keys, as constraint names are per table."""
 
-    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name=_("team"))
     channel = models.CharField(_("channel"), max_length=10)
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+")
+                              related_name="+", verbose_name=_("agent"))
 
     class Meta:
         abstract = True
@@ -96,7 +97,8 @@ class AgentActivityDaily(DailyRollup):
     """Messages an agent sent (ticket replies and chat) and in how many distinct clock hours."""
 
     # Not TeamChannelAgentDaily's agent: every row has one, and it goes with the agent.
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                              verbose_name=_("agent"))
     messages = _count(_("messages"))
     active_hours = _count(_("active hours"))
 
@@ -112,7 +114,7 @@ class AgentActivityDaily(DailyRollup):
 class AfterSalesDaily(DailyRollup):
     request_type = models.CharField(_("type"), max_length=20)
     reason_id = models.IntegerField(_("reason"))
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", verbose_name=_("store"))
     courier = models.CharField(_("courier"), max_length=8, blank=True)
     product_line = models.CharField(_("product line"), max_length=40)
     requests = _count(_("requests"))
@@ -351,8 +353,8 @@ class Review(models.Model):
 
 
 class CriterionScore(models.Model):
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores")
-    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores", verbose_name=_("review"))
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+", verbose_name=_("criterion"))
     points = models.PositiveSmallIntegerField(_("points"))
     history = HistoricalRecords()
 

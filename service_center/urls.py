@@ -19,7 +19,7 @@ urlpatterns = [
     path("desk/tickets/", include("tickets.urls")),
     path("desk/customers/", include("profiles.desk_urls")),
     path("desk/quarantine/", include("core.quarantine_urls")),
-    path("desk/", include("chat.urls")),
+    path("desk/", include("desk.urls")),
     path("aftersales/", include("aftersales.urls")),
     path("merchant/", include("aftersales.merchant_urls")),
     path("reports/", include("reports.urls")),

@@ -1,11 +1,11 @@
 from django.urls import path
 
 from chat.consumers import ChatConsumer, DeskConsumer
-from profiles.consumers import PresenceConsumer
+from desk.consumers import DeskShellConsumer
 from tickets.consumers import CustomerTicketConsumer, DeskTicketsConsumer
 
 websocket_urlpatterns = [
-    path("ws/presence/", PresenceConsumer.as_asgi()),
+    path("ws/presence/", DeskShellConsumer.as_asgi()),  # the agent's status and the notification bell
     path("ws/chat/desk/", DeskConsumer.as_asgi()),
     path("ws/chat/<int:conversation_id>/", ChatConsumer.as_asgi()),
     path("ws/desk/tickets/", DeskTicketsConsumer.as_asgi()),

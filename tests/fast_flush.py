@@ -29,4 +29,4 @@ def _deleting_sql_flush(self: DatabaseOperations, style: Any, tables: list[str],
 
 
 def pytest_configure(config: Any) -> None:
-    DatabaseOperations.sql_flush = _deleting_sql_flush  # type: ignore[method-assign]
+    DatabaseOperations.sql_flush = _deleting_sql_flush  # type: ignore[method-assign,assignment]

@@ -44,7 +44,7 @@ from tests.factories import AgentProfileFactory, CustomerProfileFactory, StoreFa
 from tests.knowledge.factories import ArticleFactory
 from tests.reports.quality_factories import finished_ticket, make_scorecard, queued_review
 from tickets import services as ticket_services
-from tickets.models import BulkJob, Macro, MacroAction, Ticket, TicketAttachment
+from tickets.models import BulkJob, Macro, MacroAction, Notification, Ticket, TicketAttachment
 from tickets.services.surveys import survey_create, survey_token
 
 ROLES = ["anonymous", "customer", "agent", "supervisor", "qa", "merchant_staff", "admin", "integrator"]
@@ -246,6 +246,13 @@ def _another_agent() -> User:
     return AgentProfileFactory.create().user
 
 
+def _notification_read_url(world: World, role: str) -> str:
+    """A notification of the `role` user's own (only its recipient may mark it read)."""
+    notification = Notification.objects.create(recipient=world.users[role], kind=Notification.Kind.MENTION,
+                                               ticket=world.ticket, text="@agent 请看一下")
+    return f"/desk/notifications/{notification.pk}/read/"
+
+
 def _embed_url(world: World) -> str:
     token = embed_token_for(external_id=world.users["customer"].customer_profile.external_id or "")
     return f"/help/chat/embed/?token={token}"
@@ -345,6 +352,14 @@ ROUTES: dict[str, Route] = {
                                               other=expect("410")),
     # The agent workbench.
     "desk/": Route("GET", fixed("/desk/"), DESK),
+    "desk/notifications/": Route("GET", fixed("/desk/notifications/"), DESK),
+    "desk/notifications/read-all/": Route("POST", fixed("/desk/notifications/read-all/"), DESK),
+    # The agent's own notification; every other desk user gets 404: it is not theirs to mark.
+    "desk/notifications/<int:notification_id>/read/": Route(
+        "POST", lambda w: _notification_read_url(w, "agent"),
+        {**DESK, "supervisor": "404", "qa": "404", "admin": "404"},
+        other_url=lambda w: _notification_read_url(w, "supervisor"),
+        other={**DESK, "agent": "404", "qa": "404", "admin": "404"}),
     "desk/chats/": Route("GET", fixed("/desk/chats/"), DESK),
     "desk/chats/lists/": Route("GET", fixed("/desk/chats/lists/"), DESK),
     "desk/chats/accept/": Route("POST", fixed("/desk/chats/accept/"), DESK),

@@ -39,6 +39,8 @@ from tickets.models import (
     TeamSettings,
     Ticket,
     TicketMessage,
+    Trigger,
+    TriggerRun,
     WeChatAccount,
     WeChatEvent,
 )
@@ -187,6 +189,36 @@ class AutomationAdmin(HistoryAdmin):
         shown = _("%(count)s ticket(s) match before the business-hours check: %(numbers)s") % {
             "count": "1,000+" if count > 1000 else count, "numbers": numbers or "-"}
         return str(shown)
+
+
+@admin.register(Trigger)
+class TriggerAdmin(HistoryAdmin):
+    list_display = ("name", "active", "position", "event", "macro")
+    list_filter = ("active", "event")
+    list_select_related = ("macro",)
+    search_fields = ("name",)
+    autocomplete_fields = ("team", "macro")
+    readonly_fields = ("matching_now",)
+
+    @admin.display(description=_("Conditions match now (dry run)"))
+    def matching_now(self, trigger: Trigger) -> str:
+        if trigger.pk is None:
+            return "-"
+        from tickets.services.triggers import matching_now
+
+        rows, count = matching_now(trigger)
+        numbers = ", ".join(ticket.number for ticket in rows)
+        shown = _("%(count)s ticket(s) meet the conditions now; the latest: %(numbers)s") % {
+            "count": "1,000+" if count > 1000 else count, "numbers": numbers or "-"}
+        return str(shown)
+
+
+@admin.register(TriggerRun)
+class TriggerRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("trigger", "ticket", "chain", "ran_at", "error")
+    list_filter = ("trigger",)
+    list_select_related = ("trigger", "ticket")
+    search_fields = ("ticket__number",)
 
 
 @admin.register(AutomationRun)

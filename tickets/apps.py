@@ -18,7 +18,7 @@ class TicketsConfig(AppConfig):
         from tickets.channels import registry as channels
         from tickets.channels.email import outbound as email_outbound
         from tickets.customer_merge import HANDLER
-        from tickets.services import delivery, outbound, search_index
+        from tickets.services import delivery, outbound, search_index, triggers
         from tickets.timeline import contact_entries, ticket_entries
 
         realtime.subscribe()
@@ -36,6 +36,8 @@ class TicketsConfig(AppConfig):
         # again), and the senders of the desk's replies on WeChat, Weibo, app and SMS tickets.
         channels.register()
         search_index.subscribe()
+        # Triggers hear ticket (and after-sales) events and queue their run after the commit.
+        triggers.subscribe()
 
     def seed_demo(self, stdout: Any) -> None:
         from tickets.demo import seed

@@ -185,8 +185,7 @@ def _saved_view_count(user: Any, view: SavedView) -> str:
     if view.terms:
         found = search.search(searchable_tickets(user, filters), search.parse(view.terms), user=user,
                               include_notes=is_desk(user), limit=selectors.COUNT_CAP + 1)
-        n = len(found.values_list("pk", flat=True))
-        return f"{selectors.COUNT_CAP:,}+" if n > selectors.COUNT_CAP else str(n)
+        return selectors.capped_count(found)
     try:
         return selectors.queue_count(user, view.queue_view or selectors.QueueView.TEAM, filters=filters)
     except ValueError:  # a view name that no longer exists counts nothing

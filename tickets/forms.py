@@ -230,9 +230,8 @@ class BulkForm(forms.Form):
                                widget=forms.Select(attrs={"class": "select"}))
     scope = forms.ChoiceField(label=_("Which tickets"), choices=SCOPES, initial="selected",
                               widget=forms.RadioSelect)
-    assignee = forms.ModelChoiceField(label=_("Agent"), queryset=User.objects.none(), required=False,
-                                      empty_label=_("Nobody (back to the queue)"),
-                                      widget=forms.Select(attrs={"class": "select"}))
+    # Typed with the ticket page's suggestions (static/tickets/lookup.js), not a list of every agent.
+    assignee = agent_field(_("Agent"), help_text=_("Leave empty to put it back in the queue."))
     status = forms.ChoiceField(label=_("New status"), choices=[("", "---------"), *Status.choices], required=False,
                                widget=forms.Select(attrs={"class": "select"}))
     priority = forms.ChoiceField(label=_("Priority"), choices=[("", "---------"), *Priority.choices],

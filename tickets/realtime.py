@@ -71,3 +71,14 @@ def subscribe() -> None:
     for name in TICKET_EVENTS:
         events.subscribe(name, push_ticket_event)
     webhooks.register_events(WEBHOOK_EVENTS)
+
+
+def notifications_group(user_id: int) -> str:
+    """The desk shell's sockets of one user (desk.consumers), told when their unread notifications change."""
+    return f"notifications.user.{user_id}"
+
+
+def push_notifications_changed(user_ids: list[int]) -> None:
+    """A hint only: each socket recounts its user's unread notifications, so pushes may arrive in any order."""
+    channel_push.send_to_groups([(notifications_group(user_id), {"type": "notifications.changed"})
+                                 for user_id in sorted(set(user_ids))])

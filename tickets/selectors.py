@@ -249,10 +249,24 @@ def canned_responses_for(user: Any, *, language: str = "") -> list[CannedRespons
 
 
 def unread_notifications(user: Any, *, limit: int = 20) -> list[Notification]:
+    """The bell's dropdown: the user's unread notifications, newest first."""
     return list(
         Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
         .select_related("ticket", "actor").order_by("-created_at")[:limit]
     )
+
+
+def recent_notifications(user: Any, *, limit: int = 50) -> list[Notification]:
+    """The notifications page: read and unread alike, newest first."""
+    return list(
+        Notification.objects.filter(recipient_id=user.pk)
+        .select_related("ticket", "actor").order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def unread_notification_count(user_id: int) -> int:
+    """The bell's number (the partial index notification_unread serves it)."""
+    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
 
 
 def survey_for_ticket(ticket: Ticket) -> SatisfactionSurvey | None:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrPromise
 
 from core.business_hours import Calendar, add_business_time, business_time_between, is_open_at
-from tickets import cached_config
+from tickets import cached_config, held
 from tickets.models import NO_DUE, BusinessCalendar, SlaEvent, SlaPolicy, Ticket
 
 Target = SlaEvent.Target
@@ -23,9 +23,17 @@ Kind = SlaEvent.Kind
 
 
 def load_calendar(calendar_id: int) -> Calendar:
-    """The calendar as stored now (sweeps and pages); a new ticket's clocks use the cached copy instead."""
-    return cached_config.calendar_of(
+    """The calendar as stored now (sweeps and pages); a new ticket's clocks use the cached copy instead. Read
+    once while a ticket is held (a macro's steps)."""
+    memo = held.calendars()
+    if memo is not None and calendar_id in memo:
+        calendar: Calendar = memo[calendar_id]
+        return calendar
+    calendar = cached_config.calendar_of(
         BusinessCalendar.objects.prefetch_related("hours", "overrides").get(pk=calendar_id))
+    if memo is not None:
+        memo[calendar_id] = calendar
+    return calendar
 
 
 class CalendarCache:

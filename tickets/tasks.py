@@ -4,7 +4,16 @@ from celery import shared_task
 
 from tickets.channels import calls
 from tickets.channels.wechat import intake as wechat_intake
-from tickets.services import automations, bulk, delivery, escalation, notifications, outbound, side_conversations
+from tickets.services import (
+    automations,
+    bulk,
+    delivery,
+    escalation,
+    notifications,
+    outbound,
+    side_conversations,
+    triggers,
+)
 
 
 # No result backend is configured and beat never reads the counts: don't store them.
@@ -13,6 +22,12 @@ def sweep_sla() -> dict[str, int]:
     """Beat runs this every minute over the indexed `next_sla_check_at`; each alarm fires once. The
     automations follow on the same beat, each firing once per ticket and window."""
     return {**escalation.sla_sweep(), **automations.automations_sweep()}
+
+
+# Started only through the outbox (triggers.on_event); each trigger's run row makes a second delivery a no-op.
+@shared_task(acks_late=True, ignore_result=True)
+def run_triggers(event: str, ticket_id: int, chain: list[int], event_id: str) -> dict[str, int]:
+    return triggers.triggers_run(event=event, ticket_id=ticket_id, chain=chain, event_id=event_id)
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.workflow import Refusal, Step, Workflow, move
-from tickets import cached_config, sla
+from tickets import cached_config, held, sla
 from tickets.models import PAUSED_STATUSES, Status, Ticket
 
 _WORKING = frozenset({Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD})
@@ -73,6 +73,9 @@ TRANSITIONS = (
 def _lock(ticket: Ticket) -> Ticket:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("a ticket moves inside the caller's transaction")
+    already: Ticket | None = held.held(ticket.pk)
+    if already is not None:
+        return already
     return Ticket.objects.select_for_update(of=("self",)).select_related("sla_policy").get(pk=ticket.pk)
 
 

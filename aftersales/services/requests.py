@@ -56,8 +56,10 @@ class ApplicationData:
 
 
 def publish_changed(request: AfterSalesRequest) -> None:
-    """Tell the subscribers (notifications, the ticket's notes) that the request moved; sent on commit."""
-    events.publish("aftersales.request_changed", request_id=request.pk, status=request.status)
+    """Tell the subscribers (notifications, the ticket's notes, the desk's triggers) that the request moved;
+    sent on commit."""
+    events.publish("aftersales.request_changed", request_id=request.pk, status=request.status,
+                   ticket_id=request.ticket_id)
 
 
 @transaction.atomic

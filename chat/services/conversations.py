@@ -165,16 +165,21 @@ def conversation_start(
     return conversation, True
 
 
+def _closed_message() -> str:
+    """The leave-a-message offer, in the active language."""
+    return _(
+        "We are closed right now, so no agent can join this chat. Please leave us a message with the "
+        "form on this page (%(url)s): it becomes a ticket, and an agent answers it on the next "
+        "business day.") % {"url": reverse("chat:widget") + "#leave-message"}
+
+
 def _handoff(conversation: Conversation, reason: str, language: str, *, announce: bool = False) -> None:
     """Out of hours the assistant points to the leave-a-message form and nothing is queued; otherwise
     the chat waits for its team and goes at once to an agent with room when the team assigns
     automatically (chat.routing). `announce`: the assistant first says it is finding someone."""
     with translation.override(language):
         if selectors.desk_availability().reason == "off_hours":
-            _append(conversation, sender=Sender.BOT, body=_(
-                "We are closed right now, so no agent can join this chat. Please leave us a message with the "
-                "form on this page (%(url)s): it becomes a ticket, and an agent answers it on the next "
-                "business day.") % {"url": reverse("chat:widget") + "#leave-message"})
+            _append(conversation, sender=Sender.BOT, body=_closed_message())
             return
         if announce:
             _append(conversation, sender=Sender.BOT, body=bot.handing_over())
@@ -219,20 +224,32 @@ def conversation_handoff(
         raise ChatError("permission_denied", _("Only the customer can ask for an agent."))
     if conversation.status != Status.BOT:
         raise ChatError("invalid_transition", _("This conversation is already with an agent or waiting for one."))
-    _handoff(conversation, reason, _page_language(language) or _customer_language(conversation))
+    page_language = _page_language(language)
+    if page_language and page_language != conversation.language:
+        # Remembered, so what the desk says later (an agent joined, the hours ended) follows the page.
+        conversation.language = page_language
+        conversation.save(update_fields=["language"])
+    _handoff(conversation, reason, _customer_language(conversation))
     return conversation
 
 
 @transaction.atomic
 def assign_waiting(*, limit: int = 50) -> int:
     """Hand waiting chats, first in queue order, to agents with room (after an agent came online or
-    freed a slot); returns how many were assigned. Chats locked by someone else are left to them."""
+    freed a slot, and every minute from beat); returns how many were assigned. Chats locked by someone
+    else are left to them. Once the service hours have ended nobody is assigned: the chats still waiting
+    are told so and leave the queue (`_leave_queue`)."""
     waiting = list(
         selectors.with_queue_priority(
             Conversation.objects.select_for_update(skip_locked=True, of=("self",)).select_related("customer", "agent")
             .filter(status=Status.WAITING)
         ).order_by(*selectors.QUEUE_ORDER)[:limit]
     )
+    if waiting and selectors.desk_availability().reason == "off_hours":
+        for conversation in waiting:
+            _leave_queue(conversation)
+        events.publish(QUEUE_EVENT)
+        return 0
     assigned = 0
     for conversation in waiting:
         claimed = chat_routing.claim_agent(conversation)
@@ -240,6 +257,15 @@ def assign_waiting(*, limit: int = 50) -> int:
             _give(conversation, claimed.user)
             assigned += 1
     return assigned
+
+
+def _leave_queue(conversation: Conversation) -> None:
+    """A chat still waiting when the service hours end goes back to the assistant, which offers the
+    leave-a-message form in the customer's page language, rather than waiting silently all night."""
+    WORKFLOW.transition(conversation, to=Status.BOT)
+    with translation.override(_customer_language(conversation)):
+        _append(conversation, sender=Sender.BOT, body=_closed_message())
+    _conversation_changed(conversation)
 
 
 def _bot_reply(conversation: Conversation, text: str, language: str) -> None:

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "chat",
     "aftersales",
     "knowledge",
+    "desk",
     "reports",
 ]
 
@@ -120,7 +121,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "profiles.context_processors.navigation",
+                "desk.context_processors.navigation",
             ],
         },
     },
@@ -343,7 +344,8 @@ TASK_QUEUES: dict[str, list[str]] = {
         "reports.tasks.send_scheduled_reports",
     ],
     "sla": [  # timers and the steps they take: SLA, deadlines, escalation, refunds, complaint sync
-        "tickets.tasks.sweep_sla", "tickets.tasks.escalate_ticket", "aftersales.tasks.sweep_deadlines",
+        "tickets.tasks.sweep_sla", "tickets.tasks.escalate_ticket", "tickets.tasks.run_triggers",
+        "aftersales.tasks.sweep_deadlines",
         "aftersales.tasks.execute_refund", "aftersales.tasks.reconcile_refunds", "aftersales.tasks.add_ticket_notes",
         "aftersales.tasks.resolve_complaint", "aftersales.tasks.sync_complaint_rating",
         "knowledge.tasks.sweep_article_schedule",

@@ -1,21 +1,18 @@
 // Tickets workbench and customer ticket page: live refresh over a WebSocket, keyboard shortcuts
 // (r reply, n next ticket, / filter), the canned-response picker and ticking SLA countdowns.
 // The server pushes only "something changed on ticket X"; the page re-fetches its own HTML, so what
-// is shown always comes from the same templates and access checks as a reload.
+// is shown always comes from the same templates and access checks as a reload. The socket is the
+// shared reconnecting one (static/js/socket.js).
+import { connect } from "../js/socket.js";
+
 (function () {
   "use strict";
-
-  var RETRY_MIN_MS = 1000;
-  var RETRY_MAX_MS = 30000;
-  var CLOSE_UNAUTHENTICATED = 4401;
-  var CLOSE_FORBIDDEN = 4403;
 
   var script = document.getElementById("desk-script");
   var stringsNode = document.getElementById("desk-strings");
   var strings = stringsNode ? JSON.parse(stringsNode.textContent) : {};
   var liveStatus = document.getElementById("live-status");
   var ticketId = script && script.dataset.ticketId ? String(script.dataset.ticketId) : "";
-  var retryMs = RETRY_MIN_MS;
   var refreshTimer = null;
   var freshIds = [];
 
@@ -106,48 +103,39 @@
   }
 
   // Other modules of the page (collision.js) talk over this socket through two document events.
-  function announceSocket(socket) {
+  var handle = null;
+  function announceSocket() {
     document.dispatchEvent(new CustomEvent("desk:socket-open", { detail: { send: function (frame) {
-      if (socket.readyState === WebSocket.OPEN) {
-        socket.send(JSON.stringify(frame));
-      }
+      return handle ? handle.send(frame) : false;
     } } }));
   }
 
-  function connect() {
+  function openSocket() {
     if (!script || !script.dataset.socket || !window.WebSocket) {
-      return;
+      return null;
     }
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + window.location.host + script.dataset.socket);
-    showConnection("connecting");
-    socket.onopen = function () {
-      retryMs = RETRY_MIN_MS;
-      showConnection("open");
-      announceSocket(socket);
-    };
-    socket.onmessage = function (message) {
-      var data;
-      try {
-        data = JSON.parse(message.data);
-      } catch (error) {
-        return;
-      }
-      if (data && data.type === "ticket.event") {
-        onEvent(data);
-      } else if (data) {
-        document.dispatchEvent(new CustomEvent("desk:frame", { detail: data }));
-      }
-    };
-    socket.onclose = function (event) {
-      if (event.code === CLOSE_UNAUTHENTICATED || event.code === CLOSE_FORBIDDEN) {
-        showConnection("refused");
-        return;
-      }
-      showConnection("closed");
-      setTimeout(connect, retryMs);
-      retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
-    };
+    // The server has no replay here: after a reconnect the page re-fetches what it shows (gap-fill).
+    handle = connect(script.dataset.socket, {
+      onState: showConnection,
+      onOpen: function (info) {
+        announceSocket();
+        if (info.reconnected) {
+          if (ticketId) {
+            refreshTicket();
+          } else if (document.getElementById("queue-body")) {
+            refreshQueue();
+          }
+        }
+      },
+      onMessage: function (data) {
+        if (data && data.type === "ticket.event") {
+          onEvent(data);
+        } else if (data) {
+          document.dispatchEvent(new CustomEvent("desk:frame", { detail: data }));
+        }
+      },
+    });
+    return handle;
   }
 
   // The same units and rounding as core/durations.py, from the page's own translations.
@@ -251,5 +239,5 @@
 
   tick();
   setInterval(tick, 30000);
-  connect();
+  openSocket();
 })();

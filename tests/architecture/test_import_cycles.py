@@ -10,7 +10,7 @@ from collections.abc import Iterable
 import grimp
 import pytest
 
-PACKAGES = ("core", "service_center", "profiles", "tickets", "chat", "aftersales", "knowledge", "reports")
+PACKAGES = ("core", "service_center", "profiles", "tickets", "chat", "aftersales", "knowledge", "reports", "desk")
 
 
 @pytest.fixture(scope="module")

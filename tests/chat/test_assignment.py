@@ -14,8 +14,10 @@ from chat import selectors, services
 from chat.models import ChatTeamSettings, Conversation
 from core.models import OutboxMessage
 from profiles import presence
+from profiles import services as profile_services
 from profiles.models import AgentProfile, Skill, Team, User
 from tests.chat.factories import start_chat
+from tests.clients import logged_in
 from tests.factories import AgentProfileFactory, SkillFactory, TeamFactory
 from tickets.models import RoutingRule
 
@@ -158,3 +160,57 @@ def test_concurrent_hand_offs_never_overfill_an_agent(make_user: Callable[..., U
     statuses = sorted(Conversation.objects.filter(pk__in=[c.pk for c in chats]).values_list("status", flat=True))
     assert statuses == ["active", "waiting", "waiting", "waiting"]
     assert Conversation.objects.filter(agent=agent, status="active").count() == 1
+
+
+def _busy(team: Team, make_user: Callable[..., User]) -> tuple[User, Conversation]:
+    """The team's only agent, full with one chat, and a second chat waiting for them."""
+    agent = online_agent(team, capacity=1)
+    hand_off(make_user("customer"))
+    waiting = hand_off(make_user("customer"))
+    assert (waiting.status, waiting.agent_id) == ("waiting", None)
+    return agent, waiting
+
+
+def test_raising_an_agents_capacity_hands_them_waiting_chats_through_the_outbox(
+    make_user: Callable[..., User], team: Team, django_capture_on_commit_callbacks: Any
+) -> None:
+    agent, waiting = _busy(team, make_user)
+    OutboxMessage.objects.all().delete()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        profile_services.agent_profile_set(user=agent, skills=[], teams=[team], capacity=2)
+
+    assert OutboxMessage.objects.filter(task_name="chat.tasks.assign_waiting").count() == 1
+    waiting.refresh_from_db()
+    assert waiting.status == "waiting"  # not inline: the task assigns it
+    assert services.assign_waiting() == 1
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.agent_id) == ("active", agent.pk)
+
+    # Lowering it (or saving it unchanged) asks for nothing.
+    OutboxMessage.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        profile_services.agent_profile_set(user=agent, skills=[], teams=[team], capacity=2)
+        profile_services.agent_profile_set(user=agent, skills=[], teams=[team], capacity=1)
+    assert not OutboxMessage.objects.filter(task_name="chat.tasks.assign_waiting").exists()
+
+
+def test_a_supervisor_raising_capacity_in_admin_queues_the_assignment(
+    make_user: Callable[..., User], team: Team, django_capture_on_commit_callbacks: Any
+) -> None:
+    agent, waiting = _busy(team, make_user)
+    OutboxMessage.objects.all().delete()
+    supervisor = make_user("supervisor", is_staff=True)
+    profile = AgentProfile.objects.get(user=agent)
+    form = {"user": agent.pk, "teams": [team.pk], "capacity": 4, "presence": profile.presence,
+            "chosen_presence": profile.chosen_presence}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = logged_in(supervisor).post(f"/admin/profiles/agentprofile/{profile.pk}/change/", form)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert AgentProfile.objects.get(user=agent).capacity == 4
+    waiting.refresh_from_db()
+    assert waiting.status == "waiting"  # the admin request only queued the task
+    assert OutboxMessage.objects.filter(task_name="chat.tasks.assign_waiting").count() == 1
+    assert services.assign_waiting() == 1

@@ -24,6 +24,7 @@ EXPECTED = {
     "core.tasks.sweep_webhooks": Every(60),
     "core.tasks.daily_backup": DailyAt(3, 30),
     "core.tasks.sweep_outbox": Every(30),
+    "chat.tasks.assign_waiting": Every(60),
     "tickets.tasks.sweep_sla": Every(60),
     "tickets.tasks.poll_mailboxes": Every(60),
     "tickets.tasks.send_due_outbound": Every(60),
@@ -43,6 +44,7 @@ def _when(task: PeriodicTask) -> Every | DailyAt:
 
 SCHEDULE_MIGRATIONS = [
     "aftersales.migrations.0002_beat_schedule", "aftersales.migrations.0011_nightly_segments",
+    "chat.migrations.0007_assign_waiting_schedule",
     "knowledge.migrations.0002_beat_schedules", "profiles.migrations.0003_presence_schedule",
     "profiles.migrations.0007_customer_360", "reports.migrations.0002_rollup_schedule",
     "reports.migrations.0004_report_mail_schedule", "core.migrations.0003_webhook_sweep_schedule",

@@ -109,3 +109,17 @@ def test_other_events_do_not_reach_the_handler(
     with django_capture_on_commit_callbacks(execute=True):
         events.publish("test.something_else")
     assert received == []
+
+
+@pytest.mark.django_db
+def test_a_cause_is_taken_when_published_not_when_dispatched(
+    received: list[events.DomainEvent], django_capture_on_commit_callbacks: Any
+) -> None:
+    """What the publisher was doing (a trigger's change) rides on the event, however late the commit hands it
+    out, and stays out of the payload webhooks forward."""
+    with django_capture_on_commit_callbacks(execute=True):
+        with events.cause(triggers=[7]), events.cause(depth=1):
+            events.publish(EVENT, team="售后一组")
+        events.publish(EVENT, team="物流支付组")
+    assert [(event.payload, event.cause) for event in received] == [
+        ({"team": "售后一组"}, {"triggers": [7], "depth": 1}), ({"team": "物流支付组"}, {})]

@@ -18,6 +18,7 @@ DOMAIN_APPS = ["profiles", "tickets", "chat", "aftersales", "knowledge", "report
 EXEMPT: dict[str, str] = {
     "profiles.PresenceTab": "a heartbeat row per open desk tab, rewritten every 30 s; status changes carry history",
     "tickets.AutomationRun": "append-only: one row per rule firing on a ticket in a window, never edited",
+    "tickets.TriggerRun": "append-only: one row per trigger firing on one event, never edited",
     "tickets.BulkJob": "a job's progress counter; each ticket it changes carries the history",
     "tickets.SavedView": "a desk user's saved filter, a personal preference rather than business data",
     "tickets.TicketCounter": "a number allocator bumped on every ticket; the tickets carry the history",

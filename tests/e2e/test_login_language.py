@@ -47,7 +47,7 @@ def test_agent_logs_in_goes_live_and_switches_to_english(agent, asgi_live_server
     assert page.locator("#me-title").inner_text() == "王磊"
     assert page.locator(".usercard__roles").inner_text() == "客服"
 
-    # presence.js opens /ws/presence/ from the top bar: the agent goes online and the badge follows.
+    # desk/shell.js opens /ws/presence/ from the top bar: the agent goes online and the badge follows.
     page.wait_for_selector(own_badge(agent, "online"))
     assert page.locator(own_badge(agent, "online")).inner_text() == "在线"
     page.wait_for_selector("#presence-select:enabled")

@@ -55,7 +55,7 @@ def test_agent_sees_own_card_and_only_their_teammates(db: None) -> None:
     assert f'data-user-id="{me.user_id}" data-presence="away">离开</span>' in text
     # The status control is in the top bar of every desk page; the socket says whose status it is.
     assert 'data-presence-socket="/ws/presence/"' in text
-    assert "/static/js/presence.js" in text
+    assert "/static/desk/shell.js" in text
     assert '<option value="busy">忙碌</option>' in text and '<option value="offline">离线</option>' in text
 
 

@@ -63,4 +63,4 @@ def test_vendored_htmx_and_its_license_are_present() -> None:
     assert htmx and license_file
     with open(htmx, encoding="utf-8") as handle:
         assert handle.read().startswith("var htmx=function()")
-    assert finders.find("js/presence.js") and finders.find("css/app.css")
+    assert finders.find("desk/shell.js") and finders.find("css/app.css")

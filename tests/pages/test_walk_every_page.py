@@ -7,14 +7,20 @@ One walk per role (tests/crawl.py) in Chinese, then the same pages again in Engl
   copy says 您, never 你;
 - the English pages show no Chinese outside what people typed (names, subjects, messages, articles);
 - neither shows a stored code (email, wechat, pending…) where its label belongs.
-The copy is checked on the project's own pages; the admin (Django's copy) is only walked for dead links.
+The walk checks the copy of the project's own pages; the admin is checked apart, page by page (the change list,
+add form and a change form of every registered model, as the supervisor where they may look): in Chinese no
+English words outside data, in English no Chinese outside data (libraries' own admin pages: only what the
+catalogues translate).
 The data is the permission matrix's small world: one object of each kind per role, and someone else's.
 """
 
+import re
 from pathlib import Path
 
 from django.conf import settings
-from django.test import Client
+from django.contrib import admin
+from django.test import Client, RequestFactory
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import trans_real
 
@@ -25,6 +31,18 @@ ROLES = ["anonymous", "customer", "agent", "supervisor", "qa", "merchant_staff",
 # Copy that reads the same in both languages: product names, units and abbreviations.
 SAME_IN_BOTH = {"VIP", "API", "CSV", "XLSX", "Markdown", "OpenAPI", "Swagger UI", "WeChat ID", "SLA", "QA", "KPI",
                 "ID", "URL", "IVR", "Token", "English"}
+# The admin also shows protocol and platform terms that Chinese screens print as they are, the alt text of
+# Django's yes/no/unknown icons (Django does not translate it) and django_otp's model name (not marked for
+# translation there).
+ADMIN_SAME_IN_BOTH = {"AppID", "AppSecret", "EncodingAESKey", "Message-ID", "In-Reply-To", "References", "SKU", "App",
+                      "True", "False", "None", "TOTP devices"}
+# Apps whose admin pages are the libraries' own (rate limiting, feature flags, two-factor devices, beat
+# schedules, API tokens): their field labels and help are the libraries' copy, much of it not marked for
+# translation, so on their pages only strings the catalogues do translate must not be left in English.
+LIBRARY_APPS = {"axes", "waffle", "otp_totp", "django_celery_beat", "authtoken"}
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# Addresses, e-mail addresses and file names are data, whatever the language.
+ADDRESS = re.compile(r"[@/\\]")
 
 
 def _walk(client: Client, language: str, urls: list[str] | None = None) -> list[Page]:
@@ -36,7 +54,7 @@ def _walk(client: Client, language: str, urls: list[str] | None = None) -> list[
 
 
 def _own(pages: list[Page]) -> list[Page]:
-    """The project's own pages: the admin's copy is Django's and the models' field names, not checked here."""
+    """The project's own pages: the admin is checked apart (test_every_admin_page_speaks_one_language)."""
     return [page for page in pages if not page.url.startswith("/admin/")]
 
 
@@ -100,3 +118,66 @@ def test_no_catalogue_addresses_people_as_你() -> None:
     informal = [f"{path}: {line}" for path in catalogues for line in path.read_text("utf-8").splitlines()
                 if "你" in line and not line.startswith(("msgid", "#"))]
     assert informal == []
+
+
+def _admin_pages(matrix: World) -> list[tuple[str, str, bool]]:
+    """(role, url) of the change list, the add form and one change form of every registered model: as the
+    supervisor where they may look, else as the administrator (the supervisor's admin is a part of it); and
+    whether the page is the project's own (not a library's)."""
+    pages: list[tuple[str, str, bool]] = []
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        request = RequestFactory().get("/admin/")
+        request.user = matrix.users["supervisor"]
+        if not model_admin.has_view_permission(request):
+            request.user = matrix.users["admin"]
+        role = "supervisor" if request.user == matrix.users["supervisor"] else "admin"
+        name, own = f"admin:{opts.app_label}_{opts.model_name}", opts.app_label not in LIBRARY_APPS
+        pages.append((role, reverse(f"{name}_changelist"), own))
+        if model_admin.has_add_permission(request):
+            pages.append((role, reverse(f"{name}_add"), own))
+        row = model._default_manager.order_by("pk").first()
+        if row is not None:
+            pages.append((role, reverse(f"{name}_change", args=[row.pk]), own))
+    return pages
+
+
+def _latin_words(text: str) -> bool:
+    """Text in English words (not a number, date, address, code or a name of the same in both languages)."""
+    words = [word for word in LATIN_WORD.findall(text) if word not in SAME_IN_BOTH]
+    return bool(words) and not CJK.search(text) and not ADDRESS.search(text) and "*" not in text  # masked
+
+
+def test_every_admin_page_speaks_one_language(world: World) -> None:  # noqa: F811
+    """The admin shows the models' names, fields, choices, help and actions: in Chinese on the Chinese
+    pages (nothing left in English words) and in English on the English ones (no Chinese outside data)."""
+    pages = _admin_pages(world)
+    data, codes, msgids = user_data(), choice_codes(), _translated_msgids()
+    failed: list[str] = []
+    english: dict[str, set[str]] = {}
+    chinese: dict[str, set[str]] = {}
+    raw: dict[str, set[str]] = {}
+    for language in ("zh-hans", "en"):
+        for role, url, own in pages:
+            client = world.client(role)
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+            page, targets = visit(client, url, linked_from="(every registered model)")
+            if page.status == 302 and "/login/" not in targets[0]:  # a one-row model's list opens its row
+                page = visit(client, targets[0], linked_from=url)[0]
+            if page.status != 200:
+                failed.append(f"{role} {language}: {url} → {page.status}")
+            for shown in page.texts:
+                text = shown.removeprefix("\u203a ")  # the breadcrumbs' last step: a row's name or a model's
+                if text in data or text in SAME_IN_BOTH or text.rstrip(":") in ADMIN_SAME_IN_BOTH:
+                    continue
+                left_in_english = _latin_words(text) if own else text in msgids
+                if language == "zh-hans" and left_in_english:
+                    english.setdefault(url, set()).add(text)
+                if language == "en" and CJK.search(text) and not is_user_data(text, data):
+                    chinese.setdefault(url, set()).add(text)
+                if text in codes:
+                    raw.setdefault(f"{url} ({language})", set()).add(text)
+    assert (failed, english, chinese, raw) == ([], {}, {}, {}), "\n".join([
+        *failed, "English left in the Chinese admin:", _problems(english),
+        "Chinese left in the English admin:", _problems(chinese),
+        "stored codes shown instead of their labels:", _problems(raw)])

@@ -82,7 +82,7 @@ def presence_frame(user: User, presence: str, chosen: str | None = None) -> dict
 
 def self_frame(user: User, presence: str = "online", chosen: str = "online") -> dict[str, Any]:
     """The first frame an agent's socket gets: whose status the page shows."""
-    return {"type": "self", "user_id": user.pk, "agent": True, "presence": presence, "chosen": chosen}
+    return {"type": "self", "user_id": user.pk, "agent": True, "presence": presence, "chosen": chosen, "unread": 0}
 
 
 def make_online(user: User, *, seen_seconds_ago: float) -> None:

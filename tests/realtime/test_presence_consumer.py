@@ -155,7 +155,7 @@ async def test_a_supervisor_watches_live_but_has_no_status(
     supervisor, agent = await sync_to_async(login_as)("supervisor"), await sync_to_async(login_as)("agent")
     watcher, _ = await open_socket(supervisor)
     assert await watcher.receive_json_from(timeout=TIMEOUT) == {"type": "self", "user_id": supervisor.user.pk,
-                                                                 "agent": False}
+                                                                 "agent": False, "unread": 0}
     await watcher.send_json_to({"type": "presence", "presence": "online"})
     assert (await watcher.receive_json_from(timeout=TIMEOUT))["code"] == "not_agent"
 

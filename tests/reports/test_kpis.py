@@ -6,9 +6,12 @@ from decimal import Decimal
 import pytest
 
 from reports import kpis, rollups
+from reports.builder import ReportSpec, build
 from reports.models import Review
-from tests.reports.factories import at, service_day
+from tests.reports.factories import at, reply, service_day
 from tests.reports.quality_factories import finished_ticket, make_scorecard
+from tickets.models import Ticket
+from tickets.services.rules import automation_account
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +67,22 @@ def test_qa_scores_feed_the_kpis_as_the_mean_of_the_days_reviews() -> None:
     figures = _by_agent(kpis.agent_kpis(first=day.day, last=day.day))
     assert figures[day.agent_a.pk]["qa_score"] == (80 + 65) / 2
     assert figures[day.agent_b.pk]["qa_score"] is None
+
+
+@pytest.mark.parametrize("rolled_up", [True, False], ids=["from rollups", "live"])
+def test_the_automation_account_is_no_agent_in_reports(rolled_up: bool) -> None:
+    """Automations and triggers reply as an account with the agent role but no agent profile: its replies are
+    not an agent's work, so neither the KPI page nor the report builder's agent rows list it."""
+    day = service_day()
+    robot = automation_account()
+    ticket = Ticket.objects.filter(assignee=day.agent_a).first()
+    assert ticket is not None
+    reply(ticket, robot, at(day.day, 15))
+    if rolled_up:
+        rollups.rollup_day(day=day.day)
+    listed = {row.agent_id for row in kpis.agent_kpis(first=day.day, last=day.day)}
+    assert robot.pk not in listed and day.agent_a.pk in listed
+    built = build(ReportSpec("tickets", "agent", ["created"]), first=day.day, last=day.day)
+    labels = [label for label, _values in built.rows]
+    assert robot.display_name not in labels and str(robot.pk) not in labels
+    assert day.agent_a.display_name in labels

@@ -128,3 +128,22 @@ def test_queue_shows_the_bulk_bar_and_row_boxes(make_ticket: Callable[..., Ticke
     ticket = make_ticket()
     html = login(agent).get("/desk/tickets/").content.decode()
     assert 'id="bulk-form"' in html and f'name="ticket" value="{ticket.pk}" form="bulk-form"' in html
+
+
+def test_the_agent_is_typed_with_suggestions_not_listed(make_ticket: Callable[..., Ticket], agent: User,
+                                                        make_agent: Callable[..., User]) -> None:
+    """The bulk bar's agent field is the ticket page's typed lookup: the queue lists no agent up front, a
+    colleague is given by username, and someone outside the agent's teams is refused by name."""
+    colleague = make_agent(user__username="wanglei")
+    stranger = make_agent(user__username="zhaoliu", teams=[TeamFactory.create()])
+    ticket = make_ticket()
+    client = login(agent)
+    html = client.get("/desk/tickets/").content.decode()
+    assert 'data-lookup="agent"' in html and 'id="lookup-script"' in html
+    assert "wanglei" not in html and "<option" not in html.split('id="bulk_assignee"')[1].split("</div>")[0]
+    response = client.post(BULK, {"action": "assign", "assignee": "zhaoliu", "scope": "selected",
+                                  "ticket": [ticket.pk]}, follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["error"] and not BulkJob.objects.exists()
+    client.post(BULK, {"action": "assign", "assignee": "wanglei", "scope": "selected", "ticket": [ticket.pk]})
+    assert Ticket.objects.get(pk=ticket.pk).assignee_id == colleague.pk
+    assert stranger.pk != colleague.pk

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from profiles.models import Team, User
 from profiles.roles import Role
@@ -68,6 +70,36 @@ def test_apply_runs_every_step_through_the_services(ticket: Ticket, agent: User)
     assert macro.usage_count == 1 and macro.last_used_at is not None
     # Tags are searchable at once: the search document was refreshed with the ticket.
     assert [hit.ticket.pk for hit in services_search(agent, "催发货")] == [ticket.pk]
+
+
+# Five steps, each through its ticket service, on a ticket locked once: 46 queries before the lock was held
+# (each step re-read the locked row, twice for a status move, and each SLA step re-read its calendar).
+MACRO_APPLY_QUERIES = 40
+
+
+def test_apply_locks_the_ticket_once(make_ticket: Callable[..., Ticket], agent: User) -> None:
+    SlaPolicyFactory.create(priority=Priority.NORMAL, first_response_minutes=60, resolution_minutes=480)
+    SlaPolicyFactory.create(priority=Priority.URGENT, first_response_minutes=30, resolution_minutes=240)
+    macro = make_macro(
+        "催发货",
+        {"kind": Kind.REPLY, "text": "{{ customer.name }} 您好，{{ ticket.number }} 已为您催促。"},  # noqa: RUF001
+        {"kind": Kind.NOTE, "text": "已联系仓库"},
+        {"kind": Kind.PRIORITY, "priority": Priority.URGENT},
+        {"kind": Kind.ADD_TAGS, "tags": ["催发货"]},
+        {"kind": Kind.STATUS, "status": Status.PENDING},
+    )
+    services.macro_apply(macro=macro, ticket=make_ticket(), actor=agent)  # warm the shared caches
+    ticket = Ticket.objects.get(pk=make_ticket().pk)
+    with CaptureQueriesContext(connection) as captured:
+        services.macro_apply(macro=macro, ticket=ticket, actor=agent)
+    locks = [query for query in captured.captured_queries
+             if query["sql"].startswith('SELECT "tickets_ticket"') and "FOR UPDATE" in query["sql"]]
+    assert len(locks) == 1
+    assert len(captured.captured_queries) <= MACRO_APPLY_QUERIES
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.priority, ticket.tags) == (Status.PENDING, Priority.URGENT, ["催发货"])
+    assert ticket.sla_paused_at is not None and ticket.first_responded_at is not None
+    assert ticket.sla_policy is not None and ticket.sla_policy.priority == Priority.URGENT
 
 
 def services_search(user: User, text: str) -> list[Any]:

@@ -1,4 +1,4 @@
-from tickets.models.automations import Automation, AutomationRun
+from tickets.models.automations import Automation, AutomationRun, Trigger, TriggerRun
 from tickets.models.bulk import BulkJob
 from tickets.models.channels import (
     CallRecord,
@@ -90,6 +90,8 @@ __all__ = [
     "TicketMessage",
     "TicketSearch",
     "TicketType",
+    "Trigger",
+    "TriggerRun",
     "WeChatAccount",
     "WeChatEvent",
 ]

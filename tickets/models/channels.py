@@ -78,7 +78,8 @@ class InboundMessage(models.Model):
     # The account or source it came through: provider ids are unique only within one.
     account = models.CharField(_("account"), max_length=64)
     external_id = models.CharField(_("provider message id"), max_length=128)
-    message = models.OneToOneField(TicketMessage, on_delete=models.CASCADE, related_name="inbound")
+    message = models.OneToOneField(TicketMessage, on_delete=models.CASCADE, related_name="inbound",
+                                   verbose_name=_("message"))
     # A picture or voice clip the provider keeps until a task fetches it onto the message.
     media_id = models.CharField(_("media id"), max_length=128, blank=True)
     media_fetched = models.BooleanField(_("media fetched"), default=False)
@@ -155,7 +156,8 @@ class OutboundMessage(DeliveryState):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    message = models.OneToOneField(TicketMessage, on_delete=models.CASCADE, related_name="outbound")
+    message = models.OneToOneField(TicketMessage, on_delete=models.CASCADE, related_name="outbound",
+                                   verbose_name=_("message"))
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     provider_id = models.CharField(_("provider id"), max_length=128, blank=True)
@@ -181,7 +183,7 @@ class CallRecord(models.Model):
         OUTBOUND = "outbound", pgettext_lazy("call direction", "Outbound")
 
     call_id = models.CharField(_("call id"), max_length=64, unique=True)
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="calls")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="calls", verbose_name=_("ticket"))
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices,
                                  default=Direction.INBOUND)
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

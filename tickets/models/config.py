@@ -59,7 +59,8 @@ class BusinessHours(models.Model):
         SATURDAY = 5, _("Saturday")
         SUNDAY = 6, _("Sunday")
 
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="hours")
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="hours",
+                                 verbose_name=_("calendar"))
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     opens_at = models.TimeField(_("opens at"))
     closes_at = models.TimeField(_("closes at"))
@@ -81,7 +82,8 @@ class BusinessHours(models.Model):
 class CalendarOverride(models.Model):
     """One date that differs from the rule: closed (company event) or open with its own hours."""
 
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="overrides")
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="overrides",
+                                 verbose_name=_("calendar"))
     date = models.DateField(_("date"))
     is_open = models.BooleanField(_("open"), default=False)
     opens_at = models.TimeField(_("opens at"), null=True, blank=True)
@@ -115,7 +117,8 @@ class SlaPolicy(models.Model):
     first_response_minutes = models.PositiveIntegerField(_("first response (business minutes)"))
     next_response_minutes = models.PositiveIntegerField(_("next response (business minutes)"))
     resolution_minutes = models.PositiveIntegerField(_("resolution (business minutes)"))
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="policies")
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="policies",
+                                 verbose_name=_("calendar"))
     is_active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords()
 
@@ -138,7 +141,7 @@ class TeamSettings(models.Model):
         REGION = "region", _("Region affinity")
         MANUAL = "manual", _("Manual (agents pick from the queue)")
 
-    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="ticket_settings")
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="ticket_settings", verbose_name=_("team"))
     strategy = models.CharField(_("strategy"), max_length=20, choices=Strategy.choices, default=Strategy.SKILL_LOAD)
     escalation_team = models.ForeignKey(
         Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("escalation team")
@@ -149,7 +152,8 @@ class TeamSettings(models.Model):
     )
     # The round-robin pointer: the agent who got the previous ticket.
     last_assigned_agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False,
+        verbose_name=_("last assigned agent"),
     )
     history = HistoricalRecords(excluded_fields=["last_assigned_agent"])
 
@@ -164,7 +168,8 @@ class TeamSettings(models.Model):
 class AgentRegions(models.Model):
     """Provinces an agent knows best (dialect, local logistics); used by region-affinity routing."""
 
-    agent = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ticket_regions")
+    agent = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ticket_regions",
+                                 verbose_name=_("agent"))
     regions = ArrayField(models.CharField(max_length=20), verbose_name=_("regions"), default=list, blank=True)
     history = HistoricalRecords()
 
@@ -248,7 +253,7 @@ class CannedResponse(models.Model):
                               related_name="canned_responses", verbose_name=_("owner (empty: shared)"))
     category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                  verbose_name=_("category"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     history = HistoricalRecords()
 
     class Meta:

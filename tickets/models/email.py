@@ -73,7 +73,7 @@ class EmailMessage(BlindIndexedModelMixin, DeliveryState):
                                           related_name="email", verbose_name=_("ticket message"))
     # The customer's address is PII: encrypted, with a blind index for the per-sender rate limit.
     counterpart = EncryptedTextField(_("from / to"), blank=True, default="")
-    counterpart_index = BlindIndexField(source="counterpart", kind="email")
+    counterpart_index = BlindIndexField(source="counterpart", kind="email", verbose_name=_("counterpart index"))
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     in_reply_to = models.CharField(_("In-Reply-To"), max_length=500, blank=True)
     references = models.TextField(_("References"), blank=True)

@@ -29,10 +29,11 @@ class TicketSearch(models.Model):
     alone when one of those changes; the message parts only grow, except on merge and backfill.
     """
 
-    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, primary_key=True, related_name="search")
-    head = SearchVectorField()
-    replies = SearchVectorField()
-    notes = SearchVectorField()
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, primary_key=True, related_name="search",
+                                  verbose_name=_("ticket"))
+    head = SearchVectorField(verbose_name=_("subject and description"))
+    replies = SearchVectorField(verbose_name=_("replies"))
+    notes = SearchVectorField(verbose_name=_("internal notes"))
 
     class Meta:
         verbose_name = _("ticket search document")

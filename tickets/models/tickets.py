@@ -28,8 +28,8 @@ def attachment_storage() -> Storage:
 class TicketCounter(models.Model):
     """The last sequence number handed out per Shanghai calendar day (incremented by UPSERT)."""
 
-    day = models.DateField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
+    day = models.DateField(primary_key=True, verbose_name=_("day"))
+    last = models.PositiveIntegerField(default=0, verbose_name=_("last number"))
 
     class Meta:
         verbose_name = _("ticket counter")
@@ -77,7 +77,7 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     sla_paused_at = models.DateTimeField(_("SLA paused since"), null=True, blank=True)
     sla_paused_seconds = models.PositiveIntegerField(_("SLA paused (business seconds)"), default=0)
-    next_sla_check_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_sla_check_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("next SLA check"))
 
     nudge_count = models.PositiveIntegerField(_("nudges"), default=0)
     last_nudged_at = models.DateTimeField(_("last nudged"), null=True, blank=True)
@@ -133,7 +133,7 @@ class TicketMessage(models.Model):
         REPLY = "reply", _("Public reply")
         NOTE = "note", _("Internal note")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REPLY)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("author"))
@@ -162,12 +162,13 @@ class TicketMessage(models.Model):
 
 
 class TicketAttachment(models.Model):
-    message = models.ForeignKey(TicketMessage, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(TicketMessage, on_delete=models.CASCADE, related_name="attachments",
+                                verbose_name=_("message"))
     file = models.FileField(_("file"), upload_to="%Y/%m/", storage=attachment_storage)
     filename = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256 checksum"))
     history = HistoricalRecords()
 
     class Meta:
@@ -188,11 +189,12 @@ class Notification(models.Model):
         BOUNCE = "bounce", _("E-mail reply bounced")
         AUTOMATION = "automation", _("Automation applied")
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+                                  verbose_name=_("recipient"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("ticket"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+")
+                              related_name="+", verbose_name=_("actor"))
     text = models.CharField(_("text"), max_length=300)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
@@ -217,14 +219,15 @@ class Escalation(models.Model):
         NUDGES = "nudges", _("Customer nudged repeatedly")
         MANUAL = "manual", _("Escalated by hand")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("ticket"))
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     level = models.PositiveSmallIntegerField(_("level"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+")
-    to_team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+                              related_name="+", verbose_name=_("actor"))
+    to_team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                verbose_name=_("to team"))
     to_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="+")
+                                related_name="+", verbose_name=_("to agent"))
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     history = HistoricalRecords()
@@ -252,11 +255,11 @@ class SlaEvent(models.Model):
         WARNING = "warning", _("Warning")
         BREACH = "breach", _("Breach")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_events")
-    target = models.CharField(max_length=20, choices=Target.choices)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    due_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_events", verbose_name=_("ticket"))
+    target = models.CharField(max_length=20, choices=Target.choices, verbose_name=_("target"))
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
+    due_at = models.DateTimeField(verbose_name=_("due at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("SLA event")
@@ -270,8 +273,9 @@ class SlaEvent(models.Model):
 
 
 class SatisfactionSurvey(models.Model):
-    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="survey")
-    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="survey", verbose_name=_("ticket"))
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                                 verbose_name=_("customer"))
     sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
     attitude = models.PositiveSmallIntegerField(_("attitude"), null=True, blank=True)
     speed = models.PositiveSmallIntegerField(_("speed"), null=True, blank=True)

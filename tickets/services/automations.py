@@ -4,31 +4,16 @@ to each ticket once per window, as the automation account, through the ticket se
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
 from core.api import ApplicationError
 from core.business_hours import business_time_between
-from profiles import services as profile_services
 from profiles.models import User
-from profiles.roles import Role
-from tickets import selectors, sla
-from tickets.models import Automation, AutomationRun, Notification, Ticket
-from tickets.services import notifications
-from tickets.services.macros import macro_apply
-
-SYSTEM_USERNAME = "tickets-automation"
-
-
-def automation_account() -> User:
-    """The account automations act as: a desk role so the ticket services accept it, no password."""
-    with translation.override(settings.LANGUAGE_CODE):
-        user, _created = profile_services.user_ensure(username=SYSTEM_USERNAME, password=None, roles=[Role.AGENT],
-                                                      display_name=_("Automation"))
-    return user
+from tickets import sla
+from tickets.models import Automation, AutomationRun, Ticket
+from tickets.services.rules import apply_actions, automation_account, matching
 
 
 def candidates(automation: Automation, *, now: datetime) -> QuerySet[Ticket]:
@@ -37,15 +22,7 @@ def candidates(automation: Automation, *, now: datetime) -> QuerySet[Ticket]:
     anchor = automation.anchor
     tickets = Ticket.objects.filter(status__in=automation.statuses, **{
         f"{anchor}__isnull": False, f"{anchor}__lte": now - timedelta(hours=automation.hours)})
-    # Priority, channel and tag narrow it as they narrow a queue.
-    tickets = selectors.apply_queue_filters(tickets, selectors.QueueFilters(
-        channel=automation.channel, priority=automation.priority, tag=automation.tag))
-    if automation.team_id:
-        tickets = tickets.filter(team_id=automation.team_id)
-    if automation.vip_only:
-        tickets = tickets.filter(customer__customer_profile__vip_level__gt=0)
-    if automation.untouched:
-        tickets = tickets.filter(first_responded_at__isnull=True)
+    tickets = matching(tickets, automation)
     done_in_window = AutomationRun.objects.filter(automation=automation, ticket=OuterRef("pk"),
                                                   anchor_at=OuterRef(anchor))
     return tickets.exclude(Exists(done_in_window)).select_related("sla_policy").order_by(anchor, "pk")
@@ -96,13 +73,8 @@ def _fire(automation: Automation, ticket: Ticket, actor: User) -> str:
         except IntegrityError:  # another sweep did it in this window
             return "refused"
         try:
-            with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-                macro_apply(macro=automation.macro, ticket=ticket, actor=actor)
-                if automation.notify_team and ticket.team_id:
-                    agents = User.objects.filter(agent_profile__teams=ticket.team_id)
-                    notifications.notify(recipients=list(agents), kind=Notification.Kind.AUTOMATION, ticket=ticket,
-                                         actor=actor, text=_("%(rule)s: %(number)s") % {
-                                             "rule": automation.name, "number": ticket.number})
+            with transaction.atomic():
+                apply_actions(automation, name=automation.name, ticket=ticket, actor=actor)
         except ApplicationError as error:
             # The ticket stays as it was; the run row keeps the window from retrying every minute.
             run.error = f"{automation.name}: {error.message}"[:500]

@@ -9,16 +9,22 @@ from django.utils.translation import gettext as _
 from core import events
 from profiles.roles import Role
 from profiles.selectors import user_has_role
+from tickets import held
 from tickets.models import Ticket, TicketMessage
 from tickets.services import search_index
 
 BODY_MAX = 20000
 
 
-def lock(ticket: Ticket | int) -> Ticket:
-    """The ticket row, locked for the rest of the transaction (only its own row, not joined ones)."""
+def lock(ticket: Ticket | int, *, with_customer: bool = False) -> Ticket:
+    """The ticket row, locked for the rest of the transaction (only its own row, not joined ones); the row
+    itself when the caller already holds it (`held.holding`)."""
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
-    return Ticket.objects.select_for_update(of=("self",)).select_related("sla_policy").get(pk=pk)
+    already: Ticket | None = held.held(pk)
+    if already is not None:
+        return already
+    related = ("sla_policy", "customer") if with_customer else ("sla_policy",)
+    return Ticket.objects.select_for_update(of=("self",)).select_related(*related).get(pk=pk)
 
 
 def save(ticket: Ticket, *, actor: Any, reason: str, update_fields: list[str] | None = None) -> None:

@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 
 from core.api import ApplicationError
 from profiles.models import Team, User
-from tickets import macro_articles
+from tickets import held, macro_articles
 from tickets.errors import NotAllowed, TicketError
 from tickets.models import Macro, MacroAction, Ticket
 from tickets.services.collaboration import VARIABLE, ticket_variables, unresolved_variables
+from tickets.services.common import lock
 from tickets.services.properties import ticket_update_properties
 from tickets.services.tickets import (
     ticket_add_note,
@@ -118,23 +119,29 @@ def _team_ids(actor: User) -> set[int]:
 
 @transaction.atomic
 def macro_apply(*, macro: Macro, ticket: Ticket, actor: User, now: datetime | None = None) -> Ticket:
-    """Every step, in order, through the ticket services; refused as a whole if any step is refused."""
+    """Every step, in order, through the ticket services; refused as a whole if any step is refused.
+
+    The ticket is locked once here and held for the steps: each service's lock hands back this row instead of
+    reading it again (tickets/held.py)."""
     check_macro_access(macro, actor, _team_ids(actor))
     actions = _actions(macro)
+    ticket = lock(ticket, with_customer=True)
     plan = macro_plan(macro=macro, ticket=ticket, actor=actor, actions=actions)
     if plan.problems:
         raise MacroRefused(_("“%(macro)s” cannot be applied: %(problems)s")
                            % {"macro": macro.title, "problems": "; ".join(plan.problems)})
     links = [step.text for step in plan.steps if step.kind == Kind.ARTICLE]
     reply_done = False
-    for action, step in zip(actions, plan.steps, strict=True):
-        try:
-            ticket = _perform(action, step, ticket=ticket, actor=actor, links=[] if reply_done else links, now=now)
-        except (ValidationError, ApplicationError) as error:
-            reason = error.message if isinstance(error, ApplicationError) else "; ".join(error.messages)
-            raise MacroRefused(_("“%(macro)s” stopped at “%(step)s”: %(reason)s")
-                               % {"macro": macro.title, "step": step.label, "reason": reason}) from error
-        reply_done = reply_done or action.kind == Kind.REPLY
+    with held.holding(ticket):
+        for action, step in zip(actions, plan.steps, strict=True):
+            try:
+                ticket = _perform(action, step, ticket=ticket, actor=actor, links=[] if reply_done else links,
+                                  now=now)
+            except (ValidationError, ApplicationError) as error:
+                reason = error.message if isinstance(error, ApplicationError) else "; ".join(error.messages)
+                raise MacroRefused(_("“%(macro)s” stopped at “%(step)s”: %(reason)s")
+                                   % {"macro": macro.title, "step": step.label, "reason": reason}) from error
+            reply_done = reply_done or action.kind == Kind.REPLY
     Macro.objects.filter(pk=macro.pk).update(usage_count=F("usage_count") + 1, last_used_at=now or timezone.now())
     return ticket
 

@@ -10,12 +10,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from core import messaging
 from core.queueing import enqueue
 from profiles.models import User
 from profiles.roles import DESK_ROLES
 from tickets.models import Notification, Ticket
+from tickets.realtime import push_notifications_changed
 
 MENTION = re.compile(r"@([\w.\-]+)")
 
@@ -52,4 +54,24 @@ def deliver(*, recipient_ids: list[int], kind: str, ticket_id: int, actor_id: in
     ])
     messaging.send_email(recipient_ids=recipient_ids, subject=f"[{ticket.number}] {text}"[:200],
                          body=f"{text}\n\n{ticket.number} {ticket.subject}")
+    transaction.on_commit(lambda: push_notifications_changed(recipient_ids))
     return rows
+
+
+def mark_read(*, user: Any, notification_id: int) -> Notification | None:
+    """Mark one of the user's own notifications read; None when it is not theirs (or does not exist)."""
+    notification = Notification.objects.filter(pk=notification_id, recipient_id=user.pk).first()
+    if notification is None:
+        return None
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+        transaction.on_commit(lambda: push_notifications_changed([user.pk]))
+    return notification
+
+
+def mark_all_read(*, user: Any) -> int:
+    """Mark every unread notification of the user read; returns how many were unread."""
+    count = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(read_at=timezone.now())
+    if count:
+        transaction.on_commit(lambda: push_notifications_changed([user.pk]))
+    return count

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from profiles.models import AgentProfile
 from profiles.roles import ROLE_LABELS, Role
 
-# What static/js/presence.js needs on every desk page; no query: the socket says whose status it is.
+# What static/desk/shell.js needs on every desk page; no query: the socket says whose status it is.
 PRESENCE_CONTROL = {
     "choices": AgentProfile.Presence.choices,
     "strings": {"presence": dict(AgentProfile.Presence.choices)},

@@ -1,0 +1,53 @@
+"""What automations and triggers share, so each thing is done one way: the conditions that narrow a ticket set
+(as the queue's filters narrow it) and the actions (the rule's shared macro through the ticket services, then
+the team's notice), taken as the automation account."""
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from profiles import services as profile_services
+from profiles.models import User
+from profiles.roles import Role
+from tickets import selectors
+from tickets.models import Notification, Ticket
+from tickets.models.automations import RuleConditions
+from tickets.services import notifications
+from tickets.services.macros import macro_apply
+
+SYSTEM_USERNAME = "tickets-automation"
+
+
+def automation_account() -> User:
+    """The account automations and triggers act as: a desk role so the ticket services accept it, no password."""
+    with translation.override(settings.LANGUAGE_CODE):
+        user, _created = profile_services.user_ensure(username=SYSTEM_USERNAME, password=None, roles=[Role.AGENT],
+                                                      display_name=_("Automation"))
+    return user
+
+
+def matching(tickets: QuerySet[Ticket], rule: RuleConditions) -> QuerySet[Ticket]:
+    """`tickets` narrowed by the rule's conditions: priority, channel and tag as a queue narrows them, then team,
+    VIP and untouched."""
+    tickets = selectors.apply_queue_filters(tickets, selectors.QueueFilters(
+        channel=rule.channel, priority=rule.priority, tag=rule.tag))
+    if rule.team_id:
+        tickets = tickets.filter(team_id=rule.team_id)
+    if rule.vip_only:
+        tickets = tickets.filter(customer__customer_profile__vip_level__gt=0)
+    if rule.untouched:
+        tickets = tickets.filter(first_responded_at__isnull=True)
+    return tickets
+
+
+def apply_actions(rule: RuleConditions, *, name: str, ticket: Ticket, actor: User) -> Ticket:
+    """The rule's macro on `ticket`, in the site's language, then the team's notice; raises the refusal
+    (ApplicationError) of any step, in which case the caller's savepoint keeps the ticket as it was."""
+    with translation.override(settings.LANGUAGE_CODE):
+        ticket = macro_apply(macro=rule.macro, ticket=ticket, actor=actor)
+        if rule.notify_team and ticket.team_id:
+            agents = User.objects.filter(agent_profile__teams=ticket.team_id)
+            notifications.notify(recipients=list(agents), kind=Notification.Kind.AUTOMATION, ticket=ticket,
+                                 actor=actor, text=_("%(rule)s: %(number)s") % {"rule": name, "number": ticket.number})
+    return ticket
