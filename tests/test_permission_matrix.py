@@ -497,6 +497,10 @@ ROUTES: dict[str, Route] = {
                                               expect("403", anonymous="login", supervisor="ok", qa="404",
                                                      admin="404")),
     "reports/exports/": Route("GET", fixed("/reports/exports/"), REPORTS),
+    "reports/knowledge/": Route("GET", fixed("/reports/knowledge/"), REPORTS),
+    "reports/knowledge/export.csv": Route("GET", fixed("/reports/knowledge/export.csv"), REPORTS),
+    # QA reads the analytics but drafting an FAQ writes an article: editors only.
+    "reports/knowledge/draft/": Route("POST", fixed("/reports/knowledge/draft/"), EDITORS),
     **{
         f"reports/exports/<int:job_id>/{suffix}": Route(
             "GET", (lambda s: lambda w: _export_url(w, s))(suffix),

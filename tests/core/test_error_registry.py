@@ -21,7 +21,7 @@ from core.api import ApplicationError, error_body
 from core.errors import ERROR_CODES, code_for, markdown_table
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("aftersales", "chat", "knowledge", "profiles", "reports", "tickets", "desk", "service_center")
+APPS = ("aftersales", "chat", "knowledge", "profiles", "reports", "tickets", "desk", "core", "service_center")
 
 
 def _subclass_names(cls: type) -> set[str]:

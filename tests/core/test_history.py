@@ -33,6 +33,7 @@ EXEMPT: dict[str, str] = {
     "aftersales.Evidence": "an immutable re-encoded photo; never edited after upload",
     "knowledge.ArticleVersion": "append-only: a snapshot per article save, itself the article's version history",
     "profiles.AuditEntry": "append-only: the audit log itself, which the admin can neither edit nor delete",
+    "knowledge.KnowledgeEvent": "append-only: one bot answer, search or article view, written once, never edited",
     "knowledge.ArticleFeedback": "append-only: one reader's helpful vote, written once and never edited",
     "profiles.ChannelIdentity": "written once when a channel id is first seen; only a merge moves it, and the "
                                 "merge's audit entry records that",

@@ -153,12 +153,13 @@ class TriggerRun(models.Model):
     """One firing of a trigger on one event (`event_id`, unique per trigger, so a redelivered task fires
     nothing twice); `chain` is how many triggers led to this event, `error` why it changed nothing."""
 
-    trigger = models.ForeignKey(Trigger, on_delete=models.CASCADE, related_name="runs")
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="trigger_runs")
-    event_id = models.UUIDField()
-    chain = models.PositiveSmallIntegerField(default=0)
-    ran_at = models.DateTimeField(auto_now_add=True)
-    error = models.CharField(max_length=500, blank=True)
+    trigger = models.ForeignKey(Trigger, on_delete=models.CASCADE, related_name="runs", verbose_name=_("trigger"))
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="trigger_runs",
+                               verbose_name=_("ticket"))
+    event_id = models.UUIDField(verbose_name=_("event"))
+    chain = models.PositiveSmallIntegerField(default=0, verbose_name=_("chain length"))
+    ran_at = models.DateTimeField(auto_now_add=True, verbose_name=_("ran at"))
+    error = models.CharField(max_length=500, blank=True, verbose_name=_("error"))
 
     class Meta:
         verbose_name = _("trigger run")
