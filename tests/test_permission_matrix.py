@@ -435,6 +435,18 @@ ROUTES: dict[str, Route] = {
         "GET", lambda w: f"/desk/tickets/{w.ticket.pk}/macros/preview/?macro={w.macro.pk}", DESK,
         other_url=lambda w: f"/desk/tickets/{w.other_ticket.pk}/macros/preview/?macro={w.macro.pk}",
         other=expect("403", anonymous="login", agent="404", supervisor="ok", qa="ok", admin="ok")),
+    # Side conversations (tests/tickets/test_side_conversations.py): the desk's, on tickets it may work; an
+    # empty form is a 400 with field errors ("ok"); a conversation that does not exist is hidden.
+    **{
+        f"desk/tickets/<int:ticket_id>/{action}": Route(
+            "GET" if action == "side/" else "POST", (lambda a: lambda w: f"/desk/tickets/{w.ticket.pk}/{a}")(action),
+            DESK, other_url=(lambda a: lambda w: f"/desk/tickets/{w.other_ticket.pk}/{a}")(action),
+            other=expect("403", anonymous="login", agent="404", supervisor="ok", qa="ok", admin="ok"))
+        for action in ("side/", "side/new/")
+    },
+    "desk/tickets/<int:ticket_id>/side/<int:conversation_id>/reply/": Route(
+        "POST", lambda w: f"/desk/tickets/{w.ticket.pk}/side/999999/reply/",
+        expect("403", anonymous="login", agent="404", supervisor="404", qa="404", admin="404")),
     # After-sales: customers, merchants, arbitration.
     "aftersales/": Route("GET", fixed("/aftersales/"), SIGNED_IN),
     "aftersales/orders/<int:order_id>/": Route(
@@ -565,6 +577,15 @@ ROUTES: dict[str, Route] = {
                                             admin="404")),
     "api/v1/calls/<call_id>/recording/": Route("POST", fixed("/api/v1/calls/none/recording/"),
                                                expect("403", anonymous="login", integrator="404", admin="404")),
+    # Side conversations are the desk's only; customers, merchants and integrators are refused.
+    "api/v1/tickets/<ticket_pk>/side-conversations/": Route(
+        "GET", lambda w: f"/api/v1/tickets/{w.ticket.pk}/side-conversations/",
+        expect("403", anonymous="login", agent="ok", supervisor="ok", qa="ok", admin="ok"),
+        other_url=lambda w: f"/api/v1/tickets/{w.other_ticket.pk}/side-conversations/",
+        other=expect("403", anonymous="login", agent="404", supervisor="ok", qa="ok", admin="ok")),
+    "api/v1/tickets/<ticket_pk>/side-conversations/<pk>/reply/": Route(
+        "POST", lambda w: f"/api/v1/tickets/{w.ticket.pk}/side-conversations/999999/reply/",
+        expect("403", anonymous="login", agent="404", supervisor="404", qa="404", admin="404")),
     # Integrators see the tickets they filed; merchants have no tickets here.
     **{
         f"api/v1/tickets/<pk>/{action}": Route(

@@ -36,7 +36,7 @@ from profiles.models import CustomerProfile, User
 from profiles.roles import Role
 from profiles.selectors import agent_users, user_has_role
 from tickets import search as ticket_search
-from tickets import selectors, services, sla
+from tickets import selectors, services, side_api, sla
 from tickets.channels import api as channel_api
 from tickets.models import (
     Category,
@@ -420,4 +420,6 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
 def register(router: DefaultRouter) -> None:
     router.register("tickets", TicketViewSet, basename="ticket")
+    router.register(r"tickets/(?P<ticket_pk>[0-9]+)/side-conversations", side_api.SideConversationViewSet,
+                    basename="ticket-side-conversation")
     router.register("calls", channel_api.CallRecordViewSet, basename="call")

@@ -37,6 +37,7 @@ from profiles.models import Team, User
 from profiles.selectors import agent_users
 from tickets import links, selectors, services, sla
 from tickets import search as ticket_search
+from tickets.errors import NewerMessage
 from tickets.forms import (
     AssignForm,
     BulkForm,
@@ -73,6 +74,13 @@ DESK_STRINGS = {
     "units": duration_units(),
 }
 
+# Collision detection (static/tickets/collision.js): whole phrases, so each language places the names itself.
+COLLISION_STRINGS = {
+    "viewing": _("Also viewing: %(names)s"),
+    "typing": _("%(names)s is typing a reply…"),
+    "typing_many": _("%(names)s are typing replies…"),
+    "separator": _(", "),
+}
 
 # Pictures show and voice clips play in the page; anything else is downloaded, never rendered by the browser.
 PLAYS_INLINE = ("image/", "audio/")
@@ -207,8 +215,9 @@ def take_next(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("desk_tickets:ticket", args=[ticket.pk]))
 
 
-def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200, **bound: django_forms.Form
-                 ) -> HttpResponse:
+def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200,
+                 bound: dict[str, django_forms.Form] | None = None,
+                 newer_messages: list[TicketMessage] | None = None) -> HttpResponse:
     user = _user(request)
     detail = selectors.ticket_detail(user, ticket_id, before_id=_int(request.GET.get("before")))
     ticket = detail.ticket
@@ -217,10 +226,14 @@ def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200, **b
          "text": services.canned_response_render(response=response, ticket=ticket, user=user)}
         for response in selectors.canned_responses_for(user)
     ]
+    # Replies sent from this page are checked against the newest message it shows (collision detection).
+    # An older page (?before=) does not show the newest messages: no check then.
+    seen = None if request.GET.get("before") else max((message.pk for message in detail.messages), default=0)
     forms = {
-        "message_form": MessageForm(), "assign_form": AssignForm(), "transfer_form": TransferForm(),
+        "message_form": MessageForm(initial={"seen_message": seen}), "assign_form": AssignForm(),
+        "transfer_form": TransferForm(),
         "escalate_form": EscalateForm(), "status_form": StatusForm(), "merge_form": MergeForm(),
-        "subticket_form": SubTicketForm(), "macro_form": MacroForm(), **bound,
+        "subticket_form": SubTicketForm(), "macro_form": MacroForm(), **(bound or {}),
     }
     allowed = WORKFLOW.allowed_targets(ticket)
     forms["status_form"].fields["status"].choices = [  # type: ignore[attr-defined]
@@ -241,6 +254,8 @@ def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200, **b
         "clocks": sla.clocks(ticket, now=now),
         "now": now,
         "desk_strings": DESK_STRINGS,
+        "collision_strings": COLLISION_STRINGS,
+        "newer_messages": newer_messages or [],
         "suggestions_text": _suggestions_text(detail) if flags.flag_active(request, SUGGESTIONS_FLAG) else "",
         **forms,
     }
@@ -280,22 +295,38 @@ def _action(form_name: str, form_class: type[django_forms.Form],
         if form.is_valid():
             try:
                 done = perform(request, ticket, form.cleaned_data)
+            except NewerMessage as newer:
+                return _held_reply(request, ticket_id, newer)
             except (ValidationError, ApplicationError) as error:
                 add_refusal(form, error)
             else:
                 messages.success(request, done)
                 target = ticket_id if form_name != "merge_form" else ticket.merged_into_id or ticket_id
                 return HttpResponseRedirect(reverse("desk_tickets:ticket", args=[target]))
-        return _ticket_page(request, ticket_id, status=400, **{form_name: form})
+        return _ticket_page(request, ticket_id, status=400, bound={form_name: form})
 
     return handle
 
 
 def _write_message(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
-    is_note = data["kind"] == TicketMessage.Kind.NOTE
-    write = services.ticket_add_note if is_note else services.ticket_reply
-    write(ticket=ticket, author=_user(request), body=data["body"], uploads=data["attachments"])
-    return str(_("Internal note added.") if is_note else _("Reply sent."))
+    if data["kind"] == TicketMessage.Kind.NOTE:
+        services.ticket_add_note(ticket=ticket, author=_user(request), body=data["body"], uploads=data["attachments"])
+        return str(_("Internal note added."))
+    services.ticket_reply(ticket=ticket, author=_user(request), body=data["body"], uploads=data["attachments"],
+                          seen_message_id=data["seen_message"])
+    return str(_("Reply sent."))
+
+
+def _held_reply(request: HttpRequest, ticket_id: int, newer: NewerMessage) -> HttpResponse:
+    """A reply written before a newer public message arrived: 409, the draft kept, the newer messages shown
+    above it, and the page's seen message moved on, so sending again is the agent's confirmation."""
+    data = request.POST.copy()
+    data["seen_message"] = str(newer.messages[-1].pk)
+    form = MessageForm(data)
+    form.is_valid()
+    add_refusal(form, newer)
+    return _ticket_page(request, ticket_id, status=409, bound={"message_form": form},
+                        newer_messages=newer.messages)
 
 
 def _assign(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:

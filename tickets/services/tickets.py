@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from profiles.models import AgentProfile, CustomerProfile, Team, User
 from tickets import cached_config, routing, sla
-from tickets.errors import AgentUnavailable, NotAllowed, TicketTaken
+from tickets.errors import AgentUnavailable, NewerMessage, NotAllowed, TicketTaken
 from tickets.models import (
     OPEN_STATUSES,
     Category,
@@ -139,8 +139,10 @@ def _check_can_write(ticket: Ticket, author: User) -> bool:
 
 @transaction.atomic
 def ticket_reply(*, ticket: Ticket, author: User, body: str, uploads: Sequence[UploadedFile] = (),
-                 now: datetime | None = None) -> TicketMessage:
-    """A public reply. The customer's reply reopens a waiting or solved ticket; the desk's meets the SLA."""
+                 now: datetime | None = None, seen_message_id: int | None = None) -> TicketMessage:
+    """A public reply. The customer's reply reopens a waiting or solved ticket; the desk's meets the SLA.
+    With `seen_message_id` (the newest public message the writer's page showed), a desk reply is refused
+    with NewerMessage while someone else's public message newer than that one is on the ticket."""
     now = now or timezone.now()
     body = clean_text(body, "body", BODY_MAX)
     ticket = lock(ticket)
@@ -148,6 +150,8 @@ def ticket_reply(*, ticket: Ticket, author: User, body: str, uploads: Sequence[U
         # A reply to a merged ticket belongs on the ticket it was merged into.
         ticket = lock(ticket.merged_into_id)
     from_customer = _check_can_write(ticket, author)
+    if seen_message_id is not None and not from_customer:
+        _check_seen(ticket, author, seen_message_id)
     if from_customer and ticket.status in (Status.PENDING, Status.SOLVED, Status.CLOSED):
         ticket = WORKFLOW.transition(ticket, to=Status.OPEN, actor=author, reason="customer replied", now=now)
     elif not from_customer and ticket.status == Status.NEW:
@@ -167,6 +171,15 @@ def ticket_reply(*, ticket: Ticket, author: User, body: str, uploads: Sequence[U
         # Repeated customer messages in a short window count as nudges.
         check_nudges(ticket, now=now)
     return message
+
+
+def _check_seen(ticket: Ticket, author: User, seen_message_id: int) -> None:
+    # Under the ticket's lock, so two agents replying at once cannot both pass on the same page.
+    newer = list(ticket.messages.filter(kind=TicketMessage.Kind.REPLY, pk__gt=seen_message_id)
+                 .exclude(author=author).select_related("author").order_by("pk"))
+    if newer:
+        raise NewerMessage(_("A newer message arrived on this ticket while you were writing. Read it, "
+                             "then send again to confirm."), messages=newer)
 
 
 @transaction.atomic
