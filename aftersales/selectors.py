@@ -28,7 +28,7 @@ from core.keyset import Keyset, KeysetPage
 from profiles.models import Store
 from profiles.roles import DESK_ROLES
 from profiles.selectors import stores_for_user, user_has_role
-from tickets import desk_selectors as ticket_selectors
+from tickets import selectors as ticket_selectors
 from tickets.models import TicketMessage
 
 REQUEST_RELATED = ("order", "item", "store", "customer", "reason")

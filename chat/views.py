@@ -25,7 +25,6 @@ from core.forms import add_refusal
 from profiles import selectors as profile_selectors
 from profiles.models import User
 from profiles.roles import Role
-from tickets import desk_selectors as ticket_desk_selectors
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 
@@ -287,7 +286,7 @@ def console(request: HttpRequest) -> HttpResponse:
         "colleagues": colleagues,
         "suggestions": bot.suggestions(question) if question else [],
         "facts": facts,
-        "recent_tickets": ticket_desk_selectors.recent_tickets_for_customer(chosen.customer_id) if chosen else [],
+        "recent_tickets": ticket_selectors.recent_tickets_for_customer(chosen.customer_id) if chosen else [],
         "canned": _canned(_user(request), chosen, facts) if chosen else [],
         "is_agent": context["capacity"] is not None,
         "chat_strings": CHAT_STRINGS,

@@ -81,6 +81,8 @@ _CODES = (
     # Tickets, customers, knowledge, quality.
     ErrorCode("agent_unavailable", 409, "The agent is offline or at capacity.", "客服离线或已满负荷。"),
     ErrorCode("ticket_taken", 409, "Another agent took the ticket first.", "工单已被其他客服领取。"),
+    ErrorCode("newer_message", 409, "A newer public message arrived since the page loaded; read it, then confirm.",
+              "页面加载后有新的公开消息；请先阅读，再确认发送。"),
     ErrorCode("survey_token_invalid", 400, "The survey link is wrong or expired.", "满意度调查链接无效或已过期。"),
     ErrorCode("malformed_mime", 400, "The e-mail could not be read as MIME.", "邮件无法按 MIME 解析。"),
     ErrorCode("merge_refused", 409, "These customers cannot be merged.", "这些客户不能合并。"),

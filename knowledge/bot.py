@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 
 from django.utils.safestring import SafeString
 
-from knowledge import bot_index, bot_model, search
-from knowledge.models import Article, UnansweredQuestion
+from knowledge import bot_index, bot_model, search, services
+from knowledge.models import Article, KnowledgeEvent, UnansweredQuestion
 from profiles.models import User
 
 MAX_QUESTION_CHARS = 500
@@ -31,7 +31,8 @@ class Answer:
 
 
 def answer_question(text: str, customer: User | None = None, *, log: bool = True) -> Answer:
-    """The best public article for `text`; a low-confidence question is logged for the FAQ drafts."""
+    """The best public article for `text`. Logged (`log`): the answer as a knowledge event for the analytics, and a
+    low-confidence question for the FAQ drafts."""
     text = text.strip()[:MAX_QUESTION_CHARS]
     answer = Answer(article=None, snippet=SafeString(""), confidence=0.0)
     if text:
@@ -44,6 +45,10 @@ def answer_question(text: str, customer: User | None = None, *, log: bool = True
             snippet = search.snippet(articles[0].body_zh, search.parse_query(text))
             answer = Answer(article=articles[0], snippet=snippet, alternatives=articles[1:],
                             confidence=round(bot_model.load().confidence(ranking.features), 3))
+    if log and text:
+        kind = KnowledgeEvent.Kind.BOT_ANSWERED if answer.confident else KnowledgeEvent.Kind.BOT_UNSURE
+        services.event_record(kind=kind, user=customer, article=answer.article, query=text,
+                              confidence=answer.confidence)
     if log and text and not answer.confident:
         UnansweredQuestion.objects.create(
             text=text, customer=customer if customer and customer.is_authenticated else None,

@@ -1,8 +1,8 @@
 """Nightly FAQ drafts: group the questions the bot could not answer into draft articles for editors.
 
-TF-IDF over jieba tokens and a single greedy pass of cosine clustering, in plain Python: the
-input is at most a few thousand short questions a night, so scikit-learn would add a large
-dependency for no measurable gain.
+TF-IDF over jieba tokens and a single greedy pass of cosine clustering, in plain Python (the nightly job
+predates scikit-learn in the project; the knowledge analytics in /reports/knowledge/ group the same questions
+with scikit-learn and draft one FAQ per chosen group through `draft_faq`).
 """
 
 import math
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from core.segmentation import segment
 from knowledge import services
 from knowledge.models import Article, Category, UnansweredQuestion
+from profiles.models import User
 
 SIMILARITY = 0.35
 MIN_CLUSTER = 3
@@ -82,6 +83,22 @@ def _drafts_category() -> Category:
     return category
 
 
+def _draft(group: Sequence[UnansweredQuestion], slug: str, author: User | None) -> Article:
+    """One draft FAQ holding the group's questions as its stored questions; the questions are marked drafted."""
+    examples = list(dict.fromkeys(question.text for question in group))[:EXAMPLES_KEPT]
+    article = services.article_create(
+        category=_drafts_category(), slug=slug, author=author,
+        kind=Article.Kind.FAQ, title_zh=examples[0][:200], question_zh="\n".join(examples),
+        body_zh=_("Drafted from %(count)d customer questions the bot could not answer. Write the answer here.")
+        % {"count": len(group)},
+    )
+    for question in group:
+        # save() per question, not update(): the status change belongs in its history.
+        question.status, question.draft = UnansweredQuestion.Status.DRAFTED, article
+        question.save(update_fields=["status", "draft"])
+    return article
+
+
 @transaction.atomic
 def draft_faqs_from_questions(*, min_cluster: int = MIN_CLUSTER) -> list[Article]:
     """Draft one FAQ per group of at least `min_cluster` similar new questions; mark them drafted."""
@@ -96,17 +113,20 @@ def draft_faqs_from_questions(*, min_cluster: int = MIN_CLUSTER) -> list[Article
     for number, members in enumerate(cluster(vectors), start=1):
         if len(members) < min_cluster:
             continue
-        group = [questions[index] for index in members]
-        examples = list(dict.fromkeys(question.text for question in group))[:EXAMPLES_KEPT]
-        article = services.article_create(
-            category=_drafts_category(), slug=f"faq-draft-{stamp}-{number}", author=None,
-            kind=Article.Kind.FAQ, title_zh=examples[0][:200], question_zh="\n".join(examples),
-            body_zh=_("Drafted from %(count)d customer questions the bot could not answer. Write the answer here.")
-            % {"count": len(group)},
-        )
-        for question in group:
-            # save() per question, not update(): the status change belongs in its history.
-            question.status, question.draft = UnansweredQuestion.Status.DRAFTED, article
-            question.save(update_fields=["status", "draft"])
-        drafts.append(article)
+        drafts.append(_draft([questions[index] for index in members], f"faq-draft-{stamp}-{number}", None))
     return drafts
+
+
+@transaction.atomic
+def draft_faq(*, question_ids: Sequence[int], author: User) -> Article | None:
+    """Draft one FAQ from the chosen unanswered questions (a cluster picked in the knowledge analytics); None
+    when none of them is still new (drafted or dismissed meanwhile)."""
+    questions = list(
+        UnansweredQuestion.objects.select_for_update()
+        .filter(pk__in=list(question_ids)[:MAX_QUESTIONS], status=UnansweredQuestion.Status.NEW)
+        .order_by("-created_at")
+    )
+    if not questions:
+        return None
+    stamp = timezone.localtime().strftime("%Y%m%d%H%M%S")
+    return _draft(questions, f"faq-draft-{stamp}-{questions[0].pk}", author)

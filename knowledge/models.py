@@ -333,3 +333,37 @@ class UnansweredQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class KnowledgeEvent(models.Model):
+    """One thing a reader did with the knowledge base, recorded where it happens, for the knowledge analytics
+    in /reports/knowledge/: a bot answer (confident or not), a help-centre search (with or without a result)
+    and an article view. Append-only, never edited."""
+
+    class Kind(models.TextChoices):
+        BOT_ANSWERED = "bot_answered", _("Bot answered confidently")
+        BOT_UNSURE = "bot_unsure", _("Bot was unsure")
+        SEARCH = "search", _("Search with results")
+        SEARCH_EMPTY = "search_empty", _("Search without a result")
+        VIEW = "view", _("Article view")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    query = models.CharField(_("question or search"), max_length=300, blank=True)
+    confidence = models.FloatField(_("confidence"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("knowledge event")
+        verbose_name_plural = _("knowledge events")
+        ordering = ("-created_at",)
+        indexes = [models.Index(fields=["kind", "created_at"], name="knowledge_event_kind_day")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"

@@ -14,7 +14,15 @@ from django.utils import timezone
 from core import events
 from knowledge import bot_index, search
 from knowledge.images import CleanImage
-from knowledge.models import Article, ArticleFeedback, ArticleImage, ArticleVersion, Category, ReviewTask
+from knowledge.models import (
+    Article,
+    ArticleFeedback,
+    ArticleImage,
+    ArticleVersion,
+    Category,
+    KnowledgeEvent,
+    ReviewTask,
+)
 from knowledge.rendering import MarkdownRefused, render_markdown
 from knowledge.workflow import WORKFLOW, Action, target_of
 from profiles.models import User
@@ -171,12 +179,28 @@ def feedback_submit(*, article: Article, user: User | None, helpful: bool, comme
     return feedback
 
 
-def article_record_view(*, article: Article, from_search: bool = False) -> None:
-    # Counters only: an F() update, no lock, no history row for something this frequent.
+def article_record_view(*, article: Article, from_search: bool = False, reader: User | None = None) -> None:
+    # Counters and one event row: no lock, no history row for something this frequent.
     updates: dict[str, Any] = {"view_count": F("view_count") + 1}
     if from_search:
         updates["click_count"] = F("click_count") + 1
     Article.objects.filter(pk=article.pk).update(**updates)
+    event_record(kind=KnowledgeEvent.Kind.VIEW, user=reader, article=article)
+
+
+def event_record(*, kind: str, user: User | None = None, article: Article | None = None, query: str = "",
+                 confidence: float = 0.0) -> KnowledgeEvent:
+    """Record a bot answer, a search or a view for the knowledge analytics (an anonymous reader is no user)."""
+    return KnowledgeEvent.objects.create(
+        kind=kind, user=user if user is not None and user.is_authenticated else None, article=article,
+        query=query.strip()[:300], confidence=confidence,
+    )
+
+
+def search_record(*, query: str, results: int, user: User | None = None) -> KnowledgeEvent:
+    """A help-centre search, with or without a result (the analytics list the ones without)."""
+    kind = KnowledgeEvent.Kind.SEARCH if results else KnowledgeEvent.Kind.SEARCH_EMPTY
+    return event_record(kind=kind, user=user, query=query)
 
 
 def version_diff(older: ArticleVersion | None, newer: ArticleVersion) -> str:

@@ -14,13 +14,15 @@ from collections.abc import Sequence
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from knowledge import evaluation
 from knowledge.bot_model import FEATURES, MODEL_FILE, BotModel
 from knowledge.ranking import Params, Ranker
 
-# Confident answers must be >= 97 % right on test; dev aims higher so the threshold holds on new wordings.
-TARGET_PRECISION = 0.985
+# Confident answers must be >= 97 % right on test. The threshold is read off out-of-fold probabilities (see fit),
+# which already estimate how it holds on new wordings, so dev aims only a little above the bar.
+TARGET_PRECISION = 0.975
 SEARCH_SPACE: dict[str, tuple[float, ...]] = {
     "title": (1.0, 2.0, 3.0),
     "questions": (1.0, 1.5, 2.5, 4.0),
@@ -92,7 +94,11 @@ def fit(ranker: Ranker, questions: Sequence[evaluation.Question]) -> BotModel:
     params = tune_ranking(ranker, questions)
     features, right = feature_rows(ranker, questions)
     calibration = LogisticRegression(C=1.0, max_iter=2000).fit(features, right)
-    confidences = calibration.predict_proba(features)[:, 1]
+    # The threshold is read off out-of-fold probabilities: each dev question scored by a calibration fitted
+    # without it, so the threshold is not set on probabilities the model has already seen the answers to.
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    confidences = cross_val_predict(LogisticRegression(C=1.0, max_iter=2000), features, right, cv=folds,
+                                    method="predict_proba")[:, 1]
     return BotModel(
         params=params, coefficients=tuple(float(c) for c in calibration.coef_[0]),
         intercept=float(calibration.intercept_[0]), threshold=pick_threshold(confidences, right),

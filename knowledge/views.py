@@ -16,6 +16,7 @@ from knowledge.models import Article
 from knowledge.rendering import MarkdownRefused, render_markdown
 from knowledge.search import search_articles
 from knowledge.workflow import EDIT_PERMISSION
+from profiles.models import User
 from profiles.roles import Role
 from profiles.selectors import user_has_role
 
@@ -67,6 +68,10 @@ def help_home(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _reader(request: HttpRequest) -> User | None:
+    return request.user if request.user.is_authenticated else None
+
+
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     query = _query(request)
@@ -74,6 +79,8 @@ def search(request: HttpRequest) -> HttpResponse:
         query, audience=selectors.audience_for(request.user), language=get_language() or "zh-hans",
         limit=SEARCH_RESULTS,
     ) if query else []
+    if query:
+        services.search_record(query=query, results=len(hits), user=_reader(request))
     return render(request, "knowledge/search.html", {
         "query": query, "hits": hits, **_customer_links(request),
     })
@@ -105,7 +112,8 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
     found = selectors.article_for_reader(slug, audience)
     if found is None:
         raise Http404
-    services.article_record_view(article=found, from_search=request.GET.get("from") == "search")
+    services.article_record_view(article=found, from_search=request.GET.get("from") == "search",
+                                 reader=_reader(request))
     voted = found.pk in request.session.get(VOTED_SESSION_KEY, [])
     return _article_page(request, found, FeedbackForm(), voted=voted, status=200)
 

@@ -1,28 +1,12 @@
-from typing import Any
-
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
-
-from profiles.roles import Role
-
-# QA and supervisors keep the scorecards in admin and sample, score and answer appeals on /reports/quality/.
-_QUALITY = [
-    *[f"{action}_{model}" for model in ("scorecard", "criterion") for action in ("view", "add", "change")],
-    "view_review", "score_review",
-]
 
 
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Reports")
-    role_permissions = {Role.QA: _QUALITY, Role.SUPERVISOR: _QUALITY}
 
     def ready(self) -> None:
-        from reports import metrics, quality_admin  # noqa: F401  (quality_admin registers the QA admin pages)
+        from reports import metrics
 
         metrics.register()
-
-    def seed_demo(self, stdout: Any) -> None:
-        from reports import demo
-
-        demo.seed(stdout)

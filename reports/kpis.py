@@ -14,7 +14,7 @@ ratio with nothing below the line is shown as "-", never as 0):
 - messages per hour = (public ticket replies + chat messages) / active hours, an active hour being a
   clock hour of a day in which the agent sent at least one of them
 - QA score = the mean weighted score (0-100) of the agent's reviews QA scored in the range, an upheld
-  appeal's corrected score counting instead of the first (reports.quality_selectors.agent_qa_scores)
+  appeal's corrected score counting instead of the first (quality.selectors.agent_qa_scores)
 
 The table is a list of `KpiColumn`s: another figure is one more column and a value per agent, the
 template and exports need no change.
@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from profiles import selectors as profile_selectors
-from reports import quality_selectors
+from quality import selectors as quality_selectors
 from reports.figures import Measures, totals
 from reports.models import AgentActivityDaily, ChatDaily, TicketDaily
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import quality_urls, views
+from reports import knowledge_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -14,5 +14,7 @@ urlpatterns = [
     path("exports/", views.export_list, name="exports"),
     path("exports/<int:job_id>/", views.export_status, name="export_status"),
     path("exports/<int:job_id>/download/", views.export_download, name="export_download"),
-    *quality_urls.urlpatterns,
+    path("knowledge/", knowledge_views.knowledge, name="knowledge"),
+    path("knowledge/export.csv", knowledge_views.knowledge_csv, name="knowledge_csv"),
+    path("knowledge/draft/", knowledge_views.knowledge_draft, name="knowledge_draft"),
 ]

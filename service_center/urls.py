@@ -22,6 +22,7 @@ urlpatterns = [
     path("desk/", include("desk.urls")),
     path("aftersales/", include("aftersales.urls")),
     path("merchant/", include("aftersales.merchant_urls")),
+    path("reports/quality/", include("quality.urls")),
     path("reports/", include("reports.urls")),
     path("api/v1/", include("service_center.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

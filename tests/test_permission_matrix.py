@@ -36,13 +36,14 @@ from knowledge.models import Article, ReviewTask
 from profiles import services as profile_services
 from profiles.models import Store, Team, User
 from profiles.roles import Role
-from reports import quality
-from reports.models import ExportJob, SavedReport, Scorecard
+from quality import services
+from quality.models import Scorecard
+from reports.models import ExportJob, SavedReport
 from tests.aftersales.factories import apply, make_order, photo
 from tests.chat.factories import chat_with_agent
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, StoreFactory, TeamFactory, UserFactory
 from tests.knowledge.factories import ArticleFactory
-from tests.reports.quality_factories import finished_ticket, make_scorecard, queued_review
+from tests.quality.factories import finished_ticket, make_scorecard, queued_review
 from tickets import services as ticket_services
 from tickets.models import BulkJob, Macro, MacroAction, Notification, Ticket, TicketAttachment
 from tickets.services.surveys import survey_create, survey_token
@@ -231,8 +232,8 @@ def _qa_review_id(world: World, *, agent: User | None = None) -> int:
     agent = agent or world.users["agent"]
     scorecard = Scorecard.objects.filter(name="matrix").first() or make_scorecard((1, 5, False), name="matrix")
     review = queued_review(scorecard, finished_ticket(world.other_customer, agent))
-    quality.review_score(review_id=review.pk, reviewer=world.users["qa"],
-                         points={criterion.pk: 3 for criterion in scorecard.criteria.all()}, comment="")
+    services.review_score(review_id=review.pk, reviewer=world.users["qa"],
+                          points={criterion.pk: 3 for criterion in scorecard.criteria.all()}, comment="")
     return review.pk
 
 
@@ -434,6 +435,18 @@ ROUTES: dict[str, Route] = {
         "GET", lambda w: f"/desk/tickets/{w.ticket.pk}/macros/preview/?macro={w.macro.pk}", DESK,
         other_url=lambda w: f"/desk/tickets/{w.other_ticket.pk}/macros/preview/?macro={w.macro.pk}",
         other=expect("403", anonymous="login", agent="404", supervisor="ok", qa="ok", admin="ok")),
+    # Side conversations (tests/tickets/test_side_conversations.py): the desk's, on tickets it may work; an
+    # empty form is a 400 with field errors ("ok"); a conversation that does not exist is hidden.
+    **{
+        f"desk/tickets/<int:ticket_id>/{action}": Route(
+            "GET" if action == "side/" else "POST", (lambda a: lambda w: f"/desk/tickets/{w.ticket.pk}/{a}")(action),
+            DESK, other_url=(lambda a: lambda w: f"/desk/tickets/{w.other_ticket.pk}/{a}")(action),
+            other=expect("403", anonymous="login", agent="404", supervisor="ok", qa="ok", admin="ok"))
+        for action in ("side/", "side/new/")
+    },
+    "desk/tickets/<int:ticket_id>/side/<int:conversation_id>/reply/": Route(
+        "POST", lambda w: f"/desk/tickets/{w.ticket.pk}/side/999999/reply/",
+        expect("403", anonymous="login", agent="404", supervisor="404", qa="404", admin="404")),
     # After-sales: customers, merchants, arbitration.
     "aftersales/": Route("GET", fixed("/aftersales/"), SIGNED_IN),
     "aftersales/orders/<int:order_id>/": Route(
@@ -485,6 +498,10 @@ ROUTES: dict[str, Route] = {
                                               expect("403", anonymous="login", supervisor="ok", qa="404",
                                                      admin="404")),
     "reports/exports/": Route("GET", fixed("/reports/exports/"), REPORTS),
+    "reports/knowledge/": Route("GET", fixed("/reports/knowledge/"), REPORTS),
+    "reports/knowledge/export.csv": Route("GET", fixed("/reports/knowledge/export.csv"), REPORTS),
+    # QA reads the analytics but drafting an FAQ writes an article: editors only.
+    "reports/knowledge/draft/": Route("POST", fixed("/reports/knowledge/draft/"), EDITORS),
     **{
         f"reports/exports/<int:job_id>/{suffix}": Route(
             "GET", (lambda s: lambda w: _export_url(w, s))(suffix),
@@ -560,6 +577,15 @@ ROUTES: dict[str, Route] = {
                                             admin="404")),
     "api/v1/calls/<call_id>/recording/": Route("POST", fixed("/api/v1/calls/none/recording/"),
                                                expect("403", anonymous="login", integrator="404", admin="404")),
+    # Side conversations are the desk's only; customers, merchants and integrators are refused.
+    "api/v1/tickets/<ticket_pk>/side-conversations/": Route(
+        "GET", lambda w: f"/api/v1/tickets/{w.ticket.pk}/side-conversations/",
+        expect("403", anonymous="login", agent="ok", supervisor="ok", qa="ok", admin="ok"),
+        other_url=lambda w: f"/api/v1/tickets/{w.other_ticket.pk}/side-conversations/",
+        other=expect("403", anonymous="login", agent="404", supervisor="ok", qa="ok", admin="ok")),
+    "api/v1/tickets/<ticket_pk>/side-conversations/<pk>/reply/": Route(
+        "POST", lambda w: f"/api/v1/tickets/{w.ticket.pk}/side-conversations/999999/reply/",
+        expect("403", anonymous="login", agent="404", supervisor="404", qa="404", admin="404")),
     # Integrators see the tickets they filed; merchants have no tickets here.
     **{
         f"api/v1/tickets/<pk>/{action}": Route(

@@ -33,8 +33,8 @@ from core.serializers import DateTimeField, ErrorSerializer
 from profiles.models import CustomerProfile, User
 from profiles.roles import Role
 from profiles.selectors import agent_users, user_has_role
-from tickets import desk_selectors, services, sla
 from tickets import search as ticket_search
+from tickets import selectors, services, side_api, sla
 from tickets.channels import api as channel_api
 from tickets.models import (
     Category,
@@ -60,7 +60,7 @@ ID_OR_NUMBER = OpenApiParameter(
 
 
 def _is_customer_view(request: Request) -> bool:
-    return not desk_selectors.is_desk(request.user) and not user_has_role(request.user, Role.INTEGRATOR,
+    return not selectors.is_desk(request.user) and not user_has_role(request.user, Role.INTEGRATOR,
                                                                               Role.ADMIN)
 
 
@@ -71,7 +71,7 @@ class TicketAccess(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        return desk_selectors.is_desk(user) or user_has_role(user, Role.CUSTOMER, Role.INTEGRATOR, Role.ADMIN)
+        return selectors.is_desk(user) or user_has_role(user, Role.CUSTOMER, Role.INTEGRATOR, Role.ADMIN)
 
 
 class TicketAttachmentSerializer(serializers.Serializer[Any]):
@@ -304,15 +304,15 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     lookup_value_regex = r"[0-9]+|[Tt][0-9]+"
 
     def get_queryset(self) -> QuerySet[Ticket]:
-        return desk_selectors.ticket_list_for(self.request.user)
+        return selectors.ticket_list_for(self.request.user)
 
     def get_object(self) -> Ticket:
-        return desk_selectors.ticket_by_key(self.request.user, self.kwargs["pk"])
+        return selectors.ticket_by_key(self.request.user, self.kwargs["pk"])
 
     def _detail(self, ticket: Ticket, *, code: int = status.HTTP_200_OK) -> Response:
         # After a write the caller may no longer see it in their queue (routed, escalated, transferred);
         # they still get the result of what they did.
-        fresh = desk_selectors.ticket_just_written(ticket.pk)
+        fresh = selectors.ticket_just_written(ticket.pk)
         return Response(TicketDetailSerializer(fresh, context=self.get_serializer_context()).data, status=code)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -354,7 +354,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         desk = not _is_customer_view(request)
         if request.method == "GET":
             paginator = MessagePagination()
-            page = paginator.paginate_queryset(desk_selectors.messages_for(ticket, include_notes=desk), request, self)
+            page = paginator.paginate_queryset(selectors.messages_for(ticket, include_notes=desk), request, self)
             return paginator.get_paginated_response(TicketMessageSerializer(page, many=True).data)
         body = TicketMessageCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -362,7 +362,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         write = services.ticket_add_note if data["kind"] == TicketMessage.Kind.NOTE else services.ticket_reply
         message = write(ticket=ticket, author=request.user, body=data["body"],  # type: ignore[arg-type]
                         uploads=data["attachments"])
-        message = desk_selectors.message_for(ticket, message.pk, include_notes=desk)
+        message = selectors.message_for(ticket, message.pk, include_notes=desk)
         return Response(TicketMessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[ID_OR_NUMBER], request=TicketAssignSerializer,
@@ -415,4 +415,6 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
 def register(router: DefaultRouter) -> None:
     router.register("tickets", TicketViewSet, basename="ticket")
+    router.register(r"tickets/(?P<ticket_pk>[0-9]+)/side-conversations", side_api.SideConversationViewSet,
+                    basename="ticket-side-conversation")
     router.register("calls", channel_api.CallRecordViewSet, basename="call")

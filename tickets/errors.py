@@ -26,6 +26,15 @@ class TicketTaken(TicketError):
         super().__init__(message, code="ticket_taken", status_code=status.HTTP_409_CONFLICT)
 
 
+class NewerMessage(TicketError):
+    """A desk reply written against a page that has not seen the latest public message (collision detection):
+    `messages` are the newer ones, for the page to show before the agent confirms."""
+
+    def __init__(self, message: Any, *, messages: list[Any]) -> None:
+        super().__init__(message, code="newer_message", status_code=status.HTTP_409_CONFLICT)
+        self.messages = messages
+
+
 class NotAllowed(TicketError):
     def __init__(self, message: Any) -> None:
         super().__init__(message, code="permission_denied", status_code=status.HTTP_403_FORBIDDEN)

@@ -73,6 +73,8 @@ class MessageForm(forms.Form):
                              widget=forms.RadioSelect)
     body = forms.CharField(label=_("Message"), max_length=20000, widget=TEXT)
     attachments = MultipleFileField(label=_("Attachments"))
+    # The newest message the page showed: a reply is held while a newer public message is unseen (collision).
+    seen_message = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class LookupChoiceField(forms.ModelChoiceField):
@@ -262,3 +264,17 @@ class SavedViewForm(forms.Form):
     def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams if teams is not None else Team.objects.none()  # type: ignore[attr-defined]
+
+
+class SideConversationForm(forms.Form):
+    """A new side conversation from the ticket page: to a merchant, a courier or another team."""
+
+    counterpart = forms.CharField(label=_("To (e-mail)"), max_length=254, widget=forms.TextInput(attrs={
+        "class": "input", "list": "side-addresses", "autocomplete": "off", "inputmode": "email",
+        "placeholder": _("Type or pick an address")}))
+    subject = forms.CharField(label=_("Subject"), max_length=200, widget=forms.TextInput(attrs={"class": "input"}))
+    body = forms.CharField(label=_("Message"), max_length=20000, widget=TEXT)
+
+
+class SideReplyForm(forms.Form):
+    body = forms.CharField(label=_("Message"), max_length=20000, widget=TEXT)

@@ -4,7 +4,16 @@ from celery import shared_task
 
 from tickets.channels import calls
 from tickets.channels.wechat import intake as wechat_intake
-from tickets.services import automations, bulk, delivery, escalation, notifications, outbound, triggers
+from tickets.services import (
+    automations,
+    bulk,
+    delivery,
+    escalation,
+    notifications,
+    outbound,
+    side_conversations,
+    triggers,
+)
 
 
 # No result backend is configured and beat never reads the counts: don't store them.
@@ -80,3 +89,9 @@ def fetch_call_recording(call_pk: int) -> bool:
 def run_bulk_job(job_id: int) -> None:
     """A bulk action of more than a hundred tickets; a redelivery resumes where the job stands."""
     bulk.bulk_job_run(job_id=job_id)
+
+
+# Started only through the outbox (side_conversations.side_conversation_start / _reply); a sent mail is not resent.
+@shared_task(acks_late=True, ignore_result=True)
+def send_side_message(side_message_id: int) -> bool:
+    return side_conversations.side_message_send(side_message_id=side_message_id)

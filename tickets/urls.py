@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import views
+from tickets import side_views, views
 
 app_name = "desk_tickets"
 urlpatterns = [
@@ -24,6 +24,9 @@ urlpatterns = [
     path("<int:ticket_id>/subticket/", views.subticket, name="subticket"),
     path("<int:ticket_id>/macros/preview/", views.macro_preview, name="macro_preview"),
     path("<int:ticket_id>/macros/apply/", views.apply_macro, name="apply_macro"),
+    path("<int:ticket_id>/side/", side_views.side_panel, name="side_panel"),
+    path("<int:ticket_id>/side/new/", side_views.side_start, name="side_start"),
+    path("<int:ticket_id>/side/<int:conversation_id>/reply/", side_views.side_reply, name="side_reply"),
     path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("calls/<int:call_id>/recording/", views.call_recording, name="call_recording"),
 ]

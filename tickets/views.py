@@ -35,8 +35,9 @@ from core.durations import duration_units
 from core.forms import add_refusal
 from profiles.models import Team, User
 from profiles.selectors import agent_users
-from tickets import desk_selectors, links, selectors, services, sla
+from tickets import links, selectors, services, sla
 from tickets import search as ticket_search
+from tickets.errors import NewerMessage
 from tickets.forms import (
     AssignForm,
     BulkForm,
@@ -73,6 +74,13 @@ DESK_STRINGS = {
     "units": duration_units(),
 }
 
+# Collision detection (static/tickets/collision.js): whole phrases, so each language places the names itself.
+COLLISION_STRINGS = {
+    "viewing": _("Also viewing: %(names)s"),
+    "typing": _("%(names)s is typing a reply…"),
+    "typing_many": _("%(names)s are typing replies…"),
+    "separator": _(", "),
+}
 
 # Pictures show and voice clips play in the page; anything else is downloaded, never rendered by the browser.
 PLAYS_INLINE = ("image/", "audio/")
@@ -158,7 +166,7 @@ def search_results(request: HttpRequest) -> HttpResponse:
     """The desk's global search: any text, results or an empty page, never an error; combines with the filters."""
     form, filters = _filters(request, SearchFilterForm)
     query = ticket_search.parse(request.GET.get("q", ""))
-    page = desk_selectors.search_page(request.user, query, filters=filters, before=_int(request.GET.get("before")))
+    page = selectors.search_page(request.user, query, filters=filters, before=_int(request.GET.get("before")))
     context = {"query": query, "page": page, "form": form, "more_query": _query_without(request, "before"),
                **_saved_views_context(request, queue_view="", terms=request.GET.get("q", "")[:200],
                                       filters=_query_without(request, "before", "q"))}
@@ -193,7 +201,7 @@ def lookup(request: HttpRequest, kind: str) -> HttpResponse:
     """Name suggestions for the ticket page's agent and team fields (the page no longer lists them all)."""
     if kind not in ("agent", "team"):
         raise Http404("unknown lookup")
-    return JsonResponse({"results": desk_selectors.lookup(kind, request.GET.get("q", ""))})
+    return JsonResponse({"results": selectors.lookup(kind, request.GET.get("q", ""))})
 
 
 @_desk
@@ -207,8 +215,9 @@ def take_next(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("desk_tickets:ticket", args=[ticket.pk]))
 
 
-def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200, **bound: django_forms.Form
-                 ) -> HttpResponse:
+def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200,
+                 bound: dict[str, django_forms.Form] | None = None,
+                 newer_messages: list[TicketMessage] | None = None) -> HttpResponse:
     user = _user(request)
     detail = selectors.ticket_detail(user, ticket_id, before_id=_int(request.GET.get("before")))
     ticket = detail.ticket
@@ -217,10 +226,14 @@ def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200, **b
          "text": services.canned_response_render(response=response, ticket=ticket, user=user)}
         for response in selectors.canned_responses_for(user)
     ]
+    # Replies sent from this page are checked against the newest message it shows (collision detection).
+    # An older page (?before=) does not show the newest messages: no check then.
+    seen = None if request.GET.get("before") else max((message.pk for message in detail.messages), default=0)
     forms = {
-        "message_form": MessageForm(), "assign_form": AssignForm(), "transfer_form": TransferForm(),
+        "message_form": MessageForm(initial={"seen_message": seen}), "assign_form": AssignForm(),
+        "transfer_form": TransferForm(),
         "escalate_form": EscalateForm(), "status_form": StatusForm(), "merge_form": MergeForm(),
-        "subticket_form": SubTicketForm(), "macro_form": MacroForm(), **bound,
+        "subticket_form": SubTicketForm(), "macro_form": MacroForm(), **(bound or {}),
     }
     allowed = WORKFLOW.allowed_targets(ticket)
     forms["status_form"].fields["status"].choices = [  # type: ignore[attr-defined]
@@ -232,7 +245,7 @@ def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200, **b
         "detail": detail,
         "ticket": ticket,
         "profile": getattr(ticket.customer, "customer_profile", None),
-        "recent": desk_selectors.customer_recent_tickets(ticket),
+        "recent": selectors.customer_recent_tickets(ticket),
         # Orders and after-sales requests come from the apps that own them, through core's registry.
         "facts": customer_context.facts_for(ticket.customer_id),
         "related_links": links.links_for(ticket, user),
@@ -241,6 +254,8 @@ def _ticket_page(request: HttpRequest, ticket_id: int, *, status: int = 200, **b
         "clocks": sla.clocks(ticket, now=now),
         "now": now,
         "desk_strings": DESK_STRINGS,
+        "collision_strings": COLLISION_STRINGS,
+        "newer_messages": newer_messages or [],
         "suggestions_text": _suggestions_text(detail) if flags.flag_active(request, SUGGESTIONS_FLAG) else "",
         **forms,
     }
@@ -264,7 +279,7 @@ def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
         return _ticket_page(request, ticket_id)
     except Http404:
         # Out of the viewer's queues (transferred, another team's): where it is now, never a dead end.
-        ticket = desk_selectors.ticket_out_of_sight(request.user, ticket_id)
+        ticket = selectors.ticket_out_of_sight(request.user, ticket_id)
         return render(request, "tickets/ticket_summary.html", {"ticket": ticket})
 
 
@@ -280,22 +295,38 @@ def _action(form_name: str, form_class: type[django_forms.Form],
         if form.is_valid():
             try:
                 done = perform(request, ticket, form.cleaned_data)
+            except NewerMessage as newer:
+                return _held_reply(request, ticket_id, newer)
             except (ValidationError, ApplicationError) as error:
                 add_refusal(form, error)
             else:
                 messages.success(request, done)
                 target = ticket_id if form_name != "merge_form" else ticket.merged_into_id or ticket_id
                 return HttpResponseRedirect(reverse("desk_tickets:ticket", args=[target]))
-        return _ticket_page(request, ticket_id, status=400, **{form_name: form})
+        return _ticket_page(request, ticket_id, status=400, bound={form_name: form})
 
     return handle
 
 
 def _write_message(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
-    is_note = data["kind"] == TicketMessage.Kind.NOTE
-    write = services.ticket_add_note if is_note else services.ticket_reply
-    write(ticket=ticket, author=_user(request), body=data["body"], uploads=data["attachments"])
-    return str(_("Internal note added.") if is_note else _("Reply sent."))
+    if data["kind"] == TicketMessage.Kind.NOTE:
+        services.ticket_add_note(ticket=ticket, author=_user(request), body=data["body"], uploads=data["attachments"])
+        return str(_("Internal note added."))
+    services.ticket_reply(ticket=ticket, author=_user(request), body=data["body"], uploads=data["attachments"],
+                          seen_message_id=data["seen_message"])
+    return str(_("Reply sent."))
+
+
+def _held_reply(request: HttpRequest, ticket_id: int, newer: NewerMessage) -> HttpResponse:
+    """A reply written before a newer public message arrived: 409, the draft kept, the newer messages shown
+    above it, and the page's seen message moved on, so sending again is the agent's confirmation."""
+    data = request.POST.copy()
+    data["seen_message"] = str(newer.messages[-1].pk)
+    form = MessageForm(data)
+    form.is_valid()
+    add_refusal(form, newer)
+    return _ticket_page(request, ticket_id, status=409, bound={"message_form": form},
+                        newer_messages=newer.messages)
 
 
 def _assign(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
@@ -325,7 +356,7 @@ def _status(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
 
 def _merge(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> str:
     try:
-        target = desk_selectors.ticket_by_key(request.user, data["target"].strip())
+        target = selectors.ticket_by_key(request.user, data["target"].strip())
     except Http404:
         raise ValidationError({"target": _("No ticket with this number in your queues.")}) from None
     services.ticket_merge(source=ticket, target=target, actor=_user(request))
@@ -389,7 +420,7 @@ def pick(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @require_GET
 def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     """Private files, served only to people who may see the ticket (and notes' files only to the desk)."""
-    found = desk_selectors.attachment_for(request.user, attachment_id)
+    found = selectors.attachment_for(request.user, attachment_id)
     return FileResponse(found.file.open("rb"), as_attachment=not found.content_type.startswith(PLAYS_INLINE),
                         filename=found.filename, content_type=found.content_type)
 
@@ -399,7 +430,7 @@ def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
 @require_GET
 def call_recording(request: HttpRequest, call_id: int) -> HttpResponseBase:
     """A call's recording, for the desk people who may see its ticket; played in the page's audio player."""
-    call = desk_selectors.call_with_recording(request.user, call_id)
+    call = selectors.call_with_recording(request.user, call_id)
     return FileResponse(call.recording.open("rb"), content_type=call.recording_type,
                         filename=(call.recording.name or "recording").rsplit("/", 1)[-1])
 
@@ -445,7 +476,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
             ids = _bulk_ticket_ids(request, data)
             target_id = None
             if data["action"] == BulkJob.Action.MERGE:
-                target_id = desk_selectors.ticket_by_key(request.user, data["target"].strip()).pk
+                target_id = selectors.ticket_by_key(request.user, data["target"].strip()).pk
             params = {"assignee_id": data["assignee"].pk if data["assignee"] else None, "status": data["status"],
                       "priority": data["priority"], "tag": data["tag"], "macro_id": data["macro"],
                       "target_id": target_id}
@@ -472,7 +503,7 @@ def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
 def _saved_views_context(request: HttpRequest, *, queue_view: str, terms: str, filters: str) -> dict[str, Any]:
     form = SavedViewForm(initial={"queue_view": queue_view, "terms": terms, "filters": filters},
                          teams=Team.objects.filter(agents__user=_user(request)).order_by("name"), auto_id="saved_%s")
-    return {"saved_views": desk_selectors.saved_views_for(request.user), "saved_view_form": form}
+    return {"saved_views": selectors.saved_views_for(request.user), "saved_view_form": form}
 
 
 @_desk
@@ -490,7 +521,7 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
             add_refusal(form, error)
         else:
             messages.success(request, _("View “%(name)s” saved.") % {"name": saved.name})
-            return HttpResponseRedirect(desk_selectors.saved_view_url(saved))
+            return HttpResponseRedirect(selectors.saved_view_url(saved))
     _flash_errors(request, form)
     return HttpResponseRedirect(reverse("desk_tickets:queue"))
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "chat",
     "aftersales",
     "knowledge",
+    "quality",
     "desk",
     "reports",
 ]
@@ -337,7 +338,7 @@ TASK_QUEUES: dict[str, list[str]] = {
     ],
     "notify": [  # messages going out: e-mail, channel replies, webhooks, notices
         "tickets.tasks.send_email", "tickets.tasks.send_outbound", "tickets.tasks.send_due_outbound",
-        "tickets.tasks.deliver_notifications",
+        "tickets.tasks.deliver_notifications", "tickets.tasks.send_side_message",
         "core.tasks.deliver_webhook", "core.tasks.sweep_webhooks",
         "core.tasks.send_email", "core.tasks.send_sms",
         "aftersales.tasks.notify_customer", "knowledge.tasks.email_review_needed",

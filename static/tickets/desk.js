@@ -102,14 +102,23 @@ import { connect } from "../js/socket.js";
     }
   }
 
+  // Other modules of the page (collision.js) talk over this socket through two document events.
+  var handle = null;
+  function announceSocket() {
+    document.dispatchEvent(new CustomEvent("desk:socket-open", { detail: { send: function (frame) {
+      return handle ? handle.send(frame) : false;
+    } } }));
+  }
+
   function openSocket() {
     if (!script || !script.dataset.socket || !window.WebSocket) {
       return null;
     }
     // The server has no replay here: after a reconnect the page re-fetches what it shows (gap-fill).
-    return connect(script.dataset.socket, {
+    handle = connect(script.dataset.socket, {
       onState: showConnection,
       onOpen: function (info) {
+        announceSocket();
         if (info.reconnected) {
           if (ticketId) {
             refreshTicket();
@@ -121,9 +130,12 @@ import { connect } from "../js/socket.js";
       onMessage: function (data) {
         if (data && data.type === "ticket.event") {
           onEvent(data);
+        } else if (data) {
+          document.dispatchEvent(new CustomEvent("desk:frame", { detail: data }));
         }
       },
     });
+    return handle;
   }
 
   // The same units and rounding as core/durations.py, from the page's own translations.

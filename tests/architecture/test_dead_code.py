@@ -10,8 +10,8 @@ from pathlib import Path
 from vulture import Vulture
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("core", "service_center", "profiles", "tickets", "chat", "aftersales", "knowledge", "reports", "desk",
-            "tests")
+PACKAGES = ("core", "service_center", "profiles", "tickets", "chat", "aftersales", "knowledge", "quality", "reports",
+            "desk", "tests")
 CALLED_BY_DECORATOR = [
     "@pytest.fixture", "@shared_task", "@register.*", "@receiver", "@checks.register", "@admin.*", "@*.register",
     "@*.connect",  # Celery and Django signal receivers

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 import grimp
 import pytest
 
-PACKAGES = ("core", "service_center", "profiles", "tickets", "chat", "aftersales", "knowledge", "reports", "desk")
+PACKAGES = ("core", "service_center", "profiles", "tickets", "chat", "aftersales", "knowledge", "quality", "reports",
+            "desk")
 
 
 @pytest.fixture(scope="module")

@@ -100,13 +100,17 @@ def test_bot_latency_at_scale(report: Any) -> None:
     ranker = Ranker(documents, SYNONYMS, model.params)
     build_s = time.perf_counter() - started
     questions = [question.text for question in evaluation.load_split("test")]
-    samples = []
+    samples, cpu = [], []
     for text in questions[:20]:
         ranker.rank(text)  # warm
     for text in questions:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         if intents.classify(text).name in (intents.POLICY, intents.OTHER):
             model.confidence(ranker.rank(text).features)
         samples.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.thread_time() - started_cpu) * 1000)
+    # The CPU time this thread spent per question: on a shared, loaded machine the wall clock also counts the
+    # time spent waiting for a core, the CPU figure does not.
     report("bot_latency", articles=len(documents), build_s=round(build_s, 1), queries=len(samples),
-           load_avg_1m=os.getloadavg()[0], goal_p95_ms=20, **percentiles(samples))
+           load_avg_1m=os.getloadavg()[0], goal_p95_ms=20, **percentiles(samples),
+           **{f"cpu_{name}": value for name, value in percentiles(cpu).items()})

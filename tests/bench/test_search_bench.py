@@ -20,7 +20,7 @@ from profiles.roles import Role
 from tests.bench.test_tickets_bench import _bulk_load, _setup
 from tests.bench.timing import percentiles, timed
 from tests.factories import UserFactory
-from tickets import desk_selectors, search
+from tickets import search, selectors
 from tickets.models import Ticket, TicketMessage
 from tickets.services import search_index
 
@@ -83,11 +83,11 @@ def _backfill() -> tuple[float, str]:
 
 def _page_call(user: User, text: str) -> Callable[[], Any]:
     query = search.parse(text)
-    return lambda: desk_selectors.search_page(user, query)
+    return lambda: selectors.search_page(user, query)
 
 
 def _plan(user: User, text: str) -> list[str]:
-    tickets = search.search(desk_selectors.searchable_tickets(user), search.parse(text), user=user,
+    tickets = search.search(selectors.searchable_tickets(user), search.parse(text), user=user,
                             include_notes=True)[:26]
     return [line.strip() for line in tickets.explain(analyze=True).splitlines()
             if "Scan" in line or "Execution Time" in line or "Loop" in line][:8]

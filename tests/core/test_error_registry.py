@@ -21,7 +21,8 @@ from core.api import ApplicationError, error_body
 from core.errors import ERROR_CODES, code_for, markdown_table
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("aftersales", "chat", "knowledge", "profiles", "reports", "tickets", "desk", "core", "service_center")
+APPS = ("aftersales", "chat", "core", "knowledge", "profiles", "quality", "reports", "tickets", "desk",
+        "service_center")
 
 
 def _subclass_names(cls: type) -> set[str]:
@@ -61,7 +62,7 @@ def _literal_status(node: ast.expr | None) -> int | None:
 def written_codes() -> Iterator[tuple[str, str, int | None]]:
     """(where, code, explicit literal status or None) for every error code literal in the code base."""
     import aftersales.services.requests  # noqa: F401  (imports the ApplicationError subclasses to list them)
-    import reports.quality_workflow  # noqa: F401
+    import quality.workflow  # noqa: F401
     import tickets.errors
     import tickets.services.surveys
     import tickets.workflow  # noqa: F401

@@ -11,7 +11,7 @@ from simple_history.models import registered_models as models_with_history
 
 from profiles.models import Team, User
 
-DOMAIN_APPS = ["profiles", "tickets", "chat", "aftersales", "knowledge", "reports"]
+DOMAIN_APPS = ["profiles", "tickets", "chat", "aftersales", "knowledge", "quality", "reports"]
 
 # label -> why it has no history. Keep each reason honest: a model only belongs here when its rows
 # are derived, append-only or pure bookkeeping, so a history table would copy it for nothing.
@@ -33,6 +33,7 @@ EXEMPT: dict[str, str] = {
     "aftersales.Evidence": "an immutable re-encoded photo; never edited after upload",
     "knowledge.ArticleVersion": "append-only: a snapshot per article save, itself the article's version history",
     "profiles.AuditEntry": "append-only: the audit log itself, which the admin can neither edit nor delete",
+    "knowledge.KnowledgeEvent": "append-only: one bot answer, search or article view, written once, never edited",
     "knowledge.ArticleFeedback": "append-only: one reader's helpful vote, written once and never edited",
     "profiles.ChannelIdentity": "written once when a channel id is first seen; only a merge moves it, and the "
                                 "merge's audit entry records that",

@@ -204,7 +204,7 @@ def test_beat_and_direct_calls_run_without_an_outbox_row() -> None:
 # --- every call site ---------------------------------------------------------------------------------------
 
 PROJECT = Path(__file__).resolve().parents[2]
-CODE = ["service_center", "profiles", "tickets", "chat", "aftersales", "knowledge", "reports", "desk"]
+CODE = ["service_center", "profiles", "tickets", "chat", "aftersales", "knowledge", "quality", "reports", "desk"]
 
 
 def _calls() -> Iterator[tuple[str, ast.Call]]:

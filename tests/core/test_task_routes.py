@@ -9,7 +9,8 @@ from service_center.celery import app
 from tests.test_embedded_launcher import REPO_ROOT
 
 QUEUES = {"realtime", "intake", "notify", "sla", "bulk"}
-OUR_PACKAGES = {"core", "service_center", "profiles", "tickets", "chat", "aftersales", "knowledge", "reports", "desk"}
+OUR_PACKAGES = {"core", "service_center", "profiles", "tickets", "chat", "aftersales", "knowledge", "quality",
+                "reports", "desk"}
 
 
 def _our_tasks() -> set[str]:

@@ -1,6 +1,7 @@
 """The bot's intent first: the customer's own records only for their own case, complaints filed versus asked
 about, a person when asked for in any wording, small talk and odd input."""
 
+import numpy as np
 import pytest
 
 from knowledge import intents
@@ -56,3 +57,10 @@ def test_precision_and_recall_per_intent() -> None:
     table = intents.precision_recall([("policy", "policy"), ("policy", "other"), ("other", "other")])
     assert table["policy"] == {"precision": 1.0, "recall": 0.5, "support": 2}
     assert table["other"] == {"precision": 0.5, "recall": 1.0, "support": 1}
+
+
+def test_the_fast_path_gives_the_pipelines_probabilities() -> None:
+    pipeline = intents.model()
+    for text in ("我的快递到哪了", "怎么开发票", "给我转真人", "你好", "how do I return a phone", "12345"):
+        normal = intents._normal(text)
+        assert np.allclose(intents._probabilities(pipeline, normal), pipeline.predict_proba([normal])[0])

@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from chat.models import ChatMessage, Conversation
 from profiles.models import AgentProfile, User
+from quality.models import Review
 from reports import kpis, rollups
-from reports.models import Review
 from tests.factories import UserFactory
+from tests.quality.factories import finished_ticket, make_scorecard
 from tests.reports.factories import ServiceDay, at, make_ticket, reply, service_day
-from tests.reports.quality_factories import finished_ticket, make_scorecard
 from tickets.models import SatisfactionSurvey, Ticket, TicketMessage
 
 pytestmark = pytest.mark.django_db

@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 
+from quality.models import Review
 from reports import kpis, rollups
 from reports.builder import ReportSpec, build
-from reports.models import Review
+from tests.quality.factories import finished_ticket, make_scorecard
 from tests.reports.factories import at, reply, service_day
-from tests.reports.quality_factories import finished_ticket, make_scorecard
 from tickets.models import Ticket
 from tickets.services.rules import automation_account
 

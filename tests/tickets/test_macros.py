@@ -17,7 +17,7 @@ from tests.clients import logged_in as login
 from tests.factories import AgentProfileFactory, TeamFactory
 from tests.knowledge.factories import ArticleFactory
 from tests.tickets.factories import SlaPolicyFactory
-from tickets import desk_selectors, macro_articles, selectors, services
+from tickets import macro_articles, selectors, services
 from tickets import search as ticket_search
 from tickets.models import Macro, MacroAction, Priority, Status, Ticket, TicketMessage
 
@@ -103,7 +103,7 @@ def test_apply_locks_the_ticket_once(make_ticket: Callable[..., Ticket], agent: 
 
 
 def services_search(user: User, text: str) -> list[Any]:
-    return desk_selectors.search_page(user, ticket_search.parse(text)).hits
+    return selectors.search_page(user, ticket_search.parse(text)).hits
 
 
 def test_a_refused_step_leaves_the_ticket_as_it_was(ticket: Ticket, agent: User) -> None:

@@ -9,7 +9,7 @@ import pytest
 from profiles.models import Team, User
 from tests.clients import logged_in as login
 from tests.factories import TeamFactory
-from tickets import desk_selectors, services
+from tickets import selectors, services
 from tickets.models import SavedView, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def test_save_a_filtered_queue_and_a_search_and_see_their_counts(make_ticket: Ca
     assert saved.filters == {"tag": "物流"} and saved.queue_view == "team"
     assert response.status_code == 302 and response["Location"] == f"{QUEUE}?view=team&tag=%E7%89%A9%E6%B5%81"
     client.post(f"{QUEUE}views/", {"name": "发票", "terms": "发票", "filters": ""})
-    rows = desk_selectors.saved_views_for(agent)
+    rows = selectors.saved_views_for(agent)
     assert [(row.view.name, row.count) for row in rows] == [("物流件", "2"), ("发票", "1")]
     assert rows[1].url == f"{QUEUE}search/?q=%E5%8F%91%E7%A5%A8"
     page = client.get(QUEUE).content.decode()
@@ -46,11 +46,11 @@ def test_order_share_and_delete(agent: User, make_agent: Callable[..., User], te
     second = services.saved_view_create(owner=agent, name="二", queue_view="team", filters={}, team=team)
     client = login(agent)
     client.post(f"{QUEUE}views/{second.pk}/up/")
-    assert [row.view.pk for row in desk_selectors.saved_views_for(agent)] == [second.pk, first.pk]
+    assert [row.view.pk for row in selectors.saved_views_for(agent)] == [second.pk, first.pk]
     colleague, outsider = make_agent(), make_agent(teams=[TeamFactory.create()])
-    shared = desk_selectors.saved_views_for(colleague)
+    shared = selectors.saved_views_for(colleague)
     assert [(row.view.pk, row.own) for row in shared] == [(second.pk, False)]
-    assert desk_selectors.saved_views_for(outsider) == []
+    assert selectors.saved_views_for(outsider) == []
     # Only the owner changes a view; a colleague's attempt is refused and changes nothing.
     login(colleague).post(f"{QUEUE}views/{second.pk}/delete/")
     assert SavedView.objects.filter(pk=second.pk).exists()

@@ -20,7 +20,7 @@ from profiles import services as profile_services
 from profiles.models import Team, User
 from profiles.roles import Role
 from tests.factories import CustomerProfileFactory, TeamFactory
-from tickets import desk_selectors, search, services
+from tickets import search, selectors, services
 from tickets.models import Ticket, TicketSearch
 from tickets.selectors import QueueFilters
 
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 
 def found(user: User, text: str, **filters: str) -> list[int]:
-    page = desk_selectors.search_page(user, search.parse(text), filters=QueueFilters(**filters))
+    page = selectors.search_page(user, search.parse(text), filters=QueueFilters(**filters))
     return [hit.ticket.pk for hit in page.hits]
 
 
@@ -104,7 +104,7 @@ def test_notes_are_found_by_the_desk_only(make_ticket: Callable[..., Ticket], ag
     assert found(agent, "黄牛") == [ticket.pk]
     assert found(customer, "黄牛") == []
     assert found(customer, "开具") == [ticket.pk]
-    hit = desk_selectors.search_page(customer, search.parse("发票")).hits[0]
+    hit = selectors.search_page(customer, search.parse("发票")).hits[0]
     assert "黄牛" not in hit.snippet_html
     api = APIClient()
     api.force_authenticate(customer)
@@ -151,7 +151,7 @@ def test_a_term_matching_everything_is_paged_by_keyset(make_ticket: Callable[...
     seen: list[int] = []
     before = None
     while True:
-        page = desk_selectors.search_page(agent, search.parse("物流"), before=before, limit=3)
+        page = selectors.search_page(agent, search.parse("物流"), before=before, limit=3)
         seen += [hit.ticket.pk for hit in page.hits]
         if page.next_before is None:
             break
@@ -183,7 +183,7 @@ def test_customer_merge_reindexes_the_moved_tickets(make_ticket: Callable[..., T
 
 def test_snippets_escape_user_text_and_mark_the_words(make_ticket: Callable[..., Ticket], agent: User) -> None:
     make_ticket(subject="<script>alert(1)</script> 退款", body="前面的话。<b>退款</b>一直没到")
-    hit = desk_selectors.search_page(agent, search.parse("退款")).hits[0]
+    hit = selectors.search_page(agent, search.parse("退款")).hits[0]
     assert "<script>" not in hit.subject_html and "&lt;script&gt;" in hit.subject_html
     assert "<mark>退款</mark>" in hit.subject_html
     assert "&lt;b&gt;<mark>退款</mark>&lt;/b&gt;" in hit.snippet_html

@@ -10,7 +10,7 @@ import pytest
 
 from profiles.models import User
 from tests.factories import TeamFactory
-from tickets import desk_selectors, elastic, search, services
+from tickets import elastic, search, selectors, services
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,7 @@ def test_search_uses_elasticsearch_when_configured_and_keeps_access_in_postgres(
 
     monkeypatch.setattr(elastic, "_connect", lambda: None)
     monkeypatch.setattr(elastic.TicketDocument, "search", classmethod(lambda cls: StubSearch()))
-    page = desk_selectors.search_page(make_agent(), search.parse("退款"))
+    page = selectors.search_page(make_agent(), search.parse("退款"))
     assert [hit.ticket.pk for hit in page.hits] == [mine.pk]
     assert sent[0]["query"]["bool"]["must"][0]["bool"]["should"][0] == {"term": {"head_tokens": "退款"}}
 

@@ -59,6 +59,7 @@ class EmailMessage(BlindIndexedModelMixin, DeliveryState):
         SENT = "sent", pgettext_lazy("email", "Sent")
         FAILED = "failed", _("Not sent")
         REJECTED = "rejected", _("Held mail rejected by a supervisor")
+        SIDE = "side", _("On a side conversation")
 
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)

@@ -21,8 +21,8 @@ from profiles.models import User
 from tickets import selectors
 from tickets.errors import NotAllowed
 from tickets.models import BulkJob, Priority, Status, Ticket
+from tickets.selectors import is_desk
 from tickets.services.collaboration import ticket_merge
-from tickets.services.common import is_desk_user
 from tickets.services.macros import macro_apply
 from tickets.services.properties import clean_tags, ticket_update_properties
 from tickets.services.tickets import ticket_assign, ticket_transition
@@ -70,7 +70,7 @@ def _clean_params(action: str, params: dict[str, Any], actor: User, ticket_ids: 
 
 def bulk_job_create(*, actor: User, action: str, params: dict[str, Any], ticket_ids: Sequence[int]) -> BulkJob:
     """Record the job; run it now when it is small, else hand it to the `bulk` queue."""
-    if not is_desk_user(actor):
+    if not is_desk(actor):
         raise NotAllowed(_("Only the service desk can change tickets."))
     ids = list(dict.fromkeys(int(pk) for pk in ticket_ids))
     if not ids:

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from profiles.models import User
 from tickets.errors import NotAllowed
 from tickets.models import CannedResponse, Status, Ticket, TicketMessage
+from tickets.selectors import is_desk
 from tickets.services import search_index
-from tickets.services.common import is_desk_user, publish, save
+from tickets.services.common import publish, save
 from tickets.services.tickets import ticket_create
 from tickets.workflow import WORKFLOW
 
@@ -33,7 +34,7 @@ def _lock_pair(first: Ticket, second: Ticket) -> tuple[Ticket, Ticket]:
 @transaction.atomic
 def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
     """Move the source's messages into the target and close the source with a link to it."""
-    if not is_desk_user(actor):
+    if not is_desk(actor):
         raise NotAllowed(_("Only the service desk can merge tickets."))
     if source.pk == target.pk:
         raise ValidationError({"target": _("A ticket cannot be merged into itself.")})
@@ -64,7 +65,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
 @transaction.atomic
 def ticket_create_child(*, parent: Ticket, actor: User, subject: str, body: str, team: Any = None) -> Ticket:
     """A sub-ticket for the same customer (e.g. ask the warehouse); the parent cannot be solved until it is."""
-    if not is_desk_user(actor):
+    if not is_desk(actor):
         raise NotAllowed(_("Only the service desk can create sub-tickets."))
     parent = Ticket.objects.select_related("customer").get(pk=parent.pk)
     if parent.parent_id is not None:
@@ -81,7 +82,7 @@ def ticket_create_child(*, parent: Ticket, actor: User, subject: str, body: str,
 @transaction.atomic
 def ticket_link(*, ticket: Ticket, other: Ticket, actor: User, unlink: bool = False) -> None:
     """Link (or unlink) two related tickets, e.g. the same parcel reported by two customers."""
-    if not is_desk_user(actor):
+    if not is_desk(actor):
         raise NotAllowed(_("Only the service desk can link tickets."))
     if ticket.pk == other.pk:
         raise ValidationError({"other": _("A ticket cannot be linked to itself.")})

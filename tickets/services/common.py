@@ -65,10 +65,6 @@ def is_supervisor(user: Any) -> bool:
     return user_has_role(user, Role.SUPERVISOR, Role.ADMIN)
 
 
-def is_desk_user(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.has_perm("profiles.use_desk"))
-
-
 def next_number(day_key: str) -> str:
     """`T` + YYYYMMDD + a 5-digit daily sequence, allocated race-free by an UPSERT on the day's counter."""
     with connection.cursor() as cursor:

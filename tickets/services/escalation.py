@@ -22,8 +22,9 @@ from tickets.models import (
     Ticket,
     TicketMessage,
 )
+from tickets.selectors import is_desk
 from tickets.services import notifications
-from tickets.services.common import add_message, is_desk_user, lock, publish, save
+from tickets.services.common import add_message, lock, publish, save
 
 NUDGE_BODY = "【催单】"
 
@@ -78,7 +79,7 @@ def ticket_escalate(*, ticket: Ticket | int, reason: str = Escalation.Reason.MAN
 
     By hand (`reason="manual"`) needs a desk user; the SLA sweep and nudges call it without an actor.
     """
-    if reason == Escalation.Reason.MANUAL and not is_desk_user(actor):
+    if reason == Escalation.Reason.MANUAL and not is_desk(actor):
         raise NotAllowed(_("Only the service desk can escalate tickets."))
     ticket = lock(ticket)
     if ticket.status not in OPEN_STATUSES:

@@ -12,8 +12,9 @@ from profiles.models import User
 from tickets import sla
 from tickets.errors import NotAllowed
 from tickets.models import Category, Priority, Ticket, TicketType
+from tickets.selectors import is_desk
 from tickets.services import search_index
-from tickets.services.common import is_desk_user, lock, publish, save
+from tickets.services.common import lock, publish, save
 
 TAG_MAX_CHARS = 30
 TAGS_MAX = 30
@@ -39,7 +40,7 @@ def ticket_update_properties(*, ticket: Ticket, actor: User, priority: str | Non
                              add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (),
                              now: datetime | None = None) -> Ticket:
     """Change what is given (None leaves a property as it is); a new priority re-targets the SLA."""
-    if not is_desk_user(actor):
+    if not is_desk(actor):
         raise NotAllowed(_("Only the service desk can change a ticket."))
     if priority is not None and priority not in Priority.values:
         raise ValidationError({"priority": _("Unknown priority.")})

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from profiles.models import Team, User
 from tickets.errors import NotAllowed
 from tickets.models import SavedView
-from tickets.services.common import is_desk_user
+from tickets.selectors import is_desk
 
 FILTER_NAMES = ("channel", "priority", "status", "tag")
 MAX_PER_OWNER = 30
@@ -19,7 +19,7 @@ MAX_PER_OWNER = 30
 @transaction.atomic
 def saved_view_create(*, owner: User, name: str, queue_view: str, filters: dict[str, Any], terms: str = "",
                       team: Team | None = None) -> SavedView:
-    if not is_desk_user(owner):
+    if not is_desk(owner):
         raise NotAllowed(_("Only the service desk can save views."))
     name = name.strip()
     if not name:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from profiles.models import AgentProfile, CustomerProfile, Team, User
 from tickets import cached_config, routing, sla
-from tickets.errors import AgentUnavailable, NotAllowed, TicketTaken
+from tickets.errors import AgentUnavailable, NewerMessage, NotAllowed, TicketTaken
 from tickets.models import (
     OPEN_STATUSES,
     Category,
@@ -24,13 +24,13 @@ from tickets.models import (
     TicketMessage,
     TicketType,
 )
+from tickets.selectors import is_desk
 from tickets.services import attachments as attachment_service
 from tickets.services import notifications, outbound, search_index
 from tickets.services.common import (
     BODY_MAX,
     add_message,
     clean_text,
-    is_desk_user,
     is_supervisor,
     lock,
     next_number,
@@ -85,7 +85,7 @@ def ticket_create(
     """
     now = now or timezone.now()
     actor = created_by or customer
-    if created_by is not None and created_by != customer and not (is_desk_user(created_by) or created_by.has_perm(
+    if created_by is not None and created_by != customer and not (is_desk(created_by) or created_by.has_perm(
         "tickets.add_ticket"
     )):
         raise NotAllowed(_("You may not create tickets for other people."))
@@ -132,15 +132,17 @@ def _check_can_write(ticket: Ticket, author: User) -> bool:
     """True when the author writes as the customer; desk users write as the desk; anyone else is refused."""
     if author.pk == ticket.customer_id:
         return True
-    if is_desk_user(author):
+    if is_desk(author):
         return False
     raise NotAllowed(_("You may not write on this ticket."))
 
 
 @transaction.atomic
 def ticket_reply(*, ticket: Ticket, author: User, body: str, uploads: Sequence[UploadedFile] = (),
-                 now: datetime | None = None) -> TicketMessage:
-    """A public reply. The customer's reply reopens a waiting or solved ticket; the desk's meets the SLA."""
+                 now: datetime | None = None, seen_message_id: int | None = None) -> TicketMessage:
+    """A public reply. The customer's reply reopens a waiting or solved ticket; the desk's meets the SLA.
+    With `seen_message_id` (the newest public message the writer's page showed), a desk reply is refused
+    with NewerMessage while someone else's public message newer than that one is on the ticket."""
     now = now or timezone.now()
     body = clean_text(body, "body", BODY_MAX)
     ticket = lock(ticket)
@@ -148,6 +150,8 @@ def ticket_reply(*, ticket: Ticket, author: User, body: str, uploads: Sequence[U
         # A reply to a merged ticket belongs on the ticket it was merged into.
         ticket = lock(ticket.merged_into_id)
     from_customer = _check_can_write(ticket, author)
+    if seen_message_id is not None and not from_customer:
+        _check_seen(ticket, author, seen_message_id)
     if from_customer and ticket.status in (Status.PENDING, Status.SOLVED, Status.CLOSED):
         ticket = WORKFLOW.transition(ticket, to=Status.OPEN, actor=author, reason="customer replied", now=now)
     elif not from_customer and ticket.status == Status.NEW:
@@ -169,11 +173,20 @@ def ticket_reply(*, ticket: Ticket, author: User, body: str, uploads: Sequence[U
     return message
 
 
+def _check_seen(ticket: Ticket, author: User, seen_message_id: int) -> None:
+    # Under the ticket's lock, so two agents replying at once cannot both pass on the same page.
+    newer = list(ticket.messages.filter(kind=TicketMessage.Kind.REPLY, pk__gt=seen_message_id)
+                 .exclude(author=author).select_related("author").order_by("pk"))
+    if newer:
+        raise NewerMessage(_("A newer message arrived on this ticket while you were writing. Read it, "
+                             "then send again to confirm."), messages=newer)
+
+
 @transaction.atomic
 def ticket_add_note(*, ticket: Ticket, author: User, body: str, uploads: Sequence[UploadedFile] = ()
                     ) -> TicketMessage:
     """An internal note; `@username` mentions notify those desk users (in-app and e-mail)."""
-    if not is_desk_user(author):
+    if not is_desk(author):
         raise NotAllowed(_("Only the service desk can add internal notes."))
     body = clean_text(body, "body", BODY_MAX)
     ticket = lock(ticket)
@@ -222,7 +235,7 @@ def _set_assignee(ticket: Ticket, agent: User | None, *, actor: User, force: boo
 @transaction.atomic
 def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: User, force: bool = False) -> Ticket:
     """Give the ticket to an agent who is online and under capacity; a supervisor may `force` it."""
-    if not is_desk_user(actor):
+    if not is_desk(actor):
         raise NotAllowed(_("Only the service desk can assign tickets."))
     ticket = lock(ticket)
     previous = ticket.assignee_id
@@ -244,7 +257,7 @@ def ticket_transition(*, ticket: Ticket, target: str, actor: User, reason: str =
     """Move the ticket through the workflow; solving sends the satisfaction survey."""
     from tickets.services.surveys import survey_create
 
-    if not is_desk_user(actor):
+    if not is_desk(actor):
         raise NotAllowed(_("Only the service desk can change a ticket's status."))
     if override and not is_supervisor(actor):
         raise NotAllowed(_("Only a supervisor can override open sub-tickets."))
@@ -261,7 +274,7 @@ def ticket_transition(*, ticket: Ticket, target: str, actor: User, reason: str =
 def ticket_transfer(*, ticket: Ticket, actor: User, reason: str, to_team: Team | None = None,
                     to_agent: User | None = None) -> Ticket:
     """Hand the ticket to another team (back to its queue) or to an agent, with a reason in history."""
-    if not is_desk_user(actor):
+    if not is_desk(actor):
         raise NotAllowed(_("Only the service desk can transfer tickets."))
     reason = clean_text(reason, "reason", 300)
     if (to_team is None) == (to_agent is None):
@@ -289,7 +302,7 @@ def _agent_teams(agent: User) -> list[int]:
 @transaction.atomic
 def ticket_take_next(*, agent: User) -> Ticket | None:
     """The most urgent unassigned open ticket of the agent's teams; concurrent takers skip locked rows."""
-    if not is_desk_user(agent):
+    if not is_desk(agent):
         raise NotAllowed(_("Only the service desk can take tickets."))
     ticket = (
         Ticket.objects.select_for_update(skip_locked=True, of=("self",))
@@ -308,7 +321,7 @@ def ticket_take_next(*, agent: User) -> Ticket | None:
 @transaction.atomic
 def ticket_pick(*, ticket: Ticket, agent: User) -> Ticket:
     """Pick one ticket from the list; if another agent holds or took it, say so instead of waiting."""
-    if not is_desk_user(agent):
+    if not is_desk(agent):
         raise NotAllowed(_("Only the service desk can take tickets."))
     picked = (
         Ticket.objects.select_for_update(skip_locked=True, of=("self",))

@@ -29,6 +29,7 @@ from tickets.services import attachments as attachment_service
 from tickets.services.common import BODY_MAX
 from tickets.services.notes import ticket_add_system_note
 from tickets.services.notifications import notify
+from tickets.services.side_conversations import side_mail_receive
 from tickets.services.tickets import SUBJECT_MAX, ticket_create, ticket_reply
 
 logger = logging.getLogger(__name__)
@@ -217,6 +218,9 @@ def _receive(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, our_ad
         return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.LOOP, detail=_("Sent from our own address"))
     if parsed.automatic:
         return _automatic_reply(parsed, raw, mailbox=mailbox)
+    side = side_mail_receive(parsed=parsed)  # an answer on a side conversation stays beside its ticket
+    if side is not None:
+        return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.SIDE, detail=str(side.conversation))
     if _over_rate(blind_index(parsed.sender, kind="email"), now):
         return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.HELD,
                        detail=_("More than %(limit)s mails in an hour") % {

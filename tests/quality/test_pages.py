@@ -7,10 +7,10 @@ import pytest
 from django.test import Client
 
 from profiles.models import User
-from reports import quality
-from reports.models import Review
+from quality import services
+from quality.models import Review
 from tests.clients import logged_in
-from tests.reports.quality_factories import finished_ticket, make_scorecard, queued_review
+from tests.quality.factories import finished_ticket, make_scorecard, queued_review
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ def test_agent_appeals_own_score_once_and_qa_answers(make_user: Callable[..., Us
     qa_client = logged_in(make_user("qa"))
     agent_client = logged_in(review.agent)
     points = {criterion.pk: criterion.max_points for criterion in review.scorecard.criteria.all()}
-    quality.review_score(review_id=review.pk, reviewer=make_user("qa"), points=points, comment="")
+    services.review_score(review_id=review.pk, reviewer=make_user("qa"), points=points, comment="")
     # Someone else's review does not exist for this agent.
     assert logged_in(make_user("agent")).post(f"/reports/quality/mine/{review.pk}/appeal/",
                                               {"reason": "x"}).status_code == 404
@@ -98,7 +98,7 @@ def test_queue_and_mine_query_counts_are_constant(make_user: Callable[..., User]
     for _n in range(12):
         review = queued_review(scorecard, finished_ticket(customer, agent))
         if _n % 2:
-            quality.review_score(review_id=review.pk, reviewer=qa, points={criterion.pk: 4}, comment="")
+            services.review_score(review_id=review.pk, reviewer=qa, points={criterion.pk: 4}, comment="")
     qa_client, agent_client = logged_in(qa), logged_in(agent)
     with django_assert_max_num_queries(9):
         assert qa_client.get("/reports/quality/").status_code == 200

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from profiles.admin import HistoryAdmin
-from reports.models import Criterion, Review, Scorecard
+from quality.models import Criterion, Review, Scorecard
 
 
 class CriterionInline(admin.TabularInline):

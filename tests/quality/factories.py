@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from chat.models import Conversation
 from profiles.models import User
-from reports.models import Criterion, Review, Scorecard
+from quality.models import Criterion, Review, Scorecard
 from tests.chat.factories import start_chat
 from tickets import services as ticket_services
 from tickets.models import Status, Ticket

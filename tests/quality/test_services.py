@@ -13,10 +13,10 @@ from django.utils import timezone
 from core.api import ApplicationError
 from core.workflow import TransitionNotAllowed
 from profiles.models import User
-from reports import quality
-from reports.models import Criterion, Review
-from reports.quality_selectors import agent_qa_scores
-from tests.reports.quality_factories import DAY, finished_chat, finished_ticket, make_scorecard, queued_review
+from quality import services
+from quality.models import Criterion, Review
+from quality.selectors import agent_qa_scores
+from tests.quality.factories import DAY, finished_chat, finished_ticket, make_scorecard, queued_review
 from tickets.models import SatisfactionSurvey, Status
 from tickets.services.surveys import survey_create
 
@@ -31,15 +31,15 @@ def _criteria(*spec: tuple[int, int, bool]) -> list[Criterion]:
 def test_weighted_total_formula_against_hand_computed_figures() -> None:
     weighted = _criteria((2, 5, False), (1, 10, False), (1, 5, True))
     # (4/5·2 + 5/10·1 + 5/5·1) / 4 · 100 = 3.1 / 4 · 100
-    assert quality.weighted_total(list(zip(weighted, [4, 5, 5], strict=True))) == Decimal("77.50")
-    assert quality.weighted_total(list(zip(weighted, [5, 10, 5], strict=True))) == Decimal("100.00")
+    assert services.weighted_total(list(zip(weighted, [4, 5, 5], strict=True))) == Decimal("77.50")
+    assert services.weighted_total(list(zip(weighted, [5, 10, 5], strict=True))) == Decimal("100.00")
     # The critical criterion at 0 zeroes everything, however good the rest.
-    assert quality.weighted_total(list(zip(weighted, [5, 10, 0], strict=True))) == Decimal("0.00")
+    assert services.weighted_total(list(zip(weighted, [5, 10, 0], strict=True))) == Decimal("0.00")
     # A non-critical 0 only costs its weight: (0 + 1 + 1) / 4 · 100.
-    assert quality.weighted_total(list(zip(weighted, [0, 10, 5], strict=True))) == Decimal("50.00")
+    assert services.weighted_total(list(zip(weighted, [0, 10, 5], strict=True))) == Decimal("50.00")
     thirds = _criteria((1, 3, False), (1, 3, False), (1, 3, False))
-    assert quality.weighted_total(list(zip(thirds, [1, 1, 0], strict=True))) == Decimal("22.22")  # 22.222…
-    assert quality.weighted_total(list(zip(thirds, [2, 2, 2], strict=True))) == Decimal("66.67")  # half up
+    assert services.weighted_total(list(zip(thirds, [1, 1, 0], strict=True))) == Decimal("22.22")  # 22.222…
+    assert services.weighted_total(list(zip(thirds, [2, 2, 2], strict=True))) == Decimal("66.67")  # half up
 
 
 def test_sampling_takes_every_escalated_and_unhappy_conversation_and_a_random_share(
@@ -59,8 +59,8 @@ def test_sampling_takes_every_escalated_and_unhappy_conversation_and_a_random_sh
     finished_ticket(customer, agent, when=DAY - timedelta(days=30))
     finished_chat(make_user("customer"), agent, status="active")
 
-    result = quality.review_sample(scorecard=scorecard, start=date(2026, 11, 9), end=date(2026, 11, 10),
-                                   share_percent=25, actor=qa, rng=random.Random(7))
+    result = services.review_sample(scorecard=scorecard, start=date(2026, 11, 9), end=date(2026, 11, 10),
+                                    share_percent=25, actor=qa, rng=random.Random(7))
 
     # 10 in the random pool (8 tickets, 2 chats): 25 % rounds up to 3.
     assert (result.escalated, result.low_satisfaction, result.random) == (1, 2, 3)
@@ -75,8 +75,8 @@ def test_sampling_takes_every_escalated_and_unhappy_conversation_and_a_random_sh
     assert all(review.history.first().history_user == qa for review in Review.objects.all())
 
     # Sampling again never queues a conversation twice: only the 7 not yet taken remain (25 % → 2).
-    again = quality.review_sample(scorecard=scorecard, start=date(2026, 11, 9), end=date(2026, 11, 10),
-                                  share_percent=25, actor=qa, rng=random.Random(7))
+    again = services.review_sample(scorecard=scorecard, start=date(2026, 11, 9), end=date(2026, 11, 10),
+                                   share_percent=25, actor=qa, rng=random.Random(7))
     assert (again.escalated, again.low_satisfaction, again.random) == (0, 0, 2)
     assert Review.objects.count() == 8
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -90,7 +90,7 @@ def test_sampling_takes_every_escalated_and_unhappy_conversation_and_a_random_sh
 def test_sampling_refuses_bad_input_naming_the_field(make_user: Callable[..., User], field: str,
                                                      kwargs: dict[str, object]) -> None:
     with pytest.raises(ApplicationError) as refused:
-        quality.review_sample(scorecard=make_scorecard(), actor=make_user("qa"), **kwargs)  # type: ignore[arg-type]
+        services.review_sample(scorecard=make_scorecard(), actor=make_user("qa"), **kwargs)  # type: ignore[arg-type]
     assert field in refused.value.fields
     assert not Review.objects.exists()
 
@@ -101,23 +101,23 @@ def test_score_then_appeal_upheld_adjusts_the_score_and_keeps_history(make_user:
     review = queued_review(scorecard, finished_ticket(make_user("customer"), agent))
     first, second, critical = scorecard.criteria.order_by("position")
 
-    scored = quality.review_score(review_id=review.pk, reviewer=qa,
-                                  points={first.pk: 4, second.pk: 5, critical.pk: 5}, comment="语气可以更友好")
+    scored = services.review_score(review_id=review.pk, reviewer=qa,
+                                   points={first.pk: 4, second.pk: 5, critical.pk: 5}, comment="语气可以更友好")
     assert (scored.status, scored.score, scored.reviewer) == ("scored", Decimal("77.50"), qa)
     assert dict(scored.scores.values_list("criterion_id", "points")) == {first.pk: 4, second.pk: 5, critical.pk: 5}
 
-    appealed = quality.review_appeal(review_id=review.pk, agent=agent, reason="客户问题已经解决")
+    appealed = services.review_appeal(review_id=review.pk, agent=agent, reason="客户问题已经解决")
     assert appealed.status == "appealed"
     with pytest.raises(TransitionNotAllowed):  # once only
-        quality.review_appeal(review_id=review.pk, agent=agent, reason="再申诉一次")
+        services.review_appeal(review_id=review.pk, agent=agent, reason="再申诉一次")
 
-    upheld = quality.review_resolve_appeal(review_id=review.pk, reviewer=qa, upheld=True, response="同意",
-                                           adjusted_score=Decimal("90"))
+    upheld = services.review_resolve_appeal(review_id=review.pk, reviewer=qa, upheld=True, response="同意",
+                                            adjusted_score=Decimal("90"))
     assert (upheld.status, upheld.score, upheld.original_score) == ("upheld", Decimal("90.00"), Decimal("77.50"))
     history = list(upheld.history.order_by("history_date").values_list("status", "history_user_id"))
     assert history == [("pending", None), ("scored", qa.pk), ("appealed", agent.pk), ("upheld", qa.pk)]
     with pytest.raises(TransitionNotAllowed):
-        quality.review_appeal(review_id=review.pk, agent=agent, reason="还想申诉")
+        services.review_appeal(review_id=review.pk, agent=agent, reason="还想申诉")
 
 
 def test_appeal_rejected_keeps_the_score(make_user: Callable[..., User]) -> None:
@@ -125,9 +125,9 @@ def test_appeal_rejected_keeps_the_score(make_user: Callable[..., User]) -> None
     scorecard = make_scorecard((1, 5, False))
     review = queued_review(scorecard, finished_ticket(make_user("customer"), agent))
     criterion = scorecard.criteria.get()
-    quality.review_score(review_id=review.pk, reviewer=qa, points={criterion.pk: 3}, comment="")
-    quality.review_appeal(review_id=review.pk, agent=agent, reason="不同意")
-    rejected = quality.review_resolve_appeal(review_id=review.pk, reviewer=qa, upheld=False, response="维持原判")
+    services.review_score(review_id=review.pk, reviewer=qa, points={criterion.pk: 3}, comment="")
+    services.review_appeal(review_id=review.pk, agent=agent, reason="不同意")
+    rejected = services.review_resolve_appeal(review_id=review.pk, reviewer=qa, upheld=False, response="维持原判")
     assert (rejected.status, rejected.score, rejected.original_score) == ("rejected", Decimal("60.00"), None)
 
 
@@ -137,14 +137,14 @@ def test_scoring_refusals_leave_nothing_half_written(make_user: Callable[..., Us
     review = queued_review(scorecard, finished_ticket(make_user("customer"), agent))
     first, second = scorecard.criteria.order_by("position")
     with pytest.raises(ApplicationError) as refused:
-        quality.review_score(review_id=review.pk, reviewer=qa, points={first.pk: 3, second.pk: 6}, comment="")
+        services.review_score(review_id=review.pk, reviewer=qa, points={first.pk: 3, second.pk: 6}, comment="")
     assert list(refused.value.fields) == [f"criterion_{second.pk}"]
     with pytest.raises(ApplicationError):  # nobody scores their own work
-        quality.review_score(review_id=review.pk, reviewer=agent, points={first.pk: 3, second.pk: 3}, comment="")
+        services.review_score(review_id=review.pk, reviewer=agent, points={first.pk: 3, second.pk: 3}, comment="")
     with pytest.raises(TransitionNotAllowed):  # nothing to appeal before a score
-        quality.review_appeal(review_id=review.pk, agent=agent, reason="?")
+        services.review_appeal(review_id=review.pk, agent=agent, reason="?")
     with pytest.raises(ApplicationError):  # someone else's review
-        quality.review_appeal(review_id=review.pk, agent=make_user("agent"), reason="?")
+        services.review_appeal(review_id=review.pk, agent=make_user("agent"), reason="?")
     review.refresh_from_db()
     assert (review.status, review.score, review.scores.count()) == ("pending", None, 0)
 
@@ -157,14 +157,14 @@ def test_agent_qa_scores_average_counted_reviews_in_the_period(make_user: Callab
 
     def scored(agent: User, points: int) -> Review:
         review = queued_review(scorecard, finished_ticket(customer, agent))
-        return quality.review_score(review_id=review.pk, reviewer=qa, points={criterion.pk: points}, comment="")
+        return services.review_score(review_id=review.pk, reviewer=qa, points={criterion.pk: points}, comment="")
 
     scored(alice, 4)  # 100
     scored(alice, 2)  # 50
     appealed = scored(bob, 3)  # 75, then upheld to 95
-    quality.review_appeal(review_id=appealed.pk, agent=bob, reason="理由")
-    quality.review_resolve_appeal(review_id=appealed.pk, reviewer=qa, upheld=True, response="好",
-                                  adjusted_score=Decimal(95))
+    services.review_appeal(review_id=appealed.pk, agent=bob, reason="理由")
+    services.review_resolve_appeal(review_id=appealed.pk, reviewer=qa, upheld=True, response="好",
+                                   adjusted_score=Decimal(95))
     old = scored(bob, 0)
     Review.objects.filter(pk=old.pk).update(scored_at=timezone.now() - timedelta(days=40))
     queued_review(scorecard, finished_ticket(customer, idle))  # pending: not a score yet

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.workflow import Refusal, Workflow, move
-from reports.models import Review
+from quality.models import Review
 
 Status = Review.Status
 

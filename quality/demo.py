@@ -2,7 +2,7 @@
 """QA demo data (`manage.py seed_demo`): a scorecard, a sample of the demo's finished tickets and chats,
 most of them scored and one appealed, so /reports/quality/ and the KPI's QA column show figures.
 
-Runs after the apps whose conversations it samples (reports comes last in INSTALLED_APPS). Idempotent:
+Runs after the apps whose conversations it samples (quality comes after them in INSTALLED_APPS). Idempotent:
 the scorecard is found by name, and once it has reviews nothing is sampled again. The sample and the
 points are drawn from a fixed seed, so every demo shows the same figures.
 """
@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from profiles.models import User
-from reports import quality
-from reports.models import Criterion, Review, Scorecard
+from quality import services
+from quality.models import Criterion, Review, Scorecard
 
 SCORECARD = "通用服务质检"
 CRITERIA = [  # (label, weight, max points, critical)
@@ -46,8 +46,8 @@ def seed(stdout: Any) -> None:
         return
     chooser = random.Random(2026)  # noqa: S311 (demo figures, the same on every machine; not a secret)
     today = timezone.localdate()
-    quality.review_sample(scorecard=scorecard, start=today - timedelta(days=365), end=today,
-                          share_percent=SAMPLE_PERCENT, actor=reviewer, rng=chooser)
+    services.review_sample(scorecard=scorecard, start=today - timedelta(days=365), end=today,
+                           share_percent=SAMPLE_PERCENT, actor=reviewer, rng=chooser)
     reviews = list(Review.objects.filter(scorecard=scorecard).order_by("pk"))
     criteria = list(scorecard.criteria.order_by("position"))
     scored = 0
@@ -55,11 +55,11 @@ def seed(stdout: Any) -> None:
         # Mostly good work with a few slips; a critical criterion is always kept here.
         points = {c.pk: c.max_points if c.critical else chooser.randint(c.max_points // 2, c.max_points)
                   for c in criteria}
-        quality.review_score(review_id=review.pk, reviewer=reviewer, points=points,
-                             comment=chooser.choice(COMMENTS))
+        services.review_score(review_id=review.pk, reviewer=reviewer, points=points,
+                              comment=chooser.choice(COMMENTS))
         scored += 1
     if scored:
         first = reviews[0]
-        quality.review_appeal(review_id=first.pk, agent=User.objects.get(pk=first.agent_id),
-                              reason="客户在通话中已确认订单号，评分未体现。")
+        services.review_appeal(review_id=first.pk, agent=User.objects.get(pk=first.agent_id),
+                               reason="客户在通话中已确认订单号，评分未体现。")
     stdout.write(f"QA demo data ready: {len(reviews)} review(s) sampled, {scored} scored, 1 appealed.")

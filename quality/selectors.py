@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from chat.models import ChatMessage
-from reports.models import Criterion, CriterionScore, Review, Scorecard
+from quality.models import Criterion, CriterionScore, Review, Scorecard
 from tickets.models import TicketMessage
 
 QUEUE_LIMIT = 100

@@ -6,11 +6,11 @@ import pytest
 from django.utils import timezone
 
 from profiles.roles import Role
-from reports.models import Review
+from quality.models import Review
 from tests.browser import ARTIFACTS, in_thread
 from tests.chat.test_browser import session_cookie
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, UserFactory
-from tests.reports.quality_factories import finished_ticket, make_scorecard
+from tests.quality.factories import finished_ticket, make_scorecard
 from tickets import services as ticket_services
 
 pytestmark = pytest.mark.browser

@@ -18,8 +18,8 @@ from simple_history.utils import bulk_create_with_history
 from chat.models import Conversation
 from core import events
 from core.api import ApplicationError
-from reports import quality_workflow as workflow
-from reports.models import Criterion, CriterionScore, Review, Scorecard
+from quality import workflow
+from quality.models import Criterion, CriterionScore, Review, Scorecard
 from tickets.models import Status as TicketStatus
 from tickets.models import Ticket
 

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reports.models import Criterion, Scorecard
+from quality.models import Criterion, Scorecard
 
 # ISO dates: what an <input type="date"> accepts whatever the page language.
 DATE = forms.DateInput(attrs={"class": "input", "type": "date"}, format="%Y-%m-%d")

@@ -1,4 +1,4 @@
-"""The QA demo data (reports.demo, run by `seed_demo` after the apps it samples): a scorecard and reviews,
+"""The QA demo data (quality.demo, run by `seed_demo` after the apps it samples): a scorecard and reviews,
 most scored and one appealed, so the quality pages and the KPI QA column show figures; a second run adds
 nothing. Small data of its own rather than the whole demo, which takes minutes."""
 
@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from profiles.models import User
 from profiles.roles import Role
-from reports import demo
-from reports.models import Review, Scorecard
+from quality import demo
+from quality.models import Review, Scorecard
 from tests.clients import logged_in
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, UserFactory
-from tests.reports.quality_factories import finished_ticket
+from tests.quality.factories import finished_ticket
 
 
 @pytest.mark.django_db
@@ -25,8 +25,8 @@ def test_demo_has_a_scorecard_and_scored_reviews_shown_on_the_quality_pages() ->
     agents = [AgentProfileFactory.create(user__roles=(Role.AGENT,)).user for _ in range(2)]
     for number in range(10):
         finished_ticket(customer, agents[number % 2], when=timezone.now() - timedelta(days=number + 1))
-    # seed_demo calls every app's hook; this is the reports app's.
-    assert getattr(apps.get_app_config("reports"), "seed_demo", None) is not None
+    # seed_demo calls every app's hook; this is the quality app's.
+    assert getattr(apps.get_app_config("quality"), "seed_demo", None) is not None
 
     demo.seed(StringIO())
     scorecard = Scorecard.objects.get(name=demo.SCORECARD)

@@ -1,0 +1,55 @@
+"""Side conversations: an e-mail thread from a ticket with a merchant, a courier or another team, kept beside
+the ticket and never shown to the customer (tickets.side_conversations)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from tickets.models.tickets import Ticket
+
+
+class SideConversation(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="side_conversations")
+    subject = models.CharField(_("subject"), max_length=200)
+    # Who the desk writes to: a merchant's, a courier's or another team's address, typed or picked.
+    counterpart = models.EmailField(_("to"), max_length=254)
+    # In the reply address (`…+side-<token>@…`): a reply that lost its headers still finds the thread.
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("side conversation")
+        verbose_name_plural = _("side conversations")
+        indexes = [models.Index(fields=["ticket", "-id"], name="side_conversation_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.subject}"
+
+
+class SideMessage(models.Model):
+    class Direction(models.TextChoices):
+        OUTBOUND = "out", _("Sent")
+        INBOUND = "in", _("Received")
+
+    conversation = models.ForeignKey(SideConversation, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+")
+    sender = models.CharField(_("from"), max_length=254, blank=True)
+    body = models.TextField(_("body"))
+    message_id = models.CharField(_("Message-ID"), max_length=500, unique=True)
+    in_reply_to = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("side conversation message")
+        verbose_name_plural = _("side conversation messages")
+        indexes = [models.Index(fields=["conversation", "id"], name="side_message_thread")]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id}#{self.pk}"
