@@ -12,7 +12,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3.11
 PYTEST_ARGS ?=
-# pytest-xdist processes; each has its own test database and its own Redis database (settings/base.py).
+# pytest-xdist processes; each has its own test database and its own Redis database (settings/base.py). Work
+# stealing lets an idle worker take tests queued for a busy one, so one long test does not leave a tail.
 TEST_WORKERS ?= auto
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 # mypy's cache lives outside the checkout, so a fresh clone on the same machine (CI) starts warm: mypy
@@ -74,7 +75,7 @@ servers:
 
 # The launcher exits with pytest's status, so "no tests collected" (5) fails the build too.
 test: servers venv system-deps messages lint
-	$(LAUNCH) exec -- pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(LAUNCH) exec -- pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 test-server-kind: servers venv system-deps messages
 	$(LAUNCH) exec -- pytest -n $(TEST_WORKERS) -m server_kind $(PYTEST_ARGS)

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chat import bot, embed, services
@@ -33,7 +34,7 @@ CHAT_STRINGS = {
     "recalled": _("Message recalled"),
     "edited": _("edited"),
     "sending": _("Sending…"),
-    "sent": _("Sent"),
+    "sent": pgettext_lazy("chat message status", "Sent"),
     "failed": _("Failed to send"),
     "read": _("Read"),
     "typing": _("typing…"),

@@ -23,6 +23,7 @@ from tickets.models import (
     RoutingRule,
     SlaPolicy,
     TeamSettings,
+    Trigger,
 )
 
 KEYWORD_RULES = "tickets:keyword_rules"
@@ -33,6 +34,7 @@ CALENDARS = "tickets:calendars"
 DESK_SETTINGS = "tickets:desk_settings"
 CANNED_RESPONSES = "tickets:canned_responses"
 MAILBOXES = "tickets:mailboxes"
+ACTIVE_TRIGGERS = "tickets:active-triggers"
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,17 @@ def mailboxes() -> dict[str, Mailbox]:
         "address", "is_active", "team")})
 
 
+def active_trigger_events() -> dict[str, list[int]]:
+    """Event → ids of the active triggers listening for it: asked after every ticket event's commit."""
+    def load() -> dict[str, list[int]]:
+        by_event: dict[str, list[int]] = {}
+        for pk, event in Trigger.objects.filter(active=True).values_list("pk", "event"):
+            by_event.setdefault(event, []).append(pk)
+        return by_event
+
+    return cached(ACTIVE_TRIGGERS, load)
+
+
 def register() -> None:
     invalidate_on_write(KEYWORD_RULES, KeywordRule, Category)
     invalidate_on_write(ROUTING_RULES, RoutingRule, Team,
@@ -138,3 +151,4 @@ def register() -> None:
     invalidate_on_write(DESK_SETTINGS, DeskSettings)
     invalidate_on_write(CANNED_RESPONSES, CannedResponse)
     invalidate_on_write(MAILBOXES, Mailbox, Team)
+    invalidate_on_write(ACTIVE_TRIGGERS, Trigger)

@@ -10,13 +10,15 @@ from tickets.models.tickets import Ticket
 
 
 class SideConversation(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="side_conversations")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="side_conversations",
+                               verbose_name=_("ticket"))
     subject = models.CharField(_("subject"), max_length=200)
     # Who the desk writes to: a merchant's, a courier's or another team's address, typed or picked.
     counterpart = models.EmailField(_("to"), max_length=254)
     # In the reply address (`…+side-<token>@…`): a reply that lost its headers still finds the thread.
-    token = models.CharField(max_length=32, unique=True, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    token = models.CharField(max_length=32, unique=True, editable=False, verbose_name=_("reply token"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("created by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     history = HistoricalRecords()
 
@@ -34,14 +36,15 @@ class SideMessage(models.Model):
         OUTBOUND = "out", _("Sent")
         INBOUND = "in", _("Received")
 
-    conversation = models.ForeignKey(SideConversation, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(SideConversation, on_delete=models.CASCADE, related_name="messages",
+                                     verbose_name=_("side conversation"))
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="+")
+                               related_name="+", verbose_name=_("author"))
     sender = models.CharField(_("from"), max_length=254, blank=True)
     body = models.TextField(_("body"))
     message_id = models.CharField(_("Message-ID"), max_length=500, unique=True)
-    in_reply_to = models.CharField(max_length=500, blank=True)
+    in_reply_to = models.CharField(max_length=500, blank=True, verbose_name=_("in reply to"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     history = HistoricalRecords()

@@ -18,6 +18,7 @@ from core import events
 from core.api import ApplicationError
 from core.queueing import enqueue
 from profiles.models import User
+from tickets import cached_config
 from tickets.models import Ticket, Trigger, TriggerRun
 from tickets.services.rules import apply_actions, automation_account, matching
 
@@ -47,7 +48,7 @@ def on_event(event: events.DomainEvent) -> None:
     if ticket_id is None or (kind == Event.CUSTOMER_REPLIED and not payload.get("from_customer")):
         return
     chain = _chain(event)
-    if not Trigger.objects.filter(event=kind, active=True).exclude(pk__in=chain).exists():
+    if not set(cached_config.active_trigger_events().get(kind, ())) - set(chain):
         return
     enqueue("tickets.tasks.run_triggers", event=kind, ticket_id=ticket_id, chain=chain, event_id=str(uuid.uuid4()))
 
