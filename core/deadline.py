@@ -23,6 +23,7 @@ Result = TypeVar("Result")
 
 # A forkserver child starts from a clean single-threaded process (no locks held by the server's threads).
 _CHILDREN = multiprocessing.get_context("forkserver")
+_SPAWNED = multiprocessing.get_context("spawn")
 _PRELOAD: list[str] = [__name__]
 
 
@@ -74,8 +75,19 @@ def _run_in_child(function: Callable[..., Any], args: tuple[Any, ...], kwargs: d
 def _call_in_child(function: Callable[..., Result], args: tuple[Any, ...], kwargs: dict[str, Any],
                    seconds: float) -> Result:
     receiving, sending = _CHILDREN.Pipe(duplex=False)
-    child = _CHILDREN.Process(target=_run_in_child, args=(function, args, kwargs, sending), daemon=True)
-    child.start()
+    child: multiprocessing.process.BaseProcess = _CHILDREN.Process(
+        target=_run_in_child, args=(function, args, kwargs, sending), daemon=True)
+    try:
+        child.start()
+    except ChildProcessError:
+        # CPython's forkserver checks on its server with waitpid(); when something else in this process reaped
+        # it first (a library's waitpid(-1) or SIGCHLD handler), that check raises ECHILD instead of starting a
+        # new server. A spawned child starts slower but needs no server.
+        receiving.close()
+        sending.close()
+        receiving, sending = _SPAWNED.Pipe(duplex=False)
+        child = _SPAWNED.Process(target=_run_in_child, args=(function, args, kwargs, sending), daemon=True)
+        child.start()
     sending.close()
     try:
         if not receiving.poll(seconds):

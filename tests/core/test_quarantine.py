@@ -29,6 +29,8 @@ def test_channel() -> Any:
     STORED.clear()
     yield
     STORED.clear()
+    # The registry lives as long as the process: later tests on this worker must not see the test channel.
+    channel_registry._adapters.pop("testchannel", None)
 
 
 @pytest.fixture
