@@ -14,7 +14,7 @@ from service_center.celery import app as celery_app
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, StoreFactory, UserFactory
 
 # The live Daphne server and Chromium page of the browser tests, for every app's tests; DELETE-based flush.
-pytest_plugins = ["tests.browser", "tests.fast_flush", "tests.long_first"]
+pytest_plugins = ["tests.browser", "tests.fast_flush", "tests.long_first", "tests.schema_cache"]
 
 ALL_ROLES = ["anonymous", "customer", "agent", "supervisor", "qa", "merchant_staff", "admin"]
 
