@@ -2,6 +2,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -33,10 +34,12 @@ class Command(BaseCommand):
 
     def _seed(self) -> int:
         created_users: list[bool] = []
+        demo_password_hash = make_password(demo_data.DEMO_PASSWORD)  # hashed once: every demo login shares it
 
         def ensure_user(username: str, name: str, roles: tuple[Role, ...], **extra: Any) -> User:
             user, created = services.user_ensure(
-                username=username, password=demo_data.DEMO_PASSWORD, roles=roles, display_name=name, **extra
+                username=username, password=None, password_hash=demo_password_hash, roles=roles, display_name=name,
+                **extra,
             )
             created_users.append(created)
             return user
