@@ -16,6 +16,7 @@ import hashlib
 import os
 import subprocess
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,10 +55,14 @@ def schema_key(server_version: int) -> str:
 
 
 def _libpq_environment(settings_dict: dict[str, Any]) -> dict[str, str]:
+    # The embedded server's URL names its socket folder as ?host=…, which lands in OPTIONS.
+    options = settings_dict.get("OPTIONS", {})
     environment = dict(os.environ, PGDATABASE=settings_dict["NAME"], PGUSER=settings_dict.get("USER") or "postgres")
-    for variable, key in (("PGHOST", "HOST"), ("PGPORT", "PORT"), ("PGPASSWORD", "PASSWORD")):
-        if settings_dict.get(key):
-            environment[variable] = str(settings_dict[key])
+    for variable, value in (("PGHOST", settings_dict.get("HOST") or options.get("host")),
+                            ("PGPORT", settings_dict.get("PORT") or options.get("port")),
+                            ("PGPASSWORD", settings_dict.get("PASSWORD")), ("PGSSLMODE", options.get("sslmode"))):
+        if value:
+            environment[variable] = str(value)
     return environment
 
 
@@ -72,8 +77,10 @@ def _inspect(alias: str) -> tuple[bool, int]:
 
 def _run(tool: str, arguments: list[str], alias: str) -> None:
     connections[alias].close()  # pg_restore and pg_dump want the database to themselves
-    subprocess.run([str(Postgres.bin / tool), *arguments], env=_libpq_environment(connections[alias].settings_dict),
-                   check=True, capture_output=True, timeout=300)
+    finished = subprocess.run([str(Postgres.bin / tool), *arguments], capture_output=True, text=True, timeout=300,
+                              env=_libpq_environment(connections[alias].settings_dict), check=False)
+    if finished.returncode:
+        raise RuntimeError(f"{tool} failed ({finished.returncode}): {finished.stderr.strip()}")
 
 
 def _migrate_from_cache(real_call_command: Any, name: str, *args: Any, **options: Any) -> Any:
@@ -85,18 +92,36 @@ def _migrate_from_cache(real_call_command: Any, name: str, *args: Any, **options
         return real_call_command(name, *args, **options)
     dump = CACHE_DIR / f"schema-{schema_key(server_version)}.dump"
     if dump.exists():
-        _run("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-                            "-d", connections[alias].settings_dict["NAME"], str(dump)], alias)
-        emit_post_migrate_signal(options.get("verbosity", 0), False, alias)
-        return None
+        try:  # one transaction: a failed restore leaves the database empty, and it is migrated below instead
+            _run("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+                                "-d", connections[alias].settings_dict["NAME"], str(dump)], alias)
+        except (OSError, RuntimeError, subprocess.TimeoutExpired) as error:
+            warnings.warn(f"schema cache: {dump.name} not restored, migrating instead: {error}", stacklevel=1)
+        else:
+            emit_post_migrate_signal(options.get("verbosity", 0), False, alias)
+            return None
     result = real_call_command(name, *args, **options)
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=CACHE_DIR, suffix=".partial", delete=False) as partial:
-        _run("pg_dump", ["--format=custom", "--no-owner", "--no-privileges", "-f", partial.name], alias)
-    os.replace(partial.name, dump)  # workers that raced here wrote the same schema
-    for stale in sorted(CACHE_DIR.glob("schema-*.dump"), key=lambda path: path.stat().st_mtime)[:-KEPT_DUMPS]:
-        stale.unlink(missing_ok=True)
+    _save(dump, alias)
     return result
+
+
+def _save(dump: Path, alias: str) -> None:
+    """Keep the freshly migrated schema for later runs; a cache that cannot be written only costs time."""
+    partial = None
+    try:
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=CACHE_DIR, suffix=".partial", delete=False) as handle:
+            partial = Path(handle.name)
+        _run("pg_dump", ["--format=custom", "--no-owner", "--no-privileges", "-f", str(partial)], alias)
+        os.replace(partial, dump)  # workers that raced here wrote the same schema
+        partial = None
+        for stale in sorted(CACHE_DIR.glob("schema-*.dump"), key=lambda path: path.stat().st_mtime)[:-KEPT_DUMPS]:
+            stale.unlink(missing_ok=True)
+    except (OSError, RuntimeError, subprocess.TimeoutExpired) as error:
+        warnings.warn(f"schema cache: {dump.name} not written: {error}", stacklevel=1)
+    finally:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import RelabelField
+
 
 class Migration(migrations.Migration):
 
@@ -15,307 +17,307 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
+        RelabelField(
             model_name='advancecompensation',
             name='created_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='advancecompensation',
             name='created_by',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='advancecompensation',
             name='liable_store',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='profiles.store', verbose_name='liable store'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='advancecompensation',
             name='request',
             field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='compensation', to='aftersales.aftersalesrequest', verbose_name='after-sales request'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='aftersalesrequest',
             name='customer',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='aftersales_requests', to=settings.AUTH_USER_MODEL, verbose_name='customer'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='aftersalesrequest',
             name='item',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requests', to='aftersales.orderitem', verbose_name='order item'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='aftersalesrequest',
             name='order',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requests', to='aftersales.order', verbose_name='order'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='aftersalesrequest',
             name='reason',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requests', to='aftersales.reason', verbose_name='reason'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='aftersalesrequest',
             name='store',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='aftersales_requests', to='profiles.store', verbose_name='store'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='evaluation',
             name='created_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='evaluation',
             name='request',
             field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='evaluation', to='aftersales.aftersalesrequest', verbose_name='after-sales request'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='evidence',
             name='created_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='evidence',
             name='height',
             field=models.PositiveIntegerField(verbose_name='height'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='evidence',
             name='request',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='aftersales.aftersalesrequest', verbose_name='after-sales request'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='evidence',
             name='width',
             field=models.PositiveIntegerField(verbose_name='width'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicaladvancecompensation',
             name='created_at',
             field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicaladvancecompensation',
             name='created_by',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicaladvancecompensation',
             name='liable_store',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='profiles.store', verbose_name='liable store'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicaladvancecompensation',
             name='request',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='aftersales.aftersalesrequest', verbose_name='after-sales request'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalaftersalesrequest',
             name='customer',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='customer'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalaftersalesrequest',
             name='item',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='aftersales.orderitem', verbose_name='order item'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalaftersalesrequest',
             name='order',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='aftersales.order', verbose_name='order'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalaftersalesrequest',
             name='reason',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='aftersales.reason', verbose_name='reason'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalaftersalesrequest',
             name='store',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='profiles.store', verbose_name='store'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalevaluation',
             name='created_at',
             field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalevaluation',
             name='request',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='aftersales.aftersalesrequest', verbose_name='after-sales request'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalnotification',
             name='created_at',
             field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalnotification',
             name='event',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='aftersales.requestevent', verbose_name='event'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalnotification',
             name='request',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='aftersales.aftersalesrequest', verbose_name='after-sales request'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalnotification',
             name='user',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalorderitem',
             name='order',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='aftersales.order', verbose_name='order'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalrefund',
             name='created_at',
             field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalrefund',
             name='item',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='aftersales.orderitem', verbose_name='order item'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalrefund',
             name='request',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='aftersales.aftersalesrequest', verbose_name='after-sales request'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalrefund',
             name='updated_at',
             field=models.DateTimeField(blank=True, editable=False, verbose_name='updated at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalrepairslot',
             name='store',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='profiles.store', verbose_name='store'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalrepairvisit',
             name='request',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='aftersales.aftersalesrequest', verbose_name='after-sales request'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalrepairvisit',
             name='slot',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='aftersales.repairslot', verbose_name='slot'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalreturnaddress',
             name='store',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='profiles.store', verbose_name='store'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalshipment',
             name='order',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='aftersales.order', verbose_name='order'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicaltrackingevent',
             name='received_at',
             field=models.DateTimeField(blank=True, editable=False, verbose_name='received at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='notification',
             name='created_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='notification',
             name='event',
             field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='notification', to='aftersales.requestevent', verbose_name='event'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='notification',
             name='request',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='aftersales.aftersalesrequest', verbose_name='after-sales request'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='notification',
             name='user',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='aftersales_notifications', to=settings.AUTH_USER_MODEL, verbose_name='user'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='orderitem',
             name='order',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='aftersales.order', verbose_name='order'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='refund',
             name='created_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='refund',
             name='item',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='refunds', to='aftersales.orderitem', verbose_name='order item'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='refund',
             name='request',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='refunds', to='aftersales.aftersalesrequest', verbose_name='after-sales request'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='refund',
             name='updated_at',
             field=models.DateTimeField(auto_now=True, verbose_name='updated at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='repairslot',
             name='store',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='repair_slots', to='profiles.store', verbose_name='store'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='repairvisit',
             name='request',
             field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='visit', to='aftersales.aftersalesrequest', verbose_name='after-sales request'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='repairvisit',
             name='slot',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='aftersales.repairslot', verbose_name='slot'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='requestevent',
             name='actor',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='actor'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='requestevent',
             name='request',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='aftersales.aftersalesrequest', verbose_name='after-sales request'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='requestevent',
             name='ticket_note',
             field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tickets.ticketmessage', verbose_name='ticket note'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='requestnumbercounter',
             name='day',
             field=models.DateField(primary_key=True, serialize=False, verbose_name='day'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='requestnumbercounter',
             name='last',
             field=models.PositiveIntegerField(default=0, verbose_name='last number'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='returnaddress',
             name='store',
             field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='return_address', to='profiles.store', verbose_name='store'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='shipment',
             name='order',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shipments', to='aftersales.order', verbose_name='order'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='trackingevent',
             name='received_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='received at'),

@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import RelabelField
+
 
 class Migration(migrations.Migration):
 
@@ -13,82 +15,82 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
+        RelabelField(
             model_name='attachment',
             name='conversation',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='chat.conversation', verbose_name='conversation'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='attachment',
             name='created_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='attachment',
             name='height',
             field=models.PositiveIntegerField(blank=True, null=True, verbose_name='height'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='attachment',
             name='uploaded_by',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='attachment',
             name='width',
             field=models.PositiveIntegerField(blank=True, null=True, verbose_name='width'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='chatmessage',
             name='attachment',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='chat.attachment', verbose_name='attachment'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='chatmessage',
             name='author',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='author'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='chatmessage',
             name='conversation',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='chat.conversation', verbose_name='conversation'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='chatteamsettings',
             name='last_assigned_agent',
             field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='last assigned agent'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalchatmessage',
             name='attachment',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='chat.attachment', verbose_name='attachment'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalchatmessage',
             name='author',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='author'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalchatmessage',
             name='conversation',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='chat.conversation', verbose_name='conversation'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='readreceipt',
             name='conversation',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='read_receipts', to='chat.conversation', verbose_name='conversation'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='readreceipt',
             name='last_read_seq',
             field=models.PositiveIntegerField(default=0, verbose_name='last read message number'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='readreceipt',
             name='updated_at',
             field=models.DateTimeField(auto_now=True, verbose_name='updated at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='readreceipt',
             name='user',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user'),

@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import RelabelField
+
 
 class Migration(migrations.Migration):
 
@@ -13,22 +15,22 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalwebhookendpoint',
             name='url',
             field=models.URLField(max_length=500, verbose_name='webhook URL'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='idempotencyrecord',
             name='user',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='webhookendpoint',
             name='url',
             field=models.URLField(max_length=500, verbose_name='webhook URL'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='backuprun',
             name='trigger',
             field=models.CharField(choices=[('schedule', 'nightly schedule'), ('command', 'command line')], max_length=10, verbose_name='trigger'),

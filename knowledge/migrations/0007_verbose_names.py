@@ -3,6 +3,8 @@
 import django.contrib.postgres.search
 from django.db import migrations
 
+from core.migration_operations import RelabelField
+
 
 class Migration(migrations.Migration):
 
@@ -11,7 +13,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
+        RelabelField(
             model_name='article',
             name='search_vector',
             field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True, verbose_name='search vector'),

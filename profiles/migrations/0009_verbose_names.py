@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 import core.fields
+from core.migration_operations import RelabelField
 
 
 class Migration(migrations.Migration):
@@ -14,127 +15,127 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
+        RelabelField(
             model_name='agentprofile',
             name='skills',
             field=models.ManyToManyField(blank=True, related_name='agents', to='profiles.skill', verbose_name='skills'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='agentprofile',
             name='teams',
             field=models.ManyToManyField(blank=True, related_name='agents', to='profiles.team', verbose_name='teams'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='agentprofile',
             name='user',
             field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='agent_profile', to=settings.AUTH_USER_MODEL, verbose_name='user'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='channelidentity',
             name='created_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='customerprofile',
             name='created_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='customerprofile',
             name='updated_at',
             field=models.DateTimeField(auto_now=True, verbose_name='updated at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='customerprofile',
             name='user',
             field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='customer_profile', to=settings.AUTH_USER_MODEL, verbose_name='user'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalagentprofile',
             name='user',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalcustomerprofile',
             name='created_at',
             field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalcustomerprofile',
             name='updated_at',
             field=models.DateTimeField(blank=True, editable=False, verbose_name='updated at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalcustomerprofile',
             name='user',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalmerchant',
             name='created_at',
             field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalstore',
             name='merchant',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='profiles.merchant', verbose_name='merchant'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalstoremembership',
             name='store',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='profiles.store', verbose_name='store'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalstoremembership',
             name='user',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicaluser',
             name='email_index',
             field=core.fields.BlindIndexField(kind='email', source='email', verbose_name='email index'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicaluser',
             name='phone_index',
             field=core.fields.BlindIndexField(kind='phone', source='phone', verbose_name='phone index'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='merchant',
             name='created_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='presencetab',
             name='agent',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tabs', to='profiles.agentprofile', verbose_name='agent'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='store',
             name='merchant',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stores', to='profiles.merchant', verbose_name='merchant'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='store',
             name='staff',
             field=models.ManyToManyField(blank=True, related_name='stores', through='profiles.StoreMembership', to=settings.AUTH_USER_MODEL, verbose_name='staff'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='storemembership',
             name='store',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='profiles.store', verbose_name='store'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='storemembership',
             name='user',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='store_memberships', to=settings.AUTH_USER_MODEL, verbose_name='user'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='user',
             name='email_index',
             field=core.fields.BlindIndexField(kind='email', source='email', verbose_name='email index'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='user',
             name='phone_index',
             field=core.fields.BlindIndexField(kind='phone', source='phone', verbose_name='phone index'),

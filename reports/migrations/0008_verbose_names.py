@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import RelabelField
+
 
 class Migration(migrations.Migration):
 
@@ -14,32 +16,32 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
+        RelabelField(
             model_name='aftersalesdaily',
             name='store',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='profiles.store', verbose_name='store'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='agentactivitydaily',
             name='agent',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='agent'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='chatdaily',
             name='agent',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='agent'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='chatdaily',
             name='team',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='profiles.team', verbose_name='team'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='ticketdaily',
             name='agent',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='agent'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='ticketdaily',
             name='team',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='profiles.team', verbose_name='team'),

@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from core.migration_operations import RelabelField
+
 
 class Migration(migrations.Migration):
 
@@ -11,22 +13,22 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
+        RelabelField(
             model_name='criterionscore',
             name='criterion',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='reports.criterion', verbose_name='criterion'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='criterionscore',
             name='review',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='reports.review', verbose_name='review'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalcriterionscore',
             name='criterion',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='reports.criterion', verbose_name='criterion'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalcriterionscore',
             name='review',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='reports.review', verbose_name='review'),

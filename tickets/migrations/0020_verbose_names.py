@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 import core.fields
+from core.migration_operations import RelabelField
 
 
 class Migration(migrations.Migration):
@@ -17,287 +18,287 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
+        RelabelField(
             model_name='agentregions',
             name='agent',
             field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='ticket_regions', to=settings.AUTH_USER_MODEL, verbose_name='agent'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='automationrun',
             name='anchor_at',
             field=models.DateTimeField(verbose_name='anchor time'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='automationrun',
             name='automation',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='tickets.automation', verbose_name='automation'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='automationrun',
             name='error',
             field=models.CharField(blank=True, max_length=500, verbose_name='error'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='automationrun',
             name='ran_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='ran at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='automationrun',
             name='ticket',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='automation_runs', to='tickets.ticket', verbose_name='ticket'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='businesshours',
             name='calendar',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hours', to='tickets.businesscalendar', verbose_name='calendar'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='calendaroverride',
             name='calendar',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='overrides', to='tickets.businesscalendar', verbose_name='calendar'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='callrecord',
             name='ticket',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='calls', to='tickets.ticket', verbose_name='ticket'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='cannedresponse',
             name='created_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='emailmessage',
             name='counterpart_index',
             field=core.fields.BlindIndexField(kind='email', source='counterpart', verbose_name='counterpart index'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='escalation',
             name='actor',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='actor'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='escalation',
             name='ticket',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='escalations', to='tickets.ticket', verbose_name='ticket'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='escalation',
             name='to_team',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='profiles.team', verbose_name='to team'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='escalation',
             name='to_user',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='to agent'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalagentregions',
             name='agent',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='agent'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalbusinesshours',
             name='calendar',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tickets.businesscalendar', verbose_name='calendar'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalcalendaroverride',
             name='calendar',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tickets.businesscalendar', verbose_name='calendar'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalcannedresponse',
             name='created_at',
             field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalescalation',
             name='actor',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='actor'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalescalation',
             name='ticket',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tickets.ticket', verbose_name='ticket'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalescalation',
             name='to_team',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='profiles.team', verbose_name='to team'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalescalation',
             name='to_user',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='to agent'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalsatisfactionsurvey',
             name='customer',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='customer'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalsatisfactionsurvey',
             name='ticket',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tickets.ticket', verbose_name='ticket'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalslapolicy',
             name='calendar',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tickets.businesscalendar', verbose_name='calendar'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalteamsettings',
             name='team',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='profiles.team', verbose_name='team'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalticketattachment',
             name='message',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tickets.ticketmessage', verbose_name='message'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalticketattachment',
             name='sha256',
             field=models.CharField(max_length=64, verbose_name='SHA-256 checksum'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalticketmessage',
             name='ticket',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tickets.ticket', verbose_name='ticket'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='inboundmessage',
             name='message',
             field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='inbound', to='tickets.ticketmessage', verbose_name='message'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='notification',
             name='actor',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='actor'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='notification',
             name='recipient',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='recipient'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='notification',
             name='ticket',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='tickets.ticket', verbose_name='ticket'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='outboundmessage',
             name='message',
             field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='outbound', to='tickets.ticketmessage', verbose_name='message'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='satisfactionsurvey',
             name='customer',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='customer'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='satisfactionsurvey',
             name='ticket',
             field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='survey', to='tickets.ticket', verbose_name='ticket'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='slaevent',
             name='created_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='slaevent',
             name='due_at',
             field=models.DateTimeField(verbose_name='due at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='slaevent',
             name='kind',
             field=models.CharField(choices=[('warning', 'Warning'), ('breach', 'Breach')], max_length=10, verbose_name='kind'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='slaevent',
             name='target',
             field=models.CharField(choices=[('first_response', 'First response'), ('next_response', 'Next response'), ('resolution', 'Resolution')], max_length=20, verbose_name='target'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='slaevent',
             name='ticket',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sla_events', to='tickets.ticket', verbose_name='ticket'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='slapolicy',
             name='calendar',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='policies', to='tickets.businesscalendar', verbose_name='calendar'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='teamsettings',
             name='last_assigned_agent',
             field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='last assigned agent'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='teamsettings',
             name='team',
             field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='ticket_settings', to='profiles.team', verbose_name='team'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='ticket',
             name='next_sla_check_at',
             field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='next SLA check'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='ticketattachment',
             name='message',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='tickets.ticketmessage', verbose_name='message'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='ticketattachment',
             name='sha256',
             field=models.CharField(max_length=64, verbose_name='SHA-256 checksum'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='ticketcounter',
             name='day',
             field=models.DateField(primary_key=True, serialize=False, verbose_name='day'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='ticketcounter',
             name='last',
             field=models.PositiveIntegerField(default=0, verbose_name='last number'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='ticketmessage',
             name='ticket',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='tickets.ticket', verbose_name='ticket'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='ticketsearch',
             name='head',
             field=django.contrib.postgres.search.SearchVectorField(verbose_name='subject and description'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='ticketsearch',
             name='notes',
             field=django.contrib.postgres.search.SearchVectorField(verbose_name='internal notes'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='ticketsearch',
             name='replies',
             field=django.contrib.postgres.search.SearchVectorField(verbose_name='replies'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='ticketsearch',
             name='ticket',
             field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='search', serialize=False, to='tickets.ticket', verbose_name='ticket'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='automation',
             name='anchor',
             field=models.CharField(choices=[('created_at', 'created'), ('updated_at', 'last updated'), ('sla_paused_at', 'pending or on hold since'), ('solved_at', 'time solved')], max_length=16, verbose_name='hours since'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalautomation',
             name='anchor',
             field=models.CharField(choices=[('created_at', 'created'), ('updated_at', 'last updated'), ('sla_paused_at', 'pending or on hold since'), ('solved_at', 'time solved')], max_length=16, verbose_name='hours since'),

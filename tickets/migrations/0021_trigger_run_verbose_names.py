@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from core.migration_operations import RelabelField
+
 
 class Migration(migrations.Migration):
 
@@ -11,32 +13,32 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
+        RelabelField(
             model_name='triggerrun',
             name='chain',
             field=models.PositiveSmallIntegerField(default=0, verbose_name='chain length'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='triggerrun',
             name='error',
             field=models.CharField(blank=True, max_length=500, verbose_name='error'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='triggerrun',
             name='event_id',
             field=models.UUIDField(verbose_name='event'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='triggerrun',
             name='ran_at',
             field=models.DateTimeField(auto_now_add=True, verbose_name='ran at'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='triggerrun',
             name='ticket',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='trigger_runs', to='tickets.ticket', verbose_name='ticket'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='triggerrun',
             name='trigger',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='tickets.trigger', verbose_name='trigger'),

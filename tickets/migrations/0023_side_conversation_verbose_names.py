@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import RelabelField
+
 
 class Migration(migrations.Migration):
 
@@ -13,62 +15,62 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalsideconversation',
             name='created_by',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalsideconversation',
             name='ticket',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tickets.ticket', verbose_name='ticket'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalsideconversation',
             name='token',
             field=models.CharField(db_index=True, editable=False, max_length=32, verbose_name='reply token'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalsidemessage',
             name='author',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='author'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalsidemessage',
             name='conversation',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tickets.sideconversation', verbose_name='side conversation'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='historicalsidemessage',
             name='in_reply_to',
             field=models.CharField(blank=True, max_length=500, verbose_name='in reply to'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='sideconversation',
             name='created_by',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='sideconversation',
             name='ticket',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='side_conversations', to='tickets.ticket', verbose_name='ticket'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='sideconversation',
             name='token',
             field=models.CharField(editable=False, max_length=32, unique=True, verbose_name='reply token'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='sidemessage',
             name='author',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='author'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='sidemessage',
             name='conversation',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='tickets.sideconversation', verbose_name='side conversation'),
         ),
-        migrations.AlterField(
+        RelabelField(
             model_name='sidemessage',
             name='in_reply_to',
             field=models.CharField(blank=True, max_length=500, verbose_name='in reply to'),
