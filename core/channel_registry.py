@@ -39,6 +39,11 @@ def register(adapter: ChannelAdapter) -> None:
     _adapters[adapter.code] = adapter
 
 
+def unregister(code: str) -> None:
+    """Forget a channel (one registered for a while, as tests do); its stored rows keep their code."""
+    _adapters.pop(code, None)
+
+
 def adapter(code: str) -> ChannelAdapter | None:
     return _adapters.get(code)
 

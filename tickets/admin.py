@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from core.admin_mixins import ReadOnlyAdminMixin
 from profiles.admin import HistoryAdmin
@@ -44,7 +45,7 @@ from tickets.models import (
     WeChatAccount,
     WeChatEvent,
 )
-from tickets.services import search_index
+from tickets.services import automations, search_index, triggers
 
 ADMIN_SEARCH_ROWS = 1000
 
@@ -169,6 +170,12 @@ class MacroAdmin(HistoryAdmin):
     ordering = ("-usage_count", "title")
 
 
+def _dry_run_summary(message: StrOrPromise, rows: list[Ticket], count: int) -> str:
+    """A rule's dry run in its admin: how many tickets (capped where the selector stops counting) and which."""
+    numbers = ", ".join(ticket.number for ticket in rows)
+    return str(message % {"count": "1,000+" if count > 1000 else count, "numbers": numbers or "-"})
+
+
 @admin.register(Automation)
 class AutomationAdmin(HistoryAdmin):
     list_display = ("name", "active", "position", "anchor", "hours", "macro", "max_per_run")
@@ -182,13 +189,8 @@ class AutomationAdmin(HistoryAdmin):
     def matching_now(self, automation: Automation) -> str:
         if automation.pk is None:
             return "-"
-        from tickets.services.automations import matching_now
-
-        rows, count = matching_now(automation)
-        numbers = ", ".join(ticket.number for ticket in rows)
-        shown = _("%(count)s ticket(s) match before the business-hours check: %(numbers)s") % {
-            "count": "1,000+" if count > 1000 else count, "numbers": numbers or "-"}
-        return str(shown)
+        return _dry_run_summary(_("%(count)s ticket(s) match before the business-hours check: %(numbers)s"),
+                                *automations.matching_now(automation))
 
 
 @admin.register(Trigger)
@@ -204,13 +206,8 @@ class TriggerAdmin(HistoryAdmin):
     def matching_now(self, trigger: Trigger) -> str:
         if trigger.pk is None:
             return "-"
-        from tickets.services.triggers import matching_now
-
-        rows, count = matching_now(trigger)
-        numbers = ", ".join(ticket.number for ticket in rows)
-        shown = _("%(count)s ticket(s) meet the conditions now; the latest: %(numbers)s") % {
-            "count": "1,000+" if count > 1000 else count, "numbers": numbers or "-"}
-        return str(shown)
+        return _dry_run_summary(_("%(count)s ticket(s) meet the conditions now; the latest: %(numbers)s"),
+                                *triggers.matching_now(trigger))
 
 
 @admin.register(TriggerRun)

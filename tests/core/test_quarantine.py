@@ -30,7 +30,7 @@ def test_channel() -> Any:
     yield
     STORED.clear()
     # The registry lives as long as the process: later tests on this worker must not see the test channel.
-    channel_registry._adapters.pop("testchannel", None)
+    channel_registry.unregister("testchannel")
 
 
 @pytest.fixture
