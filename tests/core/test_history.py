@@ -21,6 +21,9 @@ EXEMPT: dict[str, str] = {
     "tickets.TriggerRun": "append-only: one row per trigger firing on one event, never edited",
     "tickets.BulkJob": "a job's progress counter; each ticket it changes carries the history",
     "tickets.SavedView": "a desk user's saved filter, a personal preference rather than business data",
+    "tickets.TicketMessage": "append-only: a reply or note is never edited (a merge moves rows with one UPDATE "
+                             "and records it as a note and in both tickets' history); history doubled every body",
+    "tickets.TicketAttachment": "an immutable upload; the message it belongs to is the record",
     "tickets.TicketCounter": "a number allocator bumped on every ticket; the tickets carry the history",
     "aftersales.RequestNumberCounter": "a number allocator bumped on every request; the requests carry the history",
     "tickets.WeChatEvent": "append-only: an event WeChat sent (follow, menu click, scan), recorded once, never edited",

@@ -41,8 +41,9 @@ class TicketCounter(models.Model):
 
 class Ticket(models.Model):
     number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
+    # Indexed by ticket_customer_recent (customer, -created_at), which leads with it.
     customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tickets",
-                                 verbose_name=_("customer"))
+                                 verbose_name=_("customer"), db_index=False)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB)
     # Which entry point made it (help_center, api, agent, chat, aftersales ...): for reports, not logic.
     source = models.CharField(_("source"), max_length=30, blank=True)
@@ -57,10 +58,11 @@ class Ticket(models.Model):
                              verbose_name=_("team"))
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="assigned_tickets", verbose_name=_("assignee"))
+    # Set on few tickets: partial indexes (Meta) hold only those instead of a row per ticket.
     parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children",
-                               verbose_name=_("parent ticket"))
+                               verbose_name=_("parent ticket"), db_index=False)
     merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="merged_from", verbose_name=_("merged into"))
+                                    related_name="merged_from", verbose_name=_("merged into"), db_index=False)
     linked = models.ManyToManyField("self", blank=True, symmetrical=True, verbose_name=_("linked tickets"))
     # The after-sales app sits above tickets, so the order is referenced by its number only.
     order_number = models.CharField(_("order number"), max_length=40, blank=True)
@@ -85,7 +87,10 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["next_sla_check_at", "updated_at"])
+    # History is read per ticket (by id) only: the copies of the ticket's own indexes would cost every save.
+    history = HistoricalRecords(excluded_fields=["next_sla_check_at", "updated_at"],
+                                no_db_index=["number", "customer", "category", "team", "assignee", "parent",
+                                             "merged_into", "sla_policy", "created_at"])
 
     class Meta:
         verbose_name = _("ticket")
@@ -102,6 +107,9 @@ class Ticket(models.Model):
                          name="ticket_sla_check"),
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_recent"),
             models.Index(fields=["order_number"], condition=~models.Q(order_number=""), name="ticket_order_number"),
+            models.Index(fields=["parent"], condition=models.Q(parent__isnull=False), name="ticket_parent"),
+            models.Index(fields=["merged_into"], condition=models.Q(merged_into__isnull=False),
+                         name="ticket_merged_into"),
             GinIndex(fields=["tags"], name="ticket_tags_gin"),
             # The reports' daily facts find a day's solved and first-answered tickets by these times.
             models.Index(fields=["solved_at"], condition=models.Q(solved_at__isnull=False), name="ticket_solved_at"),
@@ -141,7 +149,6 @@ class TicketMessage(models.Model):
     from_customer = models.BooleanField(_("from customer"), default=False)
     body = models.TextField(_("body"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("ticket message")
@@ -169,7 +176,6 @@ class TicketAttachment(models.Model):
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveIntegerField(_("size (bytes)"))
     sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256 checksum"))
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("attachment")
