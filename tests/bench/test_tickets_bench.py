@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from profiles.models import AgentProfile, Team, User
 from profiles.roles import Role
+from tests.bench.database import largest_tables, rss_max_mb
 from tests.bench.timing import percentiles, timed
 from tests.factories import CustomerProfileFactory, TeamFactory, UserFactory
 from tickets import selectors, services
@@ -33,6 +34,7 @@ MESSAGES = 500
 CREATES = 200
 # Under the integrators' default throttle (120 writes a minute), so every call is served.
 API_CREATES = 100
+DEEP_PAGE = 1000
 
 
 
@@ -122,6 +124,20 @@ def _bulk_load(teams: list[Team], agents: list[User], customers: list[User], pol
     return time.perf_counter() - started
 
 
+def _report_deep_page(report: Any, now: Any) -> None:
+    """Page 1,000 of a supervisor's all-teams queue (or the last page at a smaller scale) costs what page 2 does:
+    the cursor is a keyset position, never an OFFSET. The OFFSET here only finds the position to start from."""
+    supervisor = UserFactory.create(roles=(Role.SUPERVISOR,))
+    ordered = selectors.queue_queryset(supervisor, QueueView.TEAM, now=now)
+    depth = min(DEEP_PAGE - 1, ordered.order_by().count() // selectors.PAGE_SIZE - 1) * selectors.PAGE_SIZE
+    cursor = selectors.QUEUE_KEYSET.cursor_for(ordered[depth - 1])
+    samples = timed(30, _queue_call(supervisor, QueueView.TEAM, cursor, now))
+    with CaptureQueriesContext(connection) as queries:
+        page = selectors.queue(supervisor, QueueView.TEAM, cursor=cursor, now=now)
+    report("tickets_queue_deep_page", tickets=SCALE, page=depth // selectors.PAGE_SIZE + 1, rows=len(page.tickets),
+           queries=len(queries), **percentiles(samples))
+
+
 def test_tickets_at_scale(report: Any) -> None:
     teams, agents, customers, policy = _setup()
     load_s = _bulk_load(teams, agents, customers, policy)
@@ -142,6 +158,7 @@ def test_tickets_at_scale(report: Any) -> None:
                             "plan": _plan(selectors.queue_queryset(agent, view, now=now)[:26])}
     for name, figures in views.items():
         report(f"tickets_queue_{name}", tickets=SCALE, **figures)
+    _report_deep_page(report, now)
     counts = timed(20, lambda: selectors.queue_counts(agent, now=now))
     report("tickets_queue_counts", tickets=SCALE, counts=selectors.queue_counts(agent, now=now),
            **percentiles(counts))
@@ -194,3 +211,4 @@ def test_tickets_at_scale(report: Any) -> None:
     report("tickets_sla_sweep", tickets=SCALE, due=DUE, seconds=round(sweep_s, 3), idle_seconds=round(idle_s, 4),
            plan=sweep_plan, **result)
     assert result["checked"] == DUE
+    report("tickets_database", tickets=SCALE, largest_tables=largest_tables(), rss_max_mb=rss_max_mb())
