@@ -221,6 +221,10 @@ class TicketMessageCreateSerializer(serializers.Serializer[Any]):
     body = serializers.CharField(max_length=20000)
     attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list,
                                         max_length=MAX_UPLOADS)
+    seen_message_id = serializers.IntegerField(
+        required=False, min_value=1, help_text=_(
+            "Desk replies: the newest public message the writer has read. If someone else's public message is newer, "
+            "the reply is refused with 409 newer_message; read the conversation, then send again with its id."))
 
 
 class TicketAssignSerializer(serializers.Serializer[Any]):
@@ -345,7 +349,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     @extend_schema(
         methods=["POST"], parameters=[ID_OR_NUMBER], request=TicketMessageCreateSerializer,
-        responses={201: TicketMessageSerializer, 400: ErrorSerializer, **_NOT_FOUND, **_ERRORS},
+        responses={201: TicketMessageSerializer, 400: ErrorSerializer, **_NOT_FOUND, **_ERRORS,
+                   409: OpenApiResponse(ErrorSerializer, description=_(
+                       "newer_message: a public message newer than seen_message_id arrived; nothing was written."))},
         summary=_("Reply publicly or add an internal note (desk only)"),
     )
     @action(detail=True, methods=["get", "post"])
@@ -359,9 +365,12 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         body = TicketMessageCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        write = services.ticket_add_note if data["kind"] == TicketMessage.Kind.NOTE else services.ticket_reply
-        message = write(ticket=ticket, author=request.user, body=data["body"],  # type: ignore[arg-type]
-                        uploads=data["attachments"])
+        if data["kind"] == TicketMessage.Kind.NOTE:
+            message = services.ticket_add_note(ticket=ticket, author=request.user, body=data["body"],  # type: ignore[arg-type]
+                                               uploads=data["attachments"])
+        else:
+            message = services.ticket_reply(ticket=ticket, author=request.user, body=data["body"],  # type: ignore[arg-type]
+                                            uploads=data["attachments"], seen_message_id=data.get("seen_message_id"))
         message = selectors.message_for(ticket, message.pk, include_notes=desk)
         return Response(TicketMessageSerializer(message).data, status=status.HTTP_201_CREATED)
 

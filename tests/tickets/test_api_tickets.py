@@ -256,3 +256,20 @@ def test_escalate_and_nudge(ticket: Ticket, customer: User, make_agent: Callable
     assert nudged.status_code == 200
     assert Ticket.objects.get(pk=ticket.pk).nudge_count == 1
     assert api(make_agent()).post(f"{URL}{ticket.pk}/nudge/").status_code == 403
+
+
+def test_a_desk_reply_over_an_unread_customer_message_is_409_and_writes_nothing(
+        ticket: Ticket, customer: User, make_agent: Callable[..., User]) -> None:
+    agent = make_agent()
+    desk = api(agent)
+    seen = desk.get(f"{URL}{ticket.pk}/messages/").json()["results"][-1]["id"]
+    newer = api(customer).post(f"{URL}{ticket.pk}/messages/", {"body": "还有一个问题"}, format="json").json()["id"]
+    stale = desk.post(f"{URL}{ticket.pk}/messages/", {"body": "好的", "seen_message_id": seen}, format="json")
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "newer_message"
+    assert not ticket.messages.filter(author=agent).exists()
+    current = desk.post(f"{URL}{ticket.pk}/messages/", {"body": "好的", "seen_message_id": newer}, format="json")
+    assert current.status_code == 201
+    assert desk.post(f"{URL}{ticket.pk}/messages/", {"body": "不带", "seen_message_id": 0},
+                     format="json").json()["error"]["fields"].keys() == {"seen_message_id"}
+    # without the field the reply goes out as before (integrators that do not track what they read)
+    assert desk.post(f"{URL}{ticket.pk}/messages/", {"body": "再补充"}, format="json").status_code == 201
