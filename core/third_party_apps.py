@@ -1,8 +1,8 @@
 """The libraries' apps, named in the reader's language, with the labels the libraries leave untranslated.
 
 INSTALLED_APPS lists these configs instead of the libraries' own. The app names are plain strings there
-("Axes", "django-waffle", none at all for otp_totp), and django_otp marks none of its model's labels and
-django_celery_beat two of them, so the admin showed them in English on Chinese pages.
+("Axes", "django-waffle", none at all for otp_totp and guardian); guardian's and django_otp's model labels are not
+marked for translation, nor two of django_celery_beat's, so the admin showed them in English on Chinese pages.
 
 The model labels are set on each model's `_meta` in `ready`, rather than in admin forms and columns: a label set
 there reaches every page that names the model or the field (change lists, their filters, forms, the
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_celery_beat.apps import BeatConfig
 from django_otp.plugins.otp_totp.apps import DefaultConfig as TOTPLibraryConfig
+from guardian.apps import GuardianConfig
 from waffle.apps import WaffleConfig as WaffleLibraryConfig
 
 
@@ -45,6 +46,8 @@ class WaffleConfig(WaffleLibraryConfig):
         # waffle's "Name" is a flag's name; the catalogue's "Name" is a person's (姓名).
         for model_name in ("Flag", "Switch", "Sample"):
             _relabel(self.get_model(model_name), {"name": (pgettext_lazy("feature flag", "Name"), None)})
+        # A flag's "Staff" are staff users; the catalogue's are a store's (店员).
+        _relabel(self.get_model("Flag"), {"staff": (pgettext_lazy("feature flag", "Staff"), None)})
 
 
 class TOTPConfig(TOTPLibraryConfig):
@@ -75,6 +78,18 @@ class TOTPConfig(TOTPLibraryConfig):
             "last_t": (_("last time step"), _("The t value of the latest verified token. The next token must be "
                                               "at a higher time step.")),
         })
+
+
+class ObjectPermissionsConfig(GuardianConfig):
+    verbose_name = _("Object permissions")
+
+    def ready(self) -> None:
+        super().ready()
+        for model_name, name, plural in (
+                ("UserObjectPermission", _("user object permission"), _("user object permissions")),
+                ("GroupObjectPermission", _("group object permission"), _("group object permissions"))):
+            model = self.get_model(model_name)
+            model._meta.verbose_name, model._meta.verbose_name_plural = name, plural
 
 
 class PeriodicTasksConfig(BeatConfig):

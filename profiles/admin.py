@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp import admin as otp_totp_admin
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from guardian.admin import GuardedModelAdmin
+from guardian.admin import GroupManage, GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -219,6 +219,14 @@ class StoreMembershipInline(admin.TabularInline):
     extra = 1
 
 
+class GroupSelectForm(GroupManage):
+    """guardian's, with its field labelled in the reader's language (guardian leaves it unlabelled)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].label = _("Group")
+
+
 @admin.register(Store)
 class StoreAdmin(GuardedModelAdmin, HistoryAdmin):  # type: ignore[misc]
     list_display = ("name", "code", "merchant")
@@ -226,6 +234,9 @@ class StoreAdmin(GuardedModelAdmin, HistoryAdmin):  # type: ignore[misc]
     list_filter = ("merchant",)
     search_fields = ("name", "code", "merchant__name")
     inlines = [StoreMembershipInline]
+
+    def get_obj_perms_group_select_form(self, request: HttpRequest) -> type[forms.Form]:
+        return GroupSelectForm
 
     def save_formset(self, request: HttpRequest, form: Any, formset: BaseInlineFormSet, change: bool) -> None:
         if formset.model is not StoreMembership:

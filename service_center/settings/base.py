@@ -40,7 +40,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "guardian",
+    "core.third_party_apps.ObjectPermissionsConfig",
     "simple_history",
     "core.third_party_apps.PeriodicTasksConfig",
     "django_htmx",
