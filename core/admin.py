@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+import core.third_party_admin  # noqa: F401 (re-registers the libraries' admin pages, titled in the reader's language)
 from core import channel_registry, quarantine, queueing, webhooks
 from core.admin_mixins import ReadOnlyAdminMixin
 from core.models import (

@@ -14,10 +14,12 @@ from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.db.models import Model, QuerySet
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp import admin as otp_totp_admin
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from guardian.admin import GuardedModelAdmin
+from guardian.admin import GroupManage, GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -217,6 +219,14 @@ class StoreMembershipInline(admin.TabularInline):
     extra = 1
 
 
+class GroupSelectForm(GroupManage):
+    """guardian's, with its field labelled in the reader's language (guardian leaves it unlabelled)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].label = _("Group")
+
+
 @admin.register(Store)
 class StoreAdmin(GuardedModelAdmin, HistoryAdmin):  # type: ignore[misc]
     list_display = ("name", "code", "merchant")
@@ -224,6 +234,9 @@ class StoreAdmin(GuardedModelAdmin, HistoryAdmin):  # type: ignore[misc]
     list_filter = ("merchant",)
     search_fields = ("name", "code", "merchant__name")
     inlines = [StoreMembershipInline]
+
+    def get_obj_perms_group_select_form(self, request: HttpRequest) -> type[forms.Form]:
+        return GroupSelectForm
 
     def save_formset(self, request: HttpRequest, form: Any, formset: BaseInlineFormSet, change: bool) -> None:
         if formset.model is not StoreMembership:
@@ -362,11 +375,25 @@ class TagRuleAdmin(HistoryAdmin):
     list_filter = ("active", "kind")
 
 
+# django_otp titles its form's sections with plain strings.
+TOTP_SECTIONS = {"Identity": _("Identity"), "Timestamps": _("Timestamps"), "Configuration": _("Configuration"),
+                 "State": _("State"), "Throttling": _("Throttling")}
+
+
 class TOTPDeviceAdmin(otp_totp_admin.TOTPDeviceAdmin):
-    """django_otp's, with its search help in the reader's language: django_otp builds that text once at
-    import, from the user fields' names in whatever language is active then."""
+    """django_otp's, with its search help, section titles and QR code link in the reader's language: django_otp
+    builds the search help once at import, from the user fields' names in whatever language is active then,
+    and leaves the others untranslated. (The model's own labels: core.third_party_apps.)"""
 
     search_help_text = _("Search by the user's username or e-mail")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        return [(TOTP_SECTIONS.get(title, title), options) for title, options in super().get_fieldsets(request, obj)]
+
+    @admin.display(description=_("QR code"))
+    def qrcode_link(self, device: TOTPDevice) -> str:
+        href = reverse("admin:otp_totp_totpdevice_config", kwargs={"pk": device.pk})
+        return format_html('<a href="{}">{}</a>', href, _("Show QR code"))
 
 
 admin.site.unregister(TOTPDevice)

@@ -173,8 +173,12 @@ def user_data() -> str:
             continue
         free_text = [f.attname for f in model._meta.concrete_fields
                      if isinstance(f, models.CharField | models.TextField | models.JSONField) and not f.choices]
+        # A permission's own name is stored (in English, as Django writes it); the rest of what it shows is
+        # its app's and model's names, copy in the reader's language.
+        named = model._meta.label != "auth.Permission"
         for row in model._default_manager.all()[:2000]:
-            values.add(str(row))
+            if named:
+                values.add(str(row))
             for name in free_text:
                 values.update(_field_strings(getattr(row, name)))
     return "\x00".join(sorted(" ".join(value.split()) for value in values if value.strip()))
