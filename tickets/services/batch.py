@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext as _
 
@@ -347,7 +347,7 @@ def write(changes: Sequence[Change], *, actor: User, now: datetime, macro: Macro
     fields = sorted({name for change in changes for name in change.fields} | {"updated_at"})
     for ticket in tickets:
         ticket.updated_at = now
-    Ticket.objects.bulk_update(tickets, fields, batch_size=BATCH)
+    _update(tickets, fields)
     snapshots = [snapshot for change in changes for snapshot in change.snapshots]
     if snapshots:
         Ticket.history.bulk_history_create(snapshots, update=True, default_date=now)
@@ -366,6 +366,27 @@ def write(changes: Sequence[Change], *, actor: User, now: datetime, macro: Macro
     if macro is not None:
         Macro.objects.filter(pk=macro.pk).update(usage_count=F("usage_count") + len(changes), last_used_at=now)
     _publish_all(changes, surveys)
+
+
+def _update(tickets: Sequence[Ticket], names: Sequence[str]) -> None:
+    """One UPDATE … FROM (VALUES …) for the rows' `names` fields (bulk_update's CASE per row and field costs
+    more to build than the update takes to run)."""
+    fields = [Ticket._meta.get_field(name) for name in names]
+    columns = [field.column for field in fields]  # type: ignore[union-attr]
+    casts = [field.db_type(connection) for field in fields]
+    row = "(%s::integer, " + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    params: list[Any] = []
+    for ticket in tickets:
+        params.append(ticket.pk)
+        params.extend(field.get_db_prep_save(getattr(ticket, field.attname), connection)  # type: ignore[union-attr]
+                      for field in fields)
+    assignments = ", ".join(f'"{column}" = v."{column}"' for column in columns)
+    names_sql = ", ".join(f'"{column}"' for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE tickets_ticket SET {assignments} FROM (VALUES {', '.join([row] * len(tickets))}) "  # noqa: S608
+            f"AS v(id, {names_sql}) WHERE tickets_ticket.id = v.id",
+            params)
 
 
 def _outbound(replies: list[TicketMessage]) -> None:
