@@ -22,12 +22,16 @@ def _on_request_changed(event: events.DomainEvent) -> None:
     enqueue("aftersales.tasks.add_ticket_notes", request_id=event.payload["request_id"])
 
 
-def _on_ticket_status(event: events.DomainEvent) -> None:
-    payload = event.payload
-    if (payload.get("status") in (TicketStatus.SOLVED, TicketStatus.CLOSED)
-            and selectors.complaints_for_ticket(payload["ticket_id"]).exists()):
-        enqueue("aftersales.tasks.resolve_complaint", ticket_id=payload["ticket_id"],
-                actor_id=payload.get("actor_id"), reason=payload.get("reason", ""))
+def _on_ticket_status(published: list[events.DomainEvent]) -> None:
+    """Complaints of tickets solved or closed are resolved: one query finds them whatever the number of events."""
+    finished = {event.payload["ticket_id"]: event.payload for event in published
+                if event.payload.get("status") in (TicketStatus.SOLVED, TicketStatus.CLOSED)}
+    if not finished:
+        return
+    for ticket_id in selectors.tickets_with_complaints(list(finished)):
+        payload = finished[ticket_id]
+        enqueue("aftersales.tasks.resolve_complaint", ticket_id=ticket_id, actor_id=payload.get("actor_id"),
+                reason=payload.get("reason", ""))
 
 
 def _on_survey(event: events.DomainEvent) -> None:
@@ -55,7 +59,7 @@ def request_link(ticket: Ticket, user: Any) -> list[links.TicketLink]:
 def subscribe() -> None:
     events.subscribe("aftersales.request_changed", _on_request_changed)
     events.subscribe("aftersales.request_evaluated", _on_evaluated)
-    events.subscribe("ticket.status_changed", _on_ticket_status)
+    events.subscribe_batch("ticket.status_changed", _on_ticket_status)
     events.subscribe("ticket.survey_sent", _on_survey)
     events.subscribe("ticket.survey_submitted", _on_survey)
     links.register(request_link)

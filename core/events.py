@@ -42,7 +42,11 @@ def cause(**values: Any) -> Iterator[None]:
 
 
 Handler = Callable[[DomainEvent], None]
+# Subscribers that take every event of one publish at once (a set-based change publishes hundreds together):
+# one round trip, one insert, one query for the lot instead of one per event.
+BatchHandler = Callable[[list[DomainEvent]], None]
 _subscribers: dict[str, list[Handler]] = defaultdict(list)
+_batch_subscribers: dict[str, list[BatchHandler]] = defaultdict(list)
 
 
 def subscribe(name: str, handler: Handler) -> None:
@@ -50,20 +54,42 @@ def subscribe(name: str, handler: Handler) -> None:
         _subscribers[name].append(handler)
 
 
-def unsubscribe(name: str, handler: Handler) -> None:
-    if handler in _subscribers[name]:
-        _subscribers[name].remove(handler)
+def unsubscribe(name: str, handler: Handler | BatchHandler) -> None:
+    for handlers in (_subscribers[name], _batch_subscribers[name]):
+        if handler in handlers:
+            handlers.remove(handler)  # type: ignore[arg-type]  # each list holds its own kind
+
+
+def subscribe_batch(name: str, handler: BatchHandler) -> None:
+    """`handler` gets the events of each publish as one list (a single `publish`: a list of one)."""
+    if handler not in _batch_subscribers[name]:
+        _batch_subscribers[name].append(handler)
 
 
 def publish(name: str, **payload: Any) -> None:
-    event = DomainEvent(name=name, payload=payload, cause=_cause.get())
-    transaction.on_commit(lambda: _dispatch(event))
+    publish_batch(name, [payload])
 
 
-def _dispatch(event: DomainEvent) -> None:
-    for handler in list(_subscribers[event.name]):
-        try:
-            handler(event)
-        except Exception:
-            # One failing subscriber must not stop the others; the change is already committed.
-            logger.exception("event handler %r failed for %s", handler, event.name)
+def publish_batch(name: str, payloads: list[dict[str, Any]]) -> None:
+    """One event per payload, dispatched together after the commit."""
+    if not payloads:
+        return
+    cause_now = _cause.get()
+    published = [DomainEvent(name=name, payload=payload, cause=cause_now) for payload in payloads]
+    transaction.on_commit(lambda: _dispatch(name, published))
+
+
+def _dispatch(name: str, published: list[DomainEvent]) -> None:
+    for batch_handler in list(_batch_subscribers[name]):
+        _run(batch_handler, published, name)
+    for handler in list(_subscribers[name]):
+        for event in published:
+            _run(handler, event, name)
+
+
+def _run(handler: Callable[[Any], None], argument: Any, name: str) -> None:
+    try:
+        handler(argument)
+    except Exception:
+        # One failing subscriber must not stop the others; the change is already committed.
+        logger.exception("event handler %r failed for %s", handler, name)

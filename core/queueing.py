@@ -21,7 +21,7 @@ import json
 import logging
 import threading
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
@@ -65,20 +65,32 @@ def enqueue(task_name: str, **kwargs: Any) -> OutboxMessage:
     Refuses, before writing anything, a name Celery does not know, arguments the task does not take,
     and arguments that are not JSON.
     """
+    [message] = enqueue_many(task_name, [kwargs])
+    return message
+
+
+def enqueue_many(task_name: str, kwargs_list: Sequence[dict[str, Any]]) -> list[OutboxMessage]:
+    """`enqueue` for many runs of one task: every row checked first, then written in one insert."""
+    if not kwargs_list:
+        return []
     task = registered_task(task_name)
-    try:
-        inspect.signature(task.run).bind(**kwargs)
-    except TypeError as error:
-        raise TypeError(f"{task_name} does not take these arguments: {error}") from None
-    try:
-        json.dumps(kwargs)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"{task_name}: task arguments must be JSON values: {error}") from None
-    message = OutboxMessage.objects.create(task_name=task_name, kwargs=kwargs, available_at=timezone.now())
-    _written.ids.append(message.pk)
+    signature = inspect.signature(task.run)
+    for kwargs in kwargs_list:
+        try:
+            signature.bind(**kwargs)
+        except TypeError as error:
+            raise TypeError(f"{task_name} does not take these arguments: {error}") from None
+        try:
+            json.dumps(kwargs)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"{task_name}: task arguments must be JSON values: {error}") from None
+    now = timezone.now()
+    messages = OutboxMessage.objects.bulk_create([
+        OutboxMessage(task_name=task_name, kwargs=kwargs, available_at=now) for kwargs in kwargs_list])
+    _written.ids.extend(message.pk for message in messages)
     # robust: a relay that fails for any reason leaves the row to the sweep, never fails the caller's commit.
     transaction.on_commit(_relay_written, robust=True)
-    return message
+    return messages
 
 
 class _Written(threading.local):

@@ -30,7 +30,7 @@ from django.utils import timezone
 from core import config_cache, events
 from core.backoff import exponential_backoff, lease
 from core.models import WebhookDelivery, WebhookEndpoint
-from core.queueing import enqueue
+from core.queueing import enqueue_many
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def register_events(names: Iterable[str]) -> None:
     """Offer these domain events to webhooks: each one, after commit, becomes deliveries."""
     for name in names:
         REGISTERED_EVENTS.add(name)
-        events.subscribe(name, enqueue_event)
+        events.subscribe_batch(name, enqueue_events)
 
 
 def _active_endpoints() -> list[tuple[int, frozenset[str]]]:
@@ -86,22 +86,27 @@ def _subscribed(name: str) -> list[int]:
     return [pk for pk, names in _active_endpoints() if name in names or "*" in names]
 
 
-def enqueue_event(event: events.DomainEvent) -> None:
-    """Write one pending delivery per subscribed endpoint and try each right after commit."""
-    endpoint_ids = _subscribed(event.name)
+def enqueue_events(published: list[events.DomainEvent]) -> None:
+    """Write one pending delivery per subscribed endpoint and event (one insert for a publish's events) and
+    try each right after commit."""
+    if not published:
+        return
+    endpoint_ids = _subscribed(published[0].name)
     if not endpoint_ids:
         return
     now = timezone.now()
     with transaction.atomic():
         deliveries = []
-        for endpoint_id in endpoint_ids:
-            delivery = WebhookDelivery(endpoint_id=endpoint_id, event=event.name, next_attempt_at=now, payload={})
-            delivery.payload = {"id": str(delivery.event_id), "event": event.name, "created_at": now.isoformat(),
-                                "data": json.loads(json.dumps(event.payload, cls=DjangoJSONEncoder))}
-            deliveries.append(delivery)
+        for event in published:
+            data = json.loads(json.dumps(event.payload, cls=DjangoJSONEncoder))
+            for endpoint_id in endpoint_ids:
+                delivery = WebhookDelivery(endpoint_id=endpoint_id, event=event.name, next_attempt_at=now,
+                                           payload={})
+                delivery.payload = {"id": str(delivery.event_id), "event": event.name,
+                                    "created_at": now.isoformat(), "data": data}
+                deliveries.append(delivery)
         WebhookDelivery.objects.bulk_create(deliveries)
-        for delivery in deliveries:
-            enqueue("core.tasks.deliver_webhook", delivery_id=delivery.pk)
+        enqueue_many("core.tasks.deliver_webhook", [{"delivery_id": delivery.pk} for delivery in deliveries])
 
 
 def _post(delivery: WebhookDelivery, now: datetime) -> tuple[int | None, str]:

@@ -51,6 +51,8 @@ class Step:
     options: Mapping[str, Any]
     # Fields the effects changed besides the state field (saved with `update_fields` when the workflow asks).
     changed: list[str] = field(default_factory=list)
+    # The chosen transition's effects that need the saved row, run by whoever saves it.
+    after_save: tuple[Callable[[Any, "Step"], None], ...] = ()
 
 
 Guard = Callable[[Any, Step], Refusal | None]
@@ -110,7 +112,7 @@ class Workflow(Generic[Model]):
     def _step(self, obj: Model, transition: Transition, *, actor: Any, reason: str, now: datetime | None,
               options: Mapping[str, Any]) -> Step:
         return Step(source=self.state(obj), target=str(transition.target), name=transition.name, actor=actor,
-                    reason=reason, now=now or timezone.now(), options=options)
+                    reason=reason, now=now or timezone.now(), options=options, after_save=transition.after_save)
 
     @staticmethod
     def _first_refusal(guards: Iterable[Guard], obj: Any, step: Step) -> Refusal | None:
@@ -150,6 +152,20 @@ class Workflow(Generic[Model]):
                     now: datetime | None, options: Mapping[str, Any]) -> Model:
         if self.lock is not None:
             obj = self.lock(obj)
+        step = self.apply(obj, to=to, actor=actor, reason=reason, changes=changes, now=now, **options)
+        if self.save_changed_only:
+            obj.save(update_fields=list(dict.fromkeys([self.field, *(changes or {}), *step.changed])))
+        else:
+            obj.save()
+        for effect in step.after_save:
+            effect(obj, step)
+        return obj
+
+    def apply(self, obj: Model, *, to: str, actor: Any = _UNSET, reason: str = "",
+              changes: Mapping[str, Any] | None = None, now: datetime | None = None, **options: Any) -> Step:
+        """The move on the row in memory, without locking or saving it: for set-based callers that hold the rows
+        locked and write many at once (tickets.services.batch), then run the transition's `after_save` effects.
+        Raises TransitionNotAllowed as `transition` does."""
         now = now or timezone.now()
         reason = str(reason)
         guard_actor = None if actor is _UNSET else actor
@@ -168,13 +184,7 @@ class Workflow(Generic[Model]):
         if actor is not _UNSET:
             obj._history_user = actor  # type: ignore[attr-defined]  # simple-history's per-save actor
         obj._change_reason = (reason or transition.name)[:CHANGE_REASON_MAX]  # type: ignore[attr-defined]
-        if self.save_changed_only:
-            obj.save(update_fields=list(dict.fromkeys([self.field, *(changes or {}), *step.changed])))
-        else:
-            obj.save()
-        for effect in transition.after_save:
-            effect(obj, step)
-        return obj
+        return step
 
     def _choose(self, obj: Model, target: str, *, actor: Any, reason: str, now: datetime,
                 options: Mapping[str, Any]) -> tuple[Transition, Step]:

@@ -17,7 +17,8 @@ from django.db import transaction
 
 @dataclass
 class _Held:
-    ticket: Any  # the locked Ticket (models are not imported here: sla and the workflow import this module)
+    # The locked Ticket, or None (a batch); models are not imported here: sla and the workflow import this module.
+    ticket: Any
     calendars: dict[int, Any] = field(default_factory=dict)
 
 
@@ -26,7 +27,8 @@ _held: ContextVar[_Held | None] = ContextVar("held_ticket", default=None)
 
 @contextmanager
 def holding(ticket: Any) -> Iterator[None]:
-    """`ticket` is locked (select_for_update) in the current transaction; lock calls inside get it back."""
+    """`ticket` is locked (select_for_update) in the current transaction; lock calls inside get it back. None: a
+    set-based batch (services.batch) locked its rows itself and shares only the calendars it reads."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("a ticket is held inside the transaction that locked it")
     token = _held.set(_Held(ticket))
@@ -39,7 +41,8 @@ def holding(ticket: Any) -> Iterator[None]:
 def held(pk: int) -> Any:
     """The held row when `pk` is the held ticket (and the transaction that locked it is still open), else None."""
     current = _held.get()
-    if current is None or current.ticket.pk != pk or not transaction.get_connection().in_atomic_block:
+    if current is None or current.ticket is None or current.ticket.pk != pk \
+            or not transaction.get_connection().in_atomic_block:
         return None
     return current.ticket
 

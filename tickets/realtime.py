@@ -52,24 +52,36 @@ def desk_groups(payload: dict[str, Any]) -> set[str]:
     return groups
 
 
-def push_ticket_event(event: events.DomainEvent) -> None:
-    """One message per group, all in one round trip (core.channel_push), after commit (core.events)."""
-    payload = event.payload
-    if event.name == "ticket.assigned" and payload.get("at_creation"):
-        # A new ticket's first assignee: the ticket.created push reached the same groups a moment ago.
-        return
-    message = {"type": "ticket.event", "event": event.name, "ticket_id": payload["ticket_id"],
-               "number": payload.get("number", ""), "status": payload.get("status", "")}
-    groups = sorted(desk_groups(payload))
-    if event.name in CUSTOMER_EVENTS:
-        groups.append(customer_group(payload["ticket_id"]))
-    channel_push.send_to_groups([(group, message) for group in groups])
+def push_ticket_events(published: list[events.DomainEvent]) -> None:
+    """One message per group for the events of one publish (core.channel_push: one round trip), after commit
+    (core.events). A group that shows several of the tickets gets them in one message (`ticket_ids`)."""
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for event in published:
+        payload = event.payload
+        if event.name == "ticket.assigned" and payload.get("at_creation"):
+            # A new ticket's first assignee: the ticket.created push reached the same groups a moment ago.
+            continue
+        groups = desk_groups(payload)
+        if event.name in CUSTOMER_EVENTS:
+            groups.add(customer_group(payload["ticket_id"]))
+        for group in groups:
+            by_group.setdefault(group, []).append(payload)
+    sends = []
+    for group, payloads in sorted(by_group.items()):
+        first = payloads[0]
+        message = {"type": "ticket.event", "event": published[0].name, "ticket_id": first["ticket_id"],
+                   "number": first.get("number", ""), "status": first.get("status", "")}
+        if len(payloads) > 1:
+            message["ticket_ids"] = [payload["ticket_id"] for payload in payloads]
+        sends.append((group, message))
+    if sends:
+        channel_push.send_to_groups(sends)
 
 
 def subscribe() -> None:
     """Called once per process from TicketsConfig.ready(): live pushes, and ticket events offered to webhooks."""
     for name in TICKET_EVENTS:
-        events.subscribe(name, push_ticket_event)
+        events.subscribe_batch(name, push_ticket_events)
     webhooks.register_events(WEBHOOK_EVENTS)
 
 

@@ -24,7 +24,7 @@ def sweep_sla() -> dict[str, int]:
     return {**escalation.sla_sweep(), **automations.automations_sweep()}
 
 
-# Started only through the outbox (triggers.on_event); each trigger's run row makes a second delivery a no-op.
+# Started only through the outbox (triggers.on_events); each trigger's run row makes a second delivery a no-op.
 @shared_task(acks_late=True, ignore_result=True)
 def run_triggers(event: str, ticket_id: int, chain: list[int], event_id: str) -> dict[str, int]:
     return triggers.triggers_run(event=event, ticket_id=ticket_id, chain=chain, event_id=event_id)

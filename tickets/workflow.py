@@ -6,8 +6,10 @@ times and pauses, resumes or stops its SLA clocks (the effects below).
 """
 
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.workflow import Refusal, Step, Workflow, move
@@ -29,10 +31,18 @@ def _within_reopen_window(ticket: Ticket, step: Step) -> Refusal | None:
 
 def _no_open_children(ticket: Ticket, step: Step) -> Refusal | None:
     """A parent is solved after its sub-tickets; `override=True` (a supervisor) skips this."""
-    if step.options.get("override") or not ticket.children.filter(
-            status__in=[str(status) for status in _WORKING]).exists():
+    if step.options.get("override"):
+        return None
+    # A set-based batch reads this for all its rows in its lock query (services.batch); one ticket asks here.
+    known: bool | None = getattr(ticket, "has_open_children", None)
+    if not (known if known is not None else open_children(ticket.pk).exists()):
         return None
     return Refusal(str(_("Open sub-tickets must be solved first (a supervisor may override).")))
+
+
+def open_children(parent: Any) -> QuerySet[Ticket]:
+    """Sub-tickets still being worked on (`parent`: a ticket id or an OuterRef to one)."""
+    return Ticket.objects.filter(parent_id=parent, status__in=[str(status) for status in _WORKING])
 
 
 def _pause_or_resume_sla(ticket: Ticket, step: Step) -> None:

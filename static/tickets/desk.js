@@ -88,14 +88,16 @@ import { connect } from "../js/socket.js";
   }
 
   function onEvent(data) {
+    // A set-based change (automation sweep, bulk action) sends one message per group naming every ticket.
+    var ids = (data.ticket_ids || [data.ticket_id]).map(String);
     if (ticketId) {
-      if (String(data.ticket_id) === ticketId) {
+      if (ids.indexOf(ticketId) !== -1) {
         refreshTicket();
       }
       return;
     }
     if (document.getElementById("queue-body")) {
-      freshIds.push(String(data.ticket_id));
+      Array.prototype.push.apply(freshIds, ids);
       // Bursts (a merge, an escalation) send several events: one refresh covers them.
       clearTimeout(refreshTimer);
       refreshTimer = setTimeout(refreshQueue, 250);

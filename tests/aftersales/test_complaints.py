@@ -176,7 +176,7 @@ def test_redelivered_events_do_nothing_twice(customer: User, store_and_staff: An
     solved = events.DomainEvent("ticket.status_changed", {"ticket_id": ticket.pk, "status": "solved",
                                                           "actor_id": agent.pk, "reason": "已处理"})
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_hooks._on_ticket_status(solved)
+        ticket_hooks._on_ticket_status([solved])
         ticket_hooks._on_request_changed(events.DomainEvent("aftersales.request_changed",
                                                             {"request_id": request.pk, "status": "closed"}))
     assert complaints.complaint_resolve_from_ticket(ticket_id=ticket.pk, actor_id=agent.pk, reason="又一次") == []

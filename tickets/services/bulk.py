@@ -1,9 +1,11 @@
-"""Bulk actions: one job per request, each ticket changed through the same service an agent uses by hand.
+"""Bulk actions: one job per request, with the result the ticket services give ticket by ticket.
 
 A ticket the action cannot change (a transition the workflow refuses, a ticket the actor may not open)
-is recorded as a failure and the job goes on. Each ticket is done in its own transaction together with
-the job's progress, under the job's row lock: a job that stops half-way resumes where it was, and two
-runs of the same job never change a ticket twice.
+is recorded as a failure and the job goes on. Status, priority, tag, assignment and macro jobs go
+`batch.BATCH` tickets at a time through the set-based path (services.batch), each batch in one transaction
+together with the job's progress, under the job's row lock: a job that stops half-way resumes where it was,
+and two runs of the same job never change a ticket twice. A ticket someone holds, a merge, or a macro step
+that path does not do goes through the ticket services one by one.
 """
 
 from collections.abc import Sequence
@@ -20,10 +22,11 @@ from core.queueing import enqueue
 from profiles.models import User
 from tickets import selectors
 from tickets.errors import NotAllowed
-from tickets.models import BulkJob, Priority, Status, Ticket
+from tickets.models import BulkJob, MacroAction, Priority, Status, Ticket
 from tickets.selectors import is_desk
+from tickets.services import batch
 from tickets.services.collaboration import ticket_merge
-from tickets.services.macros import macro_apply
+from tickets.services.macros import macro_actions, macro_apply
 from tickets.services.properties import clean_tags, ticket_update_properties
 from tickets.services.tickets import ticket_assign, ticket_transition
 
@@ -99,15 +102,64 @@ def bulk_job_run(*, job_id: int) -> BulkJob:
                     job.state, job.finished_at = BulkJob.State.DONE, timezone.now()
                     job.save(update_fields=["state", "finished_at"])
                 return job
-            ticket_id = job.ticket_ids[job.position]
-            failure = _one(job, ticket_id)
-            if failure is None:
-                job.succeeded += 1
-            else:
-                job.failures = [*job.failures, failure]
-            job.position += 1
+            plan = _plan(job)
+            ticket_ids = job.ticket_ids[job.position: job.position + (batch.BATCH if plan else 1)]
+            failures = _batch(job, plan, ticket_ids) if plan else [_one(job, ticket_ids[0])]
+            job.failures = [*job.failures, *(failure for failure in failures if failure is not None)]
+            job.succeeded += sum(failure is None for failure in failures)
+            job.position += len(ticket_ids)
             job.state = BulkJob.State.RUNNING
             job.save(update_fields=["position", "succeeded", "failures", "state"])
+
+
+def _plan(job: BulkJob) -> batch.Plan | None:
+    """The job's action as set-based steps; None for what goes ticket by ticket (merge, a macro with a step
+    the set-based path does not do, a macro no longer available to the actor: each ticket says so)."""
+    actor, params = job.actor, job.params
+    reason = _("Bulk action")
+    if job.action == Action.ASSIGN:
+        agent = User.objects.get(pk=params["assignee_id"]) if params["assignee_id"] else None
+        return batch.Plan([MacroAction(kind=MacroAction.Kind.AGENT, agent=agent)], reason)
+    if job.action == Action.STATUS:
+        return batch.Plan([MacroAction(kind=MacroAction.Kind.STATUS, status=params["status"])], reason,
+                          skip_same_status=True)
+    if job.action == Action.PRIORITY:
+        return batch.Plan([MacroAction(kind=MacroAction.Kind.PRIORITY, priority=params["priority"])], reason)
+    if job.action == Action.TAG:
+        return batch.Plan([MacroAction(kind=MacroAction.Kind.ADD_TAGS, tags=[params["tag"]])], reason)
+    if job.action == Action.MACRO:
+        try:
+            macro = selectors.macro_for(actor, params["macro_id"])
+        except Http404:
+            return None
+        macro_plan = batch.Plan(macro_actions(macro), _("Macro: %(macro)s") % {"macro": macro.title}, macro=macro)
+        return macro_plan if macro_plan.supported else None
+    return None
+
+
+def _batch(job: BulkJob, plan: batch.Plan, ticket_ids: list[int]) -> list[dict[str, Any] | None]:
+    """One batch set-based: each ticket's failure (None: changed), in the job's order."""
+    visible = set(selectors.visible_tickets(job.actor).filter(pk__in=ticket_ids).values_list("pk", flat=True))
+    now = timezone.now()
+    tickets = batch.lock([pk for pk in ticket_ids if pk in visible])
+    by_services = {ticket.pk for ticket in tickets if batch.needs_services(ticket, plan)}
+    tickets = [ticket for ticket in tickets if ticket.pk not in by_services]
+    outcomes = batch.prepare(tickets, plan, actor=job.actor, now=now)
+    batch.write([outcome for outcome in outcomes.values() if isinstance(outcome, batch.Change)], actor=job.actor,
+                now=now, macro=plan.macro)
+    numbers = {ticket.pk: ticket.number for ticket in tickets}
+    failures: list[dict[str, Any] | None] = []
+    for pk in ticket_ids:
+        outcome = outcomes.get(pk)
+        if pk not in visible:
+            failures.append({"ticket_id": pk, "number": "", "reason": _("You cannot open this ticket.")})
+        elif outcome is None:  # held by someone (waited for here) or left to the services
+            failures.append(_one(job, pk))
+        elif isinstance(outcome, batch.Refusal):
+            failures.append({"ticket_id": pk, "number": numbers[pk], "reason": outcome.message})
+        else:
+            failures.append(None)
+    return failures
 
 
 def _one(job: BulkJob, ticket_id: int) -> dict[str, Any] | None:

@@ -98,14 +98,15 @@ def _step(action: MacroAction, values: dict[str, str], articles: dict[int, macro
     return PlannedStep(action.kind, f"{label}: {values_shown[action.kind]}")
 
 
-def _actions(macro: Macro) -> list[MacroAction]:
+def macro_actions(macro: Macro) -> list[MacroAction]:
+    """The macro's steps in order, with what they name."""
     return list(macro.actions.select_related("category", "team", "agent").order_by("position", "pk"))
 
 
 def macro_plan(*, macro: Macro, ticket: Ticket, actor: User, actions: list[MacroAction] | None = None
                ) -> MacroPlan:
     """What the macro would do to this ticket now, with every variable filled and every problem named."""
-    actions = _actions(macro) if actions is None else actions
+    actions = macro_actions(macro) if actions is None else actions
     values = ticket_variables(ticket, actor)
     article_ids = [action.article_id for action in actions if action.kind == Kind.ARTICLE and action.article_id]
     articles = macro_articles.resolve(article_ids, macro.language) if article_ids else {}
@@ -113,7 +114,7 @@ def macro_plan(*, macro: Macro, ticket: Ticket, actor: User, actions: list[Macro
     return MacroPlan(macro, ticket, [_step(action, values, articles, has_reply) for action in actions])
 
 
-def _team_ids(actor: User) -> set[int]:
+def team_ids(actor: User) -> set[int]:
     return set(Team.objects.filter(agents__user=actor).values_list("pk", flat=True))
 
 
@@ -123,8 +124,8 @@ def macro_apply(*, macro: Macro, ticket: Ticket, actor: User, now: datetime | No
 
     The ticket is locked once here and held for the steps: each service's lock hands back this row instead of
     reading it again (tickets/held.py)."""
-    check_macro_access(macro, actor, _team_ids(actor))
-    actions = _actions(macro)
+    check_macro_access(macro, actor, team_ids(actor))
+    actions = macro_actions(macro)
     ticket = lock(ticket, with_customer=True)
     plan = macro_plan(macro=macro, ticket=ticket, actor=actor, actions=actions)
     if plan.problems:

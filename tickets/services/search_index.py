@@ -59,6 +59,26 @@ def _append(ticket_id: int, message: TicketMessage, *, head: str | None) -> None
     _sync_elastic([ticket_id])
 
 
+def index_messages(messages: Sequence[TicketMessage]) -> None:
+    """`index_message` for many messages in one statement (a set-based change: services.batch); a ticket's
+    messages are appended in order."""
+    parts: dict[int, tuple[list[str], list[str]]] = {}
+    for message in messages:
+        replies, notes = parts.setdefault(message.ticket_id, ([], []))
+        (notes if message.kind == TicketMessage.Kind.NOTE else replies).append(index_text(message.body))
+    if not parts:
+        return
+    ids = list(parts)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _UPSERT + "ON CONFLICT (ticket_id) DO UPDATE SET head = tickets_ticketsearch.head, "
+            "replies = tickets_ticketsearch.replies || EXCLUDED.replies, "
+            "notes = tickets_ticketsearch.notes || EXCLUDED.notes",
+            [ids, [""] * len(ids), [" ".join(parts[pk][0]) for pk in ids], [" ".join(parts[pk][1]) for pk in ids]],
+        )
+    _sync_elastic(ids)
+
+
 def refresh_heads(ticket_ids: Iterable[int]) -> int:
     """Recompute number / subject / customer name / order number / tags of these tickets (after a rename,
     a customer merge, a tag change), in batches, without touching their message parts."""

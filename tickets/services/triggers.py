@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from core import events
 from core.api import ApplicationError
-from core.queueing import enqueue
+from core.queueing import enqueue_many
 from profiles.models import User
 from tickets import cached_config
 from tickets.models import Ticket, Trigger, TriggerRun
@@ -40,22 +40,25 @@ def _chain(event: events.DomainEvent) -> list[int]:
     return [int(pk) for pk in event.cause.get("triggers", ())]
 
 
-def on_event(event: events.DomainEvent) -> None:
-    """After the commit: queue the triggers' run if any active trigger listens for this event."""
-    kind = DOMAIN_EVENTS[event.name]
-    payload: dict[str, Any] = event.payload
-    ticket_id = payload.get("ticket_id")
-    if ticket_id is None or (kind == Event.CUSTOMER_REPLIED and not payload.get("from_customer")):
-        return
-    chain = _chain(event)
-    if not set(cached_config.active_trigger_events().get(kind, ())) - set(chain):
-        return
-    enqueue("tickets.tasks.run_triggers", event=kind, ticket_id=ticket_id, chain=chain, event_id=str(uuid.uuid4()))
+def on_events(published: list[events.DomainEvent]) -> None:
+    """After the commit: queue the triggers' run for each event an active trigger listens for (one insert)."""
+    runs = []
+    for event in published:
+        kind = DOMAIN_EVENTS[event.name]
+        payload: dict[str, Any] = event.payload
+        ticket_id = payload.get("ticket_id")
+        if ticket_id is None or (kind == Event.CUSTOMER_REPLIED and not payload.get("from_customer")):
+            continue
+        chain = _chain(event)
+        if not set(cached_config.active_trigger_events().get(kind, ())) - set(chain):
+            continue
+        runs.append({"event": kind, "ticket_id": ticket_id, "chain": chain, "event_id": str(uuid.uuid4())})
+    enqueue_many("tickets.tasks.run_triggers", runs)
 
 
 def subscribe() -> None:
     for name in DOMAIN_EVENTS:
-        events.subscribe(name, on_event)
+        events.subscribe_batch(name, on_events)
 
 
 def conditions_match(trigger: Trigger, tickets: Any) -> Any:

@@ -149,14 +149,16 @@ def email_send(*, email_id: int, now: datetime | None = None) -> EmailMessage | 
     return delivery.deliver(OUTBOX, email_id, now=now)
 
 
-def _on_replied(event: events.DomainEvent) -> None:
-    if event.payload.get("from_customer"):
+def _on_replied(published: list[events.DomainEvent]) -> None:
+    """The desk's public replies on e-mail tickets, read in one query whatever the number of events."""
+    message_ids = [event.payload["message_id"] for event in published if not event.payload.get("from_customer")]
+    if not message_ids:
         return
-    message = TicketMessage.objects.select_related("ticket__customer").filter(
-        pk=event.payload["message_id"]).first()
-    if message is not None:
+    messages = TicketMessage.objects.select_related("ticket__customer").filter(
+        pk__in=message_ids, ticket__channel=Channel.EMAIL).order_by("pk")
+    for message in messages:
         queue_reply(message=message)
 
 
 def subscribe() -> None:
-    events.subscribe("ticket.replied", _on_replied)
+    events.subscribe_batch("ticket.replied", _on_replied)
