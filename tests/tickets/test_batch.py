@@ -128,7 +128,6 @@ def _observe(ticket_ids: list[int], heard: list[events.DomainEvent]) -> dict[str
                                        *(name for name in TICKET_FIELDS if name != "next_sla_check_at"))),
         "messages": list(TicketMessage.objects.filter(ticket_id__in=ticket_ids).order_by("ticket_id", "pk")
                          .values("ticket_id", "kind", "author_id", "from_customer", "body")),
-        "message_history": TicketMessage.history.filter(ticket_id__in=ticket_ids).count(),
         "surveys": sorted(SatisfactionSurvey.objects.filter(ticket_id__in=ticket_ids)
                           .values_list("ticket_id", flat=True)),
         "runs": list(AutomationRun.objects.filter(ticket_id__in=ticket_ids).order_by("ticket_id")

@@ -354,7 +354,6 @@ def write(changes: Sequence[Change], *, actor: User, now: datetime, macro: Macro
     messages = [message for change in changes for message in change.messages]
     if messages:
         TicketMessage.objects.bulk_create(messages)
-        TicketMessage.history.bulk_history_create(messages, default_date=now)
         search_index.index_messages(messages)
         _outbound([message for message in messages if message.kind == TicketMessage.Kind.REPLY])
     surveys = _surveys([change.ticket for change in changes if change.solved])
