@@ -48,7 +48,7 @@ from tickets.selectors import is_desk
 from tickets.services import notifications, outbound, search_index
 from tickets.services.common import BODY_MAX, clean_text, payload
 from tickets.services.macros import PlannedStep, check_macro_access, macro_plan, team_ids
-from tickets.services.properties import TAGS_MAX, clean_tags
+from tickets.services.properties import clean_tags, retagged
 from tickets.services.surveys import survey_token
 from tickets.workflow import WORKFLOW, open_children
 
@@ -293,10 +293,8 @@ def _properties(change: Change, action: MacroAction, *, actor: User, now: dateti
     elif action.kind in (Kind.ADD_TAGS, Kind.REMOVE_TAGS):
         given = clean_tags(action.tags)
         added, removed = (given, []) if action.kind == Kind.ADD_TAGS else ([], given)
-        tags = [tag for tag in ticket.tags if tag not in removed] + [tag for tag in added if tag not in ticket.tags]
+        tags = retagged(ticket.tags, added=added, removed=removed)
         if tags != ticket.tags:
-            if len(tags) > TAGS_MAX:
-                raise ValidationError({"tags": _("A ticket has at most %(n)s tags.") % {"n": TAGS_MAX}})
             ticket.tags = tags
             changed.append("tags")
             change.tags_changed = True

@@ -20,6 +20,14 @@ TAG_MAX_CHARS = 30
 TAGS_MAX = 30
 
 
+def retagged(tags: list[str], *, added: Sequence[str], removed: Sequence[str]) -> list[str]:
+    """The tags after a change: order kept, removed ones dropped, new ones appended; at most TAGS_MAX."""
+    result = [tag for tag in tags if tag not in removed] + [tag for tag in added if tag not in tags]
+    if result != tags and len(result) > TAGS_MAX:
+        raise ValidationError({"tags": _("A ticket has at most %(n)s tags.") % {"n": TAGS_MAX}})
+    return result
+
+
 def clean_tags(tags: Sequence[str], field: str = "tags") -> list[str]:
     """Trimmed, lower-cased, de-duplicated tags; a tag that is empty after trimming is dropped."""
     cleaned: list[str] = []
@@ -60,10 +68,8 @@ def ticket_update_properties(*, ticket: Ticket, actor: User, priority: str | Non
     if category is not None and category.pk != ticket.category_id:
         ticket.category = category
         changed.append("category")
-    tags = [tag for tag in ticket.tags if tag not in removed] + [tag for tag in added if tag not in ticket.tags]
+    tags = retagged(ticket.tags, added=added, removed=removed)
     if tags != ticket.tags:
-        if len(tags) > TAGS_MAX:
-            raise ValidationError({"tags": _("A ticket has at most %(n)s tags.") % {"n": TAGS_MAX}})
         ticket.tags = tags
         changed.append("tags")
     if not changed:
