@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django_stubs_ext import StrOrPromise
 
 from core.durations import humanize_duration
@@ -80,7 +81,7 @@ TICKET_EXPORT_MOMENTS = frozenset({"created_at", "first_responded_at", "solved_a
 
 
 def _ticket_columns() -> list[Column]:
-    return [Column(_("Number")), Column(_("Created")), Column(_("Channel")), Column(_("Type")),
+    return [Column(_("Number")), Column(pgettext("creation time", "Created")), Column(_("Channel")), Column(_("Type")),
             Column(_("Priority")), Column(_("Status")), Column(_("Team")), Column(_("Assignee")),
             Column(_("Customer"), pii="name"), Column(_("Customer phone"), pii="phone"),
             Column(_("First response")), Column(_("Solved"))]

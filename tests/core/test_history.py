@@ -1,9 +1,11 @@
 """Every domain model keeps its history (DESIGN.md: every state change lands in django-simple-history)."""
 
+import re
 from collections.abc import Callable
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.db import models
 from django.test import Client
 from simple_history.models import HistoricalChanges
@@ -110,3 +112,21 @@ def test_user_history_leaves_out_the_password_hash(make_user: Callable[..., User
     history_fields = {field.name for field in User.history.model._meta.fields}
     assert "password" not in history_fields
     assert {"phone", "email", "display_name"} <= history_fields
+
+
+@pytest.mark.django_db
+def test_the_history_page_names_each_change_in_the_readers_language(make_user: Callable[..., User]) -> None:
+    admin = make_user("admin")
+    team = Team.objects.create(name="售后一组")  # created outside a request: no user, no reason
+    client = Client()
+    client.force_login(admin)
+    client.post(f"/admin/profiles/team/{team.pk}/change/", {"name": "售后二组", "description": ""})
+    for language, created, changed in (("zh-hans", "已创建", "已修改"), ("en", "Created", "Changed")):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        page = client.get(f"/admin/profiles/team/{team.pk}/history/").content.decode()
+        table = page[page.index('id="change-history"'):]
+        cells = [cell.strip() for cell in re.findall(r"<td>\s*([^<]*?)\s*</td>", table)]
+        assert created in cells and changed in cells, cells
+        assert "—" in cells  # the rows without a change reason show a dash, not "None"
+        assert language == "en" or "None" not in cells
+        assert "创建时间" not in table  # the column header's word for "creation time" is not the change type
