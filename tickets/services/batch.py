@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext as _
+from simple_history.utils import get_change_reason_from_object
 
 from core import events
 from core.api import ApplicationError
@@ -54,6 +55,7 @@ from tickets.workflow import WORKFLOW, open_children
 
 Kind = MacroAction.Kind
 BATCH = 500
+MAX_PARAMETERS = 60_000  # PostgreSQL's protocol allows 65,535 bind parameters per statement
 # What the set-based path does itself; a macro with another step (an article link) goes through macro_apply.
 KINDS = frozenset({Kind.REPLY, Kind.NOTE, Kind.STATUS, Kind.PRIORITY, Kind.TYPE, Kind.CATEGORY, Kind.ADD_TAGS,
                    Kind.REMOVE_TAGS, Kind.TEAM, Kind.AGENT})
@@ -348,7 +350,7 @@ def write(changes: Sequence[Change], *, actor: User, now: datetime, macro: Macro
     _update(tickets, fields)
     snapshots = [snapshot for change in changes for snapshot in change.snapshots]
     if snapshots:
-        Ticket.history.bulk_history_create(snapshots, update=True, default_date=now)
+        _insert_history(snapshots, now)
     messages = [message for change in changes for message in change.messages]
     if messages:
         TicketMessage.objects.bulk_create(messages)
@@ -384,6 +386,30 @@ def _update(tickets: Sequence[Ticket], names: Sequence[str]) -> None:
             f"UPDATE tickets_ticket SET {assignments} FROM (VALUES {', '.join([row] * len(tickets))}) "  # noqa: S608
             f"AS v(id, {names_sql}) WHERE tickets_ticket.id = v.id",
             params)
+
+
+def _insert_history(snapshots: Sequence[Ticket], now: datetime) -> None:
+    """The rows `Ticket.history.bulk_history_create(snapshots, update=True)` writes, as plain INSERT … VALUES:
+    a historical model instance per row and bulk_create's per-row compilation cost more than the insert itself
+    (0.3 s of the sweep's 0.9 s CPU for 1,000 tickets)."""
+    history = Ticket.history.model
+    tracked = [history._meta.get_field(field.name) for field in history.tracked_fields]
+    columns = [field.column for field in tracked] + ["history_date", "history_change_reason", "history_type",
+                                                      "history_user_id"]
+    rows = []
+    for snapshot in snapshots:
+        user = getattr(snapshot, "_history_user", None)
+        rows.append([*(field.get_db_prep_save(getattr(snapshot, field.attname), connection) for field in tracked),
+                     getattr(snapshot, "_history_date", now), get_change_reason_from_object(snapshot) or "", "~",
+                     user.pk if user is not None else None])
+    per_statement = MAX_PARAMETERS // len(columns)
+    names = ", ".join(f'"{column}"' for column in columns)
+    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start:start + per_statement]
+            cursor.execute(f"INSERT INTO {history._meta.db_table} ({names}) "  # noqa: S608 (names from the model)
+                           f"VALUES {', '.join([row_sql] * len(chunk))}", [value for row in chunk for value in row])
 
 
 def _outbound(replies: list[TicketMessage]) -> None:
