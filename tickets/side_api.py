@@ -3,6 +3,7 @@
     GET  /api/v1/tickets/<id>/side-conversations/            the ticket's threads with their messages
     POST /api/v1/tickets/<id>/side-conversations/            start one {counterpart, subject, body}
     POST /api/v1/tickets/<id>/side-conversations/<cid>/reply/ {body}
+    POST /api/v1/tickets/<id>/side-conversations/<cid>/close/ and …/reopen/ (repeating one changes nothing)
 """
 
 from typing import Any
@@ -109,6 +110,25 @@ class SideConversationViewSet(viewsets.ViewSet):
         side.side_conversation_reply(conversation=conversation, actor=request.user,  # type: ignore[arg-type]
                                      body=body.validated_data["body"])
         return Response(_one(conversation.ticket, conversation.pk), status=status.HTTP_201_CREATED)
+
+
+    @extend_schema(parameters=[TICKET, CONVERSATION], request=None,
+                   responses={200: SideConversationSerializer, **_ERRORS},
+                   summary=_("Close a side conversation (desk only)"))
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, ticket_pk: str, pk: str) -> Response:
+        conversation = selectors.side_conversation_for(request.user, int(ticket_pk), int(pk))
+        side.side_conversation_close(conversation=conversation, actor=request.user)  # type: ignore[arg-type]
+        return Response(_one(conversation.ticket, conversation.pk))
+
+    @extend_schema(parameters=[TICKET, CONVERSATION], request=None,
+                   responses={200: SideConversationSerializer, **_ERRORS},
+                   summary=_("Reopen a side conversation (desk only)"))
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, ticket_pk: str, pk: str) -> Response:
+        conversation = selectors.side_conversation_for(request.user, int(ticket_pk), int(pk))
+        side.side_conversation_reopen(conversation=conversation, actor=request.user)  # type: ignore[arg-type]
+        return Response(_one(conversation.ticket, conversation.pk))
 
 
 def _one(ticket: Ticket, conversation_id: int) -> Any:

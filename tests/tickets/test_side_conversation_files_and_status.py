@@ -15,6 +15,7 @@ from django.core import mail as django_mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from core import channel_push
 from core.models import OutboxMessage
@@ -141,6 +142,21 @@ def test_close_and_reopen_keep_who_and_when_and_an_answer_reopens(
     conversation.refresh_from_db()
     assert conversation.status == SideConversation.Status.OPEN
     assert conversation.history.latest("history_id").history_change_reason == "reopened"
+
+    # The desk writing again on a closed thread opens it too; the API closes and reopens like the page.
+    side.side_conversation_close(conversation=conversation, actor=agent)
+    side.side_conversation_reply(conversation=conversation, actor=agent, body="还有一个问题。")
+    conversation.refresh_from_db()
+    assert conversation.status == SideConversation.Status.OPEN
+    api = APIClient()
+    api.force_login(agent)
+    url = f"/api/v1/tickets/{ticket.pk}/side-conversations/{conversation.pk}/"
+    closed = api.post(f"{url}close/")
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    assert api.post(f"{url}reopen/").json()["status"] == "open"
+    customer_api = APIClient()
+    customer_api.force_login(ticket.customer)
+    assert customer_api.post(f"{url}close/").status_code == 403
 
 
 def test_an_answer_is_pushed_once_after_commit_to_the_desk_never_to_the_customer(
