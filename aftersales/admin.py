@@ -8,6 +8,7 @@ from aftersales.models import (
     AfterSalesRequest,
     CategoryPolicy,
     CompensationRule,
+    ContactMailbox,
     Order,
     OrderItem,
     Reason,
@@ -40,6 +41,15 @@ class ReasonAdmin(SimpleHistoryAdmin):
 class ReturnAddressAdmin(SimpleHistoryAdmin):
     list_display = ["store", "recipient"]
     list_select_related = ["store"]
+
+
+@admin.register(ContactMailbox)
+class ContactMailboxAdmin(SimpleHistoryAdmin):
+    list_display = ["email", "store", "courier"]
+    list_filter = ["courier"]
+    list_select_related = ["store"]
+    search_fields = ["email", "store__name"]
+    autocomplete_fields = ["store"]
 
 
 class OrderItemInline(admin.TabularInline):

@@ -14,7 +14,8 @@ class AftersalesConfig(AppConfig):
         Role.QA: ["view_aftersalesrequest", "view_requestevent", "view_evaluation"],
         Role.SUPERVISOR: [
             *[f"{action}_{model}" for model in ("categorypolicy", "reason", "returnaddress", "compensationrule",
-                                                 "repairslot") for action in ("view", "add", "change")],
+                                                 "repairslot", "contactmailbox")
+              for action in ("view", "add", "change")],
             "view_aftersalesrequest", "view_requestevent", "view_refund", "view_advancecompensation",
             "view_evaluation", "view_order",
         ],
@@ -27,14 +28,16 @@ class AftersalesConfig(AppConfig):
         from aftersales.models import RequestType
         from aftersales.services import logistics
         from aftersales.services.ticketing import SOURCE
+        from aftersales.side_contacts import order_contacts
         from aftersales.timeline import aftersales_entries
-        from core import customer_context, customer_merge, customer_tags, customer_timeline
+        from core import customer_context, customer_merge, customer_tags, customer_timeline, side_contacts
         from tickets import tag_labels
 
         notifications.subscribe()
         ticket_hooks.subscribe()
         customer_context.register(customer_facts)
         customer_timeline.register(aftersales_entries)
+        side_contacts.register(order_contacts)  # whom a ticket's side conversation may write to about its order
         customer_merge.register(aftersales_merge.HANDLER)
         logistics.register()  # a supervisor's retry of a quarantined parcel scan
         for kind in aftersales_merge.TAG_KINDS:

@@ -428,6 +428,31 @@ class AdvanceCompensation(models.Model):
         return f"{self.request_id}: {format_fen(self.amount_fen)}"
 
 
+class ContactMailbox(models.Model):
+    """Where the desk writes about an order (a ticket's side conversations): a store's after-sales mailbox or a
+    courier's service desk. Exactly one of the two per row."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, null=True, blank=True,
+                                 related_name="contact_mailbox", verbose_name=_("store"))
+    courier = models.CharField(_("courier"), max_length=8, choices=Courier.choices, blank=True)
+    email = models.EmailField(_("e-mail address"), max_length=254)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("contact mailbox")
+        verbose_name_plural = _("contact mailboxes")
+        constraints = [
+            models.CheckConstraint(condition=Q(store__isnull=False, courier="") | Q(store__isnull=True, courier__gt=""),
+                                   name="contactmailbox_store_or_courier",
+                                   violation_error_message=_("Pick either a store or a courier.")),
+            models.UniqueConstraint(fields=["courier"], condition=~Q(courier=""), name="contactmailbox_unique_courier",
+                                    violation_error_message=_("This courier has a contact mailbox already.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store or self.get_courier_display()} <{self.email}>"
+
+
 class RepairSlot(models.Model):
     """A time window in which a store's technicians visit customers (上门维修)."""
 

@@ -5,10 +5,11 @@ keyword rules, canned responses, desk settings; tickets read-mostly (status move
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_stubs_ext import StrOrPromise
 
 from core.admin_mixins import ReadOnlyAdminMixin
@@ -35,6 +36,8 @@ from tickets.models import (
     OutboundMessage,
     RoutingRule,
     SatisfactionSurvey,
+    SideConversation,
+    SideMessage,
     SlaPolicy,
     SocialSource,
     TeamSettings,
@@ -46,6 +49,7 @@ from tickets.models import (
     WeChatEvent,
 )
 from tickets.services import automations, search_index, triggers
+from tickets.services import side_conversations as side
 
 ADMIN_SEARCH_ROWS = 1000
 
@@ -287,6 +291,63 @@ class TicketAdmin(HistoryAdmin):
         super().save_model(request, obj, form, change)
         # Subject, tags, customer and order number are what the search document's head is made of.
         search_index.refresh_heads([obj.pk])
+
+
+class SideMessageInline(admin.TabularInline):
+    model = SideMessage
+    extra = 0
+    fields = ("created_at", "direction", "author", "sender", "body", "sent_at")
+    readonly_fields = fields
+    ordering = ("id",)
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # what was mailed stays as it was
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SideMessage]:
+        return super().get_queryset(request).select_related("author")
+
+
+@admin.register(SideConversation)
+class SideConversationAdmin(HistoryAdmin):
+    """Side conversations across tickets, latest activity first. A supervisor may fix a subject, close or reopen
+    (through the service, so who and when are kept); the mails themselves are read-only."""
+
+    list_display = ("ticket", "subject", "counterpart", "status", "updated_at", "created_by")
+    list_filter = ("status",)
+    list_select_related = ("ticket", "created_by")
+    search_fields = ("=ticket__number", "=counterpart")
+    search_help_text = _("The exact ticket number or counterpart e-mail address.")
+    ordering = ("-updated_at",)
+    fields = ("ticket", "subject", "counterpart", "status", "closed_by", "closed_at", "created_by", "created_at",
+              "updated_at")
+    readonly_fields = ("ticket", "counterpart", "status", "closed_by", "closed_at", "created_by", "created_at",
+                       "updated_at")
+    inlines = (SideMessageInline,)
+    actions = ("close_selected", "reopen_selected")
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # started from a ticket, where the first mail goes out
+
+    @admin.action(description=_("Close the selected side conversations"), permissions=["change"])
+    def close_selected(self, request: HttpRequest, queryset: QuerySet[SideConversation]) -> None:
+        done = sum(side.side_conversation_close(conversation=conversation, actor=request.user)  # type: ignore[arg-type]
+                   for conversation in queryset.select_related("ticket"))
+        self.message_user(request, ngettext("%(count)d side conversation closed.",
+                                            "%(count)d side conversations closed.", done) % {"count": done},
+                          messages.SUCCESS)
+
+    @admin.action(description=_("Reopen the selected side conversations"), permissions=["change"])
+    def reopen_selected(self, request: HttpRequest, queryset: QuerySet[SideConversation]) -> None:
+        done = sum(side.side_conversation_reopen(conversation=conversation, actor=request.user)  # type: ignore[arg-type]
+                   for conversation in queryset.select_related("ticket"))
+        self.message_user(request, ngettext("%(count)d side conversation reopened.",
+                                            "%(count)d side conversations reopened.", done) % {"count": done},
+                          messages.SUCCESS)
 
 
 @admin.register(Escalation)

@@ -274,7 +274,9 @@ class SideConversationForm(forms.Form):
         "placeholder": _("Type or pick an address")}))
     subject = forms.CharField(label=_("Subject"), max_length=200, widget=forms.TextInput(attrs={"class": "input"}))
     body = forms.CharField(label=_("Message"), max_length=20000, widget=TEXT)
+    attachments = MultipleFileField(label=_("Attachments"))
 
 
 class SideReplyForm(forms.Form):
     body = forms.CharField(label=_("Message"), max_length=20000, widget=TEXT)
+    attachments = MultipleFileField(label=_("Attachments"))

@@ -16,7 +16,7 @@ ALL_GROUP = "tickets.all"
 TICKET_EVENTS = (
     "ticket.created", "ticket.replied", "ticket.note_added", "ticket.assigned", "ticket.status_changed",
     "ticket.transferred", "ticket.escalated", "ticket.merged", "ticket.nudged", "ticket.child_created",
-    "ticket.updated",
+    "ticket.updated", "ticket.side_replied",
 )
 # Integrators may subscribe to these (admin → webhook endpoints); notes and mentions stay internal.
 WEBHOOK_EVENTS = (

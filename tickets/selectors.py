@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from core import side_contacts
 from core.facts import Branch, FactQuery, grouped_facts, in_window, seconds_between
 from core.keyset import Keyset
 from profiles.models import Team
@@ -34,6 +35,7 @@ from tickets.models import (
     Notification,
     SatisfactionSurvey,
     SavedView,
+    SideAttachment,
     SideConversation,
     SideMessage,
     SlaEvent,
@@ -627,23 +629,31 @@ def saved_views_for(user: Any) -> list[SavedViewRow]:
 class SidePanel:
     ticket: Ticket
     conversations: list[SideConversation]
-    # Addresses offered to pick: team mailboxes, then addresses this desk wrote to lately.
+    # Addresses offered to pick: the order's store and couriers, team mailboxes, then addresses written to lately.
     addresses: list[tuple[str, str]]
+    # The ticket's order's contacts (core.side_contacts), also offered as one-click picks.
+    order_contacts: list[tuple[str, str]]
 
 
 SIDE_ADDRESS_SUGGESTIONS = 20
 
 
 def side_panel(user: Any, ticket_id: int) -> SidePanel:
-    """A ticket's side conversations with their messages, in four queries whatever their number."""
+    """A ticket's side conversations with their messages and files, in a constant number of queries whatever
+    their number (one more when the ticket names an order: its contacts, core.side_contacts)."""
     ticket = ticket_for_user(user, ticket_id)
     conversations = side_panel_threads(ticket)
+    order = [(contact.address, str(contact.label)) for contact in side_contacts.contacts_for_order(ticket.order_number)]
     teams = [(box.address, str(box.team)) for box in Mailbox.objects.filter(is_active=True, team__isnull=False)
              .select_related("team").order_by("address")[:SIDE_ADDRESS_SUGGESTIONS]]
-    known = {address for address, _label in teams}
     recent = [(address, "") for address in SideConversation.objects.order_by("-pk")
-              .values_list("counterpart", flat=True)[:SIDE_ADDRESS_SUGGESTIONS] if address not in known]
-    return SidePanel(ticket=ticket, conversations=conversations, addresses=list(dict.fromkeys(teams + recent)))
+              .values_list("counterpart", flat=True)[:SIDE_ADDRESS_SUGGESTIONS]]
+    # Each address once, with the first (most telling) label it was offered under.
+    addresses: dict[str, str] = {}
+    for address, label in order + teams + recent:
+        addresses.setdefault(address, label)
+    return SidePanel(ticket=ticket, conversations=conversations, addresses=list(addresses.items()),
+                     order_contacts=order)
 
 
 def side_conversation_for(user: Any, ticket_id: int, conversation_id: int) -> SideConversation:
@@ -658,9 +668,19 @@ def side_conversation_for(user: Any, ticket_id: int, conversation_id: int) -> Si
 
 def side_panel_threads(ticket: Ticket) -> list[SideConversation]:
     return list(
-        SideConversation.objects.filter(ticket_id=ticket.pk).select_related("created_by")
-        .defer(*_user_pii("created_by"))
+        SideConversation.objects.filter(ticket_id=ticket.pk).select_related("created_by", "closed_by")
+        .defer(*_user_pii("created_by"), *_user_pii("closed_by"))
         .prefetch_related(Prefetch("messages", queryset=SideMessage.objects.select_related("author")
-                                   .defer(*_user_pii("author")).order_by("pk")))
+                                   .defer(*_user_pii("author")).order_by("pk")),
+                          Prefetch("messages__attachments", queryset=SideAttachment.objects.order_by("pk")))
         .order_by("-pk")
     )
+
+
+def side_attachment_for(user: Any, attachment_id: int) -> SideAttachment:
+    """A file of a side conversation: only for the desk, and only on a ticket the user may see (else 404)."""
+    attachment = SideAttachment.objects.select_related("message__conversation").filter(pk=attachment_id).first()
+    if attachment is None or not is_desk(user):
+        raise Http404("attachment not found")
+    ticket_for_user(user, attachment.message.conversation.ticket_id)
+    return attachment

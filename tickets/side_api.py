@@ -3,10 +3,12 @@
     GET  /api/v1/tickets/<id>/side-conversations/            the ticket's threads with their messages
     POST /api/v1/tickets/<id>/side-conversations/            start one {counterpart, subject, body}
     POST /api/v1/tickets/<id>/side-conversations/<cid>/reply/ {body}
+    POST /api/v1/tickets/<id>/side-conversations/<cid>/close/ and …/reopen/ (repeating one changes nothing)
 """
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,7 +20,7 @@ from rest_framework.response import Response
 
 from core.serializers import DateTimeField, ErrorSerializer
 from tickets import selectors
-from tickets.models import SideConversation, SideMessage, Ticket
+from tickets.models import SideAttachment, SideConversation, SideMessage, Ticket
 from tickets.services import side_conversations as side
 
 TICKET = OpenApiParameter("ticket_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("The ticket's id."))
@@ -32,14 +34,27 @@ class DeskOnly(BasePermission):
         return selectors.is_desk(request.user)
 
 
+class SideAttachmentSerializer(serializers.ModelSerializer[SideAttachment]):
+    url = serializers.SerializerMethodField(help_text=_("Download address (desk session)."))
+
+    class Meta:
+        model = SideAttachment
+        fields = ["id", "filename", "content_type", "size", "url"]
+
+    def get_url(self, attachment: SideAttachment) -> str:
+        return reverse("desk_tickets:side_attachment", args=[attachment.pk])
+
+
 class SideMessageSerializer(serializers.ModelSerializer[SideMessage]):
     author = serializers.CharField(source="author.get_username", default=None, read_only=True)
     created_at = DateTimeField(read_only=True)
     sent_at = DateTimeField(read_only=True)
+    attachments = SideAttachmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = SideMessage
-        fields = ["id", "direction", "author", "sender", "body", "message_id", "created_at", "sent_at"]
+        fields = ["id", "direction", "author", "sender", "body", "message_id", "created_at", "sent_at",
+                  "attachments"]
 
 
 class SideConversationSerializer(serializers.ModelSerializer[SideConversation]):
@@ -49,7 +64,7 @@ class SideConversationSerializer(serializers.ModelSerializer[SideConversation]):
 
     class Meta:
         model = SideConversation
-        fields = ["id", "subject", "counterpart", "created_by", "created_at", "messages"]
+        fields = ["id", "subject", "counterpart", "status", "created_by", "created_at", "messages"]
 
 
 class SideConversationCreateSerializer(serializers.Serializer[Any]):
@@ -95,6 +110,25 @@ class SideConversationViewSet(viewsets.ViewSet):
         side.side_conversation_reply(conversation=conversation, actor=request.user,  # type: ignore[arg-type]
                                      body=body.validated_data["body"])
         return Response(_one(conversation.ticket, conversation.pk), status=status.HTTP_201_CREATED)
+
+
+    @extend_schema(parameters=[TICKET, CONVERSATION], request=None,
+                   responses={200: SideConversationSerializer, **_ERRORS},
+                   summary=_("Close a side conversation (desk only)"))
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, ticket_pk: str, pk: str) -> Response:
+        conversation = selectors.side_conversation_for(request.user, int(ticket_pk), int(pk))
+        side.side_conversation_close(conversation=conversation, actor=request.user)  # type: ignore[arg-type]
+        return Response(_one(conversation.ticket, conversation.pk))
+
+    @extend_schema(parameters=[TICKET, CONVERSATION], request=None,
+                   responses={200: SideConversationSerializer, **_ERRORS},
+                   summary=_("Reopen a side conversation (desk only)"))
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, ticket_pk: str, pk: str) -> Response:
+        conversation = selectors.side_conversation_for(request.user, int(ticket_pk), int(pk))
+        side.side_conversation_reopen(conversation=conversation, actor=request.user)  # type: ignore[arg-type]
+        return Response(_one(conversation.ticket, conversation.pk))
 
 
 def _one(ticket: Ticket, conversation_id: int) -> Any:

@@ -27,6 +27,11 @@ urlpatterns = [
     path("<int:ticket_id>/side/", side_views.side_panel, name="side_panel"),
     path("<int:ticket_id>/side/new/", side_views.side_start, name="side_start"),
     path("<int:ticket_id>/side/<int:conversation_id>/reply/", side_views.side_reply, name="side_reply"),
+    path("<int:ticket_id>/side/<int:conversation_id>/close/", side_views.side_status, {"change": "close"},
+         name="side_close"),
+    path("<int:ticket_id>/side/<int:conversation_id>/reopen/", side_views.side_status, {"change": "reopen"},
+         name="side_reopen"),
+    path("side/attachments/<int:attachment_id>/", side_views.side_attachment, name="side_attachment"),
     path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("calls/<int:call_id>/recording/", views.call_recording, name="call_recording"),
 ]

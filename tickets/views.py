@@ -319,12 +319,12 @@ def _write_message(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -
 
 def _held_reply(request: HttpRequest, ticket_id: int, newer: NewerMessage) -> HttpResponse:
     """A reply written before a newer public message arrived: 409, the draft kept, the newer messages shown
-    above it, and the page's seen message moved on, so sending again is the agent's confirmation."""
+    above it, and the page's seen message moved on, so sending again is the agent's confirmation. The refusal
+    is said once, by that block (tickets/_newer_messages.html), not again as a form error."""
     data = request.POST.copy()
     data["seen_message"] = str(newer.messages[-1].pk)
     form = MessageForm(data)
     form.is_valid()
-    add_refusal(form, newer)
     return _ticket_page(request, ticket_id, status=409, bound={"message_form": form},
                         newer_messages=newer.messages)
 

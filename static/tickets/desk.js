@@ -90,6 +90,16 @@ import { connect } from "../js/socket.js";
   function onEvent(data) {
     // A set-based change (automation sweep, bulk action) sends one message per group naming every ticket.
     var ids = (data.ticket_ids || [data.ticket_id]).map(String);
+    if (data.event === "ticket.side_replied") {
+      // An answer on a side conversation: only its panel reloads (htmx, drafts kept); queues do not change.
+      if (ticketId && ids.indexOf(ticketId) !== -1) {
+        document.body.dispatchEvent(new CustomEvent("side-refresh"));
+        if (liveStatus && strings.new_activity) {
+          liveStatus.textContent = strings.new_activity;
+        }
+      }
+      return;
+    }
     if (ticketId) {
       if (ids.indexOf(ticketId) !== -1) {
         refreshTicket();
@@ -229,6 +239,16 @@ import { connect } from "../js/socket.js";
       picker.value = "";
     });
   }
+
+  // The side-conversation form's one-click picks (the order's store and courier) fill its address field.
+  document.addEventListener("click", function (event) {
+    var pick = event.target && event.target.closest ? event.target.closest("[data-side-address]") : null;
+    var field = document.getElementById("id_counterpart");
+    if (pick && field) {
+      field.value = pick.dataset.sideAddress;
+      field.focus();
+    }
+  });
 
   var replyForm = document.getElementById("reply-form");
   if (replyForm) {

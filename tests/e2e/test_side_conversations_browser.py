@@ -1,17 +1,24 @@
 """An agent starts a side conversation from the ticket page: the panel loads after the page, the thread shows
-beside the ticket, and the customer's page never shows it. Screenshots of the panel in both languages."""
+beside the ticket, and the customer's page never shows it; an answer with a file appears live (only the panel
+reloads, drafts kept), and closed threads stay folded. Screenshots of the panel in both languages."""
 
+import threading
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 
 from profiles.models import AgentProfile
 from profiles.roles import Role
 from tests.browser import ARTIFACTS
 from tests.e2e.test_tickets_live import _context, _cookie
 from tests.factories import AgentProfileFactory, CustomerProfileFactory, TeamFactory
+from tests.tickets.test_side_conversation_files_and_status import PDF, PNG, _answer
 from tickets import services
-from tickets.models import Mailbox, Ticket
+from tickets.channels.email.intake import email_receive
+from tickets.models import Mailbox, SideConversation, Ticket
+from tickets.services import side_conversations as side
 
 pytestmark = pytest.mark.browser
 
@@ -61,3 +68,67 @@ def test_agent_starts_a_side_conversation_the_customer_never_sees_it(
     finally:
         agent.close()
         customer.close()
+
+
+@pytest.fixture
+def answered_scene(transactional_db: None) -> tuple[Ticket, SideConversation, str, bytes]:
+    """A ticket with two side conversations: one open (its mail carried a PDF), one settled and closed; and the
+    courier's answer to the open one, with a file (made now: no sync queries once the browser's loop runs)."""
+    team = TeamFactory.create(name="物流组")
+    agent = AgentProfileFactory.create(user__display_name="李娜", user__roles=(Role.AGENT,),
+                                       presence=AgentProfile.Presence.ONLINE)
+    agent.teams.add(team)
+    customer = CustomerProfileFactory.create(user__display_name="张伟", user__roles=(Role.CUSTOMER,)).user
+    ticket = services.ticket_create(customer=customer, subject="显示签收但没收到", team=team,
+                                    body="快递显示已签收，但我没有收到。")  # noqa: RUF001
+    settled = side.side_conversation_start(ticket=ticket, actor=agent.user, counterpart="ops@warehouse.cn",
+                                           subject="仓库出库记录", body="请确认出库时间。")
+    side.side_conversation_close(conversation=settled, actor=agent.user)
+    asked = side.side_conversation_start(
+        ticket=ticket, actor=agent.user, counterpart="kefu@sf-example.cn", subject="请提供签收底单",
+        body="运单 SF1234567890 显示已签收，请提供签收底单。",  # noqa: RUF001
+        uploads=[SimpleUploadedFile("客户说明.pdf", PDF)])
+    answer = _answer(asked, body="签收底单见附件，快递员放在了驿站。", files=[("签收底单.png", PNG, "image/png")])  # noqa: RUF001
+    return ticket, asked, _cookie(agent.user), answer
+
+
+def _receive_in_another_thread(raw: bytes) -> None:
+    """The mail intake as the IMAP poller runs it: its own thread (the browser's event loop owns this one)."""
+
+    def run() -> None:
+        try:
+            email_receive(raw=raw)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+
+
+def test_an_answer_with_a_file_appears_live_and_closed_threads_stay_folded(
+    answered_scene: tuple[Ticket, SideConversation, str, bytes], asgi_live_server: str, chromium_page: Any
+) -> None:
+    ticket, asked, cookie, raw = answered_scene
+    agent = _context(chromium_page, asgi_live_server, cookie)
+    try:
+        page = agent.new_page()
+        page.goto(f"{asgi_live_server}/desk/tickets/{ticket.pk}/")
+        page.wait_for_selector(f"#side-{asked.pk} >> text=客户说明.pdf")
+        page.wait_for_selector("#live-status[data-state=open]")
+        page.evaluate("window.notReloaded = true")
+        page.fill(f"#side-reply-{asked.pk}", "草稿还没写完")
+
+        _receive_in_another_thread(raw)
+        page.wait_for_selector(f"#side-{asked.pk} >> text=快递员放在了驿站")
+        assert page.evaluate("window.notReloaded") is True  # the panel reloaded, not the page
+        assert page.input_value(f"#side-reply-{asked.pk}") == "草稿还没写完"  # the draft survived
+        link = page.locator(f"#side-{asked.pk} a", has_text="签收底单.png")
+        assert link.get_attribute("href", timeout=5_000).startswith("/desk/tickets/side/attachments/")
+        closed = page.locator("#side-conversations details[data-status=closed]")
+        assert closed.count() == 1 and closed.get_attribute("open") is None
+        assert "已关闭" in closed.locator("summary").inner_text()
+        page.locator("#side-conversations").scroll_into_view_if_needed()
+        page.locator("#side-conversations").screenshot(path=str(ARTIFACTS / "tickets-side-conversations-answered.png"))
+    finally:
+        agent.close()

@@ -150,6 +150,9 @@ def test_a_stale_reply_is_held_with_the_newer_message_and_sent_on_confirm(
     assert held.status_code == 409
     html = held.content.decode()
     assert 'id="newer-messages"' in html and "地址写错了" in html.split('id="newer-messages"')[1].split("</div>")[0]
+    # The refusal is said once (the newer-messages block), not again as a form error above it.
+    reply_form = html.split('id="reply-form"')[1].split("</form>")[0]
+    assert reply_form.count('role="alert"') == 1 and 'class="errorlist"' not in reply_form
     assert "好的，马上为您发货。" in html  # the draft is kept  # noqa: RUF001
     assert not TicketMessage.objects.filter(body=draft["body"]).exists()
     # Sending again from the held page (its seen message moved on) is the confirmation.

@@ -34,7 +34,7 @@ from tickets.models.email import EmailMessage, Mailbox
 from tickets.models.macros import Macro, MacroAction
 from tickets.models.saved_views import SavedView
 from tickets.models.search import TicketSearch
-from tickets.models.side_conversations import SideConversation, SideMessage
+from tickets.models.side_conversations import SideAttachment, SideConversation, SideMessage
 from tickets.models.tickets import (
     NO_DUE,
     Escalation,
@@ -77,6 +77,7 @@ __all__ = [
     "RoutingRule",
     "SatisfactionSurvey",
     "SavedView",
+    "SideAttachment",
     "SideConversation",
     "SideMessage",
     "SlaEvent",

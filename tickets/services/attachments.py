@@ -1,4 +1,5 @@
-"""Attachments on ticket messages: size-capped and accepted by what the bytes are, not by their name."""
+"""Attachments on ticket and side-conversation messages: size-capped and accepted by what the bytes are, not by
+their name."""
 
 import hashlib
 from collections.abc import Iterable
@@ -10,7 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from core.filenames import stored_file_name
-from tickets.models import TicketAttachment, TicketMessage
+from tickets.models import SideAttachment, SideMessage, TicketAttachment, TicketMessage
 
 # Leading bytes → the type we store. Anything else is refused, whatever its extension claims.
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -66,14 +67,17 @@ def check(upload: UploadedFile) -> tuple[bytes, str]:
     return data, content_type
 
 
-def attach(*, message: TicketMessage, uploads: Iterable[UploadedFile]) -> list[TicketAttachment]:
+def attach(*, message: TicketMessage | SideMessage, uploads: Iterable[UploadedFile]
+           ) -> list[TicketAttachment | SideAttachment]:
     """Check every upload first, then store them, so one bad file leaves nothing half-written."""
     checked = [(upload, *check(upload)) for upload in uploads]
-    stored = []
+    stored: list[TicketAttachment | SideAttachment] = []
     for upload, data, content_type in checked:
         name = stored_file_name(upload.name, fallback="file", max_length=200)
-        attachment = TicketAttachment(message=message, filename=name, content_type=content_type, size=len(data),
-                                      sha256=hashlib.sha256(data).hexdigest())
+        fields = {"filename": name, "content_type": content_type, "size": len(data),
+                  "sha256": hashlib.sha256(data).hexdigest()}
+        attachment = SideAttachment(message=message, **fields) if isinstance(message, SideMessage) \
+            else TicketAttachment(message=message, **fields)
         attachment.file.save(name, ContentFile(data), save=False)
         attachment.save()
         stored.append(attachment)

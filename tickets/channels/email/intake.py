@@ -29,7 +29,7 @@ from tickets.services import attachments as attachment_service
 from tickets.services.common import BODY_MAX
 from tickets.services.notes import ticket_add_system_note
 from tickets.services.notifications import notify
-from tickets.services.side_conversations import side_mail_receive
+from tickets.services.side_conversations import side_conversation_for_mail, side_mail_receive
 from tickets.services.tickets import SUBJECT_MAX, ticket_create, ticket_reply
 
 logger = logging.getLogger(__name__)
@@ -80,10 +80,12 @@ def _thread(parsed: ParsedEmail) -> Ticket | None:
 
 
 def _uploads(parsed: ParsedEmail) -> tuple[list[SimpleUploadedFile], list[str]]:
-    """Attachments the ticket keeps (types the desk accepts) and the names of those it cannot."""
+    """Attachments the desk keeps (types it accepts, within the size limit) and the names of those it cannot.
+    (A ticket's mail with an oversized file was refused before this, in `_accept`.)"""
     kept, skipped = [], []
     for attachment in parsed.attachments:
-        if attachment_service.sniff(attachment.data) is None:
+        if attachment_service.sniff(attachment.data) is None \
+                or len(attachment.data) > settings.TICKETS_ATTACHMENT_MAX_BYTES:
             skipped.append(attachment.filename)
         else:
             kept.append(SimpleUploadedFile(attachment.filename, attachment.data))
@@ -218,9 +220,11 @@ def _receive(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, our_ad
         return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.LOOP, detail=_("Sent from our own address"))
     if parsed.automatic:
         return _automatic_reply(parsed, raw, mailbox=mailbox)
-    side = side_mail_receive(parsed=parsed)  # an answer on a side conversation stays beside its ticket
-    if side is not None:
-        return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.SIDE, detail=str(side.conversation))
+    conversation = side_conversation_for_mail(parsed)  # an answer on a side conversation stays beside its ticket
+    if conversation is not None:
+        uploads, skipped = _uploads(parsed)
+        side_mail_receive(conversation=conversation, parsed=parsed, uploads=uploads, skipped=skipped)
+        return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.SIDE, detail=str(conversation))
     if _over_rate(blind_index(parsed.sender, kind="email"), now):
         return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.HELD,
                        detail=_("More than %(limit)s mails in an hour") % {
