@@ -26,6 +26,7 @@ EXEMPT: dict[str, str] = {
     "tickets.TicketMessage": "append-only: a reply or note is never edited (a merge moves rows with one UPDATE "
                              "and records it as a note and in both tickets' history); history doubled every body",
     "tickets.TicketAttachment": "an immutable upload; the message it belongs to is the record",
+    "tickets.SideAttachment": "an immutable upload on a side message; the side message carries the history",
     "tickets.TicketCounter": "a number allocator bumped on every ticket; the tickets carry the history",
     "aftersales.RequestNumberCounter": "a number allocator bumped on every request; the requests carry the history",
     "tickets.WeChatEvent": "append-only: an event WeChat sent (follow, menu click, scan), recorded once, never edited",
