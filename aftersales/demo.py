@@ -160,6 +160,9 @@ def seed(stdout: Any) -> None:
         return
     for code, (recipient, phone, address) in RETURN_ADDRESSES.items():
         setup.return_address_ensure(store=stores[code], recipient=recipient, phone=phone, address=address)
+        setup.contact_mailbox_ensure(store=stores[code], email=f"aftersales@{code}.example.cn")
+    for courier in COURIERS:
+        setup.contact_mailbox_ensure(courier=courier, email=f"service@{courier.lower()}-express.example.cn")
     now = timezone.now()
     # 上门维修 slots for the digital store: the next 7 days, mornings and afternoons.
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)

@@ -15,6 +15,7 @@ from django.test import override_settings
 from aftersales.models import (
     AfterSalesRequest,
     CategoryPolicy,
+    ContactMailbox,
     Evidence,
     Order,
     OrderItem,
@@ -42,6 +43,7 @@ pytestmark = pytest.mark.django_db
 
 COUNTED = [User, CustomerProfile, AgentProfile, Merchant, Store, StoreMembership, Skill, Team,
            Order, OrderItem, Shipment, AfterSalesRequest, RequestEvent, Evidence, CategoryPolicy, Reason, ReturnAddress,
+           ContactMailbox,
            Conversation, ChatMessage, ReadReceipt,
            Ticket, TicketMessage, SlaPolicy, RoutingRule, KeywordRule, CannedResponse, SatisfactionSurvey]
 
@@ -167,6 +169,16 @@ def test_desk_tickets_and_sla_policies(demo_output: str) -> None:
     chat = SlaPolicy.objects.get(channel="chat", priority="normal").first_response_minutes
     email = SlaPolicy.objects.get(channel="email", priority="normal").first_response_minutes
     assert phone < chat < email
+
+
+def test_side_conversations_can_pick_each_demo_orders_store_and_courier(demo_output: str) -> None:
+    from core import side_contacts
+
+    order = Shipment.objects.select_related("order").order_by("pk").first().order  # type: ignore[union-attr]
+    offered = {contact.address for contact in side_contacts.contacts_for_order(order.number)}
+    assert f"aftersales@{order.store.code}.example.cn" in offered
+    assert any(email.startswith("service@") for email in offered), offered
+    assert ContactMailbox.objects.filter(courier="").count() == 3
 
 
 def test_the_demo_happens_in_causal_order(demo_output: str) -> None:

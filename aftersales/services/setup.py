@@ -5,7 +5,7 @@ from typing import Any
 from django.db import transaction
 
 from aftersales import reference_data
-from aftersales.models import CategoryPolicy, CompensationRule, Reason, ReturnAddress
+from aftersales.models import CategoryPolicy, CompensationRule, ContactMailbox, Reason, ReturnAddress
 from profiles.models import Store
 
 
@@ -46,6 +46,11 @@ def reference_data_ensure() -> int:
 
 
 @transaction.atomic
+def contact_mailbox_ensure(*, email: str, store: Store | None = None, courier: str = "") -> ContactMailbox:
+    """The one mailbox the desk writes to about a store's or a courier's part of an order (side conversations)."""
+    return _ensure(ContactMailbox, {"store": store, "courier": courier}, {"email": email})[0]
+
+
 def return_address_ensure(*, store: Store, recipient: str, phone: str, address: str) -> ReturnAddress:
     existing = ReturnAddress.objects.select_for_update().filter(store=store).first()
     if existing is None:
