@@ -103,3 +103,32 @@ def test_lookup_suggests_at_most_twenty(make_agent: Callable[..., User]) -> None
     found = login(agents[0]).get("/desk/tickets/lookup/agent/").json()["results"]
     assert len(found) == 20
 
+
+
+def test_no_query_of_the_ticket_page_reads_every_ticket(ticket: Ticket, customer: User,
+                                                         make_agent: Callable[..., User]) -> None:
+    """Its query count stays fixed at any size, so only the plans show a scan that grows with the tickets."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with connection.cursor() as cursor:  # enough tickets that the planner prefers an index where one fits
+        cursor.execute(
+            "INSERT INTO tickets_ticket (number, customer_id, channel, source, type, priority, status, tags, region, "
+            "order_number, subject, sla_paused_seconds, nudge_count, escalation_level, due_at, created_at, updated_at) "
+            "SELECT 'P' || i, %s, 'web', '', 'inquiry', 'normal', 'open', '{}', '', '', 's', 0, 0, 0, now(), now(), "
+            "now() FROM generate_series(1, 20000) i", [customer.pk])
+        cursor.execute("ANALYZE tickets_ticket")
+    Ticket.objects.filter(pk=ticket.pk).update(parent=Ticket.objects.exclude(pk=ticket.pk).first())
+    ticket.linked.add(Ticket.objects.order_by("-pk").first())
+    client = login(make_agent())
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/desk/tickets/{ticket.pk}/").status_code == 200
+    scans = []
+    with connection.cursor() as cursor:
+        for query in queries.captured_queries:
+            if query["sql"].lstrip().upper().startswith("SELECT") and "tickets_ticket" in query["sql"]:
+                cursor.execute("EXPLAIN " + query["sql"])
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                if "Seq Scan on tickets_ticket " in plan + " ":
+                    scans.append(query["sql"][:300])
+    assert scans == []
