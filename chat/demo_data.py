@@ -5,11 +5,17 @@ Built through the services, so sequences, read pointers, history and queue posit
 customer who already has a conversation is left alone, which makes a second run create nothing.
 """
 
+from datetime import datetime
 from typing import NamedTuple
+
+from django.utils import timezone
 
 from chat import services
 from chat.models import Conversation
+from core import business_hours as calendar_math
 from profiles.models import User
+from tickets import business_hours
+from tickets.models import Channel
 
 
 class DemoChat(NamedTuple):
@@ -46,9 +52,20 @@ CHATS = [
 ]
 
 
+def _an_open_moment() -> datetime:
+    """The demo's customers asked for a person while the chat desk was open, whatever the hour seed_demo runs at
+    (out of hours the assistant would offer the leave-a-message form instead, and nobody would be waiting)."""
+    now = timezone.now()
+    calendar = business_hours.desk_calendar(channel=Channel.CHAT)
+    if calendar is None or calendar_math.is_open_at(calendar, now):
+        return now
+    return calendar_math.next_opening(calendar, now) or now  # a calendar that never opens: nobody is queued
+
+
 def seed() -> int:
     """Create the demo chats that do not exist yet; returns how many were created."""
     created = 0
+    open_moment = _an_open_moment()
     for chat in CHATS:
         customer = User.objects.filter(username=chat.customer).first()
         agent = User.objects.filter(username=chat.agent).first() if chat.agent else None
@@ -57,7 +74,7 @@ def seed() -> int:
         if Conversation.objects.filter(customer=customer).exists():
             continue
         conversation, _ = services.conversation_start(customer=customer)
-        services.message_send(conversation_id=conversation.pk, author=customer, body=chat.opening)
+        services.message_send(conversation_id=conversation.pk, author=customer, body=chat.opening, now=open_moment)
         if agent is not None:
             services.conversation_assign(agent=agent, conversation_id=conversation.pk)
         for speaker, text in chat.lines:

@@ -444,8 +444,14 @@ ROUTES: dict[str, Route] = {
             other=expect("403", anonymous="login", agent="404", supervisor="ok", qa="ok", admin="ok"))
         for action in ("side/", "side/new/")
     },
-    "desk/tickets/<int:ticket_id>/side/<int:conversation_id>/reply/": Route(
-        "POST", lambda w: f"/desk/tickets/{w.ticket.pk}/side/999999/reply/",
+    **{
+        f"desk/tickets/<int:ticket_id>/side/<int:conversation_id>/{action}": Route(
+            "POST", (lambda a: lambda w: f"/desk/tickets/{w.ticket.pk}/side/999999/{a}")(action),
+            expect("403", anonymous="login", agent="404", supervisor="404", qa="404", admin="404"))
+        for action in ("reply/", "close/", "reopen/")
+    },
+    "desk/tickets/side/attachments/<int:attachment_id>/": Route(
+        "GET", fixed("/desk/tickets/side/attachments/999999/"),
         expect("403", anonymous="login", agent="404", supervisor="404", qa="404", admin="404")),
     # After-sales: customers, merchants, arbitration.
     "aftersales/": Route("GET", fixed("/aftersales/"), SIGNED_IN),
@@ -583,9 +589,12 @@ ROUTES: dict[str, Route] = {
         expect("403", anonymous="login", agent="ok", supervisor="ok", qa="ok", admin="ok"),
         other_url=lambda w: f"/api/v1/tickets/{w.other_ticket.pk}/side-conversations/",
         other=expect("403", anonymous="login", agent="404", supervisor="ok", qa="ok", admin="ok")),
-    "api/v1/tickets/<ticket_pk>/side-conversations/<pk>/reply/": Route(
-        "POST", lambda w: f"/api/v1/tickets/{w.ticket.pk}/side-conversations/999999/reply/",
-        expect("403", anonymous="login", agent="404", supervisor="404", qa="404", admin="404")),
+    **{
+        f"api/v1/tickets/<ticket_pk>/side-conversations/<pk>/{action}": Route(
+            "POST", (lambda a: lambda w: f"/api/v1/tickets/{w.ticket.pk}/side-conversations/999999/{a}")(action),
+            expect("403", anonymous="login", agent="404", supervisor="404", qa="404", admin="404"))
+        for action in ("reply/", "close/", "reopen/")
+    },
     # Integrators see the tickets they filed; merchants have no tickets here.
     **{
         f"api/v1/tickets/<pk>/{action}": Route(

@@ -160,6 +160,24 @@ def test_realistic_chats(demo_output: str) -> None:
     assert ChatMessage.objects.filter(body__contains="杭州转运中心").exists()
 
 
+def test_demo_chats_queue_even_when_seeded_after_hours(demo_output: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from chat import demo_data
+    from chat import selectors as chat_selectors
+
+    night = datetime(2026, 12, 8, 23, 30, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Tuesday after the chat desk closed
+    assert chat_selectors.desk_availability(night).reason == "off_hours"
+    monkeypatch.setattr(timezone, "now", lambda: night)
+    Conversation.objects.all().delete()
+    assert demo_data.seed() == 4
+    statuses = dict(Conversation.objects.values_list("customer__username", "status"))
+    assert statuses == {"customer1": "ended", "customer2": "active", "customer3": "waiting", "customer4": "waiting"}
+
+
 def test_desk_tickets_and_sla_policies(demo_output: str) -> None:
     # Forty of the desk's own; the after-sales demo requests open theirs too.
     assert Ticket.objects.filter(aftersales_request__isnull=True).count() == 40 and SlaPolicy.objects.count() == 16

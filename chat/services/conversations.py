@@ -2,7 +2,7 @@
 socket hears of it (events are published here and broadcast by `chat.realtime` on commit)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -173,12 +173,13 @@ def _closed_message() -> str:
         "business day.") % {"url": reverse("chat:widget") + "#leave-message"}
 
 
-def _handoff(conversation: Conversation, reason: str, language: str, *, announce: bool = False) -> None:
-    """Out of hours the assistant points to the leave-a-message form and nothing is queued; otherwise
-    the chat waits for its team and goes at once to an agent with room when the team assigns
-    automatically (chat.routing). `announce`: the assistant first says it is finding someone."""
+def _handoff(conversation: Conversation, reason: str, language: str, *, announce: bool = False,
+             now: datetime | None = None) -> None:
+    """Out of hours (at `now`, default the present) the assistant points to the leave-a-message form and
+    nothing is queued; otherwise the chat waits for its team and goes at once to an agent with room when the
+    team assigns automatically (chat.routing). `announce`: the assistant first says it is finding someone."""
     with translation.override(language):
-        if selectors.desk_availability().reason == "off_hours":
+        if selectors.desk_availability(now).reason == "off_hours":
             _append(conversation, sender=Sender.BOT, body=_closed_message())
             return
         if announce:
@@ -268,7 +269,7 @@ def _leave_queue(conversation: Conversation) -> None:
     _conversation_changed(conversation)
 
 
-def _bot_reply(conversation: Conversation, text: str, language: str) -> None:
+def _bot_reply(conversation: Conversation, text: str, language: str, now: datetime | None) -> None:
     reason = bot.wants_human(text)
     if reason is None:
         with translation.override(language):
@@ -289,16 +290,17 @@ def _bot_reply(conversation: Conversation, text: str, language: str) -> None:
     if reason == "complaint":
         with translation.override(language):
             _append(conversation, sender=Sender.BOT, body=bot.handing_over_complaint())
-    _handoff(conversation, reason, language, announce=reason != "complaint")
+    _handoff(conversation, reason, language, announce=reason != "complaint", now=now)
 
 
 def message_send(
     *, conversation_id: int, author: User, body: str = "", attachment_id: int | None = None, client_id: str = "",
-    language: str = "",
+    language: str = "", now: datetime | None = None,
 ) -> SendResult:
     """Store a message from the customer or the assigned agent. A repeated `client_id` returns the
     first message (created=False) so a client can retry a send whose ack it never saw. The assistant
-    answers a customer in `language`, the language of their page (else the conversation's)."""
+    answers a customer in `language`, the language of their page (else the conversation's); a hand-off
+    is judged against the service hours at `now` (the present unless the demo seeds an open moment)."""
     body = clean_message_text(body)
     if len(body) > settings.CHAT_MESSAGE_MAX_CHARS:
         raise ChatError("too_long", _("A message can be at most %(count)d characters.")
@@ -309,7 +311,7 @@ def message_send(
         raise ChatError("empty", _("Type a message or attach a file."))
     try:
         return _send_new(conversation_id=conversation_id, author=author, body=body, attachment_id=attachment_id,
-                         client_id=client_id, language=_page_language(language))
+                         client_id=client_id, language=_page_language(language), now=now)
     except IntegrityError as error:
         # A retry of a stored send: the unique (conversation, client_id) constraint refused the second
         # row and the whole transaction, its sequence number included, was rolled back.
@@ -320,7 +322,8 @@ def message_send(
 
 @transaction.atomic
 def _send_new(
-    *, conversation_id: int, author: User, body: str, attachment_id: int | None, client_id: str, language: str
+    *, conversation_id: int, author: User, body: str, attachment_id: int | None, client_id: str, language: str,
+    now: datetime | None,
 ) -> SendResult:
     # The hot path of chat: one UPDATE takes the row lock, checks membership and status and numbers
     # the message; then the message, its history row and the author's read pointer are written.
@@ -335,7 +338,7 @@ def _send_new(
             raise ChatError("invalid_attachment", _("That upload does not exist or is not yours."))
     message = _store(conversation, sender=role, author=author, body=body, attachment=attachment, client_id=client_id)
     if role == "customer" and conversation.status == Status.BOT and body:
-        _bot_reply(conversation, body, language or _customer_language(conversation))
+        _bot_reply(conversation, body, language or _customer_language(conversation), now)
     return SendResult(message, created=True)
 
 
