@@ -263,12 +263,13 @@ def test_two_deliveries_of_one_mail_at_the_same_moment_store_it_once(monkeypatch
     both_checked = threading.Barrier(2, timeout=10)
     find_mailbox = intake._mailbox_for
 
-    def after_the_duplicate_check(parsed: Any, mailboxes: Any) -> Any:
-        # Both deliveries have found no stored copy: only the unique constraint can stop the second.
+    def both_parsed(parsed: Any, mailboxes: Any) -> Any:
+        # Both deliveries have read the mail and go on to store it at once: the second must wait for the
+        # first (the Message-ID's lock), then find it stored.
         both_checked.wait()
         return find_mailbox(parsed, mailboxes)
 
-    monkeypatch.setattr(intake, "_mailbox_for", after_the_duplicate_check)
+    monkeypatch.setattr(intake, "_mailbox_for", both_parsed)
 
     def deliver() -> bool:
         try:
