@@ -1,7 +1,9 @@
 """Configuration rows that hot paths read on every call (ticket create: routing and keyword rules, SLA
 policies, calendars, desk settings, webhook endpoints), served from the shared cache and dropped on every write.
 
-A read is one cache GET instead of one to four queries. `invalidate_on_write(key, *models)` deletes the key
+A read is one cache GET instead of one to four queries. Inside `run_scope()` (one IMAP poll, a batch of work
+in one process) each key is read from the shared cache once and then kept for the rest of the run, as one
+request would: intake reads four keys per mail otherwise, and a GET is a round trip plus unpickling. `invalidate_on_write(key, *models)` deletes the key
 when any of those models is saved or deleted (or an m2m of it changes): at once, so the writer's next read
 is fresh, and again after commit, so a reader in another transaction that cached the old rows between the
 write and its commit is corrected. Writes that skip model signals (`QuerySet.update()`, raw SQL) on these
@@ -9,7 +11,9 @@ models must call `invalidate(key)` themselves. The TTL only bounds how long a ke
 forgot to do so can be stale.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.core.cache import cache
@@ -23,16 +27,41 @@ _MISSING = object()
 T = TypeVar("T")
 
 
+# The values read in the current run (None outside `run_scope`), by key.
+_run: ContextVar[dict[str, Any] | None] = ContextVar("config_cache_run", default=None)
+
+
+@contextmanager
+def run_scope() -> Iterator[None]:
+    """Within, each key is read from the shared cache at most once; a write in this process still drops it
+    at once. Values are shared within the run: callers must not change them (none do: they are configuration)."""
+    token = _run.set({})
+    try:
+        yield
+    finally:
+        _run.reset(token)
+
+
 def cached(key: str, load: Callable[[], T]) -> T:
     """The value under `key`, loaded (and stored) on a miss. `None` is a value too, cached like any other."""
+    run = _run.get()
+    if run is not None and key in run:
+        value: T = run[key]
+        return value
     value = cache.get(_PREFIX + key, _MISSING)
     if value is _MISSING:
         value = load()
         cache.set(_PREFIX + key, value, TIMEOUT_SECONDS)
+    if run is not None:
+        run[key] = value
     return value
 
 
 def invalidate(*keys: str) -> None:
+    run = _run.get()
+    if run is not None:
+        for key in keys:
+            run.pop(key, None)
     full = [_PREFIX + key for key in keys]
     cache.delete_many(full)
     transaction.on_commit(lambda: cache.delete_many(full))
