@@ -1,14 +1,15 @@
 """Configuration rows that hot paths read on every call (ticket create: routing and keyword rules, SLA
 policies, calendars, desk settings, webhook endpoints), served from the shared cache and dropped on every write.
 
-A read is one cache GET instead of one to four queries. Inside `run_scope()` (one IMAP poll, a batch of work
-in one process) each key is read from the shared cache once and then kept for the rest of the run, as one
-request would: intake reads four keys per mail otherwise, and a GET is a round trip plus unpickling. `invalidate_on_write(key, *models)` deletes the key
+A read is one cache GET instead of one to four queries. `invalidate_on_write(key, *models)` deletes the key
 when any of those models is saved or deleted (or an m2m of it changes): at once, so the writer's next read
 is fresh, and again after commit, so a reader in another transaction that cached the old rows between the
 write and its commit is corrected. Writes that skip model signals (`QuerySet.update()`, raw SQL) on these
 models must call `invalidate(key)` themselves. The TTL only bounds how long a key written by code that
 forgot to do so can be stale.
+
+Inside `run_scope()` (one IMAP poll) each key is read from the shared cache once and kept for the rest of the
+run, as within one request: intake reads four keys per mail otherwise, each a round trip plus unpickling.
 """
 
 from collections.abc import Callable, Iterable, Iterator
