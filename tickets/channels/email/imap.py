@@ -69,29 +69,25 @@ def mailbox_poll(*, mailbox: Mailbox, batch: int | None = None) -> PollResult:
         # The desk's configuration (mailboxes, routing and keyword rules, SLA policies) is read once per poll.
         with config_cache.run_scope():
             for uid in uids:
-                _receive_one(client, mailbox, uid, result)
+                data = _check(client.uid("FETCH", uid, "(BODY.PEEK[])"))
+                raw = next((part[1] for part in data if isinstance(part, tuple)), b"")
+                result.fetched += 1
+                received = quarantine.receive(raw=raw, mailbox=mailbox)
+                if isinstance(received, Quarantined):
+                    logger.warning("mailbox %s: uid %s quarantined (#%s): %s", mailbox, uid, received.message.pk,
+                                   received.message.reason)
+                    result.quarantined += 1
+                    result.newly_quarantined += received.created
+                    result.last_error = received.message.reason
+                    _check(client.uid("STORE", uid, "+FLAGS", "(\\Seen \\Flagged)"))
+                    continue
+                result.duplicates += received.duplicate
+                result.stored += not received.duplicate
+                _check(client.uid("STORE", uid, "+FLAGS", "(\\Seen)"))
         client.close()
     finally:
         client.logout()
     return result
-
-
-def _receive_one(client: imaplib.IMAP4, mailbox: Mailbox, uid: bytes, result: PollResult) -> None:
-    data = _check(client.uid("FETCH", uid, "(BODY.PEEK[])"))
-    raw = next((part[1] for part in data if isinstance(part, tuple)), b"")
-    result.fetched += 1
-    received = quarantine.receive(raw=raw, mailbox=mailbox)
-    if isinstance(received, Quarantined):
-        logger.warning("mailbox %s: uid %s quarantined (#%s): %s", mailbox, uid, received.message.pk,
-                       received.message.reason)
-        result.quarantined += 1
-        result.newly_quarantined += received.created
-        result.last_error = received.message.reason
-        _check(client.uid("STORE", uid, "+FLAGS", "(\\Seen \\Flagged)"))
-        return
-    result.duplicates += received.duplicate
-    result.stored += not received.duplicate
-    _check(client.uid("STORE", uid, "+FLAGS", "(\\Seen)"))
 
 
 def _quoted(folder: str) -> str:
