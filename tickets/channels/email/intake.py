@@ -279,9 +279,10 @@ def email_receive(*, raw: bytes, mailbox: Mailbox | None = None, now: datetime |
     mailbox = mailbox or _mailbox_for(parsed, mailboxes)
     with transaction.atomic(savepoint=False):
         _claim(parsed.message_id)
-        existing = EmailMessage.objects.filter(message_id=parsed.message_id).defer("raw").first()
-        if existing is not None:
-            return Received(email=existing, duplicate=True)
+        # Most mail is new: asked by id only, and the stored row read (without its raw bytes) for a duplicate.
+        stored = EmailMessage.objects.filter(message_id=parsed.message_id).values_list("pk", flat=True).first()
+        if stored is not None:
+            return Received(email=EmailMessage.objects.defer("raw").get(pk=stored), duplicate=True)
         email = _receive(parsed, raw, mailbox=mailbox, our_addresses=_our_addresses(mailboxes),
                          now=now or timezone.now())
     logger.debug("e-mail %s: %s", parsed.message_id, email.outcome)
