@@ -48,7 +48,8 @@ def _new_customer(*, display_name: str, phone: str, email: str) -> User:
 
 def customer_for_contact(*, kind: str = "", account: str = "", external_id: str = "", phone: str = "",
                          email: str = "", display_name: str = "") -> tuple[User, bool]:
-    """The customer behind a channel id, phone or e-mail; created when none matches. (user, created).
+    """The customer behind a channel id, phone or e-mail; created when none matches. (user, created). The user
+    comes with its profile read, for routing the ticket the message opens.
 
     Runs in the caller's transaction, which stores the message too (intake opens one per message: a
     savepoint of its own would be two more round trips); the lookup's lock is held until that commits."""

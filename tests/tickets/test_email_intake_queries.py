@@ -30,9 +30,9 @@ NEW_SENDER_NEW_TICKET = 22
 # A known customer: no customer rows; a picture attached (row and history).
 KNOWN_SENDER_NEW_TICKET_WITH_PICTURE = 18
 # Claim and check; an answer on a side conversation? (one look-up); the sender's rate; the customer (lock, look-up);
-# threading (one look-up); the reply in its own savepoint: the ticket locked, message and history, search
-# document, the ticket and its history, nudges (escalation, count); the mail's row.
-KNOWN_SENDER_REPLY = 21
+# threading (one look-up); the reply: the ticket locked, message and history, search document, the ticket and its
+# history, nudges (escalation, count); the mail's row.
+KNOWN_SENDER_REPLY = 19
 # Claim and check; the stored row read.
 DUPLICATE = 5
 # Claim and check; our mail looked for (one light query); the mail's row.

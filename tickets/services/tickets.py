@@ -59,8 +59,10 @@ def apply_keyword_rules(ticket: Ticket, text: str, *, set_type: bool, set_catego
             return
 
 
-def _profile_of(customer: User) -> CustomerProfile | None:
-    """No query when the caller loaded the profile with the user (intake's customer lookup does)."""
+def _profile_of(customer: User, *, profile_loaded: bool) -> CustomerProfile | None:
+    if not profile_loaded:
+        # Read now: a profile cached on the caller's user object may predate a change to it.
+        return CustomerProfile.objects.filter(user=customer).first()
     try:
         return customer.customer_profile
     except CustomerProfile.DoesNotExist:
@@ -91,13 +93,15 @@ def ticket_open(
     created_by: User | None = None,
     uploads: Sequence[UploadedFile] = (),
     now: datetime | None = None,
+    profile_loaded: bool = False,
 ) -> Opened:
     """The one way a ticket comes into being: help center, API, agent on behalf, chat, after-sales, intake.
 
     Keyword rules fill type / category / priority left unset, routing picks team and agent, SLA
     sets due times. `created_by` is the agent or integrator acting for the customer. Runs in the caller's
     transaction (intake opens one per message already: a savepoint of its own would be two more round trips);
-    `ticket_create` is the same in a transaction of its own.
+    `ticket_create` is the same in a transaction of its own. `profile_loaded`: the customer's profile was read
+    with the customer in this transaction (intake's customer lookup does), so routing need not read it again.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("a ticket opens inside the caller's transaction")
@@ -125,7 +129,7 @@ def ticket_open(
     body = clean_text(body, "body", BODY_MAX)
     apply_keyword_rules(ticket, f"{ticket.subject}\n{body}", set_type=type is None, set_category=category is None,
                         set_priority=priority is None)
-    decision = routing.decide(ticket, _profile_of(customer))
+    decision = routing.decide(ticket, _profile_of(customer, profile_loaded=profile_loaded))
     ticket.team = decision.team
     # An explicitly chosen priority is the caller's decision; the rules and the VIP boost apply otherwise.
     ticket.priority = priority or decision.priority
@@ -169,12 +173,16 @@ def _check_can_write(ticket: Ticket, author: User) -> bool:
     raise NotAllowed(_("You may not write on this ticket."))
 
 
-@transaction.atomic
-def ticket_reply(*, ticket: Ticket, author: User, body: str, uploads: Sequence[UploadedFile] = (),
-                 now: datetime | None = None, seen_message_id: int | None = None) -> TicketMessage:
+def ticket_reply_within(*, ticket: Ticket, author: User, body: str, uploads: Sequence[UploadedFile] = (),
+                        now: datetime | None = None, seen_message_id: int | None = None) -> TicketMessage:
     """A public reply. The customer's reply reopens a waiting or solved ticket; the desk's meets the SLA.
     With `seen_message_id` (the newest public message the writer's page showed), a desk reply is refused
-    with NewerMessage while someone else's public message newer than that one is on the ticket."""
+    with NewerMessage while someone else's public message newer than that one is on the ticket.
+
+    Runs within the caller's transaction (intake opens one per message: a savepoint of its own would be two
+    more round trips); `ticket_reply` is the same in a transaction of its own."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("a reply is written inside the caller's transaction")
     now = now or timezone.now()
     body = clean_text(body, "body", BODY_MAX)
     ticket = lock(ticket)
@@ -203,6 +211,9 @@ def ticket_reply(*, ticket: Ticket, author: User, body: str, uploads: Sequence[U
         # Repeated customer messages in a short window count as nudges.
         check_nudges(ticket, now=now)
     return message
+
+
+ticket_reply = transaction.atomic(ticket_reply_within)
 
 
 def _check_seen(ticket: Ticket, author: User, seen_message_id: int) -> None:

@@ -32,7 +32,7 @@ from tickets.services.common import BODY_MAX
 from tickets.services.notes import ticket_add_system_note
 from tickets.services.notifications import notify
 from tickets.services.side_conversations import side_mail_receive
-from tickets.services.tickets import SUBJECT_MAX, ticket_open, ticket_reply
+from tickets.services.tickets import SUBJECT_MAX, ticket_open, ticket_reply_within
 
 logger = logging.getLogger(__name__)
 Outcome = EmailMessage.Outcome
@@ -126,7 +126,7 @@ def _to_ticket(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, now:
     ticket = _thread(parsed)
     message: TicketMessage
     if ticket is not None and ticket.customer_id == customer.pk:
-        message = ticket_reply(ticket=ticket, author=customer, body=body, uploads=uploads, now=now)
+        message = ticket_reply_within(ticket=ticket, author=customer, body=body, uploads=uploads, now=now)
     elif ticket is not None:
         # Someone else on the thread (a colleague in Cc, a forward): the desk reads it as a note, and it
         # never speaks for the ticket's customer.
@@ -136,7 +136,8 @@ def _to_ticket(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, now:
     else:
         subject = parsed.subject[:SUBJECT_MAX] or _("(no subject)")
         message = ticket_open(customer=customer, subject=subject, body=body, channel=Channel.EMAIL, source="email",
-                              team=mailbox.team if mailbox else None, uploads=uploads, now=now).message
+                              team=mailbox.team if mailbox else None, uploads=uploads, now=now,
+                              profile_loaded=True).message
     return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.TICKET, ticket=message.ticket,
                    ticket_message=message, held=held)
 
