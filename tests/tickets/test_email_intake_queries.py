@@ -31,8 +31,8 @@ NEW_SENDER_NEW_TICKET = 22
 KNOWN_SENDER_NEW_TICKET_WITH_PICTURE = 18
 # Claim and check; an answer on a side conversation? (one look-up); the sender's rate; the customer (lock, look-up);
 # threading (one look-up); the reply: the ticket locked, message and history, search document, the ticket and its
-# history, nudges (escalation, count); the mail's row.
-KNOWN_SENDER_REPLY = 19
+# history, nudges (the last nudge escalation, the count since); the mail's row.
+KNOWN_SENDER_REPLY = 18
 # Claim and check; the stored row read.
 DUPLICATE = 5
 # Claim and check; our mail looked for (one light query); the mail's row.
@@ -54,7 +54,7 @@ def poll(team: Team, make_agent: Callable[..., User]) -> Iterator[Callable[[byte
 
     with config_cache.run_scope():
         deliver(raw(sender="warm@example.com", message_id="<warm@example.com>"))
-        cached_config.desk_settings()  # read by a reply's nudge count; a desk has its settings row
+        cached_config.desk_settings()  # a desk has its settings row (a reply's nudge count reads it, cached)
         yield deliver
 
 
