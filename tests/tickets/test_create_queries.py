@@ -18,6 +18,7 @@ from core.models import WebhookEndpoint
 from profiles.models import Team, User
 from tests.tickets.mails import MAILBOX, raw
 from tickets import services
+from tickets.channels.email import intake
 from tickets.channels.email.intake import email_receive
 from tickets.models import (
     BusinessCalendar,
@@ -56,18 +57,21 @@ def desk_setup(team: Team, make_agent: Callable[..., User]) -> list[User]:
 
 @contextmanager
 def create_queries(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """The queries of each `ticket_create` call made inside (from a view, the API or intake)."""
+    """The queries of each ticket create made inside: `ticket_create` from a view or the API, `ticket_open` (in the
+    caller's transaction) from intake."""
     counts: list[int] = []
-    create = services.ticket_create
 
-    def counted(**kwargs: Any) -> Ticket:
-        with CaptureQueriesContext(connection) as queries:
-            ticket = create(**kwargs)
-        counts.append(len(queries))
-        return ticket
+    def counting(create: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(**kwargs: Any) -> Any:
+            with CaptureQueriesContext(connection) as queries:
+                created = create(**kwargs)
+            counts.append(len(queries))
+            return created
 
-    monkeypatch.setattr(services, "ticket_create", counted)
-    monkeypatch.setattr("tickets.channels.email.intake.ticket_create", counted)
+        return counted
+
+    monkeypatch.setattr(services, "ticket_create", counting(services.ticket_create))
+    monkeypatch.setattr(intake, "ticket_open", counting(intake.ticket_open))
     yield counts
 
 

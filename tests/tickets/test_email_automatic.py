@@ -48,6 +48,21 @@ def test_a_bounce_without_a_dsn_part_is_matched_to_our_mail_by_the_failed_addres
     assert not Ticket.objects.exists()
 
 
+def test_a_bounce_naming_our_message_id_marks_that_mail_not_a_later_one_to_the_same_address(
+        mailbox: Mailbox) -> None:
+    named = sent_to("zhangwei@example.com", message_id="reply-3@shop.example")
+    later = sent_to("zhangwei@example.com")
+
+    bounce = email_receive(raw=bounce_for("reply-3@shop.example")).email
+
+    named.refresh_from_db()
+    later.refresh_from_db()
+    assert bounce.bounce_of == named and named.bounced_at is not None and later.bounced_at is None
+    # Naming a mail we never sent, it is matched by the failed address: the latest sent there.
+    again = email_receive(raw=bounce_for("never-sent@shop.example")).email
+    assert again.bounce_of == later
+
+
 @pytest.mark.parametrize("name", ["flufl-bounce/bounce_02.txt", "flufl-bounce/simple_20.txt",
                                   "flufl-bounce/simple_22.txt", "flufl-bounce/simple_36.txt"])
 def test_published_non_dsn_bounces_that_once_became_tickets_are_bounces(mailbox: Mailbox, name: str) -> None:

@@ -10,7 +10,7 @@ import pytest
 from django.core import mail as django_mail
 from django.db import connection, connections
 
-from profiles.models import Team, User
+from profiles.models import CustomerProfile, Team, User
 from profiles.roles import Role
 from tests.factories import CustomerProfileFactory, UserFactory
 from tests.tickets.mails import MAILBOX, bounce_for, png_bytes, raw
@@ -51,6 +51,18 @@ def test_a_new_mail_opens_an_email_ticket_for_a_new_customer_in_the_mailbox_team
     with connection.cursor() as cursor:
         cursor.execute("SELECT counterpart FROM tickets_emailmessage WHERE id = %s", [email.pk])
         assert "zhangwei" not in cursor.fetchone()[0]
+
+
+def test_a_mail_from_a_vip_customer_is_routed_by_their_profile(mailbox: Mailbox) -> None:
+    # The profile comes with the customer's lookup; routing reads it from there, not again.
+    CustomerProfileFactory.create(user__email="vip@example.com", vip_level=CustomerProfile.VipLevel.GOLD)
+    CustomerProfileFactory.create(user__email="regular@example.com")
+
+    vip = receive(sender="vip@example.com").ticket
+    regular = receive(sender="regular@example.com").ticket
+
+    assert vip is not None and vip.priority == "high"
+    assert regular is not None and regular.priority == "normal"
 
 
 def test_a_known_customer_is_found_by_the_email_blind_index_whatever_the_case(mailbox: Mailbox) -> None:
@@ -263,12 +275,13 @@ def test_two_deliveries_of_one_mail_at_the_same_moment_store_it_once(monkeypatch
     both_checked = threading.Barrier(2, timeout=10)
     find_mailbox = intake._mailbox_for
 
-    def after_the_duplicate_check(parsed: Any, mailboxes: Any) -> Any:
-        # Both deliveries have found no stored copy: only the unique constraint can stop the second.
+    def both_parsed(parsed: Any, mailboxes: Any) -> Any:
+        # Both deliveries have read the mail and go on to store it at once: the second must wait for the
+        # first (the Message-ID's lock), then find it stored.
         both_checked.wait()
         return find_mailbox(parsed, mailboxes)
 
-    monkeypatch.setattr(intake, "_mailbox_for", after_the_duplicate_check)
+    monkeypatch.setattr(intake, "_mailbox_for", both_parsed)
 
     def deliver() -> bool:
         try:

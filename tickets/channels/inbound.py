@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from profiles.models import User
 from tickets.models import InboundMessage, Status, Ticket, TicketMessage
-from tickets.services.tickets import SUBJECT_MAX, ticket_create, ticket_reply
+from tickets.services.tickets import SUBJECT_MAX, ticket_open, ticket_reply_within
 
 CONTINUE_DAYS = 7
 
@@ -46,11 +46,10 @@ def inbound_message(*, channel: str, account: str, external_id: str, customer: U
         return already, False
     ticket = continuing_ticket(customer=customer, channel=channel, now=now)
     if ticket is not None:
-        message = ticket_reply(ticket=ticket, author=customer, body=body, uploads=uploads, now=now)
+        message = ticket_reply_within(ticket=ticket, author=customer, body=body, uploads=uploads, now=now)
     else:
         first_line = (body.strip().splitlines() or [""])[0]
-        ticket = ticket_create(customer=customer, subject=subject or first_line[:SUBJECT_MAX], body=body,
-                               channel=channel, source=source, uploads=uploads, now=now)
-        message = ticket.messages.get()
+        message = ticket_open(customer=customer, subject=subject or first_line[:SUBJECT_MAX], body=body,
+                              channel=channel, source=source, uploads=uploads, now=now).message
     InboundMessage.objects.create(channel=channel, account=account, external_id=external_id, message=message)
     return message, True

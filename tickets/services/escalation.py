@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.queueing import enqueue
 from profiles.models import User
-from tickets import routing, sla
+from tickets import cached_config, routing, sla
 from tickets.errors import NotAllowed
 from tickets.models import (
     OPEN_STATUSES,
@@ -91,7 +91,7 @@ def ticket_escalate(*, ticket: Ticket | int, reason: str = Escalation.Reason.MAN
 def check_nudges(ticket: Ticket, *, now: datetime) -> Escalation | None:
     """On a locked ticket: N customer messages or 催单 clicks within the window (since the last nudge
     escalation) escalate it."""
-    settings = DeskSettings.load()
+    settings = cached_config.desk_settings()  # every customer reply asks: from the shared cache
     since = now - timedelta(minutes=settings.nudge_window_minutes)
     last = ticket.escalations.filter(reason=Escalation.Reason.NUDGES).order_by("-created_at").first()
     if last is not None:

@@ -1,8 +1,9 @@
 """Creating tickets and working them: reply, note, assign, transition, transfer, queue pick."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -58,8 +59,23 @@ def apply_keyword_rules(ticket: Ticket, text: str, *, set_type: bool, set_catego
             return
 
 
-@transaction.atomic
-def ticket_create(
+def _profile_of(customer: User, *, profile_loaded: bool) -> CustomerProfile | None:
+    if not profile_loaded:
+        # Read now: a profile cached on the caller's user object may predate a change to it.
+        return CustomerProfile.objects.filter(user=customer).first()
+    try:
+        return customer.customer_profile
+    except CustomerProfile.DoesNotExist:
+        return None
+
+
+@dataclass(frozen=True)
+class Opened:
+    ticket: Ticket
+    message: TicketMessage  # the customer's first message, which the ticket opens with
+
+
+def ticket_open(
     *,
     customer: User,
     subject: str,
@@ -77,12 +93,18 @@ def ticket_create(
     created_by: User | None = None,
     uploads: Sequence[UploadedFile] = (),
     now: datetime | None = None,
-) -> Ticket:
-    """The one way a ticket comes into being: help center, API, agent on behalf, chat, after-sales.
+    profile_loaded: bool = False,
+) -> Opened:
+    """The one way a ticket comes into being: help center, API, agent on behalf, chat, after-sales, intake.
 
     Keyword rules fill type / category / priority left unset, routing picks team and agent, SLA
-    sets due times. `created_by` is the agent or integrator acting for the customer.
+    sets due times. `created_by` is the agent or integrator acting for the customer. Runs in the caller's
+    transaction (intake opens one per message already: a savepoint of its own would be two more round trips);
+    `ticket_create` is the same in a transaction of its own. `profile_loaded`: the customer's profile was read
+    with the customer in this transaction (intake's customer lookup does), so routing need not read it again.
     """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("a ticket opens inside the caller's transaction")
     now = now or timezone.now()
     actor = created_by or customer
     if created_by is not None and created_by != customer and not (is_desk(created_by) or created_by.has_perm(
@@ -107,8 +129,7 @@ def ticket_create(
     body = clean_text(body, "body", BODY_MAX)
     apply_keyword_rules(ticket, f"{ticket.subject}\n{body}", set_type=type is None, set_category=category is None,
                         set_priority=priority is None)
-    profile = CustomerProfile.objects.filter(user=customer).first()
-    decision = routing.decide(ticket, profile)
+    decision = routing.decide(ticket, _profile_of(customer, profile_loaded=profile_loaded))
     ticket.team = decision.team
     # An explicitly chosen priority is the caller's decision; the rules and the VIP boost apply otherwise.
     ticket.priority = priority or decision.priority
@@ -125,7 +146,22 @@ def ticket_create(
     if ticket.assignee_id:
         # `at_creation`: the live push of ticket.created already told the same desk groups (realtime.py).
         publish("ticket.assigned", ticket, previous_assignee_id=None, at_creation=True)
-    return ticket
+    return Opened(ticket=ticket, message=message)
+
+
+_Create = ParamSpec("_Create")
+
+
+def _in_own_transaction(open_ticket: Callable[_Create, Opened]) -> Callable[_Create, Ticket]:
+    def create(*args: _Create.args, **kwargs: _Create.kwargs) -> Ticket:
+        with transaction.atomic():
+            return open_ticket(*args, **kwargs).ticket
+
+    create.__doc__ = "`ticket_open` in a transaction of its own; the new ticket."
+    return create
+
+
+ticket_create = _in_own_transaction(ticket_open)
 
 
 def _check_can_write(ticket: Ticket, author: User) -> bool:
@@ -137,12 +173,16 @@ def _check_can_write(ticket: Ticket, author: User) -> bool:
     raise NotAllowed(_("You may not write on this ticket."))
 
 
-@transaction.atomic
-def ticket_reply(*, ticket: Ticket, author: User, body: str, uploads: Sequence[UploadedFile] = (),
-                 now: datetime | None = None, seen_message_id: int | None = None) -> TicketMessage:
+def ticket_reply_within(*, ticket: Ticket, author: User, body: str, uploads: Sequence[UploadedFile] = (),
+                        now: datetime | None = None, seen_message_id: int | None = None) -> TicketMessage:
     """A public reply. The customer's reply reopens a waiting or solved ticket; the desk's meets the SLA.
     With `seen_message_id` (the newest public message the writer's page showed), a desk reply is refused
-    with NewerMessage while someone else's public message newer than that one is on the ticket."""
+    with NewerMessage while someone else's public message newer than that one is on the ticket.
+
+    Runs within the caller's transaction (intake opens one per message: a savepoint of its own would be two
+    more round trips); `ticket_reply` is the same in a transaction of its own."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("a reply is written inside the caller's transaction")
     now = now or timezone.now()
     body = clean_text(body, "body", BODY_MAX)
     ticket = lock(ticket)
@@ -171,6 +211,9 @@ def ticket_reply(*, ticket: Ticket, author: User, body: str, uploads: Sequence[U
         # Repeated customer messages in a short window count as nudges.
         check_nudges(ticket, now=now)
     return message
+
+
+ticket_reply = transaction.atomic(ticket_reply_within)
 
 
 def _check_seen(ticket: Ticket, author: User, seen_message_id: int) -> None:

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
+from core import config_cache
 from core.quarantine import Quarantined, describe
 from tickets.channels.email import quarantine
 from tickets.models import Mailbox
@@ -65,22 +66,24 @@ def mailbox_poll(*, mailbox: Mailbox, batch: int | None = None) -> PollResult:
         _check(client.login(mailbox.imap_user, mailbox.imap_password))
         _check(client.select(_quoted(mailbox.imap_folder)))
         uids = _check(client.uid("SEARCH", "UNSEEN"))[0].split()[:batch]
-        for uid in uids:
-            data = _check(client.uid("FETCH", uid, "(BODY.PEEK[])"))
-            raw = next((part[1] for part in data if isinstance(part, tuple)), b"")
-            result.fetched += 1
-            received = quarantine.receive(raw=raw, mailbox=mailbox)
-            if isinstance(received, Quarantined):
-                logger.warning("mailbox %s: uid %s quarantined (#%s): %s", mailbox, uid, received.message.pk,
-                               received.message.reason)
-                result.quarantined += 1
-                result.newly_quarantined += received.created
-                result.last_error = received.message.reason
-                _check(client.uid("STORE", uid, "+FLAGS", "(\\Seen \\Flagged)"))
-                continue
-            result.duplicates += received.duplicate
-            result.stored += not received.duplicate
-            _check(client.uid("STORE", uid, "+FLAGS", "(\\Seen)"))
+        # The desk's configuration (mailboxes, routing and keyword rules, SLA policies) is read once per poll.
+        with config_cache.run_scope():
+            for uid in uids:
+                data = _check(client.uid("FETCH", uid, "(BODY.PEEK[])"))
+                raw = next((part[1] for part in data if isinstance(part, tuple)), b"")
+                result.fetched += 1
+                received = quarantine.receive(raw=raw, mailbox=mailbox)
+                if isinstance(received, Quarantined):
+                    logger.warning("mailbox %s: uid %s quarantined (#%s): %s", mailbox, uid, received.message.pk,
+                                   received.message.reason)
+                    result.quarantined += 1
+                    result.newly_quarantined += received.created
+                    result.last_error = received.message.reason
+                    _check(client.uid("STORE", uid, "+FLAGS", "(\\Seen \\Flagged)"))
+                    continue
+                result.duplicates += received.duplicate
+                result.stored += not received.duplicate
+                _check(client.uid("STORE", uid, "+FLAGS", "(\\Seen)"))
         client.close()
     finally:
         client.logout()

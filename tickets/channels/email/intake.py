@@ -3,6 +3,7 @@
 `email_receive` is the one entry point for the inbound endpoint and the IMAP poller. It parses
 first (a malformed mail raises `MalformedEmail` before anything is written), then records the mail
 and its effect in one transaction: a mail is either on a ticket, or recorded with why it is not.
+Deliveries of one Message-ID are serialised by an advisory lock, so a mail is stored once.
 """
 
 import logging
@@ -13,7 +14,8 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -30,7 +32,7 @@ from tickets.services.common import BODY_MAX
 from tickets.services.notes import ticket_add_system_note
 from tickets.services.notifications import notify
 from tickets.services.side_conversations import side_conversation_for_mail, side_mail_receive
-from tickets.services.tickets import SUBJECT_MAX, ticket_create, ticket_reply
+from tickets.services.tickets import SUBJECT_MAX, ticket_open, ticket_reply_within
 
 logger = logging.getLogger(__name__)
 Outcome = EmailMessage.Outcome
@@ -71,7 +73,8 @@ def _thread(parsed: ParsedEmail) -> Ticket | None:
     """The ticket this mail continues: by the ids it answers, else by a ticket number in its subject."""
     if parsed.thread_ids:
         known = {email.message_id: email.ticket for email in EmailMessage.objects.filter(
-            message_id__in=parsed.thread_ids, ticket__isnull=False).select_related("ticket")}
+            message_id__in=parsed.thread_ids, ticket__isnull=False).select_related("ticket").only(
+            "message_id", "ticket")}
         for message_id in parsed.thread_ids:
             if message_id in known:
                 return known[message_id]
@@ -125,7 +128,7 @@ def _to_ticket(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, now:
     ticket = _thread(parsed)
     message: TicketMessage
     if ticket is not None and ticket.customer_id == customer.pk:
-        message = ticket_reply(ticket=ticket, author=customer, body=body, uploads=uploads, now=now)
+        message = ticket_reply_within(ticket=ticket, author=customer, body=body, uploads=uploads, now=now)
     elif ticket is not None:
         # Someone else on the thread (a colleague in Cc, a forward): the desk reads it as a note, and it
         # never speaks for the ticket's customer.
@@ -134,9 +137,9 @@ def _to_ticket(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, now:
         attachment_service.attach(message=message, uploads=uploads)
     else:
         subject = parsed.subject[:SUBJECT_MAX] or _("(no subject)")
-        ticket = ticket_create(customer=customer, subject=subject, body=body, channel=Channel.EMAIL, source="email",
-                               team=mailbox.team if mailbox else None, uploads=uploads, now=now)
-        message = ticket.messages.get()
+        message = ticket_open(customer=customer, subject=subject, body=body, channel=Channel.EMAIL, source="email",
+                              team=mailbox.team if mailbox else None, uploads=uploads, now=now,
+                              profile_loaded=True).message
     return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.TICKET, ticket=message.ticket,
                    ticket_message=message, held=held)
 
@@ -180,19 +183,27 @@ def _desk_for(ticket: Ticket) -> list[User]:
 
 
 def _bounced_mail(parsed: ParsedEmail, now: datetime) -> EmailMessage | None:
-    """Our mail a bounce reports: by its Message-ID, else the latest we sent lately to an address that failed."""
-    assert parsed.bounce is not None
-    ours = EmailMessage.objects.select_for_update(of=("self",)).select_related(
-        "ticket__assignee", "ticket_message__author").filter(direction=EmailMessage.Direction.OUTBOUND)
-    if parsed.bounce.original_message_id:
-        original = ours.filter(message_id=parsed.bounce.original_message_id).first()
-        if original is not None:
-            return original
-    if not parsed.bounce.recipients:
+    """Our mail a bounce reports: by its Message-ID, else the latest we sent lately to an address that failed.
+
+    Looked for by id in one light query (many bounces name nothing we sent), then locked and read whole."""
+    bounce = parsed.bounce
+    assert bounce is not None
+    by_id = Q(message_id=bounce.original_message_id) if bounce.original_message_id else None
+    by_address = Q(counterpart_index__in=[blind_index(address, kind="email") for address in bounce.recipients],
+                   created_at__gte=now - BOUNCE_MATCH_WINDOW) if bounce.recipients else None
+    if by_id is None and by_address is None:
         return None
-    indexes = [blind_index(address, kind="email") for address in parsed.bounce.recipients]
-    return ours.filter(counterpart_index__in=indexes, created_at__gte=now - BOUNCE_MATCH_WINDOW).order_by(
-        "-created_at").first()
+    ours = EmailMessage.objects.filter(direction=EmailMessage.Direction.OUTBOUND)
+    if by_id is None or by_address is None:
+        candidates = ours.filter(by_id or by_address).order_by("-created_at")
+    else:
+        candidates = ours.filter(by_id | by_address).order_by(
+            Case(When(by_id, then=Value(0)), default=Value(1)), "-created_at")
+    found = candidates.values_list("pk", flat=True).first()
+    if found is None:
+        return None
+    return ours.select_for_update(of=("self",)).select_related("ticket__assignee", "ticket_message__author").defer(
+        "raw").get(pk=found)
 
 
 def _automatic_reply(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None) -> EmailMessage:
@@ -256,23 +267,28 @@ def email_reject_held(*, email_id: int, actor: User) -> bool:
     return rejected == 1
 
 
+def _claim(message_id: str) -> None:
+    """Serialise deliveries of one Message-ID until the transaction ends: a second delivery of a mail being
+    stored (an IMAP re-poll, a retried POST) waits here, then finds it stored."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"email:{message_id}"])
+
+
 def email_receive(*, raw: bytes, mailbox: Mailbox | None = None, now: datetime | None = None) -> Received:
-    """Store one inbound mail once. Raises `MalformedEmail` (nothing stored) when it cannot be read."""
+    """Store one inbound mail once. Raises `MalformedEmail` (nothing stored) when it cannot be read.
+
+    In the caller's transaction when there is one (the quarantine's, which rolls back all of a failed mail), so
+    no savepoint of its own; otherwise in one of its own."""
     parsed = parse(raw)
-    existing = EmailMessage.objects.filter(message_id=parsed.message_id).first()
-    if existing is not None:
-        return Received(email=existing, duplicate=True)
     mailboxes = cached_config.mailboxes()  # inactive ones too: their mail is still our own
     mailbox = mailbox or _mailbox_for(parsed, mailboxes)
-    try:
-        with transaction.atomic():
-            email = _receive(parsed, raw, mailbox=mailbox, our_addresses=_our_addresses(mailboxes),
-                             now=now or timezone.now())
-    except IntegrityError:
-        # The same mail delivered twice at once: the other delivery stored it, and this one's writes rolled back.
-        existing = EmailMessage.objects.filter(message_id=parsed.message_id).first()
-        if existing is None:
-            raise
-        return Received(email=existing, duplicate=True)
+    with transaction.atomic(savepoint=False):
+        _claim(parsed.message_id)
+        # Most mail is new: asked by id only, and the stored row read (without its raw bytes) for a duplicate.
+        stored = EmailMessage.objects.filter(message_id=parsed.message_id).values_list("pk", flat=True).first()
+        if stored is not None:
+            return Received(email=EmailMessage.objects.defer("raw").get(pk=stored), duplicate=True)
+        email = _receive(parsed, raw, mailbox=mailbox, our_addresses=_our_addresses(mailboxes),
+                         now=now or timezone.now())
     logger.debug("e-mail %s: %s", parsed.message_id, email.outcome)
     return Received(email=email, duplicate=False)
