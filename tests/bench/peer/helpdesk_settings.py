@@ -1,13 +1,11 @@
 """Django settings for the peer, django-helpdesk 2.6.1, as its README installs it, run by runner.py under
-.venv-peer. Its own database: PEER_DATABASE_URL (the driver passes ours with the suffix _helpdesk)."""
+.venv-peer. Its own database: PEER_DATABASE, JSON of NAME / HOST / PORT / USER / PASSWORD (the driver passes our
+server's with the database name suffixed _helpdesk)."""
 
+import json
 import os
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-_url = urlsplit(os.environ["PEER_DATABASE_URL"])
-
-SECRET_KEY = "peer-bench-only"  # noqa: S105 (a local benchmark, never served)
+SECRET_KEY = "peer-bench-only"  # a local benchmark, never served
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost"]
 USE_TZ = True
@@ -16,7 +14,6 @@ SITE_ID = 1
 ROOT_URLCONF = "helpdesk_urls"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 STATIC_URL = "/static/"
-MEDIA_ROOT = str(Path(os.environ.get("PEER_MEDIA_ROOT", "/tmp/peer-bench-media")))  # noqa: S108
 LOGIN_URL = "/login/"
 
 INSTALLED_APPS = [
@@ -48,14 +45,7 @@ TEMPLATES = [{
         "django.contrib.messages.context_processors.messages",
     ]},
 }]
-DATABASES = {"default": {
-    "ENGINE": "django.db.backends.postgresql",
-    "NAME": _url.path.lstrip("/"),
-    "USER": unquote(_url.username or ""),
-    "PASSWORD": unquote(_url.password or ""),
-    "HOST": _url.hostname or "",
-    "PORT": str(_url.port or ""),
-}}
+DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", **json.loads(os.environ["PEER_DATABASE"])}}
 # Mail goes nowhere, as on our side (the outbox is not drained during the bench).
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
