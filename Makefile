@@ -7,6 +7,7 @@
 #   make test-cluster    the fault tests on real processes (nginx, two Daphne, a replica, workers; marker `cluster`)
 #   make bench   benchmark tests, which print JSON lines
 #   make bench-cluster   capacity figures of the scale-out layout (JSON lines)
+#   make bench-peer   the peer (django-helpdesk 2.6.1) and us side by side in one run (JSON lines)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -21,7 +22,8 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export MYPY_CACHE_DIR ?= $(HOME)/.cache/service-center/mypy
 LAUNCH := python -m service_center.launcher
 
-.PHONY: venv system-deps messages run run-cluster lint servers test test-server-kind test-cluster bench bench-1m bench-cluster clean-data
+.PHONY: venv system-deps messages run run-cluster lint servers test test-server-kind test-cluster bench bench-1m bench-cluster \
+	bench-peer clean-data
 
 venv: .venv/.installed
 
@@ -102,6 +104,18 @@ bench-cluster: venv system-deps
 	CLUSTER_CHAT_MESSAGES=10000 CLUSTER_CHAT_CONVERSATIONS=50 CLUSTER_BROKER_OUTAGE_S=30 \
 		$(LAUNCH) exec -- pytest tests/bench/test_cluster_bench.py tests/cluster -q -p no:cacheprovider -p no:randomly -s \
 		-m "bench or cluster"
+
+# Issue 20's comparison in one run: the peer, django-helpdesk 2.6.1, in its own virtualenv (.venv-peer, from
+# tests/bench/peer/requirements.txt, made only when missing or when that file changes) and its own database on the
+# same server, beside us with the same data shape. BENCH_SCALE tickets per side, 100,000 unless given.
+.venv-peer/.installed: tests/bench/peer/requirements.txt
+	test -x .venv-peer/bin/python || $(PYTHON) -m venv .venv-peer
+	.venv-peer/bin/python -m pip install -q -r $<
+	touch $@
+
+bench-peer: venv .venv-peer/.installed
+	BENCH_SCALE=$(if $(filter command line environment,$(origin BENCH_SCALE)),$(BENCH_SCALE),100000) \
+		$(LAUNCH) exec -- pytest tests/bench/test_peer_bench.py -q -p no:cacheprovider -p no:randomly -s -m bench
 
 clean-data:
 	rm -rf var/
