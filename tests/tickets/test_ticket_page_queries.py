@@ -118,8 +118,8 @@ def test_no_query_of_the_ticket_page_reads_every_ticket(ticket: Ticket, customer
             "SELECT 'P' || i, %s, 'web', '', 'inquiry', 'normal', 'open', '{}', '', '', 's', 0, 0, 0, now(), now(), "
             "now() FROM generate_series(1, 20000) i", [customer.pk])
         cursor.execute("ANALYZE tickets_ticket")
-    Ticket.objects.filter(pk=ticket.pk).update(parent=Ticket.objects.exclude(pk=ticket.pk).first())
-    ticket.linked.add(Ticket.objects.order_by("-pk").first())
+    Ticket.objects.filter(pk=ticket.pk).update(parent=Ticket.objects.exclude(pk=ticket.pk).order_by("pk")[0])
+    ticket.linked.add(Ticket.objects.order_by("-pk")[0])
     client = login(make_agent())
     with CaptureQueriesContext(connection) as queries:
         assert client.get(f"/desk/tickets/{ticket.pk}/").status_code == 200
