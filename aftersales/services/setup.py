@@ -51,6 +51,7 @@ def contact_mailbox_ensure(*, email: str, store: Store | None = None, courier: s
     return _ensure(ContactMailbox, {"store": store, "courier": courier}, {"email": email})[0]
 
 
+@transaction.atomic
 def return_address_ensure(*, store: Store, recipient: str, phone: str, address: str) -> ReturnAddress:
     existing = ReturnAddress.objects.select_for_update().filter(store=store).first()
     if existing is None:

@@ -75,8 +75,9 @@ def test_two_beats_send_the_schedule_once_and_the_standby_takes_over(beats: list
     leader, standby = beats if beats[0].said("beat: leader") else beats[::-1]
     assert not standby.said("beat: leader")
 
-    sent = _sent_in(6)
-    assert 3 <= sent <= 8, f"{sent} probes in 6 s from a 1-second schedule: two beats would send about 12"
+    # Over 10 s one leader sends about 10 probes (a starved CI box bunches or skips a few); two would send 20.
+    sent = _sent_in(10)
+    assert 5 <= sent <= 14, f"{sent} probes in 10 s from a 1-second schedule: two beats would send about 20"
 
     leader.stop(signal.SIGKILL)  # a crash: no clean shutdown, PostgreSQL ends its session and frees the lock
     _until(lambda: standby.said("beat: leader"), "the standby taking over", beats, timeout=STANDBY_INTERVAL + 30)

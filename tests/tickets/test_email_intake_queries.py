@@ -25,14 +25,14 @@ Outcome = EmailMessage.Outcome
 # (BEGIN and COMMIT in production).
 # The Message-ID claimed (lock) and checked; the sender's rate; the customer (lock, look-up with profile); a new
 # customer (user and history, role group look-up and insert, profile and history); the ticket (routing lock and
-# agent, number, insert and history), its first message and history, search document; the mail's row.
-NEW_SENDER_NEW_TICKET = 22
-# A known customer: no customer rows; a picture attached (row and history).
-KNOWN_SENDER_NEW_TICKET_WITH_PICTURE = 18
+# agent, number, insert and history), its first message, search document; the mail's row.
+NEW_SENDER_NEW_TICKET = 21
+# A known customer: no customer rows; a picture attached (its row: attachments keep no history).
+KNOWN_SENDER_NEW_TICKET_WITH_PICTURE = 16
 # Claim and check; an answer on a side conversation? (one look-up); the sender's rate; the customer (lock, look-up);
-# threading (one look-up); the reply: the ticket locked, message and history, search document, the ticket and its
+# threading (one look-up); the reply: the ticket locked, message, search document, the ticket and its
 # history, nudges (the last nudge escalation, the count since); the mail's row.
-KNOWN_SENDER_REPLY = 18
+KNOWN_SENDER_REPLY = 17
 # Claim and check; the stored row read.
 DUPLICATE = 5
 # Claim and check; our mail looked for (one light query); the mail's row.
