@@ -27,6 +27,7 @@ from django.core import management
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import connections
 
+from core.database import client_command_args
 from service_center.launcher import Postgres
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -54,18 +55,6 @@ def schema_key(server_version: int) -> str:
     return digest.hexdigest()[:24]
 
 
-def _libpq_environment(settings_dict: dict[str, Any]) -> dict[str, str]:
-    # The embedded server's URL names its socket folder as ?host=…, which lands in OPTIONS.
-    options = settings_dict.get("OPTIONS", {})
-    environment = dict(os.environ, PGDATABASE=settings_dict["NAME"], PGUSER=settings_dict.get("USER") or "postgres")
-    for variable, value in (("PGHOST", settings_dict.get("HOST") or options.get("host")),
-                            ("PGPORT", settings_dict.get("PORT") or options.get("port")),
-                            ("PGPASSWORD", settings_dict.get("PASSWORD")), ("PGSSLMODE", options.get("sslmode"))):
-        if value:
-            environment[variable] = str(value)
-    return environment
-
-
 def _inspect(alias: str) -> tuple[bool, int]:
     """Whether the database holds no table yet, and the server's version number."""
     with connections[alias].cursor() as cursor:
@@ -76,9 +65,12 @@ def _inspect(alias: str) -> tuple[bool, int]:
 
 
 def _run(tool: str, arguments: list[str], alias: str) -> None:
+    """`tool` against the alias's database, named as every client tool of the project names it (core.database:
+    the embedded server's socket folder sits in OPTIONS, the password goes in the environment)."""
     connections[alias].close()  # pg_restore and pg_dump want the database to themselves
-    finished = subprocess.run([str(Postgres.bin / tool), *arguments], capture_output=True, text=True, timeout=300,
-                              env=_libpq_environment(connections[alias].settings_dict), check=False)
+    conninfo, password_env = client_command_args(connections[alias].settings_dict)
+    finished = subprocess.run([str(Postgres.bin / tool), f"--dbname={conninfo}", *arguments], capture_output=True,
+                              text=True, timeout=300, env={**os.environ, **password_env}, check=False)
     if finished.returncode:
         raise RuntimeError(f"{tool} failed ({finished.returncode}): {finished.stderr.strip()}")
 
@@ -94,7 +86,7 @@ def _migrate_from_cache(real_call_command: Any, name: str, *args: Any, **options
     if dump.exists():
         try:  # one transaction: a failed restore leaves the database empty, and it is migrated below instead
             _run("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-                                "-d", connections[alias].settings_dict["NAME"], str(dump)], alias)
+                                str(dump)], alias)
         except (OSError, RuntimeError, subprocess.TimeoutExpired) as error:
             warnings.warn(f"schema cache: {dump.name} not restored, migrating instead: {error}", stacklevel=1)
         else:
