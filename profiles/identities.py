@@ -8,11 +8,12 @@ unknown sender becomes a new customer (as Zendesk does), with no password until 
 
 import uuid
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from core.crypto import blind_index, normalise
 from core.customer_merge import MergeHandler
+from core.locks import lock_for_transaction
 from profiles.models import ChannelIdentity, CustomerProfile, User
 from profiles.roles import Role
 from profiles.services import user_create
@@ -20,8 +21,7 @@ from profiles.services import user_create
 
 def _lock(key: str) -> None:
     # Two first messages from one new sender arrive at once: they wait here and make one customer, not two.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"customer-contact:{key}"])
+    lock_for_transaction(f"customer-contact:{key}")
 
 
 def _by_contact(phone: str, email: str) -> User | None:

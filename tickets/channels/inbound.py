@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from core.locks import lock_for_transaction
 from profiles.models import User
 from tickets.models import InboundMessage, Status, Ticket, TicketMessage
 from tickets.services.tickets import SUBJECT_MAX, ticket_open, ticket_reply_within
@@ -22,9 +23,7 @@ CONTINUE_DAYS = 7
 
 def _claim(channel: str, account: str, external_id: str) -> TicketMessage | None:
     """Serialise deliveries of one provider message; the message it already became, if any."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                       [f"inbound:{channel}:{account}:{external_id}"])
+    lock_for_transaction(f"inbound:{channel}:{account}:{external_id}")
     found = (InboundMessage.objects.select_related("message")
              .filter(channel=channel, account=account, external_id=external_id).first())
     return found.message if found is not None else None

@@ -14,13 +14,14 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from core.crypto import blind_index
+from core.locks import lock_for_transaction
 from profiles.identities import customer_for_contact
 from profiles.models import User
 from tickets import cached_config
@@ -270,8 +271,7 @@ def email_reject_held(*, email_id: int, actor: User) -> bool:
 def _claim(message_id: str) -> None:
     """Serialise deliveries of one Message-ID until the transaction ends: a second delivery of a mail being
     stored (an IMAP re-poll, a retried POST) waits here, then finds it stored."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"email:{message_id}"])
+    lock_for_transaction(f"email:{message_id}")
 
 
 def email_receive(*, raw: bytes, mailbox: Mailbox | None = None, now: datetime | None = None) -> Received:
