@@ -13,7 +13,6 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from core.api import ApplicationError
 from core.business_hours import business_time_between
@@ -21,7 +20,7 @@ from profiles.models import User
 from tickets import sla
 from tickets.models import Automation, AutomationRun, Macro, Ticket
 from tickets.services import batch
-from tickets.services.macros import macro_actions
+from tickets.services.macros import macro_actions, macro_reason
 from tickets.services.rules import apply_actions, automation_account, matching, notify_teams
 
 
@@ -74,7 +73,7 @@ def automations_sweep(*, now: datetime | None = None) -> dict[str, int]:
 
 def _macro_reason(macro: Macro) -> str:
     with translation.override(settings.LANGUAGE_CODE):
-        return _("Macro: %(macro)s") % {"macro": macro.title}
+        return macro_reason(macro)
 
 
 def _fire_batch(automation: Automation, plan: batch.Plan, ticket_ids: list[int], actor: User, now: datetime

@@ -9,9 +9,9 @@ differs: each ticket is worked on in memory, then every table is written once fo
   Whether a ticket has open sub-tickets (the workflow's precondition on solving) is read in the same query.
 - `prepare` runs the steps on a copy of each ticket; a step the rules refuse leaves that ticket as it was and
   names the reason (`Refusal`), the others go on.
-- `write` saves the batch: one UPDATE for the tickets, one insert each for history, messages (and their
-  history), outbound replies, surveys and outbox rows, the search documents in one statement, and the events
-  published per name after the commit (core.events.publish_batch: one live push per group).
+- `write` saves the batch: one UPDATE for the tickets, one insert each for ticket history, messages, outbound
+  replies, surveys and outbox rows, the search documents in one statement, and the events published per name
+  after the commit (core.events.publish_batch: one live push per group).
 """
 
 import copy
@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext as _
 from simple_history.utils import get_change_reason_from_object
@@ -443,16 +443,3 @@ def _publish_all(changes: Sequence[Change], surveys: list[tuple[Ticket, Satisfac
     for name, payloads in by_name.items():
         events.publish_batch(name, payloads)
 
-
-def run(ticket_ids: Sequence[int], plan: Plan, *, actor: User, now: datetime
-        ) -> tuple[list[Change], dict[int, Refusal], list[int]]:
-    """Lock, prepare and write one batch in the caller's transaction: (changed, refused by id, skipped ids)."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("a batch is written inside the caller's transaction")
-    tickets = lock(ticket_ids)
-    outcomes = prepare(tickets, plan, actor=actor, now=now)
-    changes = [outcome for outcome in outcomes.values() if isinstance(outcome, Change)]
-    refused = {pk: outcome for pk, outcome in outcomes.items() if isinstance(outcome, Refusal)}
-    write(changes, actor=actor, now=now, macro=plan.macro)
-    locked = {ticket.pk for ticket in tickets}
-    return changes, refused, [pk for pk in ticket_ids if pk not in locked]

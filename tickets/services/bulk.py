@@ -26,7 +26,7 @@ from tickets.models import BulkJob, MacroAction, Priority, Status, Ticket
 from tickets.selectors import is_desk
 from tickets.services import batch
 from tickets.services.collaboration import ticket_merge
-from tickets.services.macros import macro_actions, macro_apply
+from tickets.services.macros import macro_actions, macro_apply, macro_reason
 from tickets.services.properties import clean_tags, ticket_update_properties
 from tickets.services.tickets import ticket_assign, ticket_transition
 
@@ -132,7 +132,7 @@ def _plan(job: BulkJob) -> batch.Plan | None:
             macro = selectors.macro_for(actor, params["macro_id"])
         except Http404:
             return None
-        macro_plan = batch.Plan(macro_actions(macro), _("Macro: %(macro)s") % {"macro": macro.title}, macro=macro)
+        macro_plan = batch.Plan(macro_actions(macro), macro_reason(macro), macro=macro)
         return macro_plan if macro_plan.supported else None
     return None
 

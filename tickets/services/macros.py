@@ -103,6 +103,11 @@ def macro_actions(macro: Macro) -> list[MacroAction]:
     return list(macro.actions.select_related("category", "team", "agent").order_by("position", "pk"))
 
 
+def macro_reason(macro: Macro) -> str:
+    """What a macro's status change or transfer records as its reason, in the active language."""
+    return _("Macro: %(macro)s") % {"macro": macro.title}
+
+
 def macro_plan(*, macro: Macro, ticket: Ticket, actor: User, actions: list[MacroAction] | None = None
                ) -> MacroPlan:
     """What the macro would do to this ticket now, with every variable filled and every problem named."""
@@ -155,7 +160,7 @@ def _perform(action: MacroAction, step: PlannedStep, *, ticket: Ticket, actor: U
         ticket_add_note(ticket=ticket, author=actor, body=step.text)
     elif action.kind == Kind.STATUS:
         ticket = ticket_transition(ticket=ticket, target=action.status, actor=actor,
-                                   reason=_("Macro: %(macro)s") % {"macro": action.macro.title}, now=now)
+                                   reason=macro_reason(action.macro), now=now)
     elif action.kind == Kind.PRIORITY:
         ticket = ticket_update_properties(ticket=ticket, actor=actor, priority=action.priority, now=now)
     elif action.kind == Kind.TYPE:
@@ -169,7 +174,7 @@ def _perform(action: MacroAction, step: PlannedStep, *, ticket: Ticket, actor: U
     elif action.kind == Kind.TEAM:
         assert action.team is not None
         ticket = ticket_transfer(ticket=ticket, actor=actor, to_team=action.team,
-                                 reason=_("Macro: %(macro)s") % {"macro": action.macro.title})
+                                 reason=macro_reason(action.macro))
     elif action.kind == Kind.AGENT:
         ticket = ticket_assign(ticket=ticket, assignee=action.agent, actor=actor)
     # An article step has no write of its own: its link went out with the reply.
