@@ -5,19 +5,38 @@
   delivery p99 (send → the other side's socket) stayed within the goal.
 - cluster_sockets: CLUSTER_BENCH_SOCKETS (5,000) sockets held open across 2 Daphne, with each one's RSS.
 - cluster_beat_leaders: two beats started, how many lead and how many probes a 1-second schedule sent.
+- cluster_export_on_replica: CLUSTER_BENCH_EXPORT_ROWS tickets (default 1,000,000) exported twice on a `bulk`
+  worker reading from a pg_basebackup replica, while this process reads the desk queue page (p95 before vs
+  during, goal: unchanged within noise) and enqueues a `realtime` task every 0.2 s, run by a `realtime` worker:
+  its enqueue → done delay p95 (goal ≤ 100 ms) before vs while `bulk` is saturated. The replica's rows read
+  show the export ran there.
 The Daphne-kill, worker-kill and broker-outage fault tests (tests/cluster/) run beside these with bench sizes.
 """
 
 import asyncio
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
 from websockets.exceptions import WebSocketException
 
+from core.database import database_url
+from core.models import OutboxMessage
+from core.queueing import enqueue
+from profiles.roles import Role
+from reports.exports import export_request
+from reports.models import ExportJob
+from service_center.launcher import Replica
 from tests.bench.test_chat_load_bench import (
     LOAD_ACK_TIMEOUT,
     Side,
@@ -25,9 +44,23 @@ from tests.bench.test_chat_load_bench import (
     chat_pairs,  # noqa: F401 (a fixture)
     percentiles,
 )
-from tests.cluster.processes import Endpoint, Nginx, needs_nginx, start_daphnes, stop_all
+from tests.bench.test_productivity_bench import _load
+from tests.bench.test_tickets_bench import _setup
+from tests.bench.timing import timed
+from tests.cluster.processes import (
+    Endpoint,
+    Nginx,
+    Worker,
+    broker,  # noqa: F401 (a fixture)
+    needs_nginx,
+    start_daphnes,
+    stop_all,
+    until,
+)
 from tests.core.test_beat_leader import Beat, _sent_in, beats  # noqa: F401 (a fixture)
+from tests.factories import UserFactory
 from tests.realtime.conftest import Login
+from tests.redis_server import RedisServer
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
 
@@ -36,6 +69,8 @@ STEP_SECONDS = float(os.environ.get("CLUSTER_BENCH_STEP_S", "5"))
 CONVERSATIONS = int(os.environ.get("CLUSTER_BENCH_CONVERSATIONS", "100"))
 SOCKETS = int(os.environ.get("CLUSTER_BENCH_SOCKETS", "5000"))
 P99_GOAL_MS = 50.0
+EXPORT_ROWS = int(os.environ.get("CLUSTER_BENCH_EXPORT_ROWS", "1000000"))
+REALTIME_GOAL_MS = 100.0
 
 
 async def _connect(sides: list[Side], parallel: int = 20) -> list[asyncio.Task[None]]:
@@ -171,3 +206,89 @@ def test_two_beats_one_leader(beats: list[Beat], report: Any) -> None:  # noqa: 
     leaders = sum(beat.said("beat: leader") for beat in beats)
     report("cluster_beat_leaders", beats=len(beats), leaders=leaders, probes_in_6_s_from_a_1_s_schedule=sent)
     assert leaders == 1 and 3 <= sent <= 8
+
+
+def _rows_read(url: str) -> int:
+    """Rows the replica's server has returned to readers so far (pg_stat_database), to show where a read ran."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT tup_returned + tup_fetched FROM pg_stat_database WHERE datname = current_database()"
+                           ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _replica_has(url: str, rows: int) -> bool:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(*) FROM tickets_ticket").fetchone()
+    return row is not None and row[0] >= rows
+
+
+def _realtime_delays(count: int, *, while_running: Callable[[], bool] | None = None) -> list[float]:
+    """Enqueue `chat.tasks.assign_waiting` (a `realtime` task with nothing to do) every 0.2 s; each one's
+    enqueue → done milliseconds from its outbox row, which the worker marks done when the task returns."""
+    messages = []
+    for _ in range(count):
+        if while_running is not None and not while_running():
+            break
+        messages.append(enqueue("chat.tasks.assign_waiting").pk)
+        time.sleep(0.2)
+    done = OutboxMessage.objects.filter(pk__in=messages, state=OutboxMessage.State.DONE)
+    until(lambda: done.count() == len(messages), "every realtime task done", timeout=120)
+    return [(finished - created).total_seconds() * 1000 for created, finished in
+            done.values_list("created_at", "finished_at") if finished is not None]
+
+
+def test_desk_and_realtime_while_an_export_runs_on_the_replica(broker: RedisServer,  # noqa: F811
+                                                               tmp_path: Path, report: Any) -> None:
+    teams, agents, customers, policy = _setup()
+    _load(EXPORT_ROWS, teams, customers, policy, status="open")
+    root = Path(tempfile.mkdtemp(prefix="sc-bench-replica-"))  # not under tmp_path: see test_replica_failover
+    replica = Replica(root, database_url(settings.DATABASES["default"]))
+    try:
+        replica.start()
+        replica_url = replica.ready_url()
+        until(lambda: _replica_has(replica_url, EXPORT_ROWS), "the replica replaying the load", timeout=600)
+        on_replica = {"DATABASE_REPLICA_URL": replica_url, "REPLICA_CHECK_INTERVAL_S": "1"}
+        workers = [Worker(tmp_path, broker.url, "realtime", queue="realtime", concurrency=2, env=on_replica),
+                   Worker(tmp_path, broker.url, "bulk", queue="bulk", concurrency=1, env=on_replica)]
+        try:
+            for worker in workers:
+                worker.ready()
+            desk = Client()
+            desk.force_login(agents[0])
+            page = lambda: desk.get("/desk/tickets/")  # noqa: E731
+            assert page().status_code == 200
+            desk_idle = timed(30, page)
+            realtime_idle = _realtime_delays(25)
+
+            supervisor = UserFactory.create(roles=(Role.SUPERVISOR,))
+            today = timezone.localdate()
+            read_before = _rows_read(replica_url)
+            started = time.perf_counter()
+            jobs = [export_request(user=supervisor, dataset="tickets", file_format="csv",
+                                   date_from=today - timedelta(days=2), date_to=today) for _ in range(2)]
+            pending = ExportJob.objects.filter(pk__in=[job.pk for job in jobs]).exclude(
+                status__in=[ExportJob.Status.DONE, ExportJob.Status.FAILED])
+            until(lambda: ExportJob.objects.filter(pk=jobs[0].pk, status=ExportJob.Status.RUNNING).exists()
+                  or not pending.exists(), "the bulk worker starting the export", workers[1], 120)
+            desk_during, realtime_during = [], []
+            while pending.exists():
+                desk_during.extend(timed(5, page))
+                realtime_during.extend(_realtime_delays(5, while_running=pending.exists))
+            export_s = time.perf_counter() - started
+            read_on_replica = _rows_read(replica_url) - read_before
+        finally:
+            for worker in workers:
+                worker.stop()
+    finally:
+        if pid := replica.pid():
+            replica.stop(pid)
+        shutil.rmtree(root, ignore_errors=True)
+    statuses = list(ExportJob.objects.filter(pk__in=[job.pk for job in jobs]).values_list("status", "rows_done"))
+    assert all(status == ExportJob.Status.DONE and rows == EXPORT_ROWS for status, rows in statuses), statuses
+    report("cluster_export_on_replica", export_rows=EXPORT_ROWS, exports=len(jobs), export_s=round(export_s, 1),
+           rows_read_on_replica=read_on_replica, cores=os.cpu_count(), load_average_1m=round(os.getloadavg()[0], 1),
+           desk_queue_idle=percentiles(desk_idle),
+           desk_queue_during={"samples": len(desk_during), **percentiles(desk_during)},
+           realtime_goal_ms=REALTIME_GOAL_MS, realtime_delay_idle=percentiles(realtime_idle),
+           realtime_delay_during={"samples": len(realtime_during), **percentiles(realtime_during)})
+    assert read_on_replica >= EXPORT_ROWS  # the export read there, not from the primary

@@ -1,18 +1,27 @@
 """Real processes for the cluster tests and bench: nginx rendered from deploy/nginx.conf.template in front of
-Daphne processes started on free ports (tests/bench/test_chat_load_bench.py's Daphne)."""
+Daphne processes started on free ports (tests/bench/test_chat_load_bench.py's Daphne), Celery workers on named
+queues, and a Redis broker of the test's own."""
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
+from core.database import database_url
 from service_center import cluster
+from service_center.celery import app as celery_app
 from tests.bench.test_chat_load_bench import Daphne
+from tests.redis_server import RedisServer
 
 NGINX = shutil.which("nginx", path="/usr/sbin:/usr/bin")
 needs_nginx = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (make system-deps)")
@@ -88,3 +97,66 @@ def stop_all(daphnes: list[Daphne]) -> None:
     for daphne in daphnes:
         daphne.stop()
         daphne.listener.close()
+
+
+class Worker:
+    """`celery worker -Q <queue>` in a session of its own, so a SIGKILL takes the pool children with it."""
+
+    def __init__(self, directory: Path, broker_url: str, name: str, *, queue: str = "sla", concurrency: int = 1,
+                 env: dict[str, str] | None = None) -> None:
+        self.log = directory / f"{name}.log"
+        env = {**os.environ, "DATABASE_URL": database_url(settings.DATABASES["default"]), "REDIS_URL": broker_url,
+               "CELERY_TASK_ALWAYS_EAGER": "0", **(env or {})}
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "service_center", "worker", "-Q", queue, "-c", str(concurrency),
+                 "-l", "info", "-n", f"{name}@%h", "--without-mingle", "--without-gossip"],
+                cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def ready(self) -> "Worker":
+        until(lambda: "ready." in self.log.read_text(errors="replace"), f"{self.log.stem} ready", self, 90)
+        return self
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def until(condition: Callable[[], bool], what: str, worker: Worker | None = None, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            log = worker.log.read_text(errors="replace")[-3000:] if worker else ""
+            pytest.fail(f"{what}: not within {timeout:.0f} s\n{log}")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis of this test's own as Celery's broker, for this process too (eager runs off)."""
+    redis = RedisServer(tmp_path)
+    redis.start()
+    saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager
+
+    def use(url: str) -> None:
+        celery_app.conf["broker_url"] = url
+        # The producer pools were built for the previous URL (private attributes: Celery has no public reset).
+        celery_app._pool = None  # type: ignore[attr-defined]
+        celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]
+
+    use(redis.url)
+    celery_app.conf.task_always_eager = False
+    yield redis
+    celery_app.pool.force_close_all()  # type: ignore[attr-defined]
+    use(saved[0])
+    celery_app.conf.task_always_eager = saved[1]
+    redis.kill()
