@@ -8,12 +8,11 @@ unknown sender becomes a new customer (as Zendesk does), with no password until 
 
 import uuid
 
-from django.db import transaction
 from django.db.models import Q
 
 from core.crypto import blind_index, normalise
 from core.customer_merge import MergeHandler
-from core.locks import lock_for_transaction
+from core.locks import lock_for_transaction, require_transaction
 from profiles.models import ChannelIdentity, CustomerProfile, User
 from profiles.roles import Role
 from profiles.services import user_create
@@ -53,8 +52,7 @@ def customer_for_contact(*, kind: str = "", account: str = "", external_id: str 
 
     Runs in the caller's transaction, which stores the message too (intake opens one per message: a
     savepoint of its own would be two more round trips); the lookup's lock is held until that commits."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("a customer is looked up inside the caller's transaction")
+    require_transaction("a customer is looked up inside the caller's transaction")
     if not (external_id or phone or email):
         raise ValueError("a channel id, a phone number or an e-mail address is needed")
     if external_id:

@@ -4,9 +4,9 @@ pending → scored (QA) → appealed (the agent, once) → upheld (score adjuste
 Every move is saved on the row the caller locked (`locked`), so django-simple-history keeps who moved it and when.
 """
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from core.locks import require_transaction
 from core.workflow import Refusal, Workflow, move
 from quality.models import Review
 
@@ -31,6 +31,5 @@ WORKFLOW: Workflow[Review] = Workflow(transitions=TRANSITIONS, refused=_refused)
 
 def locked(review_id: int) -> Review:
     """The review row locked for the caller's transaction."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("QA review moves must run inside the caller's transaction")
+    require_transaction("QA review moves must run inside the caller's transaction")
     return Review.objects.select_for_update(of=("self",)).get(pk=review_id)

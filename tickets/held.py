@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db import transaction
 
+from core.locks import require_transaction
+
 
 @dataclass
 class _Held:
@@ -29,8 +31,7 @@ _held: ContextVar[_Held | None] = ContextVar("held_ticket", default=None)
 def holding(ticket: Any) -> Iterator[None]:
     """`ticket` is locked (select_for_update) in the current transaction; lock calls inside get it back. None: a
     set-based batch (services.batch) locked its rows itself and shares only the calendars it reads."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("a ticket is held inside the transaction that locked it")
+    require_transaction("a ticket is held inside the transaction that locked it")
     token = _held.set(_Held(ticket))
     try:
         yield

@@ -8,10 +8,10 @@ times and pauses, resumes or stops its SLA clocks (the effects below).
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.locks import require_transaction
 from core.workflow import Refusal, Step, Workflow, move
 from tickets import cached_config, held, sla
 from tickets.models import PAUSED_STATUSES, Status, Ticket
@@ -81,8 +81,7 @@ TRANSITIONS = (
 
 
 def _lock(ticket: Ticket) -> Ticket:
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("a ticket moves inside the caller's transaction")
+    require_transaction("a ticket moves inside the caller's transaction")
     already: Ticket | None = held.held(ticket.pk)
     if already is not None:
         return already

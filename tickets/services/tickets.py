@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.locks import require_transaction
 from profiles.models import AgentProfile, CustomerProfile, Team, User
 from tickets import cached_config, routing, sla
 from tickets.errors import AgentUnavailable, NewerMessage, NotAllowed, TicketTaken
@@ -103,8 +104,7 @@ def ticket_open(
     `ticket_create` is the same in a transaction of its own. `profile_loaded`: the customer's profile was read
     with the customer in this transaction (intake's customer lookup does), so routing need not read it again.
     """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("a ticket opens inside the caller's transaction")
+    require_transaction("a ticket opens inside the caller's transaction")
     now = now or timezone.now()
     actor = created_by or customer
     if created_by is not None and created_by != customer and not (is_desk(created_by) or created_by.has_perm(
@@ -181,8 +181,7 @@ def ticket_reply_within(*, ticket: Ticket, author: User, body: str, uploads: Seq
 
     Runs within the caller's transaction (intake opens one per message: a savepoint of its own would be two
     more round trips); `ticket_reply` is the same in a transaction of its own."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("a reply is written inside the caller's transaction")
+    require_transaction("a reply is written inside the caller's transaction")
     now = now or timezone.now()
     body = clean_text(body, "body", BODY_MAX)
     ticket = lock(ticket)
