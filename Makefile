@@ -27,9 +27,13 @@ LAUNCH := python -m service_center.launcher
 
 venv: .venv/.installed
 
+# uv installs what pip would (the same versions, checked with `pip freeze`) in seconds where pip took about a
+# minute of every fresh clone's CI; pip only fetches uv itself.
+UV_VERSION := 0.13.10
 .venv/.installed: $(wildcard requirements*.txt)
 	test -x .venv/bin/python || $(PYTHON) -m venv .venv
-	python -m pip install -r requirements-dev.txt
+	test -x .venv/bin/uv || python -m pip install --quiet uv==$(UV_VERSION)
+	uv pip install --python .venv/bin/python -r requirements-dev.txt
 	touch $@
 
 # Chromium drives the browser tests (skipped without it); a CJK font lets it draw Chinese (the
