@@ -60,11 +60,12 @@ def counted() -> Iterator[list[int]]:
 
 def _load(count: int, teams: list[Team], customers: list[User], policy: SlaPolicy, *, status: str,
           paused_hours: int | None = None) -> None:
-    """`count` tickets in `status`, spread over the teams and customers; paused `paused_hours` ago if given."""
+    """`count` tickets in `status`, spread over the teams and customers; paused `paused_hours` ago if given. Each
+    has its search row, as every ticket the services create does (a tag change appends to it)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            INSERT INTO tickets_ticket (
+            WITH loaded AS (INSERT INTO tickets_ticket (
                 number, customer_id, channel, source, type, priority, status, tags, region, team_id,
                 order_number, subject, sla_policy_id, due_at, sla_paused_at, sla_paused_seconds, nudge_count,
                 escalation_level, created_at, updated_at)
@@ -78,12 +79,16 @@ def _load(count: int, teams: list[Team], customers: list[User], policy: SlaPolic
                 CASE WHEN %(paused)s::int IS NULL THEN NULL ELSE now() - %(paused)s::int * interval '1 hour' END,
                 0, 0, 0, now() - (i %% 1000) * interval '1 minute', now()
             FROM generate_series(1, %(count)s) AS i
+            RETURNING id, number, subject)
+            INSERT INTO tickets_ticketsearch (ticket_id, head, replies, notes)
+            SELECT id, to_tsvector('simple', number || ' ' || subject), '', '' FROM loaded
             """,
             {"prefix": f"{status[:1].upper()}{paused_hours or 0}-", "customers": [c.pk for c in customers],
              "teams": [t.pk for t in teams], "policy": policy.pk, "status": status, "paused": paused_hours,
              "count": count},
         )
         cursor.execute("ANALYZE tickets_ticket")
+        cursor.execute("ANALYZE tickets_ticketsearch")
 
 
 def test_bulk_action(report: Any) -> None:
