@@ -28,9 +28,10 @@ from tickets.models import (
     Status,
     Ticket,
     TicketMessage,
+    TicketSearch,
 )
 from tickets.realtime import TICKET_EVENTS
-from tickets.services import automations, bulk
+from tickets.services import automations, bulk, search_index
 from tickets.services.rules import automation_account
 
 pytestmark = pytest.mark.django_db
@@ -133,6 +134,9 @@ def _observe(ticket_ids: list[int], heard: list[events.DomainEvent]) -> dict[str
         "runs": list(AutomationRun.objects.filter(ticket_id__in=ticket_ids).order_by("ticket_id")
                      .values("ticket_id", "anchor_at", "error")),
         "outbox": sorted([row.task_name, sorted(_plain(row.kwargs).items())] for row in OutboxMessage.objects.all()),
+        # A tag step appends the tags' words to the head (search_index.append_tags) where the services rebuild it.
+        "search": list(TicketSearch.objects.filter(ticket_id__in=ticket_ids).order_by("ticket_id")
+                       .values_list("ticket_id", "head")),
         "events": sorted(([event.name, sorted(_plain(event.payload).items())] for event in heard), key=repr),
     })
 
@@ -262,3 +266,18 @@ def test_the_sweep_runs_a_constant_number_of_queries(make_agent: Callable[..., U
     # running system; then 1 ticket and 200 cost the same.
     assert counts[1] == counts[2], counts
     assert rule.macro.usage_count == 0 and Macro.objects.get(pk=rule.macro_id).usage_count == 202
+
+
+def test_a_ticket_without_a_search_row_gets_its_whole_head(make_agent: Callable[..., User], customer: User,
+                                                           team: Team) -> None:
+    """A ticket from before the search backfill has no row to append the new tag's words to: it gets the head
+    `refresh_heads` computes (number, subject, customer and every tag)."""
+    make_agent()
+    _rule(MacroAction(kind=Kind.ADD_TAGS, tags=["已提醒"]))
+    ids = _tagged_tickets(2, team, customer)
+    assert not TicketSearch.objects.filter(ticket_id__in=ids).exists()
+    assert automations.automations_sweep() == {"applied": 2, "refused": 0}
+    swept = dict(TicketSearch.objects.filter(ticket_id__in=ids).values_list("ticket_id", "head"))
+    search_index.refresh_heads(ids)
+    assert swept == dict(TicketSearch.objects.filter(ticket_id__in=ids).values_list("ticket_id", "head"))
+    assert all("'提醒'" in head and "'批量'" in head for head in swept.values()), swept  # the tag and the subject

@@ -206,6 +206,22 @@ def test_the_panel_costs_the_same_queries_for_one_thread_or_many(
     assert slot in client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
 
 
+def test_the_page_of_its_own_loads_the_desk_script_and_the_panel_does_not(
+    make_ticket: Callable[..., Ticket], make_agent: Callable[..., User],
+) -> None:
+    """desk.js makes the order's store and courier picks fill the address and reloads the panel when an answer
+    arrives; the page of its own needs it, the fragment swapped into the ticket page (which has it) must not
+    load it twice."""
+    ticket = make_ticket()
+    client = login(make_agent())
+    script = re.compile(r'<script type="module" src="[^"]*/tickets/desk\.js[^"]*" data-socket="/ws/desk/tickets/" '
+                        rf'data-ticket-id="{ticket.pk}" id="desk-script">')
+    page = client.get(f"/desk/tickets/{ticket.pk}/side/").content.decode()
+    assert len(script.findall(page)) == 1, page
+    fragment = client.get(f"/desk/tickets/{ticket.pk}/side/", HTTP_HX_REQUEST="true").content.decode()
+    assert "desk.js" not in fragment
+
+
 def test_merged_tickets_and_customers_cannot_start_one(make_ticket: Callable[..., Ticket],
                                                        make_agent: Callable[..., User], customer: User) -> None:
     agent = make_agent()

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Choices, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +17,7 @@ from core.api import ApplicationError
 from profiles.models import Team, User
 from tickets import held, macro_articles
 from tickets.errors import NotAllowed, TicketError
-from tickets.models import Macro, MacroAction, Ticket
+from tickets.models import Macro, MacroAction, Priority, Status, Ticket, TicketType
 from tickets.services.collaboration import VARIABLE, ticket_variables, unresolved_variables
 from tickets.services.common import lock
 from tickets.services.properties import ticket_update_properties
@@ -72,9 +72,15 @@ def _fill(text: str, values: dict[str, str]) -> str:
     return VARIABLE.sub(lambda match: values.get(match.group(1)) or match.group(0), text)
 
 
+def _label(choices: type[Choices], value: str) -> str:
+    """What get_FOO_display shows, for one gettext: get_FOO_display hashes every label of the field's choices
+    (a gettext each) on each call, 12 per ticket in the automation sweep, which plans each ticket."""
+    return str(dict(choices.choices).get(value, value))
+
+
 def _step(action: MacroAction, values: dict[str, str], articles: dict[int, macro_articles.LinkedArticle],
           has_reply: bool) -> PlannedStep:
-    label = str(action.get_kind_display())
+    label = _label(Kind, action.kind)
     if action.kind in (Kind.REPLY, Kind.NOTE):
         missing = unresolved_variables(action.text, values)
         problems = tuple(_("%(variable)s has no value for this ticket") % {"variable": f"{{{{ {name} }}}}"}
@@ -91,8 +97,8 @@ def _step(action: MacroAction, values: dict[str, str], articles: dict[int, macro
     if action.kind in (Kind.ADD_TAGS, Kind.REMOVE_TAGS):
         return PlannedStep(action.kind, f"{label}: {', '.join(action.tags)}")
     values_shown: dict[str, object] = {
-        Kind.STATUS: action.get_status_display(), Kind.PRIORITY: action.get_priority_display(),
-        Kind.TYPE: action.get_ticket_type_display(), Kind.CATEGORY: action.category, Kind.TEAM: action.team,
+        Kind.STATUS: _label(Status, action.status), Kind.PRIORITY: _label(Priority, action.priority),
+        Kind.TYPE: _label(TicketType, action.ticket_type), Kind.CATEGORY: action.category, Kind.TEAM: action.team,
         Kind.AGENT: action.agent,
     }
     return PlannedStep(action.kind, f"{label}: {values_shown[action.kind]}")

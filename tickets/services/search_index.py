@@ -7,7 +7,7 @@ document (`||`) instead of re-reading the thread.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -98,6 +98,27 @@ def refresh_heads(ticket_ids: Iterable[int]) -> int:
             )
     _sync_elastic(ids)
     return len(ids)
+
+
+def append_tags(added: Mapping[int, Sequence[str]]) -> None:
+    """Tags appended to these tickets' tag lists, nothing else of their heads changed: each head gets the new
+    tags' words appended (each distinct list segmented once), which is the head `refresh_heads` would compute
+    (the tags are its last part) without segmenting the subject again. A ticket without a search row yet
+    gets its whole head."""
+    added = {pk: tags for pk, tags in added.items() if tags}
+    if not added:
+        return
+    words = {tags: index_text(" ".join(tags)) for tags in {tuple(tags) for tags in added.values()}}
+    ids = sorted(added)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_ticketsearch AS s SET head = s.head || to_tsvector('simple', v.words) "
+            "FROM unnest(%s::int[], %s::text[]) AS v(id, words) WHERE s.ticket_id = v.id RETURNING s.ticket_id",
+            [ids, [words[tuple(added[pk])] for pk in ids]],
+        )
+        updated = {row[0] for row in cursor.fetchall()}
+    refresh_heads([pk for pk in ids if pk not in updated])
+    _sync_elastic(sorted(updated))
 
 
 def refresh_customer(customer_id: int) -> int:
