@@ -63,7 +63,10 @@ class User(BlindIndexedModelMixin, AbstractBaseUser, PermissionsMixin):
 
     @property
     def role_names(self) -> set[str]:
-        # Prefetched groups avoid a query per call on pages that render the navigation.
+        # Read once per user object (a request's user asks several times: permission, view, serializer) into
+        # the groups' prefetch cache, which groups.add / remove / set / clear on this object drop again.
+        if "groups" not in getattr(self, "_prefetched_objects_cache", {}):
+            models.prefetch_related_objects([self], "groups")
         return {group.name for group in self.groups.all()}
 
 
