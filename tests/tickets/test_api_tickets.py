@@ -195,8 +195,8 @@ def test_the_create_answer_is_the_ticket_as_stored(
     monkeypatch.setattr(timezone, "now", lambda: frozen)  # the SLA clocks' remaining time, equal on both reads
     integrator = UserFactory.create(roles=(Role.INTEGRATOR,))
     writer = customer if who == "customer" else integrator
-    body = {"subject": "退款还没到", "body": "申请退款一周了", "category": "refund", "tags": ["退款", "催办"],
-            "region": "广东", "order_number": " SO-1 "}
+    body: dict[str, Any] = {"subject": "退款还没到", "body": "申请退款一周了", "category": "refund",
+                            "tags": ["退款", "催办"], "region": "广东", "order_number": " SO-1 "}
     if who == "integrator":
         body["customer_id"] = customer.pk
     created = api(writer).post(URL, body, format="json")
