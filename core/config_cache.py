@@ -66,6 +66,10 @@ def run_scope() -> Iterator[None]:
         _scope.reset(token)
 
 
+def in_run_scope() -> bool:
+    return _scope.get() is not None
+
+
 class ConfigScopeMiddleware:
     """One request, one `run_scope`: the configuration a request reads costs one round trip to the shared cache."""
 

@@ -12,6 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 
 from core import config_cache
+from profiles.models import User
+from profiles.roles import Role
+from tests.factories import UserFactory
 from tickets import cached_config
 from tickets.models import Mailbox
 
@@ -118,3 +121,17 @@ def test_a_request_is_one_run(counting: _CountingCache, settings: Any) -> None:
     counting.reads.clear()
     config_cache.ConfigScopeMiddleware(view)(RequestFactory().get("/"))
     assert len(counting.reads) == 1 and loads == [1]
+
+
+@pytest.mark.django_db
+def test_roles_are_read_once_per_run_and_each_time_outside(django_assert_num_queries: Any) -> None:
+    """A request's user reads its groups once; a socket's (no run) each time, so a role taken away applies."""
+    user = UserFactory.create(roles=(Role.AGENT,))
+    fresh = User.objects.get(pk=user.pk)
+    with django_assert_num_queries(2):
+        assert fresh.role_names == {"agent"} and fresh.role_names == {"agent"}
+    with config_cache.run_scope(), django_assert_num_queries(1):
+        assert fresh.role_names == {"agent"} and fresh.role_names == {"agent"}
+    with config_cache.run_scope():
+        fresh.groups.remove(*fresh.groups.all())
+        assert fresh.role_names == set()
