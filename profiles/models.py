@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from core import config_cache
 from core.crypto import blind_index
 from core.fields import BlindIndexedModelMixin, BlindIndexField, EncryptedTextField
 
@@ -63,7 +64,12 @@ class User(BlindIndexedModelMixin, AbstractBaseUser, PermissionsMixin):
 
     @property
     def role_names(self) -> set[str]:
-        # Prefetched groups avoid a query per call on pages that render the navigation.
+        # Within one request (a config_cache run scope) the groups are read once into their prefetch cache (which
+        # groups.add / remove / set / clear on this object drop): a request asks several times (permission, view,
+        # serializer). A socket's user lives as long as its connection: it asks each time, so a role taken away
+        # applies at once. Prefetched groups (pages that render the navigation) are used as they are.
+        if config_cache.in_run_scope() and "groups" not in getattr(self, "_prefetched_objects_cache", {}):
+            models.prefetch_related_objects([self], "groups")
         return {group.name for group in self.groups.all()}
 
 

@@ -33,13 +33,12 @@ from core.serializers import DateTimeField, ErrorSerializer
 from profiles.models import CustomerProfile, User
 from profiles.roles import Role
 from profiles.selectors import agent_users, user_has_role
+from tickets import cached_config, selectors, services, side_api, sla
 from tickets import search as ticket_search
-from tickets import selectors, services, side_api, sla
 from tickets.channels import api as channel_api
 from tickets.models import (
     Category,
     Channel,
-    DeskSettings,
     Priority,
     SlaEvent,
     Status,
@@ -90,6 +89,11 @@ class SlaClockSerializer(serializers.Serializer[Any]):
     warning = serializers.BooleanField()
 
 
+# The clocks are rendered like every other API date-time (local time with its offset), whether the due time
+# was just computed (a new ticket's) or read from the row (UTC).
+_CLOCK_DUE = DateTimeField()
+
+
 class TicketSerializer(serializers.ModelSerializer[Ticket]):
     customer_id = serializers.IntegerField(read_only=True)
     customer_name = serializers.CharField(source="customer.get_full_name", read_only=True)
@@ -120,13 +124,13 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
     def get_sla(self, obj: Ticket) -> list[dict[str, Any]]:
         # One calendar cache and one "now" per response, shared by every ticket of a list.
         shared = cast(dict[str, Any], self.context)  # the list serializer's children share their parent's dict
-        calendars = shared.setdefault("sla_calendars", sla.CalendarCache())
         now = shared.setdefault("sla_now", timezone.now())
         if "sla_warning_percent" not in shared:
-            shared["sla_warning_percent"] = DeskSettings.load().sla_warning_percent
-        calendar = calendars.get(obj.sla_policy.calendar_id) if obj.sla_policy else None
+            shared["sla_warning_percent"] = cached_config.sla_warning_percent()
+        # Calendars and desk settings from the cache their writes invalidate: no query per response.
+        calendar = cached_config.calendar(obj.sla_policy.calendar_id) if obj.sla_policy else None
         return [
-            {"target": clock.target, "state": clock.state, "due_at": clock.due_at,
+            {"target": clock.target, "state": clock.state, "due_at": _CLOCK_DUE.to_representation(clock.due_at),
              "remaining_seconds": int(clock.remaining.total_seconds()),
              "overdue_seconds": int(clock.overdue.total_seconds()), "warning": clock.warning}
             for clock in sla.clocks(obj, now=now, calendar=calendar, warning_percent=shared["sla_warning_percent"])
@@ -339,8 +343,12 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = services.ticket_create(
             customer=customer, source="api", **data,
             created_by=None if customer.pk == request.user.pk else request.user,  # type: ignore[arg-type]
+            # The customer's profile came with them, read a moment ago in this request (the serializer's lookup).
+            profile_loaded=customer.pk != request.user.pk,
         )
-        return self._detail(ticket, code=status.HTTP_201_CREATED)
+        # The ticket as just written, with its customer, team, agent, category and policy in hand: no refetch.
+        return Response(TicketDetailSerializer(ticket, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
 
     @extend_schema(
         methods=["GET"], parameters=[ID_OR_NUMBER], responses={200: TicketMessageSerializer(many=True), **_NOT_FOUND,

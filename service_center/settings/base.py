@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The whole request reads the configuration's versions once (core.config_cache).
+    "core.config_cache.ConfigScopeMiddleware",
     # Early, so it sees every response on the way out: no-store unless a public help-center page.
     "core.caching.PrivateByDefaultCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core import tasks as core_tasks
@@ -12,8 +13,9 @@ from core.models import WebhookDelivery, WebhookEndpoint
 from profiles.models import Team, User
 from profiles.roles import Role
 from tests.factories import CustomerProfileFactory, TeamFactory, UserFactory
+from tests.tickets.factories import CategoryFactory, make_calendar
 from tickets import services
-from tickets.models import Status, Ticket, TicketMessage
+from tickets.models import RoutingRule, SlaPolicy, Status, Ticket, TicketMessage
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/tickets/"
@@ -175,6 +177,36 @@ def test_agent_creates_on_behalf_of_a_named_customer(customer: User, make_agent:
                                  "channel": "phone"}, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["customer_id"] == customer.pk and response.json()["channel"] == "phone"
+
+
+@pytest.mark.parametrize("who", ["customer", "integrator"])
+def test_the_create_answer_is_the_ticket_as_stored(
+    who: str, customer: User, team: Team, make_agent: Callable[..., User], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The 201 body is serialized from the ticket just written (no refetch): it must say what a read says,
+    routing, agent, category, SLA clocks and all."""
+    RoutingRule.objects.create(name="全部", team=team, set_priority="high")
+    make_agent(capacity=10)
+    category = CategoryFactory.create(code="refund", is_active=True)
+    policy_calendar = make_calendar(weekdays=range(7), statutory=False)
+    SlaPolicy.objects.create(name="高", priority="high", first_response_minutes=60, next_response_minutes=120,
+                             resolution_minutes=1440, calendar=policy_calendar)
+    frozen = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: frozen)  # the SLA clocks' remaining time, equal on both reads
+    integrator = UserFactory.create(roles=(Role.INTEGRATOR,))
+    writer = customer if who == "customer" else integrator
+    body: dict[str, Any] = {"subject": "退款还没到", "body": "申请退款一周了", "category": "refund",
+                            "tags": ["退款", "催办"], "region": "广东", "order_number": " SO-1 "}
+    if who == "integrator":
+        body["customer_id"] = customer.pk
+    created = api(writer).post(URL, body, format="json")
+    assert created.status_code == 201, created.content
+    answer = created.json()
+    assert answer["assignee_id"] is not None and answer["category"] == "refund" and answer["priority"] == "high"
+    # An integrator writes but does not read tickets: an administrator reads what the desk fields say.
+    reader = customer if who == "customer" else UserFactory.create(roles=(Role.ADMIN,))
+    assert answer == api(reader).get(f"{URL}{answer['id']}/").json()
+    assert Ticket.objects.get(pk=answer["id"]).category == category
 
 
 def test_integrator_creates_by_external_id(customer: User) -> None:

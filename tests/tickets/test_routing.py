@@ -1,5 +1,6 @@
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -8,7 +9,7 @@ from django.utils import translation
 from profiles.models import CustomerProfile, Team, User
 from tests.factories import CustomerProfileFactory, SkillFactory, TeamFactory
 from tests.tickets.factories import CategoryFactory
-from tickets import services
+from tickets import routing, services
 from tickets.models import AgentRegions, RoutingRule, TeamSettings, Ticket
 
 
@@ -80,6 +81,24 @@ def test_agents_at_capacity_or_offline_get_nothing(team: Team, make_agent: Calla
     make_agent(online=False)
     assert make_ticket().assignee == only
     assert make_ticket().assignee is None  # stays in the team queue
+
+
+def test_candidates_carry_loads_below_capacity_from_one_query(
+    team: Team, make_agent: Callable[..., User], make_ticket: Callable[..., Ticket], customer: User,
+    django_assert_num_queries: Callable[..., Any],
+) -> None:
+    """The load is counted only up to the capacity: a busy agent is left out, the others keep their exact loads,
+    and closed tickets or other teams' agents count for nothing."""
+    TeamSettings.objects.create(team=team, strategy=TeamSettings.Strategy.MANUAL)
+    busy, light, idle = make_agent(capacity=2), make_agent(capacity=5), make_agent(capacity=5)
+    make_agent(capacity=5, teams=[TeamFactory.create()])
+    for agent, open_count in ((busy, 3), (light, 2)):
+        for _ in range(open_count):
+            Ticket.objects.filter(pk=make_ticket().pk).update(assignee=agent)
+    Ticket.objects.filter(pk=make_ticket().pk).update(assignee=idle, status="closed")
+    with django_assert_num_queries(1):
+        candidates = routing.available_agents(team)
+    assert [(pick.user, pick.capacity, pick.load) for pick in candidates] == [(light, 5, 2), (idle, 5, 0)]
 
 
 def test_round_robin(team: Team, make_agent: Callable[..., User], make_ticket: Callable[..., Ticket]) -> None:
