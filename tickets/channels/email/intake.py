@@ -14,15 +14,15 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.db.models import Case, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from core.crypto import blind_index
 from core.locks import lock_for_transaction
-from profiles.identities import customer_for_contact
+from profiles.identities import contact_lock_key, customer_for_contact
 from profiles.models import User
 from tickets import cached_config
 from tickets.channels.email import outbound
@@ -60,14 +60,30 @@ def _mailbox_for(parsed: ParsedEmail, mailboxes: dict[str, Mailbox]) -> Mailbox 
                  if address in mailboxes and mailboxes[address].is_active), None)
 
 
-def _over_rate(sender_index: str, now: datetime) -> bool:
-    recent = EmailMessage.objects.filter(
+def _recent_from(sender_index: str, now: datetime) -> "QuerySet[EmailMessage]":
+    """The sender's mails of the last hour that count against the hourly limit."""
+    return EmailMessage.objects.filter(
         direction=EmailMessage.Direction.INBOUND, counterpart_index=sender_index,
         created_at__gte=now - timedelta(hours=1),
         outcome__in=[Outcome.TICKET, Outcome.HELD, Outcome.REFUSED, Outcome.REJECTED],
     )
+
+
+def _stored_and_over_rate(message_id: str, sender_index: str | None, now: datetime) -> tuple[int | None, bool]:
+    """The row already stored under this Message-ID (a duplicate), and whether the sender is over the hourly limit
+    (asked only with a `sender_index`): one round trip, as both are asked of every mail that may open a ticket."""
+    stored = EmailMessage.objects.filter(message_id=message_id).order_by("pk").values("pk")[:1]
+    if sender_index is None:
+        return stored.values_list("pk", flat=True).first(), False
     limit = settings.EMAIL_INBOUND_PER_SENDER_PER_HOUR
-    return recent[:limit].count() >= limit
+    stored_sql, stored_params = stored.query.sql_with_params()
+    recent_sql, recent_params = _recent_from(sender_index, now).order_by().values("pk")[:limit].query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Both parts are querysets compiled by Django (their values are parameters); counted up to the limit only.
+        cursor.execute(f"SELECT ({stored_sql}), (SELECT count(*) FROM ({recent_sql}) AS recent)",  # noqa: S608
+                       [*stored_params, *recent_params])
+        pk, recent = cursor.fetchone()
+    return pk, recent >= limit
 
 
 def _thread(parsed: ParsedEmail) -> Ticket | None:
@@ -122,8 +138,9 @@ def _record(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, outcome
 
 
 def _to_ticket(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, now: datetime,
-               held: EmailMessage | None) -> EmailMessage:
-    customer, _created = customer_for_contact(email=parsed.sender, display_name=parsed.sender_name)
+               held: EmailMessage | None, contact_locked: bool) -> EmailMessage:
+    customer, _created = customer_for_contact(email=parsed.sender, display_name=parsed.sender_name,
+                                              locked=contact_locked)
     uploads, skipped = _uploads(parsed)
     body = _body(parsed, skipped)
     ticket = _thread(parsed)
@@ -146,15 +163,16 @@ def _to_ticket(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, now:
 
 
 def _accept(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, now: datetime,
-            held: EmailMessage | None = None) -> EmailMessage:
-    """A mail past loop protection and the sender rate: refused for its attachments, or onto a ticket."""
+            held: EmailMessage | None = None, contact_locked: bool = False) -> EmailMessage:
+    """A mail past loop protection and the sender rate: refused for its attachments, or onto a ticket.
+    `contact_locked`: the sender's customer lock is held already (`email_receive` takes it with the Message-ID's)."""
     limit = settings.TICKETS_ATTACHMENT_MAX_BYTES
     oversized = [attachment.filename for attachment in parsed.attachments if len(attachment.data) > limit]
     if oversized:
         email = _record(parsed, raw, mailbox=mailbox, outcome=Outcome.REFUSED, detail=", ".join(oversized), held=held)
         outbound.queue_refusal(refused=email, mailbox=mailbox, limit_bytes=limit)
         return email
-    return _to_ticket(parsed, raw, mailbox=mailbox, now=now, held=held)
+    return _to_ticket(parsed, raw, mailbox=mailbox, now=now, held=held, contact_locked=contact_locked)
 
 
 def _bounced(original: EmailMessage, detail: str, now: datetime) -> None:
@@ -219,8 +237,13 @@ def _automatic_reply(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None
                    ticket_message=note)
 
 
+def _may_open_ticket(parsed: ParsedEmail, our_addresses: set[str]) -> bool:
+    """Not a bounce, not from our own address, not an automatic reply: what `_receive` may put on a ticket."""
+    return parsed.bounce is None and parsed.sender.lower() not in our_addresses and not parsed.automatic
+
+
 def _receive(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, our_addresses: set[str],
-             now: datetime) -> EmailMessage:
+             now: datetime, over_rate: bool, contact_locked: bool) -> EmailMessage:
     if parsed.bounce is not None:
         original = _bounced_mail(parsed, now)
         # A "delayed, still trying" notice is kept with our mail but does not mark it bounced.
@@ -237,11 +260,11 @@ def _receive(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None, our_ad
         uploads, skipped = _uploads(parsed)
         side_mail_receive(conversation=conversation, parsed=parsed, uploads=uploads, skipped=skipped)
         return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.SIDE, detail=str(conversation))
-    if _over_rate(blind_index(parsed.sender, kind="email"), now):
+    if over_rate:
         return _record(parsed, raw, mailbox=mailbox, outcome=Outcome.HELD,
                        detail=_("More than %(limit)s mails in an hour") % {
                            "limit": settings.EMAIL_INBOUND_PER_SENDER_PER_HOUR})
-    return _accept(parsed, raw, mailbox=mailbox, now=now)
+    return _accept(parsed, raw, mailbox=mailbox, now=now, contact_locked=contact_locked)
 
 
 def email_release_held(*, email_id: int, actor: User, now: datetime | None = None) -> EmailMessage | None:
@@ -268,12 +291,6 @@ def email_reject_held(*, email_id: int, actor: User) -> bool:
     return rejected == 1
 
 
-def _claim(message_id: str) -> None:
-    """Serialise deliveries of one Message-ID until the transaction ends: a second delivery of a mail being
-    stored (an IMAP re-poll, a retried POST) waits here, then finds it stored."""
-    lock_for_transaction(f"email:{message_id}")
-
-
 def email_receive(*, raw: bytes, mailbox: Mailbox | None = None, now: datetime | None = None) -> Received:
     """Store one inbound mail once. Raises `MalformedEmail` (nothing stored) when it cannot be read.
 
@@ -282,13 +299,20 @@ def email_receive(*, raw: bytes, mailbox: Mailbox | None = None, now: datetime |
     parsed = parse(raw)
     mailboxes = cached_config.mailboxes()  # inactive ones too: their mail is still our own
     mailbox = mailbox or _mailbox_for(parsed, mailboxes)
+    our_addresses = _our_addresses(mailboxes)
+    # The sender's customer is looked up under a lock too: taken here, with the Message-ID's, in one round trip.
+    sender_index = blind_index(parsed.sender, kind="email") if _may_open_ticket(parsed, our_addresses) else None
     with transaction.atomic(savepoint=False):
-        _claim(parsed.message_id)
+        # Deliveries of one Message-ID are serialised until the transaction ends: a second delivery of a mail being
+        # stored (an IMAP re-poll, a retried POST) waits here, then finds it stored.
+        lock_for_transaction(f"email:{parsed.message_id}",
+                             *([contact_lock_key(email=parsed.sender)] if sender_index else []))
+        now = now or timezone.now()
         # Most mail is new: asked by id only, and the stored row read (without its raw bytes) for a duplicate.
-        stored = EmailMessage.objects.filter(message_id=parsed.message_id).values_list("pk", flat=True).first()
+        stored, over_rate = _stored_and_over_rate(parsed.message_id, sender_index, now)
         if stored is not None:
             return Received(email=EmailMessage.objects.defer("raw").get(pk=stored), duplicate=True)
-        email = _receive(parsed, raw, mailbox=mailbox, our_addresses=_our_addresses(mailboxes),
-                         now=now or timezone.now())
+        email = _receive(parsed, raw, mailbox=mailbox, our_addresses=our_addresses, now=now, over_rate=over_rate,
+                         contact_locked=sender_index is not None)
     logger.debug("e-mail %s: %s", parsed.message_id, email.outcome)
     return Received(email=email, duplicate=False)
