@@ -15,7 +15,6 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
-from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -204,28 +203,33 @@ def _desk_for(ticket: Ticket) -> list[User]:
     return list(User.objects.filter(agent_profile__teams=ticket.team_id, is_active=True).order_by("pk"))
 
 
+# Our mail a bounce names, written out as SQL for the reason _STORED_AND_RECENT is (its Case/When ordering compiled
+# in 0.5 ms): by its Message-ID first, else the latest sent lately to an address that failed. A missing id is NULL
+# and matches nothing; no failed address is an empty array.
+_BOUNCED = (
+    "SELECT id FROM tickets_emailmessage WHERE direction = 'out' AND (message_id = %(message_id)s "
+    "OR (counterpart_index = ANY(%(failed)s) AND created_at >= %(since)s)) "
+    "ORDER BY CASE WHEN message_id = %(message_id)s THEN 0 ELSE 1 END, created_at DESC LIMIT 1"
+)
+
+
 def _bounced_mail(parsed: ParsedEmail, now: datetime) -> EmailMessage | None:
     """Our mail a bounce reports: by its Message-ID, else the latest we sent lately to an address that failed.
 
     Looked for by id in one light query (many bounces name nothing we sent), then locked and read whole."""
     bounce = parsed.bounce
     assert bounce is not None
-    by_id = Q(message_id=bounce.original_message_id) if bounce.original_message_id else None
-    by_address = Q(counterpart_index__in=[blind_index(address, kind="email") for address in bounce.recipients],
-                   created_at__gte=now - BOUNCE_MATCH_WINDOW) if bounce.recipients else None
-    if by_id is None and by_address is None:
+    if not (bounce.original_message_id or bounce.recipients):
         return None
-    ours = EmailMessage.objects.filter(direction=EmailMessage.Direction.OUTBOUND)
-    if by_id is None or by_address is None:
-        candidates = ours.filter(by_id or by_address).order_by("-created_at")
-    else:
-        candidates = ours.filter(by_id | by_address).order_by(
-            Case(When(by_id, then=Value(0)), default=Value(1)), "-created_at")
-    found = candidates.values_list("pk", flat=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute(_BOUNCED, {"message_id": bounce.original_message_id or None, "since": now - BOUNCE_MATCH_WINDOW,
+                                  "failed": [blind_index(address, kind="email") for address in bounce.recipients]})
+        found = cursor.fetchone()
     if found is None:
         return None
+    ours = EmailMessage.objects.filter(direction=EmailMessage.Direction.OUTBOUND)
     return ours.select_for_update(of=("self",)).select_related("ticket__assignee", "ticket_message__author").defer(
-        "raw").get(pk=found)
+        "raw").get(pk=found[0])
 
 
 def _automatic_reply(parsed: ParsedEmail, raw: bytes, *, mailbox: Mailbox | None) -> EmailMessage:
