@@ -5,9 +5,9 @@ from datetime import datetime
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from core.fields import EncryptedTextField
+from core.history import HistoricalRecords
 from core.money import format_fen
 from profiles.models import Store, User
 from tickets.models import Ticket, TicketMessage

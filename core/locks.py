@@ -4,10 +4,14 @@ the first messages of one new sender. No row needs to exist to be locked, and no
 from django.db import connection, transaction
 
 
-def lock_for_transaction(key: str) -> None:
-    """Wait for the advisory lock named `key`, then hold it until the current transaction ends."""
+def lock_for_transaction(*keys: str) -> None:
+    """Wait for the advisory locks named `keys`, one after the other in the order given (so callers that name the
+    same locks in the same order never deadlock), in one round trip; hold them until the current transaction ends."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+        # ORDER BY: PostgreSQL evaluates a volatile function of the select list after sorting, so in this order.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) "
+                       "FROM unnest(%s::text[]) WITH ORDINALITY AS locks(key, position) ORDER BY position",
+                       [list(keys)])
 
 
 def require_transaction(refusal: str) -> None:

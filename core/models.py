@@ -7,9 +7,9 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from core.fields import EncryptedTextField
+from core.history import HistoricalRecords
 
 
 class IdempotencyRecord(models.Model):

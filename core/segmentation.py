@@ -9,6 +9,7 @@ import re
 from functools import lru_cache
 
 import jieba
+from jieba import re_han_default as _JIEBA_BLOCK
 
 # Words of this trade jieba's general dictionary splits wrongly ("退货运费" → 退/货运/运费).
 DOMAIN_WORDS = (
@@ -56,13 +57,21 @@ def warm_up() -> None:
 def segment(text: str, stopwords: frozenset[str] = STOPWORDS) -> list[str]:
     """Search tokens of `text`, lower-cased, without punctuation or `stopwords`, in order."""
     tokens = []
+    # Cut block by block as jieba's own cut does (runs of CJK ideographs, ASCII letters and digits; anything
+    # else is one token per character), so the result is the same, but each block's words are remembered: mail and
+    # messages repeat their words, and a cached block costs a dictionary look-up instead of a DAG search.
+    for number, block in enumerate(_JIEBA_BLOCK.split(text.lower())):
+        words = _block_words(block) if number % 2 else tuple(char for char in block if _WORD.match(char))
+        tokens += [word for word in words if word not in stopwords]
+    return tokens
+
+
+@lru_cache(maxsize=65536)
+def _block_words(block: str) -> tuple[str, ...]:
     # HMM off: unknown words fall apart into characters the same way in articles and in queries,
     # and segmentation runs over twice as fast, which is what bounds the index build.
-    for token in _tokenizer().cut_for_search(text.lower(), HMM=False):
-        token = token.strip()
-        if token and _WORD.match(token) and token not in stopwords:
-            tokens.append(token)
-    return tokens
+    words = (word.strip() for word in _tokenizer().cut_for_search(block, HMM=False))
+    return tuple(word for word in words if word and _WORD.match(word))
 
 
 def index_text(*parts: str) -> str:

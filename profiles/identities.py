@@ -18,9 +18,14 @@ from profiles.roles import Role
 from profiles.services import user_create
 
 
-def _lock(key: str) -> None:
-    # Two first messages from one new sender arrive at once: they wait here and make one customer, not two.
-    lock_for_transaction(f"customer-contact:{key}")
+def contact_lock_key(*, kind: str = "", account: str = "", external_id: str = "", phone: str = "",
+                     email: str = "") -> str:
+    """The advisory lock `customer_for_contact` takes for these arguments: two first messages from one new sender
+    arriving at once wait on it and make one customer, not two. A caller that takes other locks anyway takes this
+    one with them (core.locks takes several in one round trip) and passes `locked=True`."""
+    if external_id:
+        return f"customer-contact:{kind}:{account}:{external_id}"
+    return "customer-contact:" + (blind_index(phone, kind="phone") if phone else blind_index(email, kind="email"))
 
 
 def _by_contact(phone: str, email: str) -> User | None:
@@ -46,23 +51,24 @@ def _new_customer(*, display_name: str, phone: str, email: str) -> User:
 
 
 def customer_for_contact(*, kind: str = "", account: str = "", external_id: str = "", phone: str = "",
-                         email: str = "", display_name: str = "") -> tuple[User, bool]:
+                         email: str = "", display_name: str = "", locked: bool = False) -> tuple[User, bool]:
     """The customer behind a channel id, phone or e-mail; created when none matches. (user, created). The user
     comes with its profile read, for routing the ticket the message opens.
 
     Runs in the caller's transaction, which stores the message too (intake opens one per message: a
-    savepoint of its own would be two more round trips); the lookup's lock is held until that commits."""
+    savepoint of its own would be two more round trips); the lookup's lock (`contact_lock_key`) is held until that
+    commits. `locked`: the caller holds that lock already."""
     require_transaction("a customer is looked up inside the caller's transaction")
     if not (external_id or phone or email):
         raise ValueError("a channel id, a phone number or an e-mail address is needed")
+    if not locked:
+        lock_for_transaction(contact_lock_key(kind=kind, account=account, external_id=external_id, phone=phone,
+                                              email=email))
     if external_id:
-        _lock(f"{kind}:{account}:{external_id}")
         identity = (ChannelIdentity.objects.select_related("customer__customer_profile")
                     .filter(kind=kind, account=account, external_id=external_id).first())
         if identity is not None:
             return identity.customer, False
-    else:
-        _lock(blind_index(phone, kind="phone") if phone else blind_index(email, kind="email"))
     customer = _by_contact(phone, email)
     created = customer is None
     if customer is None:

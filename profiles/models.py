@@ -6,11 +6,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from simple_history.models import HistoricalRecords
 
 from core import config_cache
 from core.crypto import blind_index
 from core.fields import BlindIndexedModelMixin, BlindIndexField, EncryptedTextField
+from core.history import HistoricalRecords
 
 
 class AccountManager(UserManager["User"]):

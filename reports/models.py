@@ -14,8 +14,8 @@ from django.db import models
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
-from simple_history.models import HistoricalRecords
 
+from core.history import HistoricalRecords
 from profiles.models import Store, Team
 
 

@@ -434,6 +434,9 @@ EMAIL_INBOUND_MAX_BYTES = env.int("EMAIL_INBOUND_MAX_BYTES", default=40 * 1024 *
 EMAIL_INBOUND_PER_SENDER_PER_HOUR = env.int("EMAIL_INBOUND_PER_SENDER_PER_HOUR", default=20)
 EMAIL_IMAP_TIMEOUT_SECONDS = env.int("EMAIL_IMAP_TIMEOUT_SECONDS", default=30)
 EMAIL_IMAP_BATCH = env.int("EMAIL_IMAP_BATCH", default=200)
+# Mails of one poll stored in one transaction (one commit, which waits for its WAL flush, instead of one per mail);
+# their locks (Message-ID, sender, the day's ticket counter) are held until that commit.
+EMAIL_IMAP_MAILS_PER_COMMIT = env.int("EMAIL_IMAP_MAILS_PER_COMMIT", default=20)
 # Quarantine alert (core/quarantine_alerts.py): supervisors are mailed once per window
 # when at least this many new messages of any channel were quarantined within it.
 QUARANTINE_ALERT_THRESHOLD = env.int("QUARANTINE_ALERT_THRESHOLD", default=10)

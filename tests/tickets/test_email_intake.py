@@ -295,3 +295,32 @@ def test_two_deliveries_of_one_mail_at_the_same_moment_store_it_once(monkeypatch
     assert duplicates == [False, True]
     assert EmailMessage.objects.count() == 1 and Ticket.objects.count() == 1
     assert User.objects.filter(username__startswith="c-").count() == 1  # one new customer, not two
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_mails_of_a_new_sender_at_the_same_moment_make_one_customer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sender's customer lock is taken with the Message-ID's, in one statement (not inside the customer look-up):
+    the second mail still waits for the first one's customer, and finds it."""
+    Mailbox.objects.create(address=MAILBOX)
+    mails = [raw(sender="新客户 <same.new@example.com>", message_id=f"<first-{n}@example.com>") for n in range(2)]
+    both_parsed = threading.Barrier(2, timeout=10)
+    find_mailbox = intake._mailbox_for
+
+    def at_once(parsed: Any, mailboxes: Any) -> Any:
+        both_parsed.wait()
+        return find_mailbox(parsed, mailboxes)
+
+    monkeypatch.setattr(intake, "_mailbox_for", at_once)
+
+    def deliver(mail: bytes) -> int | None:
+        try:
+            return email_receive(raw=mail).email.ticket_id
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        tickets = list(pool.map(deliver, mails))
+
+    assert None not in tickets and len(set(tickets)) == 2
+    assert User.objects.filter(username__startswith="c-").count() == 1
+    assert {ticket.customer.email for ticket in Ticket.objects.all()} == {"same.new@example.com"}

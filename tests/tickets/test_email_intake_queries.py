@@ -23,17 +23,18 @@ Outcome = EmailMessage.Outcome
 
 # Each count includes the poll's transaction for the mail: SAVEPOINT and RELEASE here, inside the test's transaction
 # (BEGIN and COMMIT in production).
-# The Message-ID claimed (lock) and checked; the sender's rate; the customer (lock, look-up with profile); a new
-# customer (user and history, role group look-up and insert, profile and history); the ticket (routing lock and
-# agent, number, insert and history), its first message, search document; the mail's row.
-NEW_SENDER_NEW_TICKET = 21
+# The Message-ID's and the sender's customer locks (one statement); the Message-ID checked with the sender's rate (one
+# statement); the customer looked up with its profile; a new customer (user and history, role group insert, profile
+# and history); the ticket (routing lock and agent, number, insert and history), its first message, search document;
+# the mail's row.
+NEW_SENDER_NEW_TICKET = 18
 # A known customer: no customer rows; a picture attached (its row: attachments keep no history).
-KNOWN_SENDER_NEW_TICKET_WITH_PICTURE = 16
-# Claim and check; an answer on a side conversation? (one look-up); the sender's rate; the customer (lock, look-up);
-# threading (one look-up); the reply: the ticket locked, message, search document, the ticket and its
-# history, nudges (the last nudge escalation, the count since); the mail's row.
-KNOWN_SENDER_REPLY = 17
-# Claim and check; the stored row read.
+KNOWN_SENDER_NEW_TICKET_WITH_PICTURE = 14
+# Locks and check with the rate, as above; an answer on a side conversation? (one look-up); the customer; threading (one
+# look-up); the reply: the ticket locked, message, search document, the ticket and its history, nudges (the last
+# nudge escalation, the count since); the mail's row.
+KNOWN_SENDER_REPLY = 15
+# Locks; check (with the rate); the stored row read.
 DUPLICATE = 5
 # Claim and check; our mail looked for (one light query); the mail's row.
 BOUNCE_OF_NOTHING_WE_SENT = 6

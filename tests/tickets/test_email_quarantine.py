@@ -5,7 +5,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
@@ -17,6 +19,7 @@ from tests.tickets.mails import MAILBOX, raw
 from tests.tickets.mailservers import ImapServer
 from tickets.channels.email import imap
 from tickets.channels.email import quarantine as email_quarantine
+from tickets.channels.email.intake import Received
 from tickets.models import EmailMessage, Mailbox, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -263,3 +266,46 @@ def test_the_quarantine_page_shows_each_imap_mailbox_with_its_held_count_and_las
         Mailbox.objects.create(address=f"box{number}@shop.example", imap_host="imap.example")
     with django_assert_max_num_queries(12):
         assert "box4@shop.example" in client.get("/desk/quarantine/").content.decode()
+
+
+def test_mails_stored_together_still_quarantine_only_the_failing_ones(
+        imap_server: ImapServer, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
+    """Mails are stored EMAIL_IMAP_MAILS_PER_COMMIT to a transaction: an unreadable mail and a mail whose storage
+    fails, each in a batch with a good one, are quarantined alone; every other mail is stored, all are seen."""
+    settings.EMAIL_IMAP_MAILS_PER_COMMIT = 2
+    good = [raw(subject=f"第{n}封", sender=f"c{n}@example.com", message_id=f"<batch{n}@example.com>")
+            for n in range(3)]
+    unlucky = raw(message_id="<unlucky@example.com>")
+    for mail in (good[0], poison(), unlucky, good[1], good[2]):  # batches: good0 + poison, unlucky + good1, good2
+        imap_server.deliver(mail)
+    receive = email_quarantine.email_receive
+
+    def database_refuses_one(*, raw: bytes, mailbox: Mailbox | None = None) -> Any:
+        received = receive(raw=raw, mailbox=mailbox)
+        if b"<unlucky@example.com>" in raw:  # after its rows were written: they must be rolled back
+            raise ValueError("A string literal cannot contain NUL (0x00) characters.")
+        return received
+
+    monkeypatch.setattr(email_quarantine, "email_receive", database_refuses_one)
+    result = imap.mailbox_poll(mailbox=mailbox)
+
+    assert (result.fetched, result.stored, result.quarantined) == (5, 3, 2)
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["第0封", "第1封", "第2封"]
+    assert EmailMessage.objects.count() == 3 and not EmailMessage.objects.filter(message_id="unlucky@example.com")
+    assert set(QuarantinedMessage.objects.values_list("key", flat=True)) == {
+        "message-id:poison@example.com", "message-id:unlucky@example.com"}
+    flags = imap_server.flags()
+    assert all("\\Seen" in mail for mail in flags)
+    assert ["\\Flagged" in mail for mail in flags] == [False, True, True, False, False]
+
+
+def test_mails_received_together_share_one_transaction() -> None:
+    Mailbox.objects.create(address=MAILBOX)
+    mails = [raw(sender=f"c{n}@example.com", message_id=f"<together{n}@example.com>") for n in range(3)]
+
+    with CaptureQueriesContext(connection) as queries:
+        received = email_quarantine.receive_many(raws=mails)
+
+    assert [type(result) for result in received] == [Received] * 3 and Ticket.objects.count() == 3
+    # Inside the test's transaction a transaction of its own is a savepoint: one for the three mails.
+    assert sum(query["sql"].startswith("SAVEPOINT") for query in queries.captured_queries) == 1

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
-from simple_history.models import HistoricalRecords
 
+from core.history import HistoricalRecords
 from profiles.models import Team
 from tickets.models.choices import Channel, Priority, Status
 from tickets.models.macros import Macro

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from simple_history.models import HistoricalRecords
 
 from core.fields import EncryptedTextField
+from core.history import HistoricalRecords
 from tickets.models.choices import Channel
 from tickets.models.delivery import DeliveryState
 from tickets.models.tickets import Ticket, TicketMessage, attachment_storage

@@ -3,9 +3,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from simple_history.models import HistoricalRecords
 
 from core.fields import BlindIndexedModelMixin, BlindIndexField, EncryptedTextField
+from core.history import HistoricalRecords
 from profiles.models import Team
 from tickets.models.delivery import DeliveryState
 from tickets.models.tickets import Ticket, TicketMessage

@@ -7,8 +7,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from core.history import HistoricalRecords
 from profiles.models import Team
 from tickets.models.choices import Priority, Status, TicketType
 from tickets.models.config import CannedResponse, Category

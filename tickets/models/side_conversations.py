@@ -4,8 +4,8 @@ the ticket and never shown to the customer (tickets.side_conversations)."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from core.history import HistoricalRecords
 from tickets.models.tickets import Ticket, attachment_storage
 
 

@@ -8,8 +8,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.files.storage import FileSystemStorage, Storage
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from core.history import HistoricalRecords
 from profiles.models import Team
 from tickets.models.choices import OPEN_STATUSES, Channel, Priority, Status, TicketType
 from tickets.models.config import Category, SlaPolicy

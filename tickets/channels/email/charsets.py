@@ -40,6 +40,8 @@ _DETECTION_SAMPLE_BYTES = 64 * 1024
 _FEW_BROKEN_BYTES_PER = 1000
 _NEAR_TIE_CHAOS = 0.02
 _PREFERRED = ("gb18030", "big5hkscs", "big5", "cp1252", "cp1251", "cp932", "cp949")
+# How the parser keeps an undeclared 8-bit byte of a header (surrogateescape).
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 
 
 def codec_for(label: str | None) -> str | None:
@@ -100,12 +102,17 @@ def _detect(data: bytes) -> str | None:
     return min(near, key=lambda name: _PREFERRED.index(name) if name in _PREFERRED else len(_PREFERRED))
 
 
+def has_8bit(value: str) -> bool:
+    """Whether a header as the parser gives it holds undeclared 8-bit bytes."""
+    return not value.isascii() and _ESCAPED_BYTE.search(value) is not None
+
+
 def decode_8bit(value: str, hint: str | None = None) -> str:
     """A header as the parser gives it (undeclared 8-bit bytes kept as surrogates) → text.
 
     Such bytes are UTF-8 (RFC 6532) or, from older clients, in the charset of the mail's body: `hint`.
     """
-    if not any("\udc80" <= char <= "\udcff" for char in value):
+    if not has_8bit(value):
         return value
     data = value.encode("utf-8", "surrogateescape")
     try:

@@ -1,9 +1,10 @@
 """IMAP polling: fetch the UNSEEN mail of each active mailbox, store it, and only then mark it seen.
 
 A mail is fetched with BODY.PEEK so that reading it does not set \\Seen; the flag is set after the mail
-is stored or kept in quarantine (tickets/channels/email/quarantine.py). Any failure of one mail, of whatever
-kind, quarantines that mail (marked seen and flagged, so an operator also finds it in the folder) and
-the poll goes on with the next mail and the next mailbox. Only when even the quarantine cannot be
+is stored or kept in quarantine (tickets/channels/email/quarantine.py) and that has committed. Mails are stored
+EMAIL_IMAP_MAILS_PER_COMMIT to a transaction (quarantine.receive_many: one commit for them all). Any failure of one
+mail, of whatever kind, quarantines that mail (marked seen and flagged, so an operator also finds it in the folder)
+and the poll goes on with the next mail and the next mailbox. Only when even the quarantine cannot be
 written (the database is down) does the mail stay unseen for the next poll. A crash between storing
 and flagging leaves the mail unseen, and the next poll finds it stored already (same Message-ID).
 Each mailbox records its last error, when it happened, and how many of its mails were quarantined.
@@ -68,26 +69,35 @@ def mailbox_poll(*, mailbox: Mailbox, batch: int | None = None) -> PollResult:
         uids = _check(client.uid("SEARCH", "UNSEEN"))[0].split()[:batch]
         # The desk's configuration (mailboxes, routing and keyword rules, SLA policies) is read once per poll.
         with config_cache.run_scope():
-            for uid in uids:
-                data = _check(client.uid("FETCH", uid, "(BODY.PEEK[])"))
-                raw = next((part[1] for part in data if isinstance(part, tuple)), b"")
-                result.fetched += 1
-                received = quarantine.receive(raw=raw, mailbox=mailbox)
-                if isinstance(received, Quarantined):
-                    logger.warning("mailbox %s: uid %s quarantined (#%s): %s", mailbox, uid, received.message.pk,
-                                   received.message.reason)
-                    result.quarantined += 1
-                    result.newly_quarantined += received.created
-                    result.last_error = received.message.reason
-                    _check(client.uid("STORE", uid, "+FLAGS", "(\\Seen \\Flagged)"))
-                    continue
-                result.duplicates += received.duplicate
-                result.stored += not received.duplicate
-                _check(client.uid("STORE", uid, "+FLAGS", "(\\Seen)"))
+            step = settings.EMAIL_IMAP_MAILS_PER_COMMIT
+            for start in range(0, len(uids), step):
+                _receive(client, mailbox, uids[start:start + step], result)
         client.close()
     finally:
         client.logout()
     return result
+
+
+def _receive(client: imaplib.IMAP4, mailbox: Mailbox, uids: list[Any], result: PollResult) -> None:
+    """Store these mails (one transaction: quarantine.receive_many), then flag each: seen, and flagged too when
+    it was quarantined. Nothing is flagged before the transaction that stores it has committed."""
+    raws = []
+    for uid in uids:
+        data = _check(client.uid("FETCH", uid, "(BODY.PEEK[])"))
+        raws.append(next((part[1] for part in data if isinstance(part, tuple)), b""))
+    result.fetched += len(uids)
+    for uid, received in zip(uids, quarantine.receive_many(raws=raws, mailbox=mailbox), strict=True):
+        if isinstance(received, Quarantined):
+            logger.warning("mailbox %s: uid %s quarantined (#%s): %s", mailbox, uid, received.message.pk,
+                           received.message.reason)
+            result.quarantined += 1
+            result.newly_quarantined += received.created
+            result.last_error = received.message.reason
+            _check(client.uid("STORE", uid, "+FLAGS", "(\\Seen \\Flagged)"))
+            continue
+        result.duplicates += received.duplicate
+        result.stored += not received.duplicate
+        _check(client.uid("STORE", uid, "+FLAGS", "(\\Seen)"))
 
 
 def _quoted(folder: str) -> str:

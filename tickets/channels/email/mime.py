@@ -14,7 +14,7 @@ from email.generator import BytesGenerator
 from email.message import Message
 from io import BytesIO
 
-from tickets.channels.email.charsets import decode_8bit, decode_bytes, decode_header_text
+from tickets.channels.email.charsets import decode_8bit, decode_bytes, decode_header_text, has_8bit
 from tickets.channels.email.errors import MailLimitExceeded
 from tickets.channels.email.html import html_to_text
 
@@ -123,7 +123,7 @@ def _param_text(value: str | tuple[str | None, str | None, str] | None) -> str:
 def _filename(part: Message) -> str:
     for header in ("Content-Disposition", "Content-Type"):
         raw = next((str(value) for key, value in part.raw_items() if key.lower() == header.lower()), "")
-        if any("\udc80" <= char <= "\udcff" for char in raw):
+        if has_8bit(raw):
             # Undeclared 8-bit bytes in a parameter (a raw UTF-8 or GBK name): decoded before it is split.
             part.replace_header(header, decode_header_text(raw))
     for param, header in (("filename", "content-disposition"), ("name", "content-type")):

@@ -127,8 +127,9 @@ def _without_nested_comments(value: str) -> str:
     return "".join(kept)
 
 
-def _addresses(value: str, hint: str | None) -> list[tuple[str, str]]:
-    """(display name, address) pairs of one header; groups and garbage give none, never an exception."""
+def _addresses(value: str, hint: str | None, *, names: bool = True) -> list[tuple[str, str]]:
+    """(display name, address) pairs of one header; groups and garbage give none, never an exception.
+    Without `names`, the names are left undecoded (recipients are matched by address only)."""
     value = decode_8bit(value[:_ADDRESSES_READ_CHARS], hint)
     if value.count("(") > 1:
         value = _without_nested_comments(value)
@@ -136,7 +137,7 @@ def _addresses(value: str, hint: str | None) -> list[tuple[str, str]]:
         pairs = getaddresses([value])
     except (ValueError, IndexError, TypeError, RecursionError):
         pairs = []
-    found = [(clean_text(decode_header_text(name, hint)).strip(), clean_text(address).strip())
+    found = [(clean_text(decode_header_text(name, hint)).strip() if names else name, clean_text(address).strip())
              for name, address in pairs if _ADDRESS.fullmatch(address.strip())]
     # Addresses without commas between them, or other syntax the parser gives up on: what looks like one.
     return found or [("", match.group(0)) for match in _ADDRESS_IN_TEXT.finditer(value)]
@@ -209,7 +210,7 @@ def _parse_within_limits(raw: bytes, limits: ParseLimits) -> ParsedEmail:
     if not sender and bounce is None:
         raise MalformedEmail("no sender")
     recipients = [address.lower() for name in _RECIPIENT_HEADERS for value in _raw_values(message, name)
-                  for _, address in _addresses(value, hint)]
+                  for _, address in _addresses(value, hint, names=False)]
     ids = message_ids(_id_header(message, "Message-ID", first_only=True))
     # A mail without a Message-ID is named by its content, so a redelivery is still recognised.
     message_id = ids[0] if ids else f"{hashlib.sha256(raw).hexdigest()}@no-message-id.invalid"

@@ -5,17 +5,21 @@ Both the IMAP poller and the inbound endpoint go through `receive`; a supervisor
 Message-ID. The adapter also reports each mailbox's intake health for the quarantine page.
 """
 
+import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count, Q
 
 from core import channel_registry, quarantine
 from core.models import QuarantinedMessage
+from tickets.channels.email.errors import MalformedEmail
 from tickets.channels.email.intake import Received, email_receive
 from tickets.models import Channel, Mailbox
 
+logger = logging.getLogger(__name__)
 CHANNEL = "email"
 # Only the header block is looked at for the key, and only this much of it: the mail may be hostile.
 _HEADER_SCAN_BYTES = 64 * 1024
@@ -37,6 +41,27 @@ def receive(*, raw: bytes, mailbox: Mailbox | None = None,
     return quarantine.receive_or_quarantine(
         channel=CHANNEL, raw=raw, key=message_id_key(raw), context={"mailbox_id": mailbox.pk if mailbox else None},
         intake=lambda: email_receive(raw=raw, mailbox=mailbox), refuse=refuse)
+
+
+def receive_many(*, raws: Sequence[bytes], mailbox: Mailbox | None = None) -> list[Received | quarantine.Quarantined]:
+    """`receive` for several mails in one transaction: one commit for all of them instead of one each.
+
+    A mail that cannot be read is refused by the parser before anything of it is written: the others go on, and it
+    is quarantined by `receive` after the commit. Any other failure rolls the whole transaction back, and each mail
+    is then received alone, as `receive` does: the failing one is quarantined by itself, the others are stored."""
+    readable: list[Received | None] = []
+    try:
+        with transaction.atomic():
+            for raw in raws:
+                try:
+                    readable.append(email_receive(raw=raw, mailbox=mailbox))
+                except MalformedEmail:
+                    readable.append(None)
+    except Exception as error:  # whatever it was, each mail gets its own transaction and, if need be, quarantine
+        logger.info("%s mails stored together failed (%s): received one by one", len(raws),
+                    quarantine.describe(error))
+        return [receive(raw=raw, mailbox=mailbox) for raw in raws]
+    return [received or receive(raw=raw, mailbox=mailbox) for raw, received in zip(raws, readable, strict=True)]
 
 
 def _retry(raw: bytes, context: Mapping[str, Any]) -> Received:
