@@ -41,7 +41,9 @@ MAX_QUERY_CHARS = 300
 POOL = 300
 # The article classifier is trained up to this many articles. Its training time and its weight matrix grow with
 # articles x features (one-vs-rest): 1.8 s CPU and 18 MB at the demo's 159 articles, 10 s and 85 MB at 659. A
-# larger base is ranked without it; the confidence there is not measured (see the "classifier" feature).
+# larger base is ranked without it. The classifier reaches the confidence through the score and its margin only:
+# as features of their own, its decision value and its agreement with the ranking got weights of about 0 or
+# below on dev. Without it scores are lower; the confidence at such a size is not measured.
 CLASSIFIER_MAX_ARTICLES = 500
 # An article's body sentences teach the classifier its vocabulary, but they are not questions: they weigh less
 # than the title and the stored questions (on dev, with the classifier trained on article text only, weight 0.3
@@ -370,10 +372,6 @@ class Ranker:
             features["closeness_margin"] = float(close[first] - (others.max() if len(others) else 0.0))
             # How many of the independent signals (words, characters) put the same article first.
             features["agreement"] = float(int(np.argmax(pool_bm25)) == first) + float(int(np.argmax(close)) == first)
-            # The classifier's decision value for the first article: on dev, questions no article answers have
-            # a median of -0.54, wrongly ranked ones -0.37, rightly ranked ones +0.10. Without a classifier (a
-            # large base) it is 0, which leaves the decision to the other features.
-            features["classifier"] = float(margins[first])
         return Ranking(candidates=candidates[:limit], features=features)
 
     def _features(self, words: Sequence[str], columns: list[int], bm25: np.ndarray, top_bm25: float,
