@@ -1,9 +1,10 @@
 """The bot's data files: coverage of the demo knowledge base, the evaluation set and its honest split, and
 the committed model meeting its confidence thresholds on the test split (fast: in memory, ~300 questions)."""
 
+import numpy as np
 import pytest
 
-from knowledge import bot_model, evaluation
+from knowledge import bot_model, evaluation, tuning
 from knowledge.demo_data import ARTICLES
 from knowledge.ranking import char_ngrams
 
@@ -48,3 +49,13 @@ def test_the_committed_model_keeps_its_confidence_promise_on_the_test_split(test
     assert test_figures["accuracy_when_confident"] >= 0.97
     assert test_figures["confident_wrong"] <= 0.02
     assert test_figures["none_detected"] >= 0.95
+
+
+
+def test_the_threshold_asks_for_the_precision_with_a_margin_for_a_small_sample() -> None:
+    # 98 right of 100 is not evidence of >= 97 %; 990 of 1,000 is.
+    assert tuning.precision_lower_bound(98, 100) < tuning.TARGET_PRECISION
+    assert tuning.precision_lower_bound(990, 1000) > tuning.TARGET_PRECISION
+    confidences = np.array([0.99] * 150 + [0.9] * 50)
+    right = np.array([1] * 150 + [1] * 45 + [0] * 5)  # all 200: 97.5 % right, but only 150 certainly so
+    assert tuning.pick_threshold(confidences, right) == 0.99

@@ -1,13 +1,15 @@
 # Chinese test data uses full-width punctuation, one article per line.
 # ruff: noqa: RUF001, E501
 """The bot's in-memory ranking on a handful of articles (no database): negation, whole-word synonyms, the
-near-duplicate rule, field weights, the helpfulness prior, and odd input."""
+near-duplicate rule, field weights, the helpfulness prior, the article classifier, and odd input."""
 
 import math
 
+import numpy as np
 import pytest
 
-from knowledge.ranking import Document, Params, Ranker, similarity, tokens
+from knowledge import ranking as ranking_module
+from knowledge.ranking import Document, Params, Ranker, similarity, tokens, train_classifier
 
 DOCUMENTS = [
     Document("refund-time", "退款多久到账 How long does a refund take",
@@ -62,6 +64,47 @@ def test_helpfulness_votes_are_a_small_prior() -> None:
     assert top(Ranker(voted), "发票怎么开") == "loved"
     better_text = [Document("loved", "退货说明", (), "退货。", helpful_yes=500), Document("plain", "发票怎么开", (), "发票。")]
     assert top(Ranker(better_text), "发票怎么开") == "plain"
+
+
+def test_the_classifier_learns_each_articles_words_from_its_own_text() -> None:
+    classifier = train_classifier(DOCUMENTS)
+    assert classifier is not None
+    keys = [document.key for document in DOCUMENTS]
+
+    def best(text: str) -> str:
+        return keys[int(np.argmax(classifier.margins(text)))]
+
+    # Paraphrases that share no stored question with their article: the classifier has learnt which words and
+    # characters tell the articles apart, from their titles, questions and body sentences.
+    assert best("款项几个工作日能回来") == "refund-time"
+    assert best("拍照申请售后可以吗 东西坏了") == "received-damaged"
+    assert best("结算的时候能抵扣吗") == "coupon"
+    # Trained the same way twice, it is the same model (the bot's answers do not depend on the process).
+    again = train_classifier(DOCUMENTS)
+    assert again is not None and np.array_equal(again.weights, classifier.weights)
+    # Two articles cannot be told apart one-vs-rest: no classifier, and the ranking works without it.
+    assert train_classifier(DOCUMENTS[:2]) is None
+
+
+def test_the_classifier_weighs_in_the_score_and_its_margin() -> None:
+    question = "款项几个工作日能回来"
+    plain = Ranker(DOCUMENTS, SYNONYMS, Params(classifier=0.0)).rank(question)
+    weighted_ranker = Ranker(DOCUMENTS, SYNONYMS, Params(classifier=2.0))
+    assert weighted_ranker.classifier is not None
+    weighted = weighted_ranker.rank(question)
+    assert [c.index for c in weighted.candidates][:1] == [c.index for c in plain.candidates][:1]
+    assert weighted.features["score"] > plain.features["score"]
+    assert weighted.features["margin"] > plain.features["margin"]
+    assert int(np.argmax(weighted_ranker.classifier.margins(question))) == weighted.candidates[0].index
+
+
+def test_a_large_base_is_ranked_without_the_classifier(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ranking_module, "CLASSIFIER_MAX_ARTICLES", len(DOCUMENTS) - 1)
+    large = Ranker(DOCUMENTS, SYNONYMS, Params(classifier=2.0))
+    assert large.classifier is None
+    ranking = large.rank("退钱几天能到账")
+    assert large.documents[ranking.candidates[0].index].key == "refund-time"
+    assert ranking.features["score"] == Ranker(DOCUMENTS, SYNONYMS, Params(classifier=0.0)).rank("退钱几天能到账").features["score"]
 
 
 def test_similarity_ignores_fillers_and_punctuation() -> None:
