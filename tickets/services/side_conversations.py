@@ -120,27 +120,24 @@ def _locked(conversation: SideConversation) -> SideConversation:
     return locked
 
 
-@transaction.atomic
 def side_conversation_close(*, conversation: SideConversation, actor: User) -> bool:
     """Settled: the thread folds away in the panel. False when it was closed already (a second click)."""
-    if not is_desk(actor):
-        raise NotAllowed(_("Only the service desk can write side conversations."))
-    locked = _locked(conversation)
-    if locked.status == SideConversation.Status.CLOSED:
-        return False
-    _set_status(locked, SideConversation.Status.CLOSED, actor=actor, reason="closed")
-    return True
+    return _move(conversation, actor, SideConversation.Status.CLOSED, reason="closed")
+
+
+def side_conversation_reopen(*, conversation: SideConversation, actor: User) -> bool:
+    """Open again by hand. False when it was open already."""
+    return _move(conversation, actor, SideConversation.Status.OPEN, reason="reopened")
 
 
 @transaction.atomic
-def side_conversation_reopen(*, conversation: SideConversation, actor: User) -> bool:
-    """Open again by hand. False when it was open already."""
+def _move(conversation: SideConversation, actor: User, to: str, *, reason: str) -> bool:
     if not is_desk(actor):
         raise NotAllowed(_("Only the service desk can write side conversations."))
     locked = _locked(conversation)
-    if locked.status == SideConversation.Status.OPEN:
+    if locked.status == to:
         return False
-    _set_status(locked, SideConversation.Status.OPEN, actor=actor, reason="reopened")
+    _set_status(locked, to, actor=actor, reason=reason)
     return True
 
 
