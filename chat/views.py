@@ -188,7 +188,7 @@ def embed_page(request: HttpRequest) -> HttpResponse:
     if customer is None:
         return render(request, "chat/embed_refused.html", status=403)
     if request.user.pk != customer.pk:
-        login(request, customer, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, customer, backend="profiles.permissions.CachedPermissionBackend")
     return HttpResponseRedirect(f"{reverse('chat:widget')}?embedded=1")
 
 

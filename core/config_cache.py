@@ -45,6 +45,7 @@ class _Copy:
 class _Scope:
     values: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] | None = None  # every known key's version, read on the scope's first read
+    memo: dict[str, Any] = field(default_factory=dict)  # per_scope values
 
 
 # This process's copies, by key. Values are shared by every caller in the process: callers must not change
@@ -127,6 +128,26 @@ def cached(key: str, load: Callable[[], T]) -> T:
         scope.values[key] = copy.value
     value: T = copy.value
     return value
+
+
+def per_scope(key: str, load: Callable[[], T]) -> T:
+    """A fact a request asks for several times (the user's teams: the queue, each view's count, the bulk form),
+    read once per run scope and never shared beyond it, so a change shows on the next request; outside a scope,
+    read on every call (a socket's user lives as long as its connection)."""
+    scope = _scope.get()
+    if scope is None:
+        return load()
+    if key not in scope.memo:
+        scope.memo[key] = load()
+    value: T = scope.memo[key]
+    return value
+
+
+def forget_per_scope() -> None:
+    """Drop this scope's per_scope values: a write in the request they describe must not leave them stale."""
+    scope = _scope.get()
+    if scope is not None:
+        scope.memo.clear()
 
 
 def _renew(keys: tuple[str, ...]) -> None:

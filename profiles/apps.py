@@ -13,9 +13,11 @@ def _sync_roles_after_migrate(sender: AppConfig, apps: Any = global_apps, **kwar
     last_app = [config for config in global_apps.get_app_configs() if config.models_module is not None][-1]
     if sender.label != last_app.label:
         return
+    from profiles import permissions
     from profiles.roles import sync_roles
 
     sync_roles(apps)
+    permissions.forget_all()
 
 
 class ProfilesConfig(AppConfig):
@@ -25,9 +27,17 @@ class ProfilesConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(_sync_roles_after_migrate, dispatch_uid="profiles.sync_roles")
         from core import customer_merge
-        from profiles import audit, customers, identities, realtime, services  # noqa: F401  (realtime subscribes the live presence broadcast)
+        from profiles import (  # noqa: F401  (realtime subscribes the live presence broadcast)
+            audit,
+            customers,
+            identities,
+            permissions,
+            realtime,
+            services,
+        )
 
         audit.subscribe()
         services.register_caches()
+        permissions.register()
         customers.register_tag_kinds()
         customer_merge.register(identities.MERGE_HANDLER)

@@ -1,4 +1,4 @@
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserManager
 from django.contrib.postgres.fields import ArrayField
@@ -62,15 +62,18 @@ class User(BlindIndexedModelMixin, AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return str(self)
 
-    @property
-    def role_names(self) -> set[str]:
+    def role_groups(self) -> list[Any]:
         # Within one request (a config_cache run scope) the groups are read once into their prefetch cache (which
         # groups.add / remove / set / clear on this object drop): a request asks several times (permission, view,
         # serializer). A socket's user lives as long as its connection: it asks each time, so a role taken away
         # applies at once. Prefetched groups (pages that render the navigation) are used as they are.
         if config_cache.in_run_scope() and "groups" not in getattr(self, "_prefetched_objects_cache", {}):
             models.prefetch_related_objects([self], "groups")
-        return {group.name for group in self.groups.all()}
+        return list(self.groups.all())
+
+    @property
+    def role_names(self) -> set[str]:
+        return {group.name for group in self.role_groups()}
 
 
 class Merchant(models.Model):

@@ -7,10 +7,13 @@ key when one of its rows is written, so the next create after an admin's save se
 
 from dataclasses import dataclass
 from datetime import date, time
+from typing import Any
+
+from django.db.models.signals import m2m_changed, post_delete
 
 from core.business_hours import Calendar
-from core.config_cache import cached, invalidate_on_write
-from profiles.models import Team
+from core.config_cache import cached, forget_per_scope, invalidate_on_write
+from profiles.models import AgentProfile, Team
 from tickets.models import (
     BusinessCalendar,
     BusinessHours,
@@ -152,3 +155,10 @@ def register() -> None:
     invalidate_on_write(CANNED_RESPONSES, CannedResponse)
     invalidate_on_write(MAILBOXES, Mailbox, Team)
     invalidate_on_write(ACTIVE_TRIGGERS, Trigger)
+    # selectors.team_ids_for keeps a user's teams for the request; a membership written in it drops them.
+    m2m_changed.connect(_forget_team_ids, sender=AgentProfile.teams.through, dispatch_uid="tickets.team_ids")
+    post_delete.connect(_forget_team_ids, sender=AgentProfile, dispatch_uid="tickets.team_ids.delete")
+
+
+def _forget_team_ids(**_kwargs: Any) -> None:
+    forget_per_scope()

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from core import side_contacts
+from core import config_cache, side_contacts
 from core.facts import Branch, FactQuery, grouped_facts, in_window, seconds_between
 from core.keyset import Keyset
 from profiles.models import Team
@@ -106,7 +106,9 @@ def sees_all_tickets(user: Any) -> bool:
 
 
 def team_ids_for(user: Any) -> list[int]:
-    return list(Team.objects.filter(agents__user_id=user.pk).values_list("pk", flat=True))
+    """Read once per request (tickets.apps drops it when a membership changes)."""
+    return config_cache.per_scope(f"team_ids:{user.pk}", lambda: list(
+        Team.objects.filter(agents__user_id=user.pk).values_list("pk", flat=True)))
 
 
 def visible_tickets(user: Any) -> QuerySet[Ticket]:

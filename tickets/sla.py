@@ -16,21 +16,20 @@ from django_stubs_ext import StrPromise
 
 from core.business_hours import Calendar, add_business_time, business_time_between, is_open_at
 from tickets import cached_config, held
-from tickets.models import NO_DUE, BusinessCalendar, SlaEvent, SlaPolicy, Ticket
+from tickets.models import NO_DUE, SlaEvent, SlaPolicy, Ticket
 
 Target = SlaEvent.Target
 Kind = SlaEvent.Kind
 
 
 def load_calendar(calendar_id: int) -> Calendar:
-    """The calendar as stored now (sweeps and pages); a new ticket's clocks use the cached copy instead. Read
-    once while a ticket is held (a macro's steps)."""
+    """The calendar from the configuration cache (a write to a calendar, its hours or overrides drops the copy,
+    so pages and sweeps see an edit at once); read once while a ticket is held (a macro's steps)."""
     memo = held.calendars()
     if memo is not None and calendar_id in memo:
         calendar: Calendar = memo[calendar_id]
         return calendar
-    calendar = cached_config.calendar_of(
-        BusinessCalendar.objects.prefetch_related("hours", "overrides").get(pk=calendar_id))
+    calendar = cached_config.calendar(calendar_id)
     if memo is not None:
         memo[calendar_id] = calendar
     return calendar

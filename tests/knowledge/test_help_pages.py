@@ -152,6 +152,7 @@ def test_preview_needs_the_edit_permission(client_for, role: str) -> None:
 
 def test_help_center_query_count_does_not_grow_with_rows(client_for, kb, django_assert_max_num_queries) -> None:
     client = client_for("agent")
+    client.get("/help/")  # warm the configuration cache first, as on a running site
     with django_assert_max_num_queries(14) as before:
         client.get("/help/")
     for number in range(6):

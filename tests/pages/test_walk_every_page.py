@@ -116,7 +116,7 @@ def test_no_catalogue_addresses_people_as_你() -> None:
     """Pages show only some strings of the catalogues at a time (errors, mails, notifications); the
     catalogues themselves say 您 throughout."""
     catalogues = [path for path in Path(settings.BASE_DIR).glob("**/locale/zh_Hans/LC_MESSAGES/django.po")
-                  if ".venv" not in path.parts]
+                  if not any(part.startswith(".venv") for part in path.parts)]  # ours, not the peer bench's
     assert catalogues
     informal = [f"{path}: {line}" for path in catalogues for line in path.read_text("utf-8").splitlines()
                 if "你" in line and not line.startswith(("msgid", "#"))]

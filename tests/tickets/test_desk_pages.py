@@ -271,3 +271,21 @@ def test_ticket_page_shows_the_customers_orders_and_requests_in_constant_queries
     with django_assert_max_num_queries(len(one_order.captured_queries)):
         page = client.get(f"{QUEUE}{ticket.pk}/").content.decode()
     assert page.count('class="customer-facts__head"') >= 4
+
+
+def test_the_queue_reads_the_agents_teams_calendars_and_permissions_once_or_from_the_cache(
+    make_ticket: Callable[..., Ticket], make_agent: Callable[..., User], django_assert_max_num_queries: Any
+) -> None:
+    agent = make_agent()
+    client = login(agent)
+    for n in range(3):
+        make_ticket(subject=f"排队{n}")
+    client.get(QUEUE)
+    with django_assert_max_num_queries(15) as page:
+        assert client.get(f"{QUEUE}?status=open").status_code == 200
+    statements = [query["sql"] for query in page.captured_queries]
+    # One read of the agent's teams serves the queue, every view's count and the bulk form.
+    teams = 'SELECT "profiles_team"."id" AS "pk" FROM "profiles_team"'
+    team_reads = [sql for sql in statements if sql.startswith(teams)]
+    assert len(team_reads) == 1
+    assert not [sql for sql in statements if "tickets_businesscalendar" in sql or "auth_permission" in sql]
