@@ -40,7 +40,7 @@ SEARCH_SPACE: dict[str, tuple[float, ...]] = {
     "closeness": (0.0, 0.5, 1.0, 1.5, 2.5),
     "duplicate_wins": (0.7, 0.8, 0.9, 1.01),
     "votes": (0.0, 0.05),
-    "classifier": (0.0, 0.25, 0.5, 1.0, 2.0, 4.0),
+    "classifier": (0.0, 0.1, 0.25, 0.5, 1.0, 2.0),  # of the classifier's log-odds (about -8 to 3)
 }
 _INDEX_PARAMS = {"title", "questions", "body", "k1", "b"}
 
