@@ -93,7 +93,8 @@ def test_the_classifier_weighs_in_the_score_and_its_margin() -> None:
     assert weighted_ranker.classifier is not None
     weighted = weighted_ranker.rank(question)
     assert [c.index for c in weighted.candidates][:1] == [c.index for c in plain.candidates][:1]
-    assert weighted.features["score"] > plain.features["score"]
+    # The classifier adds log-odds, below zero for most articles, so it need not raise the score: it widens the
+    # lead of the article it recognises.
     assert weighted.features["margin"] > plain.features["margin"]
     assert int(np.argmax(weighted_ranker.classifier.margins(question))) == weighted.candidates[0].index
 
