@@ -4,6 +4,10 @@ Text is segmented with the knowledge search's jieba function (`core.segmentation
 stored under the 'simple' configuration, so a word is cut the same way in articles, tickets and queries.
 Each function is one SQL statement per call or per batch: a new message appends its tokens to the
 document (`||`) instead of re-reading the thread.
+
+Every vector is `strip`ped: search only asks whether all words occur (`&`, prefixes), never for their
+positions (no phrase search, no ranking), so positions would only cost bytes, two per occurrence, growing
+with every message of a thread while the stripped vector grows only with new words.
 """
 
 from collections import defaultdict
@@ -23,7 +27,8 @@ BATCH = 500
 
 _UPSERT = (
     "INSERT INTO tickets_ticketsearch (ticket_id, head, replies, notes) "
-    "SELECT v.id, to_tsvector('simple', v.head), to_tsvector('simple', v.replies), to_tsvector('simple', v.notes) "
+    "SELECT v.id, strip(to_tsvector('simple', v.head)), strip(to_tsvector('simple', v.replies)), "
+    "strip(to_tsvector('simple', v.notes)) "
     "FROM unnest(%s::int[], %s::text[], %s::text[], %s::text[]) AS v(id, head, replies, notes) "
 )
 
@@ -112,7 +117,7 @@ def append_tags(added: Mapping[int, Sequence[str]]) -> None:
     ids = sorted(added)
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE tickets_ticketsearch AS s SET head = s.head || to_tsvector('simple', v.words) "
+            "UPDATE tickets_ticketsearch AS s SET head = s.head || strip(to_tsvector('simple', v.words)) "
             "FROM unnest(%s::int[], %s::text[]) AS v(id, words) WHERE s.ticket_id = v.id RETURNING s.ticket_id",
             [ids, [words[tuple(added[pk])] for pk in ids]],
         )
