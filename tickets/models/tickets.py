@@ -92,9 +92,15 @@ class Ticket(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     # History is read per ticket (by id) only: the copies of the ticket's own indexes would cost every save.
-    history = HistoricalRecords(excluded_fields=["next_sla_check_at", "updated_at"],
+    # It keeps what people audit (status, people, team, priority, type, category, tags, links, the SLA policy
+    # and the times things happened), not the SLA clock's arithmetic: the due times and paused time follow
+    # from the policy, priority and status changes history does keep, and SlaEvent records each breach. The
+    # creation time is the first history row's date.
+    history = HistoricalRecords(excluded_fields=["next_sla_check_at", "updated_at", "first_response_due_at",
+                                                 "next_response_due_at", "resolution_due_at", "due_at",
+                                                 "sla_paused_at", "sla_paused_seconds", "created_at"],
                                 no_db_index=["number", "customer", "category", "team", "assignee", "parent",
-                                             "merged_into", "sla_policy", "created_at"])
+                                             "merged_into", "sla_policy"])
 
     class Meta:
         verbose_name = _("ticket")
