@@ -16,9 +16,10 @@ CREATED = {
     "tickets_ticketmessage_ticket_id_d1210214": ("tickets_ticketmessage", "ticket_id"),
     "tickets_ticketmessage_author_id_8492d1e1": ("tickets_ticketmessage", "author_id"),
 }
-# Search documents written before their vectors were stripped lose their positions (nothing reads them).
-STRIP = ("UPDATE tickets_ticketsearch SET head = strip(head), replies = strip(replies), notes = strip(notes) "
-         "WHERE head <> strip(head) OR replies <> strip(replies) OR notes <> strip(notes)")
+# Search documents written before: their vectors lose their positions (nothing reads them) and the head its
+# ticket number (tickets.search matches the number from the ticket row).
+STRIP = ("UPDATE tickets_ticketsearch AS s SET head = strip(ts_delete(s.head, lower(t.number))), "
+         "replies = strip(s.replies), notes = strip(s.notes) FROM tickets_ticket AS t WHERE t.id = s.ticket_id")
 
 
 def _without_index(model: str, name: str, field: models.Field) -> migrations.SeparateDatabaseAndState:
@@ -44,10 +45,10 @@ class Migration(migrations.Migration):
             model_name='ticket',
             index=models.Index(condition=models.Q(('status__in', ['new', 'open', 'pending', 'on_hold']), ('assignee__isnull', False)), fields=['assignee', 'due_at', 'id'], name='ticket_open_assigned_due'),
         ),
-        # The new constraint first, so the number is never without one; then the old one goes with its LIKE index.
+        # The new unique index first, so the number is never without one; then the old pair goes.
         migrations.AddConstraint(
             model_name='ticket',
-            constraint=models.UniqueConstraint(fields=('number',), name='ticket_number_unique'),
+            constraint=models.UniqueConstraint(fields=('number',), name='ticket_number_unique', opclasses=['varchar_pattern_ops']),
         ),
         migrations.AlterField(
             model_name='ticket',

@@ -40,8 +40,8 @@ class TicketCounter(models.Model):
 
 
 class Ticket(models.Model):
-    # Unique by a constraint in Meta, not `unique=True`, which adds a second (varchar_pattern_ops) index for
-    # LIKE 'prefix%' queries; numbers are only looked up whole (prefix search goes through the search document).
+    # Unique by one index in Meta (varchar_pattern_ops: equality and the LIKE 'T20261122%' of a number search),
+    # not by `unique=True`, which makes a plain unique index plus a pattern_ops twin.
     number = models.CharField(_("number"), max_length=20, editable=False)
     # Indexed by ticket_customer_recent (customer, -created_at), which leads with it.
     customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tickets",
@@ -135,7 +135,7 @@ class Ticket(models.Model):
                          name="ticket_paused_since"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["number"], name="ticket_number_unique"),
+            models.UniqueConstraint(fields=["number"], name="ticket_number_unique", opclasses=["varchar_pattern_ops"]),
             models.CheckConstraint(condition=~models.Q(parent=models.F("id")), name="ticket_not_own_parent"),
         ]
 
