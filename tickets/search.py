@@ -2,7 +2,8 @@
 when `ELASTICSEARCH_URL` is set), used by the desk's search page, the tickets API and the admin.
 
 A query is cut into words by the same jieba function as the documents, and every word must match
-(words that look like numbers match as prefixes, so "T20261122" finds that day's tickets). A phone
+(words that look like numbers match as prefixes, so "T20261122" finds that day's tickets; the ticket's own
+number is matched from its row, not stored in the search document: see `_newest_matches`). A phone
 number or e-mail address is looked up exactly through the customer's blind index, never as text.
 Results are the newest first, paged by id (a keyset, never OFFSET), after the caller's access rule and
 queue filters: the caller passes the tickets the user may see, and search only narrows them.
@@ -23,7 +24,7 @@ from core.masking import can_view_pii
 from core.segmentation import MAX_QUERY_CHARS, segment
 from profiles.models import User
 from tickets.models import Ticket
-from tickets.search_query import TicketQuery
+from tickets.search_query import TicketQuery, is_prefix_term
 
 # More words than this add nothing but work: the rest of a pasted paragraph is ignored.
 MAX_TERMS = 12
@@ -82,13 +83,23 @@ def search(tickets: QuerySet[Ticket], query: TicketQuery, *, user: Any, include_
 
         matching = tickets.filter(pk__in=elastic.search_ids(query, include_notes=include_notes, before=before))
     else:
-        ids_sql, ids_params = _newest_matches(tickets, query.tsquery(), include_notes=include_notes, limit=limit)
+        ids_sql, ids_params = _newest_matches(tickets, query.tsquery(), include_notes=include_notes, limit=limit,
+                                              numbers=_number_terms(query))
         matching = tickets.extra(where=[f'"tickets_ticket"."id" = ANY({ids_sql})'], params=ids_params)  # noqa: S610 (SQL compiled from querysets and constants, values bound)
     return matching.order_by("-pk")
 
 
-def _newest_matches(tickets: QuerySet[Ticket], tsquery: str, *, include_notes: bool, limit: int
-                    ) -> tuple[str, list[Any]]:
+def _number_terms(query: TicketQuery) -> list[str]:
+    """The terms that may begin a ticket number: those matched as prefixes (a digit, four characters or more)."""
+    return [term for term in query.terms if is_prefix_term(term)]
+
+
+def _with_number(document: str, number: str) -> str:
+    return f"({document} || to_tsvector('simple', {number}))"
+
+
+def _newest_matches(tickets: QuerySet[Ticket], tsquery: str, *, include_notes: bool, limit: int,
+                    numbers: Sequence[str] = ()) -> tuple[str, list[Any]]:
     """An ARRAY(...) of the ids of the newest `limit` matches among `tickets`, in one statement.
 
     Two ordered parts joined by UNION ALL under one LIMIT, which PostgreSQL runs lazily: first the
@@ -96,18 +107,33 @@ def _newest_matches(tickets: QuerySet[Ticket], tsquery: str, *, include_notes: b
     planner cannot swap it for "every match, then sort"); only if they hold too few matches, the older
     matches from the GIN index. A common word fills the page in the first part; a rare word or a number
     prefix (whose matches sit together in one stretch of ids) costs the walk plus an index lookup.
+
+    The ticket's number is no word of its document (as a word it was one GIN entry per ticket, 74 of the 950
+    bytes a loaded ticket took): with `numbers` (the terms that may begin a ticket number), each ticket is
+    checked against its document plus its number, and the older candidates are the GIN's matches plus the
+    tickets whose number begins with one of those terms (a range of the number's index).
     """
     document = _DOCUMENTS[include_notes]
-    newest = tickets.order_by("-pk").values_list("pk", flat=True)[:WALK_ROWS]
+    columns = ("pk", "number") if numbers else ("pk",)
+    newest = tickets.order_by("-pk").values_list(*columns)[:WALK_ROWS]
     recent_sql, recent_params = newest.query.sql_with_params()
-    checked = _MATCHES.format(document=document, ticket="r.id")
-    recent_matches = f"SELECT r.id FROM ({recent_sql}) r(id) WHERE {checked} ORDER BY r.id DESC LIMIT {int(limit)}"  # noqa: S608 (compiled queryset and constants)
-    below_recent = f'"tickets_ticket"."id" < (SELECT min(w.id) FROM ({recent_sql}) w(id))'  # noqa: S608 (compiled queryset)
-    where, params = [_FROM_INDEX, below_recent], [tsquery, *recent_params]
-    if not include_notes:
-        # The index covers notes too: a customer's match is checked again against the public part.
-        where.append(_MATCHES.format(document=document, ticket='"tickets_ticket"."id"'))
-        params.append(tsquery)
+    row = "(id, number)" if numbers else "(id)"
+    checked = _MATCHES.format(document=_with_number(document, "r.number") if numbers else document, ticket="r.id")
+    recent_matches = f"SELECT r.id FROM ({recent_sql}) r{row} WHERE {checked} ORDER BY r.id DESC LIMIT {int(limit)}"  # noqa: S608 (compiled queryset and constants)
+    below_recent = f'"tickets_ticket"."id" < (SELECT min(w.id) FROM ({recent_sql}) w{row})'  # noqa: S608 (compiled queryset)
+    if numbers:
+        by_number = " OR ".join(['"tickets_ticket"."number" LIKE %s'] * len(numbers))
+        where = [f"({_FROM_INDEX} OR {by_number})", below_recent,
+                 _MATCHES.format(document=_with_number(document, '"tickets_ticket"."number"'),
+                                 ticket='"tickets_ticket"."id"')]
+        # Numbers are upper case; a term's "_" is a character, not LIKE's wildcard (the check above has the last word).
+        params = [tsquery, *(term.upper().replace("_", "\\_") + "%" for term in numbers), *recent_params, tsquery]
+    else:
+        where, params = [_FROM_INDEX, below_recent], [tsquery, *recent_params]
+        if not include_notes:
+            # The index covers notes too: a customer's match is checked again against the public part.
+            where.append(_MATCHES.format(document=document, ticket='"tickets_ticket"."id"'))
+            params.append(tsquery)
     older = tickets.extra(where=where, params=params)  # noqa: S610 (constants and a compiled queryset, values bound)
     older_sql, older_params = older.order_by("-pk").values_list("pk", flat=True)[:limit].query.sql_with_params()
     sql = f"ARRAY(SELECT u.id FROM (({recent_matches}) UNION ALL ({older_sql})) u LIMIT {int(limit)})"  # noqa: S608 (compiled querysets)

@@ -115,8 +115,8 @@ def _load_ours(teams: list[Team], agents: list[User], customers: list[User], pol
         cursor.execute(
             """
             INSERT INTO tickets_ticketsearch (ticket_id, head, replies, notes)
-            SELECT id, to_tsvector('simple', number || ' ' || %s || ' ' || split_part(subject, ' ', 2)),
-                   to_tsvector('simple', %s), ''::tsvector
+            SELECT id, strip(to_tsvector('simple', %s || ' ' || split_part(subject, ' ', 2))),
+                   strip(to_tsvector('simple', %s)), ''::tsvector
             FROM tickets_ticket
             """,
             [index_text("订单问题", "客户"), index_text(BODY)],

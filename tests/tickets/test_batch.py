@@ -40,6 +40,7 @@ TAG = "批处理"
 TICKET_FIELDS = ("status", "priority", "tags", "team_id", "assignee_id", "sla_policy_id", "first_response_due_at",
                  "next_response_due_at", "resolution_due_at", "due_at", "first_responded_at", "solved_at",
                  "closed_at", "sla_paused_at", "sla_paused_seconds", "next_sla_check_at")
+HISTORY_FIELDS = {field.name for field in Ticket.history.model.tracked_fields}
 # Ids and tokens the database or the signer hands out afresh on each run.
 FRESH = {"message_id", "survey_id", "token", "delivery_id", "outbound_id", "event_id"}
 
@@ -126,7 +127,7 @@ def _observe(ticket_ids: list[int], heard: list[events.DomainEvent]) -> dict[str
     return _plain({
         "tickets": list(tickets.values(*TICKET_FIELDS)),
         "history": list(history.values("id", "history_type", "history_change_reason", "history_user_id",
-                                       *(name for name in TICKET_FIELDS if name != "next_sla_check_at"))),
+                                       *(name for name in TICKET_FIELDS if name in HISTORY_FIELDS))),
         "messages": list(TicketMessage.objects.filter(ticket_id__in=ticket_ids).order_by("ticket_id", "pk")
                          .values("ticket_id", "kind", "author_id", "from_customer", "body")),
         "surveys": sorted(SatisfactionSurvey.objects.filter(ticket_id__in=ticket_ids)

@@ -289,6 +289,14 @@ def test_walk_and_index_parts_find_the_same(walk_rows: int, monkeypatch: Any, ma
     customer = tickets[0].customer
     assert found(customer, "换货") == [theirs.pk, *(ticket.pk for ticket in reversed(tickets))]
     assert found(customer, "缺货") == []
+    # The number is no word of the document: it is matched from the ticket row, in both parts, and a note
+    # naming another ticket's number still finds the note's ticket.
+    assert found(agent, tickets[0].number[:9]) == [ticket.pk for ticket in reversed(tickets)]
+    assert found(agent, f"换货 {tickets[1].number.lower()}") == [tickets[1].pk]
+    assert found(customer, tickets[2].number) == [tickets[2].pk]
+    services.ticket_add_note(ticket=tickets[0], author=agent, body=f"同 {tickets[2].number}")
+    assert found(agent, tickets[2].number) == [tickets[2].pk, tickets[0].pk]
+    assert found(customer, tickets[2].number) == [tickets[2].pk]
 
 
 def test_api_pages_through_search_results_both_ways(make_ticket: Callable[..., Ticket], agent: User,

@@ -150,10 +150,12 @@ class TeamSettings(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("supervisor"),
     )
-    # The round-robin pointer: the agent who got the previous ticket.
+    # The round-robin pointer: the agent who got the previous ticket. Moved on every routed ticket, so it has no
+    # index: unindexed, the move is a HOT update that reuses its page instead of adding a row version and an
+    # index entry per ticket.
     last_assigned_agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False,
-        verbose_name=_("last assigned agent"),
+        verbose_name=_("last assigned agent"), db_index=False,
     )
     history = HistoricalRecords(excluded_fields=["last_assigned_agent"])
 

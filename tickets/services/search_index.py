@@ -4,6 +4,10 @@ Text is segmented with the knowledge search's jieba function (`core.segmentation
 stored under the 'simple' configuration, so a word is cut the same way in articles, tickets and queries.
 Each function is one SQL statement per call or per batch: a new message appends its tokens to the
 document (`||`) instead of re-reading the thread.
+
+Every vector is `strip`ped: search only asks whether all words occur (`&`, prefixes), never for their
+positions (no phrase search, no ranking), so positions would only cost bytes, two per occurrence, growing
+with every message of a thread while the stripped vector grows only with new words.
 """
 
 from collections import defaultdict
@@ -23,14 +27,21 @@ BATCH = 500
 
 _UPSERT = (
     "INSERT INTO tickets_ticketsearch (ticket_id, head, replies, notes) "
-    "SELECT v.id, to_tsvector('simple', v.head), to_tsvector('simple', v.replies), to_tsvector('simple', v.notes) "
+    "SELECT v.id, strip(to_tsvector('simple', v.head)), strip(to_tsvector('simple', v.replies)), "
+    "strip(to_tsvector('simple', v.notes)) "
     "FROM unnest(%s::int[], %s::text[], %s::text[], %s::text[]) AS v(id, head, replies, notes) "
 )
 
 
+def _head(*, subject: str, customer_name: str, order_number: str, tags: Sequence[str]) -> str:
+    # No ticket number: tickets.search matches it from the ticket's row (its unique index), where as a word it
+    # was one GIN entry per ticket.
+    return head_text(number="", subject=subject, customer_name=customer_name, order_number=order_number, tags=tags)
+
+
 def _head_of(ticket: Ticket) -> str:
-    return head_text(number=ticket.number, subject=ticket.subject, customer_name=str(ticket.customer),
-                     order_number=ticket.order_number, tags=ticket.tags)
+    return _head(subject=ticket.subject, customer_name=str(ticket.customer), order_number=ticket.order_number,
+                 tags=ticket.tags)
 
 
 def index_created(*, ticket: Ticket, message: TicketMessage) -> None:
@@ -80,17 +91,16 @@ def index_messages(messages: Sequence[TicketMessage]) -> None:
 
 
 def refresh_heads(ticket_ids: Iterable[int]) -> int:
-    """Recompute number / subject / customer name / order number / tags of these tickets (after a rename,
+    """Recompute subject / customer name / order number / tags of these tickets (after a rename,
     a customer merge, a tag change), in batches, without touching their message parts."""
     ids = sorted(set(ticket_ids))
     for start in range(0, len(ids), BATCH):
         rows = list(
             Ticket.objects.filter(pk__in=ids[start : start + BATCH])
-            .values_list("pk", "number", "subject", "customer__display_name", "customer__username", "order_number",
-                         "tags")
+            .values_list("pk", "subject", "customer__display_name", "customer__username", "order_number", "tags")
         )
-        heads = [head_text(number=number, subject=subject, customer_name=name or username, order_number=order,
-                           tags=tags) for _pk, number, subject, name, username, order, tags in rows]
+        heads = [_head(subject=subject, customer_name=name or username, order_number=order, tags=tags)
+                 for _pk, subject, name, username, order, tags in rows]
         with connection.cursor() as cursor:
             cursor.execute(
                 _UPSERT + "ON CONFLICT (ticket_id) DO UPDATE SET head = EXCLUDED.head",
@@ -112,7 +122,7 @@ def append_tags(added: Mapping[int, Sequence[str]]) -> None:
     ids = sorted(added)
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE tickets_ticketsearch AS s SET head = s.head || to_tsvector('simple', v.words) "
+            "UPDATE tickets_ticketsearch AS s SET head = s.head || strip(to_tsvector('simple', v.words)) "
             "FROM unnest(%s::int[], %s::text[]) AS v(id, words) WHERE s.ticket_id = v.id RETURNING s.ticket_id",
             [ids, [words[tuple(added[pk])] for pk in ids]],
         )
@@ -144,10 +154,10 @@ def _rebuild_batch(ids: list[int]) -> None:
         (notes if kind == TicketMessage.Kind.NOTE else replies)[ticket_id].append(index_text(body))
     rows = list(
         Ticket.objects.filter(pk__in=ids)
-        .values_list("pk", "number", "subject", "customer__display_name", "customer__username", "order_number", "tags")
+        .values_list("pk", "subject", "customer__display_name", "customer__username", "order_number", "tags")
     )
-    heads = [head_text(number=number, subject=subject, customer_name=name or username, order_number=order, tags=tags)
-             for _pk, number, subject, name, username, order, tags in rows]
+    heads = [_head(subject=subject, customer_name=name or username, order_number=order, tags=tags)
+             for _pk, subject, name, username, order, tags in rows]
     found = [row[0] for row in rows]
     with connection.cursor() as cursor:
         cursor.execute(
