@@ -116,6 +116,9 @@ class Ticket(models.Model):
             models.Index(fields=["team", "due_at", "id"], condition=OPEN_Q & models.Q(assignee__isnull=True),
                          name="ticket_unassigned_due"),
             models.Index(fields=["due_at", "id"], condition=OPEN_Q, name="ticket_open_due"),
+            # The queue filtered by one status: its page in due order and each view's capped count (the breached
+            # count walked ticket_open_updated past every ticket of the other open statuses).
+            models.Index(fields=["status", "due_at", "id"], condition=OPEN_Q, name="ticket_open_status_due"),
             # The SLA sweep's column: only tickets with a running clock have a check time.
             models.Index(fields=["next_sla_check_at"], condition=models.Q(next_sla_check_at__isnull=False),
                          name="ticket_sla_check"),
