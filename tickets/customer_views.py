@@ -53,7 +53,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
             ticket = services.ticket_create(
                 customer=_user(request), subject=data["subject"], body=data["description"], channel=Channel.WEB,
                 source="help_center", category=data["category"], order_number=data["order_number"],
-                uploads=data["attachments"],
+                uploads=data["attachments"], profile_loaded=True,  # read with the user in this request
             )
         except (ValidationError, ApplicationError) as error:
             add_refusal(form, error)

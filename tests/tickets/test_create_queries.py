@@ -203,3 +203,20 @@ def test_concurrent_creates_never_overfill_an_agent(customer: User, team: Team,
     loads = [Ticket.objects.filter(assignee=agent).count() for agent in agents]
     assert loads == [2, 2]
     assert Ticket.objects.filter(team=team, assignee__isnull=True).count() == 2
+
+
+def test_the_help_center_form_reads_the_customers_profile_with_the_user(
+    desk_setup: list[User], customer: User, client: Any
+) -> None:
+    """The session's user comes with their profile in one statement (profiles.permissions' get_user), and the form
+    hands it to routing instead of reading it again."""
+    client.force_login(customer)
+    client.post("/help/tickets/new/", {"subject": "热身", "description": "第一张"})
+    with CaptureQueriesContext(connection) as request:
+        response = client.post("/help/tickets/new/", {"subject": "快递", "description": "我的快递三天没有更新物流了"})
+    assert response.status_code == 302
+    statements = [query["sql"] for query in request.captured_queries]
+    profile_reads = [sql for sql in statements if sql.startswith("SELECT") and '"profiles_customerprofile"' in sql]
+    assert len(profile_reads) == 1 and '"profiles_user"' in profile_reads[0]
+    assert len(statements) <= 14  # session, user + profile, savepoint, the 10 of the create, release
+    _routed_with_sla(Ticket.objects.latest("pk"))
