@@ -4,8 +4,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from profiles import services
 from profiles.models import User
@@ -25,6 +27,14 @@ def _isolated_cache_and_throttles() -> Any:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _site_language() -> Iterator[None]:
+    # A request in English leaves its language active on the worker's thread, and a service the next test calls
+    # directly (a chat transcript's part labels, a note) would write English: found with random test order.
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(autouse=True)
