@@ -12,8 +12,8 @@ register = template.Library()
 def vip_badge(profile: Any) -> SafeString | str:
     """A VIP or high-value customer's badge, for queues, ticket headers and chat; `profile` is a CustomerProfile
     or None. A tag, not an included template: a queue page shows one per row, and an include costs a template
-    render each."""
-    if profile is None:
+    render each. A customer without a profile reaches it as "" (the template's value for a missing relation)."""
+    if not profile:
         return ""
     if profile.vip_level:
         return format_html('<span class="badge badge--vip vip-badge" data-vip="{}" title="{}">{}</span>',

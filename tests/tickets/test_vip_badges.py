@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from profiles.models import CustomerProfile, User
+from profiles.templatetags.profile_tags import vip_badge
 from tests.clients import logged_in as login
 from tests.factories import CustomerProfileFactory
 from tickets.models import Ticket
@@ -68,3 +69,10 @@ def test_ticket_header_has_no_badge_for_a_regular_customer(make_ticket: Callable
     ticket = make_ticket(customer=vip_customer(CustomerProfile.VipLevel.REGULAR))
     html = login(make_agent()).get(f"{QUEUE}{ticket.pk}/").content.decode()
     assert badges(html) == 0
+
+
+@pytest.mark.parametrize("missing", [None, ""])
+def test_a_customer_without_a_profile_gets_no_badge_and_no_error(missing: Any) -> None:
+    """`{% vip_badge chat.customer.customer_profile %}` resolves a missing profile to "" (Django's value for a
+    lookup that raised), and the included template it replaced rendered nothing for it."""
+    assert vip_badge(missing) == ""
