@@ -268,20 +268,25 @@ def test_an_oversized_attachment_refuses_the_mail_and_tells_the_sender(
     assert answer.extra_headers["In-Reply-To"] == "<big@example.com>"
 
 
+def _store_together_after_parsing(monkeypatch: pytest.MonkeyPatch, deliveries: int = 2) -> None:
+    """Each delivery reads its mail, then waits until every one has, so they all go on to store at once."""
+    all_parsed = threading.Barrier(deliveries, timeout=10)
+    find_mailbox = intake._mailbox_for
+
+    def together(parsed: Any, mailboxes: Any) -> Any:
+        all_parsed.wait()
+        return find_mailbox(parsed, mailboxes)
+
+    monkeypatch.setattr(intake, "_mailbox_for", together)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_deliveries_of_one_mail_at_the_same_moment_store_it_once(monkeypatch: pytest.MonkeyPatch) -> None:
     Mailbox.objects.create(address=MAILBOX)
     message = raw(message_id="<race@example.com>")
-    both_checked = threading.Barrier(2, timeout=10)
-    find_mailbox = intake._mailbox_for
-
-    def both_parsed(parsed: Any, mailboxes: Any) -> Any:
-        # Both deliveries have read the mail and go on to store it at once: the second must wait for the
-        # first (the Message-ID's lock), then find it stored.
-        both_checked.wait()
-        return find_mailbox(parsed, mailboxes)
-
-    monkeypatch.setattr(intake, "_mailbox_for", both_parsed)
+    # Both deliveries go on to store it at once: the second must wait for the first (the Message-ID's lock), then
+    # find it stored.
+    _store_together_after_parsing(monkeypatch)
 
     def deliver() -> bool:
         try:
@@ -303,14 +308,7 @@ def test_two_first_mails_of_a_new_sender_at_the_same_moment_make_one_customer(mo
     the second mail still waits for the first one's customer, and finds it."""
     Mailbox.objects.create(address=MAILBOX)
     mails = [raw(sender="新客户 <same.new@example.com>", message_id=f"<first-{n}@example.com>") for n in range(2)]
-    both_parsed = threading.Barrier(2, timeout=10)
-    find_mailbox = intake._mailbox_for
-
-    def at_once(parsed: Any, mailboxes: Any) -> Any:
-        both_parsed.wait()
-        return find_mailbox(parsed, mailboxes)
-
-    monkeypatch.setattr(intake, "_mailbox_for", at_once)
+    _store_together_after_parsing(monkeypatch)
 
     def deliver(mail: bytes) -> int | None:
         try:
