@@ -38,6 +38,7 @@ DESK_SETTINGS = "tickets:desk_settings"
 CANNED_RESPONSES = "tickets:canned_responses"
 MAILBOXES = "tickets:mailboxes"
 ACTIVE_TRIGGERS = "tickets:active-triggers"
+REFERENCE_ROWS = "tickets:reference-rows"
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,24 @@ def team_strategy(team_id: int) -> str:
     strategies: dict[int, str] = cached(TEAM_STRATEGIES, lambda: dict(
         TeamSettings.objects.values_list("team_id", "strategy")))
     return strategies.get(team_id, TeamSettings.Strategy.SKILL_LOAD)
+
+
+@dataclass(frozen=True)
+class ReferenceRows:
+    """Every team, category and SLA policy by id, inactive ones too: the rows a ticket points at."""
+
+    teams: dict[int, Team]
+    categories: dict[int, Category]
+    sla_policies: dict[int, SlaPolicy]
+
+
+def reference_rows() -> ReferenceRows:
+    """A desk has tens of these rows, and ticket pages name them on every row; see selectors.attach_reference_rows."""
+    return cached(REFERENCE_ROWS, lambda: ReferenceRows(
+        teams={team.pk: team for team in Team.objects.all()},
+        categories={category.pk: category for category in Category.objects.all()},
+        sla_policies={policy.pk: policy for policy in SlaPolicy.objects.all()},
+    ))
 
 
 def sla_policies() -> list[SlaPolicy]:
@@ -155,6 +174,7 @@ def register() -> None:
     invalidate_on_write(CANNED_RESPONSES, CannedResponse)
     invalidate_on_write(MAILBOXES, Mailbox, Team)
     invalidate_on_write(ACTIVE_TRIGGERS, Trigger)
+    invalidate_on_write(REFERENCE_ROWS, Team, Category, SlaPolicy)
     # selectors.team_ids_for keeps a user's teams for the request; a membership written in it drops them.
     m2m_changed.connect(_forget_team_ids, sender=AgentProfile.teams.through, dispatch_uid="tickets.team_ids")
     post_delete.connect(_forget_team_ids, sender=AgentProfile, dispatch_uid="tickets.team_ids.delete")
