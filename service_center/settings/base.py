@@ -129,6 +129,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form renderer with the plain input, textarea and select templates written in Python (core/form_rendering.py).
+FORM_RENDERER = "core.form_rendering.FastWidgetRenderer"
 
 DATABASES = {
     "default": database_from_url(env.str("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/service_center"))
