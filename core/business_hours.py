@@ -25,6 +25,10 @@ class Calendar:
     overrides: Mapping[date, Sequence[Interval]] = field(default_factory=dict)
     use_statutory_holidays: bool = True
     timezone: str = "Asia/Shanghai"
+    # Each day's hours once worked out: a queue page asks about the same few days for every row's clocks (150
+    # look-ups a page, each through chinesecalendar), and a calendar's rows never change under it (a saved
+    # calendar is a new object, tickets.cached_config).
+    _days_worked_out: dict[date, list[Interval]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -33,6 +37,13 @@ class Calendar:
 
 def opening_hours(calendar: Calendar, day: date) -> list[Interval]:
     """The intervals the desk is open on `day`, sorted."""
+    known = calendar._days_worked_out.get(day)
+    if known is None:
+        known = calendar._days_worked_out[day] = _work_out_hours(calendar, day)
+    return list(known)
+
+
+def _work_out_hours(calendar: Calendar, day: date) -> list[Interval]:
     if day in calendar.overrides:
         return sorted(calendar.overrides[day])
     if calendar.use_statutory_holidays:

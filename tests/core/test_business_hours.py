@@ -3,6 +3,7 @@
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import chinese_calendar
 import pytest
 
 from core.business_hours import (
@@ -117,3 +118,19 @@ def test_open_now_and_next_opening(moment: datetime, is_open: bool, opening: dat
 
 def test_a_calendar_without_hours_never_opens() -> None:
     assert next_opening(Calendar(weekly={}), at(2026, 11, 23, 10), search_days=30) is None
+
+
+def test_a_days_hours_are_worked_out_once_per_calendar(monkeypatch: pytest.MonkeyPatch) -> None:
+    calendar = Calendar(weekly=OFFICE.weekly)
+    asked: list[date] = []
+    real = chinese_calendar.get_holiday_detail
+    def counted(day: date) -> tuple[bool, str | None]:
+        asked.append(day)
+        return real(day)
+
+    monkeypatch.setattr(chinese_calendar, "get_holiday_detail", counted)
+    monday = date(2026, 11, 23)
+    first = opening_hours(calendar, monday)
+    first.clear()  # a caller's list is its own
+    assert opening_hours(calendar, monday) == list(NINE_TO_SIX) and asked == [monday]
+    assert opening_hours(Calendar(weekly=OFFICE.weekly), monday) == list(NINE_TO_SIX) and asked == [monday, monday]
