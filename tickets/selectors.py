@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, router
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
@@ -208,7 +210,24 @@ def queue_counts(user: Any, *, filters: QueueFilters | None = None, now: datetim
                  cap: int = COUNT_CAP) -> dict[str, str]:
     """Per view: the count up to `cap`, then "1,000+" — a bounded scan, never a full COUNT(*)."""
     now = now or timezone.now()
-    return {str(view): queue_count(user, view, filters=filters, now=now, cap=cap) for view in QueueView}
+    capped = [apply_queue_filters(_queue_base(user, view, now), filters or QueueFilters()).order_by().values("pk")
+              [: cap + 1] for view in QueueView]
+    # One statement of five capped scans: five round trips and five aggregate wrappers were a tenth of the page.
+    database = router.db_for_read(Ticket)
+    parts: list[str] = []
+    params: list[Any] = []
+    for tickets in capped:
+        try:
+            sql, part_params = tickets.query.get_compiler(using=database).as_sql()
+        except EmptyResultSet:  # a filter that can match nothing (an agent in no team): Django runs no query
+            parts.append("0")
+            continue
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")  # noqa: S608 (compiled by Django, values as parameters)
+        params.extend(part_params)
+    with connections[database].cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        counts = cursor.fetchone()
+    return {str(view): f"{cap:,}+" if n > cap else str(n) for view, n in zip(QueueView, counts, strict=True)}
 
 
 def capped_count(tickets: QuerySet[Ticket], cap: int = COUNT_CAP) -> str:

@@ -6,6 +6,7 @@ import pytest
 from django.http import Http404
 from django.utils import timezone
 
+from core import config_cache
 from profiles.models import Team, User
 from tests.factories import TeamFactory
 from tests.tickets.factories import CategoryFactory, SlaPolicyFactory
@@ -153,3 +154,19 @@ def test_the_ticket_page_names_its_parent_and_merge_target_in_the_related_query(
     ticket_sql = next(query["sql"] for query in queries.captured_queries if " LIMIT 1" in query["sql"])
     assert ticket_sql.count('"tickets_ticket" T') == 0 and '"profiles_team"."name"' not in ticket_sql
     assert selectors.ticket_detail(agent, parent.pk).children == [child]
+
+
+def test_the_view_counts_come_in_one_statement_and_match_each_views_own_count(
+        make_agent: Callable[..., User], make_ticket: Callable[..., Ticket], django_assert_num_queries: Any) -> None:
+    agent = make_agent()
+    for _ in range(4):
+        make_ticket()
+    services.ticket_assign(ticket=make_ticket(), assignee=agent, actor=agent)
+    with config_cache.run_scope():  # as in a request: the agent's teams are read once
+        selectors.queue_counts(agent)
+        with django_assert_num_queries(1):
+            counts = selectors.queue_counts(agent, cap=3)
+    assert counts == {str(view): selectors.queue_count(agent, view, cap=3) for view in QueueView}
+    assert counts["team"] == "3+" and counts["mine"] == "1"
+    loner = make_agent(teams=[])  # views filtered by no team at all: Django compiles no query for them
+    assert selectors.queue_counts(loner) == {str(view): selectors.queue_count(loner, view) for view in QueueView}
