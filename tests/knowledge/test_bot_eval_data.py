@@ -21,15 +21,17 @@ def test_the_demo_knowledge_base_covers_the_help_center() -> None:
 def test_the_evaluation_set_is_large_labelled_and_holds_unanswerable_questions() -> None:
     dev, test = evaluation.load_split("dev"), evaluation.load_split("test")
     questions = [*dev, *test]
-    assert len(questions) >= 600
+    assert len(dev) >= 600 and len(test) >= 300
     slugs = {a.slug for a in PUBLIC}
     assert {q.slug for q in questions} <= slugs | {evaluation.NONE}
     assert 0.12 <= sum(q.slug == evaluation.NONE for q in questions) / len(questions) <= 0.25
     assert not {q.text for q in dev} & {q.text for q in test}
 
 
-def test_no_test_question_is_a_near_duplicate_of_a_stored_one() -> None:
+def test_no_test_question_is_a_near_duplicate_of_a_stored_or_a_dev_one() -> None:
+    # A test question close to a dev one would be answered by weights tuned on its near-copy.
     stored = [char_ngrams(text) for a in ARTICLES for text in (a.title_zh, a.title_en, *a.questions, *a.questions_en)]
+    stored += [char_ngrams(question.text) for question in evaluation.load_split("dev")]
     stored = [grams for grams in stored if grams]
     for question in evaluation.load_split("test"):
         grams = char_ngrams(question.text)
