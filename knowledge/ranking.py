@@ -16,8 +16,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
+import snowballstemmer
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -56,13 +58,15 @@ _SENTENCE_END = re.compile(r"[。；！？\n]|(?<=[.!?;])\s")  # noqa: RUF001 (C
 _MARKUP = re.compile(r"[|*#>`_\-]+")
 
 
+# Snowball (Porter 2) rather than plurals only: dev's English misses were inflections the articles word otherwise
+# ("installments" / "instalment", "fixed" / "fix", "updating" / "update"); on dev with the committed weights
+# top-1 went 0.921 -> 0.923 and the confident share 0.564 -> 0.585. Pure Python, cached per word.
+_ENGLISH_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
 def _stem(token: str) -> str:
-    # English plurals only: "refunds" and "refund" are one word; anything cleverer mis-stems more than it helps.
-    if len(token) > 3 and token.endswith("ies"):
-        return token[:-3] + "y"
-    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
-        return token[:-1]
-    return token
+    return str(_ENGLISH_STEMMER.stemWord(token))
 
 
 def tokens(text: str) -> list[str]:
