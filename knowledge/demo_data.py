@@ -107,4 +107,13 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("赠品", "礼品", "送的"),
     ("海外购", "跨境", "直邮"),
     ("预售", "定金"),
+    # English customers' words for what the articles say otherwise (words as the ranking stems them).
+    ("repair", "fix"),
+    ("withdraw", "cash out"),
+    ("gift", "freebie"),
+    ("description", "listing"),
+    ("genuine", "authentic"),
+    ("fake", "counterfeit"),
+    ("parcel", "package"),
+    ("abroad", "overseas", "international"),
 )

@@ -16,8 +16,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
+import snowballstemmer
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -37,6 +39,10 @@ RANK_STOPWORDS = (STOPWORDS - NEGATIONS) | ENGLISH_STOPWORDS
 _FILLERS = re.compile(r"你好|您好|请问|麻烦|一下|谢谢|hello|hi|please|[啊呀吧呢吗么哈嘛哦呗啦]")
 _NOT_WORD = re.compile(r"[\W_]+")
 MAX_QUERY_CHARS = 300
+# Homophone slips customers type (pinyin input picks the wrong character), as the dev split shows them; a
+# question is read as if spelled right. Whole words only, so no correct word is rewritten.
+TYPOS = {"发漂": "发票", "退宽": "退款", "无里由": "无理由", "登陆": "登录", "优惠卷": "优惠券"}
+_TYPO = re.compile("|".join(map(re.escape, TYPOS)))
 # How many of BM25's best documents the character similarities are computed for (see Ranker.rank).
 POOL = 300
 # The article classifier is trained up to this many articles. Its training time and its weight matrix grow with
@@ -56,13 +62,15 @@ _SENTENCE_END = re.compile(r"[。；！？\n]|(?<=[.!?;])\s")  # noqa: RUF001 (C
 _MARKUP = re.compile(r"[|*#>`_\-]+")
 
 
+# Snowball (Porter 2) rather than plurals only: dev's English misses were inflections the articles word otherwise
+# ("installments" / "instalment", "fixed" / "fix", "updating" / "update"); on dev with the committed weights
+# top-1 went 0.921 -> 0.923 and the confident share 0.564 -> 0.585. Pure Python, cached per word.
+_ENGLISH_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
 def _stem(token: str) -> str:
-    # English plurals only: "refunds" and "refund" are one word; anything cleverer mis-stems more than it helps.
-    if len(token) > 3 and token.endswith("ies"):
-        return token[:-3] + "y"
-    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
-        return token[:-1]
-    return token
+    return str(_ENGLISH_STEMMER.stemWord(token))
 
 
 def tokens(text: str) -> list[str]:
@@ -349,7 +357,7 @@ class Ranker:
         return np.maximum.reduceat(dice, offsets), np.maximum.reduceat(cosine, offsets)
 
     def rank(self, text: str, limit: int = 3) -> Ranking:
-        text = text[:MAX_QUERY_CHARS]
+        text = _TYPO.sub(lambda typo: TYPOS[typo.group()], text[:MAX_QUERY_CHARS])
         words = tokens(text)
         columns, weights = self.query_weights(words)
         if not self.documents:

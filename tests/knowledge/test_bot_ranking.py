@@ -45,6 +45,16 @@ def test_synonyms_are_whole_words_and_never_single_characters(ranker: Ranker) ->
     assert top(ranker, "红包怎么抵扣") == "coupon"
 
 
+def test_a_homophone_slip_is_read_as_the_word_meant(ranker: Ranker) -> None:
+    assert ranker.rank("优惠卷怎么用").features == ranker.rank("优惠券怎么用").features
+    assert top(ranker, "退宽多久到账") == "refund-time"
+
+
+def test_english_inflections_meet_the_articles_words() -> None:
+    assert tokens("monthly installments") == tokens("month instalment")
+    assert tokens("updating, fixed, repairs") == tokens("update fix repair")
+
+
 def test_a_near_duplicate_of_a_stored_question_wins_outright() -> None:
     # Weights that favour the body would rank otherwise; the stored question's near-copy still wins.
     tilted = Ranker(DOCUMENTS, SYNONYMS, Params(title=0.1, questions=0.1, body=5.0, duplicate_wins=0.75))
