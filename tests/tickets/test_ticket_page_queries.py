@@ -163,4 +163,5 @@ def test_the_queue_filtered_by_status_reads_the_status_index(customer: User) -> 
             cursor.execute("EXPLAIN (ANALYZE, TIMING OFF) " + sql)
             plan = "\n".join(row[0] for row in cursor.fetchall())
             thrown_away = sum(int(n) for n in re.findall(r"Rows Removed by Filter: (\d+)", plan))
-            assert "Seq Scan" not in plan and thrown_away < 1000, (sql[:300], plan)
+            # A small joined table (the customers' profiles, tens of rows) may well be read whole.
+            assert "Seq Scan on tickets_ticket" not in plan and thrown_away < 1000, (sql[:300], plan)
