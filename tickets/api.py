@@ -29,7 +29,7 @@ from rest_framework.routers import DefaultRouter
 
 from core.api import KeysetPagination
 from core.idempotency import idempotent
-from core.serializers import DateTimeField, ErrorSerializer
+from core.serializers import DateTimeField, ErrorSerializer, FieldsBuiltOnce
 from profiles.models import CustomerProfile, User
 from profiles.roles import Role
 from profiles.selectors import agent_users, user_has_role
@@ -94,7 +94,7 @@ class SlaClockSerializer(serializers.Serializer[Any]):
 _CLOCK_DUE = DateTimeField()
 
 
-class TicketSerializer(serializers.ModelSerializer[Ticket]):
+class TicketSerializer(FieldsBuiltOnce, serializers.ModelSerializer[Ticket]):
     customer_id = serializers.IntegerField(read_only=True)
     customer_name = serializers.CharField(source="customer.get_full_name", read_only=True)
     category = serializers.CharField(source="category.code", read_only=True, allow_null=True, default=None)
@@ -168,7 +168,7 @@ class TicketDetailSerializer(TicketSerializer):
         return WORKFLOW.allowed_targets(obj)
 
 
-class TicketCreateSerializer(serializers.Serializer[Any]):
+class TicketCreateSerializer(FieldsBuiltOnce, serializers.Serializer[Any]):
     subject = serializers.CharField(max_length=200)
     body = serializers.CharField(max_length=20000)
     customer_id = serializers.IntegerField(
