@@ -177,7 +177,8 @@ CHANNEL_REDIS_URLS = env.list("CHANNEL_REDIS_URLS", default=[])
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's, reusing one Redis client per connection pool (core/redis_cache.py).
+        "BACKEND": "core.redis_cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="sc"),
         "OPTIONS": redis_config.cache_options(REDIS_SENTINELS, REDIS_SENTINEL_MASTER),
