@@ -157,8 +157,10 @@ _ROUND_ROBIN_SQL = {
         "(SELECT min(id) FROM candidates WHERE id > COALESCE(last_assigned_agent_id, 0)), "
         "(SELECT min(id) FROM candidates)) "
         "WHERE team_id = %s AND EXISTS (SELECT 1 FROM candidates) RETURNING last_assigned_agent_id) "
-        "SELECT candidates.*, (SELECT last_assigned_agent_id FROM turn) AS round_robin_turn "
-        "FROM candidates ORDER BY id"
+        # Only the chosen agent's row: with no settings row (the strategy read from a stale cache), the first
+        # agent, as a new pointer would give.
+        "SELECT candidates.* FROM candidates WHERE id = COALESCE("
+        "(SELECT last_assigned_agent_id FROM turn), (SELECT min(id) FROM candidates))"
     )
     for with_skills, sql in _CANDIDATES_SQL.items()
 }
@@ -166,12 +168,8 @@ _ROUND_ROBIN_SQL = {
 
 def _round_robin_pick(team: Team, skill_ids: set[int]) -> User | None:
     """The available agent whose turn it is (lowest id after the last one given a ticket); None if nobody is."""
-    users = list(User.objects.raw(_ROUND_ROBIN_SQL[bool(skill_ids)], [*_candidate_params(team, skill_ids), team.pk]))
-    if not users:
-        return None
-    turn = users[0].round_robin_turn  # type: ignore[attr-defined]
-    # No settings row (the strategy read from a stale cache): the first agent, as a new pointer would give.
-    return next((user for user in users if user.pk == turn), users[0])
+    users = User.objects.raw(_ROUND_ROBIN_SQL[bool(skill_ids)], [*_candidate_params(team, skill_ids), team.pk])
+    return next(iter(users), None)
 
 
 def choose_agent(*, team: Team, skill_ids: set[int], region: str) -> User | None:
