@@ -29,7 +29,8 @@ from rest_framework.routers import DefaultRouter
 
 from core.api import KeysetPagination
 from core.idempotency import idempotent
-from core.serializers import DateTimeField, ErrorSerializer
+from core.prepared import PreparedLookup
+from core.serializers import DateTimeField, ErrorSerializer, FieldsBuiltOnce
 from profiles.models import CustomerProfile, User
 from profiles.roles import Role
 from profiles.selectors import agent_users, user_has_role
@@ -94,7 +95,7 @@ class SlaClockSerializer(serializers.Serializer[Any]):
 _CLOCK_DUE = DateTimeField()
 
 
-class TicketSerializer(serializers.ModelSerializer[Ticket]):
+class TicketSerializer(FieldsBuiltOnce, serializers.ModelSerializer[Ticket]):
     customer_id = serializers.IntegerField(read_only=True)
     customer_name = serializers.CharField(source="customer.get_full_name", read_only=True)
     category = serializers.CharField(source="category.code", read_only=True, allow_null=True, default=None)
@@ -168,7 +169,11 @@ class TicketDetailSerializer(TicketSerializer):
         return WORKFLOW.allowed_targets(obj)
 
 
-class TicketCreateSerializer(serializers.Serializer[Any]):
+# The integrator's usual create names the customer by id: compiled once (core.prepared), like the session's user.
+_CUSTOMER_BY_USER = PreparedLookup(CustomerProfile, lambda: CustomerProfile.objects.select_related("user"), "user_id")
+
+
+class TicketCreateSerializer(FieldsBuiltOnce, serializers.Serializer[Any]):
     subject = serializers.CharField(max_length=200)
     body = serializers.CharField(max_length=20000)
     customer_id = serializers.IntegerField(
@@ -195,11 +200,11 @@ class TicketCreateSerializer(serializers.Serializer[Any]):
         if _is_customer_view(self.context["request"]):
             attrs["customer"] = user
             return attrs
-        profiles = CustomerProfile.objects.select_related("user")
         if "customer_id" in attrs:
-            profile = profiles.filter(user_id=attrs["customer_id"]).first()
+            profile = _CUSTOMER_BY_USER.get(attrs["customer_id"])
         elif "customer_external_id" in attrs:
-            profile = profiles.filter(external_id=attrs["customer_external_id"]).first()
+            profile = CustomerProfile.objects.select_related("user").filter(
+                external_id=attrs["customer_external_id"]).first()
         else:
             raise serializers.ValidationError({"customer_id": [_("Name the customer (customer_id or "
                                                                  "customer_external_id).")]})

@@ -119,13 +119,17 @@ def _candidates_sql(with_skills: bool) -> str:
 _CANDIDATES_SQL = {with_skills: _candidates_sql(with_skills) for with_skills in (False, True)}
 
 
-def available_agents(team: Team, skill_ids: set[int] | None = None) -> list[Candidate]:
-    """Online agents of `team` holding every required skill and under capacity, with their load (one query).
-    Raw SQL: the ORM built this query anew on every create, a sixth of the create's CPU."""
+def _candidate_params(team: Team, skill_ids: set[int] | None) -> list[object]:
     params: list[object] = [team.pk, *_open_statuses(), AgentProfile.Presence.ONLINE]
     if skill_ids:
         params += [sorted(skill_ids), len(skill_ids)]
-    users = User.objects.raw(_CANDIDATES_SQL[bool(skill_ids)], params)
+    return params
+
+
+def available_agents(team: Team, skill_ids: set[int] | None = None) -> list[Candidate]:
+    """Online agents of `team` holding every required skill and under capacity, with their load (one query).
+    Raw SQL: the ORM built this query anew on every create, a sixth of the create's CPU."""
+    users = User.objects.raw(_CANDIDATES_SQL[bool(skill_ids)], _candidate_params(team, skill_ids))
     return [Candidate(user=user, capacity=user.agent_capacity, load=user.agent_load)  # type: ignore[attr-defined]
             for user in users]
 
@@ -142,21 +146,30 @@ def _lock_team_routing(team_id: int) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ROUTING_LOCK_NAMESPACE, team_id])
 
 
-def _round_robin_next(team_id: int, candidate_ids: list[int]) -> int:
-    """Move the team's round-robin pointer to the first candidate after it (wrapping) and return that agent.
+# The candidates, and the team's round-robin pointer moved to the first of them after it (wrapping), in one
+# statement. The UPDATE ... RETURNING reads and moves the pointer under the row lock, so concurrent creates never
+# hand out the same turn; it runs only when someone is available. The pointer is not audited (excluded from
+# history), so no history row is written.
+_ROUND_ROBIN_SQL = {
+    with_skills: (
+        f"WITH candidates AS ({sql}), turn AS ("  # noqa: S608 (the candidates query above, values as parameters)
+        "UPDATE tickets_teamsettings SET last_assigned_agent_id = COALESCE("
+        "(SELECT min(id) FROM candidates WHERE id > COALESCE(last_assigned_agent_id, 0)), "
+        "(SELECT min(id) FROM candidates)) "
+        "WHERE team_id = %s AND EXISTS (SELECT 1 FROM candidates) RETURNING last_assigned_agent_id) "
+        # Only the chosen agent's row: with no settings row (the strategy read from a stale cache), the first
+        # agent, as a new pointer would give.
+        "SELECT candidates.* FROM candidates WHERE id = COALESCE("
+        "(SELECT last_assigned_agent_id FROM turn), (SELECT min(id) FROM candidates))"
+    )
+    for with_skills, sql in _CANDIDATES_SQL.items()
+}
 
-    One UPDATE ... RETURNING reads and moves the pointer under the row lock, so concurrent creates never
-    hand out the same turn. The pointer is not audited (excluded from history), so no history row is written.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE tickets_teamsettings SET last_assigned_agent_id = COALESCE("
-            "(SELECT min(c) FROM unnest(%s::int[]) AS c WHERE c > COALESCE(last_assigned_agent_id, 0)), %s) "
-            "WHERE team_id = %s RETURNING last_assigned_agent_id",
-            [candidate_ids, candidate_ids[0], team_id],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else candidate_ids[0]
+
+def _round_robin_pick(team: Team, skill_ids: set[int]) -> User | None:
+    """The available agent whose turn it is (lowest id after the last one given a ticket); None if nobody is."""
+    users = User.objects.raw(_ROUND_ROBIN_SQL[bool(skill_ids)], [*_candidate_params(team, skill_ids), team.pk])
+    return next(iter(users), None)
 
 
 def choose_agent(*, team: Team, skill_ids: set[int], region: str) -> User | None:
@@ -165,12 +178,11 @@ def choose_agent(*, team: Team, skill_ids: set[int], region: str) -> User | None
     if strategy == TeamSettings.Strategy.MANUAL:
         return None
     _lock_team_routing(team.pk)
+    if strategy == TeamSettings.Strategy.ROUND_ROBIN:
+        return _round_robin_pick(team, skill_ids)
     candidates = available_agents(team, skill_ids)
     if not candidates:
         return None
-    if strategy == TeamSettings.Strategy.ROUND_ROBIN:
-        chosen_id = _round_robin_next(team.pk, [pick.user.pk for pick in candidates])
-        return next(pick.user for pick in candidates if pick.user.pk == chosen_id)
     if strategy == TeamSettings.Strategy.REGION and region:
         local = set(
             AgentRegions.objects.filter(agent_id__in=[pick.user.pk for pick in candidates], regions__contains=[region])

@@ -179,7 +179,8 @@ CHANNEL_REDIS_URLS = env.list("CHANNEL_REDIS_URLS", default=[])
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's, reusing one Redis client per connection pool (core/redis_cache.py).
+        "BACKEND": "core.redis_cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="sc"),
         "OPTIONS": redis_config.cache_options(REDIS_SENTINELS, REDIS_SENTINEL_MASTER),
@@ -225,6 +226,9 @@ STAFF_TWO_FACTOR_REQUIRED = env.bool("STAFF_TWO_FACTOR_REQUIRED", default=not DE
 OTP_TOTP_ISSUER = "Service Center"
 # Sessions end after a working shift, whatever the activity.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# Read from the cache (Redis), written through to the database: every signed-in request used to start with a
+# session SELECT. A cache miss or outage falls back to the row, so a flushed cache logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -1,7 +1,7 @@
 import re
 import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -14,7 +14,15 @@ from core import events
 from profiles.models import Team, User
 from tests.tickets.factories import CategoryFactory
 from tickets import services
-from tickets.models import KeywordRule, Status, Ticket, TicketAttachment, TicketMessage
+from tickets.models import (
+    KeywordRule,
+    Status,
+    Ticket,
+    TicketAttachment,
+    TicketCounter,
+    TicketMessage,
+    TicketSearch,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +40,35 @@ def test_number_is_shanghai_date_and_daily_sequence(make_ticket: Callable[..., T
     other_day = make_ticket(now=datetime(2026, 11, 22, 10, 0, tzinfo=UTC))
     assert (first.number, second.number) == ("T2026112300001", "T2026112300002")
     assert other_day.number == "T2026112200001"
+
+
+def test_the_sequence_grows_past_five_digits(make_ticket: Callable[..., Ticket]) -> None:
+    TicketCounter.objects.create(day=date(2026, 11, 23), last=99999)
+    ticket = make_ticket(now=datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
+    assert ticket.number == "T20261123100000"
+
+
+def test_the_rows_written_in_one_statement_are_what_saving_them_writes(
+    make_ticket: Callable[..., Ticket], make_agent: Callable[..., User]
+) -> None:
+    """services.opening writes the ticket, its first history row, its message and its search document at once:
+    the objects handed back equal the rows, and the history row is simple-history's for a save."""
+    agent = make_agent()
+    ticket = make_ticket(created_by=agent, channel="phone", source="agent", tags=["物流", "加急"],
+                         order_number="DD2026")
+    stored = Ticket.objects.get(pk=ticket.pk)
+    for field in Ticket._meta.concrete_fields:
+        assert getattr(ticket, field.attname) == getattr(stored, field.attname), field.name
+    assert not ticket._state.adding
+    record = ticket.history.get()
+    assert (record.history_type, record.history_change_reason, record.history_user) == ("+", "created", agent)
+    for field in type(record).tracked_fields:
+        assert getattr(record, field.attname) == getattr(stored, field.attname), field.name
+    message = TicketMessage.objects.get(ticket=ticket)
+    assert (message.author_id, message.from_customer, message.kind) == (ticket.customer_id, True, "reply")
+    assert ticket.messages.get() == message
+    document = TicketSearch.objects.get(ticket=ticket)
+    assert "物流" in str(document.head) and "发货" in str(document.replies) and str(document.notes) == ""
 
 
 @pytest.mark.django_db(transaction=True)

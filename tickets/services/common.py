@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils.translation import gettext as _
 
 from core import events
@@ -63,18 +62,6 @@ def publish(name: str, ticket: Ticket, **extra: Any) -> None:
 
 def is_supervisor(user: Any) -> bool:
     return user_has_role(user, Role.SUPERVISOR, Role.ADMIN)
-
-
-def next_number(day_key: str) -> str:
-    """`T` + YYYYMMDD + a 5-digit daily sequence, allocated race-free by an UPSERT on the day's counter."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO tickets_ticketcounter (day, last) VALUES (%s, 1) "
-            "ON CONFLICT (day) DO UPDATE SET last = tickets_ticketcounter.last + 1 RETURNING last",
-            [day_key],
-        )
-        (sequence,) = cursor.fetchone()
-    return f"T{day_key.replace('-', '')}{sequence:05d}"
 
 
 def clean_text(value: str, field: str, limit: int) -> str:

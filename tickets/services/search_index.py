@@ -44,9 +44,22 @@ def _head_of(ticket: Ticket) -> str:
                  tags=ticket.tags)
 
 
-def index_created(*, ticket: Ticket, message: TicketMessage) -> None:
-    """A new ticket and its first message, in one statement (part of `ticket_create`'s transaction)."""
-    _append(ticket.pk, message, head=_head_of(ticket))
+def created_document_sql(*, ticket: Ticket, message: TicketMessage, ticket_id_sql: str) -> tuple[str, list[str]]:
+    """A new ticket's document with its first message: an INSERT whose ticket id is the SQL expression
+    `ticket_id_sql`, run inside the statement that writes the ticket (services.opening); then `created`."""
+    tokens = index_text(message.body)
+    replies, notes = ("", tokens) if message.kind == TicketMessage.Kind.NOTE else (tokens, "")
+    return (
+        "INSERT INTO tickets_ticketsearch (ticket_id, head, replies, notes) "
+        f"SELECT {ticket_id_sql}, strip(to_tsvector('simple', %s::text)), strip(to_tsvector('simple', %s::text)), "
+        "strip(to_tsvector('simple', %s::text))",
+        [_head_of(ticket), replies, notes],
+    )
+
+
+def created(ticket_id: int) -> None:
+    """After `created_document_sql`'s statement."""
+    _sync_elastic([ticket_id])
 
 
 def index_message(message: TicketMessage) -> None:

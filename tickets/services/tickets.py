@@ -28,14 +28,13 @@ from tickets.models import (
 )
 from tickets.selectors import is_desk
 from tickets.services import attachments as attachment_service
-from tickets.services import notifications, outbound, search_index
+from tickets.services import notifications, opening, outbound
 from tickets.services.common import (
     BODY_MAX,
     add_message,
     clean_text,
     is_supervisor,
     lock,
-    next_number,
     publish,
     save,
 )
@@ -135,12 +134,10 @@ def ticket_open(
     ticket.priority = priority or decision.priority
     if ticket.team is not None:
         ticket.assignee = routing.choose_agent(team=ticket.team, skill_ids=decision.skill_ids, region=ticket.region)
-    ticket.number = next_number(timezone.localdate(now).isoformat())
     sla.start(ticket, now=now)
-    save(ticket, actor=actor, reason="created")
-    message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.REPLY, author=customer,
-                                           from_customer=True, body=body)
-    search_index.index_created(ticket=ticket, message=message)
+    message = TicketMessage(kind=TicketMessage.Kind.REPLY, author=customer, from_customer=True, body=body)
+    opening.insert_opened(ticket=ticket, message=message, day_key=timezone.localdate(now).isoformat(), actor=actor,
+                          reason="created")
     attachment_service.attach(message=message, uploads=uploads)
     publish("ticket.created", ticket, channel=ticket.channel, message_id=message.pk)
     if ticket.assignee_id:

@@ -1,0 +1,66 @@
+"""core.prepared: a lookup compiled once gives the objects its queryset gives, with select_related filled."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core.prepared import PreparedLookup
+from profiles.models import CustomerProfile, User
+from profiles.roles import Role
+from tests.factories import CustomerProfileFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+USERS = PreparedLookup(User, lambda: User.objects.select_related("customer_profile"), "pk")
+PROFILES = PreparedLookup(CustomerProfile, lambda: CustomerProfile.objects.select_related("user"), "user_id")
+
+
+def _same(found: User, expected: User) -> None:
+    for field in User._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    assert found._state.db == "default" and not found._state.adding
+
+
+def test_the_user_with_the_profile_in_one_query() -> None:
+    customer = CustomerProfileFactory.create(user__roles=(Role.CUSTOMER,), address="上海市浦东新区").user
+    for _ in range(2):  # compiled on the first call, reused on the second
+        with CaptureQueriesContext(connection) as queries:
+            found = USERS.get(customer.pk)
+            assert found is not None
+            assert found.customer_profile.address == "上海市浦东新区"  # decrypted, from the same row
+            assert found.customer_profile.user is found
+        assert len(queries) == 1
+        _same(found, User.objects.get(pk=customer.pk))
+        assert found.phone == customer.phone and found.email == customer.email
+
+
+def test_a_user_without_a_profile_and_a_missing_user() -> None:
+    agent = UserFactory.create(roles=(Role.AGENT,))
+    found = USERS.get(agent.pk)
+    assert found is not None
+    with CaptureQueriesContext(connection) as queries, pytest.raises(User.customer_profile.RelatedObjectDoesNotExist):
+        found.customer_profile  # noqa: B018
+    assert len(queries) == 0
+    assert USERS.get(agent.pk + 1000) is None
+
+
+def test_by_another_field_and_from_another_thread() -> None:
+    profile = CustomerProfileFactory.create()
+    found = PROFILES.get(profile.user_id)
+    assert found is not None and found.pk == profile.pk and found.user.username == profile.user.username
+    seen: list[int | None] = []
+
+    def look() -> None:
+        try:
+            other = PROFILES.get(profile.user_id)
+            seen.append(None if other is None else other.pk)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=look)
+    thread.start()
+    thread.join()
+    # The other thread has its own connection, outside this test's transaction: it compiles for itself and runs.
+    assert seen == [None]
