@@ -3,7 +3,6 @@ the whole request and of the create itself), and the desk's ticket page with a t
 conversation (p50/p95/p99, queries). Routing (a rule, round robin over online agents) and SLA (a policy on a
 calendar with an override) apply as in production; the configuration cache is warm, as on a running desk."""
 
-import gc
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -17,8 +16,6 @@ from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
-from core.gc_tuning import tune_after_startup
-from core.segmentation import warm_up
 from profiles.models import AgentProfile, Team, User
 from profiles.roles import Role
 from tests.bench.timing import metered, percentiles
@@ -122,19 +119,6 @@ def _measure(name: str, report: Any, create: Callable[[int], None]) -> None:
            db_cpu_ms_per_create=None if db_cpu_ms is None else round(db_cpu_ms, 2),
            request_queries=request_queries.count, create_queries=create_queries[0] if create_queries else None,
            load_average=round(os.getloadavg()[0], 2), **percentiles(batch["samples_ms"]))
-
-
-@pytest.fixture
-def serving_process() -> Iterator[None]:
-    """As a web process serves (service_center/asgi.py): jieba's dictionary loaded and the start-up objects frozen
-    out of the collector's way (core.gc_tuning). Without that, full collections of the test process's heap, with
-    jieba's dictionary in it, landed inside the creates: about a tenth of their CPU."""
-    threshold = gc.get_threshold()
-    warm_up()
-    tune_after_startup()
-    yield
-    gc.unfreeze()
-    gc.set_threshold(*threshold)
 
 
 def test_create_paths(report: Any, serving_process: None) -> None:
