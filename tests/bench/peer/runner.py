@@ -7,7 +7,7 @@ Everything else the peer prints goes to stderr. Commands:
   {"op": "load", "scale": N, "body": "..."}   empty the peer's tables, load N tickets by SQL, a 500-follow-up one
   {"op": "create_form" | "create_api", "runs": R, "first": K}   R tickets through the public form / the API
   {"op": "queue" | "queue_status" | "detail", "runs": R}        pages as a staff member
-  {"op": "queries", "page": name}             statements one call of a page or create runs
+  {"op": "queries", "page": name}             statements a warm call of a page or create runs
   {"op": "size"}                              pg_database_size and the helpdesk tables' bytes
 """
 
@@ -152,6 +152,7 @@ class Peer:
             count += 1
             return execute(sql, params, many, context)
 
+        getattr(self, page)(10**6 + 1)  # warm: a running site's caches hold what a first call loads
         with connection.execute_wrapper(counter):
             getattr(self, page)(10**6)
         return count
