@@ -47,8 +47,7 @@ def _head_of(ticket: Ticket) -> str:
 def created_document_sql(*, ticket: Ticket, message: TicketMessage, ticket_id_sql: str) -> tuple[str, list[str]]:
     """A new ticket's document with its first message: an INSERT whose ticket id is the SQL expression
     `ticket_id_sql`, run inside the statement that writes the ticket (services.opening); then `created`."""
-    tokens = index_text(message.body)
-    replies, notes = ("", tokens) if message.kind == TicketMessage.Kind.NOTE else (tokens, "")
+    replies, notes = _message_parts(message)
     return (
         "INSERT INTO tickets_ticketsearch (ticket_id, head, replies, notes) "
         f"SELECT {ticket_id_sql}, strip(to_tsvector('simple', %s::text)), strip(to_tsvector('simple', %s::text)), "
@@ -62,34 +61,27 @@ def created(ticket_id: int) -> None:
     _sync_elastic([ticket_id])
 
 
+def _message_parts(message: TicketMessage) -> tuple[str, str]:
+    """A message's words as (public replies, internal notes): a note's words are only ever found by staff."""
+    tokens = index_text(message.body)
+    return ("", tokens) if message.kind == TicketMessage.Kind.NOTE else (tokens, "")
+
+
 def index_message(message: TicketMessage) -> None:
     """Append one message's words to its ticket's public or internal part."""
-    _append(message.ticket_id, message, head=None)
-
-
-def _append(ticket_id: int, message: TicketMessage, *, head: str | None) -> None:
-    tokens = index_text(message.body)
-    replies, notes = ("", tokens) if message.kind == TicketMessage.Kind.NOTE else (tokens, "")
-    # A ticket from before the backfill has no row yet: it gets one, with an empty head if none is given,
-    # which the backfill fills.
-    keep_head = "EXCLUDED.head" if head is not None else "tickets_ticketsearch.head"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _UPSERT + f"ON CONFLICT (ticket_id) DO UPDATE SET head = {keep_head}, "
-            "replies = tickets_ticketsearch.replies || EXCLUDED.replies, "
-            "notes = tickets_ticketsearch.notes || EXCLUDED.notes",
-            [[ticket_id], [head or ""], [replies], [notes]],
-        )
-    _sync_elastic([ticket_id])
+    index_messages([message])
 
 
 def index_messages(messages: Sequence[TicketMessage]) -> None:
-    """`index_message` for many messages in one statement (a set-based change: services.batch); a ticket's
-    messages are appended in order."""
+    """Append messages' words to their tickets' public or internal parts, in one statement (also a set-based
+    change: services.batch); a ticket's messages are appended in order. A ticket from before the backfill has no
+    row yet: it gets one with an empty head, which the backfill fills."""
     parts: dict[int, tuple[list[str], list[str]]] = {}
     for message in messages:
         replies, notes = parts.setdefault(message.ticket_id, ([], []))
-        (notes if message.kind == TicketMessage.Kind.NOTE else replies).append(index_text(message.body))
+        public, internal = _message_parts(message)
+        replies.append(public)
+        notes.append(internal)
     if not parts:
         return
     ids = list(parts)
