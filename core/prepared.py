@@ -1,11 +1,13 @@
-"""A lookup by one value whose SQL Django compiles once per thread and database, not on every call.
+"""Querysets whose SQL Django compiles once per thread and database, not on every call.
 
-Two reads run on nearly every request: the signed-in user with their customer profile (the auth backend) and, on the
-API's create, the named customer with their user. Both select ~60 columns over a join, and compiling that queryset
-(columns, joins, ordering) cost more CPU than running it. `PreparedLookup` compiles the queryset once with a marker
-value, then runs the same SQL with the real value and turns the row into objects with Django's own pieces (its
-converters, `Model.from_db`, select_related's populators), so the objects are the ones the queryset would give.
-Only for querysets without a per-call part other than the one value (no dates, no user input in the SQL).
+Some reads run on nearly every request: the signed-in user with their customer profile (the auth backend), on the
+API's create the named customer with their user, and the desk's ticket page's ticket, messages and panels. They
+select many columns over joins, and compiling such a queryset (columns, joins, ordering) cost more CPU than
+running it. `PreparedQuery` compiles the queryset once with marker values for its integer arguments, then runs the
+same SQL with the real values and turns the rows into objects with Django's own pieces (its converters,
+`Model.from_db`, select_related's populators, annotations), so the objects are the ones the queryset would give.
+Only for querysets whose SQL depends on nothing but those integers (no dates, no lists, no user input);
+prefetch_related is not run (call `prefetch_related_objects` on the result).
 """
 
 import threading
@@ -19,48 +21,54 @@ from django.db.models.query import get_related_populators
 
 M = TypeVar("M", bound=Model)
 
-# An id no row has: it marks where the value goes among the compiled parameters.
-_MARKER = -7_346_921_958_213
+# Ids no row has: each marks where an argument goes among the compiled parameters.
+_FIRST_MARKER = -7_346_921_958_213
 
 
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
     params: tuple[Any, ...]
-    position: int
+    slots: tuple[tuple[int, int], ...]  # (parameter position, argument index)
     compiler: Any
     init_list: list[str]
     start: int
     end: int
     populators: list[Any]
     converters: dict[int, Any]
+    annotations: tuple[tuple[str, int], ...]
 
 
-class PreparedLookup(Generic[M]):
-    """`get(value)`: the first object of `build().filter(<field>=value)`, or None."""
+class PreparedQuery(Generic[M]):
+    """`all(*values)`: the objects of `build(*values)`, where every value is an integer (an id)."""
 
-    def __init__(self, model: type[M], build: Callable[[], QuerySet[M]], field: str) -> None:
+    def __init__(self, model: type[M], build: Callable[..., QuerySet[M]], arity: int = 1) -> None:
         self._model = model
         self._build = build
-        self._field = field
+        self._markers = tuple(_FIRST_MARKER - n for n in range(arity))
         # Per thread: the compiler keeps the connection it compiled with, and connections are per thread.
         self._local = threading.local()
 
     def _compile(self, alias: str) -> _Compiled:
-        queryset = self._build().filter(**{self._field: _MARKER}).order_by("pk")[:1]
-        compiler = queryset.query.get_compiler(using=alias)
+        compiler = self._build(*self._markers).query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
+        slots = tuple((position, self._markers.index(param)) for position, param in enumerate(params)
+                      if isinstance(param, int) and param in self._markers)
+        missing = set(range(len(self._markers))) - {argument for _, argument in slots}
+        if missing:
+            raise ValueError(f"arguments {sorted(missing)} are not parameters of the compiled SQL")
         select, klass_info = compiler.select, compiler.klass_info
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
         return _Compiled(
-            sql=sql, params=tuple(params), position=list(params).index(_MARKER), compiler=compiler,
+            sql=sql, params=tuple(params), slots=slots, compiler=compiler,
             init_list=[column[0].target.attname for column in select[start:end]], start=start, end=end,
             populators=get_related_populators(klass_info, select, alias),  # type: ignore[call-arg]
             converters=compiler.get_converters([column[0] for column in select[0 : compiler.col_count]]),
+            annotations=tuple(compiler.annotation_col_map.items()),
         )
 
-    def get(self, value: int) -> M | None:
+    def all(self, *values: int) -> list[M]:
         model = self._model
         alias = router.db_for_read(model)
         by_alias: dict[str, _Compiled] = self._local.__dict__.setdefault("compiled", {})
@@ -68,15 +76,34 @@ class PreparedLookup(Generic[M]):
         if compiled is None:
             compiled = by_alias[alias] = self._compile(alias)
         params = list(compiled.params)
-        params[compiled.position] = int(value)
+        for position, argument in compiled.slots:
+            params[position] = int(values[argument])
         with connections[alias].cursor() as cursor:
             cursor.execute(compiled.sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
+            rows = cursor.fetchall()
         if compiled.converters:
-            [row] = list(compiled.compiler.apply_converters([row], compiled.converters))
-        obj: M = model.from_db(alias, compiled.init_list, row[compiled.start : compiled.end])
-        for populator in compiled.populators:
-            populator.populate(row, obj)
-        return obj
+            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
+        objects = []
+        for row in rows:
+            obj: M = model.from_db(alias, compiled.init_list, row[compiled.start : compiled.end])
+            for populator in compiled.populators:
+                populator.populate(row, obj)
+            for name, position in compiled.annotations:
+                setattr(obj, name, row[position])
+            objects.append(obj)
+        return objects
+
+    def first(self, *values: int) -> M | None:
+        """For a build that orders and slices to one row."""
+        found = self.all(*values)
+        return found[0] if found else None
+
+
+class PreparedLookup(PreparedQuery[M]):
+    """`get(value)`: the first object (by pk) of `build().filter(<field>=value)`, or None."""
+
+    def __init__(self, model: type[M], build: Callable[[], QuerySet[M]], field: str) -> None:
+        super().__init__(model, lambda value: build().filter(**{field: value}).order_by("pk")[:1])
+
+    def get(self, value: int) -> M | None:
+        return self.first(value)

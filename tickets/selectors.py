@@ -3,9 +3,11 @@ ticket detail, the facts the reports roll up, and (below "Desk, customer pages a
 look-ups and saved views the desk pages and the API show.
 
 Every select/prefetch decision is made here once, so a page's query count is constant; every read of a
-ticket a person asked for starts from `visible_tickets`, so the access rule stays in one place.
+ticket a person asked for starts from the user's sight (`visible_tickets`, built on `_sight_filter`), so the
+access rule stays in one place.
 """
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from core import config_cache, side_contacts
 from core.facts import Branch, FactQuery, grouped_facts, in_window, seconds_between
 from core.keyset import Keyset
+from core.prepared import PreparedQuery
 from profiles.models import Team
 from profiles.roles import Role
 from profiles.selectors import agent_users, user_has_role
@@ -114,18 +117,38 @@ def team_ids_for(user: Any) -> list[int]:
         Team.objects.filter(agents__user_id=user.pk).values_list("pk", flat=True)))
 
 
+class _Sight(StrEnum):
+    """Which tickets a user sees, by role: each is one shape of SQL, with the user's id as its one value."""
+
+    ALL = "all"
+    DESK = "desk"
+    OWN = "own"
+
+
+def _sight(user: Any) -> _Sight | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if sees_all_tickets(user):
+        return _Sight.ALL
+    return _Sight.DESK if user.has_perm("profiles.use_desk") else _Sight.OWN
+
+
+def _sight_filter(sight: _Sight, user_id: int) -> Q:
+    if sight is _Sight.ALL:
+        return Q()
+    if sight is _Sight.DESK:
+        # The teams as a subquery, not a list read first: one query less on every ticket page.
+        teams = Team.objects.filter(agents__user_id=user_id).values("pk")
+        return Q(team_id__in=teams) | Q(assignee_id=user_id)
+    return Q(customer_id=user_id)
+
+
 def visible_tickets(user: Any) -> QuerySet[Ticket]:
     """Supervisors, QA and admins see every ticket; agents their teams' and their own; customers theirs."""
-    tickets = Ticket.objects.all()
-    if not getattr(user, "is_authenticated", False):
-        return tickets.none()
-    if sees_all_tickets(user):
-        return tickets
-    if user.has_perm("profiles.use_desk"):
-        # The teams as a subquery, not a list read first: one query less on every ticket page.
-        teams = Team.objects.filter(agents__user_id=user.pk).values("pk")
-        return tickets.filter(Q(team_id__in=teams) | Q(assignee_id=user.pk))
-    return tickets.filter(customer_id=user.pk)
+    sight = _sight(user)
+    if sight is None:
+        return Ticket.objects.none()
+    return Ticket.objects.filter(_sight_filter(sight, user.pk))
 
 
 def ticket_for_user(user: Any, ticket_id: int) -> Ticket:
@@ -241,49 +264,81 @@ def queue_count(user: Any, view: QueueView | str, *, filters: QueueFilters | Non
     return capped_count(tickets, cap)
 
 
+def _detail_ticket(sight: _Sight, ticket_id: int, user_id: int | None = None) -> QuerySet[Ticket]:
+    sees = _sight_filter(sight, user_id) if user_id is not None else Q()
+    return (Ticket.objects.filter(sees).select_related("customer", "customer__customer_profile", "assignee")
+            .filter(pk=ticket_id).order_by("pk")[:1])
+
+
+# The ticket page's reads, compiled once (core.prepared): compiling them cost the page more than running them.
+_DETAIL_TICKET = {sight: PreparedQuery(Ticket, functools.partial(_detail_ticket, sight),
+                                       arity=1 if sight is _Sight.ALL else 2) for sight in _Sight}
+
+
+@functools.cache
+def _message_page(staff: bool, older: bool, limit: int) -> PreparedQuery[TicketMessage]:
+    def build(ticket_id: int, before_id: int | None = None) -> QuerySet[TicketMessage]:
+        messages = (
+            # How each message travelled by e-mail or another channel (if it did), without the stored raw mail.
+            TicketMessage.objects.filter(ticket_id=ticket_id).select_related("author", "email", "outbound", "inbound")
+            .defer(*_user_pii("author"), "email__raw", "email__references", "email__counterpart")
+            .order_by("-id")
+        )
+        if not staff:
+            messages = messages.filter(kind=TicketMessage.Kind.REPLY)
+        if before_id is not None:
+            messages = messages.filter(id__lt=before_id)
+        return messages[:limit]
+
+    return PreparedQuery(TicketMessage, build, arity=2 if older else 1)
+
+
+@functools.cache
+def _related_tickets(named: int) -> PreparedQuery[Ticket]:
+    """Sub-tickets, linked tickets, and the parent and merge target the page names (`named` of them), in one query,
+    told apart afterwards. The ids come from a UNION of index scans: an OR across the link table's join made
+    PostgreSQL scan every ticket (110 ms at 100,000). Joining parent and merge target to the ticket's own query
+    instead quadrupled its planning time (two more instances of the ticket table and its indexes)."""
+
+    def build(ticket_id: int, *named_ids: int) -> QuerySet[Ticket]:
+        related_ids = Ticket.objects.filter(parent_id=ticket_id).values("pk").union(
+            Ticket.linked.through.objects.filter(from_ticket_id=ticket_id).values("to_ticket_id"))
+        if named_ids:
+            related_ids = related_ids.union(Ticket.objects.filter(pk__in=named_ids).values("pk"))
+        return (
+            Ticket.objects.filter(pk__in=related_ids).select_related("assignee")
+            .annotate(is_linked=Exists(Ticket.linked.through.objects.filter(from_ticket_id=ticket_id,
+                                                                            to_ticket_id=OuterRef("pk"))))
+            .order_by("pk")
+        )
+
+    return PreparedQuery(Ticket, build, arity=1 + named)
+
+
+_CALLS = PreparedQuery(CallRecord, lambda ticket_id: CallRecord.objects.filter(ticket_id=ticket_id)
+                       .select_related("agent").defer(*_user_pii("agent")).order_by("started_at"))
+
+
 def ticket_detail(user: Any, ticket_id: int, *, before_id: int | None = None, limit: int = MESSAGE_PAGE
                   ) -> TicketDetail:
     """The ticket with its newest messages (older ones by `before_id`), in a constant number of queries.
 
     Customers never see internal notes.
     """
-    ticket = (
-        visible_tickets(user)
-        .select_related("customer", "customer__customer_profile", "assignee")
-        .filter(pk=ticket_id).first()
-    )
+    sight = _sight(user)
+    if sight is None:
+        raise Http404("ticket not found")
+    ticket = _DETAIL_TICKET[sight].first(*((ticket_id,) if sight is _Sight.ALL else (ticket_id, user.pk)))
     if ticket is None:
         raise Http404("ticket not found")
     attach_reference_rows([ticket])
-    messages = (
-        # How each message travelled by e-mail or another channel (if it did), without the stored raw mail.
-        TicketMessage.objects.filter(ticket_id=ticket.pk).select_related("author", "email", "outbound", "inbound")
-        .defer(*_user_pii("author"), "email__raw", "email__references", "email__counterpart")
-        .prefetch_related(Prefetch("attachments", queryset=TicketAttachment.objects.order_by("pk")))
-        .order_by("-id")
-    )
-    if not user.has_perm("profiles.use_desk"):
-        messages = messages.filter(kind=TicketMessage.Kind.REPLY)
-    if before_id is not None:
-        messages = messages.filter(id__lt=before_id)
-    page = list(messages[: limit + 1])
+    messages = _message_page(user.has_perm("profiles.use_desk"), before_id is not None, limit + 1)
+    page = messages.all(ticket.pk, *(() if before_id is None else (before_id,)))
+    prefetch_related_objects(page, Prefetch("attachments", queryset=TicketAttachment.objects.order_by("pk")))
     older = page[limit - 1].pk if len(page) > limit else None
     page = list(reversed(page[:limit]))
-    # Sub-tickets, linked tickets, and the parent and merge target the page names, in one query, told apart
-    # afterwards. The ids come from a UNION of index scans: an OR across the link table's join made PostgreSQL
-    # scan every ticket (110 ms at 100,000). Joining parent and merge target to the ticket's own query instead
-    # quadrupled its planning time (two more instances of the ticket table and its indexes).
-    related_ids = Ticket.objects.filter(parent_id=ticket.pk).values("pk").union(
-        Ticket.linked.through.objects.filter(from_ticket_id=ticket.pk).values("to_ticket_id"))
     named_ids = [pk for pk in (ticket.parent_id, ticket.merged_into_id) if pk is not None]
-    if named_ids:
-        related_ids = related_ids.union(Ticket.objects.filter(pk__in=named_ids).values("pk"))
-    related: list[Ticket] = list(
-        Ticket.objects.filter(pk__in=related_ids).select_related("assignee")
-        .annotate(is_linked=Exists(Ticket.linked.through.objects.filter(from_ticket_id=ticket.pk,
-                                                                        to_ticket_id=OuterRef("pk"))))
-        .order_by("pk")
-    )
+    related = _related_tickets(len(named_ids)).all(ticket.pk, *named_ids)
     by_id = {other.pk: other for other in related}
     for relation in (Ticket.parent, Ticket.merged_into):
         named_id = getattr(ticket, relation.field.attname)
@@ -291,9 +346,8 @@ def ticket_detail(user: Any, ticket_id: int, *, before_id: int | None = None, li
         relation.field.set_cached_value(ticket, by_id.get(named_id) if named_id is not None else None)
     children = [other for other in related if other.parent_id == ticket.pk]
     linked = [other for other in related if getattr(other, "is_linked", False)]
-    calls = list(ticket.calls.select_related("agent").defer(*_user_pii("agent")).order_by("started_at"))
     return TicketDetail(ticket=ticket, messages=page, older_cursor=older, children=children, linked=linked,
-                        calls=calls)
+                        calls=_CALLS.all(ticket.pk))
 
 
 def customer_tickets(user: Any, *, limit: int = 50) -> list[Ticket]:

@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.prepared import PreparedLookup
-from profiles.models import CustomerProfile, User
+from profiles.models import AgentProfile, CustomerProfile, User
 from profiles.roles import Role
-from tests.factories import CustomerProfileFactory, UserFactory
+from tests.factories import CustomerProfileFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +64,31 @@ def test_by_another_field_and_from_another_thread() -> None:
     thread.join()
     # The other thread has its own connection, outside this test's transaction: it compiles for itself and runs.
     assert seen == [None]
+
+
+def test_several_values_many_rows_and_annotations() -> None:
+    from django.db.models import Exists, OuterRef
+
+    from core.prepared import PreparedQuery
+    from profiles.models import Team
+
+    team = TeamFactory.create()
+    members = [UserFactory.create(roles=(Role.AGENT,)) for _ in range(3)]
+    for member in members[:2]:
+        AgentProfile.objects.create(user=member).teams.add(team)
+    in_range = PreparedQuery(User, lambda low, high, team_id: User.objects.filter(pk__gte=low, pk__lte=high)
+                             .annotate(in_team=Exists(Team.objects.filter(pk=team_id, agents__user=OuterRef("pk"))))
+                             .order_by("pk"), arity=3)
+    for _ in range(2):
+        found = in_range.all(members[0].pk, members[2].pk, team.pk)
+        assert [(user.pk, getattr(user, "in_team", None)) for user in found] == [
+            (members[0].pk, True), (members[1].pk, True), (members[2].pk, False)]
+    assert [user.pk for user in in_range.all(members[1].pk, members[1].pk, team.pk)] == [members[1].pk]
+
+
+def test_a_value_the_sql_does_not_take_is_refused() -> None:
+    from core.prepared import PreparedQuery
+
+    ignored = PreparedQuery(User, lambda user_id: User.objects.all(), arity=1)
+    with pytest.raises(ValueError, match="not parameters"):
+        ignored.all(1)

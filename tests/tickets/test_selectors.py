@@ -172,3 +172,44 @@ def test_the_view_counts_come_in_one_statement_and_match_each_views_own_count(
     assert counts["team"] == "3+" and counts["mine"] == "1"
     loner = make_agent(teams=[])  # views filtered by no team at all: Django compiles no query for them
     assert selectors.queue_counts(loner) == {str(view): selectors.queue_count(loner, view) for view in QueueView}
+
+
+def test_the_ticket_pages_reads_are_compiled_once_and_still_follow_each_sight(
+        make_agent: Callable[..., User], make_ticket: Callable[..., Ticket], make_user: Callable[..., User],
+        customer: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db.models import prefetch_related_objects
+    from django.db.models.sql.compiler import SQLCompiler
+
+    agent = make_agent()
+    ticket, other = make_ticket(), make_ticket()
+    for i in range(6):
+        services.ticket_reply(ticket=ticket, author=agent if i % 2 else customer, body=f"消息{i}")
+    services.ticket_add_note(ticket=ticket, author=agent, body="内部备注")
+    ticket.linked.add(other)
+    supervisor = make_user("supervisor")
+    for user in (agent, customer, supervisor):  # warm: each sight compiles its statements once
+        selectors.ticket_detail(user, ticket.pk, limit=3)
+        selectors.ticket_detail(user, ticket.pk, before_id=10**9, limit=3)
+    prefetch_related_objects([agent], "groups")  # as the desk's views do: roles read once per request
+    compiled: list[Any] = []
+    original = SQLCompiler.as_sql
+
+    def compiling(self: SQLCompiler, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(self.query.model)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", compiling)
+    detail = selectors.ticket_detail(agent, ticket.pk, limit=3)
+    assert len(compiled) == 1, compiled  # the attachments of the page's messages: their ids are a list
+    assert [m.body for m in detail.messages] == ["消息4", "消息5", "内部备注"] and detail.linked == [other]
+    assert getattr(detail.linked[0], "is_linked", False) and detail.children == []
+    # A customer pages back through replies only; the sights of others see nothing of it.
+    newest = selectors.ticket_detail(customer, ticket.pk, limit=3)
+    older = selectors.ticket_detail(customer, ticket.pk, before_id=newest.older_cursor, limit=3)
+    assert [m.body for m in newest.messages] == ["消息3", "消息4", "消息5"]
+    assert [m.body for m in older.messages] == ["消息0", "消息1", "消息2"]
+    assert all(not m.is_note for m in newest.messages + older.messages)
+    assert selectors.ticket_detail(supervisor, ticket.pk).ticket == ticket
+    for outsider in (make_agent(teams=[TeamFactory.create()]), make_user("customer")):
+        with pytest.raises(Http404):
+            selectors.ticket_detail(outsider, ticket.pk)
