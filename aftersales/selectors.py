@@ -1,8 +1,9 @@
 """Reads for after-sales: access helpers that fetch and check in one step, lists paged by keyset."""
 
+import functools
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from aftersales.models import (
@@ -25,6 +26,7 @@ from aftersales.models import (
 from aftersales.workflow import Actor
 from core.facts import Branch, FactQuery, grouped_facts, seconds_between
 from core.keyset import Keyset, KeysetPage
+from core.prepared import PreparedQuery
 from profiles.models import Store
 from profiles.roles import DESK_ROLES
 from profiles.selectors import stores_for_user, user_has_role
@@ -189,8 +191,23 @@ def conversation(request: AfterSalesRequest, *, limit: int = CONVERSATION_LIMIT)
 
 def recent_orders(customer_id: int, *, limit: int) -> list[Order]:
     """The customer's newest orders with their parcels (two queries, on the customer's recent-orders index)."""
-    return list(Order.objects.filter(customer_id=customer_id).prefetch_related("shipments")
-                .order_by("-created_at", "-id")[:limit])
+    orders = _recent_orders(limit).all(customer_id)
+    prefetch_related_objects(orders, "shipments")
+    return orders
+
+
+# The desk's ticket page reads these two for its customer panel: compiled once (core.prepared).
+@functools.cache
+def _recent_orders(limit: int) -> PreparedQuery[Order]:
+    return PreparedQuery(Order, lambda customer_id: Order.objects.filter(customer_id=customer_id)
+                         .order_by("-created_at", "-id")[:limit])
+
+
+@functools.cache
+def _open_requests(limit: int) -> PreparedQuery[AfterSalesRequest]:
+    return PreparedQuery(AfterSalesRequest, lambda customer_id: AfterSalesRequest.objects
+                         .filter(customer_id=customer_id).exclude(status__in=FINAL_STATUSES)
+                         .order_by("-updated_at", "-id")[:limit])
 
 
 def latest_scans(parcels: set[tuple[str, str]]) -> dict[tuple[str, str], TrackingEvent]:
@@ -207,8 +224,7 @@ def latest_scans(parcels: set[tuple[str, str]]) -> dict[tuple[str, str], Trackin
 
 def open_requests(customer_id: int, *, limit: int) -> list[AfterSalesRequest]:
     """The customer's requests not closed or cancelled, most recently moved first."""
-    return list(AfterSalesRequest.objects.filter(customer_id=customer_id).exclude(status__in=FINAL_STATUSES)
-                .order_by("-updated_at", "-id")[:limit])
+    return _open_requests(limit).all(customer_id)
 
 
 def complaints_for_ticket(ticket_id: int) -> QuerySet[AfterSalesRequest]:
@@ -233,7 +249,11 @@ def own_complaint_id(ticket_id: int) -> int | None:
 
 
 def request_of_ticket(ticket_id: int) -> AfterSalesRequest | None:
-    return AfterSalesRequest.objects.filter(ticket_id=ticket_id).only("number", "status", "request_type").first()
+    return _REQUEST_OF_TICKET.first(ticket_id)
+
+
+_REQUEST_OF_TICKET = PreparedQuery(AfterSalesRequest, lambda ticket_id: AfterSalesRequest.objects.filter(
+    ticket_id=ticket_id).only("number", "status", "request_type").order_by("pk")[:1])
 
 
 AFTERSALES_FACT_KEYS = ("request_type", "reason_id", "store_id", "courier", "product_line")

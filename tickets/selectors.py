@@ -504,23 +504,26 @@ def tickets_created_between(start: datetime, end: datetime) -> QuerySet[Ticket]:
     return Ticket.objects.filter(created_at__gte=start, created_at__lt=end).order_by("created_at", "id")
 
 
-def _usable_macros(user: Any) -> QuerySet[Macro]:
-    """Active macros `user` may apply: their own, and shared ones for every team or for one of theirs."""
-    teams = Team.objects.filter(agents__user=user).values("pk")
+def _usable_macros(user_id: int) -> QuerySet[Macro]:
+    """Active macros the user may apply: their own, and shared ones for every team or for one of theirs."""
+    teams = Team.objects.filter(agents__user_id=user_id).values("pk")
     return (
         Macro.objects.filter(active=True)
-        .filter(Q(owner_id=user.pk) | Q(owner__isnull=True))
+        .filter(Q(owner_id=user_id) | Q(owner__isnull=True))
         .filter(Q(team__isnull=True) | Q(team__in=teams))
     )
 
 
+_MACROS = PreparedQuery(Macro, lambda user_id: _usable_macros(user_id).order_by("title", "pk"))
+
+
 def macros_for(user: Any) -> list[Macro]:
-    return list(_usable_macros(user).order_by("title", "pk"))
+    return _MACROS.all(user.pk)
 
 
 def macro_for(user: Any, macro_id: int) -> Macro:
     """One macro `user` may apply, or 404 (someone else's personal macro is not there for them)."""
-    macro = _usable_macros(user).filter(pk=macro_id).first()
+    macro = _usable_macros(user.pk).filter(pk=macro_id).first()
     if macro is None:
         raise Http404
     return macro
@@ -641,11 +644,20 @@ def recent_tickets_for_customer(customer_id: int, *, limit: int = RECENT_TICKETS
                                 ) -> list[Ticket]:
     """A customer's tickets on every channel, newest first: the context an agent needs whichever way the
     customer comes back (a phone call continued in chat, a WeChat message after an e-mail)."""
-    tickets = Ticket.objects.filter(customer_id=customer_id)
-    if exclude_id is not None:
-        tickets = tickets.exclude(pk=exclude_id)
-    return list(tickets.only("pk", "number", "subject", "status", "channel", "created_at")
+    found = _recent_tickets(limit, exclude_id is not None)
+    return found.all(customer_id) if exclude_id is None else found.all(customer_id, exclude_id)
+
+
+@functools.cache
+def _recent_tickets(limit: int, excluding: bool) -> PreparedQuery[Ticket]:
+    def build(customer_id: int, exclude_id: int | None = None) -> QuerySet[Ticket]:
+        tickets = Ticket.objects.filter(customer_id=customer_id)
+        if exclude_id is not None:
+            tickets = tickets.exclude(pk=exclude_id)
+        return (tickets.only("pk", "number", "subject", "status", "channel", "created_at")
                 .order_by("-created_at")[:limit])
+
+    return PreparedQuery(Ticket, build, arity=2 if excluding else 1)
 
 
 def searchable_tickets(user: Any, filters: QueueFilters | None = None) -> QuerySet[Ticket]:

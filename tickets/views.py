@@ -12,7 +12,6 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.db.models import prefetch_related_objects
 from django.http import (
     FileResponse,
     Http404,
@@ -92,7 +91,7 @@ def _desk(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
     @functools.wraps(view)
     def with_roles(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        prefetch_related_objects([_user(request)], "groups")
+        _user(request).load_role_groups()
         return view(request, *args, **kwargs)
 
     return login_required(permission_required("profiles.use_desk", raise_exception=True)(with_roles))

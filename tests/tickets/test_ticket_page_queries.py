@@ -165,3 +165,23 @@ def test_the_queue_filtered_by_status_reads_the_status_index(customer: User) -> 
             thrown_away = sum(int(n) for n in re.findall(r"Rows Removed by Filter: (\d+)", plan))
             # A small joined table (the customers' profiles, tens of rows) may well be read whole.
             assert "Seq Scan on tickets_ticket" not in plan and thrown_away < 1000, (sql[:300], plan)
+
+
+def test_a_warm_ticket_page_compiles_only_the_statements_whose_values_are_lists(
+        ticket: Ticket, customer: User, make_agent: Callable[..., User], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compiling a statement cost the page more than running it; its reads are compiled once (core.prepared)."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    TicketMessage.objects.create(ticket=ticket, author=customer, from_customer=True, body="还有一个问题")
+    client = login(make_agent())
+    assert client.get(f"/desk/tickets/{ticket.pk}/").status_code == 200
+    compiled: list[str] = []
+    original = SQLCompiler.as_sql
+
+    def compiling(self: SQLCompiler, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(getattr(self.query.model, "__name__", ""))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", compiling)
+    assert client.get(f"/desk/tickets/{ticket.pk}/").status_code == 200
+    assert compiled == ["TicketAttachment"]  # the ids of the page's messages are a list
