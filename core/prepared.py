@@ -7,7 +7,8 @@ running it. `PreparedQuery` compiles the queryset once with marker values for it
 same SQL with the real values and turns the rows into objects with Django's own pieces (its converters,
 `Model.from_db`, select_related's populators, annotations), so the objects are the ones the queryset would give.
 Only for querysets whose SQL depends on nothing but those integers (no dates, no lists, no user input);
-prefetch_related is not run (call `prefetch_related_objects` on the result).
+prefetch_related is not run (call `prefetch_related_objects` on the result, or read the related rows with a
+prepared query of their own and hand them over with `set_prefetched`).
 """
 
 import threading
@@ -97,6 +98,16 @@ class PreparedQuery(Generic[M]):
         """For a build that orders and slices to one row."""
         found = self.all(*values)
         return found[0] if found else None
+
+
+def set_prefetched(obj: Model, name: str, found: list[Any]) -> None:
+    """Put `found` where prefetch_related would put the objects of `obj`'s relation `name`, as Django's
+    prefetch_one_level does, so `getattr(obj, name).all()` gives them without a query."""
+    related = getattr(obj, name).all()
+    related._result_cache = found
+    related._prefetch_done = True
+    obj._prefetched_objects_cache = {  # type: ignore[attr-defined]
+        **getattr(obj, "_prefetched_objects_cache", {}), name: related}
 
 
 class PreparedLookup(PreparedQuery[M]):

@@ -11,7 +11,7 @@ from core import config_cache
 from core.crypto import blind_index
 from core.fields import BlindIndexedModelMixin, BlindIndexField, EncryptedTextField
 from core.history import HistoricalRecords
-from core.prepared import PreparedQuery
+from core.prepared import PreparedQuery, set_prefetched
 
 
 class AccountManager(UserManager["User"]):
@@ -75,10 +75,7 @@ class User(BlindIndexedModelMixin, AbstractBaseUser, PermissionsMixin):
     def load_role_groups(self) -> None:
         """Read the groups into their prefetch cache, as prefetch_related_objects does, with SQL compiled once
         (core.prepared): every desk request does this, and compiling the join cost more than running it."""
-        groups = self.groups.all()
-        groups._result_cache = _ROLE_GROUPS.all(self.pk)
-        groups._prefetch_done = True  # type: ignore[attr-defined]
-        self._prefetched_objects_cache = {**getattr(self, "_prefetched_objects_cache", {}), "groups": groups}
+        set_prefetched(self, "groups", _ROLE_GROUPS.all(self.pk))
 
     @property
     def role_names(self) -> set[str]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from core import config_cache, side_contacts
 from core.facts import Branch, FactQuery, grouped_facts, in_window, seconds_between
 from core.keyset import Keyset
-from core.prepared import PreparedQuery
+from core.prepared import PreparedQuery, set_prefetched
 from profiles.models import Team
 from profiles.roles import Role
 from profiles.selectors import agent_users, user_has_role
@@ -315,6 +315,9 @@ def _related_tickets(named: int) -> PreparedQuery[Ticket]:
     return PreparedQuery(Ticket, build, arity=1 + named)
 
 
+_PAGE_FILES = PreparedQuery(TicketAttachment, lambda ticket_id, low, high: TicketAttachment.objects.filter(
+    message_id__in=TicketMessage.objects.filter(ticket_id=ticket_id, id__gte=low, id__lte=high).values("id"))
+    .order_by("pk"), arity=3)
 _CALLS = PreparedQuery(CallRecord, lambda ticket_id: CallRecord.objects.filter(ticket_id=ticket_id)
                        .select_related("agent").defer(*_user_pii("agent")).order_by("started_at"))
 
@@ -334,7 +337,15 @@ def ticket_detail(user: Any, ticket_id: int, *, before_id: int | None = None, li
     attach_reference_rows([ticket])
     messages = _message_page(user.has_perm("profiles.use_desk"), before_id is not None, limit + 1)
     page = messages.all(ticket.pk, *(() if before_id is None else (before_id,)))
-    prefetch_related_objects(page, Prefetch("attachments", queryset=TicketAttachment.objects.order_by("pk")))
+    if page:
+        # The files of the page's messages: those of the ticket's messages in the page's id range (no list of
+        # ids, so the statement is compiled once), then handed to each message as its prefetched attachments.
+        files: dict[int, list[TicketAttachment]] = {message.pk: [] for message in page}
+        for attachment in _PAGE_FILES.all(ticket.pk, page[-1].pk, page[0].pk):
+            if attachment.message_id in files:
+                files[attachment.message_id].append(attachment)
+        for message in page:
+            set_prefetched(message, "attachments", files[message.pk])
     older = page[limit - 1].pk if len(page) > limit else None
     page = list(reversed(page[:limit]))
     named_ids = [pk for pk in (ticket.parent_id, ticket.merged_into_id) if pk is not None]

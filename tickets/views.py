@@ -4,7 +4,6 @@ Thin adapters: reads come from `tickets.selectors` (access, queues, detail), wri
 `tickets.services`; a refused action re-renders the page with the error on the form (400).
 """
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -86,15 +85,10 @@ PLAYS_INLINE = ("image/", "audio/")
 
 
 def _desk(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in, and allowed to work in the desk (403 otherwise). The user's roles (groups) are read once
-    here: the navigation, the access checks and the page's panels all ask for them."""
-
-    @functools.wraps(view)
-    def with_roles(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        _user(request).load_role_groups()
-        return view(request, *args, **kwargs)
-
-    return login_required(permission_required("profiles.use_desk", raise_exception=True)(with_roles))
+    """Signed in, and allowed to work in the desk (403 otherwise). The permission check reads the user's roles
+    (groups) once for the request (User.role_groups): the navigation, the access checks and the page's panels
+    all ask for them."""
+    return login_required(permission_required("profiles.use_desk", raise_exception=True)(view))
 
 
 def _user(request: HttpRequest) -> User:

@@ -199,7 +199,7 @@ def test_the_ticket_pages_reads_are_compiled_once_and_still_follow_each_sight(
 
     monkeypatch.setattr(SQLCompiler, "as_sql", compiling)
     detail = selectors.ticket_detail(agent, ticket.pk, limit=3)
-    assert len(compiled) == 1, compiled  # the attachments of the page's messages: their ids are a list
+    assert compiled == []
     assert [m.body for m in detail.messages] == ["消息4", "消息5", "内部备注"] and detail.linked == [other]
     assert getattr(detail.linked[0], "is_linked", False) and detail.children == []
     # A customer pages back through replies only; the sights of others see nothing of it.
@@ -212,3 +212,30 @@ def test_the_ticket_pages_reads_are_compiled_once_and_still_follow_each_sight(
     for outsider in (make_agent(teams=[TeamFactory.create()]), make_user("customer")):
         with pytest.raises(Http404):
             selectors.ticket_detail(outsider, ticket.pk)
+
+
+def test_the_page_gives_each_message_its_own_files_and_no_other_tickets(
+        make_agent: Callable[..., User], make_ticket: Callable[..., Ticket], customer: User,
+        django_assert_num_queries: Any) -> None:
+    from tickets.models import TicketAttachment, TicketMessage
+
+    agent = make_agent()
+    ticket, other = make_ticket(), make_ticket()
+    messages = []
+    for i in range(4):  # the two tickets' messages interleave, so the page's id range spans the other's too
+        messages.append(TicketMessage.objects.create(ticket=ticket, author=customer, from_customer=True,
+                                                     body=f"消息{i}"))
+        between = TicketMessage.objects.create(ticket=other, author=customer, from_customer=True, body="别的工单")
+        TicketAttachment.objects.create(message=between, file="x/other.png", filename="other.png",
+                                        content_type="image/png", size=1, sha256="0" * 64)
+    for message, count in zip(messages, (2, 0, 1, 3), strict=True):  # the first is older than the page
+        for n in range(count):
+            TicketAttachment.objects.create(message=message, file=f"x/{message.pk}-{n}.png",
+                                            filename=f"{message.body}-{n}", content_type="image/png", size=n,
+                                            sha256="0" * 64)
+    selectors.ticket_detail(agent, ticket.pk, limit=3)  # warm
+    agent.load_role_groups()  # as the desk's views do: roles read once per request
+    with django_assert_num_queries(5):  # ticket, messages, their files, related tickets, calls
+        detail = selectors.ticket_detail(agent, ticket.pk, limit=3)
+        files = {m.body: [a.filename for a in m.attachments.all()] for m in detail.messages}
+    assert files == {"消息1": [], "消息2": ["消息2-0"], "消息3": ["消息3-0", "消息3-1", "消息3-2"]}
