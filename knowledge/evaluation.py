@@ -6,12 +6,13 @@ about the ranking and the calibrated confidence that `knowledge.bot_index` runs 
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from knowledge.demo_data import ARTICLES, SYNONYMS, DemoArticle
-from knowledge.ranking import Document, Params, Ranker
+from knowledge.ranking import Document, Params, Ranker, char_ngrams
 
 EVAL_DIR = Path(__file__).resolve().parent / "data" / "eval"
 NONE = "none"
@@ -40,6 +41,19 @@ def document_for(article: DemoArticle) -> Document:
 
 def demo_documents() -> list[Document]:
     return [document_for(article) for article in ARTICLES if article.audience == "public"]
+
+
+@lru_cache(maxsize=1)
+def _stored_grams() -> tuple[frozenset[str], ...]:
+    texts = (text for a in ARTICLES for text in (a.title_zh, a.title_en, *a.questions, *a.questions_en))
+    return tuple(grams for grams in map(char_ngrams, texts) if grams)
+
+
+def is_near_copy(text: str) -> bool:
+    """Whether `text` is within NEAR_DUPLICATE of a stored question or title (character bigram Dice)."""
+    grams = char_ngrams(text)
+    return bool(grams) and any(2 * len(grams & other) / (len(grams) + len(other)) >= NEAR_DUPLICATE
+                               for other in _stored_grams())
 
 
 def demo_ranker(params: Params | None = None) -> Ranker:

