@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from core import config_cache, side_contacts
 from core.facts import Branch, FactQuery, grouped_facts, in_window, seconds_between
 from core.keyset import Keyset
-from core.prepared import PreparedQuery, set_prefetched
+from core.prepared import PreparedQuery
 from profiles.models import Team
 from profiles.roles import Role
 from profiles.selectors import agent_users, user_has_role
@@ -337,15 +337,15 @@ def ticket_detail(user: Any, ticket_id: int, *, before_id: int | None = None, li
     attach_reference_rows([ticket])
     messages = _message_page(user.has_perm("profiles.use_desk"), before_id is not None, limit + 1)
     page = messages.all(ticket.pk, *(() if before_id is None else (before_id,)))
+    # Each message's files as `message.files` (a list, as Prefetch(to_attr=...) gives): those of the ticket's
+    # messages in the page's id range, so the statement takes no list of ids and is compiled once.
+    files: dict[int, list[TicketAttachment]] = {message.pk: [] for message in page}
     if page:
-        # The files of the page's messages: those of the ticket's messages in the page's id range (no list of
-        # ids, so the statement is compiled once), then handed to each message as its prefetched attachments.
-        files: dict[int, list[TicketAttachment]] = {message.pk: [] for message in page}
         for attachment in _PAGE_FILES.all(ticket.pk, page[-1].pk, page[0].pk):
             if attachment.message_id in files:
                 files[attachment.message_id].append(attachment)
-        for message in page:
-            set_prefetched(message, "attachments", files[message.pk])
+    for message in page:
+        message.files = files[message.pk]  # type: ignore[attr-defined]
     older = page[limit - 1].pk if len(page) > limit else None
     page = list(reversed(page[:limit]))
     named_ids = [pk for pk in (ticket.parent_id, ticket.merged_into_id) if pk is not None]

@@ -94,7 +94,7 @@ def test_detail_query_count_is_constant(make_agent: Callable[..., User], make_ti
     services.ticket_add_note(ticket=ticket, author=agent, body="内部备注")
     with django_assert_max_num_queries(12):
         detail = selectors.ticket_detail(agent, ticket.pk, limit=5)
-        [(m.author.pk, list(m.attachments.all())) for m in detail.messages]
+        [(m.author.pk, list(m.files)) for m in detail.messages]
     assert [m.body for m in detail.messages][-1] == "内部备注" and len(detail.messages) == 5
     older = selectors.ticket_detail(agent, ticket.pk, before_id=detail.older_cursor, limit=100)
     assert len(older.messages) == 14 - 5 and older.older_cursor is None
@@ -237,5 +237,5 @@ def test_the_page_gives_each_message_its_own_files_and_no_other_tickets(
     agent.load_role_groups()  # as the desk's views do: roles read once per request
     with django_assert_num_queries(5):  # ticket, messages, their files, related tickets, calls
         detail = selectors.ticket_detail(agent, ticket.pk, limit=3)
-        files = {m.body: [a.filename for a in m.attachments.all()] for m in detail.messages}
+        files = {m.body: [a.filename for a in m.files] for m in detail.messages}
     assert files == {"消息1": [], "消息2": ["消息2-0"], "消息3": ["消息3-0", "消息3-1", "消息3-2"]}

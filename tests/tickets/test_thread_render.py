@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from tickets.templatetags.ticket_tags import thread_messages
 
-# The loop of templates/tickets/_thread.html before the tag wrote it (the reference, kept as it was).
+# The loop of templates/tickets/_thread.html before the tag wrote it (the reference, kept as it was, but for the
+# message's files: `m.attachments.all` then, `m.files` as the page's selector gives them now).
 LOOP = """{% load i18n %}{% for m in messages %}
     {% if desk or m.kind == "reply" %}
     <li class="tk-msg tk-msg--{{ m.kind }}{% if m.from_customer %} tk-msg--customer{% else %} tk-msg--desk{% endif %}" id="m{{ m.pk }}" data-message-id="{{ m.pk }}">
@@ -34,9 +35,9 @@ LOOP = """{% load i18n %}{% for m in messages %}
       </div>
       <div class="tk-msg__body">{{ m.body|linebreaksbr }}</div>
       {% if desk %}{% with inbound=m.inbound_record %}{% if inbound %}{% include "tickets/_inbound_content.html" %}{% endif %}{% endwith %}{% endif %}
-      {% if m.attachments.all %}
+      {% if m.files %}
         <ul class="tk-files">
-          {% for a in m.attachments.all %}<li>{% if a.content_type|slice:":6" == "audio/" %}<audio controls preload="none" src="{% url 'desk_tickets:attachment' a.pk %}"></audio> {% endif %}{% if a.content_type|slice:":6" == "video/" %}<video controls preload="none" src="{% url 'desk_tickets:attachment' a.pk %}"></video> {% endif %}<a href="{% url 'desk_tickets:attachment' a.pk %}"><bdi>{{ a.filename }}</bdi></a> <span class="muted small">{{ a.size|filesizeformat }}</span></li>{% endfor %}
+          {% for a in m.files %}<li>{% if a.content_type|slice:":6" == "audio/" %}<audio controls preload="none" src="{% url 'desk_tickets:attachment' a.pk %}"></audio> {% endif %}{% if a.content_type|slice:":6" == "video/" %}<video controls preload="none" src="{% url 'desk_tickets:attachment' a.pk %}"></video> {% endif %}<a href="{% url 'desk_tickets:attachment' a.pk %}"><bdi>{{ a.filename }}</bdi></a> <span class="muted small">{{ a.size|filesizeformat }}</span></li>{% endfor %}
         </ul>
       {% endif %}
     </li>
@@ -52,11 +53,6 @@ class _Named(SimpleNamespace):
 
     def get_short_name(self) -> str:
         return str(self.name)
-
-
-class _Files(SimpleNamespace):
-    def all(self) -> list[Any]:
-        return list(self.items)
 
 
 def _choice_display(value: str) -> Any:
@@ -89,7 +85,7 @@ _files = st.lists(st.builds(
 _messages = st.lists(st.builds(
     lambda pk, kind, from_customer, author, body, mail, outbound, inbound, files, created: SimpleNamespace(
         pk=pk, kind=kind, from_customer=from_customer, author=_Named(name=author), body=body, email_record=mail,
-        outbound_record=outbound, inbound_record=inbound, attachments=_Files(items=files), created_at=created),
+        outbound_record=outbound, inbound_record=inbound, files=files, created_at=created),
     st.integers(1, 10**9), st.sampled_from(["reply", "note"]), st.booleans(), _texts, _texts, _mails, _outbounds,
     _inbounds, _files, st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 1, 1),
                                     timezones=st.just(UTC))), max_size=4)

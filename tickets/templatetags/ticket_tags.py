@@ -65,7 +65,8 @@ def sla_clock(clock: Any) -> SafeString:
 
 @register.simple_tag
 def thread_messages(messages: Iterable[Any], desk: bool) -> SafeString:
-    """The `<li>` of each message of a thread (tickets/_thread.html); customers (`desk` false) see replies only,
+    """The `<li>` of each message of a thread (tickets/_thread.html), as selectors.ticket_detail gives them (with
+    their `files`); customers (`desk` false) see replies only,
     and the desk's signs of how a message travelled (e-mail, delivery, a channel's card) are the desk's alone."""
     shown = (_message(message, desk) for message in messages if desk or message.kind == "reply")
     return mark_safe("".join(shown))  # noqa: S308  (every value in it was escaped where it was written)
@@ -94,7 +95,7 @@ def _message(message: Any, desk: bool) -> str:
     if desk and (inbound := message.inbound_record):
         # Channel cards are rare and varied: they stay a template.
         parts.append(get_template("tickets/_inbound_content.html").render({"inbound": inbound}))
-    files = message.attachments.all()
+    files = message.files
     if files:
         parts.append(f'<ul class="tk-files">{"".join(_file(attachment) for attachment in files)}</ul>')
     parts.append("</li>")
