@@ -345,7 +345,7 @@ def ticket_detail(user: Any, ticket_id: int, *, before_id: int | None = None, li
             if attachment.message_id in files:
                 files[attachment.message_id].append(attachment)
     for message in page:
-        message.files = files[message.pk]  # type: ignore[attr-defined]
+        message.files = files[message.pk]
     older = page[limit - 1].pk if len(page) > limit else None
     page = list(reversed(page[:limit]))
     named_ids = [pk for pk in (ticket.parent_id, ticket.merged_into_id) if pk is not None]

@@ -188,6 +188,9 @@ class TicketMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.ticket_id}#{self.pk}"
 
+    # Set by selectors.ticket_detail on the messages of a page: their files, read with the page (not a field).
+    files: list["TicketAttachment"]
+
     @property
     def is_note(self) -> bool:
         return self.kind == self.Kind.NOTE
