@@ -27,8 +27,8 @@ def flag_active(request: HttpRequest, name: str) -> bool:
     if not (user.is_authenticated and user.has_perm(DESK_PERMISSION)):
         return bool(flag_is_active(request, name))
     flag = get_waffle_flag_model().get(name)
-    if flag.pk is None:  # not configured: off, as waffle treats unknown flags by default
-        return bool(flag_is_active(request, name))
+    if flag.pk is None:  # not configured: as waffle treats unknown flags (what flag_is_active does once it has it)
+        return bool(flag.is_active(request))
     if flag.everyone is not None:
         return bool(flag.everyone)
     if flag.is_active_for_user(user):
