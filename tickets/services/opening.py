@@ -2,19 +2,20 @@
 search document.
 
 They were five round trips (the day's counter, the ticket, simple-history's row from the ticket's post_save, the
-message, the search document), each compiled by the ORM. The ticket and the message are still compiled by
-Django's insert compiler from their model instances (field preparation, auto_now, the array and date adapters stay
-Django's); the rows that need the new ticket's id, number or fields read them from the ticket's insert (a
-data-modifying CTE). The history row is what `core.history.HistoricalRecords` writes for a created ticket (the
-tracked fields, the actor, the reason, "+"); nothing here listens to simple-history's create signals, which this
-bypasses.
+message, the search document), each compiled by the ORM. The ticket's and the message's INSERTs are compiled by
+Django's insert compiler, once per process, and their values prepared as it prepares them (field preparation,
+auto_now, the array and date adapters stay Django's); the rows that need the new ticket's id, number or fields
+read them from the ticket's insert (a data-modifying CTE). The history row is what
+`core.history.HistoricalRecords` writes for a created ticket (the tracked fields, the actor, the reason, "+");
+nothing here listens to simple-history's create signals, which this bypasses.
 
 The statement keeps under 50 parameters: psycopg caches the parsing of a query only below that (and below 4 KiB),
 and parsing it again on every create cost more than one of the round trips saved.
 """
 
-from collections.abc import Sequence
-from datetime import datetime
+from __future__ import annotations
+
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -41,14 +42,66 @@ def _new_ticket(column: str) -> RawSQL:
     return RawSQL(f"(SELECT {column} FROM new_ticket)", [])  # noqa: S608, S611 (our column names, no input)
 
 
-def _insert_sql(db: BaseDatabaseWrapper, model: type[Model], instance: Model) -> tuple[str, tuple[Any, ...]]:
-    """The INSERT that `instance.save()` would run for a new row (without its RETURNING)."""
+def _inserted_fields(model: type[Model]) -> list[Field[Any, Any]]:
     meta = model._meta
-    fields: Sequence[Field[Any, Any]] = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
+    return [field for field in meta.local_concrete_fields if field is not meta.auto_field]
+
+
+def _insert_sql(db: BaseDatabaseWrapper, model: type[Model], instance: Model) -> str:
+    """The INSERT that `instance.save()` would run for a new row (without its RETURNING)."""
     query = InsertQuery(model)
-    query.insert_values(fields, [instance])
-    [(sql, params)] = query.get_compiler(connection=db).as_sql()
-    return sql, params
+    query.insert_values(_inserted_fields(model), [instance])
+    [(sql, _params)] = query.get_compiler(connection=db).as_sql()
+    return sql
+
+
+def _insert_params(db: BaseDatabaseWrapper, model: type[Model], instance: Model) -> list[Any]:
+    """The parameters of `_insert_sql` for `instance`, prepared as Django's insert compiler prepares them (each
+    field's `pre_save`, so auto_now stamps, then `get_db_prep_save`); a value read from the statement itself
+    (`_new_ticket`, the number) brings its own parameters."""
+    params: list[Any] = []
+    for field in _inserted_fields(model):
+        value = field.pre_save(instance, True)
+        if isinstance(value, RawSQL):
+            params.extend(value.params)
+        else:
+            params.append(field.get_db_prep_save(value, connection=db))
+    return params
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    history_given: tuple[Field[Any, Any], ...]  # the history row's fields whose values are parameters, in order
+
+
+# By database alias and whether history is written: Django's insert compiler ran on every create, and compiling
+# the two INSERTs cost more CPU than the rest of building the statement. Only the parameters change per create.
+_statements: dict[tuple[str, bool], _Statement] = {}
+
+
+def _statement(db: BaseDatabaseWrapper, *, ticket: Ticket, message: TicketMessage, with_history: bool
+               ) -> _Statement:
+    key = (db.alias, with_history)
+    statement = _statements.get(key)
+    if statement is None:
+        parts = [f"counter AS ({_COUNTER})", f"new_ticket AS ({_insert_sql(db, Ticket, ticket)} RETURNING *)",
+                 f"new_message AS ({_insert_sql(db, TicketMessage, message)} RETURNING id)"]
+        history_given: tuple[Field[Any, Any], ...] = ()
+        if with_history:
+            history_sql, history_given = _history_sql(db)
+            parts.append(f"history AS ({history_sql})")
+        search_sql, _search_params = _search_document(ticket, message)
+        parts.append(f"search AS ({search_sql})")
+        sql = (f"WITH {', '.join(parts)} SELECT new_ticket.id, new_ticket.number, new_message.id "  # noqa: S608 (compiled by Django, values as parameters)
+               "FROM new_ticket, new_message")
+        statement = _statements[key] = _Statement(sql=sql, history_given=history_given)
+    return statement
+
+
+def _search_document(ticket: Ticket, message: TicketMessage) -> tuple[str, list[str]]:
+    return search_index.created_document_sql(ticket=ticket, message=message,
+                                             ticket_id_sql="(SELECT id FROM new_ticket)")
 
 
 def insert_opened(*, ticket: Ticket, message: TicketMessage, day_key: str, actor: Any, reason: str) -> None:
@@ -58,24 +111,18 @@ def insert_opened(*, ticket: Ticket, message: TicketMessage, day_key: str, actor
     # through that proxy looks the connection up in a context-local.
     db = connections[router.db_for_write(Ticket)]
     ticket.number = RawSQL(_NUMBER, [f"T{day_key.replace('-', '')}"])  # noqa: S611
-    ticket_sql, ticket_params = _insert_sql(db, Ticket, ticket)
     message.ticket_id = _new_ticket("id")
-    message_sql, message_params = _insert_sql(db, TicketMessage, message)
-    parts = [f"counter AS ({_COUNTER})", f"new_ticket AS ({ticket_sql} RETURNING *)",
-             f"new_message AS ({message_sql} RETURNING id)"]
-    params: list[Any] = [day_key, *ticket_params, *message_params]
-    if getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
-        history_sql, history_params = _history_sql(db, actor=actor, reason=reason,
-                                                    now=getattr(ticket, "_history_date", timezone.now()))
-        parts.append(f"history AS ({history_sql})")
-        params += history_params
-    search_sql, search_params = search_index.created_document_sql(ticket=ticket, message=message,
-                                                                  ticket_id_sql="(SELECT id FROM new_ticket)")
-    parts.append(f"search AS ({search_sql})")
-    params += search_params
+    with_history = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
+    statement = _statement(db, ticket=ticket, message=message, with_history=with_history)
+    params: list[Any] = [day_key, *_insert_params(db, Ticket, ticket), *_insert_params(db, TicketMessage, message)]
+    if with_history:
+        given = {"history_date": getattr(ticket, "_history_date", timezone.now()), "history_change_reason": reason,
+                 "history_type": "+", "history_user": actor if getattr(actor, "is_authenticated", False) else None}
+        params += [field.get_db_prep_save(getattr(value := given[field.name], "pk", value), connection=db)
+                   for field in statement.history_given]
+    params += _search_document(ticket, message)[1]
     with db.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(parts)} SELECT new_ticket.id, new_ticket.number, new_message.id "  # noqa: S608 (compiled by Django, values as parameters)
-                       "FROM new_ticket, new_message", params)
+        cursor.execute(statement.sql, params)
         ticket_id, number, message_id = cursor.fetchone()
     ticket.pk, ticket.number = ticket_id, number
     message.pk = message_id
@@ -86,23 +133,23 @@ def insert_opened(*, ticket: Ticket, message: TicketMessage, day_key: str, actor
     search_index.created(ticket_id)
 
 
-def _history_sql(db: BaseDatabaseWrapper, *, actor: Any, reason: str, now: datetime) -> tuple[str, list[Any]]:
+_HISTORY_GIVEN = ("history_date", "history_change_reason", "history_type", "history_user")
+
+
+def _history_sql(db: BaseDatabaseWrapper) -> tuple[str, tuple[Field[Any, Any], ...]]:
     """simple-history's row for a created ticket: its copy of each tracked field read from the ticket's insert
-    (the same column names), then who, why and when."""
+    (the same column names), then who, why and when, as parameters (the fields returned, in order)."""
     history_model = Ticket.history.model
-    given = {"history_date": now, "history_change_reason": reason, "history_type": "+",
-             "history_user": actor if getattr(actor, "is_authenticated", False) else None}
     quote = db.ops.quote_name
-    columns, values, params = [], [], []
+    columns, values, given = [], [], []
     for field in history_model._meta.local_concrete_fields:
         if field is history_model._meta.auto_field:
             continue
         columns.append(quote(field.column))
-        if field.name in given:
-            value = given[field.name]
+        if field.name in _HISTORY_GIVEN:
             values.append("%s")
-            params.append(field.get_db_prep_save(getattr(value, "pk", value), connection=db))
+            given.append(field)
         else:
             values.append(f"new_ticket.{quote(field.column)}")
     return (f"INSERT INTO {quote(history_model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608 (names from the model)
-            f"SELECT {', '.join(values)} FROM new_ticket", params)
+            f"SELECT {', '.join(values)} FROM new_ticket", tuple(given))
