@@ -108,6 +108,24 @@ def test_round_robin(team: Team, make_agent: Callable[..., User], make_ticket: C
     assert assigned == agents + agents
 
 
+@pytest.mark.parametrize("strategy", [TeamSettings.Strategy.ROUND_ROBIN, TeamSettings.Strategy.SKILL_LOAD])
+def test_the_picked_agent_is_the_whole_user_as_the_orm_loads_it(
+    team: Team, make_agent: Callable[..., User], make_ticket: Callable[..., Ticket], strategy: str,
+) -> None:
+    """Routing reads candidate rows with a plain cursor: the user it returns has every field, the encrypted ones
+    decrypted, and is a saved row (so assigning it needs no second read)."""
+    TeamSettings.objects.create(team=team, strategy=strategy)
+    agent = make_agent()
+    agent.display_name, agent.email, agent.phone = "王芳", "wangfang@example.com", "13800138000"
+    agent.save()
+    picked = routing.choose_agent(team=team, skill_ids=set(), region="")
+    assert picked is not None and not picked._state.adding
+    expected = User.objects.get(pk=agent.pk)
+    assert [getattr(picked, field.attname) for field in User._meta.concrete_fields] == [
+        getattr(expected, field.attname) for field in User._meta.concrete_fields]
+    assert (picked.display_name, picked.email, picked.phone) == ("王芳", "wangfang@example.com", "13800138000")
+
+
 def test_region_affinity(team: Team, make_agent: Callable[..., User], make_ticket: Callable[..., Ticket]) -> None:
     TeamSettings.objects.create(team=team, strategy=TeamSettings.Strategy.REGION)
     make_agent()
