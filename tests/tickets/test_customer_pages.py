@@ -66,6 +66,21 @@ def test_contact_form_creates_a_ticket(customer: User) -> None:
     assert ticket.messages.get().attachments.get().content_type == "image/png"
 
 
+def test_contact_form_offers_the_active_categories_of_each_request(customer: User) -> None:
+    """The form's categories are read per request (the queryset is built once, at import): a category added or
+    retired since shows at once, and a retired one is refused."""
+    client = login(customer)
+    client.get(f"{BASE}new/")
+    CategoryFactory.create(name="B 售后")
+    retired = CategoryFactory.create(name="A 退货", is_active=False)
+    CategoryFactory.create(name="A 物流")
+    page = client.get(f"{BASE}new/").content.decode()
+    assert page.index("A 物流") < page.index("B 售后") and "A 退货" not in page
+    assert client.post(f"{BASE}new/", {"category": retired.pk, "subject": "退货", "description": "退货"}
+                       ).status_code == 400
+    assert not Ticket.objects.exists()
+
+
 def test_contact_form_refuses_bad_input_and_fake_files(customer: User, settings: object) -> None:
     client = login(customer)
     empty = client.post(f"{BASE}new/", {"subject": "", "description": ""})
