@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 
@@ -29,3 +30,8 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = _ReusedClientCacheClient
+
+
+def shared_client() -> Any:
+    """The cache's Redis client (same URL or Sentinel settings), for commands the cache API has no call for."""
+    return cache._cache.get_client(write=True)  # type: ignore[attr-defined]

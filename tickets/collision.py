@@ -13,6 +13,8 @@ from typing import Any
 
 from django.core.cache import cache
 
+from core.redis_cache import shared_client
+
 VIEWING_TTL_SECONDS = 45  # the page renews every 20 s (static/tickets/collision.js)
 TYPING_TTL_SECONDS = 6  # the page sends at most one typing frame per 2.5 s while keys are pressed
 KINDS = ("viewing", "typing")
@@ -24,11 +26,6 @@ def viewers_group(ticket_id: int) -> str:
 
 def _key(ticket_id: int, kind: str) -> str:
     return cache.make_key(f"collab:{ticket_id}:{kind}")
-
-
-def _redis() -> Any:
-    # Django's Redis cache client: the same connection settings (URL or Sentinel) as the cache itself.
-    return cache._cache.get_client(write=True)  # type: ignore[attr-defined]
 
 
 def _member(channel: str, user_id: int, name: str) -> str:
@@ -58,7 +55,7 @@ def _read(ticket_id: int, results: list[Any]) -> dict[str, Any]:
 def mark(*, ticket_id: int, channel: str, user_id: int, name: str, kind: str, now: float) -> dict[str, Any]:
     """Record that a socket views (or types on) a ticket, and return the ticket's state to broadcast."""
     ttl = VIEWING_TTL_SECONDS if kind == "viewing" else TYPING_TTL_SECONDS
-    pipe = _redis().pipeline()
+    pipe = shared_client().pipeline()
     member = _member(channel, user_id, name)
     pipe.zadd(_key(ticket_id, kind), {member: now + ttl})
     if kind == "typing":  # typing implies viewing
@@ -72,7 +69,7 @@ def mark(*, ticket_id: int, channel: str, user_id: int, name: str, kind: str, no
 def forget(*, ticket_id: int, channel: str, user_id: int, name: str, kinds: tuple[str, ...] = KINDS,
            now: float) -> dict[str, Any]:
     """A socket left the ticket (or stopped typing: kinds=("typing",)); returns the state to broadcast."""
-    pipe = _redis().pipeline()
+    pipe = shared_client().pipeline()
     for kind in kinds:
         pipe.zrem(_key(ticket_id, kind), _member(channel, user_id, name))
     _state(pipe, ticket_id, now)

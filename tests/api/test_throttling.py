@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
+from core.throttling import UserRateThrottle
 from tests.api.helpers import CUSTOMERS_URL, assert_error, post_json, upsert_body
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +49,22 @@ def test_the_anonymous_rate_applies_to_public_api_views(client_for: Any, setting
     set_rates(settings, anon="1/min")
     assert client.get("/api/schema/", HTTP_ACCEPT="application/json").status_code == 200
     assert_error(client.get("/api/schema/", HTTP_ACCEPT="application/json"), 429, "throttled")
+
+
+def test_the_window_slides_and_retry_after_is_drfs(client_for: Any, settings: Any, monkeypatch: Any) -> None:
+    """The window lives in Redis (core.throttling): a request leaves it `duration` seconds after it was made, a
+    refused one is not counted, and Retry-After is DRF's (the oldest request's remaining time over the room)."""
+    client = client_for("agent")
+    set_rates(settings, user="2/min")
+    clock = [1000.0]
+    monkeypatch.setattr(UserRateThrottle, "timer", lambda _self: clock[0])
+
+    def status_at(now: float) -> Any:
+        clock[0] = now
+        return client.get("/api/v1/me/")
+
+    assert [status_at(1000.0).status_code, status_at(1030.0).status_code] == [200, 200]
+    refused = status_at(1050.0)
+    assert refused.status_code == 429 and refused["Retry-After"] == "10"
+    assert status_at(1060.5).status_code == 200  # the request at 1000 has left the window
+    assert status_at(1070.0)["Retry-After"] == "20"  # 1030 and 1060.5 are in it; the refusal at 1050 is not
