@@ -1,6 +1,5 @@
 """Serializer pieces shared by every app's API: masked PII and the documented error envelope."""
 
-import copy
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -137,7 +136,9 @@ class FieldsBuiltOnce:
             cls._fields_built_once = built  # type: ignore[attr-defined]
         fields = BindingDict(serializer)
         for name, original in built.items():
-            field = copy.copy(original)
+            # What copy.copy gives a field, without its __reduce_ex__ and copyreg path: ~5% of an API create's CPU.
+            field = object.__new__(type(original))
+            field.__dict__.update(original.__dict__)
             field.parent = self
             # Not through BindingDict's __setitem__: binding twice is refused (the source is set already).
             fields.fields[name] = field

@@ -97,13 +97,14 @@ _CLOCK_DUE = DateTimeField()
 
 class TicketSerializer(FieldsBuiltOnce, serializers.ModelSerializer[Ticket]):
     customer_id = serializers.IntegerField(read_only=True)
-    customer_name = serializers.CharField(source="customer.get_full_name", read_only=True)
+    # A user as a string is their full name (User.get_full_name is str(user)); a source ending in a method made DRF
+    # inspect its signature on every response.
+    customer_name = serializers.CharField(source="customer", read_only=True)
     category = serializers.CharField(source="category.code", read_only=True, allow_null=True, default=None)
     team_id = serializers.IntegerField(read_only=True, allow_null=True)
     team_name = serializers.CharField(source="team.name", read_only=True, allow_null=True, default=None)
     assignee_id = serializers.IntegerField(read_only=True, allow_null=True)
-    assignee_name = serializers.CharField(source="assignee.get_full_name", read_only=True, allow_null=True,
-                                          default=None)
+    assignee_name = serializers.CharField(source="assignee", read_only=True, allow_null=True, default=None)
     parent_id = serializers.IntegerField(read_only=True, allow_null=True)
     merged_into_id = serializers.IntegerField(read_only=True, allow_null=True)
     sla = serializers.SerializerMethodField(help_text=_("The SLA clocks now, in business time: the same figures as "

@@ -305,3 +305,14 @@ def test_a_desk_reply_over_an_unread_customer_message_is_409_and_writes_nothing(
                      format="json").json()["error"]["fields"].keys() == {"seen_message_id"}
     # without the field the reply goes out as before (integrators that do not track what they read)
     assert desk.post(f"{URL}{ticket.pk}/messages/", {"body": "再补充"}, format="json").status_code == 201
+
+
+def test_a_ticket_names_its_customer_and_assignee_as_their_full_names(
+    ticket: Ticket, make_agent: Callable[..., User], make_user: Callable[..., User],
+) -> None:
+    supervisor = make_user("supervisor")
+    unassigned = api(supervisor).get(f"{URL}{ticket.pk}/").json()
+    assert (unassigned["customer_name"], unassigned["assignee_name"]) == (ticket.customer.get_full_name(), None)
+    agent = make_agent(user__display_name="李客服")
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=agent)
+    assert api(supervisor).get(f"{URL}{ticket.pk}/").json()["assignee_name"] == "李客服" == agent.get_full_name()
