@@ -70,7 +70,10 @@ class User(BlindIndexedModelMixin, AbstractBaseUser, PermissionsMixin):
         # applies at once. Prefetched groups (pages that render the navigation) are used as they are.
         if config_cache.in_run_scope() and "groups" not in getattr(self, "_prefetched_objects_cache", {}):
             self.load_role_groups()
-        return list(self.groups.all())
+        # The prefetched rows themselves: `self.groups.all()` returns the same after building a related manager
+        # class and a queryset, on every one of the request's several calls.
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("groups")
+        return list(prefetched if prefetched is not None else self.groups.all())
 
     def load_role_groups(self) -> None:
         """Read the groups into their prefetch cache, as prefetch_related_objects does, with SQL compiled once
