@@ -126,6 +126,29 @@ def test_the_picked_agent_is_the_whole_user_as_the_orm_loads_it(
     assert (picked.display_name, picked.email, picked.phone) == ("王芳", "wangfang@example.com", "13800138000")
 
 
+def test_round_robin_skips_full_and_unskilled_agents_and_wraps(
+    team: Team, make_agent: Callable[..., User], make_ticket: Callable[..., Ticket],
+) -> None:
+    """The turn walks the team in id order from the pointer: an agent at capacity, offline or without the rule's
+    skills is passed over, the walk wraps to the start, and with nobody available the ticket stays queued (and the
+    pointer stays where it was)."""
+    TeamSettings.objects.create(team=team, strategy=TeamSettings.Strategy.ROUND_ROBIN)
+    refund_skill = SkillFactory.create(code="refund")
+    RoutingRule.objects.create(name="售后", types=["aftersales"], team=team).required_skills.add(refund_skill)
+    first, full = make_agent(capacity=3), make_agent(capacity=1)
+    make_agent(capacity=3)  # without the skill
+    last = make_agent(capacity=3)
+    make_agent(online=False).agent_profile.skills.add(refund_skill)
+    for agent in (first, full, last):
+        agent.agent_profile.skills.add(refund_skill)
+    Ticket.objects.filter(pk=make_ticket(team=None, type="aftersales").pk).update(assignee=full)
+    TeamSettings.objects.filter(team=team).update(last_assigned_agent=first)
+    picks = [make_ticket(team=None, type="aftersales").assignee for _ in range(6)]
+    assert picks == [last, first, last, first, last, first]  # three each: both full now
+    assert make_ticket(team=None, type="aftersales").assignee is None
+    assert TeamSettings.objects.get(team=team).last_assigned_agent == first
+
+
 def test_region_affinity(team: Team, make_agent: Callable[..., User], make_ticket: Callable[..., Ticket]) -> None:
     TeamSettings.objects.create(team=team, strategy=TeamSettings.Strategy.REGION)
     make_agent()
