@@ -5,9 +5,10 @@ strategy then picks an online agent under capacity (or leaves it in the team que
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Count
 
+from core.prepared import planned_once_cursor
 from profiles.models import AgentProfile, CustomerProfile, Team, User
 from tickets import cached_config
 from tickets.models import (
@@ -117,7 +118,7 @@ def _user(row: tuple[Any, ...]) -> User:
 
 
 def _candidate_rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
+    with planned_once_cursor(connections[DEFAULT_DB_ALIAS]) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from core.prepared import PreparedLookup
+from core.prepared import PreparedLookup, planned_once_cursor
 from profiles.models import AgentProfile, CustomerProfile, User
 from profiles.roles import Role
 from tests.factories import CustomerProfileFactory, TeamFactory, UserFactory
@@ -92,3 +92,23 @@ def test_a_value_the_sql_does_not_take_is_refused() -> None:
     ignored = PreparedQuery(User, lambda user_id: User.objects.all(), arity=1)
     with pytest.raises(ValueError, match="not parameters"):
         ignored.all(1)
+@pytest.mark.django_db
+def test_a_planned_once_statement_is_prepared_once_and_logged_like_any_other() -> None:
+    """The server keeps one prepared statement for it on the connection (planned once, then reused), while Django's
+    own cursors prepare nothing; the query log and counts still see every run with its SQL."""
+    sql = "SELECT %s::int + count(*) FROM profiles_user WHERE username = %s"
+    with CaptureQueriesContext(connection) as queries:
+        answers = []
+        for n in range(3):
+            with planned_once_cursor(connection) as cursor:
+                cursor.execute(sql, [n, "nobody"])
+                answers.append(cursor.fetchone()[0])
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 + %s", [1])
+    assert answers == [0, 1, 2]
+    assert [query["sql"].startswith("SELECT") for query in queries.captured_queries] == [True] * 4
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        prepared = cursor.fetchall()
+    assert [runs for statement, runs in prepared if statement.startswith("SELECT $1::int + count(*)")] == [3]
+    assert not [statement for statement, _runs in prepared if "SELECT 1 +" in statement]

@@ -26,6 +26,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.sql.subqueries import InsertQuery
 from django.utils import timezone
 
+from core.prepared import planned_once_cursor
 from tickets.models import Ticket, TicketMessage
 from tickets.services import search_index
 
@@ -121,7 +122,7 @@ def insert_opened(*, ticket: Ticket, message: TicketMessage, day_key: str, actor
         params += [field.get_db_prep_save(getattr(value := given[field.name], "pk", value), connection=db)
                    for field in statement.history_given]
     params += _search_document(ticket, message)[1]
-    with db.cursor() as cursor:
+    with planned_once_cursor(db) as cursor:
         cursor.execute(statement.sql, params)
         ticket_id, number, message_id = cursor.fetchone()
     ticket.pk, ticket.number = ticket_id, number
