@@ -24,6 +24,7 @@ from django.db.backends.utils import CursorWrapper
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 from django_prometheus.db.common import ExportingCursorWrapper
+from psycopg import ClientCursor
 
 M = TypeVar("M", bound=Model)
 
@@ -131,13 +132,29 @@ class _PlannedOnceCursor(ServerBindingCursor):
 
     def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
                 ) -> Any:
+        self._statement = (query, params)
         return super().execute(query, params, prepare=True, binary=binary)  # type: ignore[misc]
 
     def _send_query_prepared(self, name: bytes, pgq: Any, *, binary: bool | None = None) -> None:
         # Django's query log (connection.queries, CaptureQueriesContext) reads the statement from `_query`, which
         # psycopg fills only when it runs a statement unprepared.
-        self._query = pgq
+        self._query = _LoggedStatement(self.connection, *self._statement)  # type: ignore[attr-defined]
         super()._send_query_prepared(name, pgq, binary=binary)  # type: ignore[misc]
+
+
+class _LoggedStatement:
+    """What Django's query log reads of a cursor's last statement (`_query.query`): the statement with its values
+    inlined, as Django's client-side cursors send theirs (so a logged statement runs again as it is, under EXPLAIN
+    too); composed only when the log reads it."""
+
+    def __init__(self, connection: Any, statement: Any, params: Any) -> None:
+        self._connection = connection
+        self._statement = statement
+        self._params = params
+
+    @property
+    def query(self) -> bytes:
+        return ClientCursor(self._connection).mogrify(self._statement, self._params).encode()
 
 
 # A server-binding cursor that does not ask (none of ours) would prepare a statement after this many runs: never.
