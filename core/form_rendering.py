@@ -27,6 +27,9 @@ _INPUTS = frozenset(f"{_WIDGETS}{name}.html" for name in (
 _SELECT = f"{_WIDGETS}select.html"
 _OPTION = f"{_WIDGETS}select_option.html"
 _TEXTAREA = f"{_WIDGETS}textarea.html"
+# A radio button or checkbox of a multiple-choice widget, as `{% for radio in form.field %}{{ radio.tag }}` writes it
+# (both templates are only `{% include "django/forms/widgets/input_option.html" %}`).
+_CHOICE_OPTIONS = frozenset(f"{_WIDGETS}{name}_option.html" for name in ("radio", "checkbox"))
 
 
 def _text(value: Any) -> str:
@@ -65,6 +68,15 @@ def _select(widget: Mapping[str, Any], render_option: Callable[[Mapping[str, Any
     return "".join(parts)
 
 
+def _choice_option(widget: Mapping[str, Any]) -> str:
+    """input_option.html: the input, wrapped in its label unless the caller writes the label itself."""
+    if not widget.get("wrap_label"):
+        return _input(widget)
+    label_for = f' for="{_text(widget["attrs"]["id"])}"' if widget["attrs"].get("id") else ""
+    # The included input.html ends in a newline, which stays when the label wraps it.
+    return f"<label{label_for}>{_input(widget)}\n {conditional_escape(widget['label'])}</label>"
+
+
 def _textarea(widget: Mapping[str, Any]) -> str:
     value = conditional_escape(widget["value"]) if widget["value"] else ""
     return f'<textarea name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
@@ -94,6 +106,8 @@ whitespace (BaseRenderer.render strips it)."""
             return _input(widget)
         if template_name == _TEXTAREA:
             return _textarea(widget)
+        if template_name in _CHOICE_OPTIONS:
+            return _choice_option(widget)
         if template_name == _SELECT:
             return _select(widget, lambda option: _option(option)
                            if option["template_name"] == _OPTION and self._is_djangos(_OPTION)

@@ -59,6 +59,25 @@ def test_textareas_render_as_djangos(name: str, value: Any, attrs: dict[str, Any
     assert fast_html == django_html
 
 
+@settings(max_examples=200, deadline=None)
+@given(name=_texts, value=_texts, attrs=_attrs, choices=st.lists(_choice, min_size=1, max_size=4),
+       checkbox=st.booleans(), wrap_label=st.booleans())
+def test_radio_and_checkbox_options_render_as_djangos(name: str, value: str, attrs: dict[str, Any],
+                                                      choices: list[Any], checkbox: bool, wrap_label: bool) -> None:
+    """`{% for radio in form.field %}{{ radio.tag }}` (and `{{ radio }}`, which wraps it in its label)."""
+    widget_class = forms.CheckboxSelectMultiple if checkbox else forms.RadioSelect
+    field = forms.MultipleChoiceField if checkbox else forms.ChoiceField
+
+    class Form(forms.Form):
+        pick = field(choices=choices, widget=widget_class(attrs=attrs))
+
+    def options(renderer: Any) -> list[str]:
+        bound = Form({name: [value] if checkbox else value}, renderer=renderer)["pick"]
+        return [option.tag(wrap_label=wrap_label) for option in bound]
+
+    assert options(FAST) == options(DJANGO)
+
+
 def test_widgets_it_does_not_know_go_through_the_templates() -> None:
     widget = forms.RadioSelect(choices=[("a", "甲"), ("b", "乙")])
     assert widget.render("pick", "a", renderer=FAST) == widget.render("pick", "a", renderer=DJANGO)
