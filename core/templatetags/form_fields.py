@@ -24,9 +24,9 @@ def form_field(field: BoundField) -> SafeString:
     errors = field.errors
     parts = [f'<div class="field{" field--error" if errors else ""}">\n'
              f'  <label for="{e(field.id_for_label)}">{e(field.label)}</label>\n'
-             f"  {e(field)}\n  "]
+             f"  {field}\n  "]  # the widget, rendered (and escaped) by the form renderer
     if errors:
-        items = "".join(f"<li>{e(error)}</li>" for error in errors)
+        items = "".join(f"<li>{e(str(error))}</li>" for error in errors)
         parts.append(f'\n    <ul class="errorlist" id="{e(field.auto_id)}_errors">{items}</ul>\n  ')
     parts.append("\n  ")
     if field.help_text:

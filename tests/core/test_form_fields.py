@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the old include is kept verbatim, its lines as they were)
 """`{% form_field %}` (core/templatetags/form_fields.py) writes what the include it replaced wrote, byte for byte:
 label, widget, errors, help text and the length limit, for any label, help text, error and limit, in zh and en."""
 
