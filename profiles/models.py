@@ -80,6 +80,13 @@ class User(BlindIndexedModelMixin, AbstractBaseUser, PermissionsMixin):
         (core.prepared): every desk request does this, and compiling the join cost more than running it."""
         set_prefetched(self, "groups", _ROLE_GROUPS.all(self.pk))
 
+    def keep_role_groups(self, ids: list[int], names: list[str]) -> None:
+        """The groups read in the same statement as the user (profiles.permissions.get_user, in a request), kept
+        as load_role_groups keeps them: one round trip less on every signed-in request."""
+        alias = self._state.db or "default"
+        set_prefetched(self, "groups", [Group.from_db(alias, ["id", "name"], row)
+                                        for row in zip(ids, names, strict=True)])
+
     @property
     def role_names(self) -> set[str]:
         return {group.name for group in self.role_groups()}

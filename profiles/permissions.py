@@ -4,8 +4,8 @@ Every desk page, API call and form asks `has_perm`; ModelBackend reads the user'
 groups' permissions from the database on each request's user. Which permissions a group holds, and the few
 people given permissions of their own, change only when an administrator edits them (or `migrate` adds some):
 core.config_cache keeps both tables in each process and drops them on those writes. The user's groups are the
-ones role checks already read once per request (`User.role_groups`). Permissions for one object are guardian's
-(ObjectPermissionBackend), unchanged.
+ones role checks already read once per request (`User.role_groups`), read with the user in a request.
+Permissions for one object are guardian's (ObjectPermissionBackend), unchanged.
 """
 
 from collections import defaultdict
@@ -14,8 +14,10 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef
 
-from core.config_cache import cached, invalidate, invalidate_on_write
+from core.config_cache import cached, in_run_scope, invalidate, invalidate_on_write
 from core.prepared import PreparedLookup
 from profiles.models import User
 
@@ -47,15 +49,28 @@ def _all_permissions() -> frozenset[str]:
                      Permission.objects.values_list("content_type__app_label", "codename"))
 
 
-# With the customer profile in the same query: the help center, chat and ticket create read it on every customer
-# request (staff get an empty join). Compiled once (core.prepared): every signed-in request runs it.
-_USER_WITH_PROFILE = PreparedLookup(User, lambda: User.objects.select_related("customer_profile"), "pk")
+def _with_profile_and_groups() -> Any:
+    groups = Group.objects.filter(user=OuterRef("pk")).order_by("pk")
+    return User.objects.select_related("customer_profile").annotate(
+        role_group_ids=ArraySubquery(groups.values("pk")), role_group_names=ArraySubquery(groups.values("name")))
+
+
+# With the customer profile in the same query (the help center, chat and ticket create read it on every customer
+# request; staff get an empty join) and the user's groups (every role and permission check reads them). Compiled
+# once (core.prepared): every signed-in request runs it.
+_USER_WITH_PROFILE = PreparedLookup(User, _with_profile_and_groups, "pk")
 
 
 class CachedPermissionBackend(ModelBackend):
     def get_user(self, user_id: Any) -> User | None:
-        user = _USER_WITH_PROFILE.get(user_id)
-        return user if user is not None and self.user_can_authenticate(user) else None
+        user: Any = _USER_WITH_PROFILE.get(user_id)
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        # Only within a request: a socket's user lives as long as its connection and reads its groups on each
+        # check (User.role_groups), so a role taken away applies at once.
+        if in_run_scope():
+            user.keep_role_groups(user.role_group_ids, user.role_group_names)
+        return user
 
     def _get_permissions(self, user_obj: Any, obj: Any, from_name: str) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
