@@ -15,7 +15,7 @@ from knowledge.ranking import Params, Ranker
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "bot_model.json"
 # What the confidence is computed from, in this order (see Ranker._features).
 FEATURES = ("score", "margin", "similarity", "closeness", "coverage", "unknown", "bm25", "words", "top_bm25",
-            "closeness_margin", "agreement", "meaning")
+            "closeness_margin", "agreement", "meaning", "english")
 
 
 @dataclass(frozen=True)
