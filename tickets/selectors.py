@@ -111,10 +111,15 @@ def sees_all_tickets(user: Any) -> bool:
     return user_has_role(user, Role.SUPERVISOR, Role.QA, Role.ADMIN)
 
 
+def _teams_of(user_id: int) -> QuerySet[Team, Any]:
+    """The ids of the teams an agent belongs to, as a subquery (or read as a list by team_ids_for)."""
+    return Team.objects.filter(agents__user_id=user_id).values("pk")
+
+
 def team_ids_for(user: Any) -> list[int]:
     """Read once per request (tickets.apps drops it when a membership changes)."""
     return config_cache.per_scope(f"team_ids:{user.pk}", lambda: list(
-        Team.objects.filter(agents__user_id=user.pk).values_list("pk", flat=True)))
+        _teams_of(user.pk).values_list("pk", flat=True)))
 
 
 class _Sight(StrEnum):
@@ -138,8 +143,7 @@ def _sight_filter(sight: _Sight, user_id: int) -> Q:
         return Q()
     if sight is _Sight.DESK:
         # The teams as a subquery, not a list read first: one query less on every ticket page.
-        teams = Team.objects.filter(agents__user_id=user_id).values("pk")
-        return Q(team_id__in=teams) | Q(assignee_id=user_id)
+        return Q(team_id__in=_teams_of(user_id)) | Q(assignee_id=user_id)
     return Q(customer_id=user_id)
 
 
@@ -517,11 +521,10 @@ def tickets_created_between(start: datetime, end: datetime) -> QuerySet[Ticket]:
 
 def _usable_macros(user_id: int) -> QuerySet[Macro]:
     """Active macros the user may apply: their own, and shared ones for every team or for one of theirs."""
-    teams = Team.objects.filter(agents__user_id=user_id).values("pk")
     return (
         Macro.objects.filter(active=True)
         .filter(Q(owner_id=user_id) | Q(owner__isnull=True))
-        .filter(Q(team__isnull=True) | Q(team__in=teams))
+        .filter(Q(team__isnull=True) | Q(team__in=_teams_of(user_id)))
     )
 
 
