@@ -74,5 +74,19 @@ def _block_words(block: str) -> tuple[str, ...]:
     return tuple(word for word in words if word and _WORD.match(word))
 
 
+@lru_cache(maxsize=65536)
+def cut_words(block: str) -> tuple[str, ...]:
+    """jieba's precise cut of a run of Chinese characters (HMM off: a run jieba does not know falls apart into
+    single characters), whatever it holds."""
+    return tuple(_tokenizer().cut(block, HMM=False))
+
+
+def is_dictionary_word(word: str) -> bool:
+    """Whether jieba's dictionary (with the domain words) knows `word`."""
+    tokenizer = _tokenizer()
+    tokenizer.check_initialized()
+    return bool(tokenizer.FREQ.get(word))
+
+
 def index_text(*parts: str) -> str:
     return " ".join(token for part in parts for token in segment(part))

@@ -10,6 +10,7 @@ import pytest
 
 from knowledge import ranking as ranking_module
 from knowledge.ranking import (
+    ChineseSlips,
     Document,
     EnglishSpelling,
     Params,
@@ -58,6 +59,14 @@ def test_synonyms_are_whole_words_and_never_single_characters(ranker: Ranker) ->
 def test_a_homophone_slip_is_read_as_the_word_meant(ranker: Ranker) -> None:
     assert ranker.rank("优惠卷怎么用").features == ranker.rank("优惠券怎么用").features
     assert top(ranker, "退宽多久到账") == "refund-time"
+
+
+def test_chinese_slips_are_read_by_sound_but_real_words_are_kept() -> None:
+    slips = ChineseSlips({"快递": 3, "退款": 5, "发票": 2, "确认收货": 2, "无理由退货": 1, "以下": 4, "价格": 2})
+    assert slips.correct("快第到哪了 退宽多久 发漂怎么开") == "快递到哪了 退款多久 发票怎么开"
+    assert slips.correct("我不点确认收获的话 7天无里由退货") == "我不点确认收货的话 7天无理由退货"
+    # Only the trade's words (DOMAIN_WORDS) are read for, and never across a word or a stop word.
+    assert slips.correct("帮我看一下 加个备注") == "帮我看一下 加个备注"
 
 
 def test_english_inflections_meet_the_articles_words() -> None:
