@@ -51,14 +51,16 @@ def test_the_committed_model_detects_unanswerable_questions_on_the_test_split(te
     assert test_figures["none_detected"] >= 0.95
 
 
-# The confidence goal the committed model misses on the fresh test split (first and only run: 95.8 % right when
-# confident, 1.8 % of the questions confidently wrong): the threshold read off dev does not quite hold for
-# wordings this far from the stored questions. Strict, so meeting it shows.
+# The confidence goals the committed model misses on the fresh test split (412 questions, first and only run: 94.4 %
+# right when confident, 2.7 % of the questions confidently wrong): the threshold read off dev does not hold for
+# wordings this far from the stored questions. Strict, so meeting them shows.
 MISSED = pytest.mark.xfail(strict=True, reason="not met on the fresh test split; see the bench")
 
 
+@MISSED
 def test_at_most_2_percent_of_the_test_questions_are_confidently_wrong(test_figures: dict[str, float]) -> None:
-    # Met on the fresh test split of 387 questions (1.81 %: 7 confidently wrong); missed on the one before (2.2 %).
+    # Missed on the fresh test split of 412 questions (2.67 %: 11 confidently wrong); met on the one before (387
+    # questions, 1.81 %), missed on the one before that (2.2 %).
     assert test_figures["confident_wrong"] <= 0.02
 
 
