@@ -93,21 +93,33 @@ def _new_versions(keys: Iterable[str]) -> dict[str, str]:
     return versions
 
 
-def _versions(keys: list[str]) -> dict[str, str]:
-    found = cache.get_many([_PREFIX + key for key in keys])
+def _versions(keys: list[str], *, also: str | None = None) -> tuple[dict[str, str], Any]:
+    """The versions of `keys`, and the shared cache's value under `also` (None when it has none), read together."""
+    found = cache.get_many([_PREFIX + key for key in keys] + ([also] if also is not None else []))
     versions = {key: found[_PREFIX + key] for key in keys if _PREFIX + key in found}
     versions.update(_new_versions(key for key in keys if key not in versions))
-    return versions
+    return versions, found.get(also) if also is not None else None
 
 
 def _version(key: str, scope: _Scope | None) -> str:
     if scope is None:
-        return _versions([key])[key]
+        return _versions([key])[0][key]
     if scope.versions is None:
-        scope.versions = _versions(sorted(_known))
+        scope.versions = _versions(sorted(_known))[0]
     if key not in scope.versions:
-        scope.versions.update(_versions([key]))
+        scope.versions.update(_versions([key])[0])
     return scope.versions[key]
+
+
+def get_with_versions(key: str) -> Any:
+    """The shared cache's value under `key` (None when it has none). A run scope that has not read its versions yet
+    reads them in the same GET_MANY: the session a signed-in request starts with (core.sessions) and the
+    configuration it reads then cost one round trip to the cache, not two."""
+    scope = _scope.get()
+    if scope is None or scope.versions is not None or not _known:
+        return cache.get(key)
+    scope.versions, value = _versions(sorted(_known), also=key)
+    return value
 
 
 def cached(key: str, load: Callable[[], T]) -> T:

@@ -13,7 +13,8 @@ connection too (`planned_once_cursor`).
 """
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -76,8 +77,14 @@ class PreparedQuery(Generic[M]):
         )
 
     def all(self, *values: int) -> list[M]:
-        model = self._model
-        alias = router.db_for_read(model)
+        alias, compiled, params = self._statement(values)
+        with planned_once_cursor(connections[alias]) as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        return self._objects(alias, compiled, rows)
+
+    def _statement(self, values: Sequence[int]) -> tuple[str, _Compiled, list[Any]]:
+        alias = router.db_for_read(self._model)
         by_alias: dict[str, _Compiled] = self._local.__dict__.setdefault("compiled", {})
         compiled = by_alias.get(alias)
         if compiled is None:
@@ -85,9 +92,10 @@ class PreparedQuery(Generic[M]):
         params = list(compiled.params)
         for position, argument in compiled.slots:
             params[position] = int(values[argument])
-        with planned_once_cursor(connections[alias]) as cursor:
-            cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
+        return alias, compiled, params
+
+    def _objects(self, alias: str, compiled: _Compiled, rows: list[Any]) -> list[M]:
+        model = self._model
         if compiled.converters:
             rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
         objects = []
@@ -114,6 +122,22 @@ def set_prefetched(obj: Model, name: str, found: list[Any]) -> None:
     related._prefetch_done = True
     obj._prefetched_objects_cache = {  # type: ignore[attr-defined]
         **getattr(obj, "_prefetched_objects_cache", {}), name: related}
+
+
+def all_together(*calls: tuple[PreparedQuery[Any], Sequence[int]]) -> list[list[Any]]:
+    """`query.all(*values)` for each (query, values), the statements sent in one round trip (`one_round_trip`) when
+    they read the same database; in turn otherwise."""
+    statements = [(query, *query._statement(values)) for query, values in calls]
+    if len({alias for _query, alias, _compiled, _params in statements}) != 1:
+        return [query.all(*values) for query, values in calls]
+    db = connections[statements[0][1]]
+    with ExitStack() as cursors:
+        opened = [cursors.enter_context(planned_once_cursor(db)) for _statement in statements]
+        with one_round_trip(db):
+            for cursor, (_query, _alias, compiled, params) in zip(opened, statements, strict=True):
+                cursor.execute(compiled.sql, params)
+        return [query._objects(alias, compiled, cursor.fetchall())
+                for cursor, (query, alias, compiled, _params) in zip(opened, statements, strict=True)]
 
 
 class PreparedLookup(PreparedQuery[M]):
@@ -182,3 +206,17 @@ def planned_once_cursor(db: BaseDatabaseWrapper) -> CursorWrapper:
     with db.wrap_database_errors:
         cursor: CursorWrapper = db._prepare_cursor(factory(db.connection))  # type: ignore[attr-defined]
         return cursor
+
+
+@contextmanager
+def one_round_trip(db: BaseDatabaseWrapper) -> Iterator[None]:
+    """The statements executed inside, on any of `db`'s cursors, go to the server together and their results come
+    back together when the block ends (psycopg's pipeline mode): on a busy machine each round trip waits for the
+    server process to be scheduled, and this makes several one. Read the results after the block (a fetch inside
+    waits for them there, costing the round trip saved). Each statement is still one statement, with its own
+    snapshot and in the transaction's order; the first that fails raises at the end of the block as Django's error,
+    and the ones queued after it do not run. Opening a transaction (psycopg's BEGIN) is a round trip of its own."""
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    with db.wrap_database_errors, db.connection.pipeline():
+        yield

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Count
 
-from core.prepared import planned_once_cursor
+from core.prepared import one_round_trip, planned_once_cursor
 from profiles.models import AgentProfile, CustomerProfile, Team, User
 from tickets import cached_config
 from tickets.models import (
@@ -117,9 +117,25 @@ def _user(row: tuple[Any, ...]) -> User:
     return User.from_db(connection.alias, _USER_ATTNAMES, values)
 
 
-def _candidate_rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with planned_once_cursor(connections[DEFAULT_DB_ALIAS]) as cursor:
-        cursor.execute(sql, params)
+# The team's routing lock: one ticket at a time per team picks its agent, until the transaction ends, so the loads
+# each pick counts include the previous pick. A transaction-level advisory lock: it needs no row (a team may have no
+# settings) and writes nothing (a row lock plus a save used to write a history row per ticket).
+_LOCK_SQL = "SELECT pg_advisory_xact_lock(%s, %s)"
+
+
+def _candidate_rows(sql: str, params: list[Any], *, lock_team: int | None = None) -> list[tuple[Any, ...]]:
+    """The rows of `sql`; with `lock_team`, after taking that team's routing lock in the same round trip (two
+    statements, not one: the candidates' snapshot must be taken once the lock is held, or a concurrent pick that
+    committed while this one waited would not count in the loads)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if lock_team is None:
+        with planned_once_cursor(db) as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    with db.cursor() as lock, planned_once_cursor(db) as cursor:
+        with one_round_trip(db):
+            lock.execute(_LOCK_SQL, [ROUTING_LOCK_NAMESPACE, lock_team])
+            cursor.execute(sql, params)
         return cursor.fetchall()
 
 
@@ -154,23 +170,17 @@ def _candidate_params(team: Team, skill_ids: set[int] | None) -> list[object]:
     return params
 
 
-def available_agents(team: Team, skill_ids: set[int] | None = None) -> list[Candidate]:
-    """Online agents of `team` holding every required skill and under capacity, with their load (one query).
-    Raw SQL: the ORM built this query anew on every create, a sixth of the create's CPU."""
-    rows = _candidate_rows(_CANDIDATES_SQL[bool(skill_ids)], _candidate_params(team, skill_ids))
+def available_agents(team: Team, skill_ids: set[int] | None = None, *, lock: bool = False) -> list[Candidate]:
+    """Online agents of `team` holding every required skill and under capacity, with their load (one query; with
+    `lock`, after the team's routing lock, in the same round trip). Raw SQL: the ORM built this query anew on every
+    create, a sixth of the create's CPU."""
+    rows = _candidate_rows(_CANDIDATES_SQL[bool(skill_ids)], _candidate_params(team, skill_ids),
+                           lock_team=team.pk if lock else None)
     return [Candidate(user=_user(row), capacity=row[-2], load=row[-1]) for row in rows]
 
 
 def _least_loaded(candidates: list[Candidate]) -> User:
     return min(candidates, key=lambda pick: (pick.load / max(pick.capacity, 1), pick.load, pick.user.pk)).user
-
-
-def _lock_team_routing(team_id: int) -> None:
-    """One ticket at a time per team picks its agent, until the transaction ends, so the loads each pick
-    counts include the previous pick. A transaction-level advisory lock: it needs no row (a team may have
-    no settings) and writes nothing (a row lock plus a save used to write a history row per ticket)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ROUTING_LOCK_NAMESPACE, team_id])
 
 
 # The candidates, and the team's round-robin pointer moved to the first of them after it (wrapping), in one
@@ -194,8 +204,10 @@ _ROUND_ROBIN_SQL = {
 
 
 def _round_robin_pick(team: Team, skill_ids: set[int]) -> User | None:
-    """The available agent whose turn it is (lowest id after the last one given a ticket); None if nobody is."""
-    rows = _candidate_rows(_ROUND_ROBIN_SQL[bool(skill_ids)], [*_candidate_params(team, skill_ids), team.pk])
+    """The available agent whose turn it is (lowest id after the last one given a ticket); None if nobody is.
+    Takes the team's routing lock first, in the same round trip."""
+    rows = _candidate_rows(_ROUND_ROBIN_SQL[bool(skill_ids)], [*_candidate_params(team, skill_ids), team.pk],
+                           lock_team=team.pk)
     return _user(rows[0]) if rows else None
 
 
@@ -204,10 +216,10 @@ def choose_agent(*, team: Team, skill_ids: set[int], region: str) -> User | None
     strategy = cached_config.team_strategy(team.pk)
     if strategy == TeamSettings.Strategy.MANUAL:
         return None
-    _lock_team_routing(team.pk)
+    # The team's routing lock goes with the pick's statement, in its round trip.
     if strategy == TeamSettings.Strategy.ROUND_ROBIN:
         return _round_robin_pick(team, skill_ids)
-    candidates = available_agents(team, skill_ids)
+    candidates = available_agents(team, skill_ids, lock=True)
     if not candidates:
         return None
     if strategy == TeamSettings.Strategy.REGION and region:

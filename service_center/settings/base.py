@@ -228,7 +228,7 @@ OTP_TOTP_ISSUER = "Service Center"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 # Read from the cache (Redis), written through to the database: every signed-in request used to start with a
 # session SELECT. A cache miss or outage falls back to the row, so a flushed cache logs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "core.sessions"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -135,3 +135,34 @@ def test_roles_are_read_once_per_run_and_each_time_outside(django_assert_num_que
     with config_cache.run_scope():
         fresh.groups.remove(*fresh.groups.all())
         assert fresh.role_names == set()
+
+
+@pytest.mark.django_db
+def test_a_signed_in_request_reads_its_session_with_the_versions(counting: _CountingCache, client: Any) -> None:
+    """core.sessions: the session and the configuration versions in one GET_MANY; a session missing from the cache
+    is read from its row (and put back), as cached_db does."""
+    from django.conf import settings as django_settings
+    from django.contrib.sessions.models import Session
+
+    from core.sessions import SessionStore
+
+    assert django_settings.SESSION_ENGINE == "core.sessions"
+    user = UserFactory.create(roles=(Role.CUSTOMER,))
+    client.force_login(user)
+    key = client.session.session_key
+    config_cache.cached("test:sessions", lambda: "other")
+    with config_cache.run_scope():
+        counting.reads.clear()
+        session = SessionStore(key)
+        assert session["_auth_user_id"] == str(user.pk)
+        config_cache.cached("test:sessions", lambda: "other")
+        assert len(counting.reads) == 1
+        assert session.cache_key in counting.reads[0] and "config:version:test:sessions" in counting.reads[0]
+    cache.delete(SessionStore(key).cache_key)
+    with config_cache.run_scope():
+        assert SessionStore(key)["_auth_user_id"] == str(user.pk)  # from the row
+    assert cache.get(SessionStore(key).cache_key) is not None  # and back in the cache
+    Session.objects.filter(session_key=key).delete()
+    cache.delete(SessionStore(key).cache_key)
+    with config_cache.run_scope():
+        assert "_auth_user_id" not in SessionStore(key)

@@ -3,7 +3,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import translation
 
 from profiles.models import CustomerProfile, Team, User
@@ -11,6 +11,7 @@ from tests.factories import CustomerProfileFactory, SkillFactory, TeamFactory
 from tests.tickets.factories import CategoryFactory
 from tickets import routing, services
 from tickets.models import AgentRegions, RoutingRule, TeamSettings, Ticket
+from tickets.services.tickets import ticket_open
 
 
 @pytest.fixture(autouse=True)
@@ -249,3 +250,32 @@ def test_concurrent_pick_from_list_one_wins(team: Team, make_agent: Callable[...
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["taken", "taken", "taken", "won"]
+
+
+@pytest.mark.parametrize("strategy", [TeamSettings.Strategy.ROUND_ROBIN, TeamSettings.Strategy.SKILL_LOAD])
+def test_the_team_lock_and_the_pick_go_to_the_server_in_one_round_trip(
+    strategy: str, team: Team, make_agent: Callable[..., User], customer: User
+) -> None:
+    """Two statements (the candidates' snapshot is taken once the lock is held), one round trip (psycopg's
+    pipeline mode), and the lock is held until the transaction ends."""
+    agent = make_agent()
+    TeamSettings.objects.create(team=team, strategy=strategy)
+    sent: list[tuple[str, bool]] = []
+
+    def watch(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        sent.append((sql, connection.connection.pgconn.pipeline_status != 0))
+        return execute(sql, params, many, context)
+
+    with transaction.atomic():
+        with connection.execute_wrapper(watch):
+            opened = ticket_open(customer=customer, subject="锁", body="一次往返", team=team)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
+                           "AND pid = pg_backend_pid()", [routing.ROUTING_LOCK_NAMESPACE])
+            assert cursor.fetchall() == [(team.pk,)]
+    assert opened.ticket.assignee_id == agent.pk
+    locks = [n for n, (sql, _pipelined) in enumerate(sent) if "pg_advisory_xact_lock" in sql]
+    assert len(locks) == 1
+    lock, pick = sent[locks[0]], sent[locks[0] + 1]
+    assert "candidates" in pick[0].lower() or "agent_load" in pick[0]
+    assert lock[1] and pick[1]
