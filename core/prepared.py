@@ -13,8 +13,8 @@ connection too (`planned_once_cursor`).
 """
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -77,14 +77,8 @@ class PreparedQuery(Generic[M]):
         )
 
     def all(self, *values: int) -> list[M]:
-        alias, compiled, params = self._statement(values)
-        with planned_once_cursor(connections[alias]) as cursor:
-            cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
-        return self._objects(alias, compiled, rows)
-
-    def _statement(self, values: Sequence[int]) -> tuple[str, _Compiled, list[Any]]:
-        alias = router.db_for_read(self._model)
+        model = self._model
+        alias = router.db_for_read(model)
         by_alias: dict[str, _Compiled] = self._local.__dict__.setdefault("compiled", {})
         compiled = by_alias.get(alias)
         if compiled is None:
@@ -92,10 +86,9 @@ class PreparedQuery(Generic[M]):
         params = list(compiled.params)
         for position, argument in compiled.slots:
             params[position] = int(values[argument])
-        return alias, compiled, params
-
-    def _objects(self, alias: str, compiled: _Compiled, rows: list[Any]) -> list[M]:
-        model = self._model
+        with planned_once_cursor(connections[alias]) as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
         if compiled.converters:
             rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
         objects = []
@@ -124,22 +117,6 @@ def set_prefetched(obj: Model, name: str, found: list[Any]) -> None:
         **getattr(obj, "_prefetched_objects_cache", {}), name: related}
 
 
-def all_together(*calls: tuple[PreparedQuery[Any], Sequence[int]]) -> list[list[Any]]:
-    """`query.all(*values)` for each (query, values), the statements sent in one round trip (`one_round_trip`) when
-    they read the same database; in turn otherwise."""
-    statements = [(query, *query._statement(values)) for query, values in calls]
-    if len({alias for _query, alias, _compiled, _params in statements}) != 1:
-        return [query.all(*values) for query, values in calls]
-    db = connections[statements[0][1]]
-    with ExitStack() as cursors:
-        opened = [cursors.enter_context(planned_once_cursor(db)) for _statement in statements]
-        with one_round_trip(db):
-            for cursor, (_query, _alias, compiled, params) in zip(opened, statements, strict=True):
-                cursor.execute(compiled.sql, params)
-        return [query._objects(alias, compiled, cursor.fetchall())
-                for cursor, (query, alias, compiled, _params) in zip(opened, statements, strict=True)]
-
-
 class PreparedLookup(PreparedQuery[M]):
     """`get(value)`: the first object (by pk) of `build().filter(<field>=value)`, or None."""
 
@@ -151,17 +128,24 @@ class PreparedLookup(PreparedQuery[M]):
 
 
 class _PlannedOnceCursor(ServerBindingCursor):
-    """psycopg's server-side binding cursor, preparing each statement it runs (a named prepared statement, kept by
-    psycopg per connection): PostgreSQL parses and plans it once per connection instead of on every call."""
+    """psycopg's server-side binding cursor: a statement it runs a second time on the same connection is prepared (a
+    named prepared statement, kept by psycopg per connection), so PostgreSQL parses and plans it once per connection
+    instead of on every call. Not on the first run: preparing is a round trip of its own, and a connection that
+    serves one request (CONN_MAX_AGE=0, as under Daphne) would pay it for a plan it never reuses."""
 
     def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
                 ) -> Any:
         self._statement = (query, params)
-        return super().execute(query, params, prepare=True, binary=binary)  # type: ignore[misc]
+        return super().execute(query, params, prepare=prepare, binary=binary)  # type: ignore[misc]
+
+    # Django's query log (connection.queries, CaptureQueriesContext) reads the statement from `_query`, which psycopg
+    # fills with the $n placeholders of server-side binding when it runs a statement unprepared, and not at all when
+    # it runs it prepared: both get the statement with its values instead.
+    def _execute_send(self, query: Any, *, force_extended: bool = False, binary: bool | None = None) -> None:
+        super()._execute_send(query, force_extended=force_extended, binary=binary)  # type: ignore[misc]
+        self._query = _LoggedStatement(self.connection, *self._statement)  # type: ignore[attr-defined]
 
     def _send_query_prepared(self, name: bytes, pgq: Any, *, binary: bool | None = None) -> None:
-        # Django's query log (connection.queries, CaptureQueriesContext) reads the statement from `_query`, which
-        # psycopg fills only when it runs a statement unprepared.
         self._query = _LoggedStatement(self.connection, *self._statement)  # type: ignore[attr-defined]
         super()._send_query_prepared(name, pgq, binary=binary)  # type: ignore[misc]
 
@@ -181,8 +165,8 @@ class _LoggedStatement:
         return ClientCursor(self._connection).mogrify(self._statement, self._params).encode()
 
 
-# A server-binding cursor that does not ask (none of ours) would prepare a statement after this many runs: never.
-_NO_AUTOMATIC_PREPARE = 2**31 - 1
+# psycopg prepares a statement on a connection once it has run this many times there unprepared.
+_RUNS_BEFORE_PREPARING = 1
 # By database alias: django-prometheus's cursor class around ours, as it wraps the connection's own cursors.
 _planned_once_cursors: dict[str, Any] = {}
 
@@ -191,18 +175,19 @@ def planned_once_cursor(db: BaseDatabaseWrapper) -> CursorWrapper:
     """A cursor of `db` for the few statements run on nearly every request whose planning cost the server more
     than running them (the create's CTE, the routing candidates: ~0.4 ms of planning against ~0.1 ms of
     execution; `PreparedLookup`'s ~60-column joins).
-    Through Django's cursor wrapper, so execute wrappers, query logging and counts see them as any other. Needs
-    persistent connections (CONN_MAX_AGE) to pay off, and no transaction-pooling proxy between us and PostgreSQL
-    (prepared statements live in the server session)."""
+    Through Django's cursor wrapper, so execute wrappers, query logging and counts see them as any other. Pays off
+    where a connection serves many requests (Celery workers, a connection pool; not Daphne with CONN_MAX_AGE=0,
+    where it costs nothing either), and wants no transaction-pooling proxy between us and PostgreSQL (prepared
+    statements live in the server session)."""
     factory = _planned_once_cursors.get(db.alias)
     if factory is None:
         factory = _planned_once_cursors[db.alias] = ExportingCursorWrapper(_PlannedOnceCursor, db.alias, db.vendor)
     db.close_if_health_check_failed()
     db.ensure_connection()
     if db.connection.prepare_threshold is None:
-        # psycopg prepares nothing while the threshold is None (Django's default, for connection poolers), even when
-        # asked to. Django's cursors bind on the client and never prepare: this lets only ours, which always ask.
-        db.connection.prepare_threshold = _NO_AUTOMATIC_PREPARE
+        # psycopg prepares nothing while the threshold is None (Django's default, for connection poolers). Django's
+        # own cursors bind on the client and never prepare, whatever the threshold: only ours do.
+        db.connection.prepare_threshold = _RUNS_BEFORE_PREPARING
     with db.wrap_database_errors:
         cursor: CursorWrapper = db._prepare_cursor(factory(db.connection))  # type: ignore[attr-defined]
         return cursor

@@ -94,8 +94,9 @@ def test_a_value_the_sql_does_not_take_is_refused() -> None:
         ignored.all(1)
 @pytest.mark.django_db
 def test_a_planned_once_statement_is_prepared_once_and_logged_like_any_other() -> None:
-    """The server keeps one prepared statement for it on the connection (planned once, then reused), while Django's
-    own cursors prepare nothing; the query log and counts still see every run with its SQL."""
+    """Run again on the same connection, the server keeps one prepared statement for it (planned once, then reused);
+    run once, it is not prepared (preparing is a round trip of its own, lost on a connection that serves one
+    request); Django's own cursors prepare nothing; the query log and counts still see every run with its SQL."""
     sql = "SELECT %s::int + count(*) FROM profiles_user WHERE username = %s"
     with CaptureQueriesContext(connection) as queries:
         answers = []
@@ -111,5 +112,11 @@ def test_a_planned_once_statement_is_prepared_once_and_logged_like_any_other() -
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
         prepared = cursor.fetchall()
-    assert [runs for statement, runs in prepared if statement.startswith("SELECT $1::int + count(*)")] == [3]
+    # The first run went unprepared; the second prepared it, and the third reused it.
+    assert [runs for statement, runs in prepared if statement.startswith("SELECT $1::int + count(*)")] == [2]
     assert not [statement for statement, _runs in prepared if "SELECT 1 +" in statement]
+    with planned_once_cursor(connection) as cursor:
+        cursor.execute("SELECT %s::int - count(*) FROM profiles_user", [1])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["SELECT $1::int - %"])
+        assert cursor.fetchone()[0] == 0
