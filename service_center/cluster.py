@@ -109,7 +109,7 @@ def nginx_command(layout: Layout) -> list[str]:
 
 
 def procfile(layout: Layout) -> str:
-    lines = [f"web{index}: daphne -b 127.0.0.1 -p {port} service_center.asgi:application"
+    lines = [f"web{index}: DATABASE_POOL=1 daphne -b 127.0.0.1 -p {port} service_center.asgi:application"
              for index, port in enumerate(layout.web_ports, start=1)]
     lines += [f"worker_{queue}: celery -A service_center worker -l info -Q {queue} -c {count} -n {queue}@%h"
               for queue, count in layout.concurrency.items()]

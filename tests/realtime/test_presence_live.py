@@ -16,6 +16,7 @@ from urllib.request import urlopen
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
@@ -28,6 +29,7 @@ from tests.realtime.conftest import PRESENCE_PATH, TIMEOUT, Login, presence_fram
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.server_kind]
 
 STARTUP_TIMEOUT = 60
+POOL_MIN = 2  # DATABASE_POOL_MIN's default
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ def live_daphne(transactional_db: None) -> Iterator[LiveServer]:
     # The test database pytest-django made (test_<name>, per xdist worker), not the configured one.
     env = {**os.environ, "DATABASE_URL": database_url(settings.DATABASES["default"]), "ALLOWED_HOSTS": "127.0.0.1",
            "DEBUG": "0",
+           # As the Procfiles start the web process: with its pool of database connections.
+           "DATABASE_POOL": "1",
            # A closed tab counts as gone at once here; the linger is covered in tests/profiles/test_presence.py.
            "PRESENCE_CLOSE_GRACE_SECONDS": "0"}
     with tempfile.TemporaryDirectory() as tmp:
@@ -142,3 +146,30 @@ def test_real_socket_refusals(live_daphne: LiveServer, login_as: Callable[[str],
         open_presence(live_daphne, agent, origin="http://evil.example")
     assert refused.value.response.status_code == 403
     assert presence_in_db(agent.user) == "offline"
+
+
+def _server_connections() -> dict[int, Any]:
+    """The live server's connections to the test database: pid → when it connected."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid, backend_start FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+        return dict(cursor.fetchall())
+
+
+def test_the_web_process_keeps_its_database_connections_in_a_pool(live_daphne: LiveServer) -> None:
+    """Daphne runs each request in a fresh thread: without the pool every request opened a connection and closed it.
+    With it (DATABASE_POOL=1) 30 requests that read the database are served by the connections already open."""
+    def healthy() -> None:
+        with urlopen(f"http://127.0.0.1:{live_daphne.port}/healthz", timeout=TIMEOUT) as response:
+            assert json.loads(response.read()) == {"status": "ok", "database": "ok", "redis": "ok"}
+
+    healthy()
+    deadline = time.monotonic() + TIMEOUT
+    while len(_server_connections()) < POOL_MIN and time.monotonic() < deadline:
+        time.sleep(0.1)  # the pool opens its first connections in the background
+    before = _server_connections()
+    for _ in range(30):
+        healthy()
+    after = _server_connections()
+    assert len(before) >= POOL_MIN, before  # kept open between requests
+    assert after == before  # the same connections, none opened for a request
