@@ -58,8 +58,10 @@ def test_check_deploy_passes_without_a_single_warning() -> None:
          "published development key"),
         ({"PII_BLIND_INDEX_KEY": DEV_BLIND_INDEX_KEY}, "Set PII_BLIND_INDEX_KEY"),
         ({"PII_ENCRYPTION_KEYS": "prod:dG9vLXNob3J0"}, "must be 32 (AES-256)"),
+        # Django would refuse it at the first query; this says why at start-up.
+        ({"DATABASE_POOL": "1", "CONN_MAX_AGE": "60"}, "DATABASE_POOL=1 needs CONN_MAX_AGE=0"),
     ],
-    ids=["secret-key", "pii-key", "renamed-pii-key", "blind-index-key", "malformed-pii-key"],
+    ids=["secret-key", "pii-key", "renamed-pii-key", "blind-index-key", "malformed-pii-key", "pool-and-kept"],
 )
 def test_production_refuses_development_or_broken_secrets(override: dict[str, str], message: str) -> None:
     result = _manage("check", env=_production_env(**override))
