@@ -29,8 +29,7 @@ _maybe_safe = st.one_of(_texts, _texts.map(mark_safe))
 _fields = st.sampled_from(["char", "text", "choice", "integer", "file", "boolean"])
 
 
-def _form(kind: str, label: str, help_text: str, max_length: int | None, required: bool,
-          auto_id: str | bool) -> type[forms.Form]:
+def _form(kind: str, label: str, help_text: str, max_length: int | None, required: bool) -> type[forms.Form]:
     options: dict[str, Any] = {"label": label or None, "help_text": help_text, "required": required}
     field: forms.Field
     if kind in ("char", "text"):
@@ -58,7 +57,7 @@ def _form(kind: str, label: str, help_text: str, max_length: int | None, require
 def test_the_tag_writes_what_the_include_wrote(kind: str, label: str, help_text: str, max_length: int | None,
                                                required: bool, bound: bool, value: str, auto_id: str | bool,
                                                language: str) -> None:
-    form_class = _form(kind, label, help_text, max_length, required, auto_id)
+    form_class = _form(kind, label, help_text, max_length, required)
     form = form_class({"the_field": value} if bound else None, auto_id=auto_id)
     if bound:
         form.is_valid()
